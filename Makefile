@@ -1,0 +1,47 @@
+# ChatHub — the two README commands (`make run`, `make test`) and friends.
+# Everything below is driven by CMake + ctest; this file only wires it up.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DATA_DIR   ?= ./data
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build build-asan run test unit e2e deps deps-system deps-npm docs clean help
+
+all: build
+
+help:
+	@echo "make run    - install missing packages (as root), build, start the demo server on :8080"
+	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
+	@echo "make build  - build build/chathub"
+	@echo "make docs   - regenerate docs/configuration.md from the config table"
+	@echo "make clean  - remove build directories"
+
+deps-system:
+	@scripts/deps.sh system
+
+deps-npm: deps-system
+	@scripts/deps.sh npm
+
+deps: deps-npm
+
+build: deps-system
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps-system
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/chathub serve --demo --data-dir $(DATA_DIR) $(ARGS)
+
+test: deps build build-asan
+	@scripts/test.sh
+
+docs: build
+	$(BUILD)/chathub config docs > docs/configuration.md
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

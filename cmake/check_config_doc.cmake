@@ -1,0 +1,10 @@
+# Fails when docs/configuration.md differs from `chathub config docs`.
+execute_process(COMMAND ${BIN} config docs OUTPUT_VARIABLE gen RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "chathub config docs failed (${rc})")
+endif()
+file(READ ${DOC} cur)
+if(NOT gen STREQUAL cur)
+  message(FATAL_ERROR "docs/configuration.md is stale: regenerate it with `build/chathub config docs > docs/configuration.md`")
+endif()
+message(STATUS "docs/configuration.md is up to date")

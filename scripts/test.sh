@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test tier against the normal build (build/) and the ASan/UBSan
+# build (build-asan/): the Criterion unit suites and other ctest tests, then
+# the node --test end-to-end suite against each binary. Prints each tier's
+# result and ends with the summary line `N passed, N failed[, N skipped]`.
+# Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+ASAN_BUILD=${ASAN_BUILD:-build-asan}
+LOG_DIR=${LOG_DIR:-$BUILD/test-logs}
+mkdir -p "$LOG_DIR"
+
+passed=0 failed=0 skipped=0
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
+
+# Criterion suites (each test in its own process) + the other ctest tests.
+run_unit() {
+  local dir=$1 name=$2 log="$LOG_DIR/unit-$2.log" p=0 f=0
+  : >"$log"
+  for t in "$dir"/unit_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" --jobs 2 2>&1); rc=$?
+    echo "$out" >>"$log"
+    syn=$(echo "$out" | grep -E 'Synthesis: Tested' | tail -n 1)
+    tp=$(echo "$syn" | sed -nE 's/.*Passing: ([0-9]+).*/\1/p'); tp=${tp:-0}
+    tf=$(echo "$syn" | sed -nE 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 \2/p')
+    tf=$(( ${tf% *} + ${tf#* } )) 2>/dev/null || tf=0
+    if [ -z "$syn" ] || { [ "$rc" -ne 0 ] && [ "$tf" -eq 0 ]; }; then tf=$((tf + 1)); fi
+    # Criterion counts a test as passing even when a sanitizer reported in it.
+    if echo "$out" | grep -qE 'Sanitizer|runtime error:'; then tf=$((tf + 1)); fi
+    p=$((p + tp)); f=$((f + tf))
+    [ "$tf" -gt 0 ] && echo "  FAIL $(basename "$t") (see $log)"
+  done
+  # ctest tests that are not Criterion binaries (docs freshness, ...)
+  if (cd "$dir" && ctest -E '^unit_' --output-on-failure >>"../$log" 2>&1); then
+    n=$(cd "$dir" && ctest -N -E '^unit_' | sed -nE 's/^Total Tests: ([0-9]+)/\1/p'); p=$((p + ${n:-0}))
+  else
+    nf=$(grep -cE '\*\*\*Failed|\(Failed\)' "$log"); f=$((f + (nf > 0 ? nf : 1)))
+    echo "  FAIL ctest (see $log)"
+  fi
+  echo "unit [$name]: $p passed, $f failed"
+  add "$p" "$f"
+}
+
+run_e2e() {
+  local bin=$1 name=$2 log="$LOG_DIR/e2e-$2.log"
+  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency=2 tests/e2e/ >"$log" 2>&1; rc=$?
+  p=$(sed -nE 's/^# pass ([0-9]+)/\1/p' "$log" | tail -n 1); p=${p:-0}
+  f=$(sed -nE 's/^# fail ([0-9]+)/\1/p' "$log" | tail -n 1); f=${f:-0}
+  c=$(sed -nE 's/^# cancelled ([0-9]+)/\1/p' "$log" | tail -n 1); f=$((f + ${c:-0}))
+  s=$(sed -nE 's/^# skipped ([0-9]+)/\1/p' "$log" | tail -n 1); s=${s:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  [ "$f" -gt 0 ] && { echo "  e2e failures ($log):"; grep -E '^not ok|^# Subtest' "$log" | grep -B1 '^not ok' | head -40 | sed 's/^/    /'; }
+  if [ "$s" -gt 0 ]; then echo "e2e  [$name]: $p passed, $f failed, $s skipped"; else echo "e2e  [$name]: $p passed, $f failed"; fi
+  add "$p" "$f" "$s"
+}
+
+run_unit "$BUILD" normal
+run_unit "$ASAN_BUILD" asan
+run_e2e "$BUILD/chathub" normal
+run_e2e "$ASAN_BUILD/chathub" asan
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

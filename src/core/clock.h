@@ -1,0 +1,23 @@
+/* clock.h — time helpers: wall clock in ms, ISO-8601 in and out.
+ * Threading: pure functions, safe from any thread. */
+#ifndef CH_CORE_CLOCK_H
+#define CH_CORE_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch (wall clock). */
+int64_t ch_now_ms(void);
+/* Milliseconds of a monotonic clock, for durations. */
+int64_t ch_mono_ms(void);
+/* Monotonic microseconds, for latency histograms. */
+int64_t ch_mono_us(void);
+
+/* Writes "2026-01-20T14:33:34.147Z" (24 chars + NUL) into out (>= 25 bytes). */
+void ch_iso8601_format(int64_t ms, char out[25]);
+/* Parses any ISO-8601 date-time with 'Z' or a ±hh:mm offset, optional fraction
+ * (any digits, truncated to ms). A bare date "2026-01-20" is accepted when
+ * allow_date_only is set (midnight UTC). Returns 0 and sets *ms, or -1. */
+int ch_iso8601_parse(const char *s, size_t len, int allow_date_only, int64_t *ms);
+
+#endif

@@ -1,0 +1,340 @@
+/* config.c — the option table and its resolution (defaults < file < env < flags).
+ * Threading: used by main before any thread starts. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STR, T_INT, T_ENUM } opt_type;
+
+enum { F_SECRET = 1 }; /* never from a flag, masked in dumps */
+
+typedef struct opt {
+	const char *name;
+	opt_type type;
+	size_t offset;
+	const char *def;
+	int64_t min, max;
+	const char *choices; /* T_ENUM: "a|b|c" */
+	int flags;
+	const char *doc;
+} opt;
+
+#define STR(f) T_STR, offsetof(ch_config, f)
+#define INT(f) T_INT, offsetof(ch_config, f)
+#define ENUM(f) T_ENUM, offsetof(ch_config, f)
+
+static const opt opts[] = {
+	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, 0,
+	 "Address and port the HTTP/WebSocket server listens on (`ADDR:PORT`). Use `0.0.0.0:8080` to accept "
+	 "connections from other machines."},
+	{"data_dir", STR(data_dir), "./data", 0, 0, NULL, 0,
+	 "Directory holding the SQLite database (`chathub.db`), the generated JWT secret and media."},
+	{"config", STR(config), "", 0, 0, NULL, 0,
+	 "Config file of `name = value` lines (`#` comments). Empty: `<data_dir>/chathub.conf` when it exists."},
+	{"web_dir", STR(web_dir), "", 0, 0, NULL, 0,
+	 "Directory of static files (widgets, demo). Empty: `./web`, else `web/` next to the binary's parent."},
+	{"log_level", ENUM(log_level), "info", 0, 0, "debug|info|warn|error", 0,
+	 "Minimum level of log lines written to stderr."},
+	{"password_hash_cost", ENUM(password_hash_cost), "interactive", 0, 0, "interactive|moderate|min", 0,
+	 "argon2id cost of company password hashes. `min` is for tests only."},
+	{"jwt_secret", STR(jwt_secret), "", 0, 0, NULL, F_SECRET,
+	 "Secret signing every token (at least 16 bytes). Environment or config file only. Empty: 32 random "
+	 "bytes generated on first start into `<data_dir>/jwt-secret` (mode 0600)."},
+	{"sqlite_synchronous", ENUM(sqlite_synchronous), "normal", 0, 0, "normal|full", 0,
+	 "SQLite durability: `normal` survives a killed process, `full` also survives power loss."},
+	{"store_busy_timeout_ms", INT(store_busy_timeout_ms), "5000", 1, 600000, NULL, 0,
+	 "How long a database operation waits for a lock held by another process before answering 503."},
+	{"max_body_bytes", INT(max_body_bytes), "1048576", 1024, 1073741824, NULL, 0,
+	 "Largest accepted JSON request body; larger bodies get 413."},
+	{"api_workers", INT(api_workers), "4", 1, 64, NULL, 0,
+	 "Threads that run REST handlers (database reads, writes waiting for their group commit)."},
+	{"hash_workers", INT(hash_workers), "2", 1, 16, NULL, 0,
+	 "Threads that check passwords (logins); also the bound on concurrent password hashes."},
+	{"login_rate_per_minute", INT(login_rate_per_minute), "10", 1, 1000000, NULL, 0,
+	 "Login attempts allowed per minute per client IP and per login before 429."},
+	{"rate_limit_per_second", INT(rate_limit_per_second), "200", 1, 10000000, NULL, 0,
+	 "Sustained API requests per second allowed per client IP and per token before 429."},
+	{"rate_limit_burst", INT(rate_limit_burst), "400", 1, 10000000, NULL, 0,
+	 "Burst size of the per-IP and per-token API rate limit."},
+	{"company_token_ttl", INT(company_token_ttl), "86400", 1, 31536000, NULL, 0,
+	 "Lifetime of company tokens, in seconds."},
+	{"http_timeout", INT(http_timeout), "20", 1, 3600, NULL, 0,
+	 "Seconds an HTTP connection may stay idle or slow before it is closed."},
+	{"shutdown_timeout", INT(shutdown_timeout), "10", 1, 3600, NULL, 0,
+	 "Seconds SIGTERM waits for in-flight requests before closing connections."},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static char **str_field(ch_config *c, const opt *o) { return (char **)((char *)c + o->offset); }
+static int64_t *int_field(ch_config *c, const opt *o) { return (int64_t *)((char *)c + o->offset); }
+
+/* Compares an option name with user text where '-' stands for '_'. */
+static int name_eq(const char *table, const char *user, size_t ulen)
+{
+	size_t i = 0;
+	for (; i < ulen && table[i]; i++) {
+		char u = user[i] == '-' ? '_' : user[i];
+		if (u != table[i])
+			return 0;
+	}
+	return i == ulen && table[i] == '\0';
+}
+
+static const opt *find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (name_eq(opts[i].name, name, len))
+			return &opts[i];
+	return NULL;
+}
+
+int ch_config_is_option(const char *name) { return find(name, strlen(name)) != NULL; }
+
+static int in_choices(const char *choices, const char *v)
+{
+	size_t vl = strlen(v);
+	for (const char *p = choices; *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vl && !strncmp(p, v, n))
+			return 1;
+		p += n + (bar ? 1 : 0);
+	}
+	return 0;
+}
+
+static ch_err set_opt(ch_config *c, const opt *o, const char *v, const char *src, ch_buf *err)
+{
+	if (o->type == T_INT) {
+		char *end;
+		errno = 0;
+		long long n = strtoll(v, &end, 10);
+		if (errno || end == v || *end || n < o->min || n > o->max) {
+			ch_buf_printf(err, "%s: %s must be an integer from %lld to %lld (got \"%s\")", src,
+			              o->name, (long long)o->min, (long long)o->max, v);
+			return CH_ERR_OUT_OF_RANGE;
+		}
+		*int_field(c, o) = n;
+		return CH_OK;
+	}
+	if (o->type == T_ENUM && !in_choices(o->choices, v)) {
+		ch_buf_printf(err, "%s: %s must be one of %s (got \"%s\")", src, o->name, o->choices, v);
+		return CH_ERR_OUT_OF_RANGE;
+	}
+	char **f = str_field(c, o);
+	free(*f);
+	*f = ch_xstrdup(v);
+	return CH_OK;
+}
+
+void ch_config_defaults(ch_config *c)
+{
+	memset(c, 0, sizeof *c);
+	ch_buf ignore = CH_BUF_INIT;
+	for (size_t i = 0; i < N_OPTS; i++)
+		set_opt(c, &opts[i], opts[i].def, "default", &ignore);
+	ch_buf_free(&ignore);
+}
+
+void ch_config_free(ch_config *c)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].type != T_INT) {
+			free(*str_field(c, &opts[i]));
+			*str_field(c, &opts[i]) = NULL;
+		}
+}
+
+ch_err ch_config_set(ch_config *c, const char *name, const char *value, const char *source,
+                     ch_buf *err)
+{
+	const opt *o = find(name, strlen(name));
+	if (!o) {
+		ch_buf_printf(err, "%s: unknown option \"%s\"", source, name);
+		return CH_ERR_OUT_OF_RANGE;
+	}
+	return set_opt(c, o, value, source, err);
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+static ch_err load_file(ch_config *c, const char *path, int required, ch_buf *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (!required && errno == ENOENT)
+			return CH_OK;
+		ch_buf_printf(err, "cannot read config file %s: %s", path, strerror(errno));
+		return CH_ERR_OUT_OF_RANGE;
+	}
+	char line[4096], src[512];
+	int lineno = 0;
+	ch_err e = CH_OK;
+	while (!e && fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		snprintf(src, sizeof src, "%s:%d", path, lineno);
+		if (!eq) {
+			ch_buf_printf(err, "%s: expected `name = value`", src);
+			e = CH_ERR_OUT_OF_RANGE;
+			break;
+		}
+		*eq = '\0';
+		char *v = trim(eq + 1);
+		size_t vl = strlen(v);
+		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"')
+			v[vl - 1] = '\0', v++;
+		e = ch_config_set(c, trim(s), v, src, err);
+	}
+	fclose(f);
+	return e;
+}
+
+static const char *env_get(char *const *envp, const char *key)
+{
+	size_t kl = strlen(key);
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, key, kl) && (*envp)[kl] == '=')
+			return *envp + kl + 1;
+	return NULL;
+}
+
+static void env_name(const opt *o, char *out, size_t n)
+{
+	size_t i = (size_t)snprintf(out, n, "CHATHUB_");
+	for (const char *p = o->name; *p && i + 1 < n; p++)
+		out[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[i] = '\0';
+}
+
+static const char *flag_get(const ch_config_kv *flags, size_t n, const opt *o)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (name_eq(o->name, flags[i].name, strlen(flags[i].name)))
+			v = flags[i].value;
+	return v;
+}
+
+/* Where the config file is: flag, env, or <data_dir>/chathub.conf (data_dir
+ * itself from flag, env, or default). Returns 1 when explicitly named. */
+static int config_path(const ch_config *c, const ch_config_kv *flags, size_t nflags,
+                       char *const *envp, ch_buf *out)
+{
+	const opt *oc = find("config", 6), *od = find("data_dir", 8);
+	const char *p = flag_get(flags, nflags, oc);
+	if (!p)
+		p = env_get(envp, "CHATHUB_CONFIG");
+	if (p && *p) {
+		ch_buf_puts(out, p);
+		return 1;
+	}
+	const char *d = flag_get(flags, nflags, od);
+	if (!d)
+		d = env_get(envp, "CHATHUB_DATA_DIR");
+	if (!d)
+		d = c->data_dir;
+	ch_buf_printf(out, "%s/chathub.conf", d);
+	return 0;
+}
+
+ch_err ch_config_resolve(ch_config *c, const ch_config_kv *flags, size_t nflags,
+                         char *const *envp, ch_buf *err)
+{
+	ch_buf path = CH_BUF_INIT;
+	int explicit_path = config_path(c, flags, nflags, envp, &path);
+	ch_err e = load_file(c, path.data, explicit_path, err);
+	ch_buf_free(&path);
+	char key[128];
+	for (size_t i = 0; !e && i < N_OPTS; i++) {
+		env_name(&opts[i], key, sizeof key);
+		const char *v = env_get(envp, key);
+		if (v)
+			e = set_opt(c, &opts[i], v, key, err);
+	}
+	for (size_t i = 0; !e && i < nflags; i++) {
+		const opt *o = find(flags[i].name, strlen(flags[i].name));
+		char src[160];
+		snprintf(src, sizeof src, "--%s", flags[i].name);
+		if (!o) {
+			ch_buf_printf(err, "unknown option --%s (see --help)", flags[i].name);
+			e = CH_ERR_OUT_OF_RANGE;
+		} else if (o->flags & F_SECRET) {
+			ch_buf_printf(err, "--%s is a secret: set it with CHATHUB_%s or in the config file, "
+			                   "never on the command line", flags[i].name, "JWT_SECRET");
+			e = CH_ERR_OUT_OF_RANGE;
+		} else {
+			e = set_opt(c, o, flags[i].value, src, err);
+		}
+	}
+	return e;
+}
+
+/* "one of `a`, `b`" — no bare '|', which would split a Markdown table cell. */
+static void docs_choices(ch_buf *out, const char *choices)
+{
+	ch_buf_puts(out, "one of ");
+	for (const char *p = choices; *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		ch_buf_printf(out, "%s`%.*s`", p == choices ? "" : ", ", (int)n, p);
+		p += n + (bar ? 1 : 0);
+	}
+}
+
+void ch_config_docs(ch_buf *out)
+{
+	ch_buf_puts(out, "# Configuration\n\n"
+	                 "<!-- generated by `chathub config docs`; a test fails when this file is stale -->\n\n"
+	                 "Every option can be set, from highest to lowest precedence, as a command-line flag "
+	                 "(`--name value` or `--name=value`, dashes or underscores), as an environment "
+	                 "variable `CHATHUB_NAME`, or as a `name = value` line in the config file. Secrets "
+	                 "are accepted only from the environment or the config file.\n\n"
+	                 "`chathub config show` prints the effective configuration (secrets masked).\n\n"
+	                 "| option | environment | type | default | description |\n"
+	                 "|---|---|---|---|---|\n");
+	char env[128];
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const opt *o = &opts[i];
+		env_name(o, env, sizeof env);
+		ch_buf_printf(out, "| `%s` | `%s` | ", o->name, env);
+		if (o->type == T_INT)
+			ch_buf_printf(out, "integer %lld–%lld", (long long)o->min, (long long)o->max);
+		else if (o->type == T_ENUM)
+			docs_choices(out, o->choices);
+		else
+			ch_buf_puts(out, o->flags & F_SECRET ? "secret string" : "string");
+		ch_buf_printf(out, " | %s%s%s | %s |\n", *o->def ? "`" : "", *o->def ? o->def : "(empty)",
+		              *o->def ? "`" : "", o->doc);
+	}
+}
+
+void ch_config_dump(const ch_config *c, ch_buf *out)
+{
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const opt *o = &opts[i];
+		if (o->type == T_INT)
+			ch_buf_printf(out, "%s = %lld\n", o->name,
+			              (long long)*int_field((ch_config *)c, o));
+		else if (o->flags & F_SECRET)
+			ch_buf_printf(out, "%s = %s\n", o->name,
+			              **str_field((ch_config *)c, o) ? "(set)" : "(generated)");
+		else
+			ch_buf_printf(out, "%s = %s\n", o->name, *str_field((ch_config *)c, o));
+	}
+}

@@ -1,0 +1,68 @@
+/* config.h — every configuration option, from one declarative table.
+ *
+ * Precedence: command-line flags > CHATHUB_* environment > config file >
+ * defaults. Option `name` ↔ env `CHATHUB_NAME` ↔ flag `--name` (underscores
+ * may be written as dashes on the command line). Secrets are never accepted as
+ * flags (they would show in `ps`). docs/configuration.md is generated from the
+ * table by `chathub config docs`; a test fails when it is stale.
+ * Threading: resolved once in main before any thread starts; read-only after.
+ */
+#ifndef CH_CORE_CONFIG_H
+#define CH_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+typedef struct ch_config {
+	char *listen;              /* "127.0.0.1:8080" */
+	char *data_dir;            /* "./data" */
+	char *config;              /* config file path ("" = <data_dir>/chathub.conf if present) */
+	char *web_dir;             /* "" = auto */
+	char *log_level;           /* debug|info|warn|error */
+	char *password_hash_cost;  /* interactive|moderate|min */
+	char *jwt_secret;          /* secret; "" = generated into <data_dir>/jwt-secret */
+	char *sqlite_synchronous;  /* normal|full */
+	int64_t store_busy_timeout_ms;
+	int64_t max_body_bytes;
+	int64_t api_workers;
+	int64_t hash_workers;
+	int64_t login_rate_per_minute;
+	int64_t rate_limit_per_second;
+	int64_t rate_limit_burst;
+	int64_t company_token_ttl;
+	int64_t http_timeout;
+	int64_t shutdown_timeout;
+} ch_config;
+
+/* One command-line or file setting before resolution. */
+typedef struct ch_config_kv {
+	const char *name; /* borrowed; dashes allowed */
+	const char *value; /* borrowed */
+} ch_config_kv;
+
+/* Fills cfg with defaults (heap strings; free with ch_config_free). */
+void ch_config_defaults(ch_config *cfg);
+void ch_config_free(ch_config *cfg);
+
+/* Returns 1 when name (dashes or underscores) is a config option. */
+int ch_config_is_option(const char *name);
+
+/* Applies file, environment (envp, NULL-terminated "K=V"), then flags over the
+ * defaults already in cfg. On error returns CH_ERR_OUT_OF_RANGE or
+ * CH_ERR_BAD_JSON with a human sentence in err (naming the option and source). */
+ch_err ch_config_resolve(ch_config *cfg, const ch_config_kv *flags, size_t nflags,
+                         char *const *envp, ch_buf *err);
+
+/* Sets one option from text, validating type and bounds. source is for messages. */
+ch_err ch_config_set(ch_config *cfg, const char *name, const char *value, const char *source,
+                     ch_buf *err);
+
+/* Writes the Markdown reference of every option (docs/configuration.md). */
+void ch_config_docs(ch_buf *out);
+/* Writes "name = value" lines of the effective config, secrets masked. */
+void ch_config_dump(const ch_config *cfg, ch_buf *out);
+
+#endif

@@ -1,0 +1,30 @@
+/* metrics.h — process-wide counters for GET /metrics (Prometheus text).
+ *
+ * HTTP requests are counted per (route, status) and their latencies go into
+ * one histogram; gauges are set by the module that owns the number.
+ * Threading: every function is safe from any thread (atomics + one mutex for
+ * the (route, status) table, which only grows).
+ */
+#ifndef CH_CORE_METRICS_H
+#define CH_CORE_METRICS_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+
+typedef enum ch_gauge {
+	CH_GAUGE_OPEN_CONNECTIONS, /* TCP connections open now (HTTP + WebSocket) */
+	CH_GAUGE_HUB_CONNECTIONS,  /* hub (WebSocket) connections open now */
+	CH_GAUGE_API_QUEUE,        /* REST requests waiting for a worker */
+	CH_GAUGE__COUNT
+} ch_gauge;
+
+/* route: a static string (the route pattern, "static", "not_found"). */
+void ch_metrics_http(const char *route, int status, int64_t latency_us);
+void ch_metrics_gauge_add(ch_gauge g, int64_t delta);
+void ch_metrics_gauge_set(ch_gauge g, int64_t v);
+int64_t ch_metrics_gauge_get(ch_gauge g);
+/* Appends the HTTP counters, the latency histogram and the gauges. */
+void ch_metrics_render(ch_buf *out);
+
+#endif

@@ -1,0 +1,132 @@
+/* Unit tests of the config table: defaults, precedence, validation, docs. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static char *write_conf(const char *text)
+{
+	static char path[] = "/tmp/chathub-conf-XXXXXX";
+	strcpy(path, "/tmp/chathub-conf-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+Test(config, defaults)
+{
+	ch_config c;
+	ch_config_defaults(&c);
+	cr_assert_str_eq(c.listen, "127.0.0.1:8080");
+	cr_assert_str_eq(c.data_dir, "./data");
+	cr_assert_str_eq(c.password_hash_cost, "interactive");
+	cr_assert_eq(c.max_body_bytes, 1048576);
+	cr_assert_eq(c.login_rate_per_minute, 10);
+	cr_assert_str_eq(c.jwt_secret, "");
+	ch_config_free(&c);
+}
+
+Test(config, precedence_flag_over_env_over_file)
+{
+	char *path = write_conf("# comment\nlisten = 0.0.0.0:1\nlog_level = \"warn\"\nhttp_timeout=7\n");
+	char conf_env[300];
+	snprintf(conf_env, sizeof conf_env, "CHATHUB_CONFIG=%s", path);
+	char *envp[] = {conf_env, "CHATHUB_LISTEN=127.0.0.1:2", "CHATHUB_PASSWORD_HASH_COST=min", NULL};
+	ch_config_kv flags[] = {{"listen", "127.0.0.1:3"}};
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_eq(ch_config_resolve(&c, flags, 1, envp, &err), CH_OK, "%s", err.data);
+	cr_assert_str_eq(c.listen, "127.0.0.1:3");       /* flag */
+	cr_assert_str_eq(c.password_hash_cost, "min");   /* env */
+	cr_assert_str_eq(c.log_level, "warn");           /* file, quotes stripped */
+	cr_assert_eq(c.http_timeout, 7);                 /* file */
+	ch_config_free(&c);
+	ch_buf_free(&err);
+	unlink(path);
+}
+
+Test(config, dashes_in_flags)
+{
+	ch_config_kv flags[] = {{"data-dir", "/tmp/x"}, {"max-body-bytes", "2048"}};
+	char *envp[] = {NULL};
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_eq(ch_config_resolve(&c, flags, 2, envp, &err), CH_OK, "%s", err.data);
+	cr_assert_str_eq(c.data_dir, "/tmp/x");
+	cr_assert_eq(c.max_body_bytes, 2048);
+	cr_assert(ch_config_is_option("data-dir"));
+	cr_assert(!ch_config_is_option("login"));
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, rejects_bad_values_naming_the_source)
+{
+	char *envp[] = {"CHATHUB_HTTP_TIMEOUT=abc", NULL};
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_neq(ch_config_resolve(&c, NULL, 0, envp, &err), CH_OK);
+	cr_assert(strstr(err.data, "CHATHUB_HTTP_TIMEOUT"), "%s", err.data);
+	ch_buf_reset(&err);
+	cr_assert_neq(ch_config_set(&c, "password_hash_cost", "cheap", "--password-hash-cost", &err), CH_OK);
+	cr_assert(strstr(err.data, "interactive|moderate|min"), "%s", err.data);
+	ch_buf_reset(&err);
+	cr_assert_neq(ch_config_set(&c, "max_body_bytes", "1", "x", &err), CH_OK); /* below min */
+	cr_assert_neq(ch_config_set(&c, "max_body_bytes", "99999999999999999999", "x", &err), CH_OK);
+	cr_assert_neq(ch_config_set(&c, "no_such_option", "1", "x", &err), CH_OK);
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, secret_never_from_flags)
+{
+	ch_config_kv flags[] = {{"jwt-secret", "0123456789abcdef0123"}};
+	char *envp[] = {"CHATHUB_JWT_SECRET=fromtheenvironment!", NULL};
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_neq(ch_config_resolve(&c, flags, 1, envp, &err), CH_OK);
+	cr_assert(strstr(err.data, "secret"), "%s", err.data);
+	ch_config_free(&c);
+	ch_config_defaults(&c);
+	ch_buf_reset(&err);
+	cr_assert_eq(ch_config_resolve(&c, NULL, 0, envp, &err), CH_OK);
+	cr_assert_str_eq(c.jwt_secret, "fromtheenvironment!");
+	ch_buf dump = CH_BUF_INIT;
+	ch_config_dump(&c, &dump);
+	cr_assert(!strstr(dump.data, "fromtheenvironment"), "secret leaked into config show");
+	ch_buf_free(&dump);
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, missing_explicit_file_is_an_error_default_file_is_optional)
+{
+	char *envp[] = {"CHATHUB_CONFIG=/nonexistent/chathub.conf", NULL};
+	char *envp2[] = {"CHATHUB_DATA_DIR=/nonexistent", NULL};
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_neq(ch_config_resolve(&c, NULL, 0, envp, &err), CH_OK);
+	cr_assert_eq(ch_config_resolve(&c, NULL, 0, envp2, &err), CH_OK);
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, docs_list_every_option_with_env_name)
+{
+	ch_buf d = CH_BUF_INIT;
+	ch_config_docs(&d);
+	cr_assert(strstr(d.data, "| `password_hash_cost` | `CHATHUB_PASSWORD_HASH_COST` |"));
+	cr_assert(strstr(d.data, "| `listen` | `CHATHUB_LISTEN` |"));
+	cr_assert(strstr(d.data, "secret string"));
+	ch_buf_free(&d);
+}
