@@ -1,0 +1,99 @@
+/* sqlite_int.h — private to the SQLite backend of store.h (src/store/sqlite/).
+ *
+ * A ch_store_tx is one SQLite connection plus its cache of prepared
+ * statements: the writer thread owns one, and every thread that reads owns one
+ * of its own. A connection is only ever used by one thread at a time, which is
+ * why connections are opened with SQLITE_OPEN_NOMUTEX.
+ */
+#ifndef CH_STORE_SQLITE_INT_H
+#define CH_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/sqlite/sqlite_sql.h"
+#include "store/store.h"
+
+typedef enum ch_stmt_id {
+#define CH_STMT_ENUM(id, sql) CH_STMT_##id,
+	CH_SQLITE_STMTS(CH_STMT_ENUM)
+#undef CH_STMT_ENUM
+	CH_STMT__COUNT
+} ch_stmt_id;
+
+struct ch_store_tx {
+	ch_store *s;
+	sqlite3 *db;
+	int in_tx;                  /* inside ch_store_read / a write batch */
+	struct ch_store_tx *next;   /* reader registry link (guarded by s->readers_mu) */
+	sqlite3_stmt *stmts[CH_STMT__COUNT];
+};
+
+typedef struct ch_store_job ch_store_job;
+
+struct ch_store {
+	char *path;
+	int synchronous_full;
+	int busy_timeout_ms;
+	int schema_version; /* as of open */
+
+	/* Writer: a queue guarded by q_mu; stats are guarded by q_mu too. */
+	ch_store_tx *writer_conn;
+	pthread_t writer;
+	int writer_started;
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_cv;
+	ch_store_job *q_head, *q_tail;
+	uint64_t q_len;
+	int stopping;
+	ch_store_stats stats;
+
+	/* Readers: one connection per thread, found through reader_key and
+	 * listed in readers so close can close them all. */
+	pthread_key_t reader_key;
+	pthread_mutex_t readers_mu;
+	ch_store_tx *readers;
+};
+
+/* conn.c */
+/* Opens a connection with the per-connection pragmas; a reader connection is
+ * query_only so that no write can bypass the writer thread. */
+ch_err ch_store_sqlite_conn_open(ch_store *s, int reader, ch_store_tx **out);
+/* Finalizes the cached statements and closes; NULL is a no-op. */
+void ch_store_sqlite_conn_close(ch_store_tx *c);
+/* Logs an SQLite failure (what: a short label, never a value) and maps it. */
+ch_err ch_store_sqlite_fail(ch_store_tx *c, int rc, const char *what);
+/* Runs SQL text once (pragmas, migrations); not for request-rate statements. */
+ch_err ch_store_sqlite_exec(ch_store_tx *c, const char *sql, const char *what);
+/* The connection's prepared statement for id, prepared on first use. */
+ch_err ch_store_sqlite_prep(ch_store_tx *c, ch_stmt_id id, sqlite3_stmt **out);
+/* Resets a statement and clears its bindings so borrowed strings are let go. */
+void ch_store_sqlite_reset(sqlite3_stmt *st);
+/* Steps a statement that returns no row to completion, then resets it. */
+ch_err ch_store_sqlite_step_done(ch_store_tx *c, sqlite3_stmt *st, const char *what);
+/* Prepares and runs a parameterless statement that returns no row. */
+ch_err ch_store_sqlite_run(ch_store_tx *c, ch_stmt_id id);
+/* Binds text, or NULL when v is NULL; borrowed until the statement is reset. */
+int ch_store_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* rc is the result of the bind calls: CH_OK, or the statement is reset and
+ * the failure logged and mapped. */
+ch_err ch_store_sqlite_bound(ch_store_tx *c, sqlite3_stmt *st, int rc, const char *what);
+/* Copies a text column into a fixed buffer of cap bytes (NUL included); a
+ * value that would not fit is CH_ERR_INTERNAL, never a silent truncation. */
+ch_err ch_store_sqlite_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
+/* CH_OK when s (may be NULL when nullable) is at most max bytes; else
+ * CH_ERR_OUT_OF_RANGE (the API layer validates first, so this is a guard). */
+ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const char *what);
+
+/* migrate.c: applies pending migrations on c, safe against another process
+ * doing the same at the same moment. */
+ch_err ch_store_sqlite_migrate(ch_store_tx *c, int *applied_out, int *version_out);
+
+/* writer.c */
+ch_err ch_store_sqlite_writer_start(ch_store *s);
+/* Lets the writer finish every queued job, then joins it. */
+void ch_store_sqlite_writer_stop(ch_store *s);
+
+#endif
