@@ -1,0 +1,628 @@
+/* api.c — the route table, request pipeline and shared helpers of the REST API.
+ *
+ * Pipeline of one request (ch_api_handle, on a worker thread, inside one store
+ * read transaction): route → method (405) → rate limit (429) → authenticate
+ * (401) → token kind (403) → body size (413) → content type (415) → JSON (400)
+ * → handler → CORS headers. Authentication precedes authorization, so a revoked
+ * operator token answers 401 everywhere, even where it would be the wrong kind.
+ */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/internal.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/ratelimit.h"
+
+static const ch_route routes[] = {
+	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, 0},
+	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, 0},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+static const char *method_names[] = {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "OTHER"};
+
+/* ---- request / response ------------------------------------------------ */
+
+void ch_req_free(ch_req *r)
+{
+	free(r->path);
+	for (int i = 0; i < r->nargs; i++)
+		free(r->args[i]);
+	free(r->authorization);
+	free(r->x_auth_key);
+	free(r->accept);
+	free(r->content_type);
+	free(r->origin);
+	free(r->if_none_match);
+	free(r->ac_request_method);
+	ch_buf_free(&r->body);
+	memset(r, 0, sizeof *r);
+}
+
+void ch_resp_free(ch_resp *r)
+{
+	ch_buf_free(&r->body);
+	ch_buf_free(&r->headers);
+}
+
+void ch_resp_header(ch_resp *r, const char *name, const char *fmt, ...)
+{
+	ch_buf_printf(&r->headers, "%s: ", name);
+	va_list ap;
+	va_start(ap, fmt);
+	ch_buf_vprintf(&r->headers, fmt, ap);
+	va_end(ap);
+	ch_buf_puts(&r->headers, "\r\n");
+}
+
+static void error_vresp(ch_resp *resp, ch_err err, const char *fmt, va_list ap)
+{
+	ch_buf msg = CH_BUF_INIT;
+	ch_buf_vprintf(&msg, fmt, ap);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:i}", "status", ch_err_http_status(err), "error",
+	                      ch_err_reason(err), "message", msg.data ? msg.data : "", "code",
+	                      ch_err_code(err));
+	ch_buf_free(&msg);
+	ch_buf_reset(&resp->body);
+	resp->status = ch_err_http_status(err);
+	resp->content_type = "application/json";
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	ch_buf_puts(&resp->body, s ? s : "{\"status\":500,\"code\":5001}");
+	free(s);
+	json_decref(j);
+}
+
+void ch_api_error_resp(ch_resp *resp, ch_err err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vresp(resp, err, fmt, ap);
+	va_end(ap);
+}
+
+void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vresp(c->resp, err, fmt, ap);
+	va_end(ap);
+}
+
+void ch_ctx_json(ch_ctx *c, int status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (!s) {
+		ch_ctx_error(c, CH_ERR_INTERNAL, "could not encode the response");
+		return;
+	}
+	ch_buf_reset(&c->resp->body);
+	ch_buf_puts(&c->resp->body, s);
+	free(s);
+	c->resp->status = status;
+	c->resp->content_type = "application/json; charset=utf-8";
+}
+
+void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len)
+{
+	ch_buf_reset(&c->resp->body);
+	ch_buf_append(&c->resp->body, text, len);
+	c->resp->status = status;
+	c->resp->content_type = "text/plain; charset=utf-8";
+}
+
+/* Whether an Accept header lists the media type (ignoring parameters). */
+static int accepts(const char *accept, const char *type)
+{
+	size_t tl = strlen(type);
+	for (const char *p = accept; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!strncasecmp(p, type, tl) && (p[tl] == '\0' || p[tl] == ',' || p[tl] == ';' || p[tl] == ' '))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
+void ch_ctx_token(ch_ctx *c, const char *token)
+{
+	const char *acc = c->req->accept;
+	if (accepts(acc, "application/json") && !accepts(acc, "text/plain"))
+		ch_ctx_json(c, 200, json_string(token));
+	else
+		ch_ctx_text(c, 200, token, strlen(token));
+}
+
+const char *ch_ctx_arg(ch_ctx *c, const char *name)
+{
+	size_t nl = strlen(name);
+	for (int i = 0; i < c->req->nargs; i++)
+		if (!strncmp(c->req->args[i], name, nl) && c->req->args[i][nl] == '=')
+			return c->req->args[i] + nl + 1;
+	return NULL;
+}
+
+int ch_parse_id(const char *s, int64_t *out)
+{
+	if (!s || !*s)
+		return -1;
+	const char *p = s + (*s == '-' || *s == '+');
+	if (!*p)
+		return -1;
+	for (const char *q = p; *q; q++)
+		if (*q < '0' || *q > '9')
+			return -1;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno == ERANGE || *end)
+		return -1;
+	if (v <= 0)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+/* ---- field validation --------------------------------------------------- */
+
+int ch_body_object(ch_ctx *c)
+{
+	if (!json_is_object(c->body)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+int ch_get_int(ch_ctx *c, json_t *obj, const char *prefix, const char *name, int required,
+               int64_t min, int64_t max, int64_t *out)
+{
+	json_t *v = json_object_get(obj, name);
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 1;
+		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "%s%s: required field missing", prefix, name);
+		return -1;
+	}
+	if (!json_is_integer(v)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s%s: must be an integer", prefix, name);
+		return -1;
+	}
+	json_int_t n = json_integer_value(v);
+	if (n < min || n > max) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s%s: must be from %lld to %lld", prefix, name,
+		             (long long)min, (long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+int ch_get_str(ch_ctx *c, json_t *obj, const char *prefix, const char *name, int required,
+               size_t min_len, size_t max_len, const char **out)
+{
+	json_t *v = json_object_get(obj, name);
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 1;
+		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "%s%s: required field missing", prefix, name);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s%s: must be a string", prefix, name);
+		return -1;
+	}
+	size_t len = json_string_length(v);
+	if (len < min_len || len > max_len) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s%s: must be %zu to %zu bytes long", prefix, name,
+		             min_len, max_len);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+int ch_ctx_store_failed(ch_ctx *c, ch_err e, const char *what)
+{
+	if (e == CH_OK)
+		return 0;
+	if (e == CH_ERR_NOT_FOUND)
+		ch_ctx_error(c, e, "%s not found", what);
+	else if (e == CH_ERR_STORE)
+		ch_ctx_error(c, e, "the database is busy or unavailable; retry later");
+	else if (e == CH_ERR_CONFLICT)
+		ch_ctx_error(c, e, "%s already exists", what);
+	else
+		ch_ctx_error(c, e, "internal error");
+	return 1;
+}
+
+char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims)
+{
+	char *tok = NULL;
+	if (ch_token_sign(c->api->o.key, claims, &tok) != CH_OK) {
+		ch_ctx_error(c, CH_ERR_INTERNAL, "could not sign the token");
+		return NULL;
+	}
+	return tok;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* Matches path against pattern; a "{id}" segment captures one segment. */
+static int match(const char *pattern, const char *path, const char **seg, size_t *seglen)
+{
+	while (*pattern && *path) {
+		if (!strncmp(pattern, "{id}", 4)) {
+			const char *end = strchr(path, '/');
+			size_t n = end ? (size_t)(end - path) : strlen(path);
+			if (n == 0)
+				return 0;
+			*seg = path;
+			*seglen = n;
+			path += n;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *pattern == '\0' && *path == '\0'; /* exact: "/x/" is not "/x" */
+}
+
+/* Finds the route; *path_known says whether any method matches the path. */
+static const ch_route *find_route(const ch_req *req, int *path_known, const char **seg, size_t *seglen)
+{
+	*path_known = 0;
+	const ch_route *found = NULL;
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const char *s = NULL;
+		size_t sl = 0;
+		if (!match(routes[i].pattern, req->path, &s, &sl))
+			continue;
+		*path_known = 1;
+		ch_method m = req->method == CH_M_HEAD ? CH_M_GET : req->method;
+		if (routes[i].method == m && !found) {
+			found = &routes[i];
+			*seg = s;
+			*seglen = sl;
+		}
+	}
+	return found;
+}
+
+int ch_api_owns_path(const char *path)
+{
+	return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz") ||
+	       !strcmp(path, "/metrics");
+}
+
+ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
+{
+	int known;
+	const char *seg;
+	size_t sl;
+	const ch_route *r = find_route(req, &known, &seg, &sl);
+	*max_body = r && r->max_body ? r->max_body : a->o.max_body_bytes;
+	return r ? r->pool : CH_POOL_API;
+}
+
+static void allow_header(ch_ctx *c)
+{
+	ch_buf allow = CH_BUF_INIT;
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const char *s;
+		size_t sl;
+		if (match(routes[i].pattern, c->req->path, &s, &sl))
+			ch_buf_printf(&allow, "%s%s", allow.len ? ", " : "", method_names[routes[i].method]);
+	}
+	ch_buf_puts(&allow, ", OPTIONS");
+	ch_resp_header(c->resp, "Allow", "%s", allow.data);
+	ch_buf_free(&allow);
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
+static const char *token_text(const ch_req *req, size_t *len)
+{
+	const char *t = req->authorization;
+	if (t && *t) {
+		if (strncasecmp(t, "Bearer ", 7))
+			return NULL;
+		t += 7;
+	} else {
+		t = req->x_auth_key;
+		if (t && !strncasecmp(t, "Bearer ", 7))
+			t += 7;
+	}
+	if (!t)
+		return NULL;
+	while (*t == ' ')
+		t++;
+	size_t n = strlen(t);
+	while (n && t[n - 1] == ' ')
+		n--;
+	*len = n;
+	return n ? t : NULL;
+}
+
+/* Checks that the principal behind verified claims still exists and, for
+ * operators, is Active with the token's revocation epoch. */
+static ch_err check_principal(ch_ctx *c, const ch_token_claims *cl)
+{
+	if (cl->kind == CH_TOKEN_COMPANY) {
+		ch_company_row co;
+		ch_err e = ch_store_company_get(c->tx, cl->company_id, &co);
+		return e == CH_ERR_NOT_FOUND || (e == CH_OK && cl->sub != cl->company_id) ? CH_ERR_NO_TOKEN : e;
+	}
+	if (cl->kind == CH_TOKEN_OPERATOR) {
+		ch_operator_row op;
+		ch_err e = ch_store_operator_get(c->tx, cl->company_id, cl->sub, &op);
+		if (e == CH_ERR_NOT_FOUND)
+			return CH_ERR_TOKEN_REVOKED;
+		if (e)
+			return e;
+		if (op.status != CH_OPERATOR_ACTIVE || op.token_epoch != cl->epoch)
+			return CH_ERR_TOKEN_REVOKED;
+		return CH_OK;
+	}
+	return CH_ERR_NO_TOKEN; /* visitor tokens are not accepted by any route yet */
+}
+
+static int authenticate(ch_ctx *c)
+{
+	size_t len = 0;
+	const char *t = token_text(c->req, &len);
+	if (!t) {
+		ch_ctx_error(c, CH_ERR_NO_TOKEN,
+		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
+		return -1;
+	}
+	ch_token_claims cl;
+	ch_err e = ch_token_verify(c->api->o.key, t, len, CH_TOKEN_ANY, c->now_ms / 1000, &cl);
+	if (e == CH_OK)
+		e = check_principal(c, &cl);
+	switch (e) {
+	case CH_OK: break;
+	case CH_ERR_TOKEN_EXPIRED: ch_ctx_error(c, e, "the token has expired; get a new one"); return -1;
+	case CH_ERR_TOKEN_REVOKED: ch_ctx_error(c, e, "the token has been revoked"); return -1;
+	case CH_ERR_STORE: ch_ctx_store_failed(c, e, ""); return -1;
+	default: ch_ctx_error(c, CH_ERR_NO_TOKEN, "the token is malformed or not valid"); return -1;
+	}
+	c->who = cl;
+	c->authed = 1;
+	if (!(c->route->auth & (1u << cl.kind))) {
+		ch_ctx_error(c, CH_ERR_WRONG_KIND, "a %s token cannot be used here; this endpoint needs a %s token",
+		             ch_token_kind_name(cl.kind),
+		             c->route->auth & CH_AUTH_COMPANY ? "company" : "operator");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- CORS --------------------------------------------------------------- */
+
+typedef struct cors_scan {
+	const char *origin;
+	int orgs;
+	int allowed;
+} cors_scan;
+
+static void cors_check_org(void *ctx, const ch_org_row *o)
+{
+	cors_scan *s = ctx;
+	s->orgs++;
+	json_t *list = json_loads(o->allowed_origins, 0, NULL);
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		s->allowed = 1;
+	} else {
+		size_t i;
+		json_t *v;
+		json_array_foreach(list, i, v)
+		if (json_is_string(v) && !strcasecmp(json_string_value(v), s->origin))
+			s->allowed = 1;
+	}
+	json_decref(list);
+}
+
+/* Whether the request's Origin may read the response, per the allow-lists of
+ * the organizations in the caller's scope (see docs/api.md, CORS). */
+static int origin_allowed(ch_ctx *c)
+{
+	cors_scan s = {c->req->origin, 0, 0};
+	ch_err e;
+	if (c->authed && c->who.kind == CH_TOKEN_COMPANY)
+		e = ch_store_org_list(c->tx, c->who.company_id, cors_check_org, &s);
+	else if (c->authed && c->who.org_id > 0) {
+		ch_org_row o;
+		e = ch_store_org_get(c->tx, c->who.company_id, c->who.org_id, &o);
+		if (e == CH_OK)
+			cors_check_org(&s, &o);
+	} else
+		e = ch_store_org_list_all(c->tx, cors_check_org, &s);
+	if (e != CH_OK && e != CH_ERR_NOT_FOUND)
+		return 0;
+	return s.allowed || s.orgs == 0;
+}
+
+static void add_cors(ch_ctx *c, int preflight)
+{
+	if (!c->req->origin || !*c->req->origin || !origin_allowed(c))
+		return;
+	ch_resp_header(c->resp, "Access-Control-Allow-Origin", "%s", c->req->origin);
+	ch_resp_header(c->resp, "Vary", "Origin");
+	if (preflight) {
+		ch_resp_header(c->resp, "Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+		ch_resp_header(c->resp, "Access-Control-Allow-Headers",
+		               "Authorization, X-Authorization-Key, Content-Type, Accept, X-Requested-With, "
+		               "X-SignalR-User-Agent");
+		ch_resp_header(c->resp, "Access-Control-Max-Age", "600");
+	} else {
+		ch_resp_header(c->resp, "Access-Control-Expose-Headers", "Retry-After");
+	}
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static int rate_limited(ch_ctx *c)
+{
+	char key[160];
+	snprintf(key, sizeof key, "ip:%s", c->req->peer);
+	int wait = ch_ratelimit_take(c->api->per_ip, key, c->now_ms);
+	if (wait) {
+		ch_resp_header(c->resp, "Retry-After", "%d", wait);
+		ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many requests; retry in %d s", wait);
+		return 1;
+	}
+	return 0;
+}
+
+/* Per principal, so one integration cannot starve the others behind one IP. */
+static int token_rate_limited(ch_ctx *c)
+{
+	char key[96];
+	snprintf(key, sizeof key, "%d:%lld", (int)c->who.kind, (long long)c->who.sub);
+	int wait = ch_ratelimit_take(c->api->per_token, key, c->now_ms);
+	if (!wait)
+		return 0;
+	ch_resp_header(c->resp, "Retry-After", "%d", wait);
+	ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many requests for this token; retry in %d s", wait);
+	return 1;
+}
+
+static int is_json_type(const char *ct)
+{
+	if (!ct)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	size_t n = strlen("application/json");
+	return !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static int parse_body(ch_ctx *c)
+{
+	const ch_req *r = c->req;
+	if (r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH)
+		return 0;
+	if (r->body_too_large) {
+		ch_ctx_error(c, CH_ERR_TOO_LARGE, "the body is larger than this endpoint accepts");
+		return -1;
+	}
+	if (!is_json_type(r->content_type)) {
+		ch_ctx_error(c, CH_ERR_MEDIA_TYPE, "send the body as `Content-Type: application/json`");
+		return -1;
+	}
+	json_error_t jerr;
+	c->body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c->body) {
+		const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 is not allowed in strings" : jerr.text;
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "malformed JSON at line %d, column %d: %s", jerr.line,
+		             jerr.column, why);
+		return -1;
+	}
+	return 0;
+}
+
+static void run(ch_ctx *c)
+{
+	if (c->req->method == CH_M_OPTIONS) {
+		c->resp->status = 204;
+		c->resp->route = "preflight";
+		allow_header(c);
+		add_cors(c, 1);
+		return;
+	}
+	int known;
+	const char *seg = NULL;
+	size_t sl = 0;
+	c->route = find_route(c->req, &known, &seg, &sl);
+	if (!c->route) {
+		c->resp->route = known ? "method_not_allowed" : "not_found";
+		if (known) {
+			allow_header(c);
+			ch_ctx_error(c, CH_ERR_METHOD, "%s is not allowed on %s",
+			             method_names[c->req->method], c->req->path);
+		} else {
+			ch_ctx_error(c, CH_ERR_NOT_FOUND, "no such endpoint: %s", c->req->path);
+		}
+		goto cors;
+	}
+	c->resp->route = c->route->pattern;
+	if (seg) {
+		char tmp[32];
+		if (sl >= sizeof tmp || (memcpy(tmp, seg, sl), tmp[sl] = '\0', ch_parse_id(tmp, &c->path_id)))
+			c->path_id_bad = 1;
+	}
+	if (c->route->pool == CH_POOL_API && rate_limited(c))
+		goto cors;
+	if (c->route->auth != CH_AUTH_NONE && (authenticate(c) || token_rate_limited(c)))
+		goto cors;
+	if (parse_body(c))
+		goto cors;
+	c->route->handler(c);
+cors:
+	add_cors(c, 0);
+}
+
+static ch_err run_in_tx(ch_store_tx *tx, void *arg)
+{
+	ch_ctx *c = arg;
+	c->tx = tx;
+	run(c);
+	return CH_OK;
+}
+
+void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
+{
+	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms()};
+	ch_err e = ch_store_read(a->o.store, run_in_tx, &c);
+	if (e != CH_OK && !resp->status) {
+		resp->route = "store_error";
+		ch_api_error_resp(resp, e, "the database is unavailable; retry later");
+	}
+	if (!resp->status) {
+		CH_ERROR("request %llu: handler produced no response", (unsigned long long)req->id);
+		ch_api_error_resp(resp, CH_ERR_INTERNAL, "internal error");
+	}
+	json_decref(c.body);
+}
+
+ch_api *ch_api_new(const ch_api_opts *o)
+{
+	ch_api *a = ch_xcalloc(1, sizeof *a);
+	a->o = *o;
+	a->login_ip = ch_ratelimit_new((double)o->login_per_minute, 60000, (double)o->login_per_minute, 100000);
+	a->login_name = ch_ratelimit_new((double)o->login_per_minute, 60000, (double)o->login_per_minute, 100000);
+	a->per_ip = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
+	a->per_token = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
+	return a;
+}
+
+void ch_api_free(ch_api *a)
+{
+	if (!a)
+		return;
+	ch_ratelimit_free(a->login_ip);
+	ch_ratelimit_free(a->login_name);
+	ch_ratelimit_free(a->per_ip);
+	ch_ratelimit_free(a->per_token);
+	free(a);
+}

@@ -1,0 +1,91 @@
+/* api.h — the REST API as pure request → response functions.
+ *
+ * The network layer (net/http.c) turns an HTTP exchange into a ch_req, asks
+ * ch_api_route() which worker pool should run it, runs ch_api_handle() on that
+ * pool, and writes the ch_resp back. Handlers therefore never see lws or
+ * sockets, may block on the store, and can be driven directly by tests and
+ * fuzzers (tests/fuzz/).
+ *
+ * Threading: ch_api_route() is cheap and may run on the network thread;
+ * ch_api_handle() blocks (store, password hashing) and runs on worker threads.
+ * The ch_api context is read-only after creation except for its thread-safe
+ * rate limiters.
+ */
+#ifndef CH_API_API_H
+#define CH_API_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/password.h"
+#include "auth/token.h"
+#include "core/buf.h"
+#include "store/store.h"
+
+typedef enum ch_method {
+	CH_M_GET, CH_M_POST, CH_M_PUT, CH_M_DELETE, CH_M_OPTIONS, CH_M_HEAD, CH_M_PATCH, CH_M_OTHER
+} ch_method;
+
+#define CH_REQ_MAX_ARGS 32
+
+typedef struct ch_req {
+	uint64_t id;            /* for logs */
+	ch_method method;
+	char *path;             /* owned; without the query */
+	char *args[CH_REQ_MAX_ARGS]; /* owned; URL-decoded "name=value" query args */
+	int nargs;
+	char *authorization;    /* owned or NULL: each header as received */
+	char *x_auth_key;
+	char *accept;
+	char *content_type;
+	char *origin;
+	char *if_none_match;
+	char *ac_request_method; /* Access-Control-Request-Method */
+	char peer[64];          /* client IP */
+	ch_buf body;
+	int body_too_large;     /* the body was over the limit and discarded */
+} ch_req;
+
+typedef struct ch_resp {
+	int status;
+	const char *content_type; /* static string, NULL = no body type */
+	const char *route;        /* static label for metrics */
+	ch_buf body;
+	ch_buf headers;           /* extra "Name: value\r\n" lines */
+	int close;                /* close the connection after this response */
+} ch_resp;
+
+void ch_req_free(ch_req *r);  /* frees members, not r */
+void ch_resp_free(ch_resp *r);/* frees members, not r */
+void ch_resp_header(ch_resp *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+typedef struct ch_api_opts {
+	ch_store *store;          /* borrowed */
+	const ch_token_key *key;  /* borrowed */
+	ch_pw_cost pw_cost;
+	int64_t company_token_ttl_s;
+	int64_t login_per_minute;
+	int64_t rate_per_second, rate_burst;
+	int64_t max_body_bytes;
+} ch_api_opts;
+
+typedef struct ch_api ch_api;
+
+ch_api *ch_api_new(const ch_api_opts *o);
+void ch_api_free(ch_api *a);
+
+typedef enum ch_pool { CH_POOL_API, CH_POOL_HASH } ch_pool;
+
+/* Which pool runs this request, and the largest body it accepts. Cheap, no I/O. */
+ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body);
+/* Whether path belongs to the API (so unknown paths under it answer JSON 404
+ * rather than falling through to static files). */
+int ch_api_owns_path(const char *path);
+/* Runs the request to completion. Blocks. resp must be zeroed by the caller. */
+void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp);
+/* Fills resp with the JSON error body of err (used by net/ for its own errors). */
+void ch_api_error_resp(ch_resp *resp, ch_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

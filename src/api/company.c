@@ -1,0 +1,198 @@
+/* company.c — company login and organization management:
+ * POST /api/company/get-token, GET/POST /api/company/organization,
+ * GET/PUT /api/company/organization/{id}.
+ * Threading: handlers run on worker threads (get-token on the hash pool). */
+#include <string.h>
+
+#include "api/internal.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/ratelimit.h"
+
+/* Retry-After + 429 when key is over the login limit. */
+static int login_limited(ch_ctx *c, struct ch_ratelimit *rl, const char *key)
+{
+	int wait = ch_ratelimit_take(rl, key, c->now_ms);
+	if (!wait)
+		return 0;
+	ch_resp_header(c->resp, "Retry-After", "%d", wait);
+	ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many login attempts; retry in %d s", wait);
+	return 1;
+}
+
+void ch_h_company_get_token(ch_ctx *c)
+{
+	char key[CH_LOGIN_MAX + 80];
+	snprintf(key, sizeof key, "ip:%s", c->req->peer);
+	if (login_limited(c, c->api->login_ip, key) || ch_body_object(c))
+		return;
+	const char *login, *pw;
+	if (ch_get_str(c, c->body, "", "login", 1, 0, 4096, &login) ||
+	    ch_get_str(c, c->body, "", "password", 1, 0, 4096, &pw))
+		return;
+	snprintf(key, sizeof key, "login:%.*s", CH_LOGIN_MAX, login);
+	if (login_limited(c, c->api->login_name, key))
+		return;
+	ch_company_row co;
+	ch_err e = strlen(login) <= CH_LOGIN_MAX ? ch_store_company_by_login(c->tx, login, &co)
+	                                          : CH_ERR_NOT_FOUND;
+	if (e == CH_ERR_NOT_FOUND) {
+		ch_password_burn(c->api->o.pw_cost); /* same time as a wrong password */
+		e = CH_ERR_BAD_LOGIN;
+	} else if (e == CH_OK) {
+		e = ch_password_verify(co.password_hash, pw, json_string_length(json_object_get(c->body, "password")));
+	}
+	if (e == CH_ERR_BAD_LOGIN) {
+		ch_ctx_error(c, e, "bad login or password");
+		return;
+	}
+	if (ch_ctx_store_failed(c, e, "company"))
+		return;
+	int64_t now = c->now_ms / 1000;
+	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = co.id, .company_id = co.id,
+	                      .iat = now, .exp = now + c->api->o.company_token_ttl_s};
+	char *tok = ch_ctx_sign(c, &cl);
+	if (tok)
+		ch_ctx_token(c, tok);
+	free(tok);
+}
+
+json_t *ch_json_org(const ch_org_row *o, int full)
+{
+	json_t *j = json_pack("{s:I, s:s}", "id", (json_int_t)o->id, "name", o->name);
+	if (full) {
+		json_t *origins = json_loads(o->allowed_origins, 0, NULL);
+		json_object_set_new(j, "guid", json_string(o->guid));
+		json_object_set_new(j, "allowedOrigins", json_is_array(origins) ? origins : json_array());
+		if (!json_is_array(origins))
+			json_decref(origins);
+		json_object_set_new(j, "maxChatsPerOperator", json_integer(o->max_chats_per_operator));
+		char ts[25];
+		ch_iso8601_format(o->created_at, ts);
+		json_object_set_new(j, "createdAt", json_string(ts));
+	}
+	return j;
+}
+
+static void add_org(void *ctx, const ch_org_row *o) { json_array_append_new(ctx, ch_json_org(o, 0)); }
+
+void ch_h_org_list(ch_ctx *c)
+{
+	json_t *arr = json_array();
+	ch_err e = ch_store_org_list(c->tx, c->who.company_id, add_org, arr);
+	if (ch_ctx_store_failed(c, e, "organization")) {
+		json_decref(arr);
+		return;
+	}
+	ch_ctx_json(c, 200, arr);
+}
+
+typedef struct org_job {
+	int64_t company_id, id, max_chats;
+	const char *name, *origins;
+	char guid[CH_GUID_LEN + 1];
+	ch_org_row row;
+} org_job;
+
+static ch_err org_create_tx(ch_store_tx *tx, void *arg)
+{
+	org_job *j = arg;
+	ch_err e = ch_store_org_create(tx, j->company_id, j->name, j->guid, &j->id);
+	return e ? e : ch_store_org_get(tx, j->company_id, j->id, &j->row);
+}
+
+void ch_h_org_create(ch_ctx *c)
+{
+	org_job j = {.company_id = c->who.company_id};
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "name", 1, 1, CH_NAME_MAX, &j.name))
+		return;
+	ch_random_guid(j.guid);
+	ch_err e = ch_store_write_sync(c->api->o.store, org_create_tx, &j);
+	if (!ch_ctx_store_failed(c, e, "organization"))
+		ch_ctx_json(c, 201, ch_json_org(&j.row, 0));
+}
+
+static int org_id_or_404(ch_ctx *c)
+{
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "organization not found");
+		return -1;
+	}
+	return 0;
+}
+
+void ch_h_org_get(ch_ctx *c)
+{
+	ch_org_row o;
+	if (org_id_or_404(c))
+		return;
+	ch_err e = ch_store_org_get(c->tx, c->who.company_id, c->path_id, &o);
+	if (!ch_ctx_store_failed(c, e, "organization"))
+		ch_ctx_json(c, 200, ch_json_org(&o, 1));
+}
+
+static ch_err org_update_tx(ch_store_tx *tx, void *arg)
+{
+	org_job *j = arg;
+	ch_err e = ch_store_org_update(tx, j->company_id, j->id, j->name, j->origins, j->max_chats);
+	return e ? e : ch_store_org_get(tx, j->company_id, j->id, &j->row);
+}
+
+/* An allowed origin is scheme://host[:port] with nothing after it. */
+static int valid_origin(const char *s)
+{
+	const char *p = !strncmp(s, "https://", 8) ? s + 8 : !strncmp(s, "http://", 7) ? s + 7 : NULL;
+	if (!p || !*p || strlen(s) > 255)
+		return 0;
+	for (; *p; p++)
+		if (*p == '/' || *p == '?' || *p == '#' || *p == ' ' || (unsigned char)*p < 0x21)
+			return 0;
+	return 1;
+}
+
+static int read_origins(ch_ctx *c, char **out)
+{
+	json_t *v = json_object_get(c->body, "allowedOrigins");
+	if (!v || json_is_null(v))
+		return 1;
+	if (!json_is_array(v)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "allowedOrigins: must be an array of strings");
+		return -1;
+	}
+	if (json_array_size(v) > 16) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "allowedOrigins: at most 16 origins");
+		return -1;
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(v, i, o)
+	{
+		if (!json_is_string(o)) {
+			ch_ctx_error(c, CH_ERR_BAD_JSON, "allowedOrigins[%zu]: must be a string", i);
+			return -1;
+		}
+		if (!valid_origin(json_string_value(o))) {
+			ch_ctx_error(c, CH_ERR_OUT_OF_RANGE,
+			             "allowedOrigins[%zu]: must be an origin like https://shop.example.com", i);
+			return -1;
+		}
+	}
+	*out = json_dumps(v, JSON_COMPACT);
+	return 0;
+}
+
+void ch_h_org_update(ch_ctx *c)
+{
+	org_job j = {.company_id = c->who.company_id, .id = c->path_id, .max_chats = -1};
+	char *origins = NULL;
+	if (org_id_or_404(c) || ch_body_object(c) ||
+	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||
+	    ch_get_int(c, c->body, "", "maxChatsPerOperator", 0, 1, 1000, &j.max_chats) < 0 ||
+	    read_origins(c, &origins) < 0)
+		return;
+	j.origins = origins;
+	ch_err e = ch_store_write_sync(c->api->o.store, org_update_tx, &j);
+	free(origins);
+	if (!ch_ctx_store_failed(c, e, "organization"))
+		ch_ctx_json(c, 200, ch_json_org(&j.row, 1));
+}

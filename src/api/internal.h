@@ -1,0 +1,95 @@
+/* internal.h — what the REST resource files (company.c, operator.c, ops.c)
+ * share: the per-request context, the route table entry, and the helpers that
+ * validate input and build responses. Private to src/api/.
+ * Threading: a ch_ctx lives on one worker thread for one request. */
+#ifndef CH_API_INTERNAL_H
+#define CH_API_INTERNAL_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+
+typedef struct ch_ctx ch_ctx;
+typedef void (*ch_handler)(ch_ctx *c);
+
+enum { /* which token kinds a route accepts (bitmask); 0 = no token */
+	CH_AUTH_NONE = 0,
+	CH_AUTH_COMPANY = 1 << CH_TOKEN_COMPANY,
+	CH_AUTH_OPERATOR = 1 << CH_TOKEN_OPERATOR,
+	CH_AUTH_VISITOR = 1 << CH_TOKEN_VISITOR,
+};
+
+typedef struct ch_route {
+	ch_method method;
+	const char *pattern; /* "{id}" matches one path segment */
+	ch_handler handler;
+	unsigned auth;
+	ch_pool pool;
+	int64_t max_body; /* 0 = the configured max_body_bytes */
+} ch_route;
+
+struct ch_api {
+	ch_api_opts o;
+	struct ch_ratelimit *login_ip, *login_name, *per_ip, *per_token;
+};
+
+struct ch_ctx {
+	ch_api *api;
+	const ch_req *req;
+	ch_resp *resp;
+	const ch_route *route;
+	ch_store_tx *tx;       /* the request's read transaction */
+	json_t *body;          /* parsed JSON body or NULL */
+	int authed;
+	ch_token_claims who;   /* valid when authed */
+	int64_t now_ms;
+	int64_t path_id;       /* the {id} segment, 0 when the route has none */
+	int path_id_bad;       /* {id} was not a positive integer */
+};
+
+/* Error response (JSON body of err); the message is formatted. */
+void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Replies with status and j serialised compactly. Takes ownership of j. */
+void ch_ctx_json(ch_ctx *c, int status, json_t *j);
+/* Replies with a text/plain body. */
+void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len);
+/* Token-returning endpoints: raw text, or a JSON string when Accept asks for it. */
+void ch_ctx_token(ch_ctx *c, const char *token);
+/* Value of query argument name, or NULL. Borrowed from the request. */
+const char *ch_ctx_arg(ch_ctx *c, const char *name);
+
+/* Field readers. where names the field for messages ("[2].name"). Each returns
+ * 0 with *out set, 1 when the field is absent and not required, -1 after
+ * writing the error response (1001 wrong type, 1002 missing, 1003 range). */
+int ch_get_int(ch_ctx *c, json_t *obj, const char *prefix, const char *name, int required,
+               int64_t min, int64_t max, int64_t *out);
+int ch_get_str(ch_ctx *c, json_t *obj, const char *prefix, const char *name, int required,
+               size_t min_len, size_t max_len, const char **out);
+/* Requires the body to be a JSON object (1001 otherwise). */
+int ch_body_object(ch_ctx *c);
+/* Parses a positive int64 from text; 0 ok, -1 not a number/overflow, -2 <= 0. */
+int ch_parse_id(const char *s, int64_t *out);
+/* Maps a store error to a response when it is not CH_OK; returns 1 if it did. */
+int ch_ctx_store_failed(ch_ctx *c, ch_err e, const char *what);
+/* Signs a token; on failure writes a 500 and returns NULL. Caller free()s. */
+char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims);
+
+/* Handlers, one file per resource. */
+void ch_h_company_get_token(ch_ctx *c);
+void ch_h_org_list(ch_ctx *c);
+void ch_h_org_create(ch_ctx *c);
+void ch_h_org_get(ch_ctx *c);
+void ch_h_org_update(ch_ctx *c);
+void ch_h_operator_list(ch_ctx *c);
+void ch_h_operator_sync(ch_ctx *c);
+void ch_h_operator_status(ch_ctx *c);
+void ch_h_operator_get_token(ch_ctx *c);
+void ch_h_operator_validate(ch_ctx *c);
+void ch_h_healthz(ch_ctx *c);
+void ch_h_metrics(ch_ctx *c);
+
+/* JSON of rows, shared by the handlers that return them. New references. */
+json_t *ch_json_org(const ch_org_row *o, int full);
+json_t *ch_json_operator(const ch_operator_row *op);
+
+#endif

@@ -1,0 +1,230 @@
+/* operator.c — operators of a company's organizations: list, synchronize,
+ * status, operator tokens (issue and validate).
+ * Threading: handlers run on API worker threads. */
+#include <string.h>
+
+#include "api/internal.h"
+#include "core/clock.h"
+
+#define SYNC_MAX_ROWS 1000
+#define TOKEN_MAX_AHEAD_MS (24LL * 3600 * 1000)
+#define CLOCK_SLACK_MS (60LL * 1000)
+
+json_t *ch_json_operator(const ch_operator_row *op)
+{
+	return json_pack("{s:I, s:s, s:i, s:{s:I, s:s}, s:o}", "id", (json_int_t)op->id, "name", op->name,
+	                 "status", op->status, "organization", "id", (json_int_t)op->organization_id,
+	                 "name", op->org_name, "externalId",
+	                 op->has_external_id ? json_string(op->external_id) : json_null());
+}
+
+static void add_operator(void *ctx, const ch_operator_row *op)
+{
+	json_array_append_new(ctx, ch_json_operator(op));
+}
+
+void ch_h_operator_list(ch_ctx *c)
+{
+	const char *org = ch_ctx_arg(c, "organizationId");
+	const char *del = ch_ctx_arg(c, "includeDeleted");
+	int64_t org_id;
+	if (!org || !*org) {
+		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "organizationId: required query parameter missing");
+		return;
+	}
+	int r = ch_parse_id(org, &org_id);
+	if (r) {
+		ch_ctx_error(c, r == -1 ? CH_ERR_BAD_JSON : CH_ERR_OUT_OF_RANGE,
+		             "organizationId: must be a positive integer");
+		return;
+	}
+	if (del && strcmp(del, "true") && strcmp(del, "false")) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "includeDeleted: must be true or false");
+		return;
+	}
+	json_t *arr = json_array();
+	ch_err e = ch_store_operator_list(c->tx, c->who.company_id, org_id, del && !strcmp(del, "true"),
+	                                  add_operator, arr);
+	if (ch_ctx_store_failed(c, e, "organization")) {
+		json_decref(arr);
+		return;
+	}
+	ch_ctx_json(c, 200, arr);
+}
+
+typedef struct sync_row {
+	int64_t org_id;
+	const char *name, *external_id;
+	ch_operator_row out;
+} sync_row;
+
+typedef struct sync_job {
+	int64_t company_id;
+	sync_row *rows;
+	size_t n;
+	size_t failed_row;
+} sync_job;
+
+/* All rows in one job: a failing row fails the job, and the store rolls the
+ * whole job back, so synchronize is all or nothing. */
+static ch_err sync_tx(ch_store_tx *tx, void *arg)
+{
+	sync_job *j = arg;
+	for (size_t i = 0; i < j->n; i++) {
+		sync_row *r = &j->rows[i];
+		ch_err e = ch_store_operator_upsert(tx, j->company_id, r->org_id, r->name, r->external_id,
+		                                    &r->out, NULL);
+		if (e) {
+			j->failed_row = i;
+			return e;
+		}
+	}
+	return CH_OK;
+}
+
+static int read_sync_rows(ch_ctx *c, sync_job *j)
+{
+	size_t i;
+	json_t *row;
+	char prefix[32];
+	json_array_foreach(c->body, i, row)
+	{
+		snprintf(prefix, sizeof prefix, "[%zu].", i);
+		if (!json_is_object(row)) {
+			ch_ctx_error(c, CH_ERR_BAD_JSON, "[%zu]: must be an object", i);
+			return -1;
+		}
+		sync_row *r = &j->rows[i];
+		if (ch_get_int(c, row, prefix, "organizationId", 1, 1, INT64_MAX, &r->org_id) ||
+		    ch_get_str(c, row, prefix, "name", 1, 1, CH_NAME_MAX, &r->name) ||
+		    ch_get_str(c, row, prefix, "externalId", 0, 1, CH_EXTID_MAX, &r->external_id) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void ch_h_operator_sync(ch_ctx *c)
+{
+	if (!json_is_array(c->body)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "the body must be a JSON array of operators");
+		return;
+	}
+	size_t n = json_array_size(c->body);
+	if (n > SYNC_MAX_ROWS) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "at most %d operators per request", SYNC_MAX_ROWS);
+		return;
+	}
+	sync_job j = {.company_id = c->who.company_id, .n = n, .rows = ch_xcalloc(n ? n : 1, sizeof(sync_row))};
+	if (read_sync_rows(c, &j) == 0) {
+		ch_err e = n ? ch_store_write_sync(c->api->o.store, sync_tx, &j) : CH_OK;
+		if (e == CH_ERR_NOT_FOUND) {
+			ch_ctx_error(c, e, "[%zu].organizationId: organization not found", j.failed_row);
+		} else if (!ch_ctx_store_failed(c, e, "operator")) {
+			json_t *arr = json_array();
+			for (size_t i = 0; i < n; i++)
+				json_array_append_new(arr, ch_json_operator(&j.rows[i].out));
+			ch_ctx_json(c, 200, arr);
+		}
+	}
+	free(j.rows);
+}
+
+typedef struct status_job {
+	int64_t company_id, id, status;
+} status_job;
+
+static ch_err status_tx(ch_store_tx *tx, void *arg)
+{
+	status_job *j = arg;
+	return ch_store_operator_set_status(tx, j->company_id, j->id, (int)j->status, NULL);
+}
+
+void ch_h_operator_status(ch_ctx *c)
+{
+	status_job j = {.company_id = c->who.company_id};
+	if (ch_body_object(c) || ch_get_int(c, c->body, "", "id", 1, 1, INT64_MAX, &j.id) ||
+	    ch_get_int(c, c->body, "", "status", 1, 0, 2, &j.status))
+		return;
+	ch_err e = ch_store_write_sync(c->api->o.store, status_tx, &j);
+	if (!ch_ctx_store_failed(c, e, "operator"))
+		ch_ctx_text(c, 200, "", 0);
+}
+
+void ch_h_operator_get_token(ch_ctx *c)
+{
+	int64_t id, exp_ms;
+	const char *exp_s;
+	if (ch_body_object(c) || ch_get_int(c, c->body, "", "id", 1, 1, INT64_MAX, &id) ||
+	    ch_get_str(c, c->body, "", "expiresAt", 1, 0, 64, &exp_s))
+		return;
+	if (ch_iso8601_parse(exp_s, strlen(exp_s), 0, &exp_ms)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "expiresAt: must be an ISO-8601 date-time with a time zone, "
+		                                 "like 2026-01-20T14:33:34.147Z");
+		return;
+	}
+	if (exp_ms <= c->now_ms || exp_ms > c->now_ms + TOKEN_MAX_AHEAD_MS + CLOCK_SLACK_MS) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "expiresAt: must be in the future and at most 24 h ahead");
+		return;
+	}
+	ch_operator_row op;
+	ch_err e = ch_store_operator_get(c->tx, c->who.company_id, id, &op);
+	if (e == CH_OK && op.status == CH_OPERATOR_DELETED)
+		e = CH_ERR_NOT_FOUND;
+	if (ch_ctx_store_failed(c, e, "operator"))
+		return;
+	if (op.status != CH_OPERATOR_ACTIVE) {
+		ch_ctx_error(c, CH_ERR_NOT_ACTIVE, "operator %lld is inactive", (long long)id);
+		return;
+	}
+	ch_token_claims cl = {.kind = CH_TOKEN_OPERATOR, .sub = op.id, .company_id = op.company_id,
+	                      .org_id = op.organization_id, .epoch = op.token_epoch,
+	                      .iat = c->now_ms / 1000, .exp = exp_ms / 1000}; /* never outlives expiresAt */
+	char *tok = ch_ctx_sign(c, &cl);
+	if (tok)
+		ch_ctx_token(c, tok);
+	free(tok);
+}
+
+static void validate_reply(ch_ctx *c, const char *error, const ch_token_claims *cl)
+{
+	if (error) {
+		ch_ctx_json(c, 200, json_pack("{s:b, s:n, s:n, s:n, s:s}", "isValid", 0, "operatorId",
+		                              "clientId", "expiresAt", "error", error));
+		return;
+	}
+	char ts[25];
+	ch_iso8601_format(cl->exp * 1000, ts);
+	ch_ctx_json(c, 200, json_pack("{s:b, s:I, s:I, s:s, s:n}", "isValid", 1, "operatorId",
+	                              (json_int_t)cl->sub, "clientId", (json_int_t)cl->company_id,
+	                              "expiresAt", ts, "error"));
+}
+
+void ch_h_operator_validate(ch_ctx *c)
+{
+	const char *tok;
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "token", 1, 0, 1u << 20, &tok))
+		return;
+	ch_token_claims cl;
+	size_t len = json_string_length(json_object_get(c->body, "token"));
+	ch_err e = ch_token_verify(c->api->o.key, tok, len, CH_TOKEN_OPERATOR, c->now_ms / 1000, &cl);
+	if (e == CH_OK && cl.company_id != c->who.company_id)
+		e = CH_ERR_NO_TOKEN; /* another company's operator: not ours to vouch for */
+	if (e == CH_ERR_TOKEN_EXPIRED) {
+		validate_reply(c, "Token expired", NULL);
+		return;
+	}
+	if (e != CH_OK) {
+		validate_reply(c, "Invalid token", NULL);
+		return;
+	}
+	ch_operator_row op;
+	e = ch_store_operator_get(c->tx, cl.company_id, cl.sub, &op);
+	if (e == CH_ERR_STORE || e == CH_ERR_INTERNAL) {
+		ch_ctx_store_failed(c, e, "operator");
+		return;
+	}
+	if (e == CH_ERR_NOT_FOUND || op.status != CH_OPERATOR_ACTIVE || op.token_epoch != cl.epoch)
+		validate_reply(c, "Token revoked", NULL);
+	else
+		validate_reply(c, NULL, &cl);
+}

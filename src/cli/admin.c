@@ -1,0 +1,233 @@
+/* admin.c — administration subcommands: migrate, company create/passwd,
+ * org create, operator create, config docs/show. They open the same database
+ * as a running server (SQLite WAL allows both), so the server sees the change
+ * with its next request.
+ * Threading: main thread; store writes go through the store's writer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "cli/internal.h"
+#include "core/buf.h"
+#include "core/random.h"
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "error: %s (see --help)\n", msg);
+	return 2;
+}
+
+int ch_cli_migrate(ch_cli *c)
+{
+	ch_store *s;
+	int applied = 0;
+	if (ch_cli_open_store(c, &s, &applied))
+		return 1;
+	printf("database %s/chathub.db is at schema version %d (%d migration%s applied now)\n",
+	       c->cfg.data_dir, ch_store_schema_version(s), applied, applied == 1 ? "" : "s");
+	ch_store_close(s);
+	return 0;
+}
+
+typedef struct company_job {
+	const char *login, *name;
+	char hash[CH_HASH_MAX + 1];
+	int64_t id;
+	ch_company_row row;
+} company_job;
+
+static ch_err company_create_tx(ch_store_tx *tx, void *arg)
+{
+	company_job *j = arg;
+	return ch_store_company_create(tx, j->login, j->name, j->hash, &j->id);
+}
+
+static ch_err company_passwd_tx(ch_store_tx *tx, void *arg)
+{
+	company_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->row);
+	return e ? e : ch_store_company_set_password(tx, j->row.id, j->hash);
+}
+
+/* Validates --login/--password and hashes the password into j->hash. */
+static int login_and_hash(ch_cli *c, company_job *j, int *rc)
+{
+	const char *pw = ch_cli_opt(c, "password");
+	j->login = ch_cli_opt(c, "login");
+	if (!j->login || !*j->login || strlen(j->login) > CH_LOGIN_MAX)
+		return *rc = usage("--login is required (1 to 128 bytes)"), -1;
+	if (!pw || !*pw || strlen(pw) > CH_PASSWORD_MAX)
+		return *rc = usage("--password is required (1 to 1024 bytes)"), -1;
+	if (ch_password_init() || ch_password_hash(pw, strlen(pw), ch_cli_pw_cost(c), j->hash)) {
+		fprintf(stderr, "error: cannot hash the password\n");
+		return *rc = 1, -1;
+	}
+	return 0;
+}
+
+int ch_cli_company_create(ch_cli *c)
+{
+	company_job j = {0};
+	int rc = 0;
+	if (login_and_hash(c, &j, &rc))
+		return rc;
+	j.name = ch_cli_opt(c, "name") ? ch_cli_opt(c, "name") : j.login;
+	if (!*j.name || strlen(j.name) > CH_NAME_MAX)
+		return usage("--name must be 1 to 256 bytes");
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, company_create_tx, &j);
+	ch_store_close(s);
+	if (e == CH_ERR_CONFLICT) {
+		fprintf(stderr, "error: a company with login \"%s\" already exists\n", j.login);
+		return 1;
+	}
+	if (e) {
+		fprintf(stderr, "error: %s\n", ch_err_text(e));
+		return 1;
+	}
+	printf("company %lld created (login \"%s\", name \"%s\")\n", (long long)j.id, j.login, j.name);
+	return 0;
+}
+
+int ch_cli_company_passwd(ch_cli *c)
+{
+	company_job j = {0};
+	int rc = 0;
+	if (login_and_hash(c, &j, &rc))
+		return rc;
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, company_passwd_tx, &j);
+	ch_store_close(s);
+	if (e == CH_ERR_NOT_FOUND) {
+		fprintf(stderr, "error: no company with login \"%s\"\n", j.login);
+		return 1;
+	}
+	if (e) {
+		fprintf(stderr, "error: %s\n", ch_err_text(e));
+		return 1;
+	}
+	printf("password of company \"%s\" changed\n", j.login);
+	return 0;
+}
+
+typedef struct org_job {
+	const char *login, *name;
+	char guid[CH_GUID_LEN + 1];
+	ch_company_row company;
+	int64_t org_id, id;
+	ch_operator_row op;
+} org_job;
+
+static ch_err org_create_tx(ch_store_tx *tx, void *arg)
+{
+	org_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->company);
+	return e ? e : ch_store_org_create(tx, j->company.id, j->name, j->guid, &j->id);
+}
+
+int ch_cli_org_create(ch_cli *c)
+{
+	org_job j = {.login = ch_cli_opt(c, "company"), .name = ch_cli_opt(c, "name")};
+	if (!j.login || !*j.login)
+		return usage("--company LOGIN is required");
+	if (!j.name || !*j.name || strlen(j.name) > CH_NAME_MAX)
+		return usage("--name is required (1 to 256 bytes)");
+	ch_random_guid(j.guid);
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, org_create_tx, &j);
+	ch_store_close(s);
+	if (e == CH_ERR_NOT_FOUND) {
+		fprintf(stderr, "error: no company with login \"%s\"\n", j.login);
+		return 1;
+	}
+	if (e) {
+		fprintf(stderr, "error: %s\n", ch_err_text(e));
+		return 1;
+	}
+	printf("organization %lld created (\"%s\", company \"%s\", widget guid %s)\n", (long long)j.id,
+	       j.name, j.login, j.guid);
+	return 0;
+}
+
+typedef struct org_lookup {
+	int64_t org_id, company_id;
+} org_lookup;
+
+static void match_org(void *ctx, const ch_org_row *o)
+{
+	org_lookup *l = ctx;
+	if (o->id == l->org_id)
+		l->company_id = o->company_id;
+}
+
+static ch_err find_org_company(ch_store_tx *tx, int64_t org_id, int64_t *company_id)
+{
+	org_lookup l = {org_id, 0};
+	ch_err e = ch_store_org_list_all(tx, match_org, &l);
+	if (e)
+		return e;
+	*company_id = l.company_id;
+	return l.company_id ? CH_OK : CH_ERR_NOT_FOUND;
+}
+
+static ch_err operator_create_tx(ch_store_tx *tx, void *arg)
+{
+	org_job *j = arg;
+	int64_t company_id;
+	ch_err e = find_org_company(tx, j->org_id, &company_id);
+	return e ? e : ch_store_operator_upsert(tx, company_id, j->org_id, j->name, NULL, &j->op, NULL);
+}
+
+int ch_cli_operator_create(ch_cli *c)
+{
+	org_job j = {.name = ch_cli_opt(c, "name")};
+	const char *org = ch_cli_opt(c, "org");
+	char *end = NULL;
+	j.org_id = org ? strtoll(org, &end, 10) : 0;
+	if (!org || !*org || *end || j.org_id <= 0)
+		return usage("--org ID is required (a positive organization id)");
+	if (!j.name || !*j.name || strlen(j.name) > CH_NAME_MAX)
+		return usage("--name is required (1 to 256 bytes)");
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, operator_create_tx, &j);
+	ch_store_close(s);
+	if (e == CH_ERR_NOT_FOUND) {
+		fprintf(stderr, "error: no organization %lld\n", (long long)j.org_id);
+		return 1;
+	}
+	if (e) {
+		fprintf(stderr, "error: %s\n", ch_err_text(e));
+		return 1;
+	}
+	printf("operator %lld created (\"%s\", organization %lld)\n", (long long)j.op.id, j.op.name,
+	       (long long)j.org_id);
+	return 0;
+}
+
+int ch_cli_config_docs(ch_cli *c)
+{
+	(void)c;
+	ch_buf out = CH_BUF_INIT;
+	ch_config_docs(&out);
+	fwrite(out.data, 1, out.len, stdout);
+	ch_buf_free(&out);
+	return 0;
+}
+
+int ch_cli_config_show(ch_cli *c)
+{
+	ch_buf out = CH_BUF_INIT;
+	ch_config_dump(&c->cfg, &out);
+	fwrite(out.data, 1, out.len, stdout);
+	ch_buf_free(&out);
+	return 0;
+}

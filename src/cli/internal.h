@@ -1,0 +1,19 @@
+/* internal.h — helpers shared by the subcommands in src/cli/. */
+#ifndef CH_CLI_INTERNAL_H
+#define CH_CLI_INTERNAL_H
+
+#include "auth/password.h"
+#include "cli/cli.h"
+#include "store/store.h"
+
+/* Creates the data directory (0700) if needed and opens the store in it,
+ * applying migrations. Prints the reason and returns 1 on failure. */
+int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied);
+/* Parses the configured password cost. */
+ch_pw_cost ch_cli_pw_cost(const ch_cli *c);
+/* Seeds the demo company once (login demo / password demo). */
+int ch_cli_demo_seed(ch_cli *c, ch_store *s);
+/* Prints the demo banner and the curl walk-through for base_url. */
+void ch_cli_demo_print(const char *base_url);
+
+#endif

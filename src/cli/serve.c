@@ -1,0 +1,171 @@
+/* serve.c — `chathub serve`: wires config, store, token key, API and network
+ * together and runs until a signal.
+ * Threading: the main thread becomes the network thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/internal.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "net/server.h"
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Reads a 64-hex-digit secret file into key. */
+static int read_secret_file(const char *path, ch_token_key *key)
+{
+	char hex[130] = "";
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(hex, 1, sizeof hex - 1, f);
+	fclose(f);
+	while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+		n--;
+	if (n != 64)
+		return -2;
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -2;
+		key->bytes[i] = (unsigned char)(hi * 16 + lo);
+	}
+	key->len = 32;
+	return 0;
+}
+
+/* The configured secret, or the one in <data_dir>/jwt-secret, generated
+ * (0600, exclusively) on first start. */
+static int load_key(ch_cli *c, ch_token_key *key)
+{
+	const char *s = c->cfg.jwt_secret;
+	if (s && *s) {
+		size_t n = strlen(s);
+		if (n < 16 || n > CH_TOKEN_KEY_MAX) {
+			fprintf(stderr, "error: jwt_secret must be 16 to %d bytes\n", CH_TOKEN_KEY_MAX);
+			return 1;
+		}
+		memcpy(key->bytes, s, n);
+		key->len = n;
+		return 0;
+	}
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/jwt-secret", c->cfg.data_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0) {
+		unsigned char b[32];
+		char hex[66];
+		ch_random_bytes(b, sizeof b);
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", b[i]);
+		hex[64] = '\n';
+		int ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
+		close(fd);
+		if (!ok) {
+			fprintf(stderr, "error: cannot write %s\n", path);
+			unlink(path);
+			return 1;
+		}
+		CH_INFO("generated a new JWT secret in %s", path);
+	} else if (errno != EEXIST) {
+		fprintf(stderr, "error: cannot create %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	int r = read_secret_file(path, key);
+	if (r)
+		fprintf(stderr, "error: %s is %s (expected 64 hex digits)\n", path,
+		        r == -1 ? "unreadable" : "malformed");
+	return r ? 1 : 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* web_dir, else ./web, else <binary's dir>/../web (build/chathub → web/). */
+static void find_web_dir(ch_cli *c, char *out, size_t n)
+{
+	if (c->cfg.web_dir && *c->cfg.web_dir) {
+		snprintf(out, n, "%s", c->cfg.web_dir);
+		return;
+	}
+	if (is_dir("web")) {
+		snprintf(out, n, "web");
+		return;
+	}
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(out, n, "%s/../web", exe);
+		return;
+	}
+	snprintf(out, n, "web");
+}
+
+static void on_ready(void *arg, const char *base)
+{
+	ch_cli *c = arg;
+	if (c->demo)
+		ch_cli_demo_print(base);
+	else
+		printf("ChatHub %s is running on %s (data in %s). Stop it with Ctrl-C.\n", CH_VERSION, base,
+		       c->cfg.data_dir);
+	fflush(stdout);
+}
+
+int ch_cli_serve(ch_cli *c)
+{
+	ch_pw_cost cost = ch_cli_pw_cost(c);
+	if (ch_password_init()) {
+		fprintf(stderr, "error: libsodium failed to initialise\n");
+		return 1;
+	}
+	ch_password_set_concurrency((int)c->cfg.hash_workers);
+	ch_store *s;
+	int applied = 0;
+	if (ch_cli_open_store(c, &s, &applied))
+		return 1;
+	if (applied)
+		CH_INFO("database migrated to schema version %d", ch_store_schema_version(s));
+	ch_token_key key;
+	int rc = load_key(c, &key);
+	if (!rc && c->demo)
+		rc = ch_cli_demo_seed(c, s);
+	if (rc) {
+		ch_store_close(s);
+		return rc;
+	}
+	ch_api_opts ao = {.store = s, .key = &key, .pw_cost = cost,
+	                  .company_token_ttl_s = c->cfg.company_token_ttl,
+	                  .login_per_minute = c->cfg.login_rate_per_minute,
+	                  .rate_per_second = c->cfg.rate_limit_per_second,
+	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes};
+	ch_api *api = ch_api_new(&ao);
+	char web[PATH_MAX];
+	find_web_dir(c, web, sizeof web);
+	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .api = api, .store = s,
+	                     .max_body_bytes = c->cfg.max_body_bytes, .http_timeout_s = c->cfg.http_timeout,
+	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
+	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
+	                     .on_ready = on_ready, .ready_arg = c};
+	rc = ch_server_run(&so);
+	ch_store_close(s); /* completes and commits every queued write */
+	ch_api_free(api);
+	return rc;
+}

@@ -1,0 +1,193 @@
+/* main.c — the `chathub` command line: parses argv, resolves the
+ * configuration, and runs one subcommand from src/cli/. Nothing else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+extern char **environ;
+
+typedef struct command {
+	const char *name;
+	int (*run)(ch_cli *c);
+	const char *options; /* command options besides config ones, space-separated */
+	const char *usage;
+} command;
+
+static const command commands[] = {
+	{"serve", ch_cli_serve, "demo",
+	 "usage: chathub serve [--listen ADDR:PORT] [--data-dir DIR] [--demo] [config options]\n\n"
+	 "Runs the server: REST API, hub and widgets on one port (default 127.0.0.1:8080).\n"
+	 "  --listen ADDR:PORT  where to listen; 0.0.0.0:8080 to accept other machines\n"
+	 "  --data-dir DIR      database, JWT secret and media (default ./data)\n"
+	 "  --demo              create (once) the demo company (login demo, password demo) with\n"
+	 "                      organization \"Support\" and two operators, and print a curl walk-through\n"
+	 "Stops cleanly on SIGTERM or Ctrl-C: in-flight requests finish, the database is flushed.\n"},
+	{"migrate", ch_cli_migrate, "",
+	 "usage: chathub migrate [--data-dir DIR]\n\n"
+	 "Creates the database if needed and applies pending schema migrations (serve does this too).\n"},
+	{"company create", ch_cli_company_create, "login password name",
+	 "usage: chathub company create --login LOGIN --password PASSWORD [--name NAME] [--data-dir DIR]\n\n"
+	 "Creates a company; its login and password get company tokens from\n"
+	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"},
+	{"company passwd", ch_cli_company_passwd, "login password",
+	 "usage: chathub company passwd --login LOGIN --password NEW_PASSWORD [--data-dir DIR]\n\n"
+	 "Changes a company's password (existing company tokens stay valid until they expire).\n"},
+	{"org create", ch_cli_org_create, "company name",
+	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR]\n\n"
+	 "Creates an organization in the company with that login and prints its id and widget guid.\n"},
+	{"operator create", ch_cli_operator_create, "org name",
+	 "usage: chathub operator create --org ORG_ID --name NAME [--data-dir DIR]\n\n"
+	 "Creates an Active operator in the organization and prints its id.\n"},
+	{"config docs", ch_cli_config_docs, "",
+	 "usage: chathub config docs\n\nPrints the Markdown reference of every configuration option.\n"},
+	{"config show", ch_cli_config_show, "",
+	 "usage: chathub config show [options]\n\nPrints the effective configuration (secrets masked).\n"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void help(FILE *out)
+{
+	fprintf(out,
+	        "ChatHub %s — self-hosted real-time customer-support chat server\n\n"
+	        "usage: chathub <command> [options]\n\n"
+	        "commands:\n"
+	        "  serve             run the server (REST API, /chathub hub, widgets)\n"
+	        "  migrate           create or upgrade the database\n"
+	        "  company create    create a company (login + password)\n"
+	        "  company passwd    change a company's password\n"
+	        "  org create        create an organization in a company\n"
+	        "  operator create   create an operator in an organization\n"
+	        "  config docs|show  configuration reference / effective configuration\n"
+	        "  version           print the version\n\n"
+	        "Every command takes --data-dir DIR (default ./data) and any configuration option as\n"
+	        "--name value; options also come from CHATHUB_* environment variables and the config\n"
+	        "file (see docs/configuration.md). `chathub <command> --help` describes a command.\n",
+	        CH_VERSION);
+}
+
+static const command *find_command(int argc, char **argv, int *consumed)
+{
+	char two[64];
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strchr(commands[i].name, ' ') && !strcmp(commands[i].name, argv[1])) {
+			*consumed = 2;
+			return &commands[i];
+		}
+		if (argc > 2) {
+			snprintf(two, sizeof two, "%s %s", argv[1], argv[2]);
+			if (!strcmp(commands[i].name, two)) {
+				*consumed = 3;
+				return &commands[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static int is_command_option(const command *cmd, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = cmd->options; *p;) {
+		const char *sp = strchr(p, ' ');
+		size_t len = sp ? (size_t)(sp - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len + (sp ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Splits --name value / --name=value into config flags and command options. */
+static int parse_options(const command *cmd, int argc, char **argv, int first, ch_cli *c,
+                         ch_config_kv *flags, size_t *nflags)
+{
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) || !a[2]) {
+			fprintf(stderr, "error: unexpected argument \"%s\" (see chathub %s --help)\n", a, cmd->name);
+			return 2;
+		}
+		static char names[64][64];
+		const char *eq = strchr(a + 2, '=');
+		size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		if (nl >= sizeof names[0] || *nflags + (size_t)c->nopts >= 60) {
+			fprintf(stderr, "error: option \"%s\" not understood\n", a);
+			return 2;
+		}
+		char *name = names[*nflags + (size_t)c->nopts];
+		memcpy(name, a + 2, nl);
+		name[nl] = '\0';
+		if (!strcmp(name, "demo") && is_command_option(cmd, "demo")) {
+			c->demo = 1;
+			continue;
+		}
+		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (!value) {
+			fprintf(stderr, "error: --%s needs a value\n", name);
+			return 2;
+		}
+		if (is_command_option(cmd, name) && c->nopts < CH_CLI_MAX_OPTS)
+			c->opts[c->nopts++] = (ch_config_kv){name, value};
+		else if (ch_config_is_option(name))
+			flags[(*nflags)++] = (ch_config_kv){name, value};
+		else {
+			fprintf(stderr, "error: unknown option --%s (see chathub %s --help)\n", name, cmd->name);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int wants_help(int argc, char **argv, int from)
+{
+	for (int i = from; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		help(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("chathub %s\n", CH_VERSION);
+		return 0;
+	}
+	int first;
+	const command *cmd = find_command(argc, argv, &first);
+	if (!cmd) {
+		fprintf(stderr, "error: unknown command \"%s%s%s\" (see chathub --help)\n", argv[1],
+		        argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+		return 2;
+	}
+	if (wants_help(argc, argv, first)) {
+		fputs(cmd->usage, stdout);
+		return 0;
+	}
+	static ch_cli c;
+	ch_config_kv flags[64];
+	size_t nflags = 0;
+	c.command = cmd->name;
+	int rc = parse_options(cmd, argc, argv, first, &c, flags, &nflags);
+	if (rc)
+		return rc;
+	ch_config_defaults(&c.cfg);
+	ch_buf err = CH_BUF_INIT;
+	if (ch_config_resolve(&c.cfg, flags, nflags, environ, &err)) {
+		fprintf(stderr, "error: %s\n", err.data);
+		ch_buf_free(&err);
+		ch_config_free(&c.cfg);
+		return 2;
+	}
+	ch_buf_free(&err);
+	ch_log_set_level((ch_log_level)ch_log_parse_level(c.cfg.log_level));
+	rc = cmd->run(&c);
+	ch_config_free(&c.cfg);
+	return rc;
+}

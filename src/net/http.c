@@ -1,0 +1,411 @@
+/* http.c — the HTTP side of the lws protocol callback.
+ *
+ * A request is assembled from lws headers and body callbacks into a ch_req,
+ * then either answered on the spot (static files, early errors) or handed to
+ * a worker pool as a job that runs ch_api_handle(). The job carries a
+ * ch_conn_ref, never the struct lws *; its result comes back through
+ * ch_loop_post() and is dropped if the connection went away meanwhile.
+ * Responses are written from LWS_CALLBACK_HTTP_WRITEABLE: headers first, then
+ * the body in chunks of at most CHUNK bytes, one lws_write per callback.
+ * Threading: network thread only.
+ */
+#include "net/http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "net/conns.h"
+#include "net/loop.h"
+#include "net/static.h"
+
+#define CHUNK (64 * 1024)
+#define DISCARD_LIMIT_FACTOR 64 /* past limit × this, stop reading and close */
+
+typedef struct http_pss {
+	ch_conn_ref ref;
+	ch_req req;
+	int64_t max_body;
+	int64_t received;
+	int64_t t0_us;
+	int waiting_body;
+	int job_pending;   /* a worker has the request */
+	int counted;       /* counted in inflight */
+	ch_resp resp;
+	int resp_ready;
+	const ch_static_file *file; /* body comes from here instead of resp.body */
+	size_t sent;
+	int hdr_sent;
+} http_pss;
+
+typedef struct http_job {
+	ch_api *api;
+	ch_conn_ref ref;
+	ch_req req;
+	ch_resp resp;
+} http_job;
+
+static ch_http_opts opts;
+static int inflight;
+static int draining;
+static uint64_t next_req_id;
+
+size_t ch_http_pss_size(void) { return sizeof(http_pss); }
+void ch_http_init(const ch_http_opts *o) { opts = *o; }
+int ch_http_inflight(void) { return inflight; }
+void ch_http_set_draining(void) { draining = 1; }
+
+static char *dup_hdr(struct lws *wsi, enum lws_token_indexes t)
+{
+	int n = lws_hdr_total_length(wsi, t);
+	if (n <= 0)
+		return NULL;
+	char *s = ch_xmalloc((size_t)n + 1);
+	if (lws_hdr_copy(wsi, s, n + 1, t) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static char *dup_custom(struct lws *wsi, const char *name)
+{
+	int nl = (int)strlen(name);
+	int n = lws_hdr_custom_length(wsi, name, nl);
+	if (n <= 0)
+		return NULL;
+	char *s = ch_xmalloc((size_t)n + 1);
+	if (lws_hdr_custom_copy(wsi, s, n + 1, name, nl) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static ch_method method_of(struct lws *wsi)
+{
+	char *uri;
+	int ulen;
+	switch (lws_http_get_uri_and_method(wsi, &uri, &ulen)) {
+	case LWSHUMETH_GET: return CH_M_GET;
+	case LWSHUMETH_POST: return CH_M_POST;
+	case LWSHUMETH_OPTIONS: return CH_M_OPTIONS;
+	case LWSHUMETH_PUT: return CH_M_PUT;
+	case LWSHUMETH_PATCH: return CH_M_PATCH;
+	case LWSHUMETH_DELETE: return CH_M_DELETE;
+	case LWSHUMETH_HEAD: return CH_M_HEAD;
+	default: return CH_M_OTHER;
+	}
+}
+
+static void read_request(struct lws *wsi, http_pss *p, const char *path)
+{
+	ch_req *r = &p->req;
+	memset(r, 0, sizeof *r);
+	r->id = ++next_req_id;
+	r->method = method_of(wsi);
+	r->path = ch_xstrdup(path && *path ? path : "/");
+	char arg[4096];
+	while (r->nargs < CH_REQ_MAX_ARGS &&
+	       lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, r->nargs) >= 0)
+		r->args[r->nargs++] = ch_xstrdup(arg);
+	r->authorization = dup_hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	r->x_auth_key = dup_custom(wsi, "x-authorization-key:");
+	r->accept = dup_hdr(wsi, WSI_TOKEN_HTTP_ACCEPT);
+	r->content_type = dup_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	r->origin = dup_hdr(wsi, WSI_TOKEN_ORIGIN);
+	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
+	lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+static void respond(struct lws *wsi, http_pss *p)
+{
+	p->resp_ready = 1;
+	p->sent = 0;
+	p->hdr_sent = 0;
+	lws_callback_on_writable(wsi);
+}
+
+static void respond_error(struct lws *wsi, http_pss *p, ch_err e, const char *route, const char *msg)
+{
+	ch_resp_free(&p->resp);
+	memset(&p->resp, 0, sizeof p->resp);
+	ch_api_error_resp(&p->resp, e, "%s", msg);
+	p->resp.route = route;
+	respond(wsi, p);
+}
+
+static int add_header_line(struct lws *wsi, const char *line, size_t len, unsigned char **pp,
+                           unsigned char *end)
+{
+	const char *colon = memchr(line, ':', len);
+	if (!colon)
+		return 0;
+	char name[128];
+	size_t nl = (size_t)(colon - line);
+	if (nl + 2 > sizeof name)
+		return 0;
+	for (size_t i = 0; i < nl; i++)
+		name[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] + 32 : line[i]);
+	name[nl] = ':';
+	name[nl + 1] = '\0';
+	const char *v = colon + 1;
+	while (*v == ' ')
+		v++;
+	return lws_add_http_header_by_name(wsi, (unsigned char *)name, (const unsigned char *)v,
+	                                   (int)(line + len - v), pp, end);
+}
+
+static int write_headers(struct lws *wsi, http_pss *p, size_t body_len)
+{
+	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *pp = start, *end = buf + sizeof buf - 1;
+	const char *ct = p->resp.content_type ? p->resp.content_type : "text/plain; charset=utf-8";
+	if (lws_add_http_common_headers(wsi, (unsigned)p->resp.status, ct, body_len, &pp, end))
+		return -1;
+	const char *h = p->resp.headers.data;
+	for (size_t off = 0; h && off < p->resp.headers.len;) {
+		const char *eol = strstr(h + off, "\r\n");
+		size_t n = eol ? (size_t)(eol - (h + off)) : p->resp.headers.len - off;
+		if (add_header_line(wsi, h + off, n, &pp, end))
+			return -1;
+		off += n + 2;
+	}
+	if (lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
+	                                (unsigned char *)"nosniff", 7, &pp, end))
+		return -1;
+	if (p->resp.close && lws_add_http_header_by_name(wsi, (unsigned char *)"connection:",
+	                                                 (unsigned char *)"close", 5, &pp, end))
+		return -1;
+	return lws_finalize_write_http_header(wsi, start, &pp, end) ? -1 : 0;
+}
+
+static void finish_inflight(http_pss *p)
+{
+	if (p->counted) {
+		p->counted = 0;
+		inflight--;
+	}
+}
+
+/* Response done: metrics, reset for the next request on this connection. */
+static int complete(struct lws *wsi, http_pss *p)
+{
+	ch_metrics_http(p->resp.route ? p->resp.route : "unknown", p->resp.status,
+	                ch_mono_us() - p->t0_us);
+	int close_it = p->resp.close;
+	ch_req_free(&p->req);
+	ch_resp_free(&p->resp);
+	memset(&p->resp, 0, sizeof p->resp);
+	p->resp_ready = 0;
+	p->file = NULL;
+	finish_inflight(p);
+	if (close_it)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int on_writeable(struct lws *wsi, http_pss *p)
+{
+	if (!p->resp_ready)
+		return 0;
+	const char *body = p->file ? p->file->data : p->resp.body.data;
+	size_t len = p->file ? p->file->len : p->resp.body.len;
+	if (p->resp.status == 204 || p->resp.status == 304)
+		len = 0; /* HEAD keeps len: the headers announce what GET would send */
+	if (!p->hdr_sent) {
+		if (write_headers(wsi, p, len))
+			return -1;
+		p->hdr_sent = 1;
+		if (len == 0 || p->req.method == CH_M_HEAD)
+			return complete(wsi, p);
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	size_t n = len - p->sent > CHUNK ? CHUNK : len - p->sent;
+	unsigned char *out = ch_xmalloc(LWS_PRE + n);
+	memcpy(out + LWS_PRE, body + p->sent, n);
+	int final = p->sent + n == len;
+	int w = lws_write(wsi, out + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+	free(out);
+	if (w < (int)n)
+		return -1;
+	p->sent += n;
+	if (final)
+		return complete(wsi, p);
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static void job_done(void *arg)
+{
+	http_job *j = arg;
+	struct lws *wsi = ch_conns_get(j->ref);
+	if (wsi) {
+		http_pss *p = lws_wsi_user(wsi);
+		p->job_pending = 0;
+		ch_req_free(&p->req);
+		p->req = j->req; /* back to the connection: HEAD/metrics need it */
+		ch_resp_free(&p->resp);
+		p->resp = j->resp;
+		respond(wsi, p);
+	} else {
+		ch_req_free(&j->req);
+		ch_resp_free(&j->resp);
+		inflight--; /* the connection closed while the job ran */
+	}
+	ch_metrics_gauge_add(CH_GAUGE_API_QUEUE, -1);
+	free(j);
+}
+
+static void job_run(void *arg)
+{
+	http_job *j = arg;
+	ch_api_handle(j->api, &j->req, &j->resp);
+	ch_loop_post(job_done, j);
+}
+
+static int serve_static(struct lws *wsi, http_pss *p)
+{
+	const ch_static_file *f;
+	if ((p->req.method != CH_M_GET && p->req.method != CH_M_HEAD) || !(f = ch_static_find(p->req.path)))
+		return 0;
+	memset(&p->resp, 0, sizeof p->resp);
+	p->resp.route = "static";
+	p->resp.content_type = f->mime;
+	ch_resp_header(&p->resp, "ETag", "%s", f->etag);
+	ch_resp_header(&p->resp, "Cache-Control", "no-cache");
+	ch_resp_header(&p->resp, "Access-Control-Allow-Origin", "*");
+	if (p->req.if_none_match && strstr(p->req.if_none_match, f->etag)) {
+		p->resp.status = 304;
+	} else {
+		p->resp.status = 200;
+		p->file = f;
+	}
+	respond(wsi, p);
+	return 1;
+}
+
+static void dispatch(struct lws *wsi, http_pss *p)
+{
+	p->counted = 1;
+	inflight++;
+	if (!ch_api_owns_path(p->req.path) && serve_static(wsi, p))
+		return;
+	if (!ch_api_owns_path(p->req.path) && p->req.method != CH_M_OPTIONS) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "no such path: %.200s", p->req.path);
+		respond_error(wsi, p, CH_ERR_NOT_FOUND, "not_found", msg);
+		return;
+	}
+	int64_t max_body;
+	ch_pool pool = ch_api_route(opts.api, &p->req, &max_body);
+	http_job *j = ch_xcalloc(1, sizeof *j);
+	j->api = opts.api;
+	j->ref = p->ref;
+	j->req = p->req;
+	memset(&p->req, 0, sizeof p->req);
+	p->job_pending = 1;
+	ch_metrics_gauge_add(CH_GAUGE_API_QUEUE, 1);
+	ch_workq_submit(pool == CH_POOL_HASH ? opts.hash_pool : opts.api_pool, job_run, j);
+}
+
+static int on_http(struct lws *wsi, http_pss *p, const char *path)
+{
+	if (!p->ref.slot)
+		p->ref = ch_conns_add(wsi);
+	if (p->job_pending || p->resp_ready)
+		return -1; /* pipelined request before we answered: not supported */
+	p->t0_us = ch_mono_us();
+	read_request(wsi, p, path);
+	char *uri;
+	int ulen;
+	if (lws_http_get_uri_and_method(wsi, &uri, &ulen) >= 0 && uri && (int)strnlen(uri, (size_t)ulen) != ulen) {
+		/* lws decoded a %00 inside the path: as a C string it would
+		 * silently name another path. (lws itself drops the connection
+		 * for some other %00 placements, and a trailing one truncates.) */
+		p->counted = 1;
+		inflight++;
+		respond_error(wsi, p, CH_ERR_BAD_JSON, "bad_request", "the path contains a NUL byte");
+		return 0;
+	}
+	int64_t max_body;
+	ch_api_route(opts.api, &p->req, &max_body);
+	p->max_body = max_body;
+	p->received = 0;
+	char cl[32] = "";
+	int has_len = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+	int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+	long long clen = has_len ? atoll(cl) : 0;
+	if (clen > max_body)
+		p->req.body_too_large = 1;
+	p->waiting_body = clen > 0 || chunked;
+	if (!p->waiting_body)
+		dispatch(wsi, p);
+	return 0;
+}
+
+static int on_body(struct lws *wsi, http_pss *p, const void *in, size_t len)
+{
+	p->received += (int64_t)len;
+	if (p->received > p->max_body) {
+		p->req.body_too_large = 1;
+		ch_buf_free(&p->req.body);
+	}
+	if (p->received > p->max_body * DISCARD_LIMIT_FACTOR)
+		return -1; /* a client that keeps pushing: stop reading */
+	if (!p->req.body_too_large)
+		ch_buf_append(&p->req.body, in, len);
+	return 0;
+}
+
+int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	http_pss *p = user;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return draining ? -1 : 0;
+	case LWS_CALLBACK_WSI_CREATE:
+		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, 1);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, -1);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		return on_http(wsi, p, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return on_body(wsi, p, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (p->waiting_body) {
+			p->waiting_body = 0;
+			dispatch(wsi, p);
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return on_writeable(wsi, p);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (!p)
+			return 0;
+		ch_conns_remove(p->ref);
+		p->ref = (ch_conn_ref){0, 0};
+		if (!p->job_pending)
+			finish_inflight(p); /* else job_done accounts for it */
+		else
+			p->counted = 0;
+		ch_req_free(&p->req);
+		ch_resp_free(&p->resp);
+		memset(&p->resp, 0, sizeof p->resp);
+		p->resp_ready = 0;
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}

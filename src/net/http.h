@@ -1,0 +1,34 @@
+/* http.h — HTTP/1.1 exchanges on lws: request assembly, dispatch to the API
+ * worker pools, static files, response writing.
+ * Threading: network thread only (jobs run on the pools and come back through
+ * net/loop.h).
+ */
+#ifndef CH_NET_HTTP_H
+#define CH_NET_HTTP_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "core/workq.h"
+
+typedef struct ch_http_opts {
+	ch_api *api;
+	ch_workq *api_pool;
+	ch_workq *hash_pool;
+	int64_t max_body_bytes;
+} ch_http_opts;
+
+/* Size of the per-connection state lws allocates for the HTTP protocol. */
+size_t ch_http_pss_size(void);
+void ch_http_init(const ch_http_opts *o);
+/* The lws callback of protocols[0]. */
+int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len);
+/* Requests received whose response is not fully written yet. */
+int ch_http_inflight(void);
+/* From now on new TCP connections are refused (graceful shutdown). */
+void ch_http_set_draining(void);
+
+#endif

@@ -1,0 +1,188 @@
+/* server.c — lws context on a foreign libev loop, worker pools, signals.
+ *
+ * lws runs on its libev event-lib plugin with the loop owned by us
+ * (LWS_SERVER_OPTION_LIBEV + foreign_loops), so we call ev_run() ourselves and
+ * can add our own watchers (signals, the completion queue, drain timer).
+ * Shutdown: SIGTERM/SIGINT → refuse new connections → wait until no request
+ * is in flight (bounded) → stop workers (their last completions drain) →
+ * destroy the context → ev_break. The store is flushed by the caller.
+ * Threading: everything here runs on the network thread.
+ */
+#include "net/server.h"
+
+#include <ev.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/workq.h"
+#include "net/conns.h"
+#include "net/http.h"
+#include "net/loop.h"
+#include "net/static.h"
+
+static struct {
+	struct ev_loop *loop;
+	struct lws_context *ctx;
+	ch_workq *api_pool, *hash_pool;
+	ev_signal sigterm, sigint;
+	ev_timer drain;
+	int64_t drain_deadline_ms;
+	const ch_server_opts *o;
+	int stopping;
+} S;
+
+static struct lws_protocols protocols[] = {
+	{"http", ch_http_callback, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void finish(void)
+{
+	ev_timer_stop(S.loop, &S.drain);
+	/* Workers may still post completions; stop them first, then run those. */
+	ch_workq_stop(S.api_pool);
+	ch_workq_stop(S.hash_pool);
+	S.api_pool = S.hash_pool = NULL;
+	ch_loop_fini();
+	lws_context_destroy(S.ctx);
+	S.ctx = NULL;
+	ev_signal_stop(S.loop, &S.sigterm);
+	ev_signal_stop(S.loop, &S.sigint);
+	ev_break(S.loop, EVBREAK_ALL);
+}
+
+static void on_drain_tick(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	int n = ch_http_inflight();
+	if (n == 0 || ch_now_ms() >= S.drain_deadline_ms) {
+		if (n)
+			CH_WARN("shutdown: %d request(s) still in flight after %llds, closing", n,
+			        (long long)S.o->shutdown_timeout_s);
+		finish();
+	}
+}
+
+static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
+{
+	(void)revents;
+	if (S.stopping) {
+		CH_WARN("second signal: stopping now");
+		finish();
+		return;
+	}
+	S.stopping = 1;
+	CH_INFO("signal %d: no new connections; finishing %d in-flight request(s)", w->signum,
+	        ch_http_inflight());
+	ch_http_set_draining();
+	S.drain_deadline_ms = ch_now_ms() + S.o->shutdown_timeout_s * 1000;
+	ev_timer_init(&S.drain, on_drain_tick, 0., 0.02);
+	ev_timer_start(l, &S.drain);
+}
+
+/* Splits "ADDR:PORT" (ADDR may be empty or "*" for every interface). */
+static int parse_listen(const char *s, char *addr, size_t an, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon)
+		return -1;
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (*end || p < 0 || p > 65535 || end == colon + 1)
+		return -1;
+	size_t n = (size_t)(colon - s);
+	if (n >= an)
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (addr[0] == '[' && n > 1 && addr[n - 1] == ']') { /* [::1] */
+		memmove(addr, addr + 1, n - 2);
+		addr[n - 2] = '\0';
+	}
+	*port = (int)p;
+	return 0;
+}
+
+static void lws_log_bridge(int level, const char *line)
+{
+	size_t n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		n--;
+	ch_log(level == LLL_ERR ? CH_LOG_WARN : CH_LOG_DEBUG, "lws: %.*s", (int)n, line);
+}
+
+static struct lws_context *create_context(const ch_server_opts *o, const char *addr, int port)
+{
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	protocols[0].per_session_data_size = ch_http_pss_size();
+	info.port = port;
+	info.iface = addr[0] && strcmp(addr, "*") && strcmp(addr, "0.0.0.0") ? addr : NULL;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+	               LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && strchr(addr, ':') == NULL);
+	info.foreign_loops = (void **)&S.loop;
+	info.timeout_secs = (unsigned)o->http_timeout_s;
+	info.keepalive_timeout = (int)o->http_timeout_s;
+	info.max_http_header_data = 8192;
+	info.max_http_header_pool = 1024;
+	info.pt_serv_buf_size = 64 * 1024;
+	info.vhost_name = "chathub";
+	info.server_string = "ChatHub";
+	return lws_create_context(&info);
+}
+
+/* The host to put in printed URLs: a wildcard address is reached via loopback. */
+static const char *info_host(const char *addr)
+{
+	return !addr[0] || !strcmp(addr, "*") || !strcmp(addr, "0.0.0.0") ? "127.0.0.1" : addr;
+}
+
+int ch_server_run(const ch_server_opts *o)
+{
+	char addr[128];
+	int port;
+	if (parse_listen(o->listen, addr, sizeof addr, &port)) {
+		CH_ERROR("listen: expected ADDR:PORT, got \"%s\"", o->listen);
+		return 2;
+	}
+	if (ch_static_load(o->web_dir) < 0)
+		CH_WARN("no static files served (web dir %s unreadable)", o->web_dir);
+	memset(&S, 0, sizeof S);
+	S.o = o;
+	S.loop = ev_default_loop(EVFLAG_AUTO);
+	signal(SIGPIPE, SIG_IGN);
+	lws_set_log_level(LLL_ERR | (ch_log_enabled(CH_LOG_DEBUG) ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
+	ch_loop_init(S.loop);
+	S.api_pool = ch_workq_start("api", o->api_workers);
+	S.hash_pool = ch_workq_start("hash", o->hash_workers);
+	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool,
+	                             .max_body_bytes = o->max_body_bytes});
+	S.ctx = create_context(o, addr, port);
+	if (!S.ctx) {
+		CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
+		ch_workq_stop(S.api_pool);
+		ch_workq_stop(S.hash_pool);
+		ch_loop_fini();
+		return 1;
+	}
+	ev_signal_init(&S.sigterm, on_signal, SIGTERM);
+	ev_signal_start(S.loop, &S.sigterm);
+	ev_signal_init(&S.sigint, on_signal, SIGINT);
+	ev_signal_start(S.loop, &S.sigint);
+	char base[200];
+	snprintf(base, sizeof base, "http://%s:%d", info_host(addr), port);
+	CH_INFO("listening on %s", base);
+	if (o->on_ready)
+		o->on_ready(o->ready_arg, base);
+	ev_run(S.loop, 0);
+	ch_conns_fini();
+	ch_static_free();
+	CH_INFO("stopped");
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* server.h — the network side of `chathub serve`: the lws context on our own
+ * libev loop, the worker pools, signals and graceful shutdown.
+ * Threading: ch_server_run owns the calling thread (it becomes the network
+ * thread) until shutdown. */
+#ifndef CH_NET_SERVER_H
+#define CH_NET_SERVER_H
+
+#include <stdint.h>
+
+#include "api/api.h"
+#include "store/store.h"
+
+typedef struct ch_server_opts {
+	const char *listen;      /* "ADDR:PORT" */
+	const char *web_dir;     /* static files */
+	ch_api *api;             /* borrowed */
+	ch_store *store;         /* borrowed; closed by the caller after run returns */
+	int64_t max_body_bytes;
+	int64_t http_timeout_s;
+	int64_t shutdown_timeout_s;
+	int api_workers, hash_workers;
+	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
+	void (*on_ready)(void *arg, const char *base_url);
+	void *ready_arg;
+} ch_server_opts;
+
+/* Runs until SIGTERM/SIGINT: then stops accepting, lets in-flight requests
+ * finish (up to shutdown_timeout_s), stops the workers. Returns the process
+ * exit code (0 after a clean stop). */
+int ch_server_run(const ch_server_opts *o);
+
+#endif
