@@ -1,0 +1,439 @@
+'use strict';
+// End-to-end harness: runs the real `chathub` binary on a free port with a
+// temporary data directory, plus small HTTP and CLI helpers.
+// Node 20 built-ins only.
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const BIN = process.env.CHATHUB_BIN || path.join(REPO, 'build', 'chathub');
+
+const DEFAULT_ENV = {
+  CHATHUB_PASSWORD_HASH_COST: 'min',
+  CHATHUB_LOGIN_RATE_PER_MINUTE: '100000',
+  CHATHUB_LOG_LEVEL: 'warn',
+};
+
+const REASON = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleepUntil = (epochMs) => sleep(Math.max(0, epochMs - Date.now()));
+
+// ---- process bookkeeping: never leave a server behind ---------------------
+const live = new Set();      // child processes still running
+const tmpDirs = new Set();   // data dirs to remove at exit
+process.on('exit', () => {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+  if (!process.env.CHATHUB_E2E_KEEP) {
+    for (const d of tmpDirs) {
+      try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
+    }
+  }
+});
+
+function makeTempDir(prefix = 'chathub-e2e-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.add(d);
+  return d;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitExit(child, timeoutMs) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode, timedOut: false });
+      return;
+    }
+    let timer = null;
+    const onExit = (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, timedOut: false });
+    };
+    child.once('exit', onExit);
+    if (timeoutMs) {
+      timer = setTimeout(() => {
+        child.removeListener('exit', onExit);
+        resolve({ code: null, signal: null, timedOut: true });
+      }, timeoutMs);
+    }
+  });
+}
+
+class Server {
+  constructor(dataDir, opts) {
+    this.dataDir = dataDir;
+    this.env = { ...process.env, ...DEFAULT_ENV, ...(opts.env || {}) };
+    this.args = opts.args || [];
+    this.child = null;
+    this.port = null;
+    this.base = null;
+    this._stdout = '';
+    this._stderr = '';
+    this.runStdout = ''; // stdout of the current run only
+  }
+
+  get dbPath() { return path.join(this.dataDir, 'chathub.db'); }
+  stdout() { return this._stdout; }
+  stderr() { return this._stderr; }
+  running() { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
+
+  async start() {
+    assert.ok(fs.existsSync(BIN), `chathub binary not found at ${BIN} (set CHATHUB_BIN)`);
+    this.port = await freePort();
+    this.base = `http://127.0.0.1:${this.port}`;
+    this.runStdout = '';
+    const argv = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, ...this.args];
+    const child = spawn(BIN, argv, { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    live.add(child);
+    child.on('exit', () => live.delete(child));
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d) => { this._stdout += d; this.runStdout += d; });
+    child.stderr.on('data', (d) => { this._stderr += d; });
+    let spawnError = null;
+    child.on('error', (e) => { spawnError = e; });
+
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      if (spawnError) throw new Error(`cannot start ${BIN}: ${spawnError.message}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`server exited early (code ${child.exitCode}, signal ${child.signalCode}); `
+          + `argv: ${argv.join(' ')}\nstderr:\n${this._stderr}\nstdout:\n${this._stdout}`);
+      }
+      try {
+        const r = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(1000) });
+        await r.arrayBuffer();
+        if (r.status === 200) return this;
+      } catch { /* not up yet */ }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await waitExit(child, 5000);
+        throw new Error(`server not ready within 10 s; argv: ${argv.join(' ')}\nstderr:\n${this._stderr}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  // SIGTERM; the server must exit with code 0.
+  async stop() {
+    const child = this.child;
+    if (!child) return;
+    if (!this.running()) {
+      // it died on its own (crash, abort): that is a failure of whatever ran before
+      this.child = null;
+      assert.fail(`server exited unexpectedly (code ${child.exitCode}, signal ${child.signalCode})\nstderr:\n${this._stderr}`);
+    }
+    child.kill('SIGTERM');
+    const r = await waitExit(child, 20000);
+    this.child = null;
+    if (r.timedOut) {
+      child.kill('SIGKILL');
+      await waitExit(child, 5000);
+      assert.fail(`server did not exit within 20 s of SIGTERM\nstderr:\n${this._stderr}`);
+    }
+    assert.equal(r.signal, null, `server died of signal ${r.signal} after SIGTERM\nstderr:\n${this._stderr}`);
+    assert.equal(r.code, 0, `server exit code after SIGTERM\nstderr:\n${this._stderr}`);
+  }
+
+  async kill9() {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await waitExit(child, 10000);
+    this.child = null;
+  }
+
+  async restart() {
+    if (this.child) await this.stop();
+    await this.start();
+    return this;
+  }
+
+  // Waits until the current run's stdout contains text (or fails after ms).
+  async waitStdout(text, ms = 10000) {
+    const deadline = Date.now() + ms;
+    while (!this.runStdout.includes(text)) {
+      if (Date.now() > deadline) {
+        assert.fail(`server stdout never contained ${JSON.stringify(text)}\nstdout:\n${this.runStdout}\nstderr:\n${this._stderr}`);
+      }
+      await sleep(50);
+    }
+  }
+}
+
+async function startServer(opts = {}) {
+  const dataDir = opts.dataDir || makeTempDir();
+  const s = new Server(dataDir, opts);
+  await s.start();
+  return s;
+}
+
+// ---- CLI -------------------------------------------------------------------
+// cli(['company', 'create', '--login', 'x', ...], {dataDir}) runs
+// `chathub company create --data-dir DIR --login x ...`.
+function cli(args, opts = {}) {
+  const argv = [...args];
+  if (opts.dataDir) {
+    let i = 0;
+    while (i < argv.length && !String(argv[i]).startsWith('-')) i++;
+    argv.splice(i, 0, '--data-dir', opts.dataDir);
+  }
+  const env = { ...process.env, ...DEFAULT_ENV, ...(opts.env || {}) };
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, argv.map(String), { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// The id a CLI `create` command printed: a bare number, or `id`-labelled, or
+// the only number on its output.
+function parseId(stdout) {
+  const t = stdout.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  let m = /\bid\b\D{0,3}(\d+)/i.exec(t);
+  if (m) return Number(m[1]);
+  const nums = t.match(/(?<![\w.-])\d+(?![\w.-])/g) || [];
+  assert.ok(nums.length >= 1, `no id in CLI output: ${JSON.stringify(stdout)}`);
+  return Number(nums[0]);
+}
+
+// ---- HTTP ------------------------------------------------------------------
+async function api(base, method, p, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (opts.token !== undefined && opts.token !== null) headers.Authorization = `Bearer ${opts.token}`;
+  let body;
+  if (opts.rawBody !== undefined) {
+    body = typeof opts.rawBody === 'string' ? Buffer.from(opts.rawBody, 'utf8') : opts.rawBody;
+  } else if (opts.body !== undefined) {
+    body = Buffer.from(JSON.stringify(opts.body), 'utf8');
+    const hasCt = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
+    if (!hasCt) headers['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(base + p, {
+    method, headers, body, redirect: 'manual',
+    signal: AbortSignal.timeout(opts.timeoutMs || 30000),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function describeRes(res) {
+  return `HTTP ${res.status} ${res.headers.get('content-type') || ''} ${res.text.slice(0, 500)}`;
+}
+
+// Asserts the uniform error shape.
+function assertError(res, status, code, messageIncludes) {
+  const d = describeRes(res);
+  assert.equal(res.status, status, `status: ${d}`);
+  const ct = res.headers.get('content-type') || '';
+  assert.match(ct, /^application\/json\b/i, `content-type: ${d}`);
+  assert.ok(res.json && typeof res.json === 'object' && !Array.isArray(res.json), `JSON object body: ${d}`);
+  assert.equal(res.json.status, status, `body.status: ${d}`);
+  if (REASON[status]) assert.equal(res.json.error, REASON[status], `body.error: ${d}`);
+  assert.equal(typeof res.json.message, 'string', `body.message: ${d}`);
+  assert.ok(res.json.message.length > 0, `body.message non-empty: ${d}`);
+  if (code !== undefined) {
+    if (Array.isArray(code)) assert.ok(code.includes(res.json.code), `body.code in ${code}: ${d}`);
+    else assert.equal(res.json.code, code, `body.code: ${d}`);
+  }
+  if (messageIncludes) {
+    assert.ok(res.json.message.includes(messageIncludes),
+      `message should name ${JSON.stringify(messageIncludes)}: ${d}`);
+  }
+}
+
+function assertOk(res, status = 200) {
+  assert.equal(res.status, status, describeRes(res));
+}
+
+async function companyToken(base, login, password) {
+  const res = await api(base, 'POST', '/api/company/get-token', { body: { login, password } });
+  assert.equal(res.status, 200, `company get-token: ${describeRes(res)}`);
+  const t = res.text.trim();
+  assert.match(t, JWT_RE, `company token is a raw JWT: ${describeRes(res)}`);
+  return t;
+}
+
+const JWT_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function decodeJwt(t) {
+  const [h, p] = t.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')),
+  };
+}
+
+async function createCompany(server, login, password = 'pw-' + login, name) {
+  const args = ['company', 'create', '--login', login, '--password', password];
+  if (name) args.push('--name', name);
+  const r = await cli(args, { dataDir: server.dataDir });
+  assert.equal(r.code, 0, `company create ${login}: ${r.stderr}${r.stdout}`);
+  return { login, password, companyId: parseId(r.stdout) };
+}
+
+// Creates a company via the CLI and one organization via the API.
+async function makeCompany(server, login, opts = {}) {
+  const c = await createCompany(server, login, opts.password);
+  const token = await companyToken(server.base, c.login, c.password);
+  const orgName = opts.orgName || `${login} support`;
+  const res = await api(server.base, 'POST', '/api/company/organization', { token, body: { name: orgName } });
+  assert.equal(res.status, 201, `create organization: ${describeRes(res)}`);
+  return { ...c, token, orgId: res.json.id, orgName };
+}
+
+async function createOrg(server, token, name) {
+  const res = await api(server.base, 'POST', '/api/company/organization', { token, body: { name } });
+  assert.equal(res.status, 201, `create organization: ${describeRes(res)}`);
+  return res.json;
+}
+
+// POST /api/operator/synchronize; returns the operators.
+async function syncOperators(server, token, rows) {
+  const res = await api(server.base, 'POST', '/api/operator/synchronize', { token, body: rows });
+  assert.equal(res.status, 200, `synchronize: ${describeRes(res)}`);
+  assert.ok(Array.isArray(res.json), `synchronize returns an array: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function listOperators(server, token, orgId, includeDeleted = false) {
+  const q = `/api/operator?organizationId=${orgId}${includeDeleted ? '&includeDeleted=true' : ''}`;
+  const res = await api(server.base, 'GET', q, { token });
+  assert.equal(res.status, 200, `list operators: ${describeRes(res)}`);
+  assert.ok(Array.isArray(res.json), describeRes(res));
+  return res.json;
+}
+
+function isoIn(ms) { return new Date(Date.now() + ms).toISOString(); }
+
+async function operatorToken(server, token, id, expiresAt = isoIn(3600e3)) {
+  const res = await api(server.base, 'POST', '/api/operator/get-token', { token, body: { id, expiresAt } });
+  assert.equal(res.status, 200, `operator get-token: ${describeRes(res)}`);
+  const t = res.text.trim();
+  assert.match(t, JWT_RE, describeRes(res));
+  return t;
+}
+
+async function validate(server, token, opToken) {
+  const res = await api(server.base, 'POST', '/api/operator/validate-token', { token, body: { token: opToken } });
+  assert.equal(res.status, 200, `validate-token: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function setStatus(server, token, id, status) {
+  const res = await api(server.base, 'POST', '/api/operator/status', { token, body: { id, status } });
+  assert.equal(res.status, 200, `operator status: ${describeRes(res)}`);
+  assert.equal(res.text, '', 'status answers with an empty body');
+}
+
+// One raw HTTP/1.1 exchange over a fresh TCP connection (Connection: close).
+// Resolves with {status, headers, body, raw} once the server closes.
+function rawHttp(port, requestText, { onSent, timeoutMs = 30000, localAddress } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+    const chunks = [];
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('raw HTTP timeout')); }, timeoutMs);
+    sock.on('connect', () => {
+      sock.write(requestText, () => { if (onSent) onSent(); });
+    });
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+      const sep = raw.indexOf('\r\n\r\n');
+      const head = sep >= 0 ? raw.slice(0, sep) : raw;
+      const headers = {};
+      for (const line of head.split('\r\n').slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve({
+        status: m ? Number(m[1]) : 0,
+        headers,
+        head: sep >= 0 ? raw.slice(0, sep) : raw,
+        body: decodeBody(headers, sep >= 0 ? raw.slice(sep + 4) : ''),
+        raw,
+      });
+    });
+  });
+}
+
+function decodeBody(headers, body) {
+  if (!/chunked/i.test(headers['transfer-encoding'] || '')) return body;
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', i);
+    if (eol < 0) break;
+    const n = parseInt(body.slice(i, eol), 16);
+    if (!(n > 0)) break;
+    out += body.slice(eol + 2, eol + 2 + n);
+    i = eol + 2 + n + 2;
+  }
+  return out;
+}
+
+// Text of one HTTP/1.1 request with Connection: close.
+function requestText(method, p, { headers = {}, body } = {}) {
+  const lines = [`${method} ${p} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+  let payload = '';
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
+      lines.push('Content-Type: application/json');
+    }
+    lines.push(`Content-Length: ${Buffer.byteLength(payload)}`);
+  }
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n${payload}`;
+}
+
+module.exports = {
+  requestText,
+  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE,
+  sleep, sleepUntil, freePort, makeTempDir, startServer, cli, parseId,
+  api, describeRes, assertError, assertOk, companyToken, decodeJwt,
+  createCompany, makeCompany, createOrg, syncOperators, listOperators,
+  isoIn, operatorToken, validate, setStatus, rawHttp,
+};
