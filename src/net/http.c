@@ -23,6 +23,8 @@
 #include "net/static.h"
 
 #define CHUNK (64 * 1024)
+#define HEADERS_MAX 4096
+#define INLINE_BODY_MAX (16 * 1024)
 #define DISCARD_LIMIT_FACTOR 64 /* past limit × this, stop reading and close */
 
 typedef struct http_pss {
@@ -162,9 +164,13 @@ static int add_header_line(struct lws *wsi, const char *line, size_t len, unsign
 	                                   (int)(line + len - v), pp, end);
 }
 
-static int write_headers(struct lws *wsi, http_pss *p, size_t body_len)
+/* Writes the headers; when the body is small it goes in the same write (one
+ * syscall and no second WRITEABLE round) and *body_sent is set. */
+static int write_headers(struct lws *wsi, http_pss *p, const char *body, size_t body_len,
+                         int *body_sent)
 {
-	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *pp = start, *end = buf + sizeof buf - 1;
+	unsigned char buf[LWS_PRE + HEADERS_MAX + INLINE_BODY_MAX], *start = buf + LWS_PRE, *pp = start,
+	              *end = buf + LWS_PRE + HEADERS_MAX - 1;
 	const char *ct = p->resp.content_type ? p->resp.content_type : "text/plain; charset=utf-8";
 	if (lws_add_http_common_headers(wsi, (unsigned)p->resp.status, ct, body_len, &pp, end))
 		return -1;
@@ -182,7 +188,16 @@ static int write_headers(struct lws *wsi, http_pss *p, size_t body_len)
 	if (p->resp.close && lws_add_http_header_by_name(wsi, (unsigned char *)"connection:",
 	                                                 (unsigned char *)"close", 5, &pp, end))
 		return -1;
-	return lws_finalize_write_http_header(wsi, start, &pp, end) ? -1 : 0;
+	*body_sent = body_len <= INLINE_BODY_MAX && p->req.method != CH_M_HEAD;
+	if (!*body_sent)
+		return lws_finalize_write_http_header(wsi, start, &pp, end) ? -1 : 0;
+	if (lws_finalize_http_header(wsi, &pp, end))
+		return -1;
+	if (body_len)
+		memcpy(pp, body, body_len);
+	size_t n = (size_t)(pp - start) + body_len;
+	/* HTTP_HEADERS: sent as is, outside lws' body accounting */
+	return lws_write(wsi, start, n, LWS_WRITE_HTTP_HEADERS) < (int)n ? -1 : 0;
 }
 
 static void finish_inflight(http_pss *p)
@@ -219,10 +234,11 @@ static int on_writeable(struct lws *wsi, http_pss *p)
 	if (p->resp.status == 204 || p->resp.status == 304)
 		len = 0; /* HEAD keeps len: the headers announce what GET would send */
 	if (!p->hdr_sent) {
-		if (write_headers(wsi, p, len))
+		int body_sent = 0;
+		if (write_headers(wsi, p, body, len, &body_sent))
 			return -1;
 		p->hdr_sent = 1;
-		if (len == 0 || p->req.method == CH_M_HEAD)
+		if (body_sent || len == 0 || p->req.method == CH_M_HEAD)
 			return complete(wsi, p);
 		lws_callback_on_writable(wsi);
 		return 0;
