@@ -156,4 +156,222 @@ ch_err ch_store_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org
 ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
                                     ch_operator_row *out);
 
+/* ---- organizations: per-organization secrets and settings (ext) ------ */
+
+typedef struct ch_org_secrets {
+	char identity_secret[65];   /* signs visitors' userJWT (HS256); "" = identity disabled */
+	char channel_secret[65];    /* HMAC-SHA256 key of channel inbound/outbound requests */
+	char outbound_url[1025];    /* where operator replies to channel chats are POSTed; "" = none */
+	int prechat_form;           /* visitor widget asks name/email first */
+} ch_org_secrets;
+
+/* Scoped read/update. NULL strings / negative prechat_form leave fields unchanged. */
+ch_err ch_store_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org_id, ch_org_secrets *out);
+ch_err ch_store_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+                                const char *identity_secret, const char *channel_secret,
+                                const char *outbound_url, int prechat_form);
+
+/* ---- clients (the customer side of chats) ----------------------------- */
+
+enum { CH_SOURCE_VIBER = 1, CH_SOURCE_TELEGRAM = 2, CH_SOURCE_WIDGET = 3, CH_SOURCE_API = 4 };
+
+#define CH_PHONE_MAX 64
+#define CH_EMAIL_MAX 256
+
+typedef struct ch_client_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;
+	int source;
+	char name[CH_NAME_MAX + 1];
+	char phone[CH_PHONE_MAX + 1];
+	char email[CH_EMAIL_MAX + 1];
+	int has_external_key;
+	char external_key[CH_EXTID_MAX + 1]; /* channel user id, or "sub:<sub>" of a userJWT */
+	int64_t created_at;
+} ch_client_row;
+
+/* With external_key NULL always creates. With a key, returns the org's client
+ * with that (source, key), updating non-NULL non-empty name/phone/email, or
+ * creates it. Strings may be NULL (= empty / unchanged). */
+ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
+                              const char *external_key, const char *name, const char *phone,
+                              const char *email, ch_client_row *out);
+ch_err ch_store_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out);
+
+/* ---- chats ------------------------------------------------------------- */
+
+enum { CH_CHAT_NEW = 0, CH_CHAT_OPEN = 1, CH_CHAT_WAITING = 2, CH_CHAT_ON_PAUSE = 3, CH_CHAT_CLOSED = 4 };
+
+#define CH_PREVIEW_MAX 256 /* bytes of the last message kept on the chat row */
+
+typedef struct ch_chat_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;
+	int64_t client_id;
+	int64_t operator_id;        /* 0 = unassigned */
+	int source;
+	int status;
+	char theme[CH_NAME_MAX + 1];
+	int64_t last_seq;           /* seq of the newest message, 0 = none */
+	int64_t operator_read_seq;  /* the operator side has read up to here */
+	int64_t client_read_seq;    /* the client has read up to here */
+	int64_t count_unread;       /* client messages with seq > operator_read_seq */
+	int64_t created_at;
+	int64_t last_message_at;    /* 0 = no message */
+	int64_t queued_at;          /* when it last became New and unassigned (routing order) */
+	char operator_name[CH_NAME_MAX + 1];
+	char client_name[CH_NAME_MAX + 1];
+	char client_phone[CH_PHONE_MAX + 1];
+	char last_message[CH_PREVIEW_MAX + 1]; /* preview of the newest message's text */
+} ch_chat_row;
+
+typedef void (*ch_chat_each_fn)(void *ctx, const ch_chat_row *row);
+
+ch_err ch_store_chat_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t client_id,
+                            int source, const char *theme, ch_chat_row *out);
+ch_err ch_store_chat_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_chat_row *out);
+/* The client's newest chat that is not Closed; CH_ERR_NOT_FOUND if none. */
+ch_err ch_store_chat_open_for_client(ch_store_tx *tx, int64_t company_id, int64_t client_id,
+                                     ch_chat_row *out);
+/* Sets status and operator_id together (operator_id 0 = unassigned). When the
+ * result is New and unassigned, queued_at is set to now. *out gets the row. */
+ch_err ch_store_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
+                            int64_t operator_id, ch_chat_row *out);
+ch_err ch_store_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme);
+/* Deletes the chat, its messages and its media. */
+ch_err ch_store_chat_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
+
+typedef struct ch_chat_filter {
+	int64_t company_id;   /* required */
+	int64_t org_id;       /* 0 = any */
+	int64_t operator_id;  /* 0 = any; -1 = unassigned only */
+	int64_t client_id;    /* 0 = any */
+	int status;           /* -1 = any */
+	int not_closed;       /* 1 = status != Closed */
+	int source;           /* -1 = any */
+	const char *search;   /* NULL or substring of client name/phone or message text */
+	const char *phone;    /* NULL or exact client phone */
+	int64_t from_ms, to_ms; /* 0 = unbounded; on last activity (last_message_at, else created_at) */
+	int64_t offset, limit;  /* limit 0 = no limit */
+	int oldest_queued_first; /* 1 = order by queued_at, id (routing); 0 = newest activity first */
+} ch_chat_filter;
+
+/* Rows matching the filter in the asked order; *total (may be NULL) gets the
+ * count of all matches ignoring offset/limit. */
+ch_err ch_store_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
+                          ch_chat_each_fn each, void *ctx);
+
+/* Routing load of an organization: each(ctx, operator_id, n) once for every
+ * Active operator of the org, n = its assigned chats that are not Closed
+ * (0 included), ascending by operator id. */
+typedef void (*ch_load_each_fn)(void *ctx, int64_t operator_id, int64_t open_chats);
+ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+                              ch_load_each_fn each, void *ctx);
+
+/* ---- messages ---------------------------------------------------------- */
+
+enum { CH_AUTHOR_OPERATOR = 0, CH_AUTHOR_CLIENT = 1, CH_AUTHOR_SYSTEM = 2 };
+enum { CH_MSG_NEW = 0, CH_MSG_SUCCESS = 1, CH_MSG_REJECTED = 2, CH_MSG_READ = 3 };
+enum { CH_MEDIA_PHOTO = 1, CH_MEDIA_VIDEO = 2, CH_MEDIA_AUDIO = 3, CH_MEDIA_FILE = 4 };
+
+#define CH_TEXT_MAX_CHARS 4096
+#define CH_TEXT_MAX_BYTES (4 * CH_TEXT_MAX_CHARS)
+#define CH_FORMAT_MAX 128
+
+typedef struct ch_media_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t chat_id;
+	char name[CH_NAME_MAX + 1];
+	char format[CH_FORMAT_MAX + 1]; /* MIME type or extension as given */
+	int type;                        /* CH_MEDIA_* */
+	int64_t size;
+} ch_media_row;
+
+typedef struct ch_message_row {
+	int64_t id;
+	int64_t chat_id;
+	int64_t company_id;
+	int64_t seq;
+	int author;
+	int64_t operator_id;               /* 0 = none */
+	char operator_name[CH_NAME_MAX + 1];
+	char text[CH_TEXT_MAX_BYTES + 1];
+	int status;
+	int has_media;
+	ch_media_row media;
+	int has_client_message_id;
+	char client_message_id[CH_EXTID_MAX + 1];
+	int64_t created_at;
+} ch_message_row;
+
+typedef void (*ch_message_each_fn)(void *ctx, const ch_message_row *row);
+
+typedef struct ch_message_new {
+	int64_t company_id;
+	int64_t chat_id;
+	int author;
+	int64_t operator_id;            /* author operator, 0 otherwise */
+	const char *text;               /* may be NULL = "" */
+	const char *client_message_id;  /* NULL = none */
+	int64_t media_id;               /* 0 = none; from ch_store_media_put in the same chat */
+	int status;                     /* initial status (CH_MSG_SUCCESS) */
+} ch_message_new;
+
+/* Appends a message: seq = chat.last_seq + 1, updates the chat's last_seq,
+ * last_message_at and preview. When client_message_id already exists in the
+ * chat, nothing is written: *out gets the stored message and *duplicate = 1. */
+ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_message_row *out,
+                               int *duplicate);
+/* Ascending by seq. after_seq/before_seq 0 = unbounded. With only before_seq
+ * (or neither) it returns the newest `limit` rows before it, still ascending. */
+ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t after_seq,
+                             int64_t before_seq, int64_t limit, ch_message_each_fn each, void *ctx);
+/* The reader side marks read up to seq: for reader = operator side, client
+ * messages with seq <= upto become Read and chat.operator_read_seq = max(old,
+ * upto); for reader = client, operator (and system) messages and client_read_seq.
+ * each (may be NULL) gets every message whose status changed. */
+ch_err ch_store_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int reader_author,
+                               int64_t upto_seq, ch_message_each_fn each, void *ctx);
+
+/* ---- media ------------------------------------------------------------- */
+
+ch_err ch_store_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,
+                          const char *format, int type, const void *data, size_t len, ch_media_row *out);
+/* *data is a new malloc'd buffer of out->size bytes (free()). */
+ch_err ch_store_media_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_media_row *out,
+                          void **data);
+
+/* ---- channels ---------------------------------------------------------- */
+
+/* Records that the org's channel delivered external_message_id as message_id.
+ * CH_ERR_CONFLICT when it was already recorded; *message_id_out (may be NULL)
+ * then gets the message it was stored as. */
+ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+                               int64_t message_id, int64_t *message_id_out);
+
+typedef struct ch_delivery_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;
+	int64_t message_id;
+	char event_id[CH_GUID_LEN + 1];
+	int attempts;
+	int64_t next_attempt_at;
+	int status; /* 0 pending, 1 delivered, 2 gave up */
+} ch_delivery_row;
+
+typedef void (*ch_delivery_each_fn)(void *ctx, const ch_delivery_row *row);
+
+ch_err ch_store_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t message_id,
+                             const char *event_id, int64_t *id_out);
+/* Pending deliveries with next_attempt_at <= now_ms, oldest first, at most limit. */
+ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
+                             void *ctx);
+/* Records an attempt: status 1 delivered, 2 gave up, 0 retry at next_attempt_at. */
+ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
+                                int64_t next_attempt_at, const char *last_error);
+
 #endif
