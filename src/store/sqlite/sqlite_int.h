@@ -87,6 +87,31 @@ ch_err ch_store_sqlite_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap
  * CH_ERR_OUT_OF_RANGE (the API layer validates first, so this is a guard). */
 ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const char *what);
 
+/* rows.c: small helpers shared by the second half of store.h. */
+/* Binds ?1 and ?2, the (company_id, id) shape of most scoped statements. */
+ch_err ch_store_sqlite_bind_ids(ch_store_tx *c, sqlite3_stmt *st, int64_t a, int64_t b,
+                                const char *what);
+/* Steps a bound query: CH_OK when it yields a row, CH_ERR_NOT_FOUND when none;
+ * then resets it. */
+ch_err ch_store_sqlite_exists(ch_store_tx *c, sqlite3_stmt *st, const char *what);
+/* Prepares id, binds (a, b) as ?1, ?2 and answers like ch_store_sqlite_exists:
+ * "is row b one of company a's". */
+ch_err ch_store_sqlite_owned(ch_store_tx *c, ch_stmt_id id, int64_t a, int64_t b,
+                             const char *what);
+/* CH_ERR_NOT_FOUND when the last UPDATE/DELETE matched no row. */
+ch_err ch_store_sqlite_matched(ch_store_tx *c, ch_err err);
+/* The longest prefix of s (len bytes) of at most max bytes that does not cut
+ * a UTF-8 sequence. */
+size_t ch_store_sqlite_utf8_prefix(const char *s, size_t len, size_t max);
+/* LIMIT value for a "0 = no limit" count (SQLite reads a negative as none). */
+int64_t ch_store_sqlite_limit(int64_t limit);
+
+/* chat.c: reads chat rows (CH_SQL_CHAT_FROM) from a bound statement, then
+ * resets it. fetch: one row or CH_ERR_NOT_FOUND; each: every row. */
+ch_err ch_store_sqlite_chat_fetch(ch_store_tx *c, sqlite3_stmt *st, ch_chat_row *out);
+ch_err ch_store_sqlite_chat_each(ch_store_tx *c, sqlite3_stmt *st, ch_chat_each_fn each,
+                                 void *ctx);
+
 /* migrate.c: applies pending migrations on c, safe against another process
  * doing the same at the same moment. */
 ch_err ch_store_sqlite_migrate(ch_store_tx *c, int *applied_out, int *version_out);

@@ -57,6 +57,173 @@
 	/* Any status but Active (0) revokes the tokens issued so far. */                          \
 	X(OPERATOR_SET_STATUS,                                                                     \
 	  "UPDATE operators SET status = ?3, token_epoch = token_epoch + (?3 <> 0), "              \
-	  "updated_at = ?4 WHERE company_id = ?1 AND id = ?2")
+	  "updated_at = ?4 WHERE company_id = ?1 AND id = ?2")                                     \
+	CH_SQLITE_STMTS_CHATS(X)
+
+/* ---- second half of store.h: secrets, clients, chats, messages, media,
+ * channels (migration 002). */
+
+#define CH_SQL_CLIENT_COLS \
+	"id, company_id, organization_id, source, name, phone, email, external_key, created_at"
+
+/* A chat row as ch_chat_row wants it; count_unread is computed, never stored. */
+#define CH_SQL_CHAT_FROM                                                                           \
+	"SELECT c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "  \
+	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
+	"(SELECT COUNT(*) FROM messages u WHERE u.chat_id = c.id AND u.author = 1 "                \
+	"AND u.seq > c.operator_read_seq), c.created_at, c.last_message_at, c.queued_at, "         \
+	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message FROM chats c "                    \
+	"JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
+
+/* ch_chat_filter, one parameter per field; "no filter" values make a term
+ * true. ?8 is a LIKE pattern whose %, _ and \ the code has escaped. */
+#define CH_SQL_CHAT_FILTER                                                                         \
+	"AND (?2 = 0 OR c.organization_id = ?2) "                                                  \
+	"AND (?3 = 0 OR (?3 = -1 AND c.operator_id IS NULL) OR c.operator_id = ?3) "               \
+	"AND (?4 = 0 OR c.client_id = ?4) AND (?5 < 0 OR c.status = ?5) "                          \
+	"AND (?6 = 0 OR c.status <> 4) AND (?7 < 0 OR c.source = ?7) "                             \
+	"AND (?8 IS NULL OR cl.name LIKE ?8 ESCAPE '\\' OR cl.phone LIKE ?8 ESCAPE '\\' "          \
+	"OR EXISTS (SELECT 1 FROM messages s WHERE s.chat_id = c.id AND s.text LIKE ?8 ESCAPE '\\')) " \
+	"AND (?9 IS NULL OR cl.phone = ?9) AND (?10 = 0 OR c.activity_at >= ?10) "                 \
+	"AND (?11 = 0 OR c.activity_at <= ?11) "
+
+#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?12 OFFSET ?13"
+#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?12 OFFSET ?13"
+#define CH_SQL_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
+
+/* The list's driving condition, one per index. A unary + keeps the planner off
+ * the company index where a narrower one serves (company_id is then only
+ * checked, still scoping every row). */
+#define CH_SQL_BY_COMPANY "WHERE c.company_id = ?1 "
+#define CH_SQL_BY_ORG "WHERE c.organization_id = ?2 AND +c.company_id = ?1 "
+#define CH_SQL_BY_OPERATOR "WHERE c.operator_id = ?3 AND +c.company_id = ?1 "
+#define CH_SQL_BY_CLIENT "WHERE c.client_id = ?4 AND +c.company_id = ?1 "
+#define CH_SQL_BY_QUEUE                                                                            \
+	"WHERE c.organization_id = ?2 AND c.status = 0 AND c.operator_id IS NULL "                 \
+	"AND +c.company_id = ?1 "
+
+#define CH_SQL_MESSAGE_FROM                                                                        \
+	"SELECT m.id, m.chat_id, m.company_id, m.seq, m.author, COALESCE(m.operator_id, 0), "      \
+	"COALESCE(o.name, ''), m.text, m.status, m.media_id, d.name, d.format, d.type, d.size, "   \
+	"m.client_message_id, m.created_at FROM messages m "                                       \
+	"LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN media d ON d.id = m.media_id "
+
+#define CH_SQL_DELIVERY_COLS \
+	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
+
+#define CH_SQLITE_STMTS_CHATS(X)                                                                   \
+	X(ORG_SECRETS_GET,                                                                         \
+	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form FROM organizations " \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	X(ORG_SECRETS_SET,                                                                         \
+	  "UPDATE organizations SET identity_secret = COALESCE(?3, identity_secret), "             \
+	  "channel_secret = COALESCE(?4, channel_secret), outbound_url = COALESCE(?5, outbound_url), " \
+	  "prechat_form = COALESCE(?6, prechat_form) WHERE company_id = ?1 AND id = ?2")           \
+	X(CLIENT_GET, "SELECT " CH_SQL_CLIENT_COLS " FROM clients WHERE company_id = ?1 AND id = ?2") \
+	X(CLIENT_BY_KEY,                                                                           \
+	  "SELECT id FROM clients WHERE organization_id = ?1 AND source = ?2 AND external_key = ?3") \
+	X(CLIENT_INSERT,                                                                           \
+	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
+	  "external_key, created_at) VALUES (?1, ?2, ?3, COALESCE(?4, ''), COALESCE(?5, ''), "     \
+	  "COALESCE(?6, ''), ?7, ?8)")                                                             \
+	/* NULL or empty keeps what the client had. */                                             \
+	X(CLIENT_UPDATE,                                                                           \
+	  "UPDATE clients SET name = COALESCE(NULLIF(?2, ''), name), "                             \
+	  "phone = COALESCE(NULLIF(?3, ''), phone), email = COALESCE(NULLIF(?4, ''), email) "      \
+	  "WHERE id = ?1")                                                                         \
+	X(CLIENT_IN_ORG,                                                                           \
+	  "SELECT 1 FROM clients WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")      \
+	X(CHAT_INSERT,                                                                             \
+	  "INSERT INTO chats (company_id, organization_id, client_id, source, status, theme, "     \
+	  "created_at, activity_at, queued_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6, ?6)")        \
+	X(CHAT_GET, CH_SQL_CHAT_FROM "WHERE c.company_id = ?1 AND c.id = ?2")                      \
+	X(CHAT_OWNED, "SELECT 1 FROM chats WHERE company_id = ?1 AND id = ?2")                     \
+	X(CHAT_OPEN_FOR_CLIENT,                                                                    \
+	  CH_SQL_CHAT_FROM "WHERE c.client_id = ?2 AND +c.company_id = ?1 AND c.status <> 4 "      \
+	                   "ORDER BY c.id DESC LIMIT 1")                                           \
+	X(CHAT_STATE,                                                                              \
+	  "SELECT organization_id, last_seq, operator_read_seq, client_read_seq FROM chats "       \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	/* queued_at moves only when the chat becomes New and unassigned: one                      \
+	 * already waiting keeps its place in the queue. */                                        \
+	X(CHAT_UPDATE,                                                                             \
+	  "UPDATE chats SET status = ?3, operator_id = NULLIF(?4, 0), queued_at = CASE "           \
+	  "WHEN ?3 = 0 AND ?4 = 0 AND NOT (status = 0 AND operator_id IS NULL) THEN ?5 "           \
+	  "ELSE queued_at END WHERE company_id = ?1 AND id = ?2")                                  \
+	X(CHAT_SET_THEME, "UPDATE chats SET theme = ?3 WHERE company_id = ?1 AND id = ?2")         \
+	/* Messages, media, channel records and deliveries go by ON DELETE CASCADE. */             \
+	X(CHAT_DELETE, "DELETE FROM chats WHERE company_id = ?1 AND id = ?2")                      \
+	X(CHAT_APPENDED,                                                                           \
+	  "UPDATE chats SET last_seq = ?2, last_message_at = ?3, activity_at = ?3, "               \
+	  "last_message = ?4 WHERE id = ?1")                                                       \
+	X(CHAT_READ_OPERATOR,                                                                      \
+	  "UPDATE chats SET operator_read_seq = MAX(operator_read_seq, ?2) WHERE id = ?1")         \
+	X(CHAT_READ_CLIENT, "UPDATE chats SET client_read_seq = MAX(client_read_seq, ?2) WHERE id = ?1") \
+	X(CHAT_LIST_COMPANY, CH_SQL_CHAT_FROM CH_SQL_BY_COMPANY CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST) \
+	X(CHAT_LIST_ORG, CH_SQL_CHAT_FROM CH_SQL_BY_ORG CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST)     \
+	X(CHAT_LIST_OPERATOR, CH_SQL_CHAT_FROM CH_SQL_BY_OPERATOR CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST) \
+	X(CHAT_LIST_CLIENT, CH_SQL_CHAT_FROM CH_SQL_BY_CLIENT CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST) \
+	X(CHAT_LIST_QUEUE, CH_SQL_CHAT_FROM CH_SQL_BY_QUEUE CH_SQL_CHAT_FILTER CH_SQL_CHAT_QUEUED) \
+	X(CHAT_LIST_QUEUED, CH_SQL_CHAT_FROM CH_SQL_BY_COMPANY CH_SQL_CHAT_FILTER CH_SQL_CHAT_QUEUED) \
+	X(CHAT_COUNT_COMPANY, CH_SQL_CHAT_COUNT CH_SQL_BY_COMPANY CH_SQL_CHAT_FILTER)              \
+	X(CHAT_COUNT_ORG, CH_SQL_CHAT_COUNT CH_SQL_BY_ORG CH_SQL_CHAT_FILTER)                      \
+	X(CHAT_COUNT_OPERATOR, CH_SQL_CHAT_COUNT CH_SQL_BY_OPERATOR CH_SQL_CHAT_FILTER)            \
+	X(CHAT_COUNT_CLIENT, CH_SQL_CHAT_COUNT CH_SQL_BY_CLIENT CH_SQL_CHAT_FILTER)                \
+	X(CHAT_COUNT_QUEUE, CH_SQL_CHAT_COUNT CH_SQL_BY_QUEUE CH_SQL_CHAT_FILTER)                  \
+	X(OPERATOR_OWNED, "SELECT 1 FROM operators WHERE company_id = ?1 AND id = ?2")             \
+	X(OPERATOR_IN_ORG,                                                                         \
+	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \
+	X(OPERATOR_LOAD,                                                                           \
+	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4) " \
+	  "FROM operators o WHERE o.company_id = ?1 AND o.organization_id = ?2 AND o.status = 0 "  \
+	  "ORDER BY o.id")                                                                         \
+	X(MESSAGE_GET, CH_SQL_MESSAGE_FROM "WHERE m.company_id = ?1 AND m.id = ?2")                \
+	X(MESSAGE_BY_CLIENT_ID, CH_SQL_MESSAGE_FROM "WHERE m.chat_id = ?1 AND m.client_message_id = ?2") \
+	X(MESSAGE_INSERT,                                                                          \
+	  "INSERT INTO messages (company_id, chat_id, seq, author, operator_id, text, status, "    \
+	  "media_id, client_message_id, created_at) "                                              \
+	  "VALUES (?1, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, NULLIF(?8, 0), ?9, ?10)")                \
+	/* The first `limit` after ?3 and before ?4 (both bounds always bound). */                 \
+	X(MESSAGE_LIST_AFTER,                                                                      \
+	  CH_SQL_MESSAGE_FROM "WHERE m.chat_id = ?2 AND +m.company_id = ?1 AND m.seq > ?3 "        \
+	                      "AND m.seq < ?4 ORDER BY m.seq LIMIT ?5")                            \
+	/* The newest `limit` before ?4, turned back to ascending (column 4 = seq). */             \
+	X(MESSAGE_LIST_BEFORE,                                                                     \
+	  "SELECT * FROM (" CH_SQL_MESSAGE_FROM "WHERE m.chat_id = ?2 AND +m.company_id = ?1 "     \
+	  "AND m.seq < ?4 ORDER BY m.seq DESC LIMIT ?5) ORDER BY 4")                               \
+	/* Messages of authors ?4/?5 that a read up to ?3 changes (?2: read so far;                \
+	 * everything at or below it was marked when it was read). */                              \
+	X(MESSAGE_UNREAD_IDS,                                                                      \
+	  "SELECT id FROM messages WHERE chat_id = ?1 AND author IN (?4, ?5) AND seq > ?2 "        \
+	  "AND seq <= ?3 AND status IN (0, 1) ORDER BY seq")                                       \
+	X(MESSAGE_MARK_READ,                                                                       \
+	  "UPDATE messages SET status = 3 WHERE chat_id = ?1 AND author IN (?4, ?5) AND seq > ?2 " \
+	  "AND seq <= ?3 AND status IN (0, 1)")                                                    \
+	X(MEDIA_INSERT,                                                                            \
+	  "INSERT INTO media (company_id, chat_id, name, format, type, size, created_at, data) "   \
+	  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                               \
+	X(MEDIA_NAME_IN_CHAT,                                                                      \
+	  "SELECT name FROM media WHERE company_id = ?1 AND chat_id = ?2 AND id = ?3")             \
+	X(MEDIA_GET,                                                                               \
+	  "SELECT id, company_id, chat_id, name, format, type, size, data FROM media "             \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	X(MESSAGE_COMPANY_IN_ORG,                                                                  \
+	  "SELECT m.company_id FROM messages m JOIN chats c ON c.id = m.chat_id "                  \
+	  "WHERE m.id = ?1 AND c.organization_id = ?2")                                            \
+	X(CHANNEL_FIND,                                                                            \
+	  "SELECT message_id FROM channel_inbound WHERE organization_id = ?1 "                     \
+	  "AND external_message_id = ?2")                                                          \
+	X(CHANNEL_INSERT,                                                                          \
+	  "INSERT INTO channel_inbound (organization_id, external_message_id, message_id, "        \
+	  "created_at) VALUES (?1, ?2, ?3, ?4)")                                                   \
+	X(DELIVERY_INSERT,                                                                         \
+	  "INSERT INTO deliveries (company_id, organization_id, message_id, event_id, attempts, "  \
+	  "next_attempt_at, status, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, 0, ?5)")            \
+	X(DELIVERY_DUE,                                                                            \
+	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                      \
+	  "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2")                       \
+	X(DELIVERY_UPDATE,                                                                         \
+	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
+	  "last_error = ?5 WHERE id = ?1")
 
 #endif

@@ -1,0 +1,196 @@
+/* channel.c — messaging channels in the SQLite backend (store.h,
+ * "channels"): the record of inbound messages already stored (dedupe by the
+ * channel's own message id) and the outbound deliveries with their retries.
+ * Both go with their message, hence with its chat (ON DELETE CASCADE).
+ *
+ * Threading: these functions run inside a job or read function, on the
+ * thread that owns tx; they keep no state of their own.
+ */
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/sqlite/sqlite_int.h"
+
+#define LAST_ERROR_MAX 1024 /* bytes of an attempt's error kept for operators */
+
+/* *company_out is the company of message_id when it is a message of one of
+ * org_id's chats; else CH_ERR_NOT_FOUND. */
+static ch_err message_of_org(ch_store_tx *tx, int64_t org_id, int64_t message_id,
+                             int64_t *company_out)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_MESSAGE_COMPANY_IN_ORG, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bind_ids(tx, st, message_id, org_id, "message check");
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*company_out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = CH_ERR_NOT_FOUND;
+	else
+		err = ch_store_sqlite_fail(tx, rc, "message check");
+	ch_store_sqlite_reset(st);
+	return err;
+}
+
+/* The message an org's external message id was stored as, or NOT_FOUND. */
+static ch_err channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+                           int64_t *message_id_out)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_CHANNEL_FIND, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, org_id);
+	if (rc == SQLITE_OK)
+		rc = ch_store_sqlite_bind_text(st, 2, external_message_id);
+	err = ch_store_sqlite_bound(tx, st, rc, "channel dedupe");
+	if (err != CH_OK)
+		return err;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*message_id_out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = CH_ERR_NOT_FOUND;
+	else
+		err = ch_store_sqlite_fail(tx, rc, "channel dedupe");
+	ch_store_sqlite_reset(st);
+	return err;
+}
+
+ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+                               int64_t message_id, int64_t *message_id_out)
+{
+	sqlite3_stmt *st;
+	int64_t first = 0, company = 0;
+	ch_err err = ch_store_sqlite_check_len(external_message_id, CH_EXTID_MAX, 0,
+	                                       "external message id");
+	if (err == CH_OK)
+		err = channel_find(tx, org_id, external_message_id, &first);
+	if (err == CH_OK) {
+		if (message_id_out)
+			*message_id_out = first;
+		return CH_ERR_CONFLICT;
+	}
+	if (err != CH_ERR_NOT_FOUND)
+		return err;
+	err = message_of_org(tx, org_id, message_id, &company);
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_CHANNEL_INSERT, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, org_id);
+	if (rc == SQLITE_OK)
+		rc = ch_store_sqlite_bind_text(st, 2, external_message_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, message_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, ch_now_ms());
+	err = ch_store_sqlite_bound(tx, st, rc, "channel dedupe");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "channel dedupe");
+	if (err == CH_OK && message_id_out)
+		*message_id_out = message_id;
+	return err;
+}
+
+ch_err ch_store_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t message_id,
+                             const char *event_id, int64_t *id_out)
+{
+	sqlite3_stmt *st;
+	int64_t company = 0;
+	ch_err err = ch_store_sqlite_check_len(event_id, CH_GUID_LEN, 0, "delivery event id");
+	/* The message's chat ties it to the org and the org to its company. */
+	if (err == CH_OK)
+		err = message_of_org(tx, org_id, message_id, &company);
+	if (err == CH_OK && company != company_id)
+		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_INSERT, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, company_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, org_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, message_id);
+	if (rc == SQLITE_OK)
+		rc = ch_store_sqlite_bind_text(st, 4, event_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 5, ch_now_ms());
+	err = ch_store_sqlite_bound(tx, st, rc, "delivery add");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "delivery add");
+	if (err == CH_OK && id_out)
+		*id_out = sqlite3_last_insert_rowid(tx->db);
+	return err;
+}
+
+static ch_err delivery_fill(sqlite3_stmt *st, ch_delivery_row *out)
+{
+	out->id = sqlite3_column_int64(st, 0);
+	out->company_id = sqlite3_column_int64(st, 1);
+	out->organization_id = sqlite3_column_int64(st, 2);
+	out->message_id = sqlite3_column_int64(st, 3);
+	out->attempts = sqlite3_column_int(st, 5);
+	out->next_attempt_at = sqlite3_column_int64(st, 6);
+	out->status = sqlite3_column_int(st, 7);
+	return ch_store_sqlite_col_text(st, 4, out->event_id, sizeof out->event_id);
+}
+
+ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
+                             void *ctx)
+{
+	sqlite3_stmt *st;
+	if (limit < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_DUE, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bind_ids(tx, st, now_ms, ch_store_sqlite_limit(limit),
+		                               "delivery due");
+	if (err != CH_OK)
+		return err;
+	ch_delivery_row row;
+	int rc = SQLITE_DONE;
+	while (err == CH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = delivery_fill(st, &row);
+		if (err == CH_OK)
+			each(ctx, &row);
+	}
+	if (err == CH_OK && rc != SQLITE_DONE)
+		err = ch_store_sqlite_fail(tx, rc, "delivery due");
+	ch_store_sqlite_reset(st);
+	return err;
+}
+
+ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
+                                int64_t next_attempt_at, const char *last_error)
+{
+	sqlite3_stmt *st;
+	if (status < 0 || status > 2 || attempts < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_UPDATE, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 2, status);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 3, attempts);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, next_attempt_at);
+	/* A diagnostic, not data: a long one (a peer's error page) is cut, on a
+	 * UTF-8 boundary, rather than failing the record of the attempt. */
+	if (rc == SQLITE_OK && last_error) {
+		size_t n = ch_store_sqlite_utf8_prefix(last_error, strlen(last_error), LAST_ERROR_MAX);
+		rc = sqlite3_bind_text(st, 5, last_error, (int)n, SQLITE_STATIC);
+	} else if (rc == SQLITE_OK) {
+		rc = sqlite3_bind_null(st, 5);
+	}
+	err = ch_store_sqlite_bound(tx, st, rc, "delivery update");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "delivery update");
+	return ch_store_sqlite_matched(tx, err);
+}
