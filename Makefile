@@ -7,7 +7,10 @@ DATA_DIR   ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build build-asan run test unit e2e deps deps-system deps-npm docs clean help
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-npm docs clean help
 
 all: build
 
@@ -16,6 +19,7 @@ help:
 	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
 	@echo "make build  - build build/chathub"
 	@echo "make docs   - regenerate docs/configuration.md from the config table"
+	@echo "make fuzz   - run every libFuzzer target for FUZZ_SECONDS (part of make test)"
 	@echo "make clean  - remove build directories"
 
 deps-system:
@@ -34,14 +38,22 @@ build-asan: deps-system
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+build-fuzz: deps-system
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCH_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_hub_protocol fuzz_api
+
+# Each fuzz target runs FUZZ_SECONDS from its seed corpus; a crash fails.
+fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 run: build
 	$(BUILD)/chathub serve --demo --data-dir $(DATA_DIR) $(ARGS)
 
-test: deps build build-asan
-	@scripts/test.sh
+test: deps build build-asan build-fuzz
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/test.sh
 
 docs: build
 	$(BUILD)/chathub config docs > docs/configuration.md
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev
-  libcriterion-dev sqlite3 curl
+  libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
 )
 
 missing_packages() {

@@ -60,10 +60,21 @@ run_e2e() {
   add "$p" "$f" "$s"
 }
 
+run_fuzz() {
+  local out
+  [ -d "${FUZZ_BUILD:-build-fuzz}" ] || return 0
+  out=$(scripts/fuzz.sh "${FUZZ_BUILD:-build-fuzz}" "${FUZZ_SECONDS:-20}")
+  echo "$out" | grep -v '^fuzz:'
+  p=$(echo "$out" | sed -nE 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1/p')
+  f=$(echo "$out" | sed -nE 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\2/p')
+  add "${p:-0}" "${f:-1}"
+}
+
 run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
 run_e2e "$BUILD/chathub" normal
 run_e2e "$ASAN_BUILD/chathub" asan
+run_fuzz
 
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
+#include "svc/svc.h"
 
 static const ch_route routes[] = {
 	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, 0},
@@ -30,6 +31,16 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0},
+	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0},
+	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/api/chat/chats/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0},
+	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0},
+	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA},
+	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE},
 	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, 0},
 };
@@ -270,6 +281,15 @@ char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims)
 static int match(const char *pattern, const char *path, const char **seg, size_t *seglen)
 {
 	while (*pattern && *path) {
+		if (!strncmp(pattern, "{guid}", 6)) { /* any one segment, read by the handler */
+			const char *end = strchr(path, '/');
+			size_t n = end ? (size_t)(end - path) : strlen(path);
+			if (n == 0)
+				return 0;
+			path += n;
+			pattern += 6;
+			continue;
+		}
 		if (!strncmp(pattern, "{id}", 4)) {
 			const char *end = strchr(path, '/');
 			size_t n = end ? (size_t)(end - path) : strlen(path);
@@ -311,7 +331,7 @@ static const ch_route *find_route(const ch_req *req, int *path_known, const char
 int ch_api_owns_path(const char *path)
 {
 	return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz") ||
-	       !strcmp(path, "/metrics");
+	       !strcmp(path, "/metrics") || !strncmp(path, "/chathub", 8);
 }
 
 ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
@@ -320,7 +340,9 @@ ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
 	const char *seg;
 	size_t sl;
 	const ch_route *r = find_route(req, &known, &seg, &sl);
-	*max_body = r && r->max_body ? r->max_body : a->o.max_body_bytes;
+	*max_body = a->o.max_body_bytes;
+	if (r && r->max_body == CH_BODY_MEDIA) /* base64 of the largest attachment + the JSON around it */
+		*max_body = a->o.media_max_bytes / 3 * 4 + 4 + a->o.max_body_bytes;
 	return r ? r->pool : CH_POOL_API;
 }
 
@@ -340,6 +362,15 @@ static void allow_header(ch_ctx *c)
 
 /* ---- authentication ----------------------------------------------------- */
 
+/* ?access_token= (what browsers send where they cannot set headers). */
+static const char *access_token_arg(const ch_req *req)
+{
+	for (int i = 0; i < req->nargs; i++)
+		if (!strncmp(req->args[i], "access_token=", 13))
+			return req->args[i] + 13;
+	return NULL;
+}
+
 static const char *token_text(const ch_req *req, size_t *len)
 {
 	const char *t = req->authorization;
@@ -352,6 +383,8 @@ static const char *token_text(const ch_req *req, size_t *len)
 		if (t && !strncasecmp(t, "Bearer ", 7))
 			t += 7;
 	}
+	if (!t)
+		t = access_token_arg(req);
 	if (!t)
 		return NULL;
 	while (*t == ' ')
@@ -383,7 +416,9 @@ static ch_err check_principal(ch_ctx *c, const ch_token_claims *cl)
 			return CH_ERR_TOKEN_REVOKED;
 		return CH_OK;
 	}
-	return CH_ERR_NO_TOKEN; /* visitor tokens are not accepted by any route yet */
+	ch_client_row cl2;
+	ch_err e = ch_store_client_get(c->tx, cl->company_id, cl->sub, &cl2);
+	return e == CH_ERR_NOT_FOUND ? CH_ERR_NO_TOKEN : e;
 }
 
 static int authenticate(ch_ctx *c)
@@ -411,7 +446,7 @@ static int authenticate(ch_ctx *c)
 	if (!(c->route->auth & (1u << cl.kind))) {
 		ch_ctx_error(c, CH_ERR_WRONG_KIND, "a %s token cannot be used here; this endpoint needs a %s token",
 		             ch_token_kind_name(cl.kind),
-		             c->route->auth & CH_AUTH_COMPANY ? "company" : "operator");
+		             c->route->auth == CH_AUTH_COMPANY ? "company" : "company or operator");
 		return -1;
 	}
 	return 0;
@@ -419,47 +454,12 @@ static int authenticate(ch_ctx *c)
 
 /* ---- CORS --------------------------------------------------------------- */
 
-typedef struct cors_scan {
-	const char *origin;
-	int orgs;
-	int allowed;
-} cors_scan;
-
-static void cors_check_org(void *ctx, const ch_org_row *o)
-{
-	cors_scan *s = ctx;
-	s->orgs++;
-	json_t *list = json_loads(o->allowed_origins, 0, NULL);
-	if (!json_is_array(list) || json_array_size(list) == 0) {
-		s->allowed = 1;
-	} else {
-		size_t i;
-		json_t *v;
-		json_array_foreach(list, i, v)
-		if (json_is_string(v) && !strcasecmp(json_string_value(v), s->origin))
-			s->allowed = 1;
-	}
-	json_decref(list);
-}
-
-/* Whether the request's Origin may read the response, per the allow-lists of
- * the organizations in the caller's scope (see docs/api.md, CORS). */
+/* Whether the request's Origin may read the response: the allow-lists of the
+ * organizations in the caller's scope (see docs/api.md, CORS). */
 static int origin_allowed(ch_ctx *c)
 {
-	cors_scan s = {c->req->origin, 0, 0};
-	ch_err e;
-	if (c->authed && c->who.kind == CH_TOKEN_COMPANY)
-		e = ch_store_org_list(c->tx, c->who.company_id, cors_check_org, &s);
-	else if (c->authed && c->who.org_id > 0) {
-		ch_org_row o;
-		e = ch_store_org_get(c->tx, c->who.company_id, c->who.org_id, &o);
-		if (e == CH_OK)
-			cors_check_org(&s, &o);
-	} else
-		e = ch_store_org_list_all(c->tx, cors_check_org, &s);
-	if (e != CH_OK && e != CH_ERR_NOT_FOUND)
-		return 0;
-	return s.allowed || s.orgs == 0;
+	ch_principal p = ch_principal_from_claims(&c->who);
+	return ch_svc_origin_allowed(c->tx, c->authed ? &p : NULL, c->req->origin);
 }
 
 static void add_cors(ch_ctx *c, int preflight)
@@ -520,7 +520,8 @@ static int is_json_type(const char *ct)
 static int parse_body(ch_ctx *c)
 {
 	const ch_req *r = c->req;
-	if (r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH)
+	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) ||
+	    c->route->max_body == CH_BODY_NONE)
 		return 0;
 	if (r->body_too_large) {
 		ch_ctx_error(c, CH_ERR_TOO_LARGE, "the body is larger than this endpoint accepts");

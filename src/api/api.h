@@ -48,7 +48,8 @@ typedef struct ch_req {
 
 typedef struct ch_resp {
 	int status;
-	const char *content_type; /* static string, NULL = no body type */
+	const char *content_type; /* static string or ctype, NULL = no body type */
+	char ctype[128];          /* a content type computed per response */
 	const char *route;        /* static label for metrics */
 	ch_buf body;
 	ch_buf headers;           /* extra "Name: value\r\n" lines */
@@ -68,6 +69,8 @@ typedef struct ch_api_opts {
 	int64_t login_per_minute;
 	int64_t rate_per_second, rate_burst;
 	int64_t max_body_bytes;
+	int64_t media_max_bytes;
+	int64_t visitor_token_ttl_s;
 } ch_api_opts;
 
 typedef struct ch_api ch_api;

@@ -9,6 +9,8 @@
 #include "core/random.h"
 #include "core/ratelimit.h"
 
+static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec);
+
 /* Retry-After + 429 when key is over the login limit. */
 static int login_limited(ch_ctx *c, struct ch_ratelimit *rl, const char *key)
 {
@@ -90,8 +92,11 @@ void ch_h_org_list(ch_ctx *c)
 typedef struct org_job {
 	int64_t company_id, id, max_chats;
 	const char *name, *origins;
+	const char *identity_secret, *channel_secret, *outbound_url;
+	int prechat_form; /* -1 = unchanged */
 	char guid[CH_GUID_LEN + 1];
 	ch_org_row row;
+	ch_org_secrets sec;
 } org_job;
 
 static ch_err org_create_tx(ch_store_tx *tx, void *arg)
@@ -124,18 +129,58 @@ static int org_id_or_404(ch_ctx *c)
 void ch_h_org_get(ch_ctx *c)
 {
 	ch_org_row o;
+	ch_org_secrets sec;
 	if (org_id_or_404(c))
 		return;
 	ch_err e = ch_store_org_get(c->tx, c->who.company_id, c->path_id, &o);
+	if (!e)
+		e = ch_store_org_secrets_get(c->tx, c->who.company_id, c->path_id, &sec);
 	if (!ch_ctx_store_failed(c, e, "organization"))
-		ch_ctx_json(c, 200, ch_json_org(&o, 1));
+		ch_ctx_json(c, 200, org_details(&o, &sec));
 }
 
 static ch_err org_update_tx(ch_store_tx *tx, void *arg)
 {
 	org_job *j = arg;
 	ch_err e = ch_store_org_update(tx, j->company_id, j->id, j->name, j->origins, j->max_chats);
+	if (!e)
+		e = ch_store_org_secrets_set(tx, j->company_id, j->id, j->identity_secret, j->channel_secret,
+		                             j->outbound_url, j->prechat_form);
+	if (!e)
+		e = ch_store_org_secrets_get(tx, j->company_id, j->id, &j->sec);
 	return e ? e : ch_store_org_get(tx, j->company_id, j->id, &j->row);
+}
+
+/* The organization with its settings (company tokens only). */
+static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec)
+{
+	json_t *j = ch_json_org(o, 1);
+	json_object_set_new(j, "identitySecret", json_string(sec->identity_secret));
+	json_object_set_new(j, "channelSecret", json_string(sec->channel_secret));
+	json_object_set_new(j, "outboundUrl", json_string(sec->outbound_url));
+	json_object_set_new(j, "prechatForm", json_boolean(sec->prechat_form));
+	return j;
+}
+
+static int read_settings(ch_ctx *c, org_job *j)
+{
+	const char *url = NULL;
+	json_t *pf = json_object_get(c->body, "prechatForm");
+	if (ch_get_str(c, c->body, "", "identitySecret", 0, 16, 64, &j->identity_secret) < 0 ||
+	    ch_get_str(c, c->body, "", "channelSecret", 0, 16, 64, &j->channel_secret) < 0 ||
+	    ch_get_str(c, c->body, "", "outboundUrl", 0, 0, 1024, &url) < 0)
+		return -1;
+	if (url && *url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "outboundUrl: must be an http(s) URL");
+		return -1;
+	}
+	if (pf && !json_is_null(pf) && !json_is_boolean(pf)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "prechatForm: must be true or false");
+		return -1;
+	}
+	j->outbound_url = url;
+	j->prechat_form = json_is_boolean(pf) ? json_is_true(pf) : -1;
+	return 0;
 }
 
 /* An allowed origin is scheme://host[:port] with nothing after it. */
@@ -183,16 +228,16 @@ static int read_origins(ch_ctx *c, char **out)
 
 void ch_h_org_update(ch_ctx *c)
 {
-	org_job j = {.company_id = c->who.company_id, .id = c->path_id, .max_chats = -1};
+	org_job j = {.company_id = c->who.company_id, .id = c->path_id, .max_chats = -1, .prechat_form = -1};
 	char *origins = NULL;
 	if (org_id_or_404(c) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||
 	    ch_get_int(c, c->body, "", "maxChatsPerOperator", 0, 1, 1000, &j.max_chats) < 0 ||
-	    read_origins(c, &origins) < 0)
+	    read_settings(c, &j) < 0 || read_origins(c, &origins) < 0)
 		return;
 	j.origins = origins;
 	ch_err e = ch_store_write_sync(c->api->o.store, org_update_tx, &j);
 	free(origins);
 	if (!ch_ctx_store_failed(c, e, "organization"))
-		ch_ctx_json(c, 200, ch_json_org(&j.row, 1));
+		ch_ctx_json(c, 200, org_details(&j.row, &j.sec));
 }

@@ -17,7 +17,12 @@ enum { /* which token kinds a route accepts (bitmask); 0 = no token */
 	CH_AUTH_COMPANY = 1 << CH_TOKEN_COMPANY,
 	CH_AUTH_OPERATOR = 1 << CH_TOKEN_OPERATOR,
 	CH_AUTH_VISITOR = 1 << CH_TOKEN_VISITOR,
+	CH_AUTH_STAFF = CH_AUTH_COMPANY | CH_AUTH_OPERATOR,
+	CH_AUTH_ANY = CH_AUTH_STAFF | CH_AUTH_VISITOR,
 };
+
+#define CH_BODY_MEDIA (-1) /* route max_body: sized for media_max_bytes */
+#define CH_BODY_NONE (-2)  /* route max_body: the endpoint reads no body */
 
 typedef struct ch_route {
 	ch_method method;
@@ -86,6 +91,15 @@ void ch_h_operator_status(ch_ctx *c);
 void ch_h_operator_get_token(ch_ctx *c);
 void ch_h_operator_validate(ch_ctx *c);
 void ch_h_healthz(ch_ctx *c);
+void ch_h_chat_list(ch_ctx *c);
+void ch_h_chat_status(ch_ctx *c);
+void ch_h_chat_delete(ch_ctx *c);
+void ch_h_chat_messages(ch_ctx *c);
+void ch_h_chat_send(ch_ctx *c);
+void ch_h_media_get(ch_ctx *c);
+void ch_h_widget_config(ch_ctx *c);
+void ch_h_widget_session(ch_ctx *c);
+void ch_h_negotiate(ch_ctx *c);
 void ch_h_metrics(ch_ctx *c);
 
 /* JSON of rows, shared by the handlers that return them. New references. */

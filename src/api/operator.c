@@ -5,6 +5,7 @@
 
 #include "api/internal.h"
 #include "core/clock.h"
+#include "svc/svc.h"
 
 #define SYNC_MAX_ROWS 1000
 #define TOKEN_MAX_AHEAD_MS (24LL * 3600 * 1000)
@@ -129,24 +130,19 @@ void ch_h_operator_sync(ch_ctx *c)
 	free(j.rows);
 }
 
-typedef struct status_job {
-	int64_t company_id, id, status;
-} status_job;
-
-static ch_err status_tx(ch_store_tx *tx, void *arg)
-{
-	status_job *j = arg;
-	return ch_store_operator_set_status(tx, j->company_id, j->id, (int)j->status, NULL);
-}
-
 void ch_h_operator_status(ch_ctx *c)
 {
-	status_job j = {.company_id = c->who.company_id};
-	if (ch_body_object(c) || ch_get_int(c, c->body, "", "id", 1, 1, INT64_MAX, &j.id) ||
-	    ch_get_int(c, c->body, "", "status", 1, 0, 2, &j.status))
+	int64_t id, status;
+	if (ch_body_object(c) || ch_get_int(c, c->body, "", "id", 1, 1, INT64_MAX, &id) ||
+	    ch_get_int(c, c->body, "", "status", 1, 0, 2, &status))
 		return;
-	ch_err e = ch_store_write_sync(c->api->o.store, status_tx, &j);
-	if (!ch_ctx_store_failed(c, e, "operator"))
+	/* through svc: revoking also closes hub connections and requeues chats */
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	ch_svc_operator_status(c->who.company_id, id, (int)status, ch_svc_waiter_done, w);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	json_decref(r.result);
+	if (!ch_ctx_store_failed(c, r.err, "operator"))
 		ch_ctx_text(c, 200, "", 0);
 }
 

@@ -13,6 +13,7 @@
 #include <jwt.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* jwt_add_grant_int() takes a long: our int64 claims must fit. */
@@ -218,4 +219,50 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
 		return CH_ERR_WRONG_KIND;
 	*out = c;
 	return CH_OK;
+}
+
+/* The claims of an identity token: sub (string or integer), optional name. */
+static bool read_identity(jwt_t *j, int64_t *exp, char *sub, size_t sublen, char *name, size_t namelen)
+{
+	char *js = jwt_get_grants_json(j, NULL);
+	json_t *obj = js ? json_loads(js, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	json_t *s = json_object_get(obj, "sub"), *n = json_object_get(obj, "name");
+	bool ok = json_is_object(obj) && get_int(obj, "exp", true, 0, exp) &&
+	          ((json_is_string(s) && json_string_length(s) > 0 && json_string_length(s) < sublen) ||
+	           json_is_integer(s)) &&
+	          (!n || json_is_null(n) || json_is_string(n));
+	if (ok) {
+		if (json_is_string(s))
+			snprintf(sub, sublen, "%s", json_string_value(s));
+		else
+			snprintf(sub, sublen, "%lld", (long long)json_integer_value(s));
+		snprintf(name, namelen, "%s", json_is_string(n) ? json_string_value(n) : "");
+	}
+	json_decref(obj);
+	free(js);
+	return ok;
+}
+
+ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
+                                char *sub, size_t sublen, char *name, size_t namelen)
+{
+	jwt_t *j = NULL;
+	char buf[TOKEN_LEN_MAX + 1];
+	int64_t exp = 0;
+	ch_err err = CH_ERR_NO_TOKEN;
+
+	if (!key_ok(key) || !sub || !name || sublen < 2)
+		return CH_ERR_INTERNAL;
+	if (!shape_ok(token, len))
+		return CH_ERR_NO_TOKEN;
+	memcpy(buf, token, len);
+	buf[len] = '\0';
+	if (jwt_decode(&j, buf, key->bytes, (int)key->len) != 0 || !j || jwt_get_alg(j) != JWT_ALG_HS256)
+		goto done;
+	if (!read_identity(j, &exp, sub, sublen, name, namelen))
+		goto done;
+	err = exp <= now_s ? CH_ERR_TOKEN_EXPIRED : CH_OK;
+done:
+	jwt_free(j);
+	return err;
 }

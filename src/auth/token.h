@@ -56,6 +56,13 @@ ch_err ch_token_sign(const ch_token_key *key, const ch_token_claims *claims, cha
 ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
                        ch_token_kind expected, int64_t now_s, ch_token_claims *out);
 
+/* Verifies an identity token signed by someone else (the website's userJWT
+ * for the visitor widget) with the organization's identity secret: HS256
+ * only, valid signature, integer exp in the future, sub a non-empty string
+ * (or integer) that fits sublen; name optional. Same errors as verify. */
+ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
+                                char *sub, size_t sublen, char *name, size_t namelen);
+
 /* Name of a kind ("company", ...); static string. */
 const char *ch_token_kind_name(ch_token_kind k);
 

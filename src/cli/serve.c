@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "net/server.h"
+#include "svc/svc.h"
 
 static int hexval(char c)
 {
@@ -155,14 +156,17 @@ int ch_cli_serve(ch_cli *c)
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
 	                  .rate_per_second = c->cfg.rate_limit_per_second,
-	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes};
+	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes,
+	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl};
 	ch_api *api = ch_api_new(&ao);
+	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
 	char web[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
 	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .api = api, .store = s,
 	                     .max_body_bytes = c->cfg.max_body_bytes, .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
+	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
 	                     .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */

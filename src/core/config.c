@@ -50,6 +50,13 @@ static const opt opts[] = {
 	 "How long a database operation waits for a lock held by another process before answering 503."},
 	{"max_body_bytes", INT(max_body_bytes), "1048576", 1024, 1073741824, NULL, 0,
 	 "Largest accepted JSON request body; larger bodies get 413."},
+	{"media_max_bytes", INT(media_max_bytes), "10485760", 1024, 1073741824, NULL, 0,
+	 "Largest media attachment (decoded bytes) accepted by POST /api/chat/{id}/message."},
+	{"offline_grace_seconds", INT(offline_grace_seconds), "120", 1, 86400, NULL, 0,
+	 "How long an operator may be offline (no hub connection) before its open chats go back to the "
+	 "organization's queue."},
+	{"visitor_token_ttl", INT(visitor_token_ttl), "2592000", 60, 31536000, NULL, 0,
+	 "Lifetime of visitor tokens issued by the chat widget session endpoint, in seconds (30 days)."},
 	{"api_workers", INT(api_workers), "4", 1, 64, NULL, 0,
 	 "Threads that run REST handlers (database reads, writes waiting for their group commit)."},
 	{"hash_workers", INT(hash_workers), "2", 1, 16, NULL, 0,

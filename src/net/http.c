@@ -41,6 +41,7 @@ typedef struct http_pss {
 	const ch_static_file *file; /* body comes from here instead of resp.body */
 	size_t sent;
 	int hdr_sent;
+	ch_ws_state ws;             /* after an upgrade to /chathub */
 } http_pss;
 
 typedef struct http_job {
@@ -56,6 +57,7 @@ static int draining;
 static uint64_t next_req_id;
 
 size_t ch_http_pss_size(void) { return sizeof(http_pss); }
+ch_ws_state *ch_http_ws_state(struct lws *wsi) { return &((http_pss *)lws_wsi_user(wsi))->ws; }
 void ch_http_init(const ch_http_opts *o) { opts = *o; }
 int ch_http_inflight(void) { return inflight; }
 void ch_http_set_draining(void) { draining = 1; }
@@ -406,6 +408,21 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return on_writeable(wsi, p);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: { /* no per-session data yet */
+		ch_ws_state tmp = {0};
+		return ch_ws_confirm_upgrade(wsi, &tmp, in);
+	}
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return p ? ch_ws_callback(wsi, reason, &p->ws, in, len) : -1;
+	case LWS_CALLBACK_CLOSED:
+		if (!p)
+			return 0;
+		ch_conns_remove(p->ref); /* a keep-alive connection that upgraded */
+		p->ref = (ch_conn_ref){0, 0};
+		return ch_ws_callback(wsi, reason, &p->ws, in, len);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (!p)

@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "core/workq.h"
+#include "net/ws.h"
 
 typedef struct ch_http_opts {
 	ch_api *api;
@@ -20,6 +21,8 @@ typedef struct ch_http_opts {
 	int64_t max_body_bytes;
 } ch_http_opts;
 
+/* The WebSocket state inside a connection's per-session data. */
+ch_ws_state *ch_http_ws_state(struct lws *wsi);
 /* Size of the per-connection state lws allocates for the HTTP protocol. */
 size_t ch_http_pss_size(void);
 void ch_http_init(const ch_http_opts *o);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 
 typedef struct item {
 	ch_loop_fn fn;
@@ -47,6 +48,10 @@ void ch_loop_init(struct ev_loop *loop)
 
 void ch_loop_post(ch_loop_fn fn, void *arg)
 {
+	if (!loop_) { /* after shutdown: nobody is left to run it */
+		CH_WARN("loop: a completion arrived after shutdown and was dropped");
+		return;
+	}
 	item *it = ch_xmalloc(sizeof *it);
 	it->fn = fn;
 	it->arg = arg;

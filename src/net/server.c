@@ -19,18 +19,22 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/workq.h"
 #include "net/conns.h"
 #include "net/http.h"
 #include "net/loop.h"
 #include "net/static.h"
+#include "net/ws.h"
+#include "bus/bus.h"
+#include "hub/hub.h"
 
 static struct {
 	struct ev_loop *loop;
 	struct lws_context *ctx;
 	ch_workq *api_pool, *hash_pool;
 	ev_signal sigterm, sigint;
-	ev_timer drain;
+	ev_timer drain, tick;
 	int64_t drain_deadline_ms;
 	const ch_server_opts *o;
 	int stopping;
@@ -41,16 +45,29 @@ static struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+static ch_err noop(ch_store_tx *tx, void *arg)
+{
+	(void)tx, (void)arg;
+	return CH_OK;
+}
+
 static void finish(void)
 {
 	ev_timer_stop(S.loop, &S.drain);
-	/* Workers may still post completions; stop them first, then run those. */
+	ev_timer_stop(S.loop, &S.tick);
+	/* Workers may still post completions; stop them first, then let the store
+	 * writer finish what is queued (its done callbacks post too), then run
+	 * every posted completion, and only then take the connections down. */
 	ch_workq_stop(S.api_pool);
 	ch_workq_stop(S.hash_pool);
 	S.api_pool = S.hash_pool = NULL;
+	ch_store_write_sync(S.o->store, noop, NULL);
 	ch_loop_fini();
+	ch_bus_set_sink(NULL);
+	ch_hub_shutdown();
 	lws_context_destroy(S.ctx);
 	S.ctx = NULL;
+	ch_hub_fini();
 	ev_signal_stop(S.loop, &S.sigterm);
 	ev_signal_stop(S.loop, &S.sigint);
 	ev_break(S.loop, EVBREAK_ALL);
@@ -67,6 +84,18 @@ static void on_drain_tick(struct ev_loop *l, ev_timer *w, int revents)
 		finish();
 	}
 }
+
+static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	ch_hub_tick(ch_now_ms());
+	ch_metrics_gauge_set(CH_GAUGE_HUB_CONNECTIONS, (int64_t)ch_hub_count());
+}
+
+static void deliver(void *arg) { ch_hub_deliver(arg); }
+
+/* Bus sink: committed events go to the hub on the network thread, in order. */
+static void sink(ch_event *list) { ch_loop_post(deliver, list); }
 
 static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 {
@@ -163,6 +192,12 @@ int ch_server_run(const ch_server_opts *o)
 	S.hash_pool = ch_workq_start("hash", o->hash_workers);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool,
 	                             .max_body_bytes = o->max_body_bytes});
+	ch_ws_init(o->key);
+	ch_hub_init(&(ch_hub_opts){.store = o->store, .readers = S.api_pool, .post = ch_loop_post,
+	                           .headroom = LWS_PRE, .ping_ms = 15000, .idle_ms = 30000,
+	                           .offline_grace_ms = o->offline_grace_s * 1000, .queue_max_msgs = 1000,
+	                           .queue_max_bytes = 4u << 20});
+	ch_bus_set_sink(sink);
 	S.ctx = create_context(o, addr, port);
 	if (!S.ctx) {
 		CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
@@ -171,6 +206,8 @@ int ch_server_run(const ch_server_opts *o)
 		ch_loop_fini();
 		return 1;
 	}
+	ev_timer_init(&S.tick, on_tick, 1., 1.);
+	ev_timer_start(S.loop, &S.tick);
 	ev_signal_init(&S.sigterm, on_signal, SIGTERM);
 	ev_signal_start(S.loop, &S.sigterm);
 	ev_signal_init(&S.sigint, on_signal, SIGINT);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "auth/token.h"
 #include "store/store.h"
 
 typedef struct ch_server_opts {
@@ -19,6 +20,8 @@ typedef struct ch_server_opts {
 	int64_t http_timeout_s;
 	int64_t shutdown_timeout_s;
 	int api_workers, hash_workers;
+	const ch_token_key *key;   /* verifies hub tokens before the upgrade */
+	int64_t offline_grace_s;   /* routing: an offline operator keeps its chats this long */
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;

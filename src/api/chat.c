@@ -1,0 +1,246 @@
+/* chat.c — chats and messages over REST: GET /api/chat/chats, PUT
+ * /api/chat/status, DELETE /api/chat/chats/{id}, message history (both paths),
+ * POST /api/chat/{id}/message. Writes go through src/svc/, the same functions
+ * the hub uses, so a REST send reaches hub clients exactly like a hub send.
+ * Threading: API worker threads. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/internal.h"
+#include "core/clock.h"
+#include "svc/svc.h"
+
+static ch_principal who(ch_ctx *c) { return ch_principal_from_claims(&c->who); }
+
+/* Replies with a finished service call's result or error. */
+static void reply_svc(ch_ctx *c, ch_svc_result *r, const char *what)
+{
+	if (r->err == CH_OK) {
+		ch_ctx_json(c, 200, r->result ? r->result : json_null());
+		return;
+	}
+	json_decref(r->result);
+	if (r->err == CH_ERR_STORE)
+		ch_ctx_store_failed(c, r->err, what);
+	else
+		ch_ctx_error(c, r->err, "%s", r->message[0] ? r->message : ch_err_text(r->err));
+}
+
+static int int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out)
+{
+	const char *v = ch_ctx_arg(c, name);
+	*out = def;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end || end == v) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be an integer", name);
+		return -1;
+	}
+	if (n < min || n > max) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s: must be from %lld to %lld", name, (long long)min,
+		             (long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* date=D (that day) or date=FROM&date=TO, each an ISO date or date-time. */
+static int date_args(ch_ctx *c, ch_chat_filter *f)
+{
+	const char *d[2] = {NULL, NULL};
+	int n = 0;
+	for (int i = 0; i < c->req->nargs; i++)
+		if (!strncmp(c->req->args[i], "date=", 5)) {
+			if (n == 2) {
+				ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "date: give one day or a from/to pair");
+				return -1;
+			}
+			d[n++] = c->req->args[i] + 5;
+		}
+	int64_t ms[2];
+	for (int i = 0; i < n; i++)
+		if (ch_iso8601_parse(d[i], strlen(d[i]), 1, &ms[i])) {
+			ch_ctx_error(c, CH_ERR_BAD_JSON, "date: must be an ISO-8601 date like 2026-01-28");
+			return -1;
+		}
+	if (n == 1) {
+		f->from_ms = ms[0];
+		f->to_ms = ms[0] + 86400000 - 1;
+	} else if (n == 2) {
+		f->from_ms = ms[0];
+		f->to_ms = strlen(d[1]) == 10 ? ms[1] + 86400000 - 1 : ms[1];
+	}
+	return 0;
+}
+
+static void add_chat(void *ctx, const ch_chat_row *r) { json_array_append_new(ctx, ch_svc_json_chat(r)); }
+
+void ch_h_chat_list(ch_ctx *c)
+{
+	ch_chat_filter f = {.company_id = c->who.company_id, .status = -1, .source = -1};
+	int64_t page, per, status, source, org, op;
+	if (int_arg(c, "page", 1, 1000000, 1, &page) || int_arg(c, "per_page", 1, 100, 20, &per) ||
+	    int_arg(c, "status", 0, 4, -1, &status) || int_arg(c, "source", 1, 4, -1, &source) ||
+	    int_arg(c, "organizationId", 1, INT64_MAX, 0, &org) || int_arg(c, "operatorId", 1, INT64_MAX, 0, &op) ||
+	    date_args(c, &f))
+		return;
+	f.status = (int)status;
+	f.source = (int)source;
+	f.org_id = org;
+	f.operator_id = op;
+	if (c->who.kind == CH_TOKEN_OPERATOR) {
+		if (org && org != c->who.org_id) { /* another organization: nothing to see */
+			ch_ctx_json(c, 200, json_pack("{s:i, s:[]}", "total", 0, "items"));
+			return;
+		}
+		f.org_id = c->who.org_id;
+	}
+	const char *search = ch_ctx_arg(c, "search"), *phone = ch_ctx_arg(c, "phone");
+	f.search = search && *search ? search : NULL;
+	f.phone = phone && *phone ? phone : NULL;
+	f.offset = (page - 1) * per;
+	f.limit = per;
+	int64_t total = 0;
+	json_t *items = json_array();
+	ch_err e = ch_store_chat_list(c->tx, &f, &total, add_chat, items);
+	if (ch_ctx_store_failed(c, e, "chat")) {
+		json_decref(items);
+		return;
+	}
+	ch_ctx_json(c, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "items", items));
+}
+
+void ch_h_chat_status(ch_ctx *c)
+{
+	int64_t id, status;
+	if (ch_body_object(c) || ch_get_int(c, c->body, "", "id", 1, 1, INT64_MAX, &id) ||
+	    ch_get_int(c, c->body, "", "status", 1, 0, 4, &status))
+		return;
+	ch_principal p = who(c);
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	ch_svc_set_status(&p, id, (int)status, ch_svc_waiter_done, w);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	reply_svc(c, &r, "chat");
+}
+
+void ch_h_chat_delete(ch_ctx *c)
+{
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
+		return;
+	}
+	ch_principal p = who(c);
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	ch_svc_delete_chat(&p, c->path_id, ch_svc_waiter_done, w);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	if (r.err) {
+		reply_svc(c, &r, "chat");
+		return;
+	}
+	json_decref(r.result);
+	ch_ctx_text(c, 200, "OK", 2);
+}
+
+void ch_h_chat_messages(ch_ctx *c)
+{
+	int64_t after, before, limit;
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
+		return;
+	}
+	if (int_arg(c, "afterSeq", 0, INT64_MAX, 0, &after) || int_arg(c, "beforeSeq", 0, INT64_MAX, 0, &before) ||
+	    int_arg(c, "limit", 1, 200, 50, &limit))
+		return;
+	ch_principal p = who(c);
+	json_t *res = NULL;
+	ch_err e = ch_svc_messages(c->tx, &p, c->path_id, after, before, limit, &res);
+	if (!ch_ctx_store_failed(c, e, "chat"))
+		ch_ctx_json(c, 200, res);
+}
+
+/* Characters of UTF-8 text (jansson validated it). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* media: {"name","format","dataBase64","type"} → decoded bytes in *data. */
+static int read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data)
+{
+	const char *name, *format = "", *b64;
+	int64_t type;
+	if (!json_is_object(m)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "media: must be an object");
+		return -1;
+	}
+	if (ch_get_str(c, m, "media.", "name", 1, 1, CH_NAME_MAX, &name) ||
+	    ch_get_str(c, m, "media.", "format", 0, 0, CH_FORMAT_MAX, &format) < 0 ||
+	    ch_get_str(c, m, "media.", "dataBase64", 1, 1, SIZE_MAX, &b64) ||
+	    ch_get_int(c, m, "media.", "type", 1, 1, 4, &type))
+		return -1;
+	size_t b64len = strlen(b64), len = 0;
+	if ((int64_t)(b64len / 4 * 3) > ch_svc_media_max() + 3) {
+		ch_ctx_error(c, CH_ERR_TOO_LARGE, "media: larger than %lld bytes", (long long)ch_svc_media_max());
+		return -1;
+	}
+	*data = ch_xmalloc(b64len + 1);
+	if (sodium_base642bin(*data, b64len + 1, b64, b64len, " \r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "media.dataBase64: not valid base64");
+		return -1;
+	}
+	if ((int64_t)len > ch_svc_media_max()) {
+		ch_ctx_error(c, CH_ERR_TOO_LARGE, "media: larger than %lld bytes", (long long)ch_svc_media_max());
+		return -1;
+	}
+	*out = (ch_svc_media){name, format ? format : "", (int)type, *data, len};
+	return 0;
+}
+
+void ch_h_chat_send(ch_ctx *c)
+{
+	const char *text = "", *cmid = NULL;
+	int64_t author = 0;
+	unsigned char *data = NULL;
+	ch_svc_media media;
+	json_t *m;
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
+		return;
+	}
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "textMessage", 0, 0, CH_TEXT_MAX_BYTES, &text) < 0 ||
+	    ch_get_int(c, c->body, "", "author", 0, 0, 0, &author) < 0 ||
+	    ch_get_str(c, c->body, "", "clientMessageId", 0, 1, CH_EXTID_MAX, &cmid) < 0)
+		return;
+	if (!text)
+		text = "";
+	if (utf8_chars(text) > CH_TEXT_MAX_CHARS) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "textMessage: at most %d characters", CH_TEXT_MAX_CHARS);
+		return;
+	}
+	m = json_object_get(c->body, "media");
+	int has_media = m && !json_is_null(m);
+	if (has_media && read_media(c, m, &media, &data)) {
+		free(data);
+		return;
+	}
+	if (!*text && !has_media) {
+		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "textMessage: required (or media)");
+		return;
+	}
+	ch_principal p = who(c);
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	ch_svc_send(&p, c->path_id, text, cmid, has_media ? &media : NULL, 0, ch_svc_waiter_done, w);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	free(data);
+	reply_svc(c, &r, "chat");
+}

@@ -1,0 +1,142 @@
+/* widget.c — what the visitor chat widget needs, keyed by the organization's
+ * widget guid: GET /api/widget/{guid}/config and POST /api/widget/{guid}/session
+ * (a visitor token, anonymous or proven by the site's userJWT). Also the hub's
+ * POST /chathub/negotiate. Threading: API worker threads. */
+#include <string.h>
+
+#include "api/internal.h"
+#include "chat/presence.h"
+#include "core/random.h"
+#include "svc/svc.h"
+
+/* {guid} is the path segment between /api/widget/ and the next slash. */
+static int org_of_path(ch_ctx *c, ch_org_row *org)
+{
+	const char *p = c->req->path + strlen("/api/widget/");
+	const char *slash = strchr(p, '/');
+	char guid[CH_GUID_LEN + 1];
+	size_t n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n != CH_GUID_LEN) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "unknown widget guid");
+		return -1;
+	}
+	memcpy(guid, p, n);
+	guid[n] = '\0';
+	ch_err e = ch_store_org_by_guid(c->tx, guid, org);
+	if (e == CH_ERR_NOT_FOUND) {
+		ch_ctx_error(c, e, "unknown widget guid");
+		return -1;
+	}
+	return ch_ctx_store_failed(c, e, "widget") ? -1 : 0;
+}
+
+void ch_h_widget_config(ch_ctx *c)
+{
+	ch_org_row org;
+	ch_org_secrets sec;
+	if (org_of_path(c, &org) || ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "widget"))
+		return;
+	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b}", "guid", org.guid, "title", org.name, "operatorsOnline",
+	                              ch_presence_online(org.id, NULL, 0) > 0, "prechatForm", sec.prechat_form));
+}
+
+typedef struct session_job {
+	int64_t company_id, org_id;
+	const char *key, *name, *email;
+	ch_client_row client;
+} session_job;
+
+static ch_err session_tx(ch_store_tx *tx, void *arg)
+{
+	session_job *j = arg;
+	return ch_store_client_upsert(tx, j->company_id, j->org_id, CH_SOURCE_WIDGET, j->key, j->name, NULL, j->email,
+	                              &j->client);
+}
+
+/* A still-valid visitor token of this organization → its client id, else 0. */
+static int64_t reuse_visitor(ch_ctx *c, const ch_org_row *org, const char *tok)
+{
+	ch_token_claims cl;
+	ch_client_row cr;
+	if (!tok || ch_token_verify(c->api->o.key, tok, strlen(tok), CH_TOKEN_VISITOR, c->now_ms / 1000, &cl) ||
+	    cl.org_id != org->id || cl.company_id != org->company_id ||
+	    ch_store_client_get(c->tx, org->company_id, cl.sub, &cr))
+		return 0;
+	return cl.sub;
+}
+
+/* userJWT → the client key "sub:<sub>"; 1 on success, -1 after a 401. */
+static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[CH_EXTID_MAX + 1],
+                    char name[CH_NAME_MAX + 1])
+{
+	ch_org_secrets sec;
+	if (ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org->company_id, org->id, &sec), "widget"))
+		return -1;
+	ch_token_key k = {.len = strlen(sec.identity_secret)};
+	memcpy(k.bytes, sec.identity_secret, k.len);
+	char sub[CH_EXTID_MAX - 3];
+	ch_err e = k.len >= 16 ? ch_token_verify_identity(&k, jwt, strlen(jwt), c->now_ms / 1000, sub, sizeof sub,
+	                                                  name, CH_NAME_MAX + 1)
+	                       : CH_ERR_NO_TOKEN;
+	if (e) {
+		ch_ctx_error(c, e == CH_ERR_TOKEN_EXPIRED ? e : CH_ERR_NO_TOKEN,
+		             k.len < 16 ? "userJWT: this organization has no identity secret"
+		                        : e == CH_ERR_TOKEN_EXPIRED ? "userJWT: expired" : "userJWT: not valid");
+		return -1;
+	}
+	snprintf(key, CH_EXTID_MAX + 1, "sub:%s", sub);
+	return 1;
+}
+
+void ch_h_widget_session(ch_ctx *c)
+{
+	ch_org_row org;
+	const char *vt = NULL, *ujwt = NULL, *name = NULL, *email = NULL;
+	if (org_of_path(c, &org) || ch_body_object(c) ||
+	    ch_get_str(c, c->body, "", "visitorToken", 0, 0, 4096, &vt) < 0 ||
+	    ch_get_str(c, c->body, "", "userJWT", 0, 0, 4096, &ujwt) < 0 ||
+	    ch_get_str(c, c->body, "", "name", 0, 0, CH_NAME_MAX, &name) < 0 ||
+	    ch_get_str(c, c->body, "", "email", 0, 0, CH_EMAIL_MAX, &email) < 0)
+		return;
+	char key[CH_EXTID_MAX + 1] = "", jname[CH_NAME_MAX + 1] = "";
+	if (ujwt && *ujwt && identity(c, &org, ujwt, key, jname) < 0)
+		return;
+	/* a userJWT names the client; else a valid visitor token resumes it; else a new one */
+	int64_t client_id = key[0] ? 0 : reuse_visitor(c, &org, vt);
+	if (!client_id) {
+		session_job j = {.company_id = org.company_id, .org_id = org.id, .key = key[0] ? key : NULL,
+		                 .name = name && *name ? name : (jname[0] ? jname : NULL), .email = email};
+		ch_err e = ch_store_write_sync(c->api->o.store, session_tx, &j);
+		if (ch_ctx_store_failed(c, e, "visitor"))
+			return;
+		client_id = j.client.id;
+	}
+	ch_token_claims cl = {.kind = CH_TOKEN_VISITOR, .sub = client_id, .company_id = org.company_id,
+	                      .org_id = org.id, .iat = c->now_ms / 1000,
+	                      .exp = c->now_ms / 1000 + c->api->o.visitor_token_ttl_s};
+	char *tok = ch_ctx_sign(c, &cl);
+	if (!tok)
+		return;
+	ch_chat_row chat;
+	ch_err e = ch_store_chat_open_for_client(c->tx, org.company_id, client_id, &chat);
+	json_t *chat_id = e == CH_OK ? json_integer(chat.id) : json_null();
+	ch_ctx_json(c, 200, json_pack("{s:s, s:I, s:o}", "visitorToken", tok, "clientId", (json_int_t)client_id,
+	                              "chatId", chat_id));
+	free(tok);
+}
+
+void ch_h_negotiate(ch_ctx *c)
+{
+	char id[CH_GUID_LEN + 1], token[CH_GUID_LEN + 1];
+	ch_random_guid(id);
+	ch_random_guid(token);
+	const char *v = ch_ctx_arg(c, "negotiateVersion");
+	if (v && !strcmp(v, "0")) {
+		ch_ctx_json(c, 200, json_pack("{s:s, s:[{s:s, s:[s]}]}", "connectionId", id, "availableTransports",
+		                              "transport", "WebSockets", "transferFormats", "Text"));
+		return;
+	}
+	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:i, s:[{s:s, s:[s]}]}", "connectionId", id, "connectionToken",
+	                              token, "negotiateVersion", 1, "availableTransports", "transport",
+	                              "WebSockets", "transferFormats", "Text"));
+}

@@ -1,0 +1,54 @@
+/* bus.h — fan-out of committed changes to whoever delivers them.
+ *
+ * Services publish the events of a write after its commit, from the store
+ * writer's done callback, so events leave in commit order. The sink (set once
+ * at start-up by the server) takes them to the hub on the network thread. The
+ * default sink is in-process; a Redis sink will carry the same events between
+ * processes.
+ * Threading: ch_bus_publish from any thread; the sink is called on the
+ * publishing thread and must hand the list over without blocking.
+ */
+#ifndef CH_BUS_BUS_H
+#define CH_BUS_BUS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+enum { /* audience bits */
+	CH_AUD_ORG_OPERATORS = 1, /* every operator connection of org_id */
+	CH_AUD_COMPANY = 2,       /* every company connection of company_id */
+	CH_AUD_CLIENT = 4,        /* every visitor connection of client_id */
+	CH_AUD_OPERATOR = 8,      /* every connection of operator_id */
+	CH_AUD_ORG_VISITORS = 16, /* every visitor connection of org_id */
+};
+
+typedef enum ch_event_kind {
+	CH_EV_INVOKE = 0,        /* send target(args) to the audience */
+	CH_EV_CLOSE_OPERATOR,    /* close operator_id's connections; target = reason */
+	CH_EV_ROUTE_ORG,         /* routing may have changed for org_id (capacity freed) */
+} ch_event_kind;
+
+typedef struct ch_event {
+	ch_event_kind kind;
+	unsigned audience;
+	int64_t company_id, org_id, client_id, operator_id;
+	uint64_t exclude_conn;   /* hub connection that must not get it (the sender), 0 = none */
+	char *target;            /* owned */
+	json_t *args;            /* owned: the argument array */
+	struct ch_event *next;
+} ch_event;
+
+typedef void (*ch_bus_sink)(ch_event *list);
+
+/* Returns a new event; args is stolen (may be NULL = []). */
+ch_event *ch_event_new(ch_event_kind kind, unsigned audience, const char *target, json_t *args);
+/* Appends ev to the list *head (keeps order). */
+void ch_event_append(ch_event **head, ch_event *ev);
+void ch_event_free_list(ch_event *list);
+
+/* Sets where published events go (NULL = dropped). Call before any thread runs. */
+void ch_bus_set_sink(ch_bus_sink sink);
+/* Takes ownership of list (may be NULL). */
+void ch_bus_publish(ch_event *list);
+
+#endif

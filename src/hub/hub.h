@@ -1,0 +1,67 @@
+/* hub.h — the /chathub hub: connections, handshake, invocations, fan-out.
+ *
+ * Transport-agnostic: net/ws.c feeds it WebSocket bytes and writes what it
+ * queues. Each connection has a bounded queue of shared, ref-counted records
+ * (one serialisation per broadcast, however many receivers); a connection
+ * over its bound is closed, never allowed to grow memory or slow the others.
+ * Blocking work (auth check, Sync, history) runs on the worker pool and store
+ * writer; results come back through the post function given at init.
+ * Threading: network thread only, except where noted.
+ */
+#ifndef CH_HUB_HUB_H
+#define CH_HUB_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/principal.h"
+#include "bus/bus.h"
+#include "core/workq.h"
+#include "store/store.h"
+
+typedef struct ch_hub_conn ch_hub_conn;
+
+typedef struct ch_hub_transport {
+	void (*want_write)(void *t);                      /* ask for a writable callback */
+	void (*close)(void *t, int ws_code, const char *why); /* close the connection now */
+} ch_hub_transport;
+
+typedef struct ch_hub_opts {
+	ch_store *store;
+	ch_workq *readers;                         /* blocking reads */
+	void (*post)(void (*fn)(void *), void *);  /* run fn on the network thread */
+	size_t headroom;                           /* bytes reserved before each record (LWS_PRE) */
+	int64_t ping_ms, idle_ms;                  /* 15000, 30000 */
+	int64_t offline_grace_ms;
+	size_t queue_max_msgs, queue_max_bytes;
+} ch_hub_opts;
+
+void ch_hub_init(const ch_hub_opts *o);
+/* Shutdown begins: closing connections no longer broadcast or start timers. */
+void ch_hub_shutdown(void);
+/* Frees the hub's state; call after every connection is gone. */
+void ch_hub_fini(void);
+
+/* A new WebSocket connection authenticated by token (expiring at exp_s).
+ * origin (may be NULL) is checked against the organization's allow-list. */
+ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *transport,
+                              const ch_hub_transport *ops);
+/* Bytes of a text message (fragments in order). Returns 0, or -1 after
+ * calling ops->close (protocol error, oversize). */
+int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);
+/* The next record to write: a pointer to its bytes (headroom bytes before it
+ * are writable), or NULL. */
+const char *ch_hub_conn_peek(ch_hub_conn *c, size_t *len);
+/* The record returned by peek was written. */
+void ch_hub_conn_pop(ch_hub_conn *c);
+/* The transport is gone: forget the connection (pending results are dropped). */
+void ch_hub_conn_gone(ch_hub_conn *c);
+
+/* Once a second: pings, idle and token-expiry closes, offline grace. */
+void ch_hub_tick(int64_t now_ms);
+/* Delivers committed events (takes ownership). Network thread. */
+void ch_hub_deliver(ch_event *list);
+/* Hub connections open now. */
+size_t ch_hub_count(void);
+
+#endif

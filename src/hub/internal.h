@@ -1,0 +1,67 @@
+/* internal.h — private to src/hub/: the connection, shared records, and the
+ * pieces hub.c and methods.c share. Network thread only. */
+#ifndef CH_HUB_INTERNAL_H
+#define CH_HUB_INTERNAL_H
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "hub/hub.h"
+#include "hub/protocol.h"
+
+enum { ST_AUTHING, ST_HANDSHAKE, ST_READY, ST_CLOSED };
+enum { KEY_CONN = 6 };
+
+/* One serialised record shared by every connection it is queued on. */
+typedef struct hub_rec {
+	int refs;
+	size_t len;
+	char *data; /* headroom bytes before it are ours */
+} hub_rec;
+
+struct ch_hub_conn {
+	uint64_t id;
+	size_t all_idx;
+	ch_principal p;
+	int64_t exp_s;
+	char *origin;
+	void *t;
+	const ch_hub_transport *ops;
+	int state;
+	int registered;           /* in the audience index (after a good handshake) */
+	char fail[96];            /* auth failure, answered at the handshake */
+	ch_buf inbox;             /* bytes received while the auth check runs */
+	ch_hub_reader reader;
+	hub_rec **q;              /* ring of queued records */
+	size_t qhead, qlen, qcap, qbytes;
+	int64_t last_recv_ms, last_sent_ms;
+	struct { int64_t chat_id, ms; } typing[8];
+};
+
+typedef struct hub_state {
+	ch_hub_opts o;
+	ch_hub_conn **all;
+	size_t n, cap;
+	uint64_t next_id;
+} hub_state;
+
+extern hub_state H;
+
+hub_rec *hub_rec_new(const ch_buf *rec);
+void hub_rec_unref(hub_rec *r);
+/* Queues r on c (takes a reference); closes c when over its bound. */
+void hub_enqueue(ch_hub_conn *c, hub_rec *r);
+/* Serialises into a record and queues it on c. */
+void hub_send_buf(ch_hub_conn *c, const ch_buf *b);
+/* Protocol close: {"type":7,"error"} then the socket. */
+void hub_close(ch_hub_conn *c, const char *error, int allow_reconnect);
+ch_hub_conn *hub_conn_by_id(uint64_t id);
+
+/* Invocations (methods.c). */
+void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m);
+/* Routing triggers for an organization (operator online / capacity). */
+void hub_drain(int64_t company_id, int64_t org_id);
+/* Presence broadcast for an operator of an org. */
+void hub_presence_changed(const ch_principal *p, int state);
+
+#endif

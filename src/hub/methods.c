@@ -1,0 +1,413 @@
+/* methods.c — the client → server hub methods (docs/hub.md): argument
+ * checks, then a service call (writes) or a read on a worker; the result
+ * comes back to the network thread and goes out as the completion.
+ * Threading: network thread, except the *_run read functions (workers) and
+ * the service done callbacks (store writer), which only post. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chat/presence.h"
+#include "chat/status.h"
+#include "core/clock.h"
+#include "hub/internal.h"
+#include "svc/svc.h"
+
+#define TYPING_EVERY_MS 2000
+
+/* One pending invocation: everything its job borrows lives here. */
+typedef struct call {
+	uint64_t conn_id;
+	char *inv_id;
+	ch_principal p;
+	int64_t a, b, c;   /* integer arguments */
+	char *text, *cmid; /* string arguments */
+	ch_svc_media media;
+	unsigned char *media_data;
+	json_t *arg;       /* Sync argument */
+	ch_svc_result res;
+} call;
+
+static call *call_new(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	call *k = ch_xcalloc(1, sizeof *k);
+	k->conn_id = c->id;
+	k->inv_id = m->invocation_id ? ch_xstrdup(m->invocation_id) : NULL;
+	k->p = c->p;
+	return k;
+}
+
+static void call_free(call *k)
+{
+	free(k->inv_id);
+	free(k->text);
+	free(k->cmid);
+	free(k->media_data);
+	json_decref(k->arg);
+	json_decref(k->res.result);
+	free(k);
+}
+
+static void reply_error(ch_hub_conn *c, const char *inv_id, const char *error)
+{
+	ch_buf b = CH_BUF_INIT;
+	ch_hub_write_error(&b, inv_id, error);
+	hub_send_buf(c, &b);
+	ch_buf_free(&b);
+}
+
+/* Network thread: the completion of a finished call, if its connection lives. */
+static void complete(void *arg)
+{
+	call *k = arg;
+	ch_hub_conn *c = hub_conn_by_id(k->conn_id);
+	if (c) {
+		ch_buf b = CH_BUF_INIT;
+		if (k->res.err)
+			ch_hub_write_error(&b, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
+		else
+			ch_hub_write_result(&b, k->inv_id, k->res.result);
+		hub_send_buf(c, &b);
+		ch_buf_free(&b);
+	}
+	call_free(k);
+}
+
+/* Store writer thread: a service finished; hand the result over. */
+static void svc_done(void *arg, ch_svc_result *r)
+{
+	call *k = arg;
+	k->res = *r;
+	H.o.post(complete, k);
+}
+
+/* ---- argument helpers ------------------------------------------------------ */
+
+static int arg_id(json_t *args, size_t i, int64_t *out, int allow_null)
+{
+	json_t *v = json_array_get(args, i);
+	if (allow_null && (!v || json_is_null(v))) {
+		*out = 0;
+		return 0;
+	}
+	if (json_is_string(v)) { /* some clients send ids as strings */
+		char *end;
+		long long n = strtoll(json_string_value(v), &end, 10);
+		if (*end || n <= 0)
+			return -1;
+		*out = n;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int arg_int(json_t *args, size_t i, int64_t *out)
+{
+	json_t *v = json_array_get(args, i);
+	if (!json_is_integer(v))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static const char *arg_str(json_t *args, size_t i)
+{
+	json_t *v = json_array_get(args, i);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Characters (code points) of valid UTF-8 text (jansson validated it). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static int text_ok(const char *t) { return t && utf8_chars(t) <= CH_TEXT_MAX_CHARS; }
+
+static const char *cmid_arg(json_t *args, size_t i, int *bad)
+{
+	json_t *v = json_array_get(args, i);
+	*bad = 0;
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > CH_EXTID_MAX) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* ---- methods ---------------------------------------------------------------- */
+
+static void m_send(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	int bad;
+	const char *text = arg_str(m->args, 1), *cmid = cmid_arg(m->args, 2, &bad);
+	if (arg_id(m->args, 0, &chat, c->p.kind == CH_TOKEN_VISITOR) || !text || bad) {
+		reply_error(c, m->invocation_id, "bad arguments: SendMessage(chatId, text, clientMessageId?)");
+		return;
+	}
+	if (!text_ok(text) || (!*text)) {
+		reply_error(c, m->invocation_id, "text must be 1 to 4096 characters");
+		return;
+	}
+	call *k = call_new(c, m);
+	k->text = ch_xstrdup(text);
+	k->cmid = cmid ? ch_xstrdup(cmid) : NULL;
+	ch_svc_send(&k->p, chat, k->text, k->cmid, NULL, c->id, svc_done, k);
+}
+
+static json_t *media_field(json_t *o, const char *pascal, const char *camel)
+{
+	json_t *v = json_object_get(o, pascal);
+	return v ? v : json_object_get(o, camel);
+}
+
+static void m_send_media(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	int bad;
+	json_t *o = json_array_get(m->args, 1);
+	const char *cmid = cmid_arg(m->args, 2, &bad);
+	json_t *name = media_field(o, "Name", "name"), *fmt = media_field(o, "Format", "format"),
+	       *data = media_field(o, "DataBase64", "dataBase64"), *type = media_field(o, "Type", "type");
+	if (arg_id(m->args, 0, &chat, c->p.kind == CH_TOKEN_VISITOR) || !json_is_object(o) || bad ||
+	    !json_is_string(name) || !json_is_string(data) || !json_is_integer(type) ||
+	    json_integer_value(type) < 1 || json_integer_value(type) > 4 || (fmt && !json_is_string(fmt)) ||
+	    json_string_length(name) > CH_NAME_MAX) {
+		reply_error(c, m->invocation_id, "bad arguments: SendMediaMessage(chatId, {Name, Format, DataBase64, Type})");
+		return;
+	}
+	call *k = call_new(c, m);
+	size_t cap = json_string_length(data), len = 0;
+	k->media_data = ch_xmalloc(cap + 1);
+	if (sodium_base642bin(k->media_data, cap + 1, json_string_value(data), cap, " \r\n", &len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL)) {
+		call_free(k);
+		reply_error(c, m->invocation_id, "DataBase64 is not valid base64");
+		return;
+	}
+	k->text = ch_xstrdup(json_string_value(name));
+	k->cmid = cmid ? ch_xstrdup(cmid) : NULL;
+	k->media = (ch_svc_media){k->text, fmt ? json_string_value(fmt) : "", (int)json_integer_value(type),
+	                          k->media_data, len};
+	ch_svc_send(&k->p, chat, "", k->cmid, &k->media, c->id, svc_done, k);
+}
+
+static void m_status(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat, st;
+	if (arg_id(m->args, 0, &chat, 0) || arg_int(m->args, 1, &st) || !ch_chat_status_valid((int)st)) {
+		reply_error(c, m->invocation_id, "bad arguments: SetChatStatus(chatId, status 0..4)");
+		return;
+	}
+	call *k = call_new(c, m);
+	ch_svc_set_status(&k->p, chat, (int)st, svc_done, k);
+}
+
+static void m_mark_read(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat, seq;
+	if (arg_id(m->args, 0, &chat, 0) || arg_int(m->args, 1, &seq) || seq < 0) {
+		reply_error(c, m->invocation_id, "bad arguments: MarkRead(chatId, seq)");
+		return;
+	}
+	call *k = call_new(c, m);
+	ch_svc_mark_read(&k->p, chat, seq, svc_done, k);
+}
+
+static void m_take(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	if (c->p.kind != CH_TOKEN_OPERATOR || arg_id(m->args, 0, &chat, 0)) {
+		reply_error(c, m->invocation_id, c->p.kind != CH_TOKEN_OPERATOR ? "only operators take chats"
+		                                                                : "bad arguments: TakeChat(chatId)");
+		return;
+	}
+	call *k = call_new(c, m);
+	ch_svc_take(&k->p, chat, svc_done, k);
+}
+
+static void m_transfer(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat, op;
+	if (c->p.kind == CH_TOKEN_VISITOR || arg_id(m->args, 0, &chat, 0) || arg_id(m->args, 1, &op, 0)) {
+		reply_error(c, m->invocation_id, "bad arguments: TransferChat(chatId, operatorId)");
+		return;
+	}
+	call *k = call_new(c, m);
+	ch_svc_transfer(&k->p, chat, op, svc_done, k);
+}
+
+static void m_presence(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	const char *s = arg_str(m->args, 0);
+	if (c->p.kind != CH_TOKEN_OPERATOR || !s || (strcmp(s, "online") && strcmp(s, "away"))) {
+		reply_error(c, m->invocation_id, "bad arguments: SetPresence(\"online\" | \"away\"), operators only");
+		return;
+	}
+	ch_presence_state st = ch_presence_set(c->p.operator_id,
+	                                       strcmp(s, "away") ? CH_PRESENCE_ONLINE : CH_PRESENCE_AWAY, ch_now_ms());
+	hub_presence_changed(&c->p, st);
+	if (st == CH_PRESENCE_ONLINE)
+		hub_drain(c->p.company_id, c->p.org_id);
+	ch_buf b = CH_BUF_INIT;
+	ch_hub_write_result(&b, m->invocation_id, NULL);
+	hub_send_buf(c, &b);
+	ch_buf_free(&b);
+}
+
+/* ---- reads on a worker --------------------------------------------------- */
+
+static ch_err sync_tx(ch_store_tx *tx, void *arg)
+{
+	call *k = arg;
+	return ch_svc_sync(tx, &k->p, k->arg, &k->res.result);
+}
+
+static ch_err messages_tx(ch_store_tx *tx, void *arg)
+{
+	call *k = arg;
+	return ch_svc_messages(tx, &k->p, k->a, 0, k->b, k->c, &k->res.result);
+}
+
+/* Typing: find the chat's sides, publish to the other one. */
+static ch_err typing_tx(ch_store_tx *tx, void *arg)
+{
+	call *k = arg;
+	ch_chat_row chat;
+	ch_err e = ch_svc_chat_visible(tx, &k->p, k->a, &chat);
+	if (e)
+		return e;
+	int author = ch_principal_author(&k->p);
+	ch_event *ev = ch_event_new(CH_EV_INVOKE, author ? CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY : CH_AUD_CLIENT,
+	                            "Typing", json_pack("[I, i]", (json_int_t)chat.id, author));
+	ev->company_id = chat.company_id;
+	ev->org_id = chat.organization_id;
+	ev->client_id = chat.client_id;
+	ev->exclude_conn = k->conn_id;
+	ch_bus_publish(ev);
+	return CH_OK;
+}
+
+typedef struct read_call {
+	call *k;
+	ch_store_fn fn;
+} read_call;
+
+static void read_run(void *arg)
+{
+	read_call *r = arg;
+	ch_err e = ch_store_read(H.o.store, r->fn, r->k);
+	if (e) {
+		r->k->res.err = e;
+		json_decref(r->k->res.result);
+		r->k->res.result = NULL;
+		snprintf(r->k->res.message, sizeof r->k->res.message, "%s",
+		         e == CH_ERR_NOT_FOUND ? "chat not found" : e == CH_ERR_BAD_JSON ? "bad arguments" : ch_err_text(e));
+	}
+	H.o.post(complete, r->k);
+	free(r);
+}
+
+static void read_submit(call *k, ch_store_fn fn)
+{
+	read_call *r = ch_xmalloc(sizeof *r);
+	r->k = k;
+	r->fn = fn;
+	ch_workq_submit(H.o.readers, read_run, r);
+}
+
+static void m_sync(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	json_t *a = json_array_get(m->args, 0);
+	if (a && !json_is_null(a) && !json_is_object(a)) {
+		reply_error(c, m->invocation_id, "bad arguments: Sync({\"chats\": {\"<chatId>\": lastSeq}})");
+		return;
+	}
+	call *k = call_new(c, m);
+	k->arg = a ? json_deep_copy(a) : NULL; /* the worker must not share the message's JSON */
+	read_submit(k, sync_tx);
+}
+
+static void m_messages(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat, before = 0, limit = 50;
+	json_t *b = json_array_get(m->args, 1), *l = json_array_get(m->args, 2);
+	if (arg_id(m->args, 0, &chat, 0) || (b && !json_is_null(b) && arg_int(m->args, 1, &before)) ||
+	    (l && !json_is_null(l) && arg_int(m->args, 2, &limit)) || before < 0) {
+		reply_error(c, m->invocation_id, "bad arguments: GetMessages(chatId, beforeSeq | null, limit)");
+		return;
+	}
+	call *k = call_new(c, m);
+	k->a = chat;
+	k->b = before;
+	k->c = limit;
+	read_submit(k, messages_tx);
+}
+
+static int typing_throttled(ch_hub_conn *c, int64_t chat)
+{
+	int64_t now = ch_mono_ms();
+	size_t oldest = 0;
+	for (size_t i = 0; i < 8; i++) {
+		if (c->typing[i].chat_id == chat) {
+			if (now - c->typing[i].ms < TYPING_EVERY_MS)
+				return 1;
+			c->typing[i].ms = now;
+			return 0;
+		}
+		if (c->typing[i].ms < c->typing[oldest].ms)
+			oldest = i;
+	}
+	c->typing[oldest].chat_id = chat;
+	c->typing[oldest].ms = now;
+	return 0;
+}
+
+static void m_typing(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	if (arg_id(m->args, 0, &chat, 0)) {
+		reply_error(c, m->invocation_id, "bad arguments: Typing(chatId)");
+		return;
+	}
+	call *k = call_new(c, m);
+	if (typing_throttled(c, chat)) {
+		complete(k); /* answered, nothing sent */
+		return;
+	}
+	k->a = chat;
+	read_submit(k, typing_tx);
+}
+
+static const struct {
+	const char *target;
+	void (*fn)(ch_hub_conn *c, const ch_hub_msg *m);
+} methods[] = {
+	{"SendMessage", m_send}, {"SendMediaMessage", m_send_media}, {"Sync", m_sync},
+	{"GetMessages", m_messages}, {"MarkRead", m_mark_read}, {"Typing", m_typing},
+	{"SetChatStatus", m_status}, {"TakeChat", m_take}, {"TransferChat", m_transfer},
+	{"SetPresence", m_presence},
+};
+
+void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (!strcasecmp(methods[i].target, m->target)) {
+			methods[i].fn(c, m);
+			return;
+		}
+	char err[160];
+	snprintf(err, sizeof err, "Unknown hub method '%.64s'", m->target);
+	reply_error(c, m->invocation_id, err);
+}

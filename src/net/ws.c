@@ -1,0 +1,164 @@
+/* ws.c — /chathub WebSocket connections on lws (see ws.h).
+ *
+ * The token is checked twice before the 101, both pure CPU: in
+ * HTTP_CONFIRM_UPGRADE, where a refusal can still be a proper 401 JSON
+ * response, and in FILTER_PROTOCOL_CONNECTION, where the per-session state
+ * exists and URL arguments are still readable (they are not in ESTABLISHED).
+ * Writes: one lws_write per SERVER_WRITEABLE, records from the hub's queue
+ * with LWS_PRE headroom already in place. A close waits for the queue to
+ * drain (bounded by a kill timeout); a slow reader is killed at once.
+ * Threading: network thread only. */
+#include "net/ws.h"
+
+#include "net/http.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+#define CLOSE_FLUSH_SECS 5
+
+static const ch_token_key *key;
+
+void ch_ws_init(const ch_token_key *k) { key = k; }
+
+/* The token from access_token, Authorization: Bearer, or X-Authorization-Key. */
+static int read_token(struct lws *wsi, char *buf, int len)
+{
+	if (lws_get_urlarg_by_name(wsi, "access_token=", buf, len) && buf[0])
+		return 0;
+	int n = lws_hdr_copy(wsi, buf, len, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n > 7 && !strncasecmp(buf, "Bearer ", 7)) {
+		memmove(buf, buf + 7, (size_t)n - 6);
+		return 0;
+	}
+	n = lws_hdr_custom_copy(wsi, buf, len, "x-authorization-key:", 20);
+	return n > 0 ? 0 : -1;
+}
+
+static ch_err verify(struct lws *wsi, ch_ws_state *s)
+{
+	char tok[4200];
+	if (read_token(wsi, tok, sizeof tok))
+		return CH_ERR_NO_TOKEN;
+	ch_token_claims cl;
+	ch_err e = ch_token_verify(key, tok, strlen(tok), CH_TOKEN_ANY, ch_now_ms() / 1000, &cl);
+	if (e)
+		return e == CH_ERR_TOKEN_EXPIRED ? e : CH_ERR_NO_TOKEN;
+	s->p = ch_principal_from_claims(&cl);
+	s->exp_s = cl.exp;
+	return CH_OK;
+}
+
+/* Writes a complete HTTP error response (JSON body) from a callback. */
+static void write_error(struct lws *wsi, ch_err e, const char *msg)
+{
+	ch_resp r = {0};
+	ch_api_error_resp(&r, e, "%s", msg);
+	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	if (lws_add_http_common_headers(wsi, (unsigned)r.status, "application/json", r.body.len, &p, end) ||
+	    lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < r.body.len) {
+		ch_resp_free(&r);
+		return;
+	}
+	memcpy(p, r.body.data, r.body.len);
+	p += r.body.len;
+	lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+	ch_resp_free(&r);
+}
+
+int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
+{
+	char uri[128] = "";
+	lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+	if (strcmp(uri, "/chathub") && strcmp(uri, "/chathub/")) {
+		write_error(wsi, CH_ERR_NOT_FOUND, "WebSocket connections go to /chathub");
+		return 1;
+	}
+	ch_err e = verify(wsi, s);
+	if (e) {
+		write_error(wsi, e, e == CH_ERR_TOKEN_EXPIRED ? "the token has expired"
+		                                              : "a valid token is required (access_token)");
+		return 1;
+	}
+	return 0;
+}
+
+static void want_write(void *t) { lws_callback_on_writable(t); }
+
+static void close_conn(void *t, int code, const char *why)
+{
+	struct lws *wsi = t;
+	ch_ws_state *s = ch_http_ws_state(wsi);
+	if (code == 1008) { /* a reader that does not read will not read the close frame either */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (!s->close_code) {
+		s->close_code = code;
+		snprintf(s->close_why, sizeof s->close_why, "%s", why ? why : "");
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, CLOSE_FLUSH_SECS);
+	}
+	lws_callback_on_writable(wsi);
+}
+
+static const ch_hub_transport transport = {want_write, close_conn};
+
+static int writeable(struct lws *wsi, ch_ws_state *s)
+{
+	size_t len;
+	const char *rec = s->conn ? ch_hub_conn_peek(s->conn, &len) : NULL;
+	if (rec) {
+		if (lws_write(wsi, (unsigned char *)rec, len, LWS_WRITE_TEXT) < (int)len)
+			return -1;
+		ch_hub_conn_pop(s->conn); /* asks for the next WRITEABLE if more is queued */
+		return 0;
+	}
+	if (s->close_code) {
+		lws_close_reason(wsi, (enum lws_close_status)s->close_code, (unsigned char *)s->close_why,
+		                 strlen(s->close_why));
+		return -1;
+	}
+	return 0;
+}
+
+int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_state *s, void *in, size_t len)
+{
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		memset(s, 0, sizeof *s);
+		if (verify(wsi, s))
+			return 1;
+		char origin[256];
+		if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0)
+			s->origin = ch_xstrdup(origin);
+		s->authed = 1;
+		return 0;
+	}
+	case LWS_CALLBACK_ESTABLISHED:
+		if (!s->authed)
+			return -1;
+		s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (!s->conn || s->close_code)
+			return 0;
+		ch_hub_conn_receive(s->conn, in, len); /* errors close through the transport */
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return writeable(wsi, s);
+	case LWS_CALLBACK_CLOSED:
+		if (s->conn)
+			ch_hub_conn_gone(s->conn);
+		s->conn = NULL;
+		free(s->origin);
+		s->origin = NULL;
+		return 0;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,29 @@
+/* ws.h — the WebSocket side of the lws callback: /chathub upgrades
+ * (authenticated before the 101), bytes to the hub, hub records to the socket.
+ * Threading: network thread only. */
+#ifndef CH_NET_WS_H
+#define CH_NET_WS_H
+
+#include <libwebsockets.h>
+
+#include "auth/token.h"
+#include "hub/hub.h"
+
+typedef struct ch_ws_state {
+	ch_hub_conn *conn;
+	ch_principal p;   /* from the token, set before the upgrade */
+	int64_t exp_s;
+	char *origin;
+	int authed;
+	int close_code;   /* close after the queue drains */
+	char close_why[64];
+} ch_ws_state;
+
+void ch_ws_init(const ch_token_key *key);
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 401/404 before the 101. Returns the
+ * callback's return value. */
+int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol);
+/* Every WebSocket callback reason. */
+int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_state *s, void *in, size_t len);
+
+#endif

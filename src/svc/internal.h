@@ -1,0 +1,54 @@
+/* internal.h — private to src/svc/: the context, the write-job runner and the
+ * routing helpers shared by the operation files. */
+#ifndef CH_SVC_INTERNAL_H
+#define CH_SVC_INTERNAL_H
+
+#include "bus/bus.h"
+#include "svc/svc.h"
+
+typedef struct svc_ctx {
+	ch_store *store;
+	const ch_token_key *key;
+	int64_t media_max_bytes;
+} svc_ctx;
+
+const svc_ctx *ch_svc_ctx(void);
+
+/* One write operation: fn runs inside the store write job and fills res and
+ * events; the runner publishes events after commit and calls done. */
+typedef struct svc_job svc_job;
+typedef ch_err (*svc_fn)(ch_store_tx *tx, svc_job *j);
+
+struct svc_job {
+	svc_fn fn;
+	ch_principal p;
+	int64_t chat_id, operator_id, org_id, company_id, seq;
+	int status;
+	const char *text, *client_message_id;
+	ch_svc_media media;
+	int has_media;
+	uint64_t origin_conn;
+	ch_event *events;
+	ch_svc_result res;
+	ch_svc_done done;
+	void *arg;
+};
+
+/* Allocates a job for fn; the caller fills the parameters, then svc_submit. */
+svc_job *svc_job_new(svc_fn fn, const ch_principal *p, ch_svc_done done, void *arg);
+void svc_submit(svc_job *j);
+/* Sets the error message of the job's result and returns err. */
+ch_err svc_fail(svc_job *j, ch_err err, const char *msg);
+
+/* Event helpers: an invocation of target(args) to the chat's audience. */
+ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const char *target, json_t *args);
+#define SVC_BOTH_SIDES (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY | CH_AUD_CLIENT)
+#define SVC_OPERATOR_SIDE (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY)
+
+/* Routing inside a write job. */
+ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);
+ch_err svc_drain_org(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id);
+/* Emits ChatAssigned (+ ChatStatusChanged when the status changed). */
+void svc_emit_assignment(svc_job *j, const ch_chat_row *c, int old_status);
+
+#endif

@@ -1,0 +1,79 @@
+/* json.c — the chat and message objects of the API, and signed media URLs.
+ * Threading: pure (the key is read-only after ch_svc_init); any thread. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "svc/internal.h"
+
+static json_t *iso_or_null(int64_t ms)
+{
+	char ts[25];
+	if (!ms)
+		return json_null();
+	ch_iso8601_format(ms, ts);
+	return json_string(ts);
+}
+
+json_t *ch_svc_json_chat(const ch_chat_row *c)
+{
+	json_t *op = c->operator_id ? json_pack("{s:I, s:s, s:n}", "id", (json_int_t)c->operator_id, "name",
+	                                        c->operator_name, "photo")
+	                            : json_null();
+	json_t *client = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c->client_id, "name", c->client_name,
+	                           "phone", c->client_phone);
+	return json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
+	                 (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
+	                 "countUnread", (json_int_t)c->count_unread, "organizationId",
+	                 (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
+	                 iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at), "lastSeq",
+	                 (json_int_t)c->last_seq, "lastMessage", c->last_message);
+}
+
+json_t *ch_svc_json_message(const ch_message_row *m)
+{
+	json_t *op = m->operator_id ? json_pack("{s:I, s:s}", "id", (json_int_t)m->operator_id, "name",
+	                                        m->operator_name)
+	                            : json_null();
+	json_t *media = json_null();
+	if (m->has_media) {
+		char url[160];
+		ch_svc_media_url(m->company_id, m->media.id, url);
+		media = json_pack("{s:I, s:s, s:s, s:i, s:I, s:s}", "id", (json_int_t)m->media.id, "name",
+		                  m->media.name, "format", m->media.format, "type", m->media.type, "size",
+		                  (json_int_t)m->media.size, "url", url);
+	}
+	return json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
+	                 "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
+	                 "operator", op, "textMessage", m->text, "media", media, "status", m->status,
+	                 "createdAt", iso_or_null(m->created_at), "clientMessageId",
+	                 m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+}
+
+static void media_sig(int64_t company_id, int64_t media_id, char hex[65])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char msg[64];
+	int n = snprintf(msg, sizeof msg, "media:%lld:%lld", (long long)company_id, (long long)media_id);
+	const ch_token_key *k = ch_svc_ctx()->key;
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, k->bytes, k->len);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (unsigned long long)n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, 65, mac, 16); /* 128 bits are plenty for a URL capability */
+}
+
+void ch_svc_media_url(int64_t company_id, int64_t media_id, char out[160])
+{
+	char sig[65];
+	media_sig(company_id, media_id, sig);
+	snprintf(out, 160, "/api/media/%lld?c=%lld&sig=%s", (long long)media_id, (long long)company_id, sig);
+}
+
+int ch_svc_media_sig_ok(int64_t company_id, int64_t media_id, const char *sig)
+{
+	char want[65];
+	media_sig(company_id, media_id, want);
+	return sig && strlen(sig) == strlen(want) && sodium_memcmp(sig, want, strlen(want)) == 0;
+}

@@ -1,0 +1,375 @@
+/* ops.c — the write operations on chats (send, status, take, transfer, mark
+ * read, delete) and on operators (status, requeue, drain), as store write
+ * jobs. See svc.h. Threading: the job functions run on the store writer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat/presence.h"
+#include "core/buf.h"
+#include "chat/status.h"
+#include "core/clock.h"
+#include "svc/internal.h"
+
+/* The chat if p may see it; NOT_FOUND otherwise (also another company's). */
+static ch_err visible(ch_store_tx *tx, svc_job *j, int64_t chat_id, ch_chat_row *c)
+{
+	ch_err e = ch_svc_chat_visible(tx, &j->p, chat_id, c);
+	return e == CH_ERR_NOT_FOUND ? svc_fail(j, e, "chat not found") : e;
+}
+
+/* Theme of a new chat: the client's name, else the first words of the text. */
+static void default_theme(const ch_client_row *cl, const char *text, char out[CH_NAME_MAX + 1])
+{
+	if (cl->name[0]) {
+		snprintf(out, CH_NAME_MAX + 1, "%s", cl->name);
+		return;
+	}
+	size_t n = 0, words = 0;
+	const char *t = text ? text : "";
+	while (t[n] && n < 60 && words < 6) {
+		if (t[n] == ' ' && n && t[n - 1] != ' ')
+			words++;
+		n++;
+	}
+	while (n && ((unsigned char)t[n] & 0xC0) == 0x80) /* never cut a UTF-8 sequence */
+		n--;
+	snprintf(out, CH_NAME_MAX + 1, "%.*s", (int)n, *t ? t : "New chat");
+	if (!*t)
+		snprintf(out, CH_NAME_MAX + 1, "New chat");
+}
+
+/* A visitor's open chat, created on its first message. */
+static ch_err visitor_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *c, int *created)
+{
+	ch_err e = ch_store_chat_open_for_client(tx, j->p.company_id, j->p.client_id, c);
+	if (e != CH_ERR_NOT_FOUND)
+		return e;
+	ch_client_row cl;
+	if ((e = ch_store_client_get(tx, j->p.company_id, j->p.client_id, &cl)))
+		return e == CH_ERR_NOT_FOUND ? svc_fail(j, e, "visitor not found") : e;
+	char theme[CH_NAME_MAX + 1];
+	default_theme(&cl, j->has_media ? j->media.name : j->text, theme);
+	*created = 1;
+	return ch_store_chat_create(tx, j->p.company_id, cl.organization_id, cl.id, cl.source, theme, c);
+}
+
+static ch_err send_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	int created = 0;
+	ch_err e;
+	if (j->chat_id == 0 && j->p.kind == CH_TOKEN_VISITOR)
+		e = visitor_chat(tx, j, &c, &created);
+	else
+		e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	int64_t media_id = 0;
+	if (j->has_media) {
+		ch_media_row mr;
+		if ((e = ch_store_media_put(tx, c.company_id, c.id, j->media.name, j->media.format, j->media.type,
+		                            j->media.data, j->media.len, &mr)))
+			return e;
+		media_id = mr.id;
+	}
+	int author = ch_principal_author(&j->p);
+	ch_message_new m = {.company_id = c.company_id, .chat_id = c.id, .author = author,
+	                    .operator_id = j->p.operator_id, .text = j->text,
+	                    .client_message_id = j->client_message_id, .media_id = media_id,
+	                    .status = CH_MSG_SUCCESS};
+	ch_message_row *msg = ch_xmalloc(sizeof *msg);
+	int dup = 0;
+	e = ch_store_message_append(tx, &m, msg, &dup);
+	if (e || dup) {
+		/* a retry of a stored message answers the first one, never a duplicate
+		 * (a retried media upload leaves its unused copy behind) */
+		if (!e)
+			j->res.result = ch_svc_json_message(msg);
+		free(msg);
+		return e;
+	}
+	int old = c.status, next = ch_chat_status_after_message(c.status, author);
+	int64_t op = (old == CH_CHAT_CLOSED && next == CH_CHAT_NEW) ? 0 : c.operator_id;
+	if (next != old || op != c.operator_id)
+		e = ch_store_chat_update(tx, c.company_id, c.id, next, op, &c);
+	else
+		e = ch_store_chat_get(tx, c.company_id, c.id, &c);
+	if (e)
+		goto out;
+	if (created)
+		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", ch_svc_json_chat(&c)));
+	json_t *mj = ch_svc_json_message(msg);
+	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
+	                        json_pack("[O]", mj));
+	ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
+	j->res.result = json_deep_copy(mj); /* the event and the caller use it on different threads */
+	if (next != old)
+		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
+	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id)
+		ch_presence_touch(j->p.operator_id, ch_now_ms());
+	e = svc_route_chat(tx, j, &c);
+out:
+	free(msg);
+	return e;
+}
+
+void ch_svc_send(const ch_principal *p, int64_t chat_id, const char *text, const char *client_message_id,
+                 const ch_svc_media *media, uint64_t origin_conn, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(send_fn, p, done, arg);
+	j->chat_id = chat_id;
+	j->text = text;
+	j->client_message_id = client_message_id;
+	if (media) {
+		j->media = *media;
+		j->has_media = 1;
+	}
+	j->origin_conn = origin_conn;
+	svc_submit(j);
+}
+
+static ch_err status_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	if (!ch_chat_transition_allowed(c.status, j->status))
+		return svc_fail(j, CH_ERR_CONFLICT, "illegal status transition");
+	if (c.status != j->status) {
+		int old = c.status;
+		int64_t freed = j->status == CH_CHAT_CLOSED ? c.operator_id : 0;
+		int64_t op = j->status == CH_CHAT_NEW ? 0 : c.operator_id;
+		if (!op && j->status == CH_CHAT_OPEN && j->p.kind == CH_TOKEN_OPERATOR)
+			op = j->p.operator_id;
+		if ((e = ch_store_chat_update(tx, c.company_id, c.id, j->status, op, &c)))
+			return e;
+		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
+		if (old == CH_CHAT_CLOSED && c.status == CH_CHAT_NEW)
+			e = svc_route_chat(tx, j, &c);
+		else if (freed)
+			e = svc_drain_org(tx, j, c.company_id, c.organization_id);
+		if (!e)
+			e = ch_store_chat_get(tx, c.company_id, c.id, &c);
+	}
+	if (!e)
+		j->res.result = ch_svc_json_chat(&c);
+	return e;
+}
+
+void ch_svc_set_status(const ch_principal *p, int64_t chat_id, int status, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(status_fn, p, done, arg);
+	j->chat_id = chat_id;
+	j->status = status;
+	svc_submit(j);
+}
+
+static ch_err take_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	if (j->p.kind != CH_TOKEN_OPERATOR)
+		return svc_fail(j, CH_ERR_WRONG_KIND, "only operators take chats");
+	if (c.operator_id == j->p.operator_id && c.status != CH_CHAT_CLOSED) {
+		j->res.result = ch_svc_json_chat(&c);
+		return CH_OK;
+	}
+	if (c.status != CH_CHAT_NEW || c.operator_id)
+		return svc_fail(j, CH_ERR_CONFLICT, "the chat is not in the queue");
+	int old = c.status;
+	if ((e = ch_store_chat_update(tx, c.company_id, c.id, CH_CHAT_OPEN, j->p.operator_id, &c)))
+		return e;
+	ch_presence_touch(j->p.operator_id, ch_now_ms());
+	svc_emit_assignment(j, &c, old);
+	j->res.result = ch_svc_json_chat(&c);
+	return CH_OK;
+}
+
+void ch_svc_take(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(take_fn, p, done, arg);
+	j->chat_id = chat_id;
+	svc_submit(j);
+}
+
+static ch_err transfer_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	ch_operator_row op;
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	if (j->p.kind == CH_TOKEN_VISITOR)
+		return svc_fail(j, CH_ERR_WRONG_KIND, "visitors cannot transfer chats");
+	e = ch_store_operator_get(tx, c.company_id, j->operator_id, &op);
+	if (e == CH_ERR_NOT_FOUND || (!e && (op.organization_id != c.organization_id ||
+	                                     op.status == CH_OPERATOR_DELETED)))
+		return svc_fail(j, CH_ERR_NOT_FOUND, "operator not found in this organization");
+	if (e)
+		return e;
+	if (op.status != CH_OPERATOR_ACTIVE)
+		return svc_fail(j, CH_ERR_NOT_ACTIVE, "operator not active");
+	if (c.status == CH_CHAT_CLOSED)
+		return svc_fail(j, CH_ERR_CONFLICT, "the chat is closed");
+	int old = c.status;
+	int64_t from = c.operator_id;
+	int status = c.status == CH_CHAT_NEW ? CH_CHAT_OPEN : c.status;
+	if ((e = ch_store_chat_update(tx, c.company_id, c.id, status, op.id, &c)))
+		return e;
+	svc_emit_assignment(j, &c, old);
+	if (from && from != op.id)
+		e = svc_drain_org(tx, j, c.company_id, c.organization_id);
+	if (!e)
+		j->res.result = ch_svc_json_chat(&c);
+	return e;
+}
+
+void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(transfer_fn, p, done, arg);
+	j->chat_id = chat_id;
+	j->operator_id = operator_id;
+	svc_submit(j);
+}
+
+typedef struct read_marks {
+	svc_job *j;
+	const ch_chat_row *c;
+	unsigned audience;
+} read_marks;
+
+static void emit_read(void *ctx, const ch_message_row *m)
+{
+	read_marks *r = ctx;
+	svc_emit(r->j, r->audience, r->c, "MessageStatusChanged",
+	         json_pack("[I, i, I, I]", (json_int_t)m->id, m->status, (json_int_t)m->chat_id, (json_int_t)m->seq));
+}
+
+static ch_err mark_read_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	int reader = ch_principal_author(&j->p);
+	read_marks r = {j, &c, reader == CH_AUTHOR_CLIENT ? SVC_OPERATOR_SIDE : CH_AUD_CLIENT};
+	return ch_store_chat_mark_read(tx, c.company_id, c.id, reader, j->seq, emit_read, &r);
+}
+
+void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(mark_read_fn, p, done, arg);
+	j->chat_id = chat_id;
+	j->seq = seq;
+	svc_submit(j);
+}
+
+static ch_err delete_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	if ((e = ch_store_chat_delete(tx, c.company_id, c.id)))
+		return e;
+	return c.operator_id && c.status != CH_CHAT_CLOSED ? svc_drain_org(tx, j, c.company_id, c.organization_id)
+	                                                    : CH_OK;
+}
+
+void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(delete_fn, p, done, arg);
+	j->chat_id = chat_id;
+	svc_submit(j);
+}
+
+/* ---- operators ----------------------------------------------------------- */
+
+typedef struct open_list {
+	ch_chat_row *rows;
+	size_t n, cap;
+} open_list;
+
+static void add_open(void *ctx, const ch_chat_row *row)
+{
+	open_list *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->rows = ch_xrealloc(l->rows, l->cap * sizeof *l->rows);
+	}
+	l->rows[l->n++] = *row;
+}
+
+/* Sends every open chat of the operator back to the org queue. */
+static ch_err requeue(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id, int64_t operator_id)
+{
+	open_list l = {0};
+	ch_chat_filter f = {.company_id = company_id, .org_id = org_id, .operator_id = operator_id,
+	                    .status = -1, .not_closed = 1, .source = -1};
+	ch_err e = ch_store_chat_list(tx, &f, NULL, add_open, &l);
+	for (size_t i = 0; !e && i < l.n; i++) {
+		int old = l.rows[i].status;
+		if ((e = ch_store_chat_update(tx, company_id, l.rows[i].id, CH_CHAT_NEW, 0, &l.rows[i])))
+			break;
+		svc_emit_assignment(j, &l.rows[i], old);
+	}
+	free(l.rows);
+	return e ? e : svc_drain_org(tx, j, company_id, org_id);
+}
+
+static ch_err operator_status_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_operator_row op;
+	ch_err e = ch_store_operator_set_status(tx, j->company_id, j->operator_id, j->status, &op);
+	if (e == CH_ERR_NOT_FOUND)
+		return svc_fail(j, e, "operator not found");
+	if (e || j->status == CH_OPERATOR_ACTIVE)
+		return e;
+	ch_event *close = ch_event_new(CH_EV_CLOSE_OPERATOR, CH_AUD_OPERATOR, "token revoked", NULL);
+	close->company_id = op.company_id;
+	close->org_id = op.organization_id;
+	close->operator_id = op.id;
+	ch_event_append(&j->events, close);
+	return requeue(tx, j, op.company_id, op.organization_id, op.id);
+}
+
+void ch_svc_operator_status(int64_t company_id, int64_t operator_id, int status, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(operator_status_fn, NULL, done, arg);
+	j->company_id = company_id;
+	j->operator_id = operator_id;
+	j->status = status;
+	svc_submit(j);
+}
+
+static ch_err drain_fn(ch_store_tx *tx, svc_job *j) { return svc_drain_org(tx, j, j->company_id, j->org_id); }
+
+void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(drain_fn, NULL, done, arg);
+	j->company_id = company_id;
+	j->org_id = org_id;
+	svc_submit(j);
+}
+
+static ch_err requeue_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_presence_entry pe;
+	if (ch_presence_get(j->operator_id, &pe) == 0 && pe.connections > 0)
+		return CH_OK; /* came back within the grace period */
+	return requeue(tx, j, j->company_id, j->org_id, j->operator_id);
+}
+
+void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operator_id, ch_svc_done done,
+                             void *arg)
+{
+	svc_job *j = svc_job_new(requeue_fn, NULL, done, arg);
+	j->company_id = company_id;
+	j->org_id = org_id;
+	j->operator_id = operator_id;
+	svc_submit(j);
+}

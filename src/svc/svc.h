@@ -1,0 +1,106 @@
+/* svc.h — the chat operations shared by the REST API and the hub.
+ *
+ * A REST send and a hub send are the same function here. A write operation is
+ * one store write job: it reads what it needs, asks src/chat/ to decide
+ * (status transitions, routing), persists through store.h, and collects the
+ * events of the change. After the group commit, on the writer thread, it
+ * publishes those events on the bus (so they leave in commit order) and only
+ * then calls the caller's done callback with the result.
+ * Reads run on the calling worker thread inside the caller's read transaction.
+ *
+ * Threading: ch_svc_* write functions may be called from any thread and never
+ * block; *_wait variants block (worker threads only). done callbacks run on
+ * the store writer thread and must not block.
+ */
+#ifndef CH_SVC_SVC_H
+#define CH_SVC_SVC_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "auth/principal.h"
+#include "auth/token.h"
+#include "store/store.h"
+
+typedef struct ch_svc_opts {
+	ch_store *store;          /* borrowed */
+	const ch_token_key *key;  /* borrowed; signs media URLs */
+	int64_t media_max_bytes;
+} ch_svc_opts;
+
+void ch_svc_init(const ch_svc_opts *o);
+/* The configured media size limit in bytes. */
+int64_t ch_svc_media_max(void);
+
+/* Outcome of an operation. result is a new reference (NULL on error);
+ * message is a short client-safe reason on error. */
+typedef struct ch_svc_result {
+	ch_err err;
+	char message[200];
+	json_t *result;
+} ch_svc_result;
+
+/* Called on the writer thread after commit; takes ownership of r->result. */
+typedef void (*ch_svc_done)(void *arg, ch_svc_result *r);
+
+typedef struct ch_svc_media {
+	const char *name;
+	const char *format;
+	int type;
+	const void *data; /* decoded bytes, borrowed until done */
+	size_t len;
+} ch_svc_media;
+
+/* Sends a message as the principal (operator side for company/operator, client
+ * for visitors). chat_id 0 = a visitor's own open chat, created if needed.
+ * origin_conn: hub connection not to echo the event to (0 = none). */
+void ch_svc_send(const ch_principal *p, int64_t chat_id, const char *text, const char *client_message_id,
+                 const ch_svc_media *media, uint64_t origin_conn, ch_svc_done done, void *arg);
+void ch_svc_set_status(const ch_principal *p, int64_t chat_id, int status, ch_svc_done done, void *arg);
+void ch_svc_take(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
+void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id, ch_svc_done done,
+                     void *arg);
+void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
+void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
+/* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub
+ * connections and send its open chats back to the queue. */
+void ch_svc_operator_status(int64_t company_id, int64_t operator_id, int status, ch_svc_done done, void *arg);
+/* Assigns queued chats of the org to operators with capacity. */
+void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg);
+/* Returns the operator's open chats to the queue (offline too long), then drains. */
+void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operator_id, ch_svc_done done,
+                             void *arg);
+
+/* Runs one of the operations above and waits for it (worker threads only):
+ *   ch_svc_result r; ch_svc_wait(&r, ch_svc_set_status(p, id, s, CH_SVC_WAIT));  */
+typedef struct ch_svc_waiter ch_svc_waiter;
+ch_svc_waiter *ch_svc_waiter_new(void);
+void ch_svc_waiter_done(void *waiter, ch_svc_result *r); /* a ch_svc_done */
+/* Waits, copies the result into *out, frees the waiter. */
+void ch_svc_waiter_wait(ch_svc_waiter *w, ch_svc_result *out);
+
+/* ---- reads (inside the caller's read transaction) ---------------------- */
+
+/* The chat if the principal may see it (CH_ERR_NOT_FOUND otherwise). */
+ch_err ch_svc_chat_visible(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, ch_chat_row *out);
+/* Sync: see docs/hub.md. arg is the invocation's argument (borrowed, may be NULL). */
+ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t **result);
+/* Messages of a visible chat, ascending (limit clamped to 1..200). */
+ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t after_seq,
+                       int64_t before_seq, int64_t limit, json_t **result);
+
+/* Whether a browser Origin may act for p: its organizations' allowedOrigins
+ * (company: any of its orgs; operator/visitor: its org; NULL p: any org on the
+ * server). An empty list allows every origin; no Origin is always allowed. */
+int ch_svc_origin_allowed(ch_store_tx *tx, const ch_principal *p, const char *origin);
+
+/* ---- JSON of the API objects (new references) -------------------------- */
+
+json_t *ch_svc_json_chat(const ch_chat_row *c);
+json_t *ch_svc_json_message(const ch_message_row *m);
+/* The signed media URL path "/api/media/<id>?sig=<hex>". */
+void ch_svc_media_url(int64_t company_id, int64_t media_id, char out[160]);
+/* Whether sig is the signature of (company, media id) — constant time. */
+int ch_svc_media_sig_ok(int64_t company_id, int64_t media_id, const char *sig);
+
+#endif
