@@ -157,6 +157,10 @@ void ch_h_chat_messages(ch_ctx *c)
 	if (int_arg(c, "afterSeq", 0, INT64_MAX, 0, &after) || int_arg(c, "beforeSeq", 0, INT64_MAX, 0, &before) ||
 	    int_arg(c, "limit", 1, 200, 50, &limit))
 		return;
+	/* afterSeq=0 pages from the start: the first `limit` are the newest below limit+1 */
+	const char *a = ch_ctx_arg(c, "afterSeq");
+	if (a && after == 0 && (before == 0 || before > limit + 1))
+		before = limit + 1;
 	ch_principal p = who(c);
 	json_t *res = NULL;
 	ch_err e = ch_svc_messages(c->tx, &p, c->path_id, after, before, limit, &res);

@@ -22,6 +22,25 @@ static int token_principal(ch_ctx *c, ch_principal *p)
 	return 1;
 }
 
+/* The stored format as a content type: a MIME type as given (when well
+ * formed), a known extension mapped, anything else a download. */
+static const char *content_type_of(const char *format)
+{
+	static const char *ext[][2] = {
+		{"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"},
+		{"webp", "image/webp"}, {"pdf", "application/pdf"}, {"txt", "text/plain"}, {"mp3", "audio/mpeg"},
+		{"ogg", "audio/ogg"}, {"mp4", "video/mp4"}, {"webm", "video/webm"},
+	};
+	const char *f = format[0] == '.' ? format + 1 : format;
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+		if (!strcasecmp(f, ext[i][0]))
+			return ext[i][1];
+	const char *slash = strchr(format, '/');
+	if (slash && slash != format && slash[1] && strlen(format) < 100 && !strpbrk(format, "\r\n;\" ,"))
+		return format;
+	return "application/octet-stream";
+}
+
 void ch_h_media_get(ch_ctx *c)
 {
 	ch_principal p;
@@ -53,9 +72,7 @@ void ch_h_media_get(ch_ctx *c)
 	ch_buf_append(&c->resp->body, data, (size_t)m.size);
 	free(data);
 	c->resp->status = 200;
-	/* only well-formed MIME types are echoed; anything else is a download */
-	int mime_ok = strchr(m.format, '/') && !strpbrk(m.format, "\\r\\n;\\\"");
-	snprintf(c->resp->ctype, sizeof c->resp->ctype, "%s", mime_ok ? m.format : "application/octet-stream");
+	snprintf(c->resp->ctype, sizeof c->resp->ctype, "%s", content_type_of(m.format));
 	c->resp->content_type = c->resp->ctype;
 	ch_resp_header(c->resp, "Cache-Control", "private, max-age=86400");
 	ch_resp_header(c->resp, "Content-Security-Policy", "default-src 'none'; sandbox");

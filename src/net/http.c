@@ -273,6 +273,8 @@ static void job_done(void *arg)
 		p->req = j->req; /* back to the connection: HEAD/metrics need it */
 		ch_resp_free(&p->resp);
 		p->resp = j->resp;
+		if (j->resp.content_type == j->resp.ctype) /* it pointed into the job */
+			p->resp.content_type = p->resp.ctype;
 		respond(wsi, p);
 	} else {
 		ch_req_free(&j->req);

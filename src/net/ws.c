@@ -29,8 +29,11 @@ void ch_ws_init(const ch_token_key *k) { key = k; }
 /* The token from access_token, Authorization: Bearer, or X-Authorization-Key. */
 static int read_token(struct lws *wsi, char *buf, int len)
 {
-	if (lws_get_urlarg_by_name(wsi, "access_token=", buf, len) && buf[0])
+	const char *v = lws_get_urlarg_by_name(wsi, "access_token=", buf, len); /* buf gets "name=value" */
+	if (v && *v) {
+		memmove(buf, v, strlen(v) + 1);
 		return 0;
+	}
 	int n = lws_hdr_copy(wsi, buf, len, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (n > 7 && !strncasecmp(buf, "Bearer ", 7)) {
 		memmove(buf, buf + 7, (size_t)n - 6);
@@ -79,6 +82,13 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 		write_error(wsi, CH_ERR_NOT_FOUND, "WebSocket connections go to /chathub");
 		return 1;
 	}
+	/* lws drops these without an answer; a client deserves a 4xx */
+	char ver[8] = "";
+	lws_hdr_copy(wsi, ver, sizeof ver, WSI_TOKEN_VERSION);
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_KEY) <= 0 || strcmp(ver, "13")) {
+		write_error(wsi, CH_ERR_BAD_JSON, "a WebSocket upgrade needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13");
+		return 1;
+	}
 	ch_err e = verify(wsi, s);
 	if (e) {
 		write_error(wsi, e, e == CH_ERR_TOKEN_EXPIRED ? "the token has expired"
@@ -116,6 +126,8 @@ static int writeable(struct lws *wsi, ch_ws_state *s)
 		if (lws_write(wsi, (unsigned char *)rec, len, LWS_WRITE_TEXT) < (int)len)
 			return -1;
 		ch_hub_conn_pop(s->conn); /* asks for the next WRITEABLE if more is queued */
+		if (s->close_code)
+			lws_callback_on_writable(wsi); /* the close frame follows the queue */
 		return 0;
 	}
 	if (s->close_code) {

@@ -104,6 +104,7 @@ static ch_err send_fn(ch_store_tx *tx, svc_job *j)
 	                        json_pack("[O]", mj));
 	ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
 	j->res.result = json_deep_copy(mj); /* the event and the caller use it on different threads */
+	json_decref(mj);
 	if (next != old)
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
 	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id)
@@ -136,7 +137,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 	if (e)
 		return e;
 	if (!ch_chat_transition_allowed(c.status, j->status))
-		return svc_fail(j, CH_ERR_CONFLICT, "illegal status transition");
+		return svc_fail(j, CH_ERR_CONFLICT, "conflict: illegal status transition");
 	if (c.status != j->status) {
 		int old = c.status;
 		int64_t freed = j->status == CH_CHAT_CLOSED ? c.operator_id : 0;
@@ -179,7 +180,7 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 		return CH_OK;
 	}
 	if (c.status != CH_CHAT_NEW || c.operator_id)
-		return svc_fail(j, CH_ERR_CONFLICT, "the chat is not in the queue");
+		return svc_fail(j, CH_ERR_CONFLICT, "conflict: the chat is not in the queue");
 	int old = c.status;
 	if ((e = ch_store_chat_update(tx, c.company_id, c.id, CH_CHAT_OPEN, j->p.operator_id, &c)))
 		return e;
@@ -214,7 +215,7 @@ static ch_err transfer_fn(ch_store_tx *tx, svc_job *j)
 	if (op.status != CH_OPERATOR_ACTIVE)
 		return svc_fail(j, CH_ERR_NOT_ACTIVE, "operator not active");
 	if (c.status == CH_CHAT_CLOSED)
-		return svc_fail(j, CH_ERR_CONFLICT, "the chat is closed");
+		return svc_fail(j, CH_ERR_CONFLICT, "conflict: the chat is closed");
 	int old = c.status;
 	int64_t from = c.operator_id;
 	int status = c.status == CH_CHAT_NEW ? CH_CHAT_OPEN : c.status;
