@@ -23,7 +23,7 @@ typedef struct call {
 	char *inv_id;
 	ch_principal p;
 	int64_t a, b, c;   /* integer arguments */
-	char *text, *cmid; /* string arguments */
+	char *text, *cmid, *format; /* string arguments (the message JSON is freed before the job runs) */
 	ch_svc_media media;
 	unsigned char *media_data;
 	json_t *arg;       /* Sync argument */
@@ -44,6 +44,7 @@ static void call_free(call *k)
 	free(k->inv_id);
 	free(k->text);
 	free(k->cmid);
+	free(k->format);
 	free(k->media_data);
 	json_decref(k->arg);
 	json_decref(k->res.result);
@@ -198,8 +199,8 @@ static void m_send_media(ch_hub_conn *c, const ch_hub_msg *m)
 	}
 	k->text = ch_xstrdup(json_string_value(name));
 	k->cmid = cmid ? ch_xstrdup(cmid) : NULL;
-	k->media = (ch_svc_media){k->text, fmt ? json_string_value(fmt) : "", (int)json_integer_value(type),
-	                          k->media_data, len};
+	k->format = ch_xstrdup(fmt ? json_string_value(fmt) : "");
+	k->media = (ch_svc_media){k->text, k->format, (int)json_integer_value(type), k->media_data, len};
 	ch_svc_send(&k->p, chat, "", k->cmid, &k->media, c->id, svc_done, k);
 }
 

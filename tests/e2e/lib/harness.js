@@ -102,7 +102,8 @@ class Server {
 
   async start() {
     assert.ok(fs.existsSync(BIN), `chathub binary not found at ${BIN} (set CHATHUB_BIN)`);
-    this.port = await freePort();
+    // the first start picks a free port; restarts keep it (clients reconnect to the same URL)
+    if (!this.port) this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
     this.runStdout = '';
     const argv = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, ...this.args];
@@ -167,6 +168,8 @@ class Server {
     this.child = null;
   }
 
+  // Stops (SIGTERM, or nothing when already killed) and starts again on the
+  // same port and data directory.
   async restart() {
     if (this.child) await this.stop();
     await this.start();
