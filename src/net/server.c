@@ -35,6 +35,7 @@ static struct {
 	ch_workq *api_pool, *hash_pool;
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
+	ev_check after_io;
 	int64_t drain_deadline_ms;
 	const ch_server_opts *o;
 	int stopping;
@@ -55,6 +56,7 @@ static void finish(void)
 {
 	ev_timer_stop(S.loop, &S.drain);
 	ev_timer_stop(S.loop, &S.tick);
+	ev_check_stop(S.loop, &S.after_io);
 	/* Workers may still post completions; stop them first, then let the store
 	 * writer finish what is queued (its done callbacks post too), then run
 	 * every posted completion, and only then take the connections down. */
@@ -93,6 +95,12 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 }
 
 static void deliver(void *arg) { ch_hub_deliver(arg); }
+
+static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	ch_ws_sweep();
+}
 
 /* Bus sink: committed events go to the hub on the network thread, in order. */
 static void sink(ch_event *list) { ch_loop_post(deliver, list); }
@@ -206,6 +214,8 @@ int ch_server_run(const ch_server_opts *o)
 		ch_loop_fini();
 		return 1;
 	}
+	ev_check_init(&S.after_io, on_after_io);
+	ev_check_start(S.loop, &S.after_io);
 	ev_timer_init(&S.tick, on_tick, 1., 1.);
 	ev_timer_start(S.loop, &S.tick);
 	ev_signal_init(&S.sigterm, on_signal, SIGTERM);

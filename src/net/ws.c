@@ -11,10 +11,12 @@
 #include "net/ws.h"
 
 #include "net/http.h"
+#include "net/wsguard.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "api/api.h"
 #include "core/clock.h"
@@ -118,6 +120,15 @@ static void close_conn(void *t, int code, const char *why)
 
 static const ch_hub_transport transport = {want_write, close_conn};
 
+/* lws has usually sent its own close frame already and would then wait for
+ * the client's answer indefinitely (a kill timeout is not honoured in that
+ * state): shutting the socket down makes lws see the end and free it. */
+static void end_violator(void *wsi) { shutdown(lws_get_socket_fd(wsi), SHUT_RDWR); }
+
+static void close_violator(void *wsi) { close_conn(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, "protocol error"); }
+
+void ch_ws_sweep(void) { ch_wsguard_sweep(ch_mono_ms(), close_violator, end_violator); }
+
 static int writeable(struct lws *wsi, ch_ws_state *s)
 {
 	size_t len;
@@ -154,9 +165,15 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 	case LWS_CALLBACK_ESTABLISHED:
 		if (!s->authed)
 			return -1;
+		ch_wsguard_watch(lws_get_socket_fd(wsi), wsi);
 		s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (ch_wsguard_violated(lws_get_socket_fd(wsi))) { /* RFC 6455 5.1 */
+			static const char why[] = "client frames must be masked, without RSV bits";
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)why, sizeof why - 1);
+			return -1;
+		}
 		if (!s->conn || s->close_code)
 			return 0;
 		ch_hub_conn_receive(s->conn, in, len); /* errors close through the transport */
@@ -164,6 +181,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(wsi, s);
 	case LWS_CALLBACK_CLOSED:
+		ch_wsguard_forget(lws_get_socket_fd(wsi));
 		if (s->conn)
 			ch_hub_conn_gone(s->conn);
 		s->conn = NULL;

@@ -23,6 +23,8 @@ void ch_ws_init(const ch_token_key *key);
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 401/404 before the 101. Returns the
  * callback's return value. */
 int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol);
+/* Ends connections whose client broke the framing rules (after each loop turn). */
+void ch_ws_sweep(void);
 /* Every WebSocket callback reason. */
 int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_state *s, void *in, size_t len);
 
