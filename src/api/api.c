@@ -40,6 +40,7 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_MEDIA},
 	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE},
 	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, 0},
@@ -62,6 +63,7 @@ void ch_req_free(ch_req *r)
 	free(r->origin);
 	free(r->if_none_match);
 	free(r->ac_request_method);
+	free(r->signature);
 	ch_buf_free(&r->body);
 	memset(r, 0, sizeof *r);
 }

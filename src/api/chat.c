@@ -178,7 +178,7 @@ static size_t utf8_chars(const char *s)
 }
 
 /* media: {"name","format","dataBase64","type"} → decoded bytes in *data. */
-static int read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data)
+int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data)
 {
 	const char *name, *format = "", *b64;
 	int64_t type;
@@ -232,7 +232,7 @@ void ch_h_chat_send(ch_ctx *c)
 	}
 	m = json_object_get(c->body, "media");
 	int has_media = m && !json_is_null(m);
-	if (has_media && read_media(c, m, &media, &data)) {
+	if (has_media && ch_read_media(c, m, &media, &data)) {
 		free(data);
 		return;
 	}

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "svc/svc.h"
 
 typedef struct ch_ctx ch_ctx;
 typedef void (*ch_handler)(ch_ctx *c);
@@ -100,6 +101,11 @@ void ch_h_media_get(ch_ctx *c);
 void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);
 void ch_h_negotiate(ch_ctx *c);
+void ch_h_channel_inbound(ch_ctx *c);
+/* The organization named by the {guid} segment after prefix; -1 after a 404. */
+int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org);
+/* media: {"name","format","dataBase64","type"} decoded into *out (*data malloc'd). */
+int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data);
 void ch_h_metrics(ch_ctx *c);
 
 /* JSON of rows, shared by the handlers that return them. New references. */

@@ -9,10 +9,9 @@
 #include "core/random.h"
 #include "svc/svc.h"
 
-/* {guid} is the path segment between /api/widget/ and the next slash. */
-static int org_of_path(ch_ctx *c, ch_org_row *org)
+int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org)
 {
-	const char *p = c->req->path + strlen("/api/widget/");
+	const char *p = c->req->path + strlen(prefix);
 	const char *slash = strchr(p, '/');
 	char guid[CH_GUID_LEN + 1];
 	size_t n = slash ? (size_t)(slash - p) : strlen(p);
@@ -34,7 +33,7 @@ void ch_h_widget_config(ch_ctx *c)
 {
 	ch_org_row org;
 	ch_org_secrets sec;
-	if (org_of_path(c, &org) || ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "widget"))
+	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "widget"))
 		return;
 	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b}", "guid", org.guid, "title", org.name, "operatorsOnline",
 	                              ch_presence_online(org.id, NULL, 0) > 0, "prechatForm", sec.prechat_form));
@@ -92,7 +91,7 @@ void ch_h_widget_session(ch_ctx *c)
 {
 	ch_org_row org;
 	const char *vt = NULL, *ujwt = NULL, *name = NULL, *email = NULL;
-	if (org_of_path(c, &org) || ch_body_object(c) ||
+	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "visitorToken", 0, 0, 4096, &vt) < 0 ||
 	    ch_get_str(c, c->body, "", "userJWT", 0, 0, 4096, &ujwt) < 0 ||
 	    ch_get_str(c, c->body, "", "name", 0, 0, CH_NAME_MAX, &name) < 0 ||

@@ -123,6 +123,7 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->origin = dup_hdr(wsi, WSI_TOKEN_ORIGIN);
 	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
+	r->signature = dup_custom(wsi, "x-chathub-signature:");
 	lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
 }
 
