@@ -24,6 +24,7 @@
 #include "net/conns.h"
 #include "net/http.h"
 #include "net/loop.h"
+#include "net/outbound.h"
 #include "net/static.h"
 #include "net/ws.h"
 #include "bus/bus.h"
@@ -43,6 +44,7 @@ static struct {
 
 static struct lws_protocols protocols[] = {
 	{"http", ch_http_callback, 0, 0, 0, NULL, 0},
+	{CH_OUTBOUND_PROTOCOL, ch_outbound_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -91,6 +93,8 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
 	ch_hub_tick(ch_now_ms());
+	if (!S.stopping)
+		ch_outbound_tick();
 	ch_metrics_gauge_set(CH_GAUGE_HUB_CONNECTIONS, (int64_t)ch_hub_count());
 }
 
@@ -162,6 +166,7 @@ static struct lws_context *create_context(const ch_server_opts *o, const char *a
 	info.iface = addr[0] && strcmp(addr, "*") && strcmp(addr, "0.0.0.0") ? addr : NULL;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+	               LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | /* https outbound URLs */
 	               LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && strchr(addr, ':') == NULL);
 	info.foreign_loops = (void **)&S.loop;
 	info.timeout_secs = (unsigned)o->http_timeout_s;
@@ -214,6 +219,7 @@ int ch_server_run(const ch_server_opts *o)
 		ch_loop_fini();
 		return 1;
 	}
+	ch_outbound_init(S.ctx, o->store, S.api_pool);
 	ev_check_init(&S.after_io, on_after_io);
 	ev_check_start(S.loop, &S.after_io);
 	ev_timer_init(&S.tick, on_tick, 1., 1.);

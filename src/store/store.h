@@ -325,6 +325,8 @@ typedef struct ch_message_new {
  * chat, nothing is written: *out gets the stored message and *duplicate = 1. */
 ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_message_row *out,
                                int *duplicate);
+/* One message by id, scoped to the company. */
+ch_err ch_store_message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_message_row *out);
 /* Ascending by seq. after_seq/before_seq 0 = unbounded. With only before_seq
  * (or neither) it returns the newest `limit` rows before it, still ascending. */
 ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t after_seq,

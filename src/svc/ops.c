@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "chat/status.h"
 #include "core/clock.h"
+#include "core/random.h"
 #include "svc/internal.h"
 
 /* The chat if p may see it; NOT_FOUND otherwise (also another company's). */
@@ -52,6 +53,21 @@ static ch_err visitor_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *c, int *cre
 	default_theme(&cl, j->has_media ? j->media.name : j->text, theme);
 	*created = 1;
 	return ch_store_chat_create(tx, j->p.company_id, cl.organization_id, cl.id, cl.source, theme, c);
+}
+
+/* An operator reply in a channel chat goes out to the organization's
+ * outbound URL: the delivery row commits with the message, so it is never
+ * lost; net/outbound.c sends it. */
+static ch_err queue_delivery(ch_store_tx *tx, const ch_chat_row *c, int64_t message_id)
+{
+	ch_org_secrets sec;
+	ch_err e = ch_store_org_secrets_get(tx, c->company_id, c->organization_id, &sec);
+	if (e || !sec.outbound_url[0])
+		return e;
+	char event_id[CH_GUID_LEN + 1];
+	int64_t id;
+	ch_random_guid(event_id);
+	return ch_store_delivery_add(tx, c->company_id, c->organization_id, message_id, event_id, &id);
 }
 
 static ch_err send_fn(ch_store_tx *tx, svc_job *j)
@@ -109,6 +125,8 @@ static ch_err send_fn(ch_store_tx *tx, svc_job *j)
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
 	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id)
 		ch_presence_touch(j->p.operator_id, ch_now_ms());
+	if (author == CH_AUTHOR_OPERATOR && c.source != CH_SOURCE_WIDGET && (e = queue_delivery(tx, &c, msg->id)))
+		goto out;
 	e = svc_route_chat(tx, j, &c);
 out:
 	free(msg);

@@ -94,6 +94,26 @@ ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, 
  * server). An empty list allows every origin; no Origin is always allowed. */
 int ch_svc_origin_allowed(ch_store_tx *tx, const ch_principal *p, const char *origin);
 
+/* ---- outbound channel deliveries ----------------------------------------- */
+
+#define CH_SVC_OUTBOUND_TRIES 8
+
+typedef struct ch_svc_outbound {
+	int64_t delivery_id;
+	int attempts;
+	char url[1025];
+	char event_id[CH_GUID_LEN + 1];
+	char signature[80]; /* "sha256=<hex>" */
+	char *body;         /* malloc'd JSON */
+	size_t len;
+} ch_svc_outbound;
+
+/* Up to max due deliveries, each ready to send (bodies are malloc'd). */
+ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n);
+/* Records an attempt (a store write; any thread): delivered, or retried with
+ * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
+void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error);
+
 /* ---- JSON of the API objects (new references) -------------------------- */
 
 json_t *ch_svc_json_chat(const ch_chat_row *c);

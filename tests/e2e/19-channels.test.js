@@ -76,3 +76,67 @@ describe('channels', () => {
     h.assertError(await inbound({ externalUserId: 'u', text: 't', externalMessageId: 'e' }, { guid: other.guid }), 404, 3001);
   });
 });
+
+describe('channel outbound delivery', () => {
+  let srv;
+  let co;
+  let o;
+  let receiver;
+  const got = [];
+  let failFirst = 1;
+  const SECRET = 'outbound-secret-0123456789';
+
+  before(async () => {
+    receiver = require('node:http').createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (d) => chunks.push(d));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
+        if (failFirst > 0) { failFirst--; res.writeHead(500); res.end('try again'); return; }
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+      });
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+    srv = await h.startServer({ env: hub.HUB_ENV });
+    co = await h.makeCompany(srv, 'outco');
+    o = await hub.addOrg(srv, co, 'Outbound org', { operators: 1 });
+    await hub.putOrg(srv, co.token, o.orgId,
+      { channelSecret: SECRET, outboundUrl: `http://127.0.0.1:${receiver.address().port}/hook?x=1` });
+  });
+  after(async () => {
+    await hub.closeAllClients();
+    if (srv) await srv.stop();
+    receiver.close();
+  });
+
+  test('an operator reply in a channel chat is POSTed, signed, retried until accepted, with one event id', async () => {
+    const body = Buffer.from(JSON.stringify({ externalUserId: 'viber-9', text: 'Hi', externalMessageId: 'in-1', source: 1 }));
+    const sig = `sha256=${crypto.createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    const r = await h.api(srv.base, 'POST', `/api/channel/${o.guid}/inbound`,
+      { rawBody: body, headers: { 'Content-Type': 'application/json', 'X-ChatHub-Signature': sig } });
+    h.assertOk(r);
+    const reply = await hub.postMessage(srv, co.token, r.json.chatId, { textMessage: 'Hello from support' });
+    await hub.pollUntil(() => got.length >= 2, { ms: 15000, what: 'the delivery and its retry' });
+    const [first, second] = got;
+    for (const g of [first, second]) {
+      const expect = `sha256=${crypto.createHmac('sha256', SECRET).update(g.body).digest('hex')}`;
+      assert.equal(g.headers['x-chathub-signature'], expect, 'signed with the channel secret');
+      const j = JSON.parse(g.body);
+      assert.equal(j.type, 'message');
+      assert.equal(j.externalUserId, 'viber-9');
+      assert.equal(j.chatId, r.json.chatId);
+      assert.equal(j.message.id, reply.id);
+      assert.equal(j.message.textMessage, 'Hello from support');
+      assert.equal(j.eventId, g.headers['x-chathub-event-id']);
+    }
+    assert.equal(first.headers['x-chathub-event-id'], second.headers['x-chathub-event-id'], 'a retry keeps its event id');
+    await h.sleep(2500);
+    assert.equal(got.length, 2, 'delivered once accepted, never again');
+    // widget chats and client messages are not sent out
+    const v = await hub.visitorChat(srv, o.guid, 'widget visitor');
+    await hub.postMessage(srv, co.token, v.chatId, { textMessage: 'to the widget' });
+    await h.sleep(2500);
+    assert.equal(got.length, 2);
+  });
+});

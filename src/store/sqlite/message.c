@@ -78,6 +78,11 @@ static ch_err message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_me
 	return err;
 }
 
+ch_err ch_store_message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_message_row *out)
+{
+	return message_get(tx, company_id, id, out);
+}
+
 typedef struct chat_state {
 	int64_t org_id, last_seq, operator_read_seq, client_read_seq;
 } chat_state;

@@ -1,0 +1,123 @@
+/* outbound.c — what goes out to a messaging channel: due delivery rows
+ * turned into signed request bodies, and the recording of each attempt
+ * (delivered; retried with backoff; given up after CH_SVC_OUTBOUND_TRIES).
+ * Threading: load runs on a worker inside its read transaction; the result
+ * is a store write job. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "svc/internal.h"
+
+typedef struct due {
+	ch_delivery_row *rows;
+	size_t n, cap;
+} due;
+
+static void add_due(void *ctx, const ch_delivery_row *r)
+{
+	due *d = ctx;
+	if (d->n < d->cap)
+		d->rows[d->n++] = *r;
+}
+
+static void sign(const char *secret, const char *body, size_t len, char out[80])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, "sha256=", 7);
+	sodium_bin2hex(out + 7, 73, mac, sizeof mac);
+}
+
+/* The request of one delivery; CH_ERR_NOT_FOUND when its message is gone. */
+static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound *o)
+{
+	ch_message_row *m = ch_xmalloc(sizeof *m);
+	ch_chat_row c;
+	ch_client_row cl;
+	ch_org_secrets sec;
+	ch_err e = ch_store_message_get(tx, d->company_id, d->message_id, m);
+	if (!e)
+		e = ch_store_chat_get(tx, d->company_id, m->chat_id, &c);
+	if (!e)
+		e = ch_store_client_get(tx, d->company_id, c.client_id, &cl);
+	if (!e)
+		e = ch_store_org_secrets_get(tx, d->company_id, d->organization_id, &sec);
+	if (!e) {
+		json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:o}", "eventId", d->event_id, "type", "message",
+		                         "organizationId", (json_int_t)d->organization_id, "chatId", (json_int_t)c.id,
+		                         "externalUserId", cl.has_external_key ? cl.external_key : "", "source", c.source,
+		                         "message", ch_svc_json_message(m));
+		o->body = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		o->len = o->body ? strlen(o->body) : 0;
+		o->delivery_id = d->id;
+		o->attempts = d->attempts;
+		snprintf(o->event_id, sizeof o->event_id, "%s", d->event_id);
+		snprintf(o->url, sizeof o->url, "%s", sec.outbound_url);
+		sign(sec.channel_secret, o->body ? o->body : "", o->len, o->signature);
+		if (!o->body || !sec.outbound_url[0])
+			e = CH_ERR_NOT_FOUND;
+	}
+	free(m);
+	return e;
+}
+
+ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n)
+{
+	due d = {.rows = ch_xcalloc(max ? max : 1, sizeof *d.rows), .cap = max};
+	ch_err e = ch_store_delivery_due(tx, now_ms, (int64_t)max, add_due, &d);
+	*n = 0;
+	for (size_t i = 0; !e && i < d.n; i++) {
+		memset(&out[*n], 0, sizeof out[*n]);
+		ch_err pe = prepare(tx, &d.rows[i], &out[*n]);
+		if (pe == CH_OK)
+			(*n)++;
+		else if (pe == CH_ERR_NOT_FOUND) /* nothing left to send: give it up */
+			ch_svc_outbound_result(d.rows[i].id, d.rows[i].attempts, 0, 1, "message or outbound URL gone");
+		else
+			e = pe;
+	}
+	free(d.rows);
+	return e;
+}
+
+typedef struct result_job {
+	int64_t id;
+	int attempts, ok, final;
+	char error[256];
+} result_job;
+
+static ch_err result_tx(ch_store_tx *tx, void *arg)
+{
+	result_job *j = arg;
+	int tries = j->attempts + 1;
+	int gave_up = !j->ok && (j->final || tries >= CH_SVC_OUTBOUND_TRIES);
+	/* backoff: 1, 2, 4, 8 … seconds, at most 10 minutes */
+	int64_t wait_ms = 1000LL << (tries < 10 ? tries - 1 : 9);
+	return ch_store_delivery_update(tx, j->id, j->ok ? 1 : gave_up ? 2 : 0, tries,
+	                                ch_now_ms() + (wait_ms > 600000 ? 600000 : wait_ms), j->ok ? "" : j->error);
+}
+
+static void result_done(void *arg, ch_err e)
+{
+	(void)e;
+	free(arg);
+}
+
+void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error)
+{
+	result_job *j = ch_xcalloc(1, sizeof *j);
+	j->id = delivery_id;
+	j->attempts = attempts;
+	j->ok = ok;
+	j->final = final;
+	snprintf(j->error, sizeof j->error, "%s", error ? error : "");
+	ch_store_write(ch_svc_ctx()->store, result_tx, j, result_done);
+}
