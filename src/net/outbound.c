@@ -134,7 +134,10 @@ static void start(void *arg)
 		ci.userdata = r;
 		if (!lws_client_connect_via_info(&ci)) {
 			report(r, 0, 0, "cannot connect"); /* no-op if lws already reported */
-			lws_done(r);
+			if (!r->terminal) { /* lws will not call back for it */
+				r->terminal = 1;
+				r->refs--;
+			}
 		}
 		unref(r);
 	}
