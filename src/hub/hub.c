@@ -474,6 +474,13 @@ static void check_graces(int64_t mono)
 void ch_hub_tick(int64_t now_ms)
 {
 	int64_t mono = ch_mono_ms();
+	static int64_t started;
+	if (!started)
+		started = mono;
+	else if (started > 0 && mono - started >= H.o.offline_grace_ms) {
+		started = -1; /* once: operators who never came back after a restart */
+		ch_svc_requeue_absent(NULL, NULL);
+	}
 	hub_rec *ping = NULL;
 	for (size_t i = 0; i < H.n; i++) {
 		ch_hub_conn *c = H.all[i];

@@ -392,3 +392,55 @@ void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operato
 	j->operator_id = operator_id;
 	svc_submit(j);
 }
+
+typedef struct org_ids {
+	ch_org_row *rows;
+	size_t n, cap;
+} org_ids;
+
+static void add_org_row(void *ctx, const ch_org_row *o)
+{
+	org_ids *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->rows = ch_xrealloc(l->rows, l->cap * sizeof *l->rows);
+	}
+	l->rows[l->n++] = *o;
+}
+
+typedef struct absent {
+	int64_t *ops;
+	size_t n, cap;
+} absent;
+
+static void add_absent(void *ctx, int64_t operator_id, int64_t open_chats)
+{
+	absent *a = ctx;
+	ch_presence_entry pe;
+	if (open_chats == 0 || (ch_presence_get(operator_id, &pe) == 0 && pe.connections > 0))
+		return;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->ops = ch_xrealloc(a->ops, a->cap * sizeof *a->ops);
+	}
+	a->ops[a->n++] = operator_id;
+}
+
+/* Every organization: chats of operators with no live connection go back to
+ * the queue (after a restart nobody's grace timer is running). */
+static ch_err requeue_absent_fn(ch_store_tx *tx, svc_job *j)
+{
+	org_ids orgs = {0};
+	ch_err e = ch_store_org_list_all(tx, add_org_row, &orgs);
+	for (size_t i = 0; !e && i < orgs.n; i++) {
+		absent a = {0};
+		e = ch_store_operator_load(tx, orgs.rows[i].company_id, orgs.rows[i].id, add_absent, &a);
+		for (size_t k = 0; !e && k < a.n; k++)
+			e = requeue(tx, j, orgs.rows[i].company_id, orgs.rows[i].id, a.ops[k]);
+		free(a.ops);
+	}
+	free(orgs.rows);
+	return e;
+}
+
+void ch_svc_requeue_absent(ch_svc_done done, void *arg) { svc_submit(svc_job_new(requeue_absent_fn, NULL, done, arg)); }

@@ -71,6 +71,11 @@ void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *ar
 void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operator_id, ch_svc_done done,
                              void *arg);
 
+/* Returns to the queue the chats of every operator that has no live hub
+ * connection (run once, a grace period after start: timers do not survive a
+ * restart). */
+void ch_svc_requeue_absent(ch_svc_done done, void *arg);
+
 /* Runs one of the operations above and waits for it (worker threads only):
  *   ch_svc_result r; ch_svc_wait(&r, ch_svc_set_status(p, id, s, CH_SVC_WAIT));  */
 typedef struct ch_svc_waiter ch_svc_waiter;
