@@ -1,6 +1,8 @@
 # ChatHub — the two README commands (`make run`, `make test`) and friends.
 # Everything below is driven by CMake + ctest; this file only wires it up.
 
+MAKEFLAGS += --no-print-directory
+
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 DATA_DIR   ?= ./data
