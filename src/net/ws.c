@@ -127,7 +127,11 @@ static void end_violator(void *wsi) { shutdown(lws_get_socket_fd(wsi), SHUT_RDWR
 
 static void close_violator(void *wsi) { close_conn(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, "protocol error"); }
 
-void ch_ws_sweep(void) { ch_wsguard_sweep(ch_mono_ms(), close_violator, end_violator); }
+void ch_ws_sweep(void)
+{
+	if (ch_wsguard_pending()) /* no clock read on the common path */
+		ch_wsguard_sweep(ch_mono_ms(), close_violator, end_violator);
+}
 
 static int writeable(struct lws *wsi, ch_ws_state *s)
 {

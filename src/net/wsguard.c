@@ -49,6 +49,7 @@ void ch_wsguard_forget(int fd)
 }
 
 int ch_wsguard_violated(int fd) { return fd >= 0 && fd < nfds && fds[fd].violated; }
+int ch_wsguard_pending(void) { return npending; }
 
 /* Header length once its first two bytes are known. */
 static unsigned header_len(const uint8_t *h)

@@ -22,6 +22,8 @@ void ch_wsguard_watch(int fd, void *wsi);
 void ch_wsguard_forget(int fd);
 /* 1 when a client frame without a mask, or with RSV bits, arrived on fd. */
 int ch_wsguard_violated(int fd);
+/* How many violations wait for the sweep (0 almost always: skip it then). */
+int ch_wsguard_pending(void);
 /* Run after each loop iteration: a connection that violated gets close(wsi)
  * (a 1002 close frame) once; if it is still there a second later, end(wsi)
  * (lws may have answered with its own close frame and then wait for the
