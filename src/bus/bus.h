@@ -25,7 +25,6 @@ enum { /* audience bits */
 typedef enum ch_event_kind {
 	CH_EV_INVOKE = 0,        /* send target(args) to the audience */
 	CH_EV_CLOSE_OPERATOR,    /* close operator_id's connections; target = reason */
-	CH_EV_ROUTE_ORG,         /* routing may have changed for org_id (capacity freed) */
 } ch_event_kind;
 
 typedef struct ch_event {

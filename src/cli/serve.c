@@ -163,7 +163,7 @@ int ch_cli_serve(ch_cli *c)
 	char web[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
 	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .api = api, .store = s,
-	                     .max_body_bytes = c->cfg.max_body_bytes, .http_timeout_s = c->cfg.http_timeout,
+	                     .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,

@@ -425,8 +425,6 @@ void ch_hub_deliver(ch_event *list)
 			deliver_invoke(ev);
 		else if (ev->kind == CH_EV_CLOSE_OPERATOR)
 			close_operator(ev);
-		else if (ev->kind == CH_EV_ROUTE_ORG)
-			hub_drain(ev->company_id, ev->org_id);
 	}
 	ch_event_free_list(list);
 }

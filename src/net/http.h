@@ -18,7 +18,6 @@ typedef struct ch_http_opts {
 	ch_api *api;
 	ch_workq *api_pool;
 	ch_workq *hash_pool;
-	int64_t max_body_bytes;
 } ch_http_opts;
 
 /* The WebSocket state inside a connection's per-session data. */

@@ -203,8 +203,7 @@ int ch_server_run(const ch_server_opts *o)
 	ch_loop_init(S.loop);
 	S.api_pool = ch_workq_start("api", o->api_workers);
 	S.hash_pool = ch_workq_start("hash", o->hash_workers);
-	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool,
-	                             .max_body_bytes = o->max_body_bytes});
+	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
 	ch_ws_init(o->key);
 	ch_hub_init(&(ch_hub_opts){.store = o->store, .readers = S.api_pool, .post = ch_loop_post,
 	                           .headroom = LWS_PRE, .ping_ms = 15000, .idle_ms = 30000,

@@ -16,7 +16,6 @@ typedef struct ch_server_opts {
 	const char *web_dir;     /* static files */
 	ch_api *api;             /* borrowed */
 	ch_store *store;         /* borrowed; closed by the caller after run returns */
-	int64_t max_body_bytes;
 	int64_t http_timeout_s;
 	int64_t shutdown_timeout_s;
 	int api_workers, hash_workers;
