@@ -18,6 +18,20 @@ static int usage(const char *msg)
 	return 2;
 }
 
+/* Opens the store, runs fn as one write job and closes it. Returns 0, or 1
+ * after printing `expected_why` for the expected error, or the error's text. */
+static int write_once(ch_cli *c, ch_store_fn fn, void *arg, ch_err expected, const char *expected_why)
+{
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, fn, arg);
+	ch_store_close(s);
+	if (e)
+		fprintf(stderr, "error: %s\n", e == expected ? expected_why : ch_err_text(e));
+	return e ? 1 : 0;
+}
+
 int ch_cli_migrate(ch_cli *c)
 {
 	ch_store *s;
@@ -75,19 +89,10 @@ int ch_cli_company_create(ch_cli *c)
 	j.name = ch_cli_opt(c, "name") ? ch_cli_opt(c, "name") : j.login;
 	if (!*j.name || strlen(j.name) > CH_NAME_MAX)
 		return usage("--name must be 1 to 256 bytes");
-	ch_store *s;
-	if (ch_cli_open_store(c, &s, NULL))
+	char why[256];
+	snprintf(why, sizeof why, "a company with login \"%s\" already exists", j.login);
+	if (write_once(c, company_create_tx, &j, CH_ERR_CONFLICT, why))
 		return 1;
-	ch_err e = ch_store_write_sync(s, company_create_tx, &j);
-	ch_store_close(s);
-	if (e == CH_ERR_CONFLICT) {
-		fprintf(stderr, "error: a company with login \"%s\" already exists\n", j.login);
-		return 1;
-	}
-	if (e) {
-		fprintf(stderr, "error: %s\n", ch_err_text(e));
-		return 1;
-	}
 	printf("company %lld created (login \"%s\", name \"%s\")\n", (long long)j.id, j.login, j.name);
 	return 0;
 }
@@ -98,19 +103,10 @@ int ch_cli_company_passwd(ch_cli *c)
 	int rc = 0;
 	if (login_and_hash(c, &j, &rc))
 		return rc;
-	ch_store *s;
-	if (ch_cli_open_store(c, &s, NULL))
+	char why[256];
+	snprintf(why, sizeof why, "no company with login \"%s\"", j.login);
+	if (write_once(c, company_passwd_tx, &j, CH_ERR_NOT_FOUND, why))
 		return 1;
-	ch_err e = ch_store_write_sync(s, company_passwd_tx, &j);
-	ch_store_close(s);
-	if (e == CH_ERR_NOT_FOUND) {
-		fprintf(stderr, "error: no company with login \"%s\"\n", j.login);
-		return 1;
-	}
-	if (e) {
-		fprintf(stderr, "error: %s\n", ch_err_text(e));
-		return 1;
-	}
 	printf("password of company \"%s\" changed\n", j.login);
 	return 0;
 }
@@ -138,19 +134,10 @@ int ch_cli_org_create(ch_cli *c)
 	if (!j.name || !*j.name || strlen(j.name) > CH_NAME_MAX)
 		return usage("--name is required (1 to 256 bytes)");
 	ch_random_guid(j.guid);
-	ch_store *s;
-	if (ch_cli_open_store(c, &s, NULL))
+	char why[256];
+	snprintf(why, sizeof why, "no company with login \"%s\"", j.login);
+	if (write_once(c, org_create_tx, &j, CH_ERR_NOT_FOUND, why))
 		return 1;
-	ch_err e = ch_store_write_sync(s, org_create_tx, &j);
-	ch_store_close(s);
-	if (e == CH_ERR_NOT_FOUND) {
-		fprintf(stderr, "error: no company with login \"%s\"\n", j.login);
-		return 1;
-	}
-	if (e) {
-		fprintf(stderr, "error: %s\n", ch_err_text(e));
-		return 1;
-	}
 	printf("organization %lld created (\"%s\", company \"%s\", widget guid %s)\n", (long long)j.id,
 	       j.name, j.login, j.guid);
 	return 0;
@@ -195,19 +182,10 @@ int ch_cli_operator_create(ch_cli *c)
 		return usage("--org ID is required (a positive organization id)");
 	if (!j.name || !*j.name || strlen(j.name) > CH_NAME_MAX)
 		return usage("--name is required (1 to 256 bytes)");
-	ch_store *s;
-	if (ch_cli_open_store(c, &s, NULL))
+	char why[256];
+	snprintf(why, sizeof why, "no organization %lld", (long long)j.org_id);
+	if (write_once(c, operator_create_tx, &j, CH_ERR_NOT_FOUND, why))
 		return 1;
-	ch_err e = ch_store_write_sync(s, operator_create_tx, &j);
-	ch_store_close(s);
-	if (e == CH_ERR_NOT_FOUND) {
-		fprintf(stderr, "error: no organization %lld\n", (long long)j.org_id);
-		return 1;
-	}
-	if (e) {
-		fprintf(stderr, "error: %s\n", ch_err_text(e));
-		return 1;
-	}
 	printf("operator %lld created (\"%s\", organization %lld)\n", (long long)j.op.id, j.op.name,
 	       (long long)j.org_id);
 	return 0;

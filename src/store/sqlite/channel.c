@@ -24,15 +24,7 @@ static ch_err message_of_org(ch_store_tx *tx, int64_t org_id, int64_t message_id
 		err = ch_store_sqlite_bind_ids(tx, st, message_id, org_id, "message check");
 	if (err != CH_OK)
 		return err;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*company_out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = CH_ERR_NOT_FOUND;
-	else
-		err = ch_store_sqlite_fail(tx, rc, "message check");
-	ch_store_sqlite_reset(st);
-	return err;
+	return ch_store_sqlite_one_int64(tx, st, "message check", company_out);
 }
 
 /* The message an org's external message id was stored as, or NOT_FOUND. */
@@ -49,15 +41,7 @@ static ch_err channel_find(ch_store_tx *tx, int64_t org_id, const char *external
 	err = ch_store_sqlite_bound(tx, st, rc, "channel dedupe");
 	if (err != CH_OK)
 		return err;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*message_id_out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = CH_ERR_NOT_FOUND;
-	else
-		err = ch_store_sqlite_fail(tx, rc, "channel dedupe");
-	ch_store_sqlite_reset(st);
-	return err;
+	return ch_store_sqlite_one_int64(tx, st, "channel dedupe", message_id_out);
 }
 
 ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,

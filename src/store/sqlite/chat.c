@@ -153,15 +153,7 @@ static ch_err chat_org(ch_store_tx *tx, int64_t company_id, int64_t id, int64_t 
 		err = ch_store_sqlite_bind_ids(tx, st, company_id, id, "chat state");
 	if (err != CH_OK)
 		return err;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*org_out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = CH_ERR_NOT_FOUND;
-	else
-		err = ch_store_sqlite_fail(tx, rc, "chat state");
-	ch_store_sqlite_reset(st);
-	return err;
+	return ch_store_sqlite_one_int64(tx, st, "chat state", org_out);
 }
 
 /* CH_OK when operator_id is one of the organization's operators (any status:

@@ -63,15 +63,7 @@ static ch_err find_by_key(ch_store_tx *tx, int64_t org_id, int source, const cha
 	err = ch_store_sqlite_bound(tx, st, rc, "client by key");
 	if (err != CH_OK)
 		return err;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id_out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = CH_ERR_NOT_FOUND;
-	else
-		err = ch_store_sqlite_fail(tx, rc, "client by key");
-	ch_store_sqlite_reset(st);
-	return err;
+	return ch_store_sqlite_one_int64(tx, st, "client by key", id_out);
 }
 
 typedef struct client_fields {

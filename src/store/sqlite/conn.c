@@ -191,3 +191,17 @@ ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const 
 	CH_WARN("store: %s %s", what, s ? "too long" : "missing");
 	return CH_ERR_OUT_OF_RANGE;
 }
+
+ch_err ch_store_sqlite_one_int64(ch_store_tx *tx, sqlite3_stmt *st, const char *what, int64_t *out)
+{
+	ch_err err = CH_OK;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = CH_ERR_NOT_FOUND;
+	else
+		err = ch_store_sqlite_fail(tx, rc, what);
+	ch_store_sqlite_reset(st);
+	return err;
+}

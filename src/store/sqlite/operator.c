@@ -121,15 +121,7 @@ static ch_err find_by_external_id(ch_store_tx *tx, int64_t org_id, const char *e
 	err = ch_store_sqlite_bound(tx, st, rc, "operator by external id");
 	if (err != CH_OK)
 		return err;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id_out = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		err = CH_ERR_NOT_FOUND;
-	else
-		err = ch_store_sqlite_fail(tx, rc, "operator by external id");
-	ch_store_sqlite_reset(st);
-	return err;
+	return ch_store_sqlite_one_int64(tx, st, "operator by external id", id_out);
 }
 
 static ch_err operator_insert(ch_store_tx *tx, int64_t company_id, int64_t org_id,

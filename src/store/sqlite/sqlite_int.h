@@ -71,6 +71,9 @@ ch_err ch_store_sqlite_exec(ch_store_tx *c, const char *sql, const char *what);
 ch_err ch_store_sqlite_prep(ch_store_tx *c, ch_stmt_id id, sqlite3_stmt **out);
 /* Resets a statement and clears its bindings so borrowed strings are let go. */
 void ch_store_sqlite_reset(sqlite3_stmt *st);
+/* Steps a bound statement whose answer is one integer: *out gets the first
+ * row's column 0, CH_ERR_NOT_FOUND when there is no row. Resets st. */
+ch_err ch_store_sqlite_one_int64(ch_store_tx *tx, sqlite3_stmt *st, const char *what, int64_t *out);
 /* Steps a statement that returns no row to completion, then resets it. */
 ch_err ch_store_sqlite_step_done(ch_store_tx *c, sqlite3_stmt *st, const char *what);
 /* Prepares and runs a parameterless statement that returns no row. */
