@@ -333,7 +333,7 @@ static const ch_route *find_route(const ch_req *req, int *path_known, const char
 int ch_api_owns_path(const char *path)
 {
 	return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz") ||
-	       !strcmp(path, "/metrics") || !strncmp(path, "/chathub", 8);
+	       !strcmp(path, "/metrics") || !strncmp(path, "/chathub", 8) || ch_demo_owns(path);
 }
 
 ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
@@ -343,6 +343,8 @@ ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
 	size_t sl;
 	const ch_route *r = find_route(req, &known, &seg, &sl);
 	*max_body = a->o.max_body_bytes;
+	if (ch_demo_owns(req->path))
+		return CH_POOL_HASH; /* its first step verifies the demo password */
 	if (r && r->max_body == CH_BODY_MEDIA) /* base64 of the largest attachment + the JSON around it */
 		*max_body = a->o.media_max_bytes / 3 * 4 + 4 + a->o.max_body_bytes;
 	return r ? r->pool : CH_POOL_API;
@@ -595,6 +597,10 @@ static ch_err run_in_tx(ch_store_tx *tx, void *arg)
 
 void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
 {
+	if (ch_demo_owns(req->path)) {
+		ch_demo_handle(a, req, resp); /* walks sub-requests, each in its own transaction */
+		return;
+	}
 	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms()};
 	ch_err e = ch_store_read(a->o.store, run_in_tx, &c);
 	if (e != CH_OK && !resp->status) {

@@ -72,7 +72,12 @@ typedef struct ch_api_opts {
 	int64_t max_body_bytes;
 	int64_t media_max_bytes;
 	int64_t visitor_token_ttl_s;
+	int demo;                 /* serve the /demo/api/ endpoints (serve --demo) */
 } ch_api_opts;
+
+/* The company `serve --demo` seeds, and the demo pages log in as. */
+#define CH_DEMO_LOGIN "demo"
+#define CH_DEMO_PASSWORD "demo"
 
 typedef struct ch_api ch_api;
 

@@ -53,6 +53,10 @@ struct ch_ctx {
 	int path_id_bad;       /* {id} was not a positive integer */
 };
 
+/* demo.c: the /demo/api/ endpoints, run outside a transaction (see demo.c). */
+int ch_demo_owns(const char *path);
+void ch_demo_handle(ch_api *a, const ch_req *req, ch_resp *resp);
+
 /* Error response (JSON body of err); the message is formatted. */
 void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Replies with status and j serialised compactly. Takes ownership of j. */

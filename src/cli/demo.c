@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "cli/internal.h"
 #include "core/random.h"
 
@@ -17,14 +18,14 @@ static ch_err seed_tx(ch_store_tx *tx, void *arg)
 {
 	demo_job *j = arg;
 	ch_company_row co;
-	ch_err e = ch_store_company_by_login(tx, "demo", &co);
+	ch_err e = ch_store_company_by_login(tx, CH_DEMO_LOGIN, &co);
 	if (e == CH_OK)
 		return CH_OK; /* seeded by an earlier start */
 	if (e != CH_ERR_NOT_FOUND)
 		return e;
 	int64_t company_id, org_id;
 	ch_operator_row op;
-	if ((e = ch_store_company_create(tx, "demo", "Demo Company", j->hash, &company_id)) ||
+	if ((e = ch_store_company_create(tx, CH_DEMO_LOGIN, "Demo Company", j->hash, &company_id)) ||
 	    (e = ch_store_org_create(tx, company_id, "Support", j->guid, &org_id)) ||
 	    (e = ch_store_operator_upsert(tx, company_id, org_id, "Alice", "demo-alice", &op, NULL)) ||
 	    (e = ch_store_operator_upsert(tx, company_id, org_id, "Bob", "demo-bob", &op, NULL)))
@@ -37,7 +38,7 @@ int ch_cli_demo_seed(ch_cli *c, ch_store *s)
 {
 	demo_job j = {0};
 	ch_random_guid(j.guid);
-	if (ch_password_hash("demo", 4, ch_cli_pw_cost(c), j.hash)) {
+	if (ch_password_hash(CH_DEMO_PASSWORD, strlen(CH_DEMO_PASSWORD), ch_cli_pw_cost(c), j.hash)) {
 		fprintf(stderr, "error: cannot hash the demo password\n");
 		return 1;
 	}
@@ -54,7 +55,9 @@ void ch_cli_demo_print(const char *base)
 	printf("\nChatHub is running on %s  (stop it with Ctrl-C)\n\n"
 	       "Demo company: login \"demo\", password \"demo\" (organization \"Support\", operators "
 	       "Alice and Bob).\n\n"
-	       "Walk through the API with curl (copy-paste into a shell):\n\n", base);
+	       "See a chat in the browser: open %s/demo/ and follow its two links (the company website\n"
+	       "with the visitor widget, and an operator CRM with the operator chat panel) in two tabs.\n\n"
+	       "Walk through the API with curl (copy-paste into a shell):\n\n", base, base);
 	printf("# --- walk-through start ---\n"
 	       "BASE=%s\n"
 	       "# 1. company token (the body is the raw token)\n"

@@ -157,7 +157,8 @@ int ch_cli_serve(ch_cli *c)
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
 	                  .rate_per_second = c->cfg.rate_limit_per_second,
 	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes,
-	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl};
+	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
+	                  .demo = c->demo};
 	ch_api *api = ch_api_new(&ao);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
 	char web[PATH_MAX];

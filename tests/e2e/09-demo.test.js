@@ -112,4 +112,58 @@ describe('demo seeding is done once', () => {
     const dup = await h.cli(['company', 'create', '--login', 'demo', '--password', 'x'], { dataDir: srv.dataDir });
     assert.equal(dup.code, 1, dup.stderr);
   });
+
+  test('the /demo/ pages are served and mention both sides', async () => {
+    for (const [p, needle] of [['/demo/', 'site.html'], ['/demo/site.html', 'site.js'], ['/demo/crm.html', 'crm.js'],
+      ['/demo/site.js', '/demo/api/site'], ['/demo/crm.js', '/demo/api/operator-token']]) {
+      const r = await h.api(srv.base, 'GET', p);
+      assert.equal(r.status, 200, `${p}: ${h.describeRes(r)}`);
+      assert.ok(r.text.includes(needle), `${p} mentions ${needle}`);
+    }
+  });
+
+  test('GET /demo/api/site walks company token → organizations → organization and gives its widget guid', async () => {
+    const r = await h.api(srv.base, 'GET', '/demo/api/site');
+    h.assertOk(r);
+    const token = await h.companyToken(srv.base, 'demo', 'demo');
+    const orgs = await h.api(srv.base, 'GET', '/api/company/organization', { token });
+    const org = await h.api(srv.base, 'GET', `/api/company/organization/${orgs.json[0].id}`, { token });
+    assert.equal(r.json.guid, org.json.guid);
+    assert.deepEqual(r.json.steps.map((s) => s.status), [200, 200, 200]);
+    const cfg = await h.api(srv.base, 'GET', `/api/widget/${r.json.guid}/config`);
+    h.assertOk(cfg);
+  });
+
+  test('POST /demo/api/operator-token walks the public flow and returns a valid operator token', async () => {
+    const r = await h.api(srv.base, 'POST', '/demo/api/operator-token?operator=Bob');
+    h.assertOk(r);
+    assert.equal(r.json.operator.name, 'Bob');
+    assert.deepEqual(r.json.steps.map((s) => s.request), ['POST /api/company/get-token',
+      'GET /api/company/organization', 'GET /api/company/organization/{id}', 'GET /api/operator?organizationId=…',
+      'POST /api/operator/get-token']);
+    const token = await h.companyToken(srv.base, 'demo', 'demo');
+    const v = await h.validate(srv, token, r.json.token);
+    assert.equal(v.isValid, true, JSON.stringify(v));
+    const hours = (Date.parse(r.json.expiresAt) - Date.now()) / 3600e3;
+    assert.ok(hours > 1 && hours <= 24, `token lifetime ${hours} h`);
+    const first = await h.api(srv.base, 'POST', '/demo/api/operator-token');
+    assert.equal(first.json.operator.name, 'Alice');
+    const none = await h.api(srv.base, 'POST', '/demo/api/operator-token?operator=Nobody');
+    assert.equal(none.status, 404, h.describeRes(none));
+    const wrong = await h.api(srv.base, 'GET', '/demo/api/operator-token');
+    h.assertError(wrong, 405, 1006);
+  });
+});
+
+describe('demo endpoints without --demo', () => {
+  let srv;
+  before(async () => { srv = await h.startServer(); });
+  after(async () => { if (srv) await srv.stop(); });
+
+  test('/demo/api/* answers 404: no operator tokens without --demo', async () => {
+    for (const [m, p] of [['GET', '/demo/api/site'], ['POST', '/demo/api/operator-token']]) {
+      const r = await h.api(srv.base, m, p);
+      h.assertError(r, 404, 3001);
+    }
+  });
 });
