@@ -40,6 +40,7 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, 0},
 	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_POST, "/api/widget/{guid}/message", ch_h_widget_message, CH_AUTH_VISITOR, CH_POOL_API, CH_BODY_MEDIA},
 	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_MEDIA},
 	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE},
 	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, 0},

@@ -211,17 +211,22 @@ int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data)
 
 void ch_h_chat_send(ch_ctx *c)
 {
-	const char *text = "", *cmid = NULL;
-	int64_t author = 0;
-	unsigned char *data = NULL;
-	ch_svc_media media;
-	json_t *m;
 	if (c->path_id_bad) {
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
 		return;
 	}
+	ch_api_send_message(c, c->path_id, 0);
+}
+
+void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side)
+{
+	const char *text = "", *cmid = NULL;
+	int64_t author = side;
+	unsigned char *data = NULL;
+	ch_svc_media media;
+	json_t *m;
 	if (ch_body_object(c) || ch_get_str(c, c->body, "", "textMessage", 0, 0, CH_TEXT_MAX_BYTES, &text) < 0 ||
-	    ch_get_int(c, c->body, "", "author", 0, 0, 0, &author) < 0 ||
+	    ch_get_int(c, c->body, "", "author", 0, side, side, &author) < 0 ||
 	    ch_get_str(c, c->body, "", "clientMessageId", 0, 1, CH_EXTID_MAX, &cmid) < 0)
 		return;
 	if (!text)
@@ -242,7 +247,7 @@ void ch_h_chat_send(ch_ctx *c)
 	}
 	ch_principal p = who(c);
 	ch_svc_waiter *w = ch_svc_waiter_new();
-	ch_svc_send(&p, c->path_id, text, cmid, has_media ? &media : NULL, 0, ch_svc_waiter_done, w);
+	ch_svc_send(&p, chat_id, text, cmid, has_media ? &media : NULL, 0, ch_svc_waiter_done, w);
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
 	free(data);

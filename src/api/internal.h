@@ -53,6 +53,11 @@ struct ch_ctx {
 	int path_id_bad;       /* {id} was not a positive integer */
 };
 
+/* chat.c: reads a send body ({textMessage, author, media, clientMessageId}) and
+ * stores the message in chat_id as the token's side (author must equal side:
+ * 0 operator, 1 client); a visitor's chat_id 0 is its own chat, created on first use. */
+void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side);
+
 /* demo.c: the /demo/api/ endpoints, run outside a transaction (see demo.c). */
 int ch_demo_owns(const char *path);
 void ch_demo_handle(ch_api *a, const ch_req *req, ch_resp *resp);
@@ -104,6 +109,7 @@ void ch_h_chat_send(ch_ctx *c);
 void ch_h_media_get(ch_ctx *c);
 void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);
+void ch_h_widget_message(ch_ctx *c);
 void ch_h_negotiate(ch_ctx *c);
 void ch_h_channel_inbound(ch_ctx *c);
 /* The organization named by the {guid} segment after prefix; -1 after a 404. */

@@ -1,5 +1,7 @@
 /* widget.c — what the visitor chat widget needs, keyed by the organization's
- * widget guid: GET /api/widget/{guid}/config and POST /api/widget/{guid}/session
+ * widget guid: GET /api/widget/{guid}/config, POST /api/widget/{guid}/session
+ * and POST /api/widget/{guid}/message (a visitor's send over HTTP: attachments
+ * larger than one hub message)
  * (a visitor token, anonymous or proven by the site's userJWT). Also the hub's
  * POST /chathub/negotiate. Threading: API worker threads. */
 #include <string.h>
@@ -138,4 +140,22 @@ void ch_h_negotiate(ch_ctx *c)
 	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:i, s:[{s:s, s:[s]}]}", "connectionId", id, "connectionToken",
 	                              token, "negotiateVersion", 1, "availableTransports", "transport",
 	                              "WebSockets", "transferFormats", "Text"));
+}
+
+void ch_h_widget_message(ch_ctx *c)
+{
+	ch_org_row org;
+	int64_t chat_id = 0;
+	if (ch_org_of_guid_path(c, "/api/widget/", &org))
+		return;
+	if (org.company_id != c->who.company_id || org.id != c->who.org_id) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "unknown widget guid");
+		return;
+	}
+	if (ch_body_object(c))
+		return;
+	json_t *id = json_object_get(c->body, "chatId");
+	if (id && !json_is_null(id) && ch_get_int(c, c->body, "", "chatId", 0, 1, INT64_MAX, &chat_id) < 0)
+		return;
+	ch_api_send_message(c, chat_id, 1);
 }
