@@ -27,6 +27,7 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_GET, "/api/operator/colleagues", ch_h_operator_colleagues, CH_AUTH_OPERATOR, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0},

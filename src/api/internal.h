@@ -96,6 +96,7 @@ void ch_h_org_create(ch_ctx *c);
 void ch_h_org_get(ch_ctx *c);
 void ch_h_org_update(ch_ctx *c);
 void ch_h_operator_list(ch_ctx *c);
+void ch_h_operator_colleagues(ch_ctx *c);
 void ch_h_operator_sync(ch_ctx *c);
 void ch_h_operator_status(ch_ctx *c);
 void ch_h_operator_get_token(ch_ctx *c);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "chat/presence.h"
 #include "core/clock.h"
 #include "svc/svc.h"
 
@@ -46,6 +47,28 @@ void ch_h_operator_list(ch_ctx *c)
 	json_t *arr = json_array();
 	ch_err e = ch_store_operator_list(c->tx, c->who.company_id, org_id, del && !strcmp(del, "true"),
 	                                  add_operator, arr);
+	if (ch_ctx_store_failed(c, e, "organization")) {
+		json_decref(arr);
+		return;
+	}
+	ch_ctx_json(c, 200, arr);
+}
+
+static void add_colleague(void *ctx, const ch_operator_row *op)
+{
+	static const char *names[] = {"offline", "online", "away"};
+	ch_presence_entry pe;
+	ch_presence_state st = ch_presence_get(op->id, &pe) == 0 ? pe.state : CH_PRESENCE_OFFLINE;
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:i, s:s}", "id", (json_int_t)op->id, "name", op->name,
+	                                     "status", op->status, "presence", names[st]));
+}
+
+/* GET /api/operator/colleagues (operator token): the operators of the token's
+ * own organization with their live presence, for the panel's transfer list. */
+void ch_h_operator_colleagues(ch_ctx *c)
+{
+	json_t *arr = json_array();
+	ch_err e = ch_store_operator_list(c->tx, c->who.company_id, c->who.org_id, 0, add_colleague, arr);
 	if (ch_ctx_store_failed(c, e, "organization")) {
 		json_decref(arr);
 		return;
