@@ -128,7 +128,14 @@ export class HubClient {
     this.handshaken = false;
     ws.onopen = () => ws.send(JSON.stringify({ protocol: 'json', version: 1 }) + RS);
     ws.onmessage = (ev) => this.receive(typeof ev.data === 'string' ? ev.data : String(ev.data));
-    ws.onerror = () => {};
+    // A socket refused before it opened (a CSP connect-src block, say) may fire
+    // `error` and never `close`: treat it as closed, or nothing would retry.
+    ws.onerror = () => {
+      if (this.ws !== ws || ws.readyState === 1) return;
+      ws.onclose = null;
+      try { ws.close(); } catch { /* never opened */ }
+      this.closed('connection failed');
+    };
     ws.onclose = (ev) => this.closed(ev && ev.reason, isRetry);
   }
 
