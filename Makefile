@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-npm docs clean help
+.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-test deps-npm docs clean help
 
 all: build
 
@@ -27,10 +27,13 @@ help:
 deps-system:
 	@scripts/deps.sh system
 
+deps-test: deps-system
+	@scripts/deps.sh test
+
 deps-npm: deps-system
 	@scripts/deps.sh npm
 
-deps: deps-npm
+deps: deps-npm deps-test
 
 build: deps-system
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null

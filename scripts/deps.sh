@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what ChatHub needs on Debian 12: `deps.sh system` the Debian
-# packages (when run as root; otherwise prints the command to run), `deps.sh
-# npm` the test dependencies from package-lock.json (npm ci).
+# packages to build and run it, `deps.sh test` those only the tests need
+# (Debian's chromium for the browser tests) — both when run as root, otherwise
+# they print the command to run — and `deps.sh npm` the test dependencies from
+# package-lock.json (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,18 +14,21 @@ PACKAGES=(
   libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
 )
 
+# The browser tests drive Debian's chromium (never a downloaded browser).
+TEST_PACKAGES=(chromium fonts-dejavu-core)
+
 missing_packages() {
   local p
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
   done
   command -v node >/dev/null 2>&1 || echo nodejs
   command -v npm >/dev/null 2>&1 || echo npm
 }
 
-system() {
+install_packages() {
   local missing
-  missing=$(missing_packages | tr '\n' ' ')
+  missing=$(missing_packages "$@" | tr '\n' ' ')
   [ -z "${missing// /}" ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing Debian packages: $missing" >&2
@@ -46,7 +51,8 @@ npm_deps() {
 }
 
 case "${1:-system}" in
-  system) system ;;
+  system) install_packages "${PACKAGES[@]}" ;;
+  test) install_packages "${TEST_PACKAGES[@]}" ;;
   npm) npm_deps ;;
-  *) echo "usage: $0 system|npm" >&2; exit 2 ;;
+  *) echo "usage: $0 system|test|npm" >&2; exit 2 ;;
 esac

@@ -47,16 +47,19 @@ run_unit() {
   add "$p" "$f"
 }
 
-run_e2e() {
-  local bin=$1 name=$2 log="$LOG_DIR/e2e-$2.log"
-  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency=2 tests/e2e/ >"$log" 2>&1; rc=$?
+# node --test files of one directory against one binary: e2e (Node clients) and
+# browser (Debian chromium via playwright-core; one file at a time, each
+# browser is heavy on two cores).
+run_node() {
+  local tier=$1 dir=$2 conc=$3 bin=$4 name=$5 log="$LOG_DIR/$1-$5.log"
+  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" "$dir" >"$log" 2>&1; rc=$?
   p=$(sed -nE 's/^# pass ([0-9]+)/\1/p' "$log" | tail -n 1); p=${p:-0}
   f=$(sed -nE 's/^# fail ([0-9]+)/\1/p' "$log" | tail -n 1); f=${f:-0}
   c=$(sed -nE 's/^# cancelled ([0-9]+)/\1/p' "$log" | tail -n 1); f=$((f + ${c:-0}))
   s=$(sed -nE 's/^# skipped ([0-9]+)/\1/p' "$log" | tail -n 1); s=${s:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  [ "$f" -gt 0 ] && { echo "  e2e failures ($log):"; grep -E '^not ok|^# Subtest' "$log" | grep -B1 '^not ok' | head -40 | sed 's/^/    /'; }
-  if [ "$s" -gt 0 ]; then echo "e2e  [$name]: $p passed, $f failed, $s skipped"; else echo "e2e  [$name]: $p passed, $f failed"; fi
+  [ "$f" -gt 0 ] && { echo "  $tier failures ($log):"; grep -E '^not ok|^# Subtest' "$log" | grep -B1 '^not ok' | head -40 | sed 's/^/    /'; }
+  if [ "$s" -gt 0 ]; then echo "$tier [$name]: $p passed, $f failed, $s skipped"; else echo "$tier [$name]: $p passed, $f failed"; fi
   add "$p" "$f" "$s"
 }
 
@@ -72,8 +75,9 @@ run_fuzz() {
 
 run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
-run_e2e "$BUILD/chathub" normal
-run_e2e "$ASAN_BUILD/chathub" asan
+run_node e2e tests/e2e/ 2 "$BUILD/chathub" normal
+run_node e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
+run_node browser tests/browser/ 1 "$BUILD/chathub" normal
 run_fuzz
 
 if [ "$skipped" -gt 0 ]; then
