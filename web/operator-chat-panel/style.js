@@ -1,0 +1,85 @@
+// The panel's stylesheet (adopted as a constructable stylesheet: strict-CSP safe).
+export const CSS = `
+:host{all:initial}
+*,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
+.root{--bg:#fff;--fg:#1b1f24;--mut:#4a525c;--line:#d5d9de;--soft:#f1f3f5;--acc:#0b57d0;--accfg:#fff;
+--me:#0b57d0;--mefg:#fff;--they:#eef0f3;--theyfg:#1b1f24;--err:#a50e0e;--warn:#fff4ce;--warnfg:#3d2e00;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:14px;line-height:1.4;
+font-weight:400;font-style:normal;letter-spacing:normal;text-align:left;color:var(--fg);box-sizing:border-box;
+direction:ltr;text-transform:none}
+.root.dark{--bg:#1b1e23;--fg:#e8eaed;--mut:#b4bac3;--line:#3b4048;--soft:#262a31;--acc:#8ab4f8;--accfg:#0b1a33;
+--me:#8ab4f8;--mefg:#0b1a33;--they:#2e333b;--theyfg:#e8eaed;--err:#ffb4ab;--warn:#4a3c00;--warnfg:#ffe08a}
+@media (prefers-color-scheme:dark){.root.auto{--bg:#1b1e23;--fg:#e8eaed;--mut:#b4bac3;--line:#3b4048;--soft:#262a31;
+--acc:#8ab4f8;--accfg:#0b1a33;--me:#8ab4f8;--mefg:#0b1a33;--they:#2e333b;--theyfg:#e8eaed;--err:#ffb4ab;
+--warn:#4a3c00;--warnfg:#ffe08a}}
+button,textarea,select,input{font:inherit;color:inherit;margin:0}
+button{cursor:pointer;border:1px solid var(--line);background:var(--soft);color:var(--fg);border-radius:6px;
+padding:4px 10px;min-height:32px}
+button:focus-visible,textarea:focus-visible,select:focus-visible,.log:focus-visible,a:focus-visible{
+outline:3px solid var(--acc);outline-offset:2px}
+h2,h3,p,ul{margin:0;padding:0;font:inherit}
+ul{list-style:none}
+a{color:inherit;text-decoration:underline}
+.launcher{position:fixed;right:calc(20px + var(--slot,0) * 72px);bottom:20px;width:56px;height:56px;border-radius:50%;
+background:var(--acc);color:var(--accfg);border:0;display:flex;align-items:center;justify-content:center;
+z-index:2147483000;box-shadow:0 4px 14px rgba(0,0,0,.3)}
+.launcher svg{width:26px;height:26px}
+.badge{position:absolute;top:-4px;right:-4px;background:#b3261e;color:#fff;border-radius:10px;min-width:20px;
+padding:0 5px;font-size:12px;line-height:20px;text-align:center;font-weight:700}
+.panel{background:var(--bg);color:var(--fg);display:flex;flex-direction:column;overflow:hidden}
+.float .panel{position:fixed;right:20px;bottom:88px;width:min(760px,calc(100vw - 40px));
+height:min(620px,calc(100vh - 110px));border:1px solid var(--line);border-radius:12px;z-index:2147483001;
+box-shadow:0 8px 30px rgba(0,0,0,.3)}
+.inline .panel{width:100%;height:100%;min-height:420px;border:1px solid var(--line);border-radius:8px}
+.top{display:flex;align-items:center;gap:8px;padding:8px 12px;border-bottom:1px solid var(--line)}
+.top h2{font-size:16px;font-weight:700;flex:1}
+.presence.online{background:#0f6d31;color:#fff;border-color:#0f6d31}
+.presence.away{background:#7a4f00;color:#fff;border-color:#7a4f00}
+.icon{display:inline-flex;align-items:center;justify-content:center;padding:4px;min-width:34px}
+.primary{background:var(--acc);color:var(--accfg);border-color:var(--acc)}
+.banner,.note:not(:empty){background:var(--warn);color:var(--warnfg);padding:6px 12px;font-size:13px}
+.error{padding:16px;color:var(--err);font-weight:600}
+.body{display:flex;flex:1;min-height:0}
+.list{width:240px;flex:none;border-right:1px solid var(--line);overflow:auto;padding:6px}
+.sect h3{font-size:12px;font-weight:700;text-transform:uppercase;color:var(--mut);margin:8px 4px 4px}
+.muted{color:var(--mut);padding:4px;font-size:13px}
+.item{display:flex;flex-direction:column;align-items:stretch;width:100%;text-align:left;background:transparent;
+border:1px solid transparent;padding:6px 8px;margin:2px 0;border-radius:8px;gap:1px}
+.item[aria-current="true"]{background:var(--soft);border-color:var(--line)}
+.row{display:flex;gap:6px;align-items:center}
+.name{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}
+.count{background:#b3261e;color:#fff;border-radius:10px;padding:0 6px;font-size:12px;font-weight:700}
+.meta{color:var(--mut);font-size:12px}
+.last{color:var(--mut);font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.conv{flex:1;display:flex;flex-direction:column;min-width:0}
+.convhead{display:flex;align-items:center;gap:8px;padding:8px 12px;border-bottom:1px solid var(--line);flex-wrap:wrap}
+.who{flex:1;min-width:120px}
+.who h3{font-weight:700;font-size:15px;overflow-wrap:anywhere}
+.acts{display:flex;gap:6px;flex-wrap:wrap;align-items:center}
+select{border:1px solid var(--line);background:var(--bg);color:var(--fg);border-radius:6px;min-height:32px;padding:2px 6px}
+.back{display:none}
+.log{flex:1;overflow-y:auto;padding:10px 12px;display:flex;flex-direction:column;gap:6px;min-height:0}
+.earlier{align-self:center}
+.msg{max-width:78%;padding:6px 10px;border-radius:12px;overflow-wrap:anywhere;white-space:pre-wrap}
+.msg.a1{align-self:flex-start;background:var(--they);color:var(--theyfg)}
+.msg.a0{align-self:flex-end;background:var(--me);color:var(--mefg)}
+.msg.a2{align-self:center;background:transparent;color:var(--mut);font-size:12px}
+.msg[data-pending]{opacity:.85}
+.by{display:block;font-size:12px;font-weight:700}
+.time{display:block;font-size:11px;text-align:right}
+.photo{max-width:220px;max-height:180px;display:block;border-radius:6px}
+.fileln{display:block;font-weight:600}
+.typing{padding:2px 12px;color:var(--mut);font-size:12px;font-style:italic}
+.composer{display:flex;gap:6px;padding:8px;border-top:1px solid var(--line);align-items:flex-end}
+.composer textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:8px;padding:6px 8px;
+background:var(--bg);color:var(--fg);min-height:40px;max-height:120px}
+.file{display:none}
+@media (max-width:599px){
+.float .panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0;border:0}
+.list{width:100%;border-right:0}
+.has-chat .list{display:none}
+.root:not(.has-chat) .conv{display:none}
+.back{display:inline-flex}
+}
+`;
