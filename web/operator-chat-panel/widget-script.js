@@ -4,7 +4,7 @@
 // panel unmounted (connection, timers, listeners, DOM, title badge); `token`
 // changed → reconnect with the new token. Everything renders in a Shadow DOM
 // styled only through a constructable stylesheet (strict-CSP safe).
-import { h, icon, shadowHost, richText, newId, emit, clock, pickLang, watchScripts, replace, mediaType }
+import { h, icon, shadowHost, richText, newId, emit, clock, pickLang, watchScripts, replace, readMedia }
   from '../shared/dom.js';
 import { HubClient } from '../shared/hub-client.js';
 import { CSS } from './style.js';
@@ -387,12 +387,7 @@ class Panel {
     const id = this.selected;
     if (!id || !file) return;
     if (file.size > MAX_FILE) { this.flash(this.t.tooBig); return; }
-    const data = await new Promise((res, rej) => {
-      const r = new FileReader();
-      r.onload = () => res(String(r.result).replace(/^[^,]*,/, ''));
-      r.onerror = () => rej(r.error);
-      r.readAsDataURL(file);
-    });
+    const md = await readMedia(file);
     const cmid = newId();
     const x = this.chats.get(id);
     x.pending.set(cmid, { textMessage: '', author: 0, clientMessageId: cmid, media: { name: file.name } });
@@ -401,8 +396,7 @@ class Panel {
       const r = await fetch(new URL(`api/chat/${id}/message`, SERVER), {
         method: 'POST', headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ author: 0, textMessage: '', clientMessageId: cmid,
-          media: { name: file.name || 'file', format: file.type || 'application/octet-stream', dataBase64: data,
-            type: mediaType(file.type || '') } }),
+          media: { name: md.Name, format: md.Format, dataBase64: md.DataBase64, type: md.Type } }),
       });
       const m = await r.json();
       if (!r.ok) throw new Error(m.message || r.statusText);
