@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/idmap.h"
 
 typedef struct pres_rec {
 	ch_presence_entry e;
@@ -33,71 +34,12 @@ typedef struct pres_org {
 	size_t n, cap;
 } pres_org;
 
-/* int64 id → pointer; a NULL value marks an empty slot (ids may be any value). */
-typedef struct idmap {
-	int64_t *keys;
-	void **vals;
-	size_t cap, used; /* cap is 0 or a power of two */
-} idmap;
-
 static struct {
 	pthread_mutex_t mu;
-	idmap ops;  /* operator id → pres_rec */
-	idmap orgs; /* org id → pres_org */
+	ch_idmap ops;  /* operator id → pres_rec */
+	ch_idmap orgs; /* org id → pres_org */
 	pres_rec *pending_head, *pending_tail;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-/* ---- id map ------------------------------------------------------------- */
-
-static size_t ch_idmap_hash(int64_t key)
-{
-	uint64_t x = (uint64_t)key + 0x9e3779b97f4a7c15ull; /* splitmix64 finalizer */
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return (size_t)(x ^ (x >> 31));
-}
-
-static void *ch_idmap_get(const idmap *m, int64_t key)
-{
-	if (!m->cap)
-		return NULL;
-	for (size_t i = ch_idmap_hash(key) & (m->cap - 1); m->vals[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key)
-			return m->vals[i];
-	return NULL;
-}
-
-/* Stores key → val; key must not be present yet. */
-static void ch_idmap_insert(idmap *m, int64_t key, void *val)
-{
-	size_t i = ch_idmap_hash(key) & (m->cap - 1);
-	while (m->vals[i])
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->used++;
-}
-
-static void ch_idmap_grow(idmap *m)
-{
-	idmap old = *m;
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->used = 0;
-	m->keys = ch_xcalloc(m->cap, sizeof *m->keys);
-	m->vals = ch_xcalloc(m->cap, sizeof *m->vals);
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.vals[i])
-			ch_idmap_insert(m, old.keys[i], old.vals[i]);
-	free(old.keys);
-	free(old.vals);
-}
-
-static void ch_idmap_put(idmap *m, int64_t key, void *val)
-{
-	if ((m->used + 1) * 4 > m->cap * 3) /* keep the load under 3/4 */
-		ch_idmap_grow(m);
-	ch_idmap_insert(m, key, val);
-}
 
 /* ---- per-organization index --------------------------------------------- */
 
@@ -295,23 +237,17 @@ size_t ch_presence_expired(int64_t before_ms, ch_presence_entry *out, size_t max
 	return written;
 }
 
-static void ch_idmap_free(idmap *m, int free_orgs)
+static void free_org(void *o)
 {
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->vals[i] && free_orgs)
-			free(((pres_org *)m->vals[i])->members);
-		free(m->vals[i]);
-	}
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
+	free(((pres_org *)o)->members);
+	free(o);
 }
 
 void ch_presence_reset(void)
 {
 	pthread_mutex_lock(&g.mu);
-	ch_idmap_free(&g.ops, 0);
-	ch_idmap_free(&g.orgs, 1);
+	ch_idmap_free(&g.ops, free);
+	ch_idmap_free(&g.orgs, free_org);
 	g.pending_head = g.pending_tail = NULL;
 	pthread_mutex_unlock(&g.mu);
 }
