@@ -31,7 +31,7 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0},
 	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_API, 0},
+	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE, 0},
 	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0},
 	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0},
 	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, 0},
@@ -285,6 +285,11 @@ char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims)
 static int match(const char *pattern, const char *path, const char **seg, size_t *seglen)
 {
 	while (*pattern && *path) {
+		if (*pattern != '{') { /* the common case: one literal character */
+			if (*pattern++ != *path++)
+				return 0;
+			continue;
+		}
 		if (!strncmp(pattern, "{guid}", 6)) { /* any one segment, read by the handler */
 			const char *end = strchr(path, '/');
 			size_t n = end ? (size_t)(end - path) : strlen(path);
@@ -404,29 +409,6 @@ static const char *token_text(const ch_req *req, size_t *len)
 
 /* Checks that the principal behind verified claims still exists and, for
  * operators, is Active with the token's revocation epoch. */
-static ch_err check_principal(ch_ctx *c, const ch_token_claims *cl)
-{
-	if (cl->kind == CH_TOKEN_COMPANY) {
-		ch_company_row co;
-		ch_err e = ch_store_company_get(c->tx, cl->company_id, &co);
-		return e == CH_ERR_NOT_FOUND || (e == CH_OK && cl->sub != cl->company_id) ? CH_ERR_NO_TOKEN : e;
-	}
-	if (cl->kind == CH_TOKEN_OPERATOR) {
-		ch_operator_row op;
-		ch_err e = ch_store_operator_get(c->tx, cl->company_id, cl->sub, &op);
-		if (e == CH_ERR_NOT_FOUND)
-			return CH_ERR_TOKEN_REVOKED;
-		if (e)
-			return e;
-		if (op.status != CH_OPERATOR_ACTIVE || op.token_epoch != cl->epoch)
-			return CH_ERR_TOKEN_REVOKED;
-		return CH_OK;
-	}
-	ch_client_row cl2;
-	ch_err e = ch_store_client_get(c->tx, cl->company_id, cl->sub, &cl2);
-	return e == CH_ERR_NOT_FOUND ? CH_ERR_NO_TOKEN : e;
-}
-
 static int authenticate(ch_ctx *c)
 {
 	size_t len = 0;
@@ -439,7 +421,9 @@ static int authenticate(ch_ctx *c)
 	ch_token_claims cl;
 	ch_err e = ch_token_verify(c->api->o.key, t, len, CH_TOKEN_ANY, c->now_ms / 1000, &cl);
 	if (e == CH_OK)
-		e = check_principal(c, &cl);
+		e = ch_api_principal_check(c, &cl);
+	if (c->need_store)
+		return -1;
 	switch (e) {
 	case CH_OK: break;
 	case CH_ERR_TOKEN_EXPIRED: ch_ctx_error(c, e, "the token has expired; get a new one"); return -1;
@@ -490,6 +474,8 @@ static void add_cors(ch_ctx *c, int preflight)
 static int rate_limited(ch_ctx *c)
 {
 	char key[160];
+	if (c->req->limits_charged)
+		return 0;
 	snprintf(key, sizeof key, "ip:%s", c->req->peer);
 	int wait = ch_ratelimit_take(c->api->per_ip, key, c->now_ms);
 	if (wait) {
@@ -504,6 +490,8 @@ static int rate_limited(ch_ctx *c)
 static int token_rate_limited(ch_ctx *c)
 {
 	char key[96];
+	if (c->req->limits_charged)
+		return 0;
 	snprintf(key, sizeof key, "%d:%lld", (int)c->who.kind, (long long)c->who.sub);
 	int wait = ch_ratelimit_take(c->api->per_token, key, c->now_ms);
 	if (!wait)
@@ -578,7 +566,7 @@ static void run(ch_ctx *c)
 		if (sl >= sizeof tmp || (memcpy(tmp, seg, sl), tmp[sl] = '\0', ch_parse_id(tmp, &c->path_id)))
 			c->path_id_bad = 1;
 	}
-	if (c->route->pool == CH_POOL_API && rate_limited(c))
+	if (c->route->pool != CH_POOL_HASH && rate_limited(c))
 		goto cors;
 	if (c->route->auth != CH_AUTH_NONE && (authenticate(c) || token_rate_limited(c)))
 		goto cors;
@@ -586,7 +574,8 @@ static void run(ch_ctx *c)
 		goto cors;
 	c->route->handler(c);
 cors:
-	add_cors(c, 0);
+	if (!c->need_store)
+		add_cors(c, 0);
 }
 
 static ch_err run_in_tx(ch_store_tx *tx, void *arg)
@@ -603,7 +592,8 @@ void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
 		ch_demo_handle(a, req, resp); /* walks sub-requests, each in its own transaction */
 		return;
 	}
-	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms()};
+	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms(),
+	            .gen0 = ch_store_principals_gen(a->o.store)};
 	ch_err e = ch_store_read(a->o.store, run_in_tx, &c);
 	if (e != CH_OK && !resp->status) {
 		resp->route = "store_error";
@@ -614,6 +604,26 @@ void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
 		ch_api_error_resp(resp, CH_ERR_INTERNAL, "internal error");
 	}
 	json_decref(c.body);
+}
+
+int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp)
+{
+	int known;
+	const char *seg;
+	size_t sl;
+	const ch_route *r = find_route(req, &known, &seg, &sl);
+	/* CORS reads the organizations' allow-lists: with an Origin, the store decides */
+	if (!r || r->pool != CH_POOL_INLINE || (req->origin && *req->origin) || req->method == CH_M_OPTIONS)
+		return 0;
+	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms()};
+	run(&c);
+	json_decref(c.body);
+	if (!c.need_store)
+		return 1;
+	ch_resp_free(resp);
+	memset(resp, 0, sizeof *resp);
+	req->limits_charged = 1;
+	return 0;
 }
 
 ch_api *ch_api_new(const ch_api_opts *o)

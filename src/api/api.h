@@ -45,6 +45,7 @@ typedef struct ch_req {
 	char peer[64];          /* client IP */
 	ch_buf body;
 	int body_too_large;     /* the body was over the limit and discarded */
+	int limits_charged;     /* ch_api_try_inline already took its rate-limit tokens */
 } ch_req;
 
 typedef struct ch_resp {
@@ -84,7 +85,9 @@ typedef struct ch_api ch_api;
 ch_api *ch_api_new(const ch_api_opts *o);
 void ch_api_free(ch_api *a);
 
-typedef enum ch_pool { CH_POOL_API, CH_POOL_HASH } ch_pool;
+/* CH_POOL_INLINE: cheap requests ch_api_try_inline() may answer on the calling
+ * (network) thread from memory; when it cannot, they run on the API pool. */
+typedef enum ch_pool { CH_POOL_API, CH_POOL_HASH, CH_POOL_INLINE } ch_pool;
 
 /* Which pool runs this request, and the largest body it accepts. Cheap, no I/O. */
 ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body);
@@ -93,6 +96,11 @@ ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body);
 int ch_api_owns_path(const char *path);
 /* Runs the request to completion. Blocks. resp must be zeroed by the caller. */
 void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp);
+/* For a CH_POOL_INLINE route: answers from memory (cached principals, no store
+ * transaction, no blocking) and returns 1, or returns 0 with resp still zeroed
+ * when the request needs the store — then run ch_api_handle() on a worker (the
+ * request's rate limits are already charged: req->limits_charged). */
+int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp);
 /* Fills resp with the JSON error body of err (used by net/ for its own errors). */
 void ch_api_error_resp(ch_resp *resp, ch_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -51,12 +51,21 @@ struct ch_ctx {
 	int64_t now_ms;
 	int64_t path_id;       /* the {id} segment, 0 when the route has none */
 	int path_id_bad;       /* {id} was not a positive integer */
+	uint64_t gen0;         /* ch_store_principals_gen() before tx began */
+	int need_store;        /* inline (tx == NULL): the answer needs the store */
 };
 
 /* chat.c: reads a send body ({textMessage, author, media, clientMessageId}) and
  * stores the message in chat_id as the token's side (author must equal side:
  * 0 operator, 1 client); a visitor's chat_id 0 is its own chat, created on first use. */
 void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side);
+
+/* principals.c: whether a verified token's principal is still valid — CH_OK,
+ * CH_ERR_NO_TOKEN (no such company or client), CH_ERR_TOKEN_REVOKED, a store
+ * error; or, without a transaction (inline), CH_ERR_INTERNAL with need_store
+ * set when the cache cannot tell. */
+ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl);
+void ch_api_principals_reset(void); /* tests */
 
 /* demo.c: the /demo/api/ endpoints, run outside a transaction (see demo.c). */
 int ch_demo_owns(const char *path);

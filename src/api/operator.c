@@ -236,13 +236,14 @@ void ch_h_operator_validate(ch_ctx *c)
 		validate_reply(c, "Invalid token", NULL);
 		return;
 	}
-	ch_operator_row op;
-	e = ch_store_operator_get(c->tx, cl.company_id, cl.sub, &op);
+	e = ch_api_principal_check(c, &cl); /* status and token epoch, cached */
+	if (c->need_store)
+		return;
 	if (e == CH_ERR_STORE || e == CH_ERR_INTERNAL) {
 		ch_ctx_store_failed(c, e, "operator");
 		return;
 	}
-	if (e == CH_ERR_NOT_FOUND || op.status != CH_OPERATOR_ACTIVE || op.token_epoch != cl.epoch)
+	if (e != CH_OK)
 		validate_reply(c, "Token revoked", NULL);
 	else
 		validate_reply(c, NULL, &cl);

@@ -314,20 +314,34 @@ static int serve_static(struct lws *wsi, http_pss *p)
 	return 1;
 }
 
-static void dispatch(struct lws *wsi, http_pss *p)
+static int on_writeable(struct lws *wsi, http_pss *p);
+
+/* Returns what the lws callback must return (-1: close the connection). */
+static int dispatch(struct lws *wsi, http_pss *p)
 {
 	p->counted = 1;
 	inflight++;
 	if (!ch_api_owns_path(p->req.path) && serve_static(wsi, p))
-		return;
+		return 0;
 	if (!ch_api_owns_path(p->req.path) && p->req.method != CH_M_OPTIONS) {
 		char msg[256];
 		snprintf(msg, sizeof msg, "no such path: %.200s", p->req.path);
 		respond_error(wsi, p, CH_ERR_NOT_FOUND, "not_found", msg);
-		return;
+		return 0;
 	}
 	int64_t max_body;
 	ch_pool pool = ch_api_route(opts.api, &p->req, &max_body);
+	if (pool == CH_POOL_INLINE) { /* answered from memory here, or by a worker below */
+		ch_resp_free(&p->resp);
+		memset(&p->resp, 0, sizeof p->resp);
+		if (ch_api_try_inline(opts.api, &p->req, &p->resp)) {
+			/* written now, from this callback: no writable round trip */
+			p->resp_ready = 1;
+			p->sent = 0;
+			p->hdr_sent = 0;
+			return on_writeable(wsi, p);
+		}
+	}
 	http_job *j = ch_xcalloc(1, sizeof *j);
 	j->api = opts.api;
 	j->ref = p->ref;
@@ -336,6 +350,7 @@ static void dispatch(struct lws *wsi, http_pss *p)
 	p->job_pending = 1;
 	ch_metrics_gauge_add(CH_GAUGE_API_QUEUE, 1);
 	ch_workq_submit(pool == CH_POOL_HASH ? opts.hash_pool : opts.api_pool, job_run, j);
+	return 0;
 }
 
 static int on_http(struct lws *wsi, http_pss *p, const char *path)
@@ -368,9 +383,7 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 	if (clen > max_body)
 		p->req.body_too_large = 1;
 	p->waiting_body = clen > 0 || chunked;
-	if (!p->waiting_body)
-		dispatch(wsi, p);
-	return 0;
+	return p->waiting_body ? 0 : dispatch(wsi, p);
 }
 
 static int on_body(struct lws *wsi, http_pss *p, const void *in, size_t len)
@@ -406,7 +419,7 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (p->waiting_body) {
 			p->waiting_body = 0;
-			dispatch(wsi, p);
+			return dispatch(wsi, p);
 		}
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -73,6 +73,13 @@ typedef struct ch_store_stats {
 } ch_store_stats;
 void ch_store_stats_get(ch_store *s, ch_store_stats *out);
 
+/* Changes after every committed write that may have revoked a principal (an
+ * operator's status or token epoch, a Deleted operator synchronised back).
+ * A cache of principals read while it had one value is valid while it still
+ * has it (api/principals.c). Only this process's writes move it: the admin
+ * CLI never changes a principal's validity, it only creates. Any thread. */
+uint64_t ch_store_principals_gen(ch_store *s);
+
 /* Cheap liveness probe (SELECT 1). */
 ch_err ch_store_ping(ch_store_tx *tx);
 

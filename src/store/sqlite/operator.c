@@ -187,6 +187,8 @@ ch_err ch_store_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org
 	if (err == CH_OK)
 		err = created ? operator_insert(tx, company_id, org_id, name, external_id, &id)
 		              : operator_rename(tx, id, name);
+	if (err == CH_OK && !created)
+		tx->principals_changed = 1; /* a Deleted operator may have come back */
 	if (err == CH_OK && out)
 		err = ch_store_operator_get(tx, company_id, id, out);
 	if (err == CH_OK && created_out)
@@ -205,6 +207,7 @@ ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t
 		err = bind_scope(tx, st, company_id, id, "operator set status");
 	if (err != CH_OK)
 		return err;
+	tx->principals_changed = 1; /* the status and token epoch of tokens' checks */
 	int rc = sqlite3_bind_int(st, 3, status);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 4, ch_now_ms());

@@ -9,6 +9,7 @@
 #define CH_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ struct ch_store_tx {
 	ch_store *s;
 	sqlite3 *db;
 	int in_tx;                  /* inside ch_store_read / a write batch */
+	int principals_changed;     /* writer: this batch wrote what token checks read */
 	struct ch_store_tx *next;   /* reader registry link (guarded by s->readers_mu) */
 	sqlite3_stmt *stmts[CH_STMT__COUNT];
 };
@@ -49,6 +51,7 @@ struct ch_store {
 	uint64_t q_len;
 	int stopping;
 	ch_store_stats stats;
+	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */
 
 	/* Readers: one connection per thread, found through reader_key and
 	 * listed in readers so close can close them all. */

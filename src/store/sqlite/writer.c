@@ -98,8 +98,13 @@ static void *writer_main(void *arg)
 	ch_store_job *batch;
 	while ((batch = take_batch(s, &n)) != NULL) {
 		int committed = run_batch(s->writer_conn, batch);
-		/* Stats first, so a caller woken by done already sees its job counted. */
+		/* Stats first, so a caller woken by done already sees its job counted;
+		 * the generation too, so no cache serves a revoked token after done. */
 		record_stats(s, n, committed);
+		if (s->writer_conn->principals_changed) {
+			s->writer_conn->principals_changed = 0;
+			atomic_fetch_add(&s->principals_gen, 1);
+		}
 		ch_store_job *next;
 		for (ch_store_job *j = batch; j; j = next) {
 			next = j->next;
@@ -205,4 +210,9 @@ void ch_store_stats_get(ch_store *s, ch_store_stats *out)
 	*out = s->stats;
 	out->queue_len = s->q_len;
 	pthread_mutex_unlock(&s->q_mu);
+}
+
+uint64_t ch_store_principals_gen(ch_store *s)
+{
+	return atomic_load(&s->principals_gen);
 }
