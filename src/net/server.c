@@ -37,6 +37,7 @@ static struct {
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
 	ev_check after_io;
+	ev_prepare before_sleep;
 	int64_t drain_deadline_ms;
 	const ch_server_opts *o;
 	int stopping;
@@ -59,6 +60,8 @@ static void finish(void)
 	ev_timer_stop(S.loop, &S.drain);
 	ev_timer_stop(S.loop, &S.tick);
 	ev_check_stop(S.loop, &S.after_io);
+	ev_prepare_stop(S.loop, &S.before_sleep);
+	ch_store_flush_wakeups();
 	/* Workers may still post completions; stop them first, then let the store
 	 * writer finish what is queued (its done callbacks post too), then run
 	 * every posted completion, and only then take the connections down. */
@@ -104,6 +107,13 @@ static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
 	ch_ws_sweep();
+}
+
+/* The end of a loop turn: the writes this turn queued go to the writer at once. */
+static void on_before_sleep(struct ev_loop *l, ev_prepare *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	ch_store_flush_wakeups();
 }
 
 /* Bus sink: committed events go to the hub on the network thread, in order. */
@@ -221,6 +231,9 @@ int ch_server_run(const ch_server_opts *o)
 	ch_outbound_init(S.ctx, o->store, S.api_pool);
 	ev_check_init(&S.after_io, on_after_io);
 	ev_check_start(S.loop, &S.after_io);
+	ch_store_defer_wakeups();
+	ev_prepare_init(&S.before_sleep, on_before_sleep);
+	ev_prepare_start(S.loop, &S.before_sleep);
 	ev_timer_init(&S.tick, on_tick, 1., 1.);
 	ev_timer_start(S.loop, &S.tick);
 	ev_signal_init(&S.sigterm, on_signal, SIGTERM);

@@ -80,6 +80,13 @@ void ch_store_stats_get(ch_store *s, ch_store_stats *out);
  * CLI never changes a principal's validity, it only creates. Any thread. */
 uint64_t ch_store_principals_gen(ch_store *s);
 
+/* From now on, ch_store_write() calls of the calling thread do not wake the
+ * writer; ch_store_flush_wakeups() (at the end of each event-loop turn) does,
+ * once. For a thread that queues many writes per turn (the network thread):
+ * they become one group commit. ch_store_write_sync flushes by itself. */
+void ch_store_defer_wakeups(void);
+void ch_store_flush_wakeups(void);
+
 /* Cheap liveness probe (SELECT 1). */
 ch_err ch_store_ping(ch_store_tx *tx);
 

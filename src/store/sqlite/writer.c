@@ -140,6 +140,29 @@ void ch_store_sqlite_writer_stop(ch_store *s)
 	s->writer_started = 0;
 }
 
+/* Threads that asked for deferred wake-ups (the network thread) queue writes
+ * during a loop turn and wake the writer once at its end: the turn's writes
+ * form one group commit, and a single core is not switched to the writer for
+ * every one of them. */
+static __thread int defer_wakeups;
+static __thread ch_store *wake_pending;
+
+void ch_store_defer_wakeups(void)
+{
+	defer_wakeups = 1;
+}
+
+void ch_store_flush_wakeups(void)
+{
+	ch_store *s = wake_pending;
+	if (!s)
+		return;
+	wake_pending = NULL;
+	pthread_mutex_lock(&s->q_mu);
+	pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+}
+
 void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
 {
 	ch_store_job *j = ch_xcalloc(1, sizeof *j);
@@ -153,7 +176,10 @@ void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn don
 		s->q_head = j;
 	s->q_tail = j;
 	s->q_len++;
-	pthread_cond_signal(&s->q_cv);
+	if (defer_wakeups && (!wake_pending || wake_pending == s))
+		wake_pending = s;
+	else
+		pthread_cond_signal(&s->q_cv);
 	pthread_mutex_unlock(&s->q_mu);
 }
 
@@ -195,6 +221,7 @@ ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg)
 	pthread_mutex_init(&call.mu, NULL);
 	pthread_cond_init(&call.cv, NULL);
 	ch_store_write(s, sync_run, &call, sync_done);
+	ch_store_flush_wakeups(); /* about to sleep on it */
 	pthread_mutex_lock(&call.mu);
 	while (!call.done)
 		pthread_cond_wait(&call.cv, &call.mu);
