@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-test deps-npm docs clean help
+.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-test deps-npm docs bench clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
 	@echo "make build  - build build/chathub"
 	@echo "make docs   - regenerate docs/configuration.md from the config table"
+	@echo "make bench  - run the benchmark suite (< 10 min) and rewrite docs/performance.md (bench/README.md)"
 	@echo "make fuzz   - run every libFuzzer target for FUZZ_SECONDS (part of make test)"
 	@echo "make clean  - remove build directories"
 
@@ -59,6 +60,11 @@ test: deps build build-asan build-fuzz
 
 docs: build
 	$(BUILD)/chathub config docs > docs/configuration.md
+
+# Every scenario of bench/ (needs wrk, nginx-light, node); never fails on timing. bench/README.md.
+bench: build
+	@cmake --build $(BUILD) -j$(JOBS) --target loadgen
+	@CHATHUB_BIN=$(BUILD)/chathub LOADGEN=$(BUILD)/bench/loadgen bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# ChatHub benchmark suite (issue 5). `make bench` runs every scenario and rewrites docs/performance.md.
+#
+#   bench/run.sh                 # all scenarios, then docs/performance.md
+#   bench/run.sh held            # one scenario (or several: chat peer); prints its figures, keeps the raw results
+#   bench/run.sh report          # rewrite docs/performance.md from the kept results
+#
+# Scenarios: held (idle hub connections, RSS per connection), chat (closed loop → msgs/s at saturation; open loop
+# at OPEN_RATE msgs/s → latency), rest (bench/rest.sh: validate-token and chat/chats next to nginx), peer (the
+# chat closed loop against bench/relay/relay.js, interleaved with ChatHub's runs). The server (and the relay) run
+# pinned to CPU 0, the load (loadgen, wrk) to CPU 1; each figure is the median of RUNS runs, each run on a fresh
+# server started from a copy of a prepared data directory. A benchmark, never a test: timing never fails it.
+#
+# Environment (defaults): RUNS=3 DURATION=10 (measured seconds per chat run) WARMUP=3 HOLD=10 (seconds the held
+# connections stay up once connected) HELD_CONNS=19000 HELD_PROCS=2 CHAT_ORGS=20 CHAT_VISITORS=1000 WINDOW=4
+# OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 PORT=18500 (base port) CHATHUB_BIN=build/chathub
+# LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) RESULTS=build/bench-results OUT=docs/performance.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} HOLD=${HOLD:-10}
+HELD_CONNS=${HELD_CONNS:-19000} HELD_PROCS=${HELD_PROCS:-2} HELD_VISITORS=${HELD_VISITORS:-$HELD_CONNS}
+CHAT_ORGS=${CHAT_ORGS:-20} CHAT_VISITORS=${CHAT_VISITORS:-1000} WINDOW=${WINDOW:-4}
+OPEN_RATE=${OPEN_RATE:-10000} REPLY_EVERY=${REPLY_EVERY:-10} LOAD_PROCS=${LOAD_PROCS:-1}
+REST_DURATION=${REST_DURATION:-5}
+PORT=${PORT:-18500}
+BIN=${CHATHUB_BIN:-build/chathub}
+RESULTS=${RESULTS:-build/bench-results}
+OUT=${OUT:-docs/performance.md}
+if [ -z "${LOADGEN:-}" ]; then
+  for c in build/bench/loadgen build-bench/bench/loadgen; do [ -x "$c" ] && { LOADGEN=$c; break; }; done
+fi
+LOADGEN=${LOADGEN:-build/bench/loadgen}
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+scenarios=("$@")
+[ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
+report_at_end=0
+case " ${scenarios[*]} " in
+  *" all "*) scenarios=(held chat peer rest); report_at_end=1 ;;
+esac
+for s in "${scenarios[@]}"; do
+  case $s in held|chat|peer|rest|report) ;; -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown scenario '$s' (held, chat, peer, rest, report, all)" ;; esac
+done
+
+need_tools() {
+  local missing=()
+  for t in node taskset curl; do command -v "$t" >/dev/null || missing+=("$t"); done
+  [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (apt-get install -y nodejs util-linux curl)"
+}
+need_tools
+[ "${scenarios[*]}" = report ] || [ -x "$BIN" ] || die "$BIN is missing: make build"
+for s in "${scenarios[@]}"; do
+  case $s in
+    held|chat|peer) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen" ;;
+    rest) command -v wrk >/dev/null && command -v nginx >/dev/null \
+            || die "wrk/nginx missing: apt-get install -y wrk nginx-light" ;;
+  esac
+done
+if [ "$(nproc)" -lt 2 ]; then log "warning: fewer than 2 CPUs; server and load share a core"; fi
+
+mkdir -p "$RESULTS"
+work=$(mktemp -d /tmp/chathub-bench.XXXXXX)
+srv='' relay='' sampler=''
+stop_pid() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
+cleanup() {
+  stop_pid "$sampler"; stop_pid "$relay"; stop_pid "$srv"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export CHATHUB_PASSWORD_HASH_COST=min CHATHUB_LOG_LEVEL=warn
+export CHATHUB_RATE_LIMIT_PER_SECOND=10000000 CHATHUB_RATE_LIMIT_BURST=10000000
+
+port_seq=0
+# next_port: sets $port to a fresh port for each server (no TIME_WAIT clash between runs). Not in $(…): a subshell
+# would lose the counter.
+next_port() { port_seq=$((port_seq + 1)); port=$((PORT + port_seq)); }
+
+# start_server DATA_DIR PORT: ChatHub on CPU 0, sets $srv, waits for /healthz.
+start_server() {
+  taskset -c 0 "$BIN" serve --listen "127.0.0.1:$2" --data-dir "$1" >"$work/server.log" 2>&1 &
+  srv=$!
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return 0; sleep 0.05; done
+  cat "$work/server.log" >&2; die "server did not start"
+}
+stop_server() { stop_pid "$srv"; srv=''; }
+
+start_relay() {
+  taskset -c 0 node bench/relay/relay.js --port "$1" 2>"$work/relay.log" &
+  relay=$!
+  for _ in $(seq 200); do grep -q listening "$work/relay.log" 2>/dev/null && return 0; sleep 0.05; done
+  cat "$work/relay.log" >&2; die "relay did not start"
+}
+stop_relay() { stop_pid "$relay"; relay=''; }
+
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# utime + stime in clock ticks of a process and its children (the loadgen forks its workers)
+ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+
+# sample PID FILE: every 0.25 s "<monotonic s> <ticks> <rss KiB> <open fds>" until killed; runs on the load's CPU
+# so as not to take time from the server.
+sample() {
+  local pid=$1 f=$2
+  taskset -cp 1 "$BASHPID" >/dev/null 2>&1 || true
+  while [ -d "/proc/$pid" ]; do
+    printf '%s %s %s %s\n' "$(awk '{print $1}' /proc/uptime)" "$(ticks "$pid" 2>/dev/null || echo 0)" \
+      "$(rss_kib "$pid" 2>/dev/null || echo 0)" "$(ls -U "/proc/$pid/fd" 2>/dev/null | wc -l)" >>"$f"
+    sleep 0.25
+  done
+}
+start_sampler() { : >"$2"; sample "$1" "$2" & sampler=$!; }
+stop_sampler() { stop_pid "$sampler"; sampler=''; }
+
+# busiest_cpu FILE WINDOW_S: the highest CPU% of the sampled process over any WINDOW_S-second window
+# (≈ the measured window of a saturated run).
+busiest_cpu() {
+  awk -v w="$2" -v hz="$(getconf CLK_TCK)" '
+    { t[NR] = $1; k[NR] = $2 }
+    END {
+      best = 0; j = 1
+      for (i = 1; i <= NR; i++) {
+        while (j < i && t[i] - t[j] > w) j++
+        if (t[i] - t[j] >= w * 0.8) { c = 100 * (k[i] - k[j]) / hz / (t[i] - t[j]); if (c > best) best = c }
+      }
+      printf "%.1f\n", best
+    }' "$1"
+}
+
+# add_fields JSON k=v...: adds numeric fields to a flat JSON object.
+add_fields() {
+  local json=$1; shift
+  node -e 'const o = JSON.parse(process.argv[1]);
+    for (const kv of process.argv.slice(2)) { const i = kv.indexOf("="); const v = kv.slice(i + 1);
+      o[kv.slice(0, i)] = v === "" ? null : isNaN(Number(v)) ? v : Number(v); }
+    console.log(JSON.stringify(o));' "$json" "$@"
+}
+
+# prepare NAME ORGS VISITORS: a data directory with the company bench/bench and the fixture, kept as a template
+# under $work/NAME (data + tokens), built once per invocation.
+prepare() {
+  local name=$1 orgs=$2 visitors=$3 dir=$work/$1
+  [ -d "$dir/data" ] && return 0
+  mkdir -p "$dir"
+  "$BIN" company create --data-dir "$dir/data" --login bench --password bench >/dev/null
+  next_port; local p=$port
+  start_server "$dir/data" "$p"
+  log "fixture $name: $orgs orgs, $visitors visitors"
+  node bench/setup.js --url "http://127.0.0.1:$p" --orgs "$orgs" --visitors "$visitors" --out "$dir/tokens"
+  stop_server
+}
+fresh_data() { rm -rf "$work/run"; mkdir -p "$work/run"; cp -a "$work/$1/data" "$work/run/data"; }
+
+loadgen() { taskset -c 1 "$LOADGEN" "$@" 2>>"$work/loadgen.log"; }
+last_json() { grep -E '^\{' | tail -1; }
+
+# ---- scenario 1: held connections -------------------------------------------------------------------------------
+run_held() {
+  prepare held 20 "$HELD_VISITORS"
+  : >"$RESULTS/held.jsonl"
+  for i in $(seq "$RUNS"); do
+    fresh_data held
+    next_port; local p=$port
+    start_server "$work/run/data" "$p"
+    sleep 1
+    local idle; idle=$(rss_kib "$srv")
+    start_sampler "$srv" "$work/held.samples"
+    log "held run $i/$RUNS: $HELD_CONNS connections ($HELD_PROCS procs), hold ${HOLD}s"
+    local out
+    out=$(timeout $((HOLD + 180)) taskset -c 1 "$LOADGEN" held --url "http://127.0.0.1:$p" --tokens "$work/held/tokens" \
+      --conns "$HELD_CONNS" --procs "$HELD_PROCS" --hold "$HOLD" 2>>"$work/loadgen.log" | last_json) || true
+    stop_sampler
+    [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"held","target":'"$HELD_CONNS"',"connected":0,"failed":null}'; }
+    # peak RSS while the connections were held, and the peak count of server fds
+    local peak fds; peak=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$work/held.samples")
+    fds=$(awk 'BEGIN {m = 0} $4 > m {m = $4} END {print m}' "$work/held.samples")
+    local conn; conn=$(node -e 'console.log(JSON.parse(process.argv[1]).connected || 0)' "$out")
+    local per=''; [ "$conn" -gt 0 ] && per=$(awk -v a="$peak" -v b="$idle" -v n="$conn" 'BEGIN {printf "%.2f", (a - b) / n}')
+    out=$(add_fields "$out" run="$i" rss_idle_kib="$idle" rss_held_kib="$peak" server_fds_peak="$fds" kib_per_conn="$per")
+    echo "$out" | tee -a "$RESULTS/held.jsonl"
+    stop_server
+  done
+}
+
+# ---- scenarios 2 and 4: chat throughput, latency, and the ws relay ----------------------------------------------
+# chat_run TARGET(chathub|relay) MODE(closed|open) I: one run on a fresh server, appends to $RESULTS/<file>.jsonl
+chat_run() {
+  local target=$1 mode=$2 i=$3 file p pid
+  next_port; p=$port
+  if [ "$target" = chathub ]; then
+    fresh_data chat; start_server "$work/run/data" "$p"; pid=$srv; file=chat-$mode
+  else
+    start_relay "$p"; pid=$relay; file=peer-$mode
+  fi
+  sleep 0.5
+  local idle; idle=$(rss_kib "$pid")
+  start_sampler "$pid" "$work/chat.samples"
+  local args=(chat --url "http://127.0.0.1:$p" --tokens "$work/chat/tokens" --duration "$DURATION" --warmup "$WARMUP"
+              --reply-every "$REPLY_EVERY" --procs "$LOAD_PROCS")
+  if [ "$mode" = open ]; then args+=(--rate "$OPEN_RATE"); else args+=(--window "$WINDOW"); fi
+  log "$target $mode run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up)"
+  local lg_samples=$work/loadgen.samples out
+  : >"$lg_samples"
+  set +e
+  taskset -c 1 "$LOADGEN" "${args[@]}" >"$work/lg.out" 2>>"$work/loadgen.log" &
+  local lg=$!
+  sample "$lg" "$lg_samples" & local lgs=$!
+  timeout $((WARMUP + DURATION + 120)) tail --pid="$lg" -f /dev/null
+  wait "$lg"; stop_pid "$lgs"
+  set -e
+  stop_sampler
+  out=$(last_json <"$work/lg.out")
+  [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"chat","mode":"'"$mode"'","msgs_per_s":null}'; }
+  local cpu lcpu peak
+  cpu=$(busiest_cpu "$work/chat.samples" "$DURATION")
+  lcpu=$(busiest_cpu "$lg_samples" "$DURATION")
+  peak=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$work/chat.samples")
+  out=$(add_fields "$out" target="$target" run="$i" server_cpu_pct="$cpu" loadgen_cpu_pct="$lcpu" \
+        rss_idle_kib="$idle" rss_peak_kib="$peak" orgs="$CHAT_ORGS" visitors="$CHAT_VISITORS" window="$WINDOW")
+  echo "$out" | tee -a "$RESULTS/$file.jsonl"
+  if [ "$target" = chathub ]; then stop_server; else stop_relay; fi
+}
+
+run_chat_and_peer() {   # $1: chat, peer or both
+  prepare chat "$CHAT_ORGS" "$CHAT_VISITORS"
+  case $1 in chat|both) : >"$RESULTS/chat-closed.jsonl"; : >"$RESULTS/chat-open.jsonl" ;; esac
+  case $1 in peer|both) : >"$RESULTS/peer-closed.jsonl"
+                        [ "$1" = peer ] && : >"$RESULTS/chat-closed.jsonl" ;; esac
+  for i in $(seq "$RUNS"); do
+    chat_run chathub closed "$i"                       # peer alone still needs ChatHub's figure of the same run
+    case $1 in peer|both) chat_run relay closed "$i" ;; esac
+    case $1 in chat|both) chat_run chathub open "$i" ;; esac
+  done
+}
+
+# ---- scenario 3: REST --------------------------------------------------------------------------------------------
+run_rest() {
+  log "rest: bench/rest.sh (RUNS=$RUNS DURATION=$REST_DURATION)"
+  local p1 p2; next_port; p1=$port; next_port; p2=$port
+  if ! RUNS=$RUNS DURATION=$REST_DURATION PORT=$p1 NGINX_PORT=$p2 CHATHUB_BIN=$BIN bench/rest.sh >"$work/rest.out" 2>&1; then
+    cat "$work/rest.out" >&2; log "rest: bench/rest.sh failed"; return 0
+  fi
+  cat "$work/rest.out" >&2
+  sed -n 's/^SUMMARY //p' "$work/rest.out" | tee "$RESULTS/rest.jsonl"
+}
+
+# ---- the report ----------------------------------------------------------------------------------------------------
+write_meta() {
+  local model mem
+  model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+  mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+  node -e 'const [model, nproc, mem, date, commit, dirty, kernel, runs, fdmax, knobs] = process.argv.slice(1);
+    console.log(JSON.stringify({ model, nproc: Number(nproc), mem, date, commit, dirty: dirty === "1", kernel,
+      runs: Number(runs), fdmax, knobs }));' \
+    "$model" "$(nproc)" "$mem" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    "$([ -n "$(git status --porcelain -- src 2>/dev/null)" ] && echo 1 || echo 0)" "$(uname -r)" "$RUNS" "$(ulimit -Hn)" \
+    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION" \
+    >"$RESULTS/meta.json"
+}
+
+started=$(date +%s)
+[ "${scenarios[*]}" = report ] || write_meta
+did_chat=0 did_peer=0
+for s in "${scenarios[@]}"; do
+  case $s in chat) did_chat=1 ;; peer) did_peer=1 ;; esac
+done
+for s in "${scenarios[@]}"; do
+  case $s in
+    held) run_held ;;
+    chat) if [ $did_peer = 1 ]; then run_chat_and_peer both; else run_chat_and_peer chat; fi ;;
+    peer) [ $did_chat = 1 ] || run_chat_and_peer peer ;;
+    rest) run_rest ;;
+    report) report_at_end=1 ;;
+  esac
+done
+log "done in $(( $(date +%s) - started )) s"
+if [ $report_at_end = 1 ]; then
+  node bench/report.js --results "$RESULTS" --out "$OUT"
+  log "wrote $OUT"
+else
+  node bench/report.js --results "$RESULTS" --summary
+fi
