@@ -5,7 +5,7 @@
 // message inside the panel, chathub:error with its code on the element and on
 // window, and for expiry the guide's `window 'error'` snippet fires.
 
-const { describe, test, before, after } = require('node:test');
+const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const b = require('./lib/browser');
 const L = require('./19-panel-lib');
@@ -16,18 +16,8 @@ describe('operator panel: errors', () => {
   let browser;
   let fx;
 
-  before(async () => {
-    srv = await b.startServer({ env: b.hub.HUB_ENV });
-    site = await b.startSite();
-    fx = await b.hub.makeOrgFixture(srv, 'errco', { operators: 3 });
-    browser = await b.launch();
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    await b.hub.closeAllClients();
-    if (srv) await srv.stop();
-    if (site) await site.close();
-  });
+  const stage = b.stage('errco', { operators: 3 });
+  before(() => { ({ srv, site, fx, browser } = stage); });
 
   // A page whose element records its own events; `container` renders inline.
   async function embed(token, { inline = false } = {}) {

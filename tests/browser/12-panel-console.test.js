@@ -4,7 +4,7 @@
 // presence, history paging, unread counts and the title badge, XSS payloads
 // as text, the whole flow by keyboard alone, axe-core, and screenshots.
 
-const { describe, test, before, after } = require('node:test');
+const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const b = require('./lib/browser');
@@ -24,18 +24,8 @@ describe('operator panel: console', () => {
   let vb;       // visitor B (long history)
   const P = L.PANEL();
 
-  before(async () => {
-    srv = await b.startServer({ env: b.hub.HUB_ENV });
-    site = await b.startSite();
-    fx = await b.hub.makeOrgFixture(srv, 'consoleco', { operators: 2 });
-    browser = await b.launch();
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    await b.hub.closeAllClients();
-    if (srv) await srv.stop();
-    if (site) await site.close();
-  });
+  const stage = b.stage('consoleco', { operators: 2 });
+  before(() => { ({ srv, site, fx, browser } = stage); });
 
   const item = (chatId) => page.locator(`${P} [data-chat-id="${chatId}"]`);
   const action = (key) => page.locator(`${P} [data-action="${key}"]`);

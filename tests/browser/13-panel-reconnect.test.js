@@ -4,7 +4,7 @@
 // and after the reconnect (Sync) the transcript holds every message once, in
 // seq order, including those the visitor sent while the panel was away.
 
-const { describe, test, before, after } = require('node:test');
+const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const b = require('./lib/browser');
 const L = require('./19-panel-lib');
@@ -15,18 +15,8 @@ describe('operator panel: reconnect', () => {
   let browser;
   let fx;
 
-  before(async () => {
-    srv = await b.startServer({ env: b.hub.HUB_ENV });
-    site = await b.startSite();
-    fx = await b.hub.makeOrgFixture(srv, 'reconnco', { operators: 1 });
-    browser = await b.launch();
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    await b.hub.closeAllClients();
-    if (srv) await srv.stop();
-    if (site) await site.close();
-  });
+  const stage = b.stage('reconnco', { operators: 1 });
+  before(() => { ({ srv, site, fx, browser } = stage); });
 
   test('restart: reconnecting banner, offline send delivered once, Sync fills the gap', async () => {
     const P = L.PANEL();

@@ -5,7 +5,7 @@
 // next message starts a new one; "we are offline — leave a message" still
 // creates a chat; the pre-chat form passes name and email to the session.
 
-const { describe, test, before, after } = require('node:test');
+const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const b = require('./lib/browser');
@@ -16,18 +16,10 @@ const T = 15000;
 describe('visitor widget: sessions', () => {
   let srv; let site; let browser; let fx;
 
-  before(async () => {
-    srv = await b.startServer({ env: hub.HUB_ENV });
-    fx = await hub.makeOrgFixture(srv, 'wsess', { operators: 1, orgName: 'Session Support' });
-    site = await b.startSite();
-    browser = await b.launch();
+  const stage = b.stage('wsess', { operators: 1, orgName: 'Session Support' });
+  before(() => {
+    ({ srv, site, fx, browser } = stage);
     site.page('/p', b.html(b.widgetTag(srv.base, fx.guid)));
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    await hub.closeAllClients();
-    if (site) await site.close();
-    if (srv) await srv.stop();
   });
 
   const msgs = (page) => page.locator('[role="log"] .msg');

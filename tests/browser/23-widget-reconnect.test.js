@@ -5,7 +5,7 @@
 // script-element lifecycle: removing the element unmounts the widget (its hub
 // connection closes), re-adding mounts it again, a `lang` change re-renders.
 
-const { describe, test, before, after } = require('node:test');
+const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const b = require('./lib/browser');
@@ -16,18 +16,10 @@ const T = 15000;
 describe('visitor widget: reconnect and lifecycle', () => {
   let srv; let site; let browser; let fx;
 
-  before(async () => {
-    srv = await b.startServer({ env: hub.HUB_ENV });
-    fx = await hub.makeOrgFixture(srv, 'wrecon', { operators: 1, orgName: 'Reconnect Support' });
-    site = await b.startSite();
-    browser = await b.launch();
+  const stage = b.stage('wrecon', { operators: 1, orgName: 'Reconnect Support' });
+  before(() => {
+    ({ srv, site, fx, browser } = stage);
     site.page('/p', b.html(b.widgetTag(srv.base, fx.guid)));
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    await hub.closeAllClients();
-    if (site) await site.close();
-    if (srv) await srv.stop();
   });
 
   const state = (page) => page.locator('[data-chathub] .w').getAttribute('data-state');

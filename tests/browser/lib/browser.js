@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const { before, after } = require('node:test');
 const { chromium } = require('playwright-core');
 const h = require('../../e2e/lib/harness');
 const hub = require('../../e2e/lib/hub');
@@ -90,6 +91,29 @@ async function hubConnections(srv) {
   return Number(m[1]);
 }
 
+/**
+ * The usual stage of a browser test file, as before/after hooks: a ChatHub server
+ * (hub timings of the e2e suite), a website on another origin, an organization
+ * with `operators` operators (hub.makeOrgFixture) and chromium. Returns the
+ * object the hooks fill: {srv, site, fx, browser}.
+ */
+function stage(login, { operators = 1, orgName } = {}) {
+  const s = {};
+  before(async () => {
+    s.srv = await h.startServer({ env: hub.HUB_ENV });
+    s.site = await startSite();
+    s.fx = await hub.makeOrgFixture(s.srv, login, { operators, orgName });
+    s.browser = await launch();
+  });
+  after(async () => {
+    if (s.browser) await s.browser.close();
+    await hub.closeAllClients();
+    if (s.srv) await s.srv.stop();
+    if (s.site) await s.site.close();
+  });
+  return s;
+}
+
 /** Waits until the locator's attribute equals value (or matches a RegExp). */
 async function expectAttr(locator, name, value, { timeout = 15000 } = {}) {
   const deadline = Date.now() + timeout;
@@ -104,5 +128,5 @@ async function expectAttr(locator, name, value, { timeout = 15000 } = {}) {
 
 module.exports = {
   ...h, hub, CHROMIUM, FLAGS, SCREENSHOTS,
-  launch, startSite, html, panelTag, widgetTag, watchPage, screenshot, hubConnections, expectAttr,
+  launch, startSite, stage, html, panelTag, widgetTag, watchPage, screenshot, hubConnections, expectAttr,
 };
