@@ -31,6 +31,7 @@ typedef struct http_pss {
 	ch_conn_ref ref;
 	ch_req req;
 	int64_t max_body;
+	ch_pool pool;         /* from ch_api_route() when the headers arrived */
 	int64_t received;
 	int64_t t0_us;
 	int waiting_body;
@@ -329,8 +330,7 @@ static int dispatch(struct lws *wsi, http_pss *p)
 		respond_error(wsi, p, CH_ERR_NOT_FOUND, "not_found", msg);
 		return 0;
 	}
-	int64_t max_body;
-	ch_pool pool = ch_api_route(opts.api, &p->req, &max_body);
+	ch_pool pool = p->pool;
 	if (pool == CH_POOL_INLINE) { /* answered from memory here, or by a worker below */
 		ch_resp_free(&p->resp);
 		memset(&p->resp, 0, sizeof p->resp);
@@ -373,7 +373,7 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 		return 0;
 	}
 	int64_t max_body;
-	ch_api_route(opts.api, &p->req, &max_body);
+	p->pool = ch_api_route(opts.api, &p->req, &max_body); /* once per request */
 	p->max_body = max_body;
 	p->received = 0;
 	char cl[32] = "";
