@@ -234,13 +234,15 @@ describe('auth', () => {
 
 describe('company token expiry', () => {
   let srv;
-  before(async () => { srv = await h.startServer({ env: { CHATHUB_COMPANY_TOKEN_TTL: '1' } }); });
+  // 2 s, not 1: exp is whole seconds after a floored iat, so a 1 s token can be
+  // expired by the time a slow (ASan) server answers the request after its login.
+  before(async () => { srv = await h.startServer({ env: { CHATHUB_COMPANY_TOKEN_TTL: '2' } }); });
   after(async () => { if (srv) await srv.stop(); });
 
   test('expired company token: 401 2002', async () => {
     await h.createCompany(srv, 'shortlived', 'pw');
     const t = await h.companyToken(srv.base, 'shortlived', 'pw');
-    await h.sleep(2200);
+    await h.sleep(3200);
     const res = await h.api(srv.base, 'GET', '/api/company/organization', { token: t });
     h.assertError(res, 401, 2002);
     const res2 = await h.api(srv.base, 'GET', '/api/company/organization', { headers: { 'X-Authorization-Key': t } });
