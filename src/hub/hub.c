@@ -90,6 +90,8 @@ const char *ch_hub_conn_peek(ch_hub_conn *c, size_t *len)
 	return r->data;
 }
 
+size_t ch_hub_conn_queued(const ch_hub_conn *c) { return c->qlen; }
+
 void ch_hub_conn_pop(ch_hub_conn *c)
 {
 	if (!c->qlen)

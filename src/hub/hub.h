@@ -54,6 +54,8 @@ int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);
 const char *ch_hub_conn_peek(ch_hub_conn *c, size_t *len);
 /* The record returned by peek was written. */
 void ch_hub_conn_pop(ch_hub_conn *c);
+/* How many records wait in the connection's queue. */
+size_t ch_hub_conn_queued(const ch_hub_conn *c);
 /* The transport is gone: forget the connection (pending results are dropped). */
 void ch_hub_conn_gone(ch_hub_conn *c);
 

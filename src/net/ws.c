@@ -4,8 +4,9 @@
  * HTTP_CONFIRM_UPGRADE, where a refusal can still be a proper 401 JSON
  * response, and in FILTER_PROTOCOL_CONNECTION, where the per-session state
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
- * Writes: one lws_write per SERVER_WRITEABLE, records from the hub's queue
- * with LWS_PRE headroom already in place. A close waits for the queue to
+ * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
+ * (the hub leaves LWS_PRE headroom before it), several gathered into one
+ * frame. A close waits for the queue to
  * drain (bounded by a kill timeout); a slow reader is killed at once.
  * Threading: network thread only. */
 #include "net/ws.h"
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "api/api.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -133,14 +135,44 @@ void ch_ws_sweep(void)
 		ch_wsguard_sweep(ch_mono_ms(), close_violator, end_violator);
 }
 
+/* The records a WRITEABLE sends together, as one frame: the network
+ * thread's scratch buffer (LWS_PRE headroom, then records back to back). */
+#define GATHER_MAX (256u * 1024u)
+static unsigned char *gather;
+
+/* Moves queued records into gather, up to GATHER_MAX bytes; the first one
+ * always fits (a record is at most 64 KiB). Returns the bytes gathered. */
+static size_t gather_queue(ch_hub_conn *c)
+{
+	if (!gather)
+		gather = ch_xmalloc(LWS_PRE + GATHER_MAX);
+	size_t n = 0, len;
+	const char *rec;
+	while ((rec = ch_hub_conn_peek(c, &len)) != NULL && n + len <= GATHER_MAX) {
+		memcpy(gather + LWS_PRE + n, rec, len);
+		n += len;
+		ch_hub_conn_pop(c);
+	}
+	return n;
+}
+
 static int writeable(struct lws *wsi, ch_ws_state *s)
 {
 	size_t len;
 	const char *rec = s->conn ? ch_hub_conn_peek(s->conn, &len) : NULL;
 	if (rec) {
-		if (lws_write(wsi, (unsigned char *)rec, len, LWS_WRITE_TEXT) < (int)len)
-			return -1;
-		ch_hub_conn_pop(s->conn); /* asks for the next WRITEABLE if more is queued */
+		/* One record goes from the queue as it is; several go out as one
+		 * frame (SignalR records end with 0x1E, and a frame may carry
+		 * several): one system call however far the connection is behind. */
+		if (ch_hub_conn_queued(s->conn) == 1) {
+			if (lws_write(wsi, (unsigned char *)rec, len, LWS_WRITE_TEXT) < (int)len)
+				return -1;
+			ch_hub_conn_pop(s->conn); /* asks for the next WRITEABLE if more is queued */
+		} else {
+			len = gather_queue(s->conn);
+			if (lws_write(wsi, gather + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+				return -1;
+		}
 		if (s->close_code)
 			lws_callback_on_writable(wsi); /* the close frame follows the queue */
 		return 0;
