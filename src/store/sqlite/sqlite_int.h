@@ -60,6 +60,12 @@ struct ch_store {
 	ch_store_tx *readers;
 };
 
+/* walbuf.c */
+#define CH_STORE_SQLITE_VFS "chathub"
+/* Registers the "chathub" VFS (WAL frames written once per commit); call
+ * once. SQLITE_OK, else connections open with SQLite's default VFS. */
+int ch_store_sqlite_vfs_register(void);
+
 /* conn.c */
 /* Opens a connection with the per-connection pragmas; a reader connection is
  * query_only so that no write can bypass the writer thread. */
