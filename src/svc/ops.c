@@ -96,7 +96,7 @@ static ch_err send_fn(ch_store_tx *tx, svc_job *j)
 	                    .status = CH_MSG_SUCCESS};
 	ch_message_row *msg = ch_xmalloc(sizeof *msg);
 	int dup = 0;
-	e = ch_store_message_append(tx, &m, msg, &dup);
+	e = ch_store_message_append(tx, &m, &c, msg, &dup); /* c follows the append */
 	if (e || dup) {
 		/* a retry of a stored message answers the first one, never a duplicate
 		 * (a retried media upload leaves its unused copy behind) */
@@ -107,11 +107,8 @@ static ch_err send_fn(ch_store_tx *tx, svc_job *j)
 	}
 	int old = c.status, next = ch_chat_status_after_message(c.status, author);
 	int64_t op = (old == CH_CHAT_CLOSED && next == CH_CHAT_NEW) ? 0 : c.operator_id;
-	if (next != old || op != c.operator_id)
-		e = ch_store_chat_update(tx, c.company_id, c.id, next, op, &c);
-	else
-		e = ch_store_chat_get(tx, c.company_id, c.id, &c);
-	if (e)
+	if ((next != old || op != c.operator_id) &&
+	    (e = ch_store_chat_update(tx, c.company_id, c.id, next, op, &c)))
 		goto out;
 	if (created)
 		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", ch_svc_json_chat(&c)));

@@ -127,12 +127,12 @@ static ch_err find_by_client_id(ch_store_tx *tx, int64_t chat_id, const char *cm
 	return err;
 }
 
-/* Copies the name of the chat's media id into name (the preview of a
- * media-only message); NOT_FOUND unless it is that chat's and company's. */
-static ch_err media_name(ch_store_tx *tx, const ch_message_new *m, char *name, size_t cap)
+/* The chat's media m->media_id into row->media; NOT_FOUND unless it is that
+ * chat's and company's. */
+static ch_err media_of(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_MEDIA_NAME_IN_CHAT, &st);
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_MEDIA_IN_CHAT, &st);
 	if (err == CH_OK)
 		err = ch_store_sqlite_bind_ids(tx, st, m->company_id, m->chat_id, "message media");
 	if (err == CH_OK)
@@ -140,13 +140,43 @@ static ch_err media_name(ch_store_tx *tx, const ch_message_new *m, char *name, s
 		                            "message media");
 	if (err != CH_OK)
 		return err;
+	ch_media_row *d = &row->media;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		d->id = m->media_id;
+		d->company_id = m->company_id;
+		d->chat_id = m->chat_id;
+		d->type = sqlite3_column_int(st, 2);
+		d->size = sqlite3_column_int64(st, 3);
+		err = ch_store_sqlite_col_text(st, 0, d->name, sizeof d->name);
+		if (err == CH_OK)
+			err = ch_store_sqlite_col_text(st, 1, d->format, sizeof d->format);
+	} else if (rc == SQLITE_DONE) {
+		err = CH_ERR_NOT_FOUND;
+	} else {
+		err = ch_store_sqlite_fail(tx, rc, "message media");
+	}
+	ch_store_sqlite_reset(st);
+	return err;
+}
+
+/* The company's operator m->operator_id's name into row->operator_name;
+ * NOT_FOUND for another company's. */
+static ch_err operator_of(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_OPERATOR_NAME, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bind_ids(tx, st, m->company_id, m->operator_id, "message operator");
+	if (err != CH_OK)
+		return err;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		err = ch_store_sqlite_col_text(st, 0, name, cap);
+		err = ch_store_sqlite_col_text(st, 0, row->operator_name, sizeof row->operator_name);
 	else if (rc == SQLITE_DONE)
 		err = CH_ERR_NOT_FOUND;
 	else
-		err = ch_store_sqlite_fail(tx, rc, "message media");
+		err = ch_store_sqlite_fail(tx, rc, "message operator");
 	ch_store_sqlite_reset(st);
 	return err;
 }
@@ -221,53 +251,99 @@ static ch_err check_new(const ch_message_new *m)
 }
 
 /* Every check of an append that can refuse it, before anything is written;
- * fills the media name (the preview of a media-only message). */
-static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, char *media, size_t cap)
+ * fills the row's media and operator name from what they refer to. */
+static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
 	ch_err err = CH_OK;
-	media[0] = '\0';
+	row->operator_name[0] = '\0';
+	row->has_media = m->media_id != 0;
+	memset(&row->media, 0, sizeof row->media);
 	if (m->media_id)
-		err = media_name(tx, m, media, cap);
+		err = media_of(tx, m, row);
 	if (err == CH_OK && m->operator_id)
-		err = ch_store_sqlite_owned(tx, CH_STMT_OPERATOR_OWNED, m->company_id, m->operator_id,
-		                            "message operator");
+		err = operator_of(tx, m, row);
 	return err;
 }
 
-ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_message_row *out,
-                               int *duplicate)
+/* src (check_new bounded its length) into dst of cap bytes. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* The rest of the appended message's row, as MESSAGE_GET would read it. */
+static void fill_appended(ch_message_row *row, const ch_message_new *m, int64_t id, int64_t seq,
+                          int64_t now)
+{
+	row->id = id;
+	row->chat_id = m->chat_id;
+	row->company_id = m->company_id;
+	row->seq = seq;
+	row->author = m->author;
+	row->operator_id = m->operator_id;
+	copy_text(row->text, sizeof row->text, m->text);
+	row->status = m->status;
+	row->has_client_message_id = m->client_message_id != NULL;
+	copy_text(row->client_message_id, sizeof row->client_message_id, m->client_message_id);
+	row->created_at = now;
+}
+
+/* The chat row read earlier in this job, moved as CHAT_APPENDED moved the
+ * chat: what ch_store_chat_get would now read. */
+static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview)
+{
+	c->last_seq = msg->seq;
+	c->last_message_at = msg->created_at;
+	size_t n = ch_store_sqlite_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
+	memcpy(c->last_message, preview, n);
+	c->last_message[n] = '\0';
+	if (msg->author == CH_AUTHOR_CLIENT) /* seq > operator_read_seq, always */
+		c->count_unread++;
+}
+
+ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
+                               ch_message_row *out, int *duplicate)
 {
 	chat_state cs;
-	char media[CH_NAME_MAX + 1];
 	int64_t id = 0, now = ch_now_ms();
 	if (duplicate)
 		*duplicate = 0;
+	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
+		return CH_ERR_OUT_OF_RANGE;
 	ch_err err = check_new(m);
 	if (err == CH_OK)
 		err = chat_state_get(tx, m->company_id, m->chat_id, &cs);
 	if (err != CH_OK)
 		return err;
+	/* out, or a scratch row when the caller passed none: a row is 17 KB */
+	ch_message_row *row = out ? out : ch_xmalloc(sizeof *row);
 	if (m->client_message_id) {
-		/* A retry: answer the stored message, write nothing. The scratch
-		 * row keeps out untouched when the caller passed none. */
-		ch_message_row *found = out ? out : ch_xmalloc(sizeof *found);
-		err = find_by_client_id(tx, m->chat_id, m->client_message_id, found);
-		if (found != out)
-			free(found);
+		/* A retry: answer the stored message, write nothing. */
+		err = find_by_client_id(tx, m->chat_id, m->client_message_id, row);
 		if (err == CH_OK && duplicate)
 			*duplicate = 1;
 		if (err != CH_ERR_NOT_FOUND)
-			return err;
+			goto done;
 	}
-	err = check_refs(tx, m, media, sizeof media);
+	err = check_refs(tx, m, row);
 	if (err == CH_OK)
 		err = message_insert(tx, m, cs.last_seq + 1, now, &id);
+	const char *text = m->text ? m->text : "";
+	const char *preview = *text ? text : row->media.name;
+	if (err == CH_OK)
+		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview);
 	if (err == CH_OK) {
-		const char *text = m->text ? m->text : "";
-		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, *text ? text : media);
+		fill_appended(row, m, id, cs.last_seq + 1, now);
+		if (chat)
+			chat_row_appended(chat, row, preview);
 	}
-	if (err == CH_OK && out)
-		err = message_get(tx, m->company_id, id, out);
+done:
+	if (row != out)
+		free(row);
 	return err;
 }
 

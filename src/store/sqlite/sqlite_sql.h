@@ -170,7 +170,7 @@
 	X(CHAT_COUNT_OPERATOR, CH_SQL_CHAT_COUNT CH_SQL_BY_OPERATOR CH_SQL_CHAT_FILTER)            \
 	X(CHAT_COUNT_CLIENT, CH_SQL_CHAT_COUNT CH_SQL_BY_CLIENT CH_SQL_CHAT_FILTER)                \
 	X(CHAT_COUNT_QUEUE, CH_SQL_CHAT_COUNT CH_SQL_BY_QUEUE CH_SQL_CHAT_FILTER)                  \
-	X(OPERATOR_OWNED, "SELECT 1 FROM operators WHERE company_id = ?1 AND id = ?2")             \
+	X(OPERATOR_NAME, "SELECT name FROM operators WHERE company_id = ?1 AND id = ?2")           \
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \
 	X(OPERATOR_LOAD,                                                                           \
@@ -202,8 +202,9 @@
 	X(MEDIA_INSERT,                                                                            \
 	  "INSERT INTO media (company_id, chat_id, name, format, type, size, created_at, data) "   \
 	  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                               \
-	X(MEDIA_NAME_IN_CHAT,                                                                      \
-	  "SELECT name FROM media WHERE company_id = ?1 AND chat_id = ?2 AND id = ?3")             \
+	X(MEDIA_IN_CHAT,                                                                           \
+	  "SELECT name, format, type, size FROM media WHERE company_id = ?1 AND chat_id = ?2 "     \
+	  "AND id = ?3")                                                                           \
 	X(MEDIA_GET,                                                                               \
 	  "SELECT id, company_id, chat_id, name, format, type, size, data FROM media "             \
 	  "WHERE company_id = ?1 AND id = ?2")                                                     \

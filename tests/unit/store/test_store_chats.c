@@ -433,7 +433,7 @@ typedef struct append_args {
 static ch_err job_append(ch_store_tx *tx, void *p)
 {
 	append_args *a = p;
-	return ch_store_message_append(tx, &a->m, a->row, &a->dup);
+	return ch_store_message_append(tx, &a->m, NULL, a->row, &a->dup);
 }
 
 /* Appends m; *row (may be NULL) and *dup (may be NULL) get the outcome. */
@@ -1149,6 +1149,113 @@ Test(chats, media_message_fills_media_and_previews_its_name)
 	free(m);
 }
 
+typedef struct wrong_row_args {
+	ch_message_new m;
+	ch_chat_row *chat;
+	ch_message_row *out;
+} wrong_row_args;
+
+static ch_err job_append_wrong_row(ch_store_tx *tx, void *p)
+{
+	wrong_row_args *x = p;
+	return ch_store_message_append(tx, &x->m, x->chat, x->out, NULL);
+}
+
+/* An append with the caller's chat row and message row gives both exactly
+ * what reading them back in the same job gives. */
+typedef struct append_vs_read {
+	ch_message_new m;
+	ch_message_row *out, *read;
+	ch_chat_row moved, fresh;
+} append_vs_read;
+
+static ch_err job_append_vs_read(ch_store_tx *tx, void *p)
+{
+	append_vs_read *x = p;
+	ch_err e = ch_store_chat_get(tx, x->m.company_id, x->m.chat_id, &x->moved);
+	if (!e)
+		e = ch_store_message_append(tx, &x->m, &x->moved, x->out, NULL);
+	if (!e)
+		e = ch_store_chat_get(tx, x->m.company_id, x->m.chat_id, &x->fresh);
+	if (!e)
+		e = ch_store_message_get(tx, x->m.company_id, x->out->id, x->read);
+	return e;
+}
+
+static void expect_same_message(const ch_message_row *a, const ch_message_row *b)
+{
+	cr_assert_eq(a->id, b->id);
+	cr_assert_eq(a->chat_id, b->chat_id);
+	cr_assert_eq(a->company_id, b->company_id);
+	cr_assert_eq(a->seq, b->seq);
+	cr_assert_eq(a->author, b->author);
+	cr_assert_eq(a->operator_id, b->operator_id);
+	cr_assert_str_eq(a->operator_name, b->operator_name);
+	cr_assert_str_eq(a->text, b->text);
+	cr_assert_eq(a->status, b->status);
+	cr_assert_eq(a->has_media, b->has_media);
+	cr_assert_eq(a->media.id, b->media.id);
+	cr_assert_eq(a->media.company_id, b->media.company_id);
+	cr_assert_eq(a->media.chat_id, b->media.chat_id);
+	cr_assert_str_eq(a->media.name, b->media.name);
+	cr_assert_str_eq(a->media.format, b->media.format);
+	cr_assert_eq(a->media.type, b->media.type);
+	cr_assert_eq(a->media.size, b->media.size);
+	cr_assert_eq(a->has_client_message_id, b->has_client_message_id);
+	cr_assert_str_eq(a->client_message_id, b->client_message_id);
+	cr_assert_eq(a->created_at, b->created_at);
+}
+
+Test(chats, append_moves_the_callers_rows_as_a_read_would)
+{
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
+	ch_media_row md;
+	cr_assert_eq(media_put(a.company, chat, "invoice.png", "\x89PNG", 4, &md), CH_OK);
+	char long_text[CH_PREVIEW_MAX + 40];
+	memset(long_text, 'x', sizeof long_text - 1);
+	memcpy(long_text + CH_PREVIEW_MAX - 1, "\xd0\x96", 2); /* a 2-byte character across the cut */
+	long_text[sizeof long_text - 1] = '\0';
+	ch_message_new cases[] = {
+		{.author = CH_AUTHOR_CLIENT, .text = "hello", .client_message_id = "c-1"},
+		{.author = CH_AUTHOR_CLIENT, .text = "again"},
+		{.author = CH_AUTHOR_OPERATOR, .operator_id = a.op1, .text = "hi"},
+		{.author = CH_AUTHOR_SYSTEM},
+		{.author = CH_AUTHOR_CLIENT, .media_id = md.id},
+		{.author = CH_AUTHOR_OPERATOR, .operator_id = a.op1, .media_id = md.id, .text = "caption"},
+		{.author = CH_AUTHOR_CLIENT, .text = long_text},
+	};
+	append_vs_read x = {.out = malloc(sizeof *x.out), .read = malloc(sizeof *x.read)};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		x.m = cases[i];
+		x.m.company_id = a.company;
+		x.m.chat_id = chat;
+		x.m.status = CH_MSG_SUCCESS;
+		cr_assert_eq(W(job_append_vs_read, &x), CH_OK, "case %zu", i);
+		expect_same_message(x.out, x.read);
+		cr_assert_eq(x.moved.last_seq, x.fresh.last_seq, "case %zu", i);
+		cr_assert_eq(x.moved.last_seq, (int64_t)i + 1);
+		cr_assert_eq(x.moved.last_message_at, x.fresh.last_message_at);
+		cr_assert_str_eq(x.moved.last_message, x.fresh.last_message, "case %zu", i);
+		cr_assert_eq(x.moved.count_unread, x.fresh.count_unread, "case %zu", i);
+		cr_assert_eq(x.moved.status, x.fresh.status);
+		cr_assert_eq(x.moved.operator_id, x.fresh.operator_id);
+	}
+	cr_assert_eq(x.fresh.count_unread, 4, "four client messages, none read");
+	/* A row of another chat is refused, and nothing is written. */
+	x.m = (ch_message_new){.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_CLIENT,
+	                       .text = "x", .status = CH_MSG_SUCCESS};
+	ch_chat_row wrong = x.fresh;
+	wrong.id = chat + 1000;
+	cr_assert_eq(W(job_append_wrong_row, &(wrong_row_args){.m = x.m, .chat = &wrong, .out = x.out}),
+	             CH_ERR_OUT_OF_RANGE);
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, chat, &c), CH_OK);
+	cr_assert_eq(c.last_seq, (int64_t)(sizeof cases / sizeof cases[0]));
+	free(x.out);
+	free(x.read);
+}
+
 Test(chats, client_message_id_makes_append_idempotent)
 {
 	world a = seed("a", 1);
@@ -1232,7 +1339,7 @@ typedef struct async_append {
 static ch_err job_async_append(ch_store_tx *tx, void *p)
 {
 	async_append *x = p;
-	return ch_store_message_append(tx, &x->a.m, x->a.row, &x->a.dup);
+	return ch_store_message_append(tx, &x->a.m, NULL, x->a.row, &x->a.dup);
 }
 
 static void done_async_append(void *p, ch_err err)
