@@ -337,9 +337,10 @@ typedef struct ch_message_new {
 /* Appends a message: seq = chat.last_seq + 1, updates the chat's last_seq,
  * last_message_at and preview. When client_message_id already exists in the
  * chat, nothing is written: *out gets the stored message and *duplicate = 1.
- * chat (may be NULL) is the chat's row as read earlier in the same job: an
- * append moves it the way the chat moved (last_seq, last_message_at, preview,
- * count_unread), so the caller need not read it again. out may be NULL. */
+ * chat (may be NULL) is the chat's row as read earlier in the same job: its
+ * last_seq numbers the message, and the append moves it the way the chat
+ * moved (last_seq, last_message_at, preview, count_unread), so the caller
+ * need not read it again. out may be NULL. */
 ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
                                ch_message_row *out, int *duplicate);
 /* One message by id, scoped to the company. */

@@ -215,9 +215,10 @@ static ch_err message_insert(ch_store_tx *tx, const ch_message_new *m, int64_t s
 	return err;
 }
 
-/* Moves the chat's last_seq, last activity and preview to the new message. */
+/* Moves the chat's last_seq, last activity, preview and unread count to the
+ * new message. */
 static ch_err chat_appended(ch_store_tx *tx, int64_t chat_id, int64_t seq, int64_t now,
-                            const char *preview)
+                            const char *preview, int author)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_CHAT_APPENDED, &st);
@@ -231,6 +232,8 @@ static ch_err chat_appended(ch_store_tx *tx, int64_t chat_id, int64_t seq, int64
 		rc = sqlite3_bind_int64(st, 3, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 4, preview, (int)n, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 5, author == CH_AUTHOR_CLIENT);
 	err = ch_store_sqlite_bound(tx, st, rc, "chat last message");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "chat last message");
@@ -315,7 +318,9 @@ ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat
 	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
 		return CH_ERR_OUT_OF_RANGE;
 	ch_err err = check_new(m);
-	if (err == CH_OK)
+	if (err == CH_OK && chat) /* read in this job: current under the single writer */
+		cs.last_seq = chat->last_seq;
+	else if (err == CH_OK)
 		err = chat_state_get(tx, m->company_id, m->chat_id, &cs);
 	if (err != CH_OK)
 		return err;
@@ -335,7 +340,7 @@ ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat
 	const char *text = m->text ? m->text : "";
 	const char *preview = *text ? text : row->media.name;
 	if (err == CH_OK)
-		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview);
+		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview, m->author);
 	if (err == CH_OK) {
 		fill_appended(row, m, id, cs.last_seq + 1, now);
 		if (chat)

@@ -66,12 +66,12 @@
 #define CH_SQL_CLIENT_COLS \
 	"id, company_id, organization_id, source, name, phone, email, external_key, created_at"
 
-/* A chat row as ch_chat_row wants it; count_unread is computed, never stored. */
+/* A chat row as ch_chat_row wants it (count_unread: kept by CHAT_APPENDED
+ * and CHAT_READ_OPERATOR, migration 003). */
 #define CH_SQL_CHAT_FROM                                                                           \
 	"SELECT c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "  \
 	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
-	"(SELECT COUNT(*) FROM messages u WHERE u.chat_id = c.id AND u.author = 1 "                \
-	"AND u.seq > c.operator_read_seq), c.created_at, c.last_message_at, c.queued_at, "         \
+	"c.count_unread, c.created_at, c.last_message_at, c.queued_at, "                           \
 	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message FROM chats c "                    \
 	"JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
 
@@ -153,11 +153,14 @@
 	X(CHAT_SET_THEME, "UPDATE chats SET theme = ?3 WHERE company_id = ?1 AND id = ?2")         \
 	/* Messages, media, channel records and deliveries go by ON DELETE CASCADE. */             \
 	X(CHAT_DELETE, "DELETE FROM chats WHERE company_id = ?1 AND id = ?2")                      \
+	/* ?5: 1 for a client's message (it is unread by the operator side). */                     \
 	X(CHAT_APPENDED,                                                                           \
 	  "UPDATE chats SET last_seq = ?2, last_message_at = ?3, activity_at = ?3, "               \
-	  "last_message = ?4 WHERE id = ?1")                                                       \
+	  "last_message = ?4, count_unread = count_unread + ?5 WHERE id = ?1")                     \
 	X(CHAT_READ_OPERATOR,                                                                      \
-	  "UPDATE chats SET operator_read_seq = MAX(operator_read_seq, ?2) WHERE id = ?1")         \
+	  "UPDATE chats SET operator_read_seq = MAX(operator_read_seq, ?2), count_unread = ("      \
+	  "SELECT COUNT(*) FROM messages u WHERE u.chat_id = ?1 AND u.seq > "                      \
+	  "MAX(operator_read_seq, ?2) AND u.author = 1) WHERE id = ?1")                            \
 	X(CHAT_READ_CLIENT, "UPDATE chats SET client_read_seq = MAX(client_read_seq, ?2) WHERE id = ?1") \
 	X(CHAT_LIST_COMPANY, CH_SQL_CHAT_FROM CH_SQL_BY_COMPANY CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST) \
 	X(CHAT_LIST_ORG, CH_SQL_CHAT_FROM CH_SQL_BY_ORG CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST)     \
