@@ -67,7 +67,7 @@ static ch_err conn_pragmas(ch_store_tx *c, int reader)
 	snprintf(sql, sizeof sql,
 	         "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = %s;%s",
 	         c->s->synchronous_full ? "FULL" : "NORMAL",
-	         reader ? " PRAGMA query_only = ON;" : "");
+	         reader ? " PRAGMA query_only = ON;" : " PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;");
 	return ch_store_sqlite_exec(c, sql, "connection pragmas");
 }
 

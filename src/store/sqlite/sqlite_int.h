@@ -53,6 +53,16 @@ struct ch_store {
 	ch_store_stats stats;
 	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */
 
+	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
+	 * the writer's WAL hook; ckpt_mu guards the flags and the round count. */
+	ch_store_tx *ckpt_conn;
+	pthread_t ckpt_thread;
+	int ckpt_started;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv, ckpt_done_cv;
+	int ckpt_wanted, ckpt_stopping;
+	uint64_t ckpt_rounds;
+
 	/* Readers: one connection per thread, found through reader_key and
 	 * listed in readers so close can close them all. */
 	pthread_key_t reader_key;
@@ -65,6 +75,13 @@ struct ch_store {
 /* Registers the "chathub" VFS (WAL frames written once per commit); call
  * once. SQLITE_OK, else connections open with SQLite's default VFS. */
 int ch_store_sqlite_vfs_register(void);
+
+/* checkpoint.c */
+/* Opens the checkpoint connection, starts its thread, and takes automatic
+ * checkpoints off the writer connection. */
+ch_err ch_store_sqlite_checkpointer_start(ch_store *s);
+/* Stops and joins the thread (the connection is closed with the store). */
+void ch_store_sqlite_checkpointer_stop(ch_store *s);
 
 /* conn.c */
 /* Opens a connection with the per-connection pragmas; a reader connection is

@@ -1,5 +1,5 @@
 /* store.c — the SQLite backend's lifecycle and read path: ch_store_open
- * (WAL, migrations, writer thread), ch_store_close, ch_store_read.
+ * (WAL, migrations, checkpointer and writer threads), ch_store_close, ch_store_read.
  *
  * Threading: open and close run on one thread while no other thread uses the
  * store. ch_store_read runs on the calling thread with that thread's own
@@ -52,6 +52,7 @@ static ch_err enable_wal(ch_store_tx *c)
 
 static void store_free(ch_store *s)
 {
+	ch_store_sqlite_conn_close(s->ckpt_conn);
 	ch_store_sqlite_conn_close(s->writer_conn);
 	ch_store_tx *next;
 	for (ch_store_tx *c = s->readers; c; c = next) {
@@ -62,6 +63,9 @@ static void store_free(ch_store *s)
 	pthread_mutex_destroy(&s->readers_mu);
 	pthread_mutex_destroy(&s->q_mu);
 	pthread_cond_destroy(&s->q_cv);
+	pthread_mutex_destroy(&s->ckpt_mu);
+	pthread_cond_destroy(&s->ckpt_cv);
+	pthread_cond_destroy(&s->ckpt_done_cv);
 	free(s->path);
 	free(s);
 }
@@ -89,6 +93,9 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 	pthread_mutex_init(&s->q_mu, NULL);
 	pthread_cond_init(&s->q_cv, NULL);
 	pthread_mutex_init(&s->readers_mu, NULL);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
+	pthread_cond_init(&s->ckpt_done_cv, NULL);
 	*out = s;
 	return CH_OK;
 }
@@ -107,6 +114,8 @@ ch_err ch_store_open(const ch_store_opts *opts, ch_store **out, int *applied_out
 	if (err == CH_OK)
 		err = ch_store_sqlite_migrate(s->writer_conn, &applied, &s->schema_version);
 	if (err == CH_OK)
+		err = ch_store_sqlite_checkpointer_start(s);
+	if (err == CH_OK)
 		err = ch_store_sqlite_writer_start(s);
 	if (err != CH_OK)
 		goto out;
@@ -114,8 +123,11 @@ ch_err ch_store_open(const ch_store_opts *opts, ch_store **out, int *applied_out
 	if (applied_out)
 		*applied_out = applied;
 out:
-	if (err != CH_OK)
+	if (err != CH_OK) {
+		ch_store_sqlite_writer_stop(s);
+		ch_store_sqlite_checkpointer_stop(s);
 		store_free(s);
+	}
 	return err;
 }
 
@@ -124,6 +136,7 @@ void ch_store_close(ch_store *s)
 	if (!s)
 		return;
 	ch_store_sqlite_writer_stop(s);
+	ch_store_sqlite_checkpointer_stop(s);
 	store_free(s);
 }
 

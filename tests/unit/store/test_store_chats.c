@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2198,6 +2199,40 @@ Test(chats, tenant_isolation_for_every_scoped_function)
 }
 
 /* ---- durability of the schema across reopen ---------------------------- */
+
+static long file_size(const char *name)
+{
+	char p[700];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/%s", g_dir, name);
+	return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Commits stay in the WAL until a checkpoint copies them into the database
+ * file; the checkpoint thread does that while the store is open, without a
+ * write asking for it. */
+Test(chats, the_wal_is_checkpointed_while_the_store_is_open)
+{
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
+	long before = file_size("chathub.db");
+	char text[3000];
+	memset(text, 'w', sizeof text - 1);
+	text[sizeof text - 1] = '\0';
+	/* ~1,500 pages of messages, past the 1,000-frame threshold */
+	for (int i = 0; i < 2000; i++)
+		say(a.company, chat, CH_AUTHOR_CLIENT, 0, text);
+	cr_assert_gt(file_size("chathub.db-wal"), 1000L * 4096, "the messages are in the WAL");
+	long after = before;
+	for (int i = 0; i < 500 && after < before + 1000L * 4096; i++) {
+		usleep(10 * 1000);
+		after = file_size("chathub.db");
+	}
+	cr_assert_geq(after, before + 1000L * 4096, "database file %ld -> %ld bytes", before, after);
+	msgs_args l;
+	cr_assert_eq(msg_list(a.company, chat, 1990, 0, 0, &l), CH_OK);
+	expect_seqs(&l, 1991, 2000);
+}
 
 Test(chats, data_survives_reopen)
 {
