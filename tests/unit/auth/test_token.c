@@ -153,6 +153,64 @@ Test(token, alg_none_rejected)
 	free(good);
 }
 
+/* header.claims signed with HMAC-SHA256 by the test itself, whatever the
+ * header says. */
+static void hand_sign(const char *header, const char *claims, char *tok, size_t cap)
+{
+	char h[256], c[512], sig[64];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	b64url(header, h, sizeof h);
+	b64url(claims, c, sizeof c);
+	snprintf(tok, cap, "%s.%s", h, c);
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, KEY_A.bytes, KEY_A.len);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tok, strlen(tok));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(sig, sizeof sig, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(tok + strlen(tok), cap - strlen(tok), ".%s", sig);
+}
+
+Test(token, header_must_name_hs256_and_claims_be_one_object)
+{
+	const char *claims = "{" GOOD ",\"exp\":1700003600}";
+	char tok[1024];
+	static const struct {
+		const char *header;
+		ch_err want;
+	} headers[] = {
+		{"{\"typ\":\"JWT\",\"alg\":\"HS256\"}", CH_OK},
+		{"{\"alg\":\"HS256\"}", CH_OK},
+		{"{\"alg\":\"hs256\"}", CH_ERR_NO_TOKEN},
+		{"{\"alg\":\"HS256 \"}", CH_ERR_NO_TOKEN},
+		{"{\"alg\":\"none\"}", CH_ERR_NO_TOKEN},
+		{"{\"typ\":\"JWT\"}", CH_ERR_NO_TOKEN},
+		{"{\"alg\":\"HS256\",\"alg\":\"none\"}", CH_ERR_NO_TOKEN},
+		{"[\"HS256\"]", CH_ERR_NO_TOKEN},
+		{"not json", CH_ERR_NO_TOKEN},
+	};
+	for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+		hand_sign(headers[i].header, claims, tok, sizeof tok);
+		cr_assert_eq(verify(&KEY_A, tok, CH_TOKEN_ANY, NULL), headers[i].want, "header %s",
+		             headers[i].header);
+	}
+	static const char *bad_claims[] = {
+		"[1]", "\"x\"", "{" GOOD ",\"exp\":1700003600,\"exp\":1800000000}", "{" GOOD ",\"exp\":1700003600",
+	};
+	for (size_t i = 0; i < sizeof bad_claims / sizeof bad_claims[0]; i++) {
+		hand_sign("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", bad_claims[i], tok, sizeof tok);
+		cr_assert_eq(verify(&KEY_A, tok, CH_TOKEN_ANY, NULL), CH_ERR_NO_TOKEN, "claims %s", bad_claims[i]);
+	}
+	/* A signature one byte short, or with a byte more, is no signature. */
+	hand_sign("{\"alg\":\"HS256\"}", claims, tok, sizeof tok);
+	cr_assert_eq(verify(&KEY_A, tok, CH_TOKEN_ANY, NULL), CH_OK);
+	char shorter[1024];
+	snprintf(shorter, sizeof shorter, "%.*s", (int)(strlen(tok) - 2), tok);
+	cr_assert_eq(verify(&KEY_A, shorter, CH_TOKEN_ANY, NULL), CH_ERR_NO_TOKEN);
+	char longer[1100];
+	snprintf(longer, sizeof longer, "%sAAAA", tok);
+	cr_assert_eq(verify(&KEY_A, longer, CH_TOKEN_ANY, NULL), CH_ERR_NO_TOKEN);
+}
+
 Test(token, wrong_key_rejected)
 {
 	ch_token_key k = KEY_A;
