@@ -54,14 +54,13 @@ struct ch_store {
 	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */
 
 	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
-	 * the writer's WAL hook; ckpt_mu guards the flags and the round count. */
+	 * the writer's WAL hook; ckpt_mu guards the flags. */
 	ch_store_tx *ckpt_conn;
 	pthread_t ckpt_thread;
 	int ckpt_started;
 	pthread_mutex_t ckpt_mu;
-	pthread_cond_t ckpt_cv, ckpt_done_cv;
-	int ckpt_wanted, ckpt_stopping;
-	uint64_t ckpt_rounds;
+	pthread_cond_t ckpt_cv;
+	int ckpt_wanted, ckpt_running, ckpt_stopping;
 
 	/* Readers: one connection per thread, found through reader_key and
 	 * listed in readers so close can close them all. */

@@ -65,7 +65,6 @@ static void store_free(ch_store *s)
 	pthread_cond_destroy(&s->q_cv);
 	pthread_mutex_destroy(&s->ckpt_mu);
 	pthread_cond_destroy(&s->ckpt_cv);
-	pthread_cond_destroy(&s->ckpt_done_cv);
 	free(s->path);
 	free(s);
 }
@@ -95,7 +94,6 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 	pthread_mutex_init(&s->readers_mu, NULL);
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);
-	pthread_cond_init(&s->ckpt_done_cv, NULL);
 	*out = s;
 	return CH_OK;
 }
