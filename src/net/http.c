@@ -43,6 +43,7 @@ typedef struct http_pss {
 	size_t sent;
 	int hdr_sent;
 	ch_ws_state ws;             /* after an upgrade to /chathub */
+	char peer[sizeof ((ch_req *)0)->peer]; /* the connection's peer address, once known */
 } http_pss;
 
 typedef struct http_job {
@@ -125,7 +126,11 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
 	r->signature = dup_custom(wsi, "x-chathub-signature:");
-	lws_get_peer_simple(wsi, r->peer, sizeof r->peer);
+	/* Every request of a keep-alive connection comes from the same peer:
+	 * one getpeername(2) per connection, not per request. */
+	if (!p->peer[0])
+		lws_get_peer_simple(wsi, p->peer, sizeof p->peer);
+	memcpy(r->peer, p->peer, sizeof r->peer);
 }
 
 /* ---- responses ---------------------------------------------------------- */
