@@ -109,11 +109,20 @@ void ch_hub_msg_free(ch_hub_msg *m)
 }
 
 /* Appends j (stolen) and the separator. */
+static int append_to_buf(const char *p, size_t n, void *buf)
+{
+	ch_buf_append(buf, p, n);
+	return 0;
+}
+
+/* Serialises j straight into out (no intermediate string), then 0x1E. */
 static void put(ch_buf *out, json_t *j)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	ch_buf_puts(out, s ? s : "{}");
-	free(s);
+	size_t start = out->len;
+	if (!j || json_dump_callback(j, append_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
+		out->len = start;
+		ch_buf_puts(out, "{}");
+	}
 	json_decref(j);
 	char rs = CH_HUB_RS;
 	ch_buf_append(out, &rs, 1);
