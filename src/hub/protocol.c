@@ -108,14 +108,14 @@ void ch_hub_msg_free(ch_hub_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Appends j (stolen) and the separator. */
 static int append_to_buf(const char *p, size_t n, void *buf)
 {
 	ch_buf_append(buf, p, n);
 	return 0;
 }
 
-/* Serialises j straight into out (no intermediate string), then 0x1E. */
+/* Appends j (stolen), serialised straight into out (no intermediate
+ * string), and the separator. */
 static void put(ch_buf *out, json_t *j)
 {
 	size_t start = out->len;

@@ -6,8 +6,8 @@
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
  * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
  * (the hub leaves LWS_PRE headroom before it), several gathered into one
- * frame. A close waits for the queue to
- * drain (bounded by a kill timeout); a slow reader is killed at once.
+ * frame. A close waits for the queue to drain (bounded by a kill timeout); a
+ * slow reader is killed at once.
  * Threading: network thread only. */
 #include "net/ws.h"
 

@@ -58,16 +58,21 @@ ch_err ch_store_sqlite_exec(ch_store_tx *c, const char *sql, const char *what)
 	return rc == SQLITE_OK ? CH_OK : ch_store_sqlite_fail(c, rc, what);
 }
 
+/* Every connection: foreign keys, and temp_store = MEMORY, which keeps the
+ * statement journal of the writer's per-job savepoints in memory (on disk it
+ * was two writes per page a job touched, more system calls than the commit
+ * itself). Readers are query_only. The writer (and the checkpoint
+ * connection) get a 64 MiB page cache, as a group commit touches the pages
+ * of many chats, and journal_size_limit, which truncates the WAL back to
+ * 64 MiB when it starts over. */
 static ch_err conn_pragmas(ch_store_tx *c, int reader)
 {
-	/* temp_store = MEMORY keeps the statement journal of the writer's
-	 * per-job savepoints in memory: on disk it was two writes per page a
-	 * job touched, more system calls than the commit itself. */
+	static const char *const reader_sql = " PRAGMA query_only = ON;";
+	static const char *const writer_sql = " PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;";
 	char sql[192];
 	snprintf(sql, sizeof sql,
 	         "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = %s;%s",
-	         c->s->synchronous_full ? "FULL" : "NORMAL",
-	         reader ? " PRAGMA query_only = ON;" : " PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;");
+	         c->s->synchronous_full ? "FULL" : "NORMAL", reader ? reader_sql : writer_sql);
 	return ch_store_sqlite_exec(c, sql, "connection pragmas");
 }
 
