@@ -81,26 +81,28 @@ void hub_send_buf(ch_hub_conn *c, const ch_buf *b)
 	hub_rec_unref(r);
 }
 
-const char *ch_hub_conn_peek(ch_hub_conn *c, size_t *len)
+const char *ch_hub_conn_peek(ch_hub_conn *c, size_t i, size_t *len)
 {
-	if (!c->qlen)
+	if (i >= c->qlen)
 		return NULL;
-	hub_rec *r = c->q[c->qhead];
+	hub_rec *r = c->q[(c->qhead + i) % c->qcap];
 	*len = r->len;
 	return r->data;
 }
 
-size_t ch_hub_conn_queued(const ch_hub_conn *c) { return c->qlen; }
-
-void ch_hub_conn_pop(ch_hub_conn *c)
+void ch_hub_conn_pop(ch_hub_conn *c, size_t n)
 {
-	if (!c->qlen)
+	if (n > c->qlen)
+		n = c->qlen;
+	if (!n)
 		return;
-	hub_rec *r = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qlen--;
-	c->qbytes -= r->len;
-	hub_rec_unref(r);
+	for (size_t i = 0; i < n; i++) {
+		hub_rec *r = c->q[c->qhead];
+		c->qhead = (c->qhead + 1) % c->qcap;
+		c->qbytes -= r->len;
+		hub_rec_unref(r);
+	}
+	c->qlen -= n;
 	c->last_sent_ms = ch_mono_ms();
 	if (c->qlen)
 		c->ops->want_write(c->t);

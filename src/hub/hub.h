@@ -49,13 +49,12 @@ ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *
 /* Bytes of a text message (fragments in order). Returns 0, or -1 after
  * calling ops->close (protocol error, oversize). */
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);
-/* The next record to write: a pointer to its bytes (headroom bytes before it
- * are writable), or NULL. */
-const char *ch_hub_conn_peek(ch_hub_conn *c, size_t *len);
-/* The record returned by peek was written. */
-void ch_hub_conn_pop(ch_hub_conn *c);
-/* How many records wait in the connection's queue. */
-size_t ch_hub_conn_queued(const ch_hub_conn *c);
+/* The i-th record waiting to be written (0 = the next): a pointer to its
+ * bytes (headroom bytes before it are writable), or NULL past the queue. */
+const char *ch_hub_conn_peek(ch_hub_conn *c, size_t i, size_t *len);
+/* The first n queued records were written; asks for the next WRITEABLE if
+ * more is queued. */
+void ch_hub_conn_pop(ch_hub_conn *c, size_t n);
 /* The transport is gone: forget the connection (pending results are dropped). */
 void ch_hub_conn_gone(ch_hub_conn *c);
 

@@ -140,39 +140,39 @@ void ch_ws_sweep(void)
 #define GATHER_MAX (256u * 1024u)
 static unsigned char *gather;
 
-/* Moves queued records into gather, up to GATHER_MAX bytes; the first one
- * always fits (a record is at most 64 KiB). Returns the bytes gathered. */
-static size_t gather_queue(ch_hub_conn *c)
+/* Copies the queue's first records into gather, up to GATHER_MAX bytes (the
+ * first always fits: a record is at most 64 KiB). Returns the bytes copied
+ * and, in *n, the records. */
+static size_t gather_queue(ch_hub_conn *c, size_t *n)
 {
 	if (!gather)
 		gather = ch_xmalloc(LWS_PRE + GATHER_MAX);
-	size_t n = 0, len;
+	size_t bytes = 0, len;
 	const char *rec;
-	while ((rec = ch_hub_conn_peek(c, &len)) != NULL && n + len <= GATHER_MAX) {
-		memcpy(gather + LWS_PRE + n, rec, len);
-		n += len;
-		ch_hub_conn_pop(c);
+	for (*n = 0; (rec = ch_hub_conn_peek(c, *n, &len)) != NULL && bytes + len <= GATHER_MAX; ++*n) {
+		memcpy(gather + LWS_PRE + bytes, rec, len);
+		bytes += len;
 	}
-	return n;
+	return bytes;
 }
 
 static int writeable(struct lws *wsi, ch_ws_state *s)
 {
-	size_t len;
-	const char *rec = s->conn ? ch_hub_conn_peek(s->conn, &len) : NULL;
+	size_t len, n = 1;
+	const char *rec = s->conn ? ch_hub_conn_peek(s->conn, 0, &len) : NULL;
 	if (rec) {
-		/* One record goes from the queue as it is; several go out as one
-		 * frame (SignalR records end with 0x1E, and a frame may carry
+		/* A lone record goes from the queue as it is; several go out as
+		 * one frame (SignalR records end with 0x1E, and a frame may carry
 		 * several): one system call however far the connection is behind. */
-		if (ch_hub_conn_queued(s->conn) == 1) {
-			if (lws_write(wsi, (unsigned char *)rec, len, LWS_WRITE_TEXT) < (int)len)
-				return -1;
-			ch_hub_conn_pop(s->conn); /* asks for the next WRITEABLE if more is queued */
-		} else {
-			len = gather_queue(s->conn);
-			if (lws_write(wsi, gather + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
-				return -1;
+		size_t more;
+		unsigned char *out = (unsigned char *)rec;
+		if (ch_hub_conn_peek(s->conn, 1, &more)) {
+			len = gather_queue(s->conn, &n);
+			out = gather + LWS_PRE;
 		}
+		if (lws_write(wsi, out, len, LWS_WRITE_TEXT) < (int)len)
+			return -1;
+		ch_hub_conn_pop(s->conn, n);
 		if (s->close_code)
 			lws_callback_on_writable(wsi); /* the close frame follows the queue */
 		return 0;
