@@ -215,16 +215,15 @@ static ch_err message_insert(ch_store_tx *tx, const ch_message_new *m, int64_t s
 	return err;
 }
 
-/* Moves the chat's last_seq, last activity, preview and unread count to the
- * new message. */
+/* Moves the chat's last_seq, last activity, preview (its first n bytes) and
+ * unread count to the new message. */
 static ch_err chat_appended(ch_store_tx *tx, int64_t chat_id, int64_t seq, int64_t now,
-                            const char *preview, int author)
+                            const char *preview, size_t n, int author)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_CHAT_APPENDED, &st);
 	if (err != CH_OK)
 		return err;
-	size_t n = ch_store_sqlite_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
 	int rc = sqlite3_bind_int64(st, 1, chat_id);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 2, seq);
@@ -297,11 +296,10 @@ static void fill_appended(ch_message_row *row, const ch_message_new *m, int64_t 
 
 /* The chat row read earlier in this job, moved as CHAT_APPENDED moved the
  * chat: what ch_store_chat_get would now read. */
-static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview)
+static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview, size_t n)
 {
 	c->last_seq = msg->seq;
 	c->last_message_at = msg->created_at;
-	size_t n = ch_store_sqlite_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
 	memcpy(c->last_message, preview, n);
 	c->last_message[n] = '\0';
 	if (msg->author == CH_AUTHOR_CLIENT) /* seq > operator_read_seq, always */
@@ -337,14 +335,16 @@ ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat
 	err = check_refs(tx, m, row);
 	if (err == CH_OK)
 		err = message_insert(tx, m, cs.last_seq + 1, now, &id);
+	/* the preview: the text, else the media's name, cut on a UTF-8 boundary */
 	const char *text = m->text ? m->text : "";
 	const char *preview = *text ? text : row->media.name;
+	size_t plen = ch_store_sqlite_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
 	if (err == CH_OK)
-		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview, m->author);
+		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview, plen, m->author);
 	if (err == CH_OK) {
 		fill_appended(row, m, id, cs.last_seq + 1, now);
 		if (chat)
-			chat_row_appended(chat, row, preview);
+			chat_row_appended(chat, row, preview, plen);
 	}
 done:
 	if (row != out)
