@@ -166,17 +166,7 @@ static int wb_file_control(sqlite3_file *pf, int op, void *arg)
 {
 	walbuf_file *f = (walbuf_file *)pf;
 	int rc = flush(f);
-	if (rc != SQLITE_OK)
-		return rc;
-	if (op == SQLITE_FCNTL_VFSNAME) {
-		rc = f->real->pMethods->xFileControl(f->real, op, arg);
-		if (rc == SQLITE_OK) {
-			char *inner = *(char **)arg;
-			*(char **)arg = sqlite3_mprintf("chathub/%z", inner);
-		}
-		return rc;
-	}
-	return f->real->pMethods->xFileControl(f->real, op, arg);
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
 static int wb_sector_size(sqlite3_file *pf)
@@ -264,9 +254,11 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 		f->base.pMethods = NULL;
 		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
 	}
-	/* a file the inner VFS opened without shared memory must not offer it */
-	if (f->real->pMethods->iVersion < 3)
-		return f->real->pMethods->xClose(f->real), SQLITE_CANTOPEN;
+	/* our methods forward shared memory and mmap: the inner file must have them */
+	if (f->real->pMethods->iVersion < 3) {
+		f->real->pMethods->xClose(f->real);
+		return SQLITE_CANTOPEN;
+	}
 	f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
 	f->base.pMethods = &walbuf_methods;
 	return SQLITE_OK;
