@@ -2234,6 +2234,28 @@ Test(chats, the_wal_is_checkpointed_while_the_store_is_open)
 	expect_seqs(&l, 1991, 2000);
 }
 
+/* Under steady writes the WAL starts over once it holds 16,384 frames (the
+ * writer copies the checkpointer's tail itself): writing several times that
+ * many leaves a WAL file of at most 16,384 frames (+ one commit), not one
+ * that grows with everything written (400 MB here when it never starts over). */
+Test(chats, the_wal_starts_over_under_steady_writes, .timeout = 300)
+{
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
+	static char text[CH_TEXT_MAX_BYTES - 100];
+	memset(text, 'w', sizeof text - 1);
+	/* one commit per message, about a dozen frames each (overflow pages of the
+	 * text, the keys, the chat row): ~100,000 frames in all */
+	for (int i = 0; i < 8000; i++)
+		say(a.company, chat, CH_AUTHOR_CLIENT, 0, text);
+	long wal = file_size("chathub.db-wal");
+	cr_assert_gt(wal, 0);
+	cr_assert_leq(wal, (16384L + 64) * (4096 + 24) + 32, "WAL file of %ld bytes", wal);
+	msgs_args l;
+	cr_assert_eq(msg_list(a.company, chat, 7990, 0, 0, &l), CH_OK);
+	expect_seqs(&l, 7991, 8000);
+}
+
 Test(chats, data_survives_reopen)
 {
 	world a = seed("a", 1);
