@@ -26,6 +26,7 @@ static const struct {
 	[CH_ERR_INTERNAL] = {5001, 500, "internal error"},
 	[CH_ERR_STORE] = {5002, 503, "store unavailable"},
 	[CH_ERR_METHOD] = {1006, 405, "method not allowed"},
+	[CH_ERR_BUSY] = {5003, 503, "server busy, retry later"},
 };
 
 static int valid(ch_err e) { return (int)e >= 0 && e < CH_ERR__COUNT; }

@@ -26,6 +26,7 @@ typedef enum ch_err {
 	CH_ERR_INTERNAL,        /* 5001 500 */
 	CH_ERR_STORE,           /* 5002 503 store unavailable */
 	CH_ERR_METHOD,          /* 1006 405 method not allowed on this path */
+	CH_ERR_BUSY,            /* 5003 503 a bounded queue is full: retry later */
 	CH_ERR__COUNT
 } ch_err;
 

@@ -11,7 +11,7 @@ Test(err, table_matches_the_contract)
 		{CH_ERR_NO_TOKEN, 2001, 401}, {CH_ERR_TOKEN_EXPIRED, 2002, 401}, {CH_ERR_TOKEN_REVOKED, 2003, 401},
 		{CH_ERR_BAD_LOGIN, 2004, 401}, {CH_ERR_WRONG_KIND, 2005, 403}, {CH_ERR_NOT_ACTIVE, 2006, 403},
 		{CH_ERR_NOT_FOUND, 3001, 404}, {CH_ERR_CONFLICT, 3002, 409}, {CH_ERR_RATE_LIMITED, 4001, 429},
-		{CH_ERR_INTERNAL, 5001, 500}, {CH_ERR_STORE, 5002, 503},
+		{CH_ERR_INTERNAL, 5001, 500}, {CH_ERR_STORE, 5002, 503}, {CH_ERR_BUSY, 5003, 503},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		cr_assert_eq(ch_err_code(want[i].e), want[i].code);
