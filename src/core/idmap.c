@@ -55,6 +55,33 @@ void *ch_idmap_put(ch_idmap *m, int64_t key, void *val)
 	return old;
 }
 
+void *ch_idmap_del(ch_idmap *m, int64_t key)
+{
+	if (!m->cap)
+		return NULL;
+	size_t i = slot(m, key), mask = m->cap - 1;
+	void *old = m->vals[i];
+	if (!old)
+		return NULL;
+	m->used--;
+	/* Backward shift: later entries of the probe run move into the hole
+	 * unless their home slot lies cyclically in (hole, entry]. */
+	for (size_t j = i;;) {
+		m->vals[i] = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!m->vals[j])
+				return old;
+			size_t home = hash(m->keys[j]) & mask;
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
+}
+
 void ch_idmap_free(ch_idmap *m, void (*free_val)(void *))
 {
 	for (size_t i = 0; free_val && i < m->cap; i++)

@@ -1,8 +1,14 @@
 /* log.c — level-gated line logger. Safe from any thread: each line is
- * formatted into a local buffer and written with a single write(2). */
+ * formatted into a local buffer and written with a single write(2).
+ * Each call site (format string) writes at most LINES_PER_SECOND lines a
+ * second; the rest are counted and the site's next line says how many were
+ * dropped, so a condition that repeats thousands of times a second (a full
+ * file table, a client flood) cannot fill the disk with its log. */
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +28,35 @@ int ch_log_parse_level(const char *s)
 	return -1;
 }
 
+#define LINES_PER_SECOND 10
+#define SITES 128
+
+static struct site {
+	const char *fmt;
+	time_t second;
+	unsigned lines, dropped;
+} sites[SITES];
+static pthread_mutex_t sites_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether fmt may log now; *dropped gets the lines it dropped since its last one. */
+static int site_allows(const char *fmt, time_t now, unsigned *dropped)
+{
+	struct site *st = &sites[((uintptr_t)fmt >> 3) % SITES];
+	int ok = 1;
+	*dropped = 0;
+	pthread_mutex_lock(&sites_mu);
+	if (st->fmt != fmt || st->second != now) {
+		*dropped = st->fmt == fmt ? st->dropped : 0;
+		*st = (struct site){.fmt = fmt, .second = now};
+	}
+	if (++st->lines > LINES_PER_SECOND) {
+		st->dropped++;
+		ok = 0;
+	}
+	pthread_mutex_unlock(&sites_mu);
+	return ok;
+}
+
 void ch_log(ch_log_level lvl, const char *fmt, ...)
 {
 	if (!ch_log_enabled(lvl))
@@ -29,7 +64,10 @@ void ch_log(ch_log_level lvl, const char *fmt, ...)
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;
+	unsigned dropped;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!site_allows(fmt, ts.tv_sec, &dropped))
+		return;
 	gmtime_r(&ts.tv_sec, &tm);
 	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
 	                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
@@ -41,6 +79,10 @@ void ch_log(ch_log_level lvl, const char *fmt, ...)
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
+	if (dropped) {
+		int k = snprintf(line + len, sizeof line - len - 1, " (%u more like it dropped)", dropped);
+		len += k > 0 && (size_t)k < sizeof line - len - 1 ? (size_t)k : 0;
+	}
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;

@@ -26,6 +26,13 @@ static const char *gauge_names[CH_GAUGE__COUNT][2] = {
 	{"chathub_open_connections", "TCP connections open now (HTTP and WebSocket)."},
 	{"chathub_hub_connections", "Hub WebSocket connections open now."},
 	{"chathub_api_queue_length", "REST requests waiting for a worker thread."},
+	{"chathub_request_body_bytes", "Request-body bytes held now (body_memory_max bounds them)."},
+};
+
+static atomic_uint_fast64_t counters[CH_COUNTER__COUNT];
+static const char *counter_names[CH_COUNTER__COUNT][2] = {
+	{"chathub_refused_connections_total", "TCP connections closed at accept (max_connections, per address)."},
+	{"chathub_refused_bodies_total", "Requests answered 503 because the request-body budget was full."},
 };
 
 static int find_series(const char *route, int status)
@@ -64,6 +71,7 @@ void ch_metrics_http(const char *route, int status, int64_t latency_us)
 void ch_metrics_gauge_add(ch_gauge g, int64_t d) { atomic_fetch_add(&gauges[g], d); }
 void ch_metrics_gauge_set(ch_gauge g, int64_t v) { atomic_store(&gauges[g], v); }
 int64_t ch_metrics_gauge_get(ch_gauge g) { return atomic_load(&gauges[g]); }
+void ch_metrics_counter_add(ch_counter c, int64_t n) { atomic_fetch_add(&counters[c], (uint_fast64_t)n); }
 
 void ch_metrics_render(ch_buf *out)
 {
@@ -94,4 +102,8 @@ void ch_metrics_render(ch_buf *out)
 		ch_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", gauge_names[g][0],
 		              gauge_names[g][1], gauge_names[g][0], gauge_names[g][0],
 		              (long long)atomic_load(&gauges[g]));
+	for (int c = 0; c < CH_COUNTER__COUNT; c++)
+		ch_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_names[c][0],
+		              counter_names[c][1], counter_names[c][0], counter_names[c][0],
+		              (unsigned long long)atomic_load(&counters[c]));
 }

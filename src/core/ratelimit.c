@@ -104,14 +104,14 @@ static bucket *lookup(ch_ratelimit *rl, const char *key, int64_t now)
 	return &rl->slots[i];
 }
 
-int ch_ratelimit_take(ch_ratelimit *rl, const char *key, int64_t now_ms)
+static int take(ch_ratelimit *rl, const char *key, int64_t now_ms, double cost)
 {
 	pthread_mutex_lock(&rl->mu);
 	bucket *b = lookup(rl, key, now_ms);
 	refill(rl, b, now_ms);
 	int wait = 0;
 	if (b->tokens >= 1) {
-		b->tokens -= 1;
+		b->tokens -= cost;
 	} else {
 		double ms = (1 - b->tokens) / rl->per_ms;
 		wait = (int)ceil(ms / 1000.0);
@@ -121,3 +121,7 @@ int ch_ratelimit_take(ch_ratelimit *rl, const char *key, int64_t now_ms)
 	pthread_mutex_unlock(&rl->mu);
 	return wait;
 }
+
+int ch_ratelimit_take(ch_ratelimit *rl, const char *key, int64_t now_ms) { return take(rl, key, now_ms, 1); }
+
+int ch_ratelimit_peek(ch_ratelimit *rl, const char *key, int64_t now_ms) { return take(rl, key, now_ms, 0); }

@@ -19,5 +19,9 @@ void ch_ratelimit_free(ch_ratelimit *rl);
 /* Takes one token for key at now_ms. Returns 0 when allowed; otherwise the
  * number of seconds (>= 1) until a token is available (for Retry-After). */
 int ch_ratelimit_take(ch_ratelimit *rl, const char *key, int64_t now_ms);
+/* Like take, but takes nothing: whether a token would be available (0) or the
+ * seconds until one is. For limits that charge only some outcomes (failed
+ * logins): peek before the work, take after a failure. */
+int ch_ratelimit_peek(ch_ratelimit *rl, const char *key, int64_t now_ms);
 
 #endif
