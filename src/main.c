@@ -34,7 +34,13 @@ static const command commands[] = {
 	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"},
 	{"company passwd", ch_cli_company_passwd, "login password",
 	 "usage: chathub company passwd --login LOGIN --password NEW_PASSWORD [--data-dir DIR]\n\n"
-	 "Changes a company's password (existing company tokens stay valid until they expire).\n"},
+	 "Changes a company's password and revokes every company token issued so far (a running\n"
+	 "server stops accepting them within a second). Operator tokens are not affected.\n"},
+	{"company revoke-tokens", ch_cli_company_revoke_tokens, "login",
+	 "usage: chathub company revoke-tokens --login LOGIN [--data-dir DIR]\n\n"
+	 "Revokes every company token of the company issued so far, without changing its password\n"
+	 "(a leaked token). A running server stops accepting them within a second, and closes the\n"
+	 "company's hub connections. Operator tokens are not affected.\n"},
 	{"org create", ch_cli_org_create, "company name",
 	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR]\n\n"
 	 "Creates an organization in the company with that login and prints its id and widget guid.\n"},
@@ -57,7 +63,8 @@ static void help(FILE *out)
 	        "  serve             run the server (REST API, /chathub hub, widgets)\n"
 	        "  migrate           create or upgrade the database\n"
 	        "  company create    create a company (login + password)\n"
-	        "  company passwd    change a company's password\n"
+	        "  company passwd    change a company's password (revokes its company tokens)\n"
+	        "  company revoke-tokens  revoke every company token of a company\n"
 	        "  org create        create an organization in a company\n"
 	        "  operator create   create an operator in an organization\n"
 	        "  config docs|show  configuration reference / effective configuration\n"

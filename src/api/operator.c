@@ -226,7 +226,7 @@ void ch_h_operator_validate(ch_ctx *c)
 	ch_token_claims cl;
 	size_t len = json_string_length(json_object_get(c->body, "token"));
 	ch_err e = ch_token_verify(c->api->o.key, tok, len, CH_TOKEN_OPERATOR, c->now_ms / 1000, &cl);
-	if (e == CH_OK && cl.company_id != c->who.company_id)
+	if ((e == CH_OK || e == CH_ERR_TOKEN_EXPIRED) && cl.company_id != c->who.company_id)
 		e = CH_ERR_NO_TOKEN; /* another company's operator: not ours to vouch for */
 	if (e == CH_ERR_TOKEN_EXPIRED) {
 		validate_reply(c, "Token expired", NULL);

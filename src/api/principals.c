@@ -3,13 +3,15 @@
  * (validate-token) can be answered on the network thread without a store
  * transaction (ch_api_try_inline).
  *
- * What is cached: companies and clients that exist (neither is ever deleted),
+ * What is cached: clients that exist (never deleted), companies' token epoch,
  * and operators' company, status and token epoch. Rows that do not exist are
- * not cached (the admin CLI may create them at any time). An operator entry is
- * valid while ch_store_principals_gen() still has the value it had before the
- * row was read: every committed write that may revoke an operator moves it,
- * before the writer reports that write done, so no token is accepted from the
- * cache after its revocation was acknowledged.
+ * not cached (the admin CLI may create them at any time). A company or
+ * operator entry is valid while ch_store_principals_gen() still has the value
+ * it had before the row was read: every committed write of this process that
+ * may revoke a token moves it before the writer reports that write done, so
+ * no token is accepted from the cache after its revocation was acknowledged;
+ * a revocation committed by another process (the admin CLI) moves it when the
+ * server's poll of the database's revocation counter sees it (within a second).
  * Threading: any thread; one rwlock. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -67,6 +69,8 @@ static ch_err verdict(const ch_token_claims *cl, const entry *e)
 		return cl->kind == CH_TOKEN_OPERATOR ? CH_ERR_TOKEN_REVOKED : CH_ERR_NO_TOKEN;
 	if (cl->kind == CH_TOKEN_OPERATOR && (e->status != CH_OPERATOR_ACTIVE || e->epoch != cl->epoch))
 		return CH_ERR_TOKEN_REVOKED;
+	if (cl->kind == CH_TOKEN_COMPANY && e->epoch != cl->epoch)
+		return CH_ERR_TOKEN_REVOKED;
 	return CH_OK;
 }
 
@@ -76,7 +80,7 @@ static ch_err read_row(ch_ctx *c, const ch_token_claims *cl, entry *e)
 	if (cl->kind == CH_TOKEN_COMPANY) {
 		ch_company_row co;
 		err = ch_store_company_get(c->tx, cl->company_id, &co);
-		*e = (entry){.company_id = co.id};
+		*e = (entry){.company_id = co.id, .epoch = co.token_epoch};
 	} else if (cl->kind == CH_TOKEN_OPERATOR) {
 		ch_operator_row op;
 		err = ch_store_operator_get(c->tx, cl->company_id, cl->sub, &op);
@@ -96,7 +100,7 @@ ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl)
 		return CH_ERR_NO_TOKEN;
 	entry e;
 	uint64_t now_gen = ch_store_principals_gen(c->api->o.store);
-	if (lookup(cl->kind, key, &e) && (cl->kind != CH_TOKEN_OPERATOR || e.gen == now_gen))
+	if (lookup(cl->kind, key, &e) && (cl->kind == CH_TOKEN_VISITOR || e.gen == now_gen))
 		return verdict(cl, &e);
 	if (!c->tx) { /* on the network thread: only the store can tell */
 		c->need_store = 1;

@@ -247,11 +247,13 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
 	err = decode_verified(key, token, len, &c);
 	if (err != CH_OK)
 		return err;
+	*out = c; /* verified: callers may use whose token it was, even expired */
 	if (c.exp <= now_s)
 		return CH_ERR_TOKEN_EXPIRED;
-	if (expected != CH_TOKEN_ANY && c.kind != expected)
+	if (expected != CH_TOKEN_ANY && c.kind != expected) {
+		memset(out, 0, sizeof(*out));
 		return CH_ERR_WRONG_KIND;
-	*out = c;
+	}
 	return CH_OK;
 }
 

@@ -50,7 +50,8 @@ ch_err ch_token_sign(const ch_token_key *key, const ch_token_claims *claims, cha
 /* Verifies token (len bytes, need not be NUL-terminated) at time now_s.
  * Returns CH_OK and fills *out; CH_ERR_NO_TOKEN when malformed, badly signed,
  * not HS256, missing/non-integer exp or sub, or of unknown typ;
- * CH_ERR_TOKEN_EXPIRED when the signature is good but exp <= now_s;
+ * CH_ERR_TOKEN_EXPIRED when the signature is good but exp <= now_s (*out is
+ * filled then too: whose expired token it is, e.g. for CORS on the 401);
  * CH_ERR_WRONG_KIND when expected != CH_TOKEN_ANY and typ differs.
  * Expiry is checked before kind, so a stale token of another kind says expired. */
 ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,

@@ -107,7 +107,28 @@ int ch_cli_company_passwd(ch_cli *c)
 	snprintf(why, sizeof why, "no company with login \"%s\"", j.login);
 	if (write_once(c, company_passwd_tx, &j, CH_ERR_NOT_FOUND, why))
 		return 1;
-	printf("password of company \"%s\" changed\n", j.login);
+	printf("password of company \"%s\" changed; its company tokens issued so far are revoked\n", j.login);
+	return 0;
+}
+
+static ch_err company_revoke_tx(ch_store_tx *tx, void *arg)
+{
+	company_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->row);
+	return e ? e : ch_store_company_revoke_tokens(tx, j->row.id);
+}
+
+int ch_cli_company_revoke_tokens(ch_cli *c)
+{
+	company_job j = {.login = ch_cli_opt(c, "login")};
+	if (!j.login || !*j.login || strlen(j.login) > CH_LOGIN_MAX)
+		return usage("--login is required (1 to 128 bytes)");
+	char why[256];
+	snprintf(why, sizeof why, "no company with login \"%s\"", j.login);
+	if (write_once(c, company_revoke_tx, &j, CH_ERR_NOT_FOUND, why))
+		return 1;
+	printf("every company token of \"%s\" issued so far is revoked (a running server stops accepting them "
+	       "within a second)\n", j.login);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ int ch_cli_serve(ch_cli *c);
 int ch_cli_migrate(ch_cli *c);
 int ch_cli_company_create(ch_cli *c);
 int ch_cli_company_passwd(ch_cli *c);
+int ch_cli_company_revoke_tokens(ch_cli *c);
 int ch_cli_org_create(ch_cli *c);
 int ch_cli_operator_create(ch_cli *c);
 int ch_cli_config_docs(ch_cli *c);

@@ -92,9 +92,33 @@ static void on_drain_tick(struct ev_loop *l, ev_timer *w, int revents)
 	}
 }
 
+/* ---- revocations made by other processes -------------------------------- */
+
+static int poll_busy;
+
+static void poll_done(void *arg)
+{
+	(void)arg;
+	poll_busy = 0;
+}
+
+/* Worker: the database's revocation counter; a change (a password changed or
+ * tokens revoked with the admin CLI) drops this process's cached principals. */
+static void poll_run(void *arg)
+{
+	int changed = 0;
+	if (ch_store_revocations_poll(S.o->store, &changed) == CH_OK && changed)
+		CH_DEBUG("tokens were revoked in the database: principals are checked again");
+	ch_loop_post(poll_done, arg);
+}
+
 static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
+	if (!poll_busy && !S.stopping) {
+		poll_busy = 1;
+		ch_workq_submit(S.api_pool, poll_run, NULL);
+	}
 	ch_hub_tick(ch_now_ms());
 	if (!S.stopping)
 		ch_outbound_tick();

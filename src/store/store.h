@@ -73,12 +73,17 @@ typedef struct ch_store_stats {
 } ch_store_stats;
 void ch_store_stats_get(ch_store *s, ch_store_stats *out);
 
-/* Changes after every committed write that may have revoked a principal (an
- * operator's status or token epoch, a Deleted operator synchronised back).
- * A cache of principals read while it had one value is valid while it still
- * has it (api/principals.c). Only this process's writes move it: the admin
- * CLI never changes a principal's validity, it only creates. Any thread. */
+/* Changes after every committed write that may have revoked a principal (a
+ * company's or operator's token epoch, an operator's status, a Deleted
+ * operator synchronised back). A cache of principals read while it had one
+ * value is valid while it still has it (api/principals.c). This process's
+ * writes move it before they are acknowledged; those of other processes (the
+ * admin CLI) when ch_store_revocations_poll() notices them. Any thread. */
 uint64_t ch_store_principals_gen(ch_store *s);
+/* Reads the database's revocation counter, which every revoking commit of any
+ * process moves; when it differs from the last poll, moves
+ * ch_store_principals_gen() and sets *changed. A read (worker threads). */
+ch_err ch_store_revocations_poll(ch_store *s, int *changed);
 
 /* From now on, ch_store_write() calls of the calling thread do not wake the
  * writer; ch_store_flush_wakeups() (at the end of each event-loop turn) does,
@@ -98,6 +103,7 @@ typedef struct ch_company_row {
 	char name[CH_NAME_MAX + 1];
 	char password_hash[CH_HASH_MAX + 1];
 	int64_t created_at; /* ms since epoch */
+	int64_t token_epoch; /* company tokens carry it; moved by a revocation */
 } ch_company_row;
 
 /* CH_ERR_CONFLICT when the login exists. */
@@ -105,7 +111,10 @@ ch_err ch_store_company_create(ch_store_tx *tx, const char *login, const char *n
                                const char *password_hash, int64_t *id_out);
 ch_err ch_store_company_by_login(ch_store_tx *tx, const char *login, ch_company_row *out);
 ch_err ch_store_company_get(ch_store_tx *tx, int64_t id, ch_company_row *out);
+/* Sets the password hash and revokes the company's tokens (token_epoch moves). */
 ch_err ch_store_company_set_password(ch_store_tx *tx, int64_t id, const char *password_hash);
+/* Revokes every company token issued so far (token_epoch moves). */
+ch_err ch_store_company_revoke_tokens(ch_store_tx *tx, int64_t id);
 
 /* ---- organizations ---------------------------------------------------- */
 

@@ -58,6 +58,9 @@ static ch_err run(ch_store_tx *tx, void *arg)
 	json_decref(j->res.result);
 	j->res.result = NULL;
 	j->res.message[0] = '\0';
+	ch_err e = ch_svc_principal_valid(tx, &j->p); /* revoked since the request was checked? */
+	if (e)
+		return svc_fail(j, e, e == CH_ERR_TOKEN_REVOKED ? "token revoked" : ch_err_text(e));
 	return j->fn(tx, j);
 }
 

@@ -10,6 +10,31 @@
 #define SYNC_MAX_MESSAGES 1000
 #define SYNC_MAX_CHATS 1000
 
+ch_err ch_svc_principal_valid(ch_store_tx *tx, const ch_principal *p)
+{
+	ch_err e;
+	switch (p->kind) {
+	case CH_TOKEN_COMPANY: {
+		ch_company_row co;
+		e = ch_store_company_get(tx, p->company_id, &co);
+		return e == CH_ERR_NOT_FOUND || (!e && co.token_epoch != p->epoch) ? CH_ERR_TOKEN_REVOKED : e;
+	}
+	case CH_TOKEN_OPERATOR: {
+		ch_operator_row op;
+		e = ch_store_operator_get(tx, p->company_id, p->operator_id, &op);
+		if (e == CH_ERR_NOT_FOUND || (!e && (op.status != CH_OPERATOR_ACTIVE || op.token_epoch != p->epoch)))
+			return CH_ERR_TOKEN_REVOKED;
+		return e;
+	}
+	case CH_TOKEN_VISITOR: {
+		ch_client_row cl;
+		e = ch_store_client_get(tx, p->company_id, p->client_id, &cl);
+		return e == CH_ERR_NOT_FOUND ? CH_ERR_NO_TOKEN : e;
+	}
+	default: return CH_OK; /* the server's own jobs */
+	}
+}
+
 ch_err ch_svc_chat_visible(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, ch_chat_row *out)
 {
 	if (chat_id <= 0)
@@ -107,6 +132,9 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
 	json_t *named = json_is_object(arg) ? json_object_get(arg, "chats") : NULL;
 	if (arg && !json_is_null(arg) && (!json_is_object(arg) || (named && !json_is_object(named))))
 		return CH_ERR_BAD_JSON;
+	ch_err pe = ch_svc_principal_valid(tx, p);
+	if (pe)
+		return pe;
 	collect chats = {.arr = json_array()}, msgs = {.arr = json_array(), .budget = SYNC_MAX_MESSAGES};
 	ch_chat_filter f;
 	scope_filter(p, &f);
@@ -129,7 +157,9 @@ ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, 
                        int64_t before_seq, int64_t limit, json_t **result)
 {
 	ch_chat_row c;
-	ch_err e = ch_svc_chat_visible(tx, p, chat_id, &c);
+	ch_err e = ch_svc_principal_valid(tx, p);
+	if (!e)
+		e = ch_svc_chat_visible(tx, p, chat_id, &c);
 	if (e)
 		return e;
 	if (limit < 1)

@@ -86,6 +86,13 @@ void ch_svc_waiter_wait(ch_svc_waiter *w, ch_svc_result *out);
 
 /* ---- reads (inside the caller's read transaction) ---------------------- */
 
+/* Whether the principal a token named is still valid now, in this
+ * transaction: a company's or operator's token epoch unchanged, the operator
+ * Active, the client still there. CH_OK, CH_ERR_TOKEN_REVOKED, CH_ERR_NO_TOKEN
+ * (no such client) or a store error. Every write job checks it before it acts
+ * (so nothing is done for a principal revoked before the job's commit), and so
+ * do Sync and history reads: revocation reaches requests already in flight. */
+ch_err ch_svc_principal_valid(ch_store_tx *tx, const ch_principal *p);
 /* The chat if the principal may see it (CH_ERR_NOT_FOUND otherwise). */
 ch_err ch_svc_chat_visible(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, ch_chat_row *out);
 /* Sync: see docs/hub.md. arg is the invocation's argument (borrowed, may be NULL). */

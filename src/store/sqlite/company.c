@@ -15,6 +15,7 @@ static ch_err company_fill(sqlite3_stmt *st, ch_company_row *out)
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 3, out->password_hash, sizeof out->password_hash);
 	out->created_at = sqlite3_column_int64(st, 4);
+	out->token_epoch = sqlite3_column_int64(st, 5);
 	return err;
 }
 
@@ -107,5 +108,22 @@ ch_err ch_store_company_set_password(ch_store_tx *tx, int64_t id, const char *pa
 	/* changes() counts rows the WHERE matched, even when the hash is equal. */
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
 		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK)
+		tx->principals_changed = 1; /* the company's tokens were revoked */
+	return err;
+}
+
+ch_err ch_store_company_revoke_tokens(ch_store_tx *tx, int64_t id)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_REVOKE, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 1, id), "company revoke");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "company revoke");
+	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
+		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK)
+		tx->principals_changed = 1;
 	return err;
 }

@@ -52,6 +52,7 @@ struct ch_store {
 	int stopping;
 	ch_store_stats stats;
 	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */
+	_Atomic int64_t revocations_seen; /* the database's counter at the last poll */
 
 	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
 	 * the writer's WAL hook; ckpt_mu guards the flags. */

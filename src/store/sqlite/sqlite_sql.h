@@ -7,7 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
-#define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at"
+#define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_SQL_ORG_COLS \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
 #define CH_SQL_OPERATOR_FROM                                                                      \
@@ -27,7 +27,12 @@
 	  "INSERT INTO companies (login, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)") \
 	X(COMPANY_BY_ID, "SELECT " CH_SQL_COMPANY_COLS " FROM companies WHERE id = ?1")            \
 	X(COMPANY_BY_LOGIN, "SELECT " CH_SQL_COMPANY_COLS " FROM companies WHERE login = ?1")      \
-	X(COMPANY_SET_PASSWORD, "UPDATE companies SET password_hash = ?2 WHERE id = ?1")           \
+	/* A new password revokes the company tokens issued so far. */                           \
+	X(COMPANY_SET_PASSWORD,                                                                    \
+	  "UPDATE companies SET password_hash = ?2, token_epoch = token_epoch + 1 WHERE id = ?1")  \
+	X(COMPANY_REVOKE, "UPDATE companies SET token_epoch = token_epoch + 1 WHERE id = ?1")      \
+	X(REVOCATIONS_BUMP, "UPDATE revocations SET gen = gen + 1 WHERE id = 1")                   \
+	X(REVOCATIONS_GET, "SELECT gen FROM revocations WHERE id = 1")                             \
 	X(ORG_INSERT,                                                                              \
 	  "INSERT INTO organizations (company_id, name, guid, created_at) VALUES (?1, ?2, ?3, ?4)") \
 	X(ORG_GET, "SELECT " CH_SQL_ORG_COLS " FROM organizations WHERE company_id = ?1 AND id = ?2") \

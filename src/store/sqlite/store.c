@@ -115,6 +115,9 @@ ch_err ch_store_open(const ch_store_opts *opts, ch_store **out, int *applied_out
 		err = ch_store_sqlite_checkpointer_start(s);
 	if (err == CH_OK)
 		err = ch_store_sqlite_writer_start(s);
+	int changed;
+	if (err == CH_OK) /* the first poll compares with what is there now */
+		err = ch_store_revocations_poll(s, &changed);
 	if (err != CH_OK)
 		goto out;
 	*out = s;

@@ -63,6 +63,9 @@ static int run_batch(ch_store_tx *c, ch_store_job *batch)
 	for (ch_store_job *j = batch; ok && j; j = j->next)
 		ok = run_job(c, j);
 	c->in_tx = 0;
+	/* the counter other processes' caches poll (ch_store_revocations_poll) */
+	if (ok && c->principals_changed)
+		ok = ch_store_sqlite_run(c, CH_STMT_REVOCATIONS_BUMP) == CH_OK;
 	if (ok)
 		ok = ch_store_sqlite_run(c, CH_STMT_COMMIT) == CH_OK;
 	if (ok)
@@ -237,6 +240,37 @@ void ch_store_stats_get(ch_store *s, ch_store_stats *out)
 	*out = s->stats;
 	out->queue_len = s->q_len;
 	pthread_mutex_unlock(&s->q_mu);
+}
+
+static ch_err read_revocations(ch_store_tx *tx, void *arg)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_REVOCATIONS_GET, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	else
+		err = ch_store_sqlite_fail(tx, rc, "revocations read");
+	ch_store_sqlite_reset(st);
+	return err;
+}
+
+ch_err ch_store_revocations_poll(ch_store *s, int *changed)
+{
+	int64_t gen = 0;
+	*changed = 0;
+	ch_err err = ch_store_read(s, read_revocations, &gen);
+	if (err != CH_OK)
+		return err;
+	int64_t seen = atomic_exchange(&s->revocations_seen, gen);
+	if (seen != gen) {
+		/* also this process's own revocations, already counted: harmless, a cache refill */
+		atomic_fetch_add(&s->principals_gen, 1);
+		*changed = 1;
+	}
+	return CH_OK;
 }
 
 uint64_t ch_store_principals_gen(ch_store *s)

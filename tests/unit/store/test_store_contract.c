@@ -557,6 +557,50 @@ Test(store, company_set_password)
 	cr_assert_eq(set_password(g_store, id + 100, "x"), CH_ERR_NOT_FOUND);
 }
 
+static ch_err job_revoke_company(ch_store_tx *tx, void *p)
+{
+	return ch_store_company_revoke_tokens(tx, *(int64_t *)p);
+}
+
+Test(store, company_password_change_and_revocation_move_the_token_epoch)
+{
+	int64_t id, bad = 1 << 30;
+	ch_company_row r;
+	cr_assert_eq(company_create(g_store, "acme", &id), CH_OK);
+	cr_assert_eq(company_get(g_store, id, &r), CH_OK);
+	int64_t e0 = r.token_epoch;
+	uint64_t g0 = ch_store_principals_gen(g_store);
+	cr_assert_eq(set_password(g_store, id, "$argon2id$new"), CH_OK);
+	cr_assert_eq(company_get(g_store, id, &r), CH_OK);
+	cr_assert_eq(r.token_epoch, e0 + 1, "a new password revokes the company's tokens");
+	cr_assert_neq(ch_store_principals_gen(g_store), g0, "caches of principals are told before done");
+	cr_assert_eq(ch_store_write_sync(g_store, job_revoke_company, &id), CH_OK);
+	cr_assert_eq(company_by_login(g_store, "acme", &r), CH_OK);
+	cr_assert_eq(r.token_epoch, e0 + 2);
+	cr_assert_eq(ch_store_write_sync(g_store, job_revoke_company, &bad), CH_ERR_NOT_FOUND);
+}
+
+/* A revocation committed through another store on the same database (the
+ * admin CLI next to a running server) reaches this store's principals
+ * generation through the poll, and only once. */
+Test(store, revocations_of_another_process_are_seen_by_the_poll)
+{
+	int64_t id;
+	int changed = -1;
+	cr_assert_eq(company_create(g_store, "acme", &id), CH_OK);
+	cr_assert_eq(ch_store_revocations_poll(g_store, &changed), CH_OK);
+	cr_assert_eq(changed, 0, "creating revokes nothing");
+	ch_store *cli = open_at(g_path, NULL);
+	cr_assert_eq(ch_store_write_sync(cli, job_revoke_company, &id), CH_OK);
+	ch_store_close(cli);
+	uint64_t g0 = ch_store_principals_gen(g_store);
+	cr_assert_eq(ch_store_revocations_poll(g_store, &changed), CH_OK);
+	cr_assert_eq(changed, 1, "the other process's revocation is seen");
+	cr_assert_neq(ch_store_principals_gen(g_store), g0);
+	cr_assert_eq(ch_store_revocations_poll(g_store, &changed), CH_OK);
+	cr_assert_eq(changed, 0, "once");
+}
+
 Test(store, values_of_maximum_length_round_trip)
 {
 	static char login[CH_LOGIN_MAX + 1], name[CH_NAME_MAX + 1], hash[CH_HASH_MAX + 1];
