@@ -21,31 +21,37 @@
 #include "svc/svc.h"
 
 static const ch_route routes[] = {
-	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, 0},
-	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_GET, "/api/operator/colleagues", ch_h_operator_colleagues, CH_AUTH_OPERATOR, CH_POOL_API, 0},
-	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE, 0},
-	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0},
-	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0},
-	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, 0},
-	{CH_M_GET, "/api/chat/chats/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0},
-	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0},
-	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA},
-	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, 0},
-	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, 0},
-	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, 0},
-	{CH_M_POST, "/api/widget/{guid}/message", ch_h_widget_message, CH_AUTH_VISITOR, CH_POOL_API, CH_BODY_MEDIA},
-	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_MEDIA},
-	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE},
-	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, 0},
-	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, 0},
+	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, CH_BODY_ANON, 0},
+	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_GET, "/api/operator/colleagues", ch_h_operator_colleagues, CH_AUTH_OPERATOR, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	/* answered on the network thread: its body stays small enough to parse there */
+	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE,
+	 CH_BODY_ANON, 0},
+	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
+	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
+	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_GET, "/api/chat/chats/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
+	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0},
+	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
+	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE,
+	 CH_CORS_GUID},
+	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, CH_BODY_ANON,
+	 CH_CORS_GUID},
+	{CH_M_POST, "/api/widget/{guid}/message", ch_h_widget_message, CH_AUTH_VISITOR, CH_POOL_API, CH_BODY_MEDIA,
+	 CH_CORS_GUID},
+	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_SIGNED,
+	 CH_CORS_NONE},
+	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE, 0},
+	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
+	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -343,20 +349,6 @@ int ch_api_owns_path(const char *path)
 	       !strcmp(path, "/metrics") || !strncmp(path, "/chathub", 8) || ch_demo_owns(path);
 }
 
-ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body)
-{
-	int known;
-	const char *seg;
-	size_t sl;
-	const ch_route *r = find_route(req, &known, &seg, &sl);
-	*max_body = a->o.max_body_bytes;
-	if (ch_demo_owns(req->path))
-		return CH_POOL_HASH; /* its first step verifies the demo password */
-	if (r && r->max_body == CH_BODY_MEDIA) /* base64 of the largest attachment + the JSON around it */
-		*max_body = a->o.media_max_bytes / 3 * 4 + 4 + a->o.max_body_bytes;
-	return r ? r->pool : CH_POOL_API;
-}
-
 static void allow_header(ch_ctx *c)
 {
 	ch_buf allow = CH_BUF_INIT;
@@ -371,7 +363,7 @@ static void allow_header(ch_ctx *c)
 	ch_buf_free(&allow);
 }
 
-/* ---- authentication ----------------------------------------------------- */
+/* ---- tokens and rate limits ---------------------------------------------- */
 
 /* ?access_token= (what browsers send where they cannot set headers). */
 static const char *access_token_arg(const ch_req *req)
@@ -382,7 +374,7 @@ static const char *access_token_arg(const ch_req *req)
 	return NULL;
 }
 
-static const char *token_text(const ch_req *req, size_t *len)
+const char *ch_api_token_text(const ch_req *req, size_t *len)
 {
 	const char *t = req->authorization;
 	if (t && *t) {
@@ -407,19 +399,111 @@ static const char *token_text(const ch_req *req, size_t *len)
 	return n ? t : NULL;
 }
 
+/* Verifies the request's token once (signature, expiry, claims); later steps
+ * read req->token_err and req->claims. */
+static void check_token(ch_api *a, ch_req *req, int64_t now_ms)
+{
+	if (req->token_checked)
+		return;
+	size_t len = 0;
+	const char *t = ch_api_token_text(req, &len);
+	req->token_checked = 1;
+	req->token_err = t ? ch_token_verify(a->o.key, t, len, CH_TOKEN_ANY, now_ms / 1000, &req->claims)
+	                   : CH_ERR_NO_TOKEN;
+}
+
+/* Seconds to wait when key's bucket is empty, else 0 (and a token is taken). */
+static int ip_wait(ch_api *a, const ch_req *req, int64_t now_ms)
+{
+	char key[80];
+	snprintf(key, sizeof key, "ip:%s", req->peer);
+	return ch_ratelimit_take(a->per_ip, key, now_ms);
+}
+
+/* Per principal, so one integration cannot starve the others behind one IP. */
+static int token_wait(ch_api *a, const ch_token_claims *cl, int64_t now_ms)
+{
+	char key[64];
+	snprintf(key, sizeof key, "%d:%lld", (int)cl->kind, (long long)cl->sub);
+	return ch_ratelimit_take(a->per_token, key, now_ms);
+}
+
+/* ---- admission (network thread, before the body is read) ----------------- */
+
+int64_t ch_api_media_body_max(const ch_api *a)
+{
+	/* base64 of the largest attachment + the JSON around it */
+	return a->o.media_max_bytes / 3 * 4 + 4 + a->o.max_body_bytes;
+}
+
+/* A signature header of the right shape (its value is checked later, over the bytes). */
+static int signature_shaped(const char *sig)
+{
+	if (!sig || strncmp(sig, "sha256=", 7) || strlen(sig + 7) != 64)
+		return 0;
+	return strspn(sig + 7, "0123456789abcdefABCDEF") == 64;
+}
+
+static int64_t body_limit(ch_api *a, const ch_route *r, const ch_req *req)
+{
+	int authed = req->token_checked && req->token_err == CH_OK;
+	switch (r->max_body) {
+	case CH_BODY_MEDIA: return authed ? ch_api_media_body_max(a) : a->o.anon_body_bytes;
+	case CH_BODY_SIGNED: return signature_shaped(req->signature) ? ch_api_media_body_max(a) : a->o.anon_body_bytes;
+	case CH_BODY_DEFAULT: return authed ? a->o.max_body_bytes : a->o.anon_body_bytes;
+	default: return a->o.anon_body_bytes; /* ANON, NONE (a body there is read and ignored) */
+	}
+}
+
+void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
+{
+	int64_t now = ch_now_ms();
+	memset(ad, 0, sizeof *ad);
+	ad->pool = CH_POOL_API;
+	ad->max_body = a->o.anon_body_bytes;
+	req->limits_charged = 1;
+	if ((ad->retry_after = ip_wait(a, req, now))) {
+		ad->reject = CH_ERR_RATE_LIMITED;
+		return;
+	}
+	if (ch_demo_owns(req->path)) {
+		ad->pool = CH_POOL_HASH; /* its first step verifies the demo password */
+		return;
+	}
+	int known;
+	const char *seg;
+	size_t sl;
+	const ch_route *r = find_route(req, &known, &seg, &sl);
+	if (!r || req->method == CH_M_OPTIONS)
+		return; /* 404, 405, preflights: answered by the pipeline, no body wanted */
+	ad->pool = r->pool;
+	if (r->auth != CH_AUTH_NONE) {
+		check_token(a, req, now);
+		if (req->token_err == CH_OK && (ad->retry_after = token_wait(a, &req->claims, now))) {
+			ad->reject = CH_ERR_RATE_LIMITED;
+			return;
+		}
+	}
+	ad->max_body = body_limit(a, r, req);
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
 /* Checks that the principal behind verified claims still exists and, for
  * operators, is Active with the token's revocation epoch. */
 static int authenticate(ch_ctx *c)
 {
-	size_t len = 0;
-	const char *t = token_text(c->req, &len);
-	if (!t) {
+	ch_req *req = (ch_req *)c->req;
+	check_token(c->api, req, c->now_ms);
+	if (req->token_err == CH_ERR_NO_TOKEN && !ch_api_token_text(req, &(size_t){0})) {
 		ch_ctx_error(c, CH_ERR_NO_TOKEN,
 		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
 		return -1;
 	}
-	ch_token_claims cl;
-	ch_err e = ch_token_verify(c->api->o.key, t, len, CH_TOKEN_ANY, c->now_ms / 1000, &cl);
+	ch_token_claims cl = req->claims;
+	ch_err e = req->token_err;
+	c->have_claims = e == CH_OK || e == CH_ERR_TOKEN_EXPIRED;
+	c->who = cl; /* its scope decides CORS, even when refused below */
 	if (e == CH_OK)
 		e = ch_api_principal_check(c, &cl);
 	if (c->need_store)
@@ -429,9 +513,11 @@ static int authenticate(ch_ctx *c)
 	case CH_ERR_TOKEN_EXPIRED: ch_ctx_error(c, e, "the token has expired; get a new one"); return -1;
 	case CH_ERR_TOKEN_REVOKED: ch_ctx_error(c, e, "the token has been revoked"); return -1;
 	case CH_ERR_STORE: ch_ctx_store_failed(c, e, ""); return -1;
-	default: ch_ctx_error(c, CH_ERR_NO_TOKEN, "the token is malformed or not valid"); return -1;
+	default:
+		c->have_claims = 0;
+		ch_ctx_error(c, CH_ERR_NO_TOKEN, "the token is malformed or not valid");
+		return -1;
 	}
-	c->who = cl;
 	c->authed = 1;
 	if (!(c->route->auth & (1u << cl.kind))) {
 		ch_ctx_error(c, CH_ERR_WRONG_KIND, "a %s token cannot be used here; this endpoint needs a %s token",
@@ -444,17 +530,61 @@ static int authenticate(ch_ctx *c)
 
 /* ---- CORS --------------------------------------------------------------- */
 
-/* Whether the request's Origin may read the response: the allow-lists of the
- * organizations in the caller's scope (see docs/api.md, CORS). */
+/* The organization of the {guid} segment, looked up once per request. */
+static const ch_org_row *guid_org(ch_ctx *c)
+{
+	if (!c->guid_state && c->tx) {
+		ch_resp scratch = {0};
+		ch_resp *real = c->resp;
+		c->resp = &scratch; /* a lookup for CORS answers nothing itself */
+		const char *p = strstr(c->req->path, "/api/widget/") == c->req->path ? "/api/widget/" : "/api/channel/";
+		ch_org_of_guid_path(c, p, &c->guid_org);
+		c->resp = real;
+		ch_resp_free(&scratch);
+	}
+	return c->guid_state == 1 ? &c->guid_org : NULL;
+}
+
+/* The route whose CORS rule applies to this path (any method: preflights). */
+static int cors_rule(const ch_ctx *c)
+{
+	if (c->route)
+		return c->route->cors;
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		const char *s;
+		size_t sl;
+		if (match(routes[i].pattern, c->req->path, &s, &sl))
+			return routes[i].cors;
+	}
+	return CH_CORS_SCOPE;
+}
+
+/* Whether the request's Origin may read the response (see docs/api.md, CORS):
+ * a {guid} route by that organization's list; otherwise the scope of the
+ * token (valid, or verified but expired or revoked) — a company's
+ * organizations, an operator's or visitor's own; with no token, any
+ * organization's list (logins, preflights, which carry none). */
 static int origin_allowed(ch_ctx *c)
 {
-	ch_principal p = ch_principal_from_claims(&c->who);
-	return ch_svc_origin_allowed(c->tx, c->authed ? &p : NULL, c->req->origin);
+	switch (cors_rule(c)) {
+	case CH_CORS_NONE: return 0;
+	case CH_CORS_GUID: {
+		const ch_org_row *o = guid_org(c);
+		if (!o)
+			return 0;
+		ch_principal p = {.kind = CH_TOKEN_VISITOR, .company_id = o->company_id, .org_id = o->id};
+		return ch_svc_origin_allowed(c->tx, &p, c->req->origin);
+	}
+	default: {
+		ch_principal p = ch_principal_from_claims(&c->who);
+		return ch_svc_origin_allowed(c->tx, c->have_claims ? &p : NULL, c->req->origin);
+	}
+	}
 }
 
 static void add_cors(ch_ctx *c, int preflight)
 {
-	if (!c->req->origin || !*c->req->origin || !origin_allowed(c))
+	if (!c->req->origin || !*c->req->origin || !c->tx || !origin_allowed(c))
 		return;
 	ch_resp_header(c->resp, "Access-Control-Allow-Origin", "%s", c->req->origin);
 	ch_resp_header(c->resp, "Vary", "Origin");
@@ -473,11 +603,9 @@ static void add_cors(ch_ctx *c, int preflight)
 
 static int rate_limited(ch_ctx *c)
 {
-	char key[160];
 	if (c->req->limits_charged)
 		return 0;
-	snprintf(key, sizeof key, "ip:%s", c->req->peer);
-	int wait = ch_ratelimit_take(c->api->per_ip, key, c->now_ms);
+	int wait = ip_wait(c->api, c->req, c->now_ms);
 	if (wait) {
 		ch_resp_header(c->resp, "Retry-After", "%d", wait);
 		ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many requests; retry in %d s", wait);
@@ -486,14 +614,11 @@ static int rate_limited(ch_ctx *c)
 	return 0;
 }
 
-/* Per principal, so one integration cannot starve the others behind one IP. */
 static int token_rate_limited(ch_ctx *c)
 {
-	char key[96];
 	if (c->req->limits_charged)
 		return 0;
-	snprintf(key, sizeof key, "%d:%lld", (int)c->who.kind, (long long)c->who.sub);
-	int wait = ch_ratelimit_take(c->api->per_token, key, c->now_ms);
+	int wait = token_wait(c->api, &c->who, c->now_ms);
 	if (!wait)
 		return 0;
 	ch_resp_header(c->resp, "Retry-After", "%d", wait);
@@ -511,12 +636,32 @@ static int is_json_type(const char *ct)
 	return !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static int parse_body(ch_ctx *c)
+/* An upper bound on the values in JSON text, without parsing it: every value
+ * after the first follows a ',', ':', '[' or '{' outside strings. A parse costs
+ * far more memory than the text, so this is checked before jansson runs. */
+static size_t json_values_bound(const char *s, size_t n)
+{
+	size_t count = 1;
+	int in_str = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch == ',' || ch == ':' || ch == '[' || ch == '{') {
+			count++;
+		}
+	}
+	return count;
+}
+
+int ch_ctx_parse_body(ch_ctx *c)
 {
 	const ch_req *r = c->req;
-	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) ||
-	    c->route->max_body == CH_BODY_NONE)
-		return 0;
 	if (r->body_too_large) {
 		ch_ctx_error(c, CH_ERR_TOO_LARGE, "the body is larger than this endpoint accepts");
 		return -1;
@@ -525,8 +670,14 @@ static int parse_body(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_MEDIA_TYPE, "send the body as `Content-Type: application/json`");
 		return -1;
 	}
+	const char *text = r->body.data ? r->body.data : "";
+	if (json_values_bound(text, r->body.len) > (size_t)c->api->o.max_json_values) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "the body has more than %lld JSON values",
+		             (long long)c->api->o.max_json_values);
+		return -1;
+	}
 	json_error_t jerr;
-	c->body = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	c->body = json_loadb(text, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!c->body) {
 		const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") ? "\\u0000 is not allowed in strings" : jerr.text;
 		ch_ctx_error(c, CH_ERR_BAD_JSON, "malformed JSON at line %d, column %d: %s", jerr.line,
@@ -534,6 +685,15 @@ static int parse_body(ch_ctx *c)
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_body(ch_ctx *c)
+{
+	const ch_req *r = c->req;
+	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) ||
+	    c->route->max_body == CH_BODY_NONE || c->route->max_body == CH_BODY_SIGNED)
+		return 0; /* no body, or the handler parses it after checking its signature */
+	return ch_ctx_parse_body(c);
 }
 
 static void run(ch_ctx *c)
@@ -622,7 +782,6 @@ int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp)
 		return 1;
 	ch_resp_free(resp);
 	memset(resp, 0, sizeof *resp);
-	req->limits_charged = 1;
 	return 0;
 }
 
@@ -630,10 +789,15 @@ ch_api *ch_api_new(const ch_api_opts *o)
 {
 	ch_api *a = ch_xcalloc(1, sizeof *a);
 	a->o = *o;
-	a->login_ip = ch_ratelimit_new((double)o->login_per_minute, 60000, (double)o->login_per_minute, 100000);
-	a->login_name = ch_ratelimit_new((double)o->login_per_minute, 60000, (double)o->login_per_minute, 100000);
+	double per_min = (double)o->login_per_minute;
+	/* every attempt per address; failures per (login, address), and per login from anywhere at ten
+	 * times that, so that nobody can lock a company out by failing from another address */
+	a->login_ip = ch_ratelimit_new(per_min * 3, 60000, per_min * 3, 100000);
+	a->login_fail = ch_ratelimit_new(per_min, 60000, per_min, 100000);
+	a->login_name = ch_ratelimit_new(per_min * 10, 60000, per_min * 10, 100000);
 	a->per_ip = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
 	a->per_token = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
+	a->sessions = ch_ratelimit_new((double)o->sessions_per_minute, 60000, (double)o->sessions_per_minute, 100000);
 	return a;
 }
 
@@ -642,8 +806,10 @@ void ch_api_free(ch_api *a)
 	if (!a)
 		return;
 	ch_ratelimit_free(a->login_ip);
+	ch_ratelimit_free(a->login_fail);
 	ch_ratelimit_free(a->login_name);
 	ch_ratelimit_free(a->per_ip);
 	ch_ratelimit_free(a->per_token);
+	ch_ratelimit_free(a->sessions);
 	free(a);
 }

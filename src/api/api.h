@@ -1,12 +1,16 @@
 /* api.h — the REST API as pure request → response functions.
  *
- * The network layer (net/http.c) turns an HTTP exchange into a ch_req, asks
- * ch_api_route() which worker pool should run it, runs ch_api_handle() on that
- * pool, and writes the ch_resp back. Handlers therefore never see lws or
- * sockets, may block on the store, and can be driven directly by tests and
- * fuzzers (tests/fuzz/).
+ * The network layer (net/http.c) turns an HTTP exchange into a ch_req. When
+ * the headers have arrived — before any byte of the body is read — it asks
+ * ch_api_admit() what this request may cost: the per-address and per-token
+ * rate limits, the token's signature and expiry, and so the largest body this
+ * caller may send to this route. Then it reads the body (within that limit and
+ * the server's body budget), runs ch_api_handle() on the pool admission named,
+ * and writes the ch_resp back. Handlers therefore never see lws or sockets, may
+ * block on the store, and can be driven directly by tests and fuzzers
+ * (tests/fuzz/).
  *
- * Threading: ch_api_route() is cheap and may run on the network thread;
+ * Threading: ch_api_admit() is cheap (no I/O) and runs on the network thread;
  * ch_api_handle() blocks (store, password hashing) and runs on worker threads.
  * The ch_api context is read-only after creation except for its thread-safe
  * rate limiters.
@@ -45,7 +49,12 @@ typedef struct ch_req {
 	char peer[64];          /* client IP */
 	ch_buf body;
 	int body_too_large;     /* the body was over the limit and discarded */
-	int limits_charged;     /* ch_api_try_inline already took its rate-limit tokens */
+	int limits_charged;     /* ch_api_admit already took its rate-limit tokens */
+	int token_checked;      /* ch_api_admit verified the token: token_err, claims */
+	ch_err token_err;       /* CH_OK, CH_ERR_NO_TOKEN (none, malformed, bad signature), ..._EXPIRED */
+	ch_token_claims claims; /* valid when token_err is CH_OK or CH_ERR_TOKEN_EXPIRED */
+	int64_t body_reserved;  /* bytes of the body budget this request holds (net/) */
+	void *peer_ref;         /* the address's accounting entry (net/), or NULL */
 } ch_req;
 
 typedef struct ch_resp {
@@ -71,8 +80,12 @@ typedef struct ch_api_opts {
 	int64_t login_per_minute;
 	int64_t rate_per_second, rate_burst;
 	int64_t max_body_bytes;
+	int64_t anon_body_bytes;   /* max_anonymous_body_bytes */
+	int64_t max_json_values;
 	int64_t media_max_bytes;
 	int64_t visitor_token_ttl_s;
+	int64_t sessions_per_minute; /* new visitors per address */
+	const char *metrics_token; /* borrowed; "" = loopback peers only */
 	int demo;                 /* serve the /demo/api/ endpoints (serve --demo) */
 } ch_api_opts;
 
@@ -89,8 +102,24 @@ void ch_api_free(ch_api *a);
  * (network) thread from memory; when it cannot, they run on the API pool. */
 typedef enum ch_pool { CH_POOL_API, CH_POOL_HASH, CH_POOL_INLINE } ch_pool;
 
-/* Which pool runs this request, and the largest body it accepts. Cheap, no I/O. */
-ch_pool ch_api_route(ch_api *a, const ch_req *req, int64_t *max_body);
+/* What admission decided for a request whose headers have arrived. */
+typedef struct ch_api_admission {
+	ch_pool pool;      /* where ch_api_handle() runs it */
+	int64_t max_body;  /* the largest body this caller may send here */
+	ch_err reject;     /* CH_OK, or the answer to give at once (rate limited) */
+	int retry_after;   /* seconds, with reject */
+} ch_api_admission;
+
+/* Admission of a request before its body is read: cheap checks first, on the
+ * network thread, no I/O. Charges the per-address bucket (and the per-token
+ * one when the token verifies), verifies the token's signature and expiry
+ * (req->token_checked; the principal's revocation is checked later, with the
+ * store), and sizes the body limit for this route and this caller: routes
+ * without a valid token get max_anonymous_body_bytes; media-sized bodies only
+ * for a verified token (or a signed channel request). */
+void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *out);
+/* The largest body any request may send (media routes), for sizing buffers. */
+int64_t ch_api_media_body_max(const ch_api *a);
 /* Whether path belongs to the API (so unknown paths under it answer JSON 404
  * rather than falling through to static files). */
 int ch_api_owns_path(const char *path);
@@ -98,8 +127,7 @@ int ch_api_owns_path(const char *path);
 void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp);
 /* For a CH_POOL_INLINE route: answers from memory (cached principals, no store
  * transaction, no blocking) and returns 1, or returns 0 with resp still zeroed
- * when the request needs the store — then run ch_api_handle() on a worker (the
- * request's rate limits are already charged: req->limits_charged). */
+ * when the request needs the store — then run ch_api_handle() on a worker. */
 int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp);
 /* Fills resp with the JSON error body of err (used by net/ for its own errors). */
 void ch_api_error_resp(ch_resp *resp, ch_err err, const char *fmt, ...)

@@ -2,6 +2,8 @@
  * POST /api/company/get-token, GET/POST /api/company/organization,
  * GET/PUT /api/company/organization/{id}.
  * Threading: handlers run on worker threads (get-token on the hash pool). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/internal.h"
@@ -11,29 +13,54 @@
 
 static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec);
 
-/* Retry-After + 429 when key is over the login limit. */
-static int login_limited(ch_ctx *c, struct ch_ratelimit *rl, const char *key)
+/* The three login buckets count failed attempts only: per (login, address),
+ * per address whatever the login, and per login from anywhere (a ceiling ten
+ * times higher, against distributed guessing). A correct password is limited
+ * only by the general API rate limit, so nobody can lock a company out by
+ * failing on purpose from another address. */
+typedef struct login_keys {
+	char pair[CH_LOGIN_MAX + 96], ip[80], name[CH_LOGIN_MAX + 16];
+} login_keys;
+
+static void keys_of(ch_ctx *c, const char *login, login_keys *k)
 {
-	int wait = ch_ratelimit_take(rl, key, c->now_ms);
+	snprintf(k->pair, sizeof k->pair, "%s|%.*s", c->req->peer, CH_LOGIN_MAX, login);
+	snprintf(k->ip, sizeof k->ip, "ip:%s", c->req->peer);
+	snprintf(k->name, sizeof k->name, "login:%.*s", CH_LOGIN_MAX, login);
+}
+
+/* Retry-After + 429 when any of the login's buckets is empty. */
+static int login_limited(ch_ctx *c, const login_keys *k)
+{
+	ch_api *a = c->api;
+	int wait = ch_ratelimit_peek(a->login_fail, k->pair, c->now_ms);
+	if (!wait)
+		wait = ch_ratelimit_peek(a->login_ip, k->ip, c->now_ms);
+	if (!wait)
+		wait = ch_ratelimit_peek(a->login_name, k->name, c->now_ms);
 	if (!wait)
 		return 0;
 	ch_resp_header(c->resp, "Retry-After", "%d", wait);
-	ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many login attempts; retry in %d s", wait);
+	ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many failed login attempts; retry in %d s", wait);
 	return 1;
+}
+
+static void login_failed(ch_ctx *c, const login_keys *k)
+{
+	ch_ratelimit_take(c->api->login_fail, k->pair, c->now_ms);
+	ch_ratelimit_take(c->api->login_ip, k->ip, c->now_ms);
+	ch_ratelimit_take(c->api->login_name, k->name, c->now_ms);
 }
 
 void ch_h_company_get_token(ch_ctx *c)
 {
-	char key[CH_LOGIN_MAX + 80];
-	snprintf(key, sizeof key, "ip:%s", c->req->peer);
-	if (login_limited(c, c->api->login_ip, key) || ch_body_object(c))
-		return;
 	const char *login, *pw;
-	if (ch_get_str(c, c->body, "", "login", 1, 0, 4096, &login) ||
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "login", 1, 0, 4096, &login) ||
 	    ch_get_str(c, c->body, "", "password", 1, 0, 4096, &pw))
 		return;
-	snprintf(key, sizeof key, "login:%.*s", CH_LOGIN_MAX, login);
-	if (login_limited(c, c->api->login_name, key))
+	login_keys k;
+	keys_of(c, login, &k);
+	if (login_limited(c, &k))
 		return;
 	ch_company_row co;
 	ch_err e = strlen(login) <= CH_LOGIN_MAX ? ch_store_company_by_login(c->tx, login, &co)
@@ -45,13 +72,14 @@ void ch_h_company_get_token(ch_ctx *c)
 		e = ch_password_verify(co.password_hash, pw, json_string_length(json_object_get(c->body, "password")));
 	}
 	if (e == CH_ERR_BAD_LOGIN) {
+		login_failed(c, &k);
 		ch_ctx_error(c, e, "bad login or password");
 		return;
 	}
 	if (ch_ctx_store_failed(c, e, "company"))
 		return;
 	int64_t now = c->now_ms / 1000;
-	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = co.id, .company_id = co.id,
+	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = co.id, .company_id = co.id, .epoch = co.token_epoch,
 	                      .iat = now, .exp = now + c->api->o.company_token_ttl_s};
 	char *tok = ch_ctx_sign(c, &cl);
 	if (tok)

@@ -22,21 +22,37 @@ enum { /* which token kinds a route accepts (bitmask); 0 = no token */
 	CH_AUTH_ANY = CH_AUTH_STAFF | CH_AUTH_VISITOR,
 };
 
-#define CH_BODY_MEDIA (-1) /* route max_body: sized for media_max_bytes */
-#define CH_BODY_NONE (-2)  /* route max_body: the endpoint reads no body */
+/* Route body limits (ch_route.max_body); a caller without a valid token gets
+ * max_anonymous_body_bytes whatever the route says. */
+#define CH_BODY_DEFAULT 0     /* max_body_bytes */
+#define CH_BODY_MEDIA (-1)    /* sized for media_max_bytes */
+#define CH_BODY_NONE (-2)     /* the endpoint reads no body */
+#define CH_BODY_ANON (-3)     /* max_anonymous_body_bytes, even with a token */
+#define CH_BODY_SIGNED (-4)   /* media-sized when the request carries a signature header;
+                                 the handler checks it over the raw bytes, then parses */
+
+/* Which origins may read a route's answers (CORS). */
+enum {
+	CH_CORS_SCOPE = 0, /* the token's organizations; without a valid token, any organization's list */
+	CH_CORS_GUID,      /* the organization named by the {guid} segment */
+	CH_CORS_NONE,      /* never: server-to-server and operational routes */
+};
 
 typedef struct ch_route {
 	ch_method method;
-	const char *pattern; /* "{id}" matches one path segment */
+	const char *pattern; /* "{id}" matches one path segment, "{guid}" one read by the handler */
 	ch_handler handler;
 	unsigned auth;
 	ch_pool pool;
-	int64_t max_body; /* 0 = the configured max_body_bytes */
+	int64_t max_body; /* CH_BODY_* */
+	int cors;         /* CH_CORS_* */
 } ch_route;
 
 struct ch_api {
 	ch_api_opts o;
-	struct ch_ratelimit *login_ip, *login_name, *per_ip, *per_token;
+	/* logins: every attempt per address; failures per (login, address) and per login */
+	struct ch_ratelimit *login_ip, *login_fail, *login_name;
+	struct ch_ratelimit *per_ip, *per_token, *sessions;
 };
 
 struct ch_ctx {
@@ -53,6 +69,9 @@ struct ch_ctx {
 	int path_id_bad;       /* {id} was not a positive integer */
 	uint64_t gen0;         /* ch_store_principals_gen() before tx began */
 	int need_store;        /* inline (tx == NULL): the answer needs the store */
+	int have_claims;       /* who is a verified (maybe expired or revoked) token: its scope decides CORS */
+	int guid_state;        /* the {guid} organization: 0 not looked up, 1 guid_org, -1 none */
+	ch_org_row guid_org;
 };
 
 /* chat.c: reads a send body ({textMessage, author, media, clientMessageId}) and
@@ -79,6 +98,10 @@ void ch_ctx_json(ch_ctx *c, int status, json_t *j);
 void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len);
 /* Token-returning endpoints: raw text, or a JSON string when Accept asks for it. */
 void ch_ctx_token(ch_ctx *c, const char *token);
+/* The request's token text (Authorization: Bearer, X-Authorization-Key with or
+ * without "Bearer ", or ?access_token=), trimmed; NULL when there is none.
+ * Borrowed from the request; *len its length. */
+const char *ch_api_token_text(const ch_req *req, size_t *len);
 /* Value of query argument name, or NULL. Borrowed from the request. */
 const char *ch_ctx_arg(ch_ctx *c, const char *name);
 
@@ -91,6 +114,10 @@ int ch_get_str(ch_ctx *c, json_t *obj, const char *prefix, const char *name, int
                size_t min_len, size_t max_len, const char **out);
 /* Requires the body to be a JSON object (1001 otherwise). */
 int ch_body_object(ch_ctx *c);
+/* Parses the raw body into c->body (for CH_BODY_SIGNED routes, after their
+ * signature check): 413, 415, too many JSON values and malformed JSON answer
+ * here. 0 ok, -1 after writing the error response. */
+int ch_ctx_parse_body(ch_ctx *c);
 /* Parses a positive int64 from text; 0 ok, -1 not a number/overflow, -2 <= 0. */
 int ch_parse_id(const char *s, int64_t *out);
 /* Maps a store error to a response when it is not CH_OK; returns 1 if it did. */

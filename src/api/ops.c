@@ -1,7 +1,37 @@
 /* ops.c — operations endpoints: GET /healthz and GET /metrics.
+ * /metrics shows every tenant's traffic: it needs the configured metrics_token
+ * (Bearer), or without one it answers loopback clients only; no CORS grant.
  * Threading: API worker threads. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+
 #include "api/internal.h"
 #include "core/metrics.h"
+
+/* 127.0.0.0/8, ::1, and IPv4 loopback written as IPv6. */
+static int is_loopback(const char *ip)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, ip, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, ip, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+/* Constant-time compare of the Bearer token with the configured one. */
+static int metrics_allowed(ch_ctx *c)
+{
+	const char *want = c->api->o.metrics_token;
+	if (!want || !*want)
+		return is_loopback(c->req->peer);
+	size_t len = 0;
+	const char *t = ch_api_token_text(c->req, &len);
+	return t && ch_ct_equal(t, len, want, strlen(want));
+}
 
 void ch_h_healthz(ch_ctx *c)
 {
@@ -14,6 +44,14 @@ void ch_h_healthz(ch_ctx *c)
 
 void ch_h_metrics(ch_ctx *c)
 {
+	if (!metrics_allowed(c)) {
+		if (c->api->o.metrics_token && *c->api->o.metrics_token)
+			ch_ctx_error(c, CH_ERR_NO_TOKEN, "send the metrics token as `Authorization: Bearer <token>`");
+		else
+			ch_ctx_error(c, CH_ERR_WRONG_KIND, "/metrics answers loopback clients only; set metrics_token "
+			                                   "to read it from elsewhere");
+		return;
+	}
 	ch_buf out = CH_BUF_INIT;
 	ch_metrics_render(&out);
 	ch_store_stats st;

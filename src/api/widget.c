@@ -4,31 +4,42 @@
  * larger than one hub message)
  * (a visitor token, anonymous or proven by the site's userJWT). Also the hub's
  * POST /chathub/negotiate. Threading: API worker threads. */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/internal.h"
 #include "chat/presence.h"
 #include "core/random.h"
+#include "core/ratelimit.h"
 #include "svc/svc.h"
 
+/* Looked up once per request: the handler and the CORS decision both need it. */
 int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org)
 {
+	if (c->guid_state == 1) {
+		*org = c->guid_org;
+		return 0;
+	}
 	const char *p = c->req->path + strlen(prefix);
 	const char *slash = strchr(p, '/');
 	char guid[CH_GUID_LEN + 1];
 	size_t n = slash ? (size_t)(slash - p) : strlen(p);
-	if (n != CH_GUID_LEN) {
-		ch_ctx_error(c, CH_ERR_NOT_FOUND, "unknown widget guid");
-		return -1;
+	ch_err e = CH_ERR_NOT_FOUND;
+	if (c->guid_state == 0 && n == CH_GUID_LEN) {
+		memcpy(guid, p, n);
+		guid[n] = '\0';
+		e = ch_store_org_by_guid(c->tx, guid, &c->guid_org);
 	}
-	memcpy(guid, p, n);
-	guid[n] = '\0';
-	ch_err e = ch_store_org_by_guid(c->tx, guid, org);
 	if (e == CH_ERR_NOT_FOUND) {
+		c->guid_state = -1;
 		ch_ctx_error(c, e, "unknown widget guid");
 		return -1;
 	}
-	return ch_ctx_store_failed(c, e, "widget") ? -1 : 0;
+	if (ch_ctx_store_failed(c, e, "widget"))
+		return -1;
+	c->guid_state = 1;
+	*org = c->guid_org;
+	return 0;
 }
 
 void ch_h_widget_config(ch_ctx *c)
@@ -89,6 +100,20 @@ static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[
 	return 1;
 }
 
+/* Each new anonymous visitor is a stored row: at most sessions_per_minute per
+ * address (a returning visitor or a userJWT identity is not new). */
+static int new_visitor_limited(ch_ctx *c)
+{
+	char key[80];
+	snprintf(key, sizeof key, "ip:%s", c->req->peer);
+	int wait = ch_ratelimit_take(c->api->sessions, key, c->now_ms);
+	if (!wait)
+		return 0;
+	ch_resp_header(c->resp, "Retry-After", "%d", wait);
+	ch_ctx_error(c, CH_ERR_RATE_LIMITED, "too many new visitors from this address; retry in %d s", wait);
+	return 1;
+}
+
 void ch_h_widget_session(ch_ctx *c)
 {
 	ch_org_row org;
@@ -104,6 +129,8 @@ void ch_h_widget_session(ch_ctx *c)
 		return;
 	/* a userJWT names the client; else a valid visitor token resumes it; else a new one */
 	int64_t client_id = key[0] ? 0 : reuse_visitor(c, &org, vt);
+	if (!client_id && !key[0] && new_visitor_limited(c))
+		return;
 	if (!client_id) {
 		session_job j = {.company_id = org.company_id, .org_id = org.id, .key = key[0] ? key : NULL,
 		                 .name = name && *name ? name : (jname[0] ? jname : NULL), .email = email};

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,8 +131,19 @@ static void on_ready(void *arg, const char *base)
 	fflush(stdout);
 }
 
+/* Large buffers (request bodies, big responses) get pages of their own and
+ * give them back when freed: without a fixed threshold glibc raises it after
+ * the first big free, and a burst of large requests would leave the heap at
+ * its peak for good. */
+static void memory_policy(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+}
+
 int ch_cli_serve(ch_cli *c)
 {
+	memory_policy();
 	ch_pw_cost cost = ch_cli_pw_cost(c);
 	if (ch_password_init()) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");
@@ -157,8 +169,11 @@ int ch_cli_serve(ch_cli *c)
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
 	                  .rate_per_second = c->cfg.rate_limit_per_second,
 	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes,
+	                  .anon_body_bytes = c->cfg.max_anonymous_body_bytes,
+	                  .max_json_values = c->cfg.max_json_values,
 	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
-	                  .demo = c->demo};
+	                  .sessions_per_minute = c->cfg.session_rate_per_minute,
+	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo};
 	ch_api *api = ch_api_new(&ao);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
 	char web[PATH_MAX];
@@ -168,6 +183,9 @@ int ch_cli_serve(ch_cli *c)
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
+	                     .max_connections = c->cfg.max_connections,
+	                     .max_connections_per_ip = c->cfg.max_connections_per_ip,
+	                     .body_memory_max = c->cfg.body_memory_max, .body_largest = ch_api_media_body_max(api),
 	                     .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */

@@ -73,6 +73,30 @@ static const opt opts[] = {
 	 "Seconds an HTTP connection may stay idle or slow before it is closed."},
 	{"shutdown_timeout", INT(shutdown_timeout), "10", 1, 3600, NULL, 0,
 	 "Seconds SIGTERM waits for in-flight requests before closing connections."},
+	{"max_anonymous_body_bytes", INT(max_anonymous_body_bytes), "16384", 1024, 1048576, NULL, 0,
+	 "Largest body of a request that carries no valid token (`company/get-token`, "
+	 "`widget/{guid}/session`, an unsigned `channel/{guid}/inbound`); larger bodies get 413 without being "
+	 "kept in memory."},
+	{"body_memory_max", INT(body_memory_max), "134217728", 1048576, 17179869184LL, NULL, 0,
+	 "Request-body bytes the server holds at once, all requests together (one client address may hold a "
+	 "quarter of it, or one largest body). A request that would exceed it gets 503 (code 5003) with "
+	 "`Retry-After` before its body is read."},
+	{"max_json_values", INT(max_json_values), "100000", 100, 100000000, NULL, 0,
+	 "Most JSON values (objects, arrays, strings, numbers, literals) a request body may contain; more gets 400 "
+	 "before it is parsed. Bounds the memory of a parse, which is much larger than the body's bytes."},
+	{"max_connections", INT(max_connections), "0", 0, 10000000, NULL, 0,
+	 "Open TCP connections the server accepts at once; past it new ones are closed at once. 0: the open-files "
+	 "limit (raised to its hard limit at start) minus a reserve for the database, workers and outbound "
+	 "requests."},
+	{"max_connections_per_ip", INT(max_connections_per_ip), "1000", 1, 10000000, NULL, 0,
+	 "Open TCP connections (HTTP and hub together) from one client address; past it new ones are closed at "
+	 "once. An office behind one NAT with a few hundred operators stays well below it."},
+	{"session_rate_per_minute", INT(session_rate_per_minute), "60", 1, 1000000, NULL, 0,
+	 "New visitors (`POST /api/widget/{guid}/session` without a still-valid visitor token or userJWT) per "
+	 "client address per minute; each one is stored, so this bounds what an anonymous caller can store."},
+	{"metrics_token", STR(metrics_token), "", 0, 0, NULL, F_SECRET,
+	 "Bearer token `GET /metrics` requires. Environment or config file only. Empty: `/metrics` answers only "
+	 "requests from loopback addresses."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -282,8 +306,9 @@ ch_err ch_config_resolve(ch_config *c, const ch_config_kv *flags, size_t nflags,
 			ch_buf_printf(err, "unknown option --%s (see --help)", flags[i].name);
 			e = CH_ERR_OUT_OF_RANGE;
 		} else if (o->flags & F_SECRET) {
-			ch_buf_printf(err, "--%s is a secret: set it with CHATHUB_%s or in the config file, "
-			                   "never on the command line", flags[i].name, "JWT_SECRET");
+			env_name(o, key, sizeof key);
+			ch_buf_printf(err, "--%s is a secret: set it with %s or in the config file, "
+			                   "never on the command line", flags[i].name, key);
 			e = CH_ERR_OUT_OF_RANGE;
 		} else {
 			e = set_opt(c, o, flags[i].value, src, err);
@@ -340,7 +365,8 @@ void ch_config_dump(const ch_config *c, ch_buf *out)
 			              (long long)*int_field((ch_config *)c, o));
 		else if (o->flags & F_SECRET)
 			ch_buf_printf(out, "%s = %s\n", o->name,
-			              **str_field((ch_config *)c, o) ? "(set)" : "(generated)");
+			              **str_field((ch_config *)c, o) ? "(set)"
+			              : !strcmp(o->name, "jwt_secret") ? "(generated)" : "(not set)");
 		else
 			ch_buf_printf(out, "%s = %s\n", o->name, *str_field((ch_config *)c, o));
 	}

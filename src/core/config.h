@@ -38,6 +38,13 @@ typedef struct ch_config {
 	int64_t company_token_ttl;
 	int64_t http_timeout;
 	int64_t shutdown_timeout;
+	int64_t max_anonymous_body_bytes;
+	int64_t body_memory_max;
+	int64_t max_json_values;
+	int64_t max_connections;
+	int64_t max_connections_per_ip;
+	int64_t session_rate_per_minute;
+	char *metrics_token;       /* secret; "" = loopback only */
 } ch_config;
 
 /* One command-line or file setting before resolution. */

@@ -1,12 +1,20 @@
 /* http.c — the HTTP side of the lws protocol callback.
  *
- * A request is assembled from lws headers and body callbacks into a ch_req,
- * then either answered on the spot (static files, early errors) or handed to
- * a worker pool as a job that runs ch_api_handle(). The job carries a
- * ch_conn_ref, never the struct lws *; its result comes back through
- * ch_loop_post() and is dropped if the connection went away meanwhile.
- * Responses are written from LWS_CALLBACK_HTTP_WRITEABLE: headers first, then
- * the body in chunks of at most CHUNK bytes, one lws_write per callback.
+ * A connection is counted against its address when it is accepted
+ * (net/peers.c: max_connections, max_connections_per_ip; past them it is
+ * closed at once, before any byte is read). A request is assembled from lws
+ * headers and body callbacks into a ch_req. When its headers are in,
+ * admission (ch_api_admit) decides what the body may cost before any of it is
+ * read: the rate limits, the token's signature, the body limit for this route
+ * and caller. The body is then kept only within that limit and the body
+ * budget (body_memory_max, shared by all requests, a share per address);
+ * past either it is read and dropped, and the request is answered without
+ * running (413, 503). Then the request is answered on the spot (static files,
+ * early errors) or handed to a worker pool as a job that runs
+ * ch_api_handle(). The job carries a ch_conn_ref, never the struct lws *; its
+ * result comes back through ch_loop_post() and is dropped if the connection
+ * went away meanwhile. Responses are written from LWS_CALLBACK_HTTP_WRITEABLE:
+ * headers first, then the body in chunks of at most CHUNK bytes.
  * Threading: network thread only.
  */
 #include "net/http.h"
@@ -18,8 +26,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/idmap.h"
 #include "net/conns.h"
 #include "net/loop.h"
+#include "net/peers.h"
 #include "net/static.h"
 
 #define CHUNK (64 * 1024)
@@ -31,7 +41,9 @@ typedef struct http_pss {
 	ch_conn_ref ref;
 	ch_req req;
 	int64_t max_body;
-	ch_pool pool;         /* from ch_api_route() when the headers arrived */
+	ch_pool pool;         /* from ch_api_admit() when the headers arrived */
+	ch_err early;         /* answer without running the request (admission, body budget) */
+	int retry_after;      /* with early */
 	int64_t received;
 	int64_t t0_us;
 	int waiting_body;
@@ -57,6 +69,11 @@ static ch_http_opts opts;
 static int inflight;
 static int draining;
 static uint64_t next_req_id;
+/* Every accepted connection's address entry, by its struct lws *. lws names
+ * the address before the connection exists (FILTER_NETWORK_CONNECTION) and
+ * creates it right after, in the same call (WSI_CREATE): pending carries it. */
+static ch_idmap peer_of_wsi;
+static ch_peer *pending_peer;
 
 size_t ch_http_pss_size(void) { return sizeof(http_pss); }
 ch_ws_state *ch_http_ws_state(struct lws *wsi) { return &((http_pss *)lws_wsi_user(wsi))->ws; }
@@ -133,6 +150,34 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	memcpy(r->peer, p->peer, sizeof r->peer);
 }
 
+/* ---- the body budget ----------------------------------------------------- */
+
+static ch_peer *peer_of(struct lws *wsi) { return ch_idmap_get(&peer_of_wsi, (int64_t)(intptr_t)wsi); }
+
+/* Frees a request and gives back the body bytes it held (net/peers.c). */
+static void free_req(ch_req *r)
+{
+	if (r->body_reserved) {
+		ch_peers_release(r->peer_ref, r->body_reserved);
+		ch_metrics_gauge_set(CH_GAUGE_BODY_BYTES, ch_peers_body_bytes());
+	}
+	ch_req_free(r);
+}
+
+/* Holds n more bytes of body for r, or answers 503 (the rest is dropped). */
+static int reserve_body(http_pss *p, int64_t n)
+{
+	if (!ch_peers_reserve(p->req.peer_ref, n)) {
+		p->req.body_reserved += n;
+		ch_metrics_gauge_set(CH_GAUGE_BODY_BYTES, ch_peers_body_bytes());
+		return 0;
+	}
+	ch_metrics_counter_add(CH_COUNTER_BODY_REFUSED, 1);
+	p->early = CH_ERR_BUSY;
+	p->retry_after = 1;
+	return -1;
+}
+
 /* ---- responses ---------------------------------------------------------- */
 
 static void respond(struct lws *wsi, http_pss *p)
@@ -150,6 +195,15 @@ static void respond_error(struct lws *wsi, http_pss *p, ch_err e, const char *ro
 	ch_api_error_resp(&p->resp, e, "%s", msg);
 	p->resp.route = route;
 	respond(wsi, p);
+}
+
+/* The answer admission or the body budget decided, without running the request. */
+static void respond_early(struct lws *wsi, http_pss *p)
+{
+	const char *msg = p->early == CH_ERR_RATE_LIMITED ? "too many requests; retry later"
+	                  : "the server is holding as many request bodies as it may; retry later";
+	respond_error(wsi, p, p->early, p->early == CH_ERR_RATE_LIMITED ? "rate_limited" : "busy", msg);
+	ch_resp_header(&p->resp, "Retry-After", "%d", p->retry_after > 0 ? p->retry_after : 1);
 }
 
 static int add_header_line(struct lws *wsi, const char *line, size_t len, unsigned char **pp,
@@ -223,7 +277,7 @@ static int complete(struct lws *wsi, http_pss *p)
 	ch_metrics_http(p->resp.route ? p->resp.route : "unknown", p->resp.status,
 	                ch_mono_us() - p->t0_us);
 	int close_it = p->resp.close;
-	ch_req_free(&p->req);
+	free_req(&p->req);
 	ch_resp_free(&p->resp);
 	memset(&p->resp, 0, sizeof p->resp);
 	p->resp_ready = 0;
@@ -276,7 +330,7 @@ static void job_done(void *arg)
 	if (wsi) {
 		http_pss *p = lws_wsi_user(wsi);
 		p->job_pending = 0;
-		ch_req_free(&p->req);
+		free_req(&p->req);
 		p->req = j->req; /* back to the connection: HEAD/metrics need it */
 		ch_resp_free(&p->resp);
 		p->resp = j->resp;
@@ -284,7 +338,7 @@ static void job_done(void *arg)
 			p->resp.content_type = p->resp.ctype;
 		respond(wsi, p);
 	} else {
-		ch_req_free(&j->req);
+		free_req(&j->req);
 		ch_resp_free(&j->resp);
 		inflight--; /* the connection closed while the job ran */
 	}
@@ -335,6 +389,10 @@ static int dispatch(struct lws *wsi, http_pss *p)
 		respond_error(wsi, p, CH_ERR_NOT_FOUND, "not_found", msg);
 		return 0;
 	}
+	if (p->early) {
+		respond_early(wsi, p);
+		return 0;
+	}
 	ch_pool pool = p->pool;
 	if (pool == CH_POOL_INLINE) { /* answered from memory here, or by a worker below */
 		ch_resp_free(&p->resp);
@@ -377,32 +435,77 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 		respond_error(wsi, p, CH_ERR_BAD_JSON, "bad_request", "the path contains a NUL byte");
 		return 0;
 	}
-	int64_t max_body;
-	p->pool = ch_api_route(opts.api, &p->req, &max_body); /* once per request */
-	p->max_body = max_body;
+	p->early = CH_OK;
 	p->received = 0;
+	p->req.peer_ref = peer_of(wsi);
 	char cl[32] = "";
 	int has_len = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
 	int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 	long long clen = has_len ? atoll(cl) : 0;
-	if (clen > max_body)
-		p->req.body_too_large = 1;
 	p->waiting_body = clen > 0 || chunked;
+	if (ch_api_owns_path(p->req.path)) {
+		ch_api_admission ad;
+		ch_api_admit(opts.api, &p->req, &ad); /* once per request, before its body */
+		p->pool = ad.pool;
+		p->max_body = ad.max_body;
+		p->early = ad.reject;
+		p->retry_after = ad.retry_after;
+	} else {
+		p->pool = CH_POOL_API;
+		p->max_body = 0; /* static files take no body */
+	}
+	if (clen > p->max_body)
+		p->req.body_too_large = 1;
+	else if (!p->early && clen > 0 && !reserve_body(p, clen))
+		ch_buf_reserve(&p->req.body, (size_t)clen); /* one allocation, no doubling */
 	return p->waiting_body ? 0 : dispatch(wsi, p);
 }
 
+/* Body bytes: kept within the request's limit and reservation, else dropped
+ * (the answer says why). */
 static int on_body(struct lws *wsi, http_pss *p, const void *in, size_t len)
 {
 	p->received += (int64_t)len;
-	if (p->received > p->max_body) {
+	if (p->received > p->max_body && !p->req.body_too_large) {
 		p->req.body_too_large = 1;
 		ch_buf_free(&p->req.body);
 	}
-	if (p->received > p->max_body * DISCARD_LIMIT_FACTOR)
+	if (p->received > (p->max_body + 65536) * DISCARD_LIMIT_FACTOR)
 		return -1; /* a client that keeps pushing: stop reading */
-	if (!p->req.body_too_large)
-		ch_buf_append(&p->req.body, in, len);
+	if (p->req.body_too_large || p->early)
+		return 0;
+	/* chunked bodies reserve as they come, 64 KiB at a time */
+	int64_t need = (int64_t)(p->req.body.len + len) - p->req.body_reserved;
+	if (need > 0 && reserve_body(p, need < 65536 ? 65536 : need)) {
+		ch_buf_free(&p->req.body);
+		return 0;
+	}
+	ch_buf_append(&p->req.body, in, len);
 	return 0;
+}
+
+/* FILTER_NETWORK_CONNECTION: a socket accepted from args->cli_addr, before
+ * its connection exists. Non-zero refuses it (lws closes it at once). */
+static int accept_peer(void *user)
+{
+	const struct lws_filter_network_conn_args *args = user;
+	char ip[64];
+	ch_peers_addr_text(&args->cli_addr, ip);
+	pending_peer = ch_peers_connect(ip);
+	if (!pending_peer) {
+		ch_metrics_counter_add(CH_COUNTER_REFUSED_CONNECTIONS, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static void forget_peer(struct lws *wsi)
+{
+	ch_peer *p = peer_of(wsi);
+	if (!p)
+		return; /* an outbound client connection, or accepted before the count began */
+	ch_idmap_del(&peer_of_wsi, (int64_t)(intptr_t)wsi);
+	ch_peers_disconnect(p);
 }
 
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -410,12 +513,17 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	http_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-		return draining ? -1 : 0;
+		return draining || accept_peer(user) ? -1 : 0;
 	case LWS_CALLBACK_WSI_CREATE:
 		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, 1);
+		if (pending_peer) { /* the connection just accepted */
+			ch_idmap_put(&peer_of_wsi, (int64_t)(intptr_t)wsi, pending_peer);
+			pending_peer = NULL;
+		}
 		return 0;
 	case LWS_CALLBACK_WSI_DESTROY:
 		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, -1);
+		forget_peer(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(wsi, p, in);
@@ -454,7 +562,7 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			finish_inflight(p); /* else job_done accounts for it */
 		else
 			p->counted = 0;
-		ch_req_free(&p->req);
+		free_req(&p->req);
 		ch_resp_free(&p->resp);
 		memset(&p->resp, 0, sizeof p->resp);
 		p->resp_ready = 0;

@@ -14,6 +14,7 @@
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 #include "net/http.h"
 #include "net/loop.h"
 #include "net/outbound.h"
+#include "net/peers.h"
 #include "net/static.h"
 #include "net/ws.h"
 #include "bus/bus.h"
@@ -191,6 +193,38 @@ static void lws_log_bridge(int level, const char *line)
 	ch_log(level == LLL_ERR ? CH_LOG_WARN : CH_LOG_DEBUG, "lws: %.*s", (int)n, line);
 }
 
+/* Raises the soft open-files limit to the hard one (shells and service
+ * managers often start at 1,024) and returns the limit now in force. */
+static int64_t raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			CH_INFO("open-files limit raised from %llu to %llu", (unsigned long long)was,
+			        (unsigned long long)rl.rlim_cur);
+		else
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 22) ? (1 << 22) : (int64_t)rl.rlim_cur;
+}
+
+/* Connections the server accepts: the configured number, or the open-files
+ * limit minus what the database connections, worker threads, outbound
+ * requests and lws itself need, so that accept() never meets a full table
+ * (where it would fail and be retried at once, forever). */
+static int64_t connection_limit(const ch_server_opts *o, int64_t fd_limit)
+{
+	int64_t reserve = 128 + 4 * (int64_t)(o->api_workers + o->hash_workers + 8);
+	int64_t derived = fd_limit - reserve;
+	if (derived < 16)
+		derived = 16;
+	return o->max_connections && o->max_connections < derived ? o->max_connections : derived;
+}
+
 static struct lws_context *create_context(const ch_server_opts *o, const char *addr, int port)
 {
 	struct lws_context_creation_info info;
@@ -235,6 +269,13 @@ int ch_server_run(const ch_server_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	lws_set_log_level(LLL_ERR | (ch_log_enabled(CH_LOG_DEBUG) ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
 	ch_loop_init(S.loop);
+	int64_t fds = raise_fd_limit(), conns = connection_limit(o, fds);
+	int64_t per_ip_body = o->body_memory_max / 4 > o->body_largest ? o->body_memory_max / 4 : o->body_largest;
+	ch_peers_init(&(ch_peers_limits){.max_connections = conns, .max_connections_per_ip = o->max_connections_per_ip,
+	                                 .body_memory_max = o->body_memory_max,
+	                                 .body_memory_per_ip = per_ip_body < o->body_memory_max ? per_ip_body
+	                                                                                        : o->body_memory_max});
+	CH_DEBUG("accepting up to %lld connections (open-files limit %lld)", (long long)conns, (long long)fds);
 	S.api_pool = ch_workq_start("api", o->api_workers);
 	S.hash_pool = ch_workq_start("hash", o->hash_workers);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
@@ -271,6 +312,7 @@ int ch_server_run(const ch_server_opts *o)
 		o->on_ready(o->ready_arg, base);
 	ev_run(S.loop, 0);
 	ch_conns_fini();
+	ch_peers_fini();
 	ch_static_free();
 	CH_INFO("stopped");
 	return 0;

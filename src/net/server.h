@@ -21,6 +21,10 @@ typedef struct ch_server_opts {
 	int api_workers, hash_workers;
 	const ch_token_key *key;   /* verifies hub tokens before the upgrade */
 	int64_t offline_grace_s;   /* routing: an offline operator keeps its chats this long */
+	int64_t max_connections;   /* 0 = the open-files limit minus a reserve */
+	int64_t max_connections_per_ip;
+	int64_t body_memory_max;   /* request-body bytes held at once */
+	int64_t body_largest;      /* the largest body one request may send */
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;

@@ -280,30 +280,51 @@ describe('login rate limit', () => {
     assert.ok(Number(ra) >= 1, `Retry-After >= 1: ${ra}`);
   }
 
-  test('over the per-IP limit: 429 4001 with Retry-After, also for another login', async () => {
-    const first = await loginFrom('127.0.0.1', 'limited');
-    assert.equal(first.status, 200, first.raw.slice(0, 600));
-    let limited = null;
-    for (let i = 1; i < RATE * 3 + 2; i++) {
-      const r = await loginFrom('127.0.0.1', 'limited');
-      if (r.status === 429) { limited = r; break; }
+  test('correct passwords are not login-limited (only by the general API rate limit)', async () => {
+    for (let i = 0; i < RATE * 4; i++) {
+      const r = await loginFrom('127.0.0.1', 'fresh');
       assert.equal(r.status, 200, r.raw.slice(0, 600));
     }
-    assert.ok(limited, `no 429 after ${RATE * 3 + 2} logins at ${RATE}/min`);
-    assert429(limited);
-    // the right password does not get through while limited
-    assert429(await loginFrom('127.0.0.1', 'limited'));
-    // per IP: another login from the same address is limited too
-    assert429(await loginFrom('127.0.0.1', 'another'));
-    // bad passwords are limited as well (no free guessing)
-    assert429(await loginFrom('127.0.0.1', 'another', 'wrong'));
   });
 
-  test('per-login limit applies from another address; other logins from fresh addresses work', async () => {
-    // 'limited' has used up its per-login budget in the previous test
-    assert429(await loginFrom('127.0.0.2', 'limited'));
-    const ok = await loginFrom('127.0.0.3', 'fresh');
+  test('failures from one address: 429 4001 with Retry-After, even with the right password from there', async () => {
+    for (let i = 0; i < RATE; i++) {
+      const r = await loginFrom('127.0.0.1', 'limited', 'wrong');
+      assert.equal(r.status, 401, r.raw.slice(0, 600));
+    }
+    assert429(await loginFrom('127.0.0.1', 'limited', 'wrong'));
+    assert429(await loginFrom('127.0.0.1', 'limited'));
+  });
+
+  test('failing from another address does not lock the company out', async () => {
+    const ok = await loginFrom('127.0.0.2', 'limited');
     assert.equal(ok.status, 200, ok.raw.slice(0, 600));
     assert.match(ok.body.trim(), h.JWT_RE);
+  });
+
+  test('one address failing on many logins is limited for every login', async () => {
+    let limited = null;
+    for (let i = 0; i < RATE * 3 + 2 && !limited; i++) {
+      const r = await loginFrom('127.0.0.3', `nobody-${i}`, 'wrong');
+      if (r.status === 429) limited = r;
+      else assert.equal(r.status, 401, r.raw.slice(0, 600));
+    }
+    assert.ok(limited, `no 429 after ${RATE * 3 + 2} failures at ${RATE * 3}/min per address`);
+    assert429(limited);
+    assert429(await loginFrom('127.0.0.3', 'another'));
+    assert.equal((await loginFrom('127.0.0.4', 'another')).status, 200, 'other addresses are not affected');
+  });
+
+  test('a login failing from many addresses hits a ceiling ten times higher', async () => {
+    let limited = null;
+    for (let i = 0; i < RATE * 10 + 2 && !limited; i++) {
+      const r = await loginFrom(`127.0.1.${i + 1}`, 'another', 'wrong');
+      if (r.status === 429) limited = r;
+      else assert.equal(r.status, 401, r.raw.slice(0, 600));
+    }
+    assert.ok(limited, `no 429 after ${RATE * 10 + 2} failures from different addresses`);
+    assert429(limited);
+    assert429(await loginFrom('127.0.2.1', 'another'));
+    assert.equal((await loginFrom('127.0.2.1', 'fresh')).status, 200, 'other logins are not affected');
   });
 });

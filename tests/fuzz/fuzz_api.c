@@ -45,7 +45,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ch_svc_init(&(ch_svc_opts){.store = store, .key = &key, .media_max_bytes = 65536});
 	ch_api_opts ao = {.store = store, .key = &key, .pw_cost = CH_PW_COST_MIN, .company_token_ttl_s = 3600,
 	                  .login_per_minute = 1000000, .rate_per_second = 1000000, .rate_burst = 1000000,
-	                  .max_body_bytes = 1 << 20, .media_max_bytes = 65536, .visitor_token_ttl_s = 3600};
+	                  .max_body_bytes = 1 << 20, .anon_body_bytes = 16384, .max_json_values = 100000,
+	                  .media_max_bytes = 65536, .visitor_token_ttl_s = 3600, .sessions_per_minute = 1000000,
+	                  .metrics_token = ""};
 	api = ch_api_new(&ao);
 	char *t = NULL;
 	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = 1, .company_id = 1, .iat = 0, .exp = 4000000000LL};
