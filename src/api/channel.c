@@ -2,8 +2,9 @@
  * bridge) posts a customer's message, signed with the organization's channel
  * secret (X-ChatHub-Signature: sha256=<hex HMAC-SHA256 of the body>). The
  * customer becomes a client keyed by externalUserId; the message is sent
- * through svc like any client message, with clientMessageId
- * "ext:<externalMessageId>", so a repeated delivery stores nothing new.
+ * through svc like any client message; an externalMessageId seen before
+ * stores nothing (svc/channel.c: checked and recorded in the same write job).
+ * The signature is checked over the raw bytes before the body is parsed.
  * Threading: API worker threads. */
 #include <sodium.h>
 #include <stdio.h>
@@ -30,35 +31,12 @@ static int signature_ok(ch_ctx *c, const char *secret)
 	return sodium_memcmp(mac, given, sizeof mac) == 0;
 }
 
-typedef struct client_job {
-	int64_t company_id, org_id;
-	int source;
-	const char *key, *name, *phone;
-	ch_client_row row;
-} client_job;
-
-static ch_err client_tx(ch_store_tx *tx, void *arg)
-{
-	client_job *j = arg;
-	return ch_store_client_upsert(tx, j->company_id, j->org_id, j->source, j->key, j->name, j->phone, NULL, &j->row);
-}
-
-/* Records which message an external message id became (the first one wins). */
-typedef struct dedupe_job {
-	int64_t org_id, message_id, first;
-	const char *ext;
-} dedupe_job;
-
-static ch_err dedupe_tx(ch_store_tx *tx, void *arg)
-{
-	dedupe_job *j = arg;
-	return ch_store_channel_dedupe(tx, j->org_id, j->ext, j->message_id, &j->first);
-}
-
 void ch_h_channel_inbound(ch_ctx *c)
 {
 	ch_org_row org;
 	ch_org_secrets sec;
+	/* cheap checks on the raw bytes first: the organization, its secret, the
+	 * signature; only a request that proved where it comes from is parsed */
 	if (ch_org_of_guid_path(c, "/api/channel/", &org) ||
 	    ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "channel"))
 		return;
@@ -66,10 +44,16 @@ void ch_h_channel_inbound(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "this organization has no channel (set channelSecret)");
 		return;
 	}
+	if (c->req->body_too_large) {
+		ch_ctx_error(c, CH_ERR_TOO_LARGE, "the body is larger than this endpoint accepts");
+		return;
+	}
 	if (!signature_ok(c, sec.channel_secret)) {
 		ch_ctx_error(c, CH_ERR_NO_TOKEN, "X-ChatHub-Signature must be sha256=<hex HMAC-SHA256 of the body>");
 		return;
 	}
+	if (ch_ctx_parse_body(c))
+		return;
 	const char *user, *ext, *name = NULL, *phone = NULL, *text = "";
 	int64_t source = CH_SOURCE_API;
 	if (ch_body_object(c) || ch_get_str(c, c->body, "", "externalUserId", 1, 1, CH_EXTID_MAX, &user) ||
@@ -83,25 +67,17 @@ void ch_h_channel_inbound(ch_ctx *c)
 	unsigned char *data = NULL;
 	ch_svc_media media;
 	int has_media = m && !json_is_null(m);
-	if ((has_media && ch_read_media(c, m, &media, &data)) || (!has_media && (!text || !*text))) {
-		if (!has_media && (!text || !*text))
-			ch_ctx_error(c, CH_ERR_MISSING_FIELD, "text: required (or media)");
-		free(data);
+	if (!has_media && (!text || !*text)) {
+		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "text: required (or media)");
 		return;
 	}
-	client_job cj = {.company_id = org.company_id, .org_id = org.id, .source = (int)source, .key = user,
-	                 .name = name, .phone = phone};
-	ch_err e = ch_store_write_sync(c->api->o.store, client_tx, &cj);
-	if (ch_ctx_store_failed(c, e, "client")) {
-		free(data);
+	if (has_media && ch_read_media(c, m, &media, &data))
 		return;
-	}
-	char cmid[CH_EXTID_MAX + 1];
-	snprintf(cmid, sizeof cmid, "ext:%s", ext);
-	ch_principal p = {.kind = CH_TOKEN_VISITOR, .company_id = org.company_id, .org_id = org.id,
-	                  .client_id = cj.row.id};
+	ch_svc_inbound in = {.company_id = org.company_id, .org_id = org.id, .source = (int)source,
+	                     .external_user_id = user, .external_message_id = ext, .name = name, .phone = phone,
+	                     .text = text ? text : "", .media = has_media ? &media : NULL};
 	ch_svc_waiter *w = ch_svc_waiter_new();
-	ch_svc_send(&p, 0, text ? text : "", cmid, has_media ? &media : NULL, 0, ch_svc_waiter_done, w);
+	ch_svc_channel_inbound(&in, ch_svc_waiter_done, w);
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
 	free(data);
@@ -110,18 +86,5 @@ void ch_h_channel_inbound(ch_ctx *c)
 		ch_ctx_error(c, r.err, "%s", r.message);
 		return;
 	}
-	json_t *msg = r.result;
-	int64_t mid = json_integer_value(json_object_get(msg, "id"));
-	int64_t chat = json_integer_value(json_object_get(msg, "chatId"));
-	dedupe_job dj = {.org_id = org.id, .ext = ext, .message_id = mid};
-	e = ch_store_write_sync(c->api->o.store, dedupe_tx, &dj);
-	int dup = e == CH_ERR_CONFLICT;
-	if (e && !dup) {
-		json_decref(msg);
-		ch_ctx_store_failed(c, e, "message");
-		return;
-	}
-	ch_ctx_json(c, 200, json_pack("{s:I, s:I, s:b}", "messageId", (json_int_t)(dup ? dj.first : mid), "chatId",
-	                              (json_int_t)chat, "duplicate", dup));
-	json_decref(msg);
+	ch_ctx_json(c, 200, r.result);
 }

@@ -197,12 +197,14 @@ int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data)
 		return -1;
 	}
 	*data = ch_xmalloc(b64len + 1);
-	if (sodium_base642bin(*data, b64len + 1, b64, b64len, " \r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL)) {
-		ch_ctx_error(c, CH_ERR_BAD_JSON, "media.dataBase64: not valid base64");
-		return -1;
-	}
-	if ((int64_t)len > ch_svc_media_max()) {
-		ch_ctx_error(c, CH_ERR_TOO_LARGE, "media: larger than %lld bytes", (long long)ch_svc_media_max());
+	int bad = sodium_base642bin(*data, b64len + 1, b64, b64len, " \r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL);
+	if (bad || (int64_t)len > ch_svc_media_max()) {
+		free(*data); /* nothing for the caller to free after a failure */
+		*data = NULL;
+		if (bad)
+			ch_ctx_error(c, CH_ERR_BAD_JSON, "media.dataBase64: not valid base64");
+		else
+			ch_ctx_error(c, CH_ERR_TOO_LARGE, "media: larger than %lld bytes", (long long)ch_svc_media_max());
 		return -1;
 	}
 	*out = (ch_svc_media){name, format ? format : "", (int)type, *data, len};

@@ -151,7 +151,8 @@ void ch_h_negotiate(ch_ctx *c);
 void ch_h_channel_inbound(ch_ctx *c);
 /* The organization named by the {guid} segment after prefix; -1 after a 404. */
 int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org);
-/* media: {"name","format","dataBase64","type"} decoded into *out (*data malloc'd). */
+/* media: {"name","format","dataBase64","type"} decoded into *out; *data is a
+ * malloc'd buffer the caller frees after success (NULL after a failure). */
 int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data);
 void ch_h_metrics(ch_ctx *c);
 

@@ -375,6 +375,11 @@ ch_err ch_store_media_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_me
 
 /* ---- channels ---------------------------------------------------------- */
 
+/* Whether the org's channel already delivered external_message_id: CH_OK with
+ * the message it was stored as (0 when that message was deleted since — the
+ * record outlives it, so a replay stays a duplicate), or CH_ERR_NOT_FOUND. */
+ch_err ch_store_channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+                             int64_t *message_id_out);
 /* Records that the org's channel delivered external_message_id as message_id.
  * CH_ERR_CONFLICT when it was already recorded; *message_id_out (may be NULL)
  * then gets the message it was stored as. */

@@ -25,6 +25,7 @@ struct svc_job {
 	int64_t chat_id, operator_id, org_id, company_id, seq;
 	int status;
 	const char *text, *client_message_id;
+	const void *extra; /* operation-specific parameters (channel.c) */
 	ch_svc_media media;
 	int has_media;
 	uint64_t origin_conn;
@@ -44,6 +45,10 @@ ch_err svc_fail(svc_job *j, ch_err err, const char *msg);
 ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const char *target, json_t *args);
 #define SVC_BOTH_SIDES (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY | CH_AUD_CLIENT)
 #define SVC_OPERATOR_SIDE (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY)
+
+/* The send of ch_svc_send inside a job: j->p, chat_id, text,
+ * client_message_id, media, origin_conn as ch_svc_send sets them. */
+ch_err svc_send_fn(ch_store_tx *tx, svc_job *j);
 
 /* Routing inside a write job. */
 ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);

@@ -70,7 +70,7 @@ static ch_err queue_delivery(ch_store_tx *tx, const ch_chat_row *c, int64_t mess
 	return ch_store_delivery_add(tx, c->company_id, c->organization_id, message_id, event_id, &id);
 }
 
-static ch_err send_fn(ch_store_tx *tx, svc_job *j)
+ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 {
 	ch_chat_row c;
 	int created = 0;
@@ -133,7 +133,7 @@ out:
 void ch_svc_send(const ch_principal *p, int64_t chat_id, const char *text, const char *client_message_id,
                  const ch_svc_media *media, uint64_t origin_conn, ch_svc_done done, void *arg)
 {
-	svc_job *j = svc_job_new(send_fn, p, done, arg);
+	svc_job *j = svc_job_new(svc_send_fn, p, done, arg);
 	j->chat_id = chat_id;
 	j->text = text;
 	j->client_message_id = client_message_id;

@@ -84,6 +84,26 @@ void ch_svc_waiter_done(void *waiter, ch_svc_result *r); /* a ch_svc_done */
 /* Waits, copies the result into *out, frees the waiter. */
 void ch_svc_waiter_wait(ch_svc_waiter *w, ch_svc_result *out);
 
+/* A customer's message from a messaging channel (POST
+ * /api/channel/{guid}/inbound), already authenticated by its signature. One
+ * write job: an external_message_id the organization's channel delivered
+ * before stores nothing and answers the first message (the record outlives the
+ * message and its chat, so a replay is always a duplicate); otherwise the
+ * sender becomes a client (by external_user_id), the message is sent as that
+ * client, and the record is written — all in one transaction. The result is
+ * {"messageId", "chatId", "duplicate"} (ids null when the first message was
+ * deleted since). */
+typedef struct ch_svc_inbound {
+	int64_t company_id, org_id;
+	int source;                       /* 1..4 */
+	const char *external_user_id;     /* borrowed until done, like the rest */
+	const char *external_message_id;
+	const char *name, *phone;         /* may be NULL */
+	const char *text;                 /* "" with media */
+	const ch_svc_media *media;        /* NULL for none */
+} ch_svc_inbound;
+void ch_svc_channel_inbound(const ch_svc_inbound *in, ch_svc_done done, void *arg);
+
 /* ---- reads (inside the caller's read transaction) ---------------------- */
 
 /* Whether the principal a token named is still valid now, in this

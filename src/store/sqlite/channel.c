@@ -44,6 +44,18 @@ static ch_err channel_find(ch_store_tx *tx, int64_t org_id, const char *external
 	return ch_store_sqlite_one_int64(tx, st, "channel dedupe", message_id_out);
 }
 
+ch_err ch_store_channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+                             int64_t *message_id_out)
+{
+	ch_err err = ch_store_sqlite_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
+	int64_t id = 0;
+	if (err == CH_OK)
+		err = channel_find(tx, org_id, external_message_id, &id);
+	if (err == CH_OK && message_id_out)
+		*message_id_out = id; /* 0: recorded, and its message deleted since */
+	return err;
+}
+
 ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
                                int64_t message_id, int64_t *message_id_out)
 {

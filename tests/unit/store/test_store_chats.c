@@ -614,6 +614,22 @@ static ch_err dedupe(int64_t org, const char *ext, int64_t message, int64_t *fir
 	return e;
 }
 
+static ch_err job_channel_find(ch_store_tx *tx, void *p)
+{
+	channel_args *a = p;
+	return ch_store_channel_find(tx, a->org, a->ext, &a->first);
+}
+
+/* ch_store_channel_find: *first gets the message (0 when it was deleted). */
+static ch_err channel_find(int64_t org, const char *ext, int64_t *first)
+{
+	channel_args a = {.org = org, .ext = ext, .first = -1};
+	ch_err e = W(job_channel_find, &a);
+	if (first)
+		*first = a.first;
+	return e;
+}
+
 static ch_err job_delivery_add(ch_store_tx *tx, void *p)
 {
 	channel_args *a = p;
@@ -2116,9 +2132,17 @@ Test(chats, chat_delete_takes_everything_of_the_chat)
 	msgs_args l;
 	cr_assert_eq(msg_list(a.company, chat, 0, 0, 0, &l), CH_ERR_NOT_FOUND);
 	cr_assert_eq(media_get(a.company, md.id, NULL, NULL), CH_ERR_NOT_FOUND);
-	/* Its dedupe record went with it: the id may be recorded again. */
-	cr_assert_eq(dedupe(a.org, "ext-1", k2, NULL), CH_OK);
+	/* Its dedupe record outlives it (a replayed external message stays a
+	 * duplicate), now naming no message. */
+	int64_t first = -1;
+	cr_assert_eq(channel_find(a.org, "ext-1", &first), CH_OK);
+	cr_assert_eq(first, 0, "the record stays, its message is gone");
+	cr_assert_eq(dedupe(a.org, "ext-1", k2, &first), CH_ERR_CONFLICT);
 	cr_assert_eq(dedupe(a.org, "ext-k", k2, NULL), CH_ERR_CONFLICT);
+	cr_assert_eq(channel_find(a.org, "ext-k", &first), CH_OK);
+	cr_assert_eq(first, k1);
+	cr_assert_eq(channel_find(a.org, "ext-none", NULL), CH_ERR_NOT_FOUND);
+	cr_assert_eq(channel_find(b.org, "ext-k", NULL), CH_ERR_NOT_FOUND, "another organization's records");
 	channel_args *due = delivery_due(now_ms() + 1000, 0);
 	cr_assert_eq(due->n, 1, "its delivery went too");
 	cr_assert_eq(due->rows[0].message_id, k2);
