@@ -141,6 +141,18 @@ static void memory_policy(void)
 	mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 }
 
+/* --demo has a well-known login (demo/demo) and an endpoint that hands out
+ * operator tokens without credentials: say so loudly when other machines can
+ * reach it. */
+static void warn_public_demo(const char *listen)
+{
+	if (!strncmp(listen, "127.", 4) || !strncmp(listen, "localhost:", 10) || !strncmp(listen, "[::1]:", 6))
+		return;
+	CH_WARN("--demo on %s: anyone who can reach this address can log in as the demo company (demo/demo) and "
+	        "get operator tokens from /demo/api/operator-token. Use it on loopback, or only on a trusted network.",
+	        listen);
+}
+
 int ch_cli_serve(ch_cli *c)
 {
 	memory_policy();
@@ -158,8 +170,10 @@ int ch_cli_serve(ch_cli *c)
 		CH_INFO("database migrated to schema version %d", ch_store_schema_version(s));
 	ch_token_key key;
 	int rc = load_key(c, &key);
-	if (!rc && c->demo)
+	if (!rc && c->demo) {
 		rc = ch_cli_demo_seed(c, s);
+		warn_public_demo(c->cfg.listen);
+	}
 	if (rc) {
 		ch_store_close(s);
 		return rc;
