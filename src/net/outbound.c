@@ -161,8 +161,11 @@ static ch_err load_tx(ch_store_tx *tx, void *arg)
 static void load_run(void *arg)
 {
 	batch *b = arg;
-	if (ch_store_read(O.store, load_tx, b))
+	if (ch_store_read(O.store, load_tx, b)) {
+		for (size_t i = 0; i < b->n; i++)
+			free(b->req[i].o.body);
 		b->n = 0;
+	}
 	ch_loop_post(start, b);
 }
 
