@@ -74,6 +74,7 @@ typedef struct ch_api_opts {
 	int64_t media_max_bytes;
 	int64_t visitor_token_ttl_s;
 	int demo;                 /* serve the /demo/api/ endpoints (serve --demo) */
+	int outbound_allow_private; /* outboundUrl may name loopback/private/link-local/CGNAT addresses */
 } ch_api_opts;
 
 /* The company `serve --demo` seeds, and the demo pages log in as. */

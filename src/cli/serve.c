@@ -152,13 +152,14 @@ int ch_cli_serve(ch_cli *c)
 		ch_store_close(s);
 		return rc;
 	}
+	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_api_opts ao = {.store = s, .key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
 	                  .rate_per_second = c->cfg.rate_limit_per_second,
 	                  .rate_burst = c->cfg.rate_limit_burst, .max_body_bytes = c->cfg.max_body_bytes,
 	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
-	                  .demo = c->demo};
+	                  .demo = c->demo, .outbound_allow_private = allow_private};
 	ch_api *api = ch_api_new(&ao);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
 	char web[PATH_MAX];
@@ -168,7 +169,7 @@ int ch_cli_serve(ch_cli *c)
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
-	                     .on_ready = on_ready, .ready_arg = c};
+	                     .outbound_allow_private = allow_private, .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */
 	ch_api_free(api);

@@ -73,6 +73,9 @@ static const opt opts[] = {
 	 "Seconds an HTTP connection may stay idle or slow before it is closed."},
 	{"shutdown_timeout", INT(shutdown_timeout), "10", 1, 3600, NULL, 0,
 	 "Seconds SIGTERM waits for in-flight requests before closing connections."},
+	{"outbound_allow_private", ENUM(outbound_allow_private), "false", 0, 0, "false|true", 0,
+	 "Allow channel deliveries to loopback, private, link-local and CGNAT addresses (for self-hosted "
+	 "bridges on the same network). Never set it where tenants are not trusted."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 

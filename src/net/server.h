@@ -21,6 +21,7 @@ typedef struct ch_server_opts {
 	int api_workers, hash_workers;
 	const ch_token_key *key;   /* verifies hub tokens before the upgrade */
 	int64_t offline_grace_s;   /* routing: an offline operator keeps its chats this long */
+	int outbound_allow_private; /* channel deliveries may go to loopback/private/link-local/CGNAT */
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;
