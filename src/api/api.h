@@ -87,6 +87,7 @@ typedef struct ch_api_opts {
 	int64_t sessions_per_minute; /* new visitors per address */
 	const char *metrics_token; /* borrowed; "" = loopback peers only */
 	int demo;                 /* serve the /demo/api/ endpoints (serve --demo) */
+	int outbound_allow_private; /* outboundUrl may name loopback/private/link-local/CGNAT addresses */
 } ch_api_opts;
 
 /* The company `serve --demo` seeds, and the demo pages log in as. */

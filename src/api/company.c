@@ -8,6 +8,7 @@
 
 #include "api/internal.h"
 #include "core/clock.h"
+#include "core/netaddr.h"
 #include "core/random.h"
 #include "core/ratelimit.h"
 
@@ -190,6 +191,26 @@ static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec)
 	return j;
 }
 
+/* A host name is checked at each delivery, after resolution; a literal
+ * address can be refused at once. */
+static int outbound_url_refused(ch_ctx *c, const char *url)
+{
+	ch_netaddr_url u;
+	uint32_t a;
+	int allow_private = c->api->o.outbound_allow_private;
+	const char *why = ch_netaddr_url_parse(url, &u);
+	if (why) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "outboundUrl: %s", why);
+		return 1;
+	}
+	if (ch_netaddr_parse_v4(u.host, &a) || ch_netaddr_is_public(a, allow_private))
+		return 0;
+	ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "outboundUrl: %s is a %s address; deliveries go only to %s", u.host,
+	             ch_netaddr_kind_name(ch_netaddr_kind_v4(a)),
+	             allow_private ? "public, loopback, private, link-local and CGNAT addresses" : "public addresses");
+	return 1;
+}
+
 static int read_settings(ch_ctx *c, org_job *j)
 {
 	const char *url = NULL;
@@ -198,10 +219,8 @@ static int read_settings(ch_ctx *c, org_job *j)
 	    ch_get_str(c, c->body, "", "channelSecret", 0, 16, 64, &j->channel_secret) < 0 ||
 	    ch_get_str(c, c->body, "", "outboundUrl", 0, 0, 1024, &url) < 0)
 		return -1;
-	if (url && *url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
-		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "outboundUrl: must be an http(s) URL");
+	if (url && *url && outbound_url_refused(c, url))
 		return -1;
-	}
 	if (pf && !json_is_null(pf) && !json_is_boolean(pf)) {
 		ch_ctx_error(c, CH_ERR_BAD_JSON, "prechatForm: must be true or false");
 		return -1;

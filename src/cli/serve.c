@@ -178,6 +178,7 @@ int ch_cli_serve(ch_cli *c)
 		ch_store_close(s);
 		return rc;
 	}
+	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_api_opts ao = {.store = s, .key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
@@ -187,7 +188,8 @@ int ch_cli_serve(ch_cli *c)
 	                  .max_json_values = c->cfg.max_json_values,
 	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
 	                  .sessions_per_minute = c->cfg.session_rate_per_minute,
-	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo};
+	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo,
+	                  .outbound_allow_private = allow_private};
 	ch_api *api = ch_api_new(&ao);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
 	char web[PATH_MAX];
@@ -200,7 +202,7 @@ int ch_cli_serve(ch_cli *c)
 	                     .max_connections = c->cfg.max_connections,
 	                     .max_connections_per_ip = c->cfg.max_connections_per_ip,
 	                     .body_memory_max = c->cfg.body_memory_max, .body_largest = ch_api_media_body_max(api),
-	                     .on_ready = on_ready, .ready_arg = c};
+	                     .outbound_allow_private = allow_private, .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */
 	ch_api_free(api);

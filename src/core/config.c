@@ -97,6 +97,9 @@ static const opt opts[] = {
 	{"metrics_token", STR(metrics_token), "", 0, 0, NULL, F_SECRET,
 	 "Bearer token `GET /metrics` requires. Environment or config file only. Empty: `/metrics` answers only "
 	 "requests from loopback addresses."},
+	{"outbound_allow_private", ENUM(outbound_allow_private), "false", 0, 0, "false|true", 0,
+	 "Allow channel deliveries to loopback, private, link-local and CGNAT addresses (for self-hosted "
+	 "bridges on the same network). Never set it where tenants are not trusted."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 

@@ -25,6 +25,7 @@ typedef struct ch_config {
 	char *password_hash_cost;  /* interactive|moderate|min */
 	char *jwt_secret;          /* secret; "" = generated into <data_dir>/jwt-secret */
 	char *sqlite_synchronous;  /* normal|full */
+	char *outbound_allow_private; /* false|true */
 	int64_t store_busy_timeout_ms;
 	int64_t max_body_bytes;
 	int64_t media_max_bytes;

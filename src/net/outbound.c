@@ -1,27 +1,33 @@
 /* outbound.c — the lws HTTP client side of channel deliveries (see
  * outbound.h). At most one batch is in flight; the next load waits until every
- * attempt of the batch is recorded, so a delivery is never sent twice at once. */
+ * attempt of the batch is recorded, so a delivery is never sent twice at once.
+ * The address checked is the address connected to: lws gets the resolved IP,
+ * never the name, so a second lookup cannot lead elsewhere. */
 #include "net/outbound.h"
 
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <arpa/inet.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "net/loop.h"
 #include "svc/svc.h"
 
 #define BATCH 8
 
+/* What resolve() found for a delivery's URL. */
+enum { TARGET_OK, TARGET_BAD_URL, TARGET_UNRESOLVED, TARGET_REFUSED };
+
 typedef struct out_req {
 	ch_svc_outbound o;
-	char ip[64], host[256], path[1024];
-	int port, tls, ok_url;
+	ch_netaddr_url u;
+	char ip[64];
+	int target;
 	int status, reported;
 	int refs;     /* lws's (until a terminal callback) + start()'s */
 	int terminal; /* lws said its last word on this request */
@@ -37,41 +43,45 @@ static struct {
 	struct lws_context *ctx;
 	ch_store *store;
 	ch_workq *workers;
+	int allow_private;
 	int busy;
 	int outstanding;
 } O;
 
-void ch_outbound_init(struct lws_context *ctx, ch_store *store, ch_workq *workers)
+void ch_outbound_init(struct lws_context *ctx, ch_store *store, ch_workq *workers, int allow_private)
 {
 	O.ctx = ctx;
 	O.store = store;
 	O.workers = workers;
+	O.allow_private = allow_private;
 }
 
-/* http(s)://host[:port][/path] → parts; DNS on this (worker) thread. */
+/* URL → parts and the one address to connect to; DNS on this (worker)
+ * thread. IPv4 only: the classifier and the connection agree on AF_INET. */
 static int resolve(out_req *r)
 {
-	const char *u = r->o.url, *p;
-	r->tls = !strncasecmp(u, "https://", 8);
-	if (!r->tls && strncasecmp(u, "http://", 7))
-		return -1;
-	p = u + (r->tls ? 8 : 7);
-	size_t hl = strcspn(p, ":/");
-	if (!hl || hl >= sizeof r->host)
-		return -1;
-	memcpy(r->host, p, hl);
-	r->host[hl] = '\0';
-	p += hl;
-	r->port = r->tls ? 443 : 80;
-	if (*p == ':')
-		r->port = atoi(++p), p += strspn(p, "0123456789");
-	snprintf(r->path, sizeof r->path, "%s", *p ? p : "/");
+	if (ch_netaddr_url_parse(r->o.url, &r->u))
+		return TARGET_BAD_URL;
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
-	if (r->port <= 0 || r->port > 65535 || getaddrinfo(r->host, NULL, &hints, &res) || !res)
-		return -1;
-	inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, r->ip, sizeof r->ip);
+	if (getaddrinfo(r->u.host, NULL, &hints, &res) || !res)
+		return TARGET_UNRESOLVED;
+	struct in_addr a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
 	freeaddrinfo(res);
-	return 0;
+	if (!ch_netaddr_is_public(ntohl(a.s_addr), O.allow_private))
+		return TARGET_REFUSED;
+	inet_ntop(AF_INET, &a, r->ip, sizeof r->ip);
+	return TARGET_OK;
+}
+
+/* Why a delivery cannot be attempted at all (it is given up). */
+static void target_error(const out_req *r, char *why, size_t n)
+{
+	if (r->target == TARGET_REFUSED)
+		snprintf(why, n, "refused: %s resolves to a non-public address", r->u.host);
+	else if (r->target == TARGET_UNRESOLVED)
+		snprintf(why, n, "%s does not resolve", r->u.host);
+	else
+		snprintf(why, n, "outbound URL unusable");
 }
 
 static void report(out_req *r, int ok, int final, const char *why)
@@ -113,8 +123,10 @@ static void start(void *arg)
 		out_req *r = ch_xmalloc(sizeof *r);
 		*r = b->req[i];
 		r->refs = 2;
-		if (!r->ok_url) {
-			report(r, 0, 1, "outbound URL unusable or its host does not resolve");
+		if (r->target != TARGET_OK) {
+			char why[320];
+			target_error(r, why, sizeof why);
+			report(r, 0, 1, why);
 			r->terminal = 1;
 			r->refs--;
 			unref(r);
@@ -124,11 +136,11 @@ static void start(void *arg)
 		memset(&ci, 0, sizeof ci);
 		ci.context = O.ctx;
 		ci.address = r->ip;
-		ci.port = r->port;
-		ci.ssl_connection = r->tls ? LCCSCF_USE_SSL : 0;
-		ci.path = r->path;
-		ci.host = r->host;
-		ci.origin = r->host;
+		ci.port = r->u.port;
+		ci.ssl_connection = r->u.tls ? LCCSCF_USE_SSL : 0;
+		ci.path = r->u.path;
+		ci.host = r->u.host;
+		ci.origin = r->u.host;
 		ci.method = "POST";
 		ci.local_protocol_name = CH_OUTBOUND_PROTOCOL;
 		ci.userdata = r;
@@ -150,10 +162,8 @@ static ch_err load_tx(ch_store_tx *tx, void *arg)
 	ch_svc_outbound o[BATCH];
 	size_t n = 0;
 	ch_err e = ch_svc_outbound_load(tx, ch_now_ms(), o, BATCH, &n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		b->req[i].o = o[i];
-		b->req[i].ok_url = resolve(&b->req[i]) == 0;
-	}
 	b->n = n;
 	return e;
 }
@@ -161,8 +171,14 @@ static ch_err load_tx(ch_store_tx *tx, void *arg)
 static void load_run(void *arg)
 {
 	batch *b = arg;
-	if (ch_store_read(O.store, load_tx, b))
+	if (ch_store_read(O.store, load_tx, b)) {
+		for (size_t i = 0; i < b->n; i++)
+			free(b->req[i].o.body);
 		b->n = 0;
+	}
+	/* after the read transaction: a slow resolver must not hold its snapshot */
+	for (size_t i = 0; i < b->n; i++)
+		b->req[i].target = resolve(&b->req[i]);
 	ch_loop_post(start, b);
 }
 

@@ -36,6 +36,7 @@ static struct {
 	struct ev_loop *loop;
 	struct lws_context *ctx;
 	ch_workq *api_pool, *hash_pool;
+	ch_workq *outbound_pool; /* delivery loads and their DNS lookups, off the API pool */
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
 	ev_check after_io;
@@ -69,7 +70,8 @@ static void finish(void)
 	 * every posted completion, and only then take the connections down. */
 	ch_workq_stop(S.api_pool);
 	ch_workq_stop(S.hash_pool);
-	S.api_pool = S.hash_pool = NULL;
+	ch_workq_stop(S.outbound_pool);
+	S.api_pool = S.hash_pool = S.outbound_pool = NULL;
 	ch_store_write_sync(S.o->store, noop, NULL);
 	ch_loop_fini();
 	ch_bus_set_sink(NULL);
@@ -278,6 +280,7 @@ int ch_server_run(const ch_server_opts *o)
 	CH_DEBUG("accepting up to %lld connections (open-files limit %lld)", (long long)conns, (long long)fds);
 	S.api_pool = ch_workq_start("api", o->api_workers);
 	S.hash_pool = ch_workq_start("hash", o->hash_workers);
+	S.outbound_pool = ch_workq_start("outbound", 1);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
 	ch_ws_init(o->key);
 	ch_hub_init(&(ch_hub_opts){.store = o->store, .readers = S.api_pool, .post = ch_loop_post,
@@ -290,10 +293,11 @@ int ch_server_run(const ch_server_opts *o)
 		CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
 		ch_workq_stop(S.api_pool);
 		ch_workq_stop(S.hash_pool);
+		ch_workq_stop(S.outbound_pool);
 		ch_loop_fini();
 		return 1;
 	}
-	ch_outbound_init(S.ctx, o->store, S.api_pool);
+	ch_outbound_init(S.ctx, o->store, S.outbound_pool, o->outbound_allow_private);
 	ev_check_init(&S.after_io, on_after_io);
 	ev_check_start(S.loop, &S.after_io);
 	ch_store_defer_wakeups();

@@ -25,6 +25,7 @@ typedef struct ch_server_opts {
 	int64_t max_connections_per_ip;
 	int64_t body_memory_max;   /* request-body bytes held at once */
 	int64_t body_largest;      /* the largest body one request may send */
+	int outbound_allow_private; /* channel deliveries may go to loopback/private/link-local/CGNAT */
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;

@@ -62,8 +62,11 @@ static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound
 		snprintf(o->event_id, sizeof o->event_id, "%s", d->event_id);
 		snprintf(o->url, sizeof o->url, "%s", sec.outbound_url);
 		sign(sec.channel_secret, o->body ? o->body : "", o->len, o->signature);
-		if (!o->body || !sec.outbound_url[0])
+		if (!o->body || !sec.outbound_url[0]) {
+			free(o->body);
+			o->body = NULL;
 			e = CH_ERR_NOT_FOUND;
+		}
 	}
 	free(m);
 	return e;
@@ -85,6 +88,11 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 			e = pe;
 	}
 	free(d.rows);
+	if (e) { /* nothing is returned on an error: the bodies prepared so far go */
+		for (size_t i = 0; i < *n; i++)
+			free(out[i].body);
+		*n = 0;
+	}
 	return e;
 }
 

@@ -140,7 +140,8 @@ typedef struct ch_svc_outbound {
 	size_t len;
 } ch_svc_outbound;
 
-/* Up to max due deliveries, each ready to send (bodies are malloc'd). */
+/* Up to max due deliveries, each ready to send (bodies are malloc'd: the
+ * caller frees them). On an error *n is 0 and nothing is left to free. */
 ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n);
 /* Records an attempt (a store write; any thread): delivered, or retried with
  * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
