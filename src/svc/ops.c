@@ -10,6 +10,7 @@
 #include "chat/status.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "svc/internal.h"
 
 /* The chat if p may see it; NOT_FOUND otherwise (also another company's). */
@@ -33,8 +34,7 @@ static void default_theme(const ch_client_row *cl, const char *text, char out[CH
 			words++;
 		n++;
 	}
-	while (n && ((unsigned char)t[n] & 0xC0) == 0x80) /* never cut a UTF-8 sequence */
-		n--;
+	n = ch_utf8_prefix(t, strlen(t), n); /* never cut a UTF-8 sequence */
 	snprintf(out, CH_NAME_MAX + 1, "%.*s", (int)n, *t ? t : "New chat");
 	if (!*t)
 		snprintf(out, CH_NAME_MAX + 1, "New chat");
