@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "svc/internal.h"
 
 static svc_ctx ctx;
@@ -42,12 +43,28 @@ ch_err svc_fail(svc_job *j, ch_err err, const char *msg)
 
 ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const char *target, json_t *args)
 {
+	if (!args) {
+		CH_ERROR("chat %lld: the arguments of %s could not be encoded; the operation fails",
+		         (long long)c->id, target);
+		j->unencodable = 1;
+		return NULL;
+	}
 	ch_event *e = ch_event_new(CH_EV_INVOKE, audience, target, args);
 	e->company_id = c->company_id;
 	e->org_id = c->organization_id;
 	e->client_id = c->client_id;
 	ch_event_append(&j->events, e);
 	return e;
+}
+
+void svc_result(svc_job *j, json_t *result)
+{
+	json_decref(j->res.result);
+	j->res.result = result;
+	if (!result) {
+		CH_ERROR("the result of a chat operation could not be encoded; the operation fails");
+		j->unencodable = 1;
+	}
 }
 
 static ch_err run(ch_store_tx *tx, void *arg)
@@ -58,7 +75,13 @@ static ch_err run(ch_store_tx *tx, void *arg)
 	json_decref(j->res.result);
 	j->res.result = NULL;
 	j->res.message[0] = '\0';
-	return j->fn(tx, j);
+	j->unencodable = 0;
+	ch_err e = j->fn(tx, j);
+	/* the job's changes are rolled back with its savepoint: nothing is stored
+	 * that its audience would not hear about */
+	if (e == CH_OK && j->unencodable)
+		e = svc_fail(j, CH_ERR_INTERNAL, "internal error: the chat could not be encoded");
+	return e;
 }
 
 static void finished(void *arg, ch_err err)

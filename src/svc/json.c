@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "svc/internal.h"
 
 static json_t *iso_or_null(int64_t ms)
@@ -23,12 +24,16 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	                            : json_null();
 	json_t *client = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c->client_id, "name", c->client_name,
 	                           "phone", c->client_phone);
-	return json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
-	                 (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
-	                 "countUnread", (json_int_t)c->count_unread, "organizationId",
-	                 (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
-	                 iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at), "lastSeq",
-	                 (json_int_t)c->last_seq, "lastMessage", c->last_message);
+	json_t *j = json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
+	                      (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
+	                      "countUnread", (json_int_t)c->count_unread, "organizationId",
+	                      (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
+	                      iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at),
+	                      "lastSeq", (json_int_t)c->last_seq, "lastMessage", c->last_message);
+	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
+		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
+		         (long long)c->id);
+	return j;
 }
 
 json_t *ch_svc_json_message(const ch_message_row *m)
@@ -44,11 +49,15 @@ json_t *ch_svc_json_message(const ch_message_row *m)
 		                  m->media.name, "format", m->media.format, "type", m->media.type, "size",
 		                  (json_int_t)m->media.size, "url", url);
 	}
-	return json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
-	                 "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
-	                 "operator", op, "textMessage", m->text, "media", media, "status", m->status,
-	                 "createdAt", iso_or_null(m->created_at), "clientMessageId",
-	                 m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+	json_t *j = json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
+	                      "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
+	                      "operator", op, "textMessage", m->text, "media", media, "status", m->status,
+	                      "createdAt", iso_or_null(m->created_at), "clientMessageId",
+	                      m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+	if (!j)
+		CH_ERROR("message %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
+		         (long long)m->id, (long long)m->chat_id);
+	return j;
 }
 
 static void media_sig(int64_t company_id, int64_t media_id, char hex[65])

@@ -121,6 +121,7 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 
 /* ---- JSON of the API objects (new references) -------------------------- */
 
+/* NULL (logged) when a text field of the row is not valid UTF-8. */
 json_t *ch_svc_json_chat(const ch_chat_row *c);
 json_t *ch_svc_json_message(const ch_message_row *m);
 /* The signed media URL path "/api/media/<id>?sig=<hex>". */
