@@ -382,7 +382,7 @@ static const char *access_token_arg(const ch_req *req)
 	return NULL;
 }
 
-static const char *token_text(const ch_req *req, size_t *len)
+const char *ch_api_token_text(const ch_req *req, size_t *len)
 {
 	const char *t = req->authorization;
 	if (t && *t) {
@@ -409,15 +409,8 @@ static const char *token_text(const ch_req *req, size_t *len)
 
 /* Checks that the principal behind verified claims still exists and, for
  * operators, is Active with the token's revocation epoch. */
-static int authenticate(ch_ctx *c)
+int ch_api_token_check(ch_ctx *c, const char *t, size_t len, ch_token_claims *out)
 {
-	size_t len = 0;
-	const char *t = token_text(c->req, &len);
-	if (!t) {
-		ch_ctx_error(c, CH_ERR_NO_TOKEN,
-		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
-		return -1;
-	}
 	ch_token_claims cl;
 	ch_err e = ch_token_verify(c->api->o.key, t, len, CH_TOKEN_ANY, c->now_ms / 1000, &cl);
 	if (e == CH_OK)
@@ -431,6 +424,22 @@ static int authenticate(ch_ctx *c)
 	case CH_ERR_STORE: ch_ctx_store_failed(c, e, ""); return -1;
 	default: ch_ctx_error(c, CH_ERR_NO_TOKEN, "the token is malformed or not valid"); return -1;
 	}
+	*out = cl;
+	return 0;
+}
+
+static int authenticate(ch_ctx *c)
+{
+	size_t len = 0;
+	const char *t = ch_api_token_text(c->req, &len);
+	if (!t) {
+		ch_ctx_error(c, CH_ERR_NO_TOKEN,
+		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
+		return -1;
+	}
+	ch_token_claims cl;
+	if (ch_api_token_check(c, t, len, &cl))
+		return -1;
 	c->who = cl;
 	c->authed = 1;
 	if (!(c->route->auth & (1u << cl.kind))) {
