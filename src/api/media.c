@@ -1,6 +1,6 @@
 /* media.c — GET /api/media/{id}: the bytes of an attachment, for a token
  * that may see its chat (checked like every other route: expiry, revocation),
- * or for the signed URL found in the message object (so <img src>
+ * or for the signed, expiring URL found in the message object (so <img src>
  * works without headers). Only types a browser renders inertly are served as
  * themselves; everything else is a download, so an uploaded HTML page or
  * script never runs or loads from this origin.
@@ -13,6 +13,8 @@
 #include "api/internal.h"
 #include "core/buf.h"
 #include "svc/svc.h"
+
+#define TOKEN_MAX_AGE 86400 /* Cache-Control of media fetched with a token */
 
 /* Types served as themselves; aliases map to the canonical name. */
 static const char *const mime_ok[][2] = {
@@ -70,13 +72,19 @@ void ch_api_content_disposition(const char *name, ch_buf *out)
 	}
 }
 
-/* The caller's right to the media: the signed URL (company from it), else a
- * token (*tok with its principal). -1 after the 401. */
-static int media_access(ch_ctx *c, int64_t *company, ch_principal *p, int *tok)
+/* The caller's right to the media: the signed URL (company from it, *max_age
+ * until it expires), else a token (*tok with its principal). -1 after the 401. */
+static int media_access(ch_ctx *c, int64_t *company, ch_principal *p, int *tok, int64_t *max_age)
 {
-	const char *sig = ch_ctx_arg(c, "sig"), *co = ch_ctx_arg(c, "c");
-	if (sig && co && !ch_parse_id(co, company) && ch_svc_media_sig_ok(*company, c->path_id, sig))
+	const char *sig = ch_ctx_arg(c, "sig"), *co = ch_ctx_arg(c, "c"), *e = ch_ctx_arg(c, "e");
+	int64_t now = c->now_ms / 1000;
+	ch_err se = CH_ERR_NO_TOKEN;
+	if (co && !ch_parse_id(co, company))
+		se = ch_svc_media_sig_check(*company, c->path_id, e, sig, now);
+	if (se == CH_OK) {
+		*max_age = strtoll(e, NULL, 10) - now;
 		return 0;
+	}
 	size_t len = 0;
 	const char *t = ch_api_token_text(c->req, &len);
 	ch_token_claims cl;
@@ -86,9 +94,12 @@ static int media_access(ch_ctx *c, int64_t *company, ch_principal *p, int *tok)
 		*p = ch_principal_from_claims(&cl);
 		*company = p->company_id;
 		*tok = 1;
+		*max_age = TOKEN_MAX_AGE;
 		return 0;
 	}
-	if (sig || co)
+	if (se == CH_ERR_TOKEN_EXPIRED)
+		ch_ctx_error(c, se, "this media link has expired; reload the conversation to get a new one");
+	else if (sig || e || co)
 		ch_ctx_error(c, CH_ERR_NO_TOKEN, "this media link is not valid");
 	else
 		ch_ctx_error(c, CH_ERR_NO_TOKEN, "a token, or the signed URL of the message, is required");
@@ -100,13 +111,13 @@ void ch_h_media_get(ch_ctx *c)
 	/* on every answer of this route, errors included: nothing here is a page */
 	ch_resp_header(c->resp, "Content-Security-Policy", "default-src 'none'; sandbox");
 	ch_principal p;
-	int64_t company = 0;
+	int64_t company = 0, max_age = 0;
 	int tok = 0;
 	if (c->path_id_bad) {
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "media not found");
 		return;
 	}
-	if (media_access(c, &company, &p, &tok))
+	if (media_access(c, &company, &p, &tok, &max_age))
 		return;
 	ch_media_row m;
 	void *data = NULL;
@@ -131,5 +142,5 @@ void ch_h_media_get(ch_ctx *c)
 		ch_resp_header(c->resp, "Content-Disposition", "%s", cd.data);
 		ch_buf_free(&cd);
 	}
-	ch_resp_header(c->resp, "Cache-Control", "private, max-age=86400");
+	ch_resp_header(c->resp, "Cache-Control", "private, max-age=%lld", (long long)max_age);
 }

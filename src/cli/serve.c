@@ -160,7 +160,8 @@ int ch_cli_serve(ch_cli *c)
 	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
 	                  .demo = c->demo};
 	ch_api *api = ch_api_new(&ao);
-	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes});
+	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
+	                           .media_url_ttl = c->cfg.media_url_ttl});
 	char web[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
 	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .api = api, .store = s,

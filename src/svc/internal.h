@@ -10,6 +10,7 @@ typedef struct svc_ctx {
 	ch_store *store;
 	const ch_token_key *key;
 	int64_t media_max_bytes;
+	int64_t media_url_ttl;
 } svc_ctx;
 
 const svc_ctx *ch_svc_ctx(void);

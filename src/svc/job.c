@@ -19,6 +19,7 @@ void ch_svc_init(const ch_svc_opts *o)
 	ctx.store = o->store;
 	ctx.key = o->key;
 	ctx.media_max_bytes = o->media_max_bytes;
+	ctx.media_url_ttl = o->media_url_ttl > 0 ? o->media_url_ttl : 86400;
 }
 
 const svc_ctx *ch_svc_ctx(void) { return &ctx; }

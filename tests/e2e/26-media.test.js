@@ -2,13 +2,18 @@
 // GET /api/media/{id} under hostile use: a token is checked like on every
 // other route (revoked → 2003, expired → 2002, X-Authorization-Key with or
 // without "Bearer "); only image/audio/video/PDF types are served as
-// themselves, everything else is an attachment.
+// themselves, everything else is an attachment; signed URLs expire
+// (media_url_ttl) and a URL with an altered `e` is refused.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const h = require('./lib/harness');
 const hub = require('./lib/hub');
 
+const TTL = 60;
 const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const CSP = "default-src 'none'; sandbox";
 
@@ -19,7 +24,7 @@ describe('media download', () => {
   let pic;    // a PNG message in chatId
 
   before(async () => {
-    srv = await h.startServer({ env: hub.HUB_ENV });
+    srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_MEDIA_URL_TTL: String(TTL) } });
     A = await hub.makeOrgFixture(srv, 'mediaco', { operators: 2 });
     const v = await hub.visitorChat(srv, A.guid, 'Hello, a picture follows');
     chatId = v.chatId;
@@ -30,6 +35,13 @@ describe('media download', () => {
 
   const get = (p, headers = {}) => h.api(srv.base, 'GET', p, { headers });
   const bearer = (t) => ({ Authorization: `Bearer ${t}` });
+
+  // The server's token key (the data dir's jwt-secret) signs a URL as the server does.
+  function sign(company, mediaId, e) {
+    const key = Buffer.from(fs.readFileSync(path.join(srv.dataDir, 'jwt-secret'), 'utf8').trim(), 'hex');
+    const sig = crypto.createHmac('sha256', key).update(`media:${company}:${mediaId}:${e}`).digest('hex').slice(0, 32);
+    return `/api/media/${mediaId}?c=${company}&e=${e}&sig=${sig}`;
+  }
 
   test('token forms: Authorization Bearer, X-Authorization-Key with and without Bearer, access_token', async () => {
     const p = `/api/media/${pic.media.id}`;
@@ -127,5 +139,45 @@ describe('media download', () => {
     h.assertError(r, 401, 2001, 'signed URL');
     assert.equal(r.headers.get('content-security-policy'), CSP);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  test('signed URLs: e in the future (ttl..2×ttl), re-signed in history; altered e → 2001, past e → 2002', async () => {
+    const u = new URL(pic.media.url, srv.base);
+    assert.deepEqual([...u.searchParams.keys()].sort(), ['c', 'e', 'sig']);
+    const now = Math.floor(Date.now() / 1000);
+    const e = Number(u.searchParams.get('e'));
+    assert.ok(Number.isInteger(e) && e % TTL === 0, `e is a multiple of the ttl: ${e}`);
+    assert.ok(e - now > TTL - 5 && e - now <= 2 * TTL + 5, `e - now = ${e - now}, ttl ${TTL}`);
+    // the history re-signs: a URL of now, for the same media
+    const listed = (await hub.allMessages(srv, A.token, chatId)).find((x) => x.id === pic.id);
+    const lu = new URL(listed.media.url, srv.base);
+    assert.ok(Number(lu.searchParams.get('e')) >= e, 'listed URL expires no earlier');
+    h.assertOk(await get(listed.media.url));
+    // the test signs like the server: a self-made URL with a future e works...
+    const company = Number(u.searchParams.get('c'));
+    h.assertOk(await get(sign(company, pic.media.id, e + 10 * TTL)));
+    // ... one with e in the past is expired, with a sentence saying what to do
+    const late = await get(sign(company, pic.media.id, now - 5));
+    h.assertError(late, 401, 2002);
+    assert.match(late.json.message, /expired/i);
+    assert.match(late.json.message, /reload/i);
+    assert.equal(late.headers.get('content-security-policy'), CSP);
+    // ... but a valid token still opens it
+    const both = await fetch(srv.base + sign(company, pic.media.id, now - 5), { headers: bearer(A.token) });
+    assert.equal(both.status, 200);
+    // altered e (later, earlier), altered company, another media id, no sig: not ours
+    const alter = (k, v) => { const x = new URL(u); x.searchParams.set(k, v); return x.pathname + x.search; };
+    for (const p of [alter('e', String(e + TTL)), alter('e', String(now - 5)), alter('e', `0${e}`), alter('e', ''),
+      alter('c', String(company + 1)), alter('sig', '0'.repeat(32)),
+      `/api/media/${pic.media.id}?c=${company}&e=${e}`, `/api/media/${pic.media.id}?c=${company}&sig=${u.searchParams.get('sig')}`]) {
+      const r = await get(p);
+      h.assertError(r, 401, 2001);
+      assert.doesNotMatch(r.json.message, /expired/i, p);
+    }
+    // the same signature on another media id of the company: not found or refused, never its bytes
+    const other = await hub.postMessage(srv, A.token, chatId,
+      { textMessage: '', media: { name: 'b.png', format: 'png', dataBase64: PNG_B64, type: 1 } });
+    const swapped = `/api/media/${other.media.id}${u.search}`;
+    h.assertError(await get(swapped), 401, 2001);
   });
 });
