@@ -29,12 +29,18 @@ static const command commands[] = {
 	 "usage: chathub migrate [--data-dir DIR]\n\n"
 	 "Creates the database if needed and applies pending schema migrations (serve does this too).\n"},
 	{"company create", ch_cli_company_create, "login password name",
-	 "usage: chathub company create --login LOGIN --password PASSWORD [--name NAME] [--data-dir DIR]\n\n"
+	 "usage: chathub company create --login LOGIN [--name NAME] [--data-dir DIR]\n\n"
 	 "Creates a company; its login and password get company tokens from\n"
-	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"},
+	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"
+	 "The password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else from\n"
+	 "one line of standard input (on a terminal: asked twice, not echoed).\n"
+	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"company passwd", ch_cli_company_passwd, "login password",
-	 "usage: chathub company passwd --login LOGIN --password NEW_PASSWORD [--data-dir DIR]\n\n"
-	 "Changes a company's password (existing company tokens stay valid until they expire).\n"},
+	 "usage: chathub company passwd --login LOGIN [--data-dir DIR]\n\n"
+	 "Changes a company's password (existing company tokens stay valid until they expire).\n"
+	 "The new password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else\n"
+	 "from one line of standard input (on a terminal: asked, not echoed).\n"
+	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"org create", ch_cli_org_create, "company name",
 	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR]\n\n"
 	 "Creates an organization in the company with that login and prints its id and widget guid.\n"},
