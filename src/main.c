@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -157,6 +158,9 @@ static int wants_help(int argc, char **argv, int from)
 
 int main(int argc, char **argv)
 {
+	/* every file this process creates (database, WAL, secrets) is private:
+	 * they hold password hashes, secrets and every transcript */
+	umask(077);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

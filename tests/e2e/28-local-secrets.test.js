@@ -1,10 +1,16 @@
 'use strict';
 // What other local users of the machine can see: company passwords never need
-// the command line (environment or standard input instead of --password).
+// the command line (environment or standard input instead of --password), and
+// the data directory and its database, secret and config files are private.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const h = require('./lib/harness');
+
+const mode = (p) => fs.statSync(p).mode & 0o777;
+const oct = (m) => `0${m.toString(8)}`;
 
 describe('company passwords off the command line', () => {
   let srv;
@@ -77,5 +83,75 @@ describe('company passwords off the command line', () => {
       assert.match(help.stdout, /CHATHUB_COMPANY_PASSWORD/);
       assert.match(help.stdout, /standard input/);
     }
+  });
+});
+
+describe('private data files', () => {
+  test('a new data directory and everything in it is private', async () => {
+    const dir = path.join(h.makeTempDir(), 'data');
+    const srv = await h.startServer({ dataDir: dir });
+    try {
+      await h.createCompany(srv, 'modeco'); // a write: the WAL exists
+      assert.equal(oct(mode(dir)), '0700');
+      for (const f of ['chathub.db', 'chathub.db-wal', 'chathub.db-shm', 'jwt-secret']) {
+        const p = path.join(dir, f);
+        if (fs.existsSync(p)) assert.equal(oct(mode(p)), '0600', f);
+        else assert.ok(f !== 'chathub.db' && f !== 'jwt-secret', `${f} exists`);
+      }
+      assert.doesNotMatch(srv.stderr(), /group\/other/, srv.stderr());
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test('serve and the admin commands take group/other access off an existing data directory, with a warning', async () => {
+    const dir = path.join(h.makeTempDir(), 'data');
+    let r = await h.cli(['migrate'], { dataDir: dir });
+    assert.equal(r.code, 0, r.stderr);
+    fs.writeFileSync(path.join(dir, 'chathub.conf'), '# settings\nlog_level = warn\n');
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(path.join(dir, 'chathub.db'), 0o644);
+    fs.chmodSync(path.join(dir, 'chathub.conf'), 0o640);
+    r = await h.cli(['migrate'], { dataDir: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} had mode 0755.*0700`));
+    assert.match(r.stderr, /chathub\.db had mode 0644.*0600/);
+    assert.match(r.stderr, /chathub\.conf had mode 0640.*0600/);
+    assert.equal(oct(mode(dir)), '0700');
+    assert.equal(oct(mode(path.join(dir, 'chathub.db'))), '0600');
+    assert.equal(oct(mode(path.join(dir, 'chathub.conf'))), '0600');
+
+    // the server does it too, jwt-secret included
+    const srv = await h.startServer({ dataDir: dir });
+    await srv.stop();
+    fs.chmodSync(dir, 0o750);
+    fs.chmodSync(path.join(dir, 'jwt-secret'), 0o644);
+    fs.chmodSync(path.join(dir, 'chathub.db'), 0o666);
+    await srv.start();
+    try {
+      assert.match(srv.stderr(), /had mode 0750.*0700/);
+      assert.match(srv.stderr(), /jwt-secret had mode 0644.*0600/);
+      assert.match(srv.stderr(), /chathub\.db had mode 0666.*0600/);
+      assert.equal(oct(mode(dir)), '0700');
+      assert.equal(oct(mode(path.join(dir, 'jwt-secret'))), '0600');
+      assert.equal(oct(mode(path.join(dir, 'chathub.db'))), '0600');
+    } finally {
+      await srv.stop();
+    }
+    // once private, no more warnings
+    r = await h.cli(['migrate'], { dataDir: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /had mode/, r.stderr);
+  });
+
+  test('a config file elsewhere that others can read: a warning only', async () => {
+    const tmp = h.makeTempDir();
+    const conf = path.join(tmp, 'shared.conf');
+    fs.writeFileSync(conf, 'log_level = warn\n');
+    fs.chmodSync(conf, 0o644);
+    const r = await h.cli(['migrate', '--config', conf], { dataDir: path.join(tmp, 'data') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /config file .*shared\.conf has mode 0644/);
+    assert.equal(oct(mode(conf)), '0644', 'left as it is');
   });
 });
