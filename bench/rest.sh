@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 export CHATHUB_PASSWORD_HASH_COST=min CHATHUB_LOG_LEVEL=warn
 export CHATHUB_RATE_LIMIT_PER_SECOND=10000000 CHATHUB_RATE_LIMIT_BURST=10000000
-"$BIN" company create --data-dir "$tmp/data" --login bench --password bench >/dev/null
+CHATHUB_COMPANY_PASSWORD=bench "$BIN" company create --data-dir "$tmp/data" --login bench >/dev/null
 taskset -c 0 "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$tmp/data" >/dev/null &
 srv=$!
 base=http://127.0.0.1:$PORT

@@ -154,7 +154,7 @@ prepare() {
   local name=$1 orgs=$2 visitors=$3 dir=$work/$1
   [ -d "$dir/data" ] && return 0
   mkdir -p "$dir"
-  "$BIN" company create --data-dir "$dir/data" --login bench --password bench >/dev/null
+  CHATHUB_COMPANY_PASSWORD=bench "$BIN" company create --data-dir "$dir/data" --login bench >/dev/null
   next_port; local p=$port
   start_server "$dir/data" "$p"
   log "fixture $name: $orgs orgs, $visitors visitors"

@@ -3,7 +3,7 @@
 //
 //   node bench/setup.js --url http://127.0.0.1:18500 --orgs 20 --visitors 1000 --out /tmp/fixture.txt
 //
-// The server must already hold the company bench/bench (`chathub company create --login bench --password bench`)
+// The server must already hold the company bench/bench (`CHATHUB_COMPANY_PASSWORD=bench chathub company create --login bench`)
 // and run with CHATHUB_RATE_LIMIT_PER_SECOND/BURST raised (bench/run.sh does both). Creates --orgs organizations
 // (maxChatsPerOperator 1000), one operator each with a 24 h token, and --visitors widget sessions spread
 // round-robin over the organizations. Writes one line per principal:

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -29,13 +30,19 @@ static const command commands[] = {
 	 "usage: chathub migrate [--data-dir DIR]\n\n"
 	 "Creates the database if needed and applies pending schema migrations (serve does this too).\n"},
 	{"company create", ch_cli_company_create, "login password name",
-	 "usage: chathub company create --login LOGIN --password PASSWORD [--name NAME] [--data-dir DIR]\n\n"
+	 "usage: chathub company create --login LOGIN [--name NAME] [--data-dir DIR]\n\n"
 	 "Creates a company; its login and password get company tokens from\n"
-	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"},
+	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"
+	 "The password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else from\n"
+	 "one line of standard input (on a terminal: asked twice, not echoed).\n"
+	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"company passwd", ch_cli_company_passwd, "login password",
-	 "usage: chathub company passwd --login LOGIN --password NEW_PASSWORD [--data-dir DIR]\n\n"
+	 "usage: chathub company passwd --login LOGIN [--data-dir DIR]\n\n"
 	 "Changes a company's password and revokes every company token issued so far (a running\n"
-	 "server stops accepting them within a second). Operator tokens are not affected.\n"},
+	 "server stops accepting them within a second). Operator tokens are not affected.\n"
+	 "The new password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else\n"
+	 "from one line of standard input (on a terminal: asked, not echoed).\n"
+	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"company revoke-tokens", ch_cli_company_revoke_tokens, "login",
 	 "usage: chathub company revoke-tokens --login LOGIN [--data-dir DIR]\n\n"
 	 "Revokes every company token of the company issued so far, without changing its password\n"
@@ -158,6 +165,9 @@ static int wants_help(int argc, char **argv, int from)
 
 int main(int argc, char **argv)
 {
+	/* every file this process creates (database, WAL, secrets) is private:
+	 * they hold password hashes, secrets and every transcript */
+	umask(077);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

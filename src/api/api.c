@@ -491,15 +491,10 @@ void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 
 /* Checks that the principal behind verified claims still exists and, for
  * operators, is Active with the token's revocation epoch. */
-static int authenticate(ch_ctx *c)
+int ch_api_token_check(ch_ctx *c, ch_token_claims *out)
 {
 	ch_req *req = (ch_req *)c->req;
 	check_token(c->api, req, c->now_ms);
-	if (req->token_err == CH_ERR_NO_TOKEN && !ch_api_token_text(req, &(size_t){0})) {
-		ch_ctx_error(c, CH_ERR_NO_TOKEN,
-		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
-		return -1;
-	}
 	ch_token_claims cl = req->claims;
 	ch_err e = req->token_err;
 	c->have_claims = e == CH_OK || e == CH_ERR_TOKEN_EXPIRED;
@@ -518,6 +513,21 @@ static int authenticate(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_NO_TOKEN, "the token is malformed or not valid");
 		return -1;
 	}
+	*out = cl;
+	return 0;
+}
+
+static int authenticate(ch_ctx *c)
+{
+	size_t len = 0;
+	if (!ch_api_token_text(c->req, &len)) {
+		ch_ctx_error(c, CH_ERR_NO_TOKEN,
+		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
+		return -1;
+	}
+	ch_token_claims cl;
+	if (ch_api_token_check(c, &cl))
+		return -1;
 	c->authed = 1;
 	if (!(c->route->auth & (1u << cl.kind))) {
 		ch_ctx_error(c, CH_ERR_WRONG_KIND, "a %s token cannot be used here; this endpoint needs a %s token",

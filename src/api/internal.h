@@ -84,6 +84,16 @@ void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side);
  * error; or, without a transaction (inline), CH_ERR_INTERNAL with need_store
  * set when the cache cannot tell. */
 ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl);
+
+/* api.c: the request's token text — `Authorization: Bearer`, else
+ * `X-Authorization-Key` (with or without `Bearer `), else ?access_token= —
+ * trimmed, with its length in *len; NULL when there is none. Borrowed. */
+const char *ch_api_token_text(const ch_req *req, size_t *len);
+/* api.c: verifies the request's token (once per request: admission may have
+ * done it) and that its principal is still valid (the same checks as every
+ * authenticated route), claims into *out; or writes the error response (401
+ * 2001/2002/2003, 503) and returns -1. */
+int ch_api_token_check(ch_ctx *c, ch_token_claims *out);
 void ch_api_principals_reset(void); /* tests */
 
 /* demo.c: the /demo/api/ endpoints, run outside a transaction (see demo.c). */
@@ -98,10 +108,6 @@ void ch_ctx_json(ch_ctx *c, int status, json_t *j);
 void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len);
 /* Token-returning endpoints: raw text, or a JSON string when Accept asks for it. */
 void ch_ctx_token(ch_ctx *c, const char *token);
-/* The request's token text (Authorization: Bearer, X-Authorization-Key with or
- * without "Bearer ", or ?access_token=), trimmed; NULL when there is none.
- * Borrowed from the request; *len its length. */
-const char *ch_api_token_text(const ch_req *req, size_t *len);
 /* Value of query argument name, or NULL. Borrowed from the request. */
 const char *ch_ctx_arg(ch_ctx *c, const char *name);
 
@@ -155,6 +161,14 @@ int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org);
  * malloc'd buffer the caller frees after success (NULL after a failure). */
 int ch_read_media(ch_ctx *c, json_t *m, ch_svc_media *out, unsigned char **data);
 void ch_h_metrics(ch_ctx *c);
+
+/* media.c: the content type a stored media `format` is served as — an image,
+ * audio, video or PDF type given as a MIME type (parameters ignored) or a
+ * known extension, any case; a static string — or NULL: serve it as
+ * application/octet-stream with ch_api_content_disposition. */
+const char *ch_api_media_type(const char *format);
+/* media.c: appends `attachment; filename*=UTF-8''<name percent-encoded>`. */
+void ch_api_content_disposition(const char *name, ch_buf *out);
 
 /* JSON of rows, shared by the handlers that return them. New references. */
 json_t *ch_json_org(const ch_org_row *o, int full);

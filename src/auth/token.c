@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 /* jwt_add_grant_int() takes a long: our int64 claims must fit. */
 _Static_assert(sizeof(long) >= sizeof(int64_t), "long must hold int64_t claims");
 
@@ -270,7 +272,13 @@ static bool read_identity(json_t *obj, int64_t *exp, char *sub, size_t sublen, c
 			snprintf(sub, sublen, "%s", json_string_value(s));
 		else
 			snprintf(sub, sublen, "%lld", (long long)json_integer_value(s));
-		snprintf(name, namelen, "%s", json_is_string(n) ? json_string_value(n) : "");
+		/* a long name is cut to fit, never inside a character: the name is
+		 * stored and served as JSON, which must stay valid UTF-8 */
+		size_t nl = json_is_string(n) ? ch_utf8_prefix(json_string_value(n), json_string_length(n),
+		                                               namelen - 1)
+		                              : 0;
+		memcpy(name, nl ? json_string_value(n) : "", nl);
+		name[nl] = '\0';
 	}
 	return ok;
 }
@@ -279,7 +287,7 @@ ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size
                                 char *sub, size_t sublen, char *name, size_t namelen)
 {
 	int64_t exp = 0;
-	if (!key_ok(key) || !sub || !name || sublen < 2)
+	if (!key_ok(key) || !sub || !name || sublen < 2 || namelen < 1)
 		return CH_ERR_INTERNAL;
 	if (!shape_ok(token, len))
 		return CH_ERR_NO_TOKEN;

@@ -60,7 +60,8 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
 /* Verifies an identity token signed by someone else (the website's userJWT
  * for the visitor widget) with the organization's identity secret: HS256
  * only, valid signature, integer exp in the future, sub a non-empty string
- * (or integer) that fits sublen; name optional. Same errors as verify. */
+ * (or integer) that fits sublen; name optional, cut to at most namelen - 1
+ * bytes on a UTF-8 character boundary. Same errors as verify. */
 ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
                                 char *sub, size_t sublen, char *name, size_t namelen);
 

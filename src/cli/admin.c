@@ -1,11 +1,15 @@
 /* admin.c — administration subcommands: migrate, company create/passwd,
  * org create, operator create, config docs/show. They open the same database
  * as a running server (SQLite WAL allows both), so the server sees the change
- * with its next request.
+ * with its next request. A company password never comes from argv (other
+ * local users read it in ps) except through --password, kept for tests.
  * Threading: main thread; store writes go through the store's writer. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "cli/internal.h"
@@ -64,16 +68,83 @@ static ch_err company_passwd_tx(ch_store_tx *tx, void *arg)
 	return e ? e : ch_store_company_set_password(tx, j->row.id, j->hash);
 }
 
-/* Validates --login/--password and hashes the password into j->hash. */
-static int login_and_hash(ch_cli *c, company_job *j, int *rc)
+/* Reads one line of standard input into buf (the newline dropped); with a
+ * terminal, prompts on stderr with echo off. Returns its length, or -1. */
+static ssize_t read_line(const char *prompt, char *buf, size_t cap)
 {
-	const char *pw = ch_cli_opt(c, "password");
+	int tty = isatty(STDIN_FILENO);
+	struct termios old, quiet;
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		tty = tcgetattr(STDIN_FILENO, &old) == 0;
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		if (tty)
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	ssize_t n = -1;
+	if (fgets(buf, (int)cap, stdin)) {
+		n = (ssize_t)strcspn(buf, "\r\n");
+		if (!buf[n] && (size_t)n == cap - 1)
+			n = -1; /* longer than the buffer: refused rather than cut */
+		else
+			buf[n] = '\0';
+	}
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	return n;
+}
+
+/* The new password: --password (tests only: argv is public in ps), else
+ * CHATHUB_COMPANY_PASSWORD, else one line of standard input (asked twice on a
+ * terminal when confirm is set). Copied into pw; 0, or -1 after a message. */
+static int get_password(ch_cli *c, int confirm, char pw[CH_PASSWORD_MAX + 2])
+{
+	const char *given = ch_cli_opt(c, "password");
+	if (given)
+		fprintf(stderr, "warning: --password is visible to other local users (ps, /proc); "
+		                "use CHATHUB_COMPANY_PASSWORD or standard input\n");
+	else
+		given = getenv("CHATHUB_COMPANY_PASSWORD");
+	if (given) {
+		if (strlen(given) > CH_PASSWORD_MAX)
+			return usage("the password must be 1 to 1024 bytes"), -1;
+		snprintf(pw, CH_PASSWORD_MAX + 2, "%s", given);
+	} else {
+		if (read_line("Password: ", pw, CH_PASSWORD_MAX + 2) < 0)
+			pw[0] = '\0';
+		else if (confirm && isatty(STDIN_FILENO)) {
+			char again[CH_PASSWORD_MAX + 2];
+			ssize_t n = read_line("Password (again): ", again, sizeof again);
+			int same = n >= 0 && !strcmp(pw, again);
+			sodium_memzero(again, sizeof again);
+			if (!same)
+				return usage("the passwords do not match"), -1;
+		}
+	}
+	if (!*pw || strlen(pw) > CH_PASSWORD_MAX)
+		return usage("a password is required (1 to 1024 bytes): set CHATHUB_COMPANY_PASSWORD or "
+		             "write it on standard input"), -1;
+	return 0;
+}
+
+/* Validates --login, reads the password and hashes it into j->hash. */
+static int login_and_hash(ch_cli *c, company_job *j, int confirm, int *rc)
+{
+	char pw[CH_PASSWORD_MAX + 2];
 	j->login = ch_cli_opt(c, "login");
 	if (!j->login || !*j->login || strlen(j->login) > CH_LOGIN_MAX)
 		return *rc = usage("--login is required (1 to 128 bytes)"), -1;
-	if (!pw || !*pw || strlen(pw) > CH_PASSWORD_MAX)
-		return *rc = usage("--password is required (1 to 1024 bytes)"), -1;
-	if (ch_password_init() || ch_password_hash(pw, strlen(pw), ch_cli_pw_cost(c), j->hash)) {
+	if (get_password(c, confirm, pw)) {
+		sodium_memzero(pw, sizeof pw);
+		return *rc = 2, -1;
+	}
+	int bad = ch_password_init() || ch_password_hash(pw, strlen(pw), ch_cli_pw_cost(c), j->hash);
+	sodium_memzero(pw, sizeof pw);
+	if (bad) {
 		fprintf(stderr, "error: cannot hash the password\n");
 		return *rc = 1, -1;
 	}
@@ -84,11 +155,12 @@ int ch_cli_company_create(ch_cli *c)
 {
 	company_job j = {0};
 	int rc = 0;
-	if (login_and_hash(c, &j, &rc))
-		return rc;
-	j.name = ch_cli_opt(c, "name") ? ch_cli_opt(c, "name") : j.login;
-	if (!*j.name || strlen(j.name) > CH_NAME_MAX)
+	const char *name = ch_cli_opt(c, "name");
+	if (name && (!*name || strlen(name) > CH_NAME_MAX))
 		return usage("--name must be 1 to 256 bytes");
+	if (login_and_hash(c, &j, 1, &rc))
+		return rc;
+	j.name = name ? name : j.login;
 	char why[256];
 	snprintf(why, sizeof why, "a company with login \"%s\" already exists", j.login);
 	if (write_once(c, company_create_tx, &j, CH_ERR_CONFLICT, why))
@@ -101,7 +173,7 @@ int ch_cli_company_passwd(ch_cli *c)
 {
 	company_job j = {0};
 	int rc = 0;
-	if (login_and_hash(c, &j, &rc))
+	if (login_and_hash(c, &j, 0, &rc))
 		return rc;
 	char why[256];
 	snprintf(why, sizeof why, "no company with login \"%s\"", j.login);

@@ -1,12 +1,16 @@
-/* common.c — data directory and store opening shared by every subcommand.
+/* common.c — data directory and store opening shared by every subcommand;
+ * the data directory and its files are made private on the way.
  * Threading: main thread. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/internal.h"
 #include "core/buf.h"
+#include "core/log.h"
 
 const char *ch_cli_opt(const ch_cli *c, const char *name)
 {
@@ -39,6 +43,50 @@ static int make_dirs(const char *path)
 	return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
 }
 
+/* Takes group and other permissions off path — a directory to 0700, a file
+ * to 0600 — when it has any, with a warning naming the old mode. A missing
+ * file is fine; a file that is a symbolic link is left alone (its target is
+ * not ours to change). */
+static void make_private(const char *path, int dir)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (dir ? O_DIRECTORY : O_NOFOLLOW));
+	if (fd < 0)
+		return;
+	struct stat st;
+	mode_t want = dir ? 0700 : 0600;
+	if (!fstat(fd, &st) && (st.st_mode & 077) && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))) {
+		if (fchmod(fd, want))
+			CH_WARN("%s has mode %04o (group/other access) and cannot be made %04o: %s", path,
+			        (unsigned)(st.st_mode & 07777), (unsigned)want, strerror(errno));
+		else
+			CH_WARN("%s had mode %04o (group/other access); changed to %04o", path,
+			        (unsigned)(st.st_mode & 07777), (unsigned)want);
+	}
+	close(fd);
+}
+
+/* The data directory holds password hashes, secrets and every transcript:
+ * it and its files are private to the server's user, whatever created them. */
+static void data_dir_private(const ch_cli *c)
+{
+	static const char *const files[] = {"chathub.db", "chathub.db-wal", "chathub.db-shm", "jwt-secret",
+	                                    "chathub.conf"};
+	make_private(c->cfg.data_dir, 1);
+	ch_buf path = CH_BUF_INIT;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		ch_buf_reset(&path);
+		ch_buf_printf(&path, "%s/%s", c->cfg.data_dir, files[i]);
+		make_private(path.data, 0);
+	}
+	ch_buf_free(&path);
+	/* a config file named elsewhere may be shared on purpose: only a warning */
+	struct stat st;
+	const char *conf = c->cfg.config;
+	if (conf && *conf && !stat(conf, &st) && (st.st_mode & 077))
+		CH_WARN("config file %s has mode %04o: other local users may read it (it can hold jwt_secret); "
+		        "chmod 600 it", conf, (unsigned)(st.st_mode & 07777));
+}
+
 int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 {
 	if (make_dirs(c->cfg.data_dir)) {
@@ -46,6 +94,7 @@ int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 		        strerror(errno));
 		return 1;
 	}
+	data_dir_private(c);
 	ch_buf path = CH_BUF_INIT;
 	ch_buf_printf(&path, "%s/chathub.db", c->cfg.data_dir);
 	ch_store_opts so = {.path = path.data,

@@ -6,8 +6,10 @@
 #include "cli/cli.h"
 #include "store/store.h"
 
-/* Creates the data directory (0700) if needed and opens the store in it,
- * applying migrations. Prints the reason and returns 1 on failure. */
+/* Creates the data directory (0700) if needed, takes group/other access off
+ * it and off its database, secret and config files (with a warning), and
+ * opens the store in it, applying migrations. Prints the reason and returns 1
+ * on failure. */
 int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied);
 /* Parses the configured password cost. */
 ch_pw_cost ch_cli_pw_cost(const ch_cli *c);

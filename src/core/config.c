@@ -52,6 +52,9 @@ static const opt opts[] = {
 	 "Largest accepted JSON request body; larger bodies get 413."},
 	{"media_max_bytes", INT(media_max_bytes), "10485760", 1024, 1073741824, NULL, 0,
 	 "Largest media attachment (decoded bytes) accepted by POST /api/chat/{id}/message."},
+	{"media_url_ttl", INT(media_url_ttl), "86400", 60, 2592000, NULL, 0,
+	 "Seconds a signed media URL (`media.url` of a message) stays valid: each URL works for between this "
+	 "and twice this long, then answers 401 until the conversation is loaded again (which signs a new one)."},
 	{"offline_grace_seconds", INT(offline_grace_seconds), "120", 1, 86400, NULL, 0,
 	 "How long an operator may be offline (no hub connection) before its open chats go back to the "
 	 "organization's queue."},

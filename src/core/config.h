@@ -29,6 +29,7 @@ typedef struct ch_config {
 	int64_t store_busy_timeout_ms;
 	int64_t max_body_bytes;
 	int64_t media_max_bytes;
+	int64_t media_url_ttl;
 	int64_t offline_grace_seconds;
 	int64_t visitor_token_ttl;
 	int64_t api_workers;

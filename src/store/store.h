@@ -216,7 +216,8 @@ typedef struct ch_client_row {
 
 /* With external_key NULL always creates. With a key, returns the org's client
  * with that (source, key), updating non-NULL non-empty name/phone/email, or
- * creates it. Strings may be NULL (= empty / unchanged). */
+ * creates it. Strings may be NULL (= empty / unchanged). A string that is not
+ * valid UTF-8 answers CH_ERR_BAD_JSON and nothing is stored. */
 ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
                               const char *external_key, const char *name, const char *phone,
                               const char *email, ch_client_row *out);

@@ -10,6 +10,7 @@ typedef struct svc_ctx {
 	ch_store *store;
 	const ch_token_key *key;
 	int64_t media_max_bytes;
+	int64_t media_url_ttl;
 } svc_ctx;
 
 const svc_ctx *ch_svc_ctx(void);
@@ -30,6 +31,7 @@ struct svc_job {
 	int has_media;
 	uint64_t origin_conn;
 	ch_event *events;
+	int unencodable; /* an event or the result could not be built: the job fails */
 	ch_svc_result res;
 	ch_svc_done done;
 	void *arg;
@@ -41,8 +43,13 @@ void svc_submit(svc_job *j);
 /* Sets the error message of the job's result and returns err. */
 ch_err svc_fail(svc_job *j, ch_err err, const char *msg);
 
-/* Event helpers: an invocation of target(args) to the chat's audience. */
+/* Event helpers: an invocation of target(args) to the chat's audience. args
+ * NULL (a json_pack that failed) emits nothing, returns NULL and fails the job:
+ * an event is never published with empty arguments. Takes ownership of args. */
 ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const char *target, json_t *args);
+/* Sets the job's result (takes ownership); NULL fails the job the same way,
+ * never answering a success with a null body. */
+void svc_result(svc_job *j, json_t *result);
 #define SVC_BOTH_SIDES (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY | CH_AUD_CLIENT)
 #define SVC_OPERATOR_SIDE (CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY)
 

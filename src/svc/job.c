@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "svc/internal.h"
 
 static svc_ctx ctx;
@@ -18,6 +19,7 @@ void ch_svc_init(const ch_svc_opts *o)
 	ctx.store = o->store;
 	ctx.key = o->key;
 	ctx.media_max_bytes = o->media_max_bytes;
+	ctx.media_url_ttl = o->media_url_ttl > 0 ? o->media_url_ttl : 86400;
 }
 
 const svc_ctx *ch_svc_ctx(void) { return &ctx; }
@@ -42,12 +44,28 @@ ch_err svc_fail(svc_job *j, ch_err err, const char *msg)
 
 ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const char *target, json_t *args)
 {
+	if (!args) {
+		CH_ERROR("chat %lld: the arguments of %s could not be encoded; the operation fails",
+		         (long long)c->id, target);
+		j->unencodable = 1;
+		return NULL;
+	}
 	ch_event *e = ch_event_new(CH_EV_INVOKE, audience, target, args);
 	e->company_id = c->company_id;
 	e->org_id = c->organization_id;
 	e->client_id = c->client_id;
 	ch_event_append(&j->events, e);
 	return e;
+}
+
+void svc_result(svc_job *j, json_t *result)
+{
+	json_decref(j->res.result);
+	j->res.result = result;
+	if (!result) {
+		CH_ERROR("the result of a chat operation could not be encoded; the operation fails");
+		j->unencodable = 1;
+	}
 }
 
 static ch_err run(ch_store_tx *tx, void *arg)
@@ -58,10 +76,16 @@ static ch_err run(ch_store_tx *tx, void *arg)
 	json_decref(j->res.result);
 	j->res.result = NULL;
 	j->res.message[0] = '\0';
+	j->unencodable = 0;
 	ch_err e = ch_svc_principal_valid(tx, &j->p); /* revoked since the request was checked? */
 	if (e)
 		return svc_fail(j, e, e == CH_ERR_TOKEN_REVOKED ? "token revoked" : ch_err_text(e));
-	return j->fn(tx, j);
+	e = j->fn(tx, j);
+	/* the job's changes are rolled back with its savepoint: nothing is stored
+	 * that its audience would not hear about */
+	if (e == CH_OK && j->unencodable)
+		e = svc_fail(j, CH_ERR_INTERNAL, "internal error: the chat could not be encoded");
+	return e;
 }
 
 static void finished(void *arg, ch_err err)

@@ -2,9 +2,11 @@
  * Threading: pure (the key is read-only after ch_svc_init); any thread. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "svc/internal.h"
 
 static json_t *iso_or_null(int64_t ms)
@@ -23,12 +25,16 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	                            : json_null();
 	json_t *client = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c->client_id, "name", c->client_name,
 	                           "phone", c->client_phone);
-	return json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
-	                 (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
-	                 "countUnread", (json_int_t)c->count_unread, "organizationId",
-	                 (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
-	                 iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at), "lastSeq",
-	                 (json_int_t)c->last_seq, "lastMessage", c->last_message);
+	json_t *j = json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
+	                      (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
+	                      "countUnread", (json_int_t)c->count_unread, "organizationId",
+	                      (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
+	                      iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at),
+	                      "lastSeq", (json_int_t)c->last_seq, "lastMessage", c->last_message);
+	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
+		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
+		         (long long)c->id);
+	return j;
 }
 
 json_t *ch_svc_json_message(const ch_message_row *m)
@@ -38,42 +44,77 @@ json_t *ch_svc_json_message(const ch_message_row *m)
 	                            : json_null();
 	json_t *media = json_null();
 	if (m->has_media) {
-		char url[160];
-		ch_svc_media_url(m->company_id, m->media.id, url);
+		char url[CH_SVC_MEDIA_URL_MAX];
+		ch_svc_media_url(m->company_id, m->media.id, ch_now_ms() / 1000, url);
 		media = json_pack("{s:I, s:s, s:s, s:i, s:I, s:s}", "id", (json_int_t)m->media.id, "name",
 		                  m->media.name, "format", m->media.format, "type", m->media.type, "size",
 		                  (json_int_t)m->media.size, "url", url);
 	}
-	return json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
-	                 "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
-	                 "operator", op, "textMessage", m->text, "media", media, "status", m->status,
-	                 "createdAt", iso_or_null(m->created_at), "clientMessageId",
-	                 m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+	json_t *j = json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
+	                      "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
+	                      "operator", op, "textMessage", m->text, "media", media, "status", m->status,
+	                      "createdAt", iso_or_null(m->created_at), "clientMessageId",
+	                      m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+	if (!j)
+		CH_ERROR("message %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
+		         (long long)m->id, (long long)m->chat_id);
+	return j;
 }
 
-static void media_sig(int64_t company_id, int64_t media_id, char hex[65])
+/* The URL's MAC: HMAC-SHA256 with the token key over "media:<company>:<id>:<e>"
+ * (the prefix keeps it apart from every other use of the key), cut to 128
+ * bits, which are plenty for a URL capability. */
+static void media_sig(int64_t company_id, int64_t media_id, int64_t exp, char hex[33])
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char msg[64];
-	int n = snprintf(msg, sizeof msg, "media:%lld:%lld", (long long)company_id, (long long)media_id);
+	char msg[96];
+	int n = snprintf(msg, sizeof msg, "media:%lld:%lld:%lld", (long long)company_id, (long long)media_id,
+	                 (long long)exp);
 	const ch_token_key *k = ch_svc_ctx()->key;
 	crypto_auth_hmacsha256_state st;
 	crypto_auth_hmacsha256_init(&st, k->bytes, k->len);
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (unsigned long long)n);
 	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2hex(hex, 65, mac, 16); /* 128 bits are plenty for a URL capability */
+	sodium_bin2hex(hex, 33, mac, 16);
 }
 
-void ch_svc_media_url(int64_t company_id, int64_t media_id, char out[160])
+int64_t ch_svc_media_url_expiry(int64_t now_s)
 {
-	char sig[65];
-	media_sig(company_id, media_id, sig);
-	snprintf(out, 160, "/api/media/%lld?c=%lld&sig=%s", (long long)media_id, (long long)company_id, sig);
+	int64_t ttl = ch_svc_ctx()->media_url_ttl;
+	/* rounded: the URL of a media stays the same for a while (browser caches),
+	 * and is valid between ttl and 2 × ttl from now */
+	return (now_s / ttl + 2) * ttl;
 }
 
-int ch_svc_media_sig_ok(int64_t company_id, int64_t media_id, const char *sig)
+void ch_svc_media_url(int64_t company_id, int64_t media_id, int64_t now_s, char out[CH_SVC_MEDIA_URL_MAX])
 {
-	char want[65];
-	media_sig(company_id, media_id, want);
-	return sig && strlen(sig) == strlen(want) && sodium_memcmp(sig, want, strlen(want)) == 0;
+	char sig[33];
+	int64_t exp = ch_svc_media_url_expiry(now_s);
+	media_sig(company_id, media_id, exp, sig);
+	snprintf(out, CH_SVC_MEDIA_URL_MAX, "/api/media/%lld?c=%lld&e=%lld&sig=%s", (long long)media_id,
+	         (long long)company_id, (long long)exp, sig);
+}
+
+/* e as the URL carries it: 1 to 18 decimal digits, no sign, no leading zero. */
+static int parse_exp(const char *e, int64_t *out)
+{
+	size_t n = e ? strlen(e) : 0;
+	if (!n || n > 18 || e[0] == '0' || strspn(e, "0123456789") != n)
+		return -1;
+	*out = strtoll(e, NULL, 10);
+	return 0;
+}
+
+ch_err ch_svc_media_sig_check(int64_t company_id, int64_t media_id, const char *e, const char *sig,
+                              int64_t now_s)
+{
+	int64_t exp;
+	char want[33];
+	if (!sig || parse_exp(e, &exp))
+		return CH_ERR_NO_TOKEN;
+	media_sig(company_id, media_id, exp, want);
+	if (strlen(sig) != 32 || sodium_memcmp(sig, want, 32) != 0)
+		return CH_ERR_NO_TOKEN;
+	/* authentic, so e is the one we issued: only now may it be late */
+	return now_s >= exp ? CH_ERR_TOKEN_EXPIRED : CH_OK;
 }

@@ -10,6 +10,7 @@
 #include "chat/status.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "svc/internal.h"
 
 /* The chat if p may see it; NOT_FOUND otherwise (also another company's). */
@@ -33,8 +34,7 @@ static void default_theme(const ch_client_row *cl, const char *text, char out[CH
 			words++;
 		n++;
 	}
-	while (n && ((unsigned char)t[n] & 0xC0) == 0x80) /* never cut a UTF-8 sequence */
-		n--;
+	n = ch_utf8_prefix(t, strlen(t), n); /* never cut a UTF-8 sequence */
 	snprintf(out, CH_NAME_MAX + 1, "%.*s", (int)n, *t ? t : "New chat");
 	if (!*t)
 		snprintf(out, CH_NAME_MAX + 1, "New chat");
@@ -101,7 +101,7 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		/* a retry of a stored message answers the first one, never a duplicate
 		 * (a retried media upload leaves its unused copy behind) */
 		if (!e)
-			j->res.result = ch_svc_json_message(msg);
+			svc_result(j, ch_svc_json_message(msg));
 		free(msg);
 		return e;
 	}
@@ -114,9 +114,10 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", ch_svc_json_chat(&c)));
 	json_t *mj = ch_svc_json_message(msg);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
-	                        json_pack("[O]", mj));
-	ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
-	j->res.result = json_deep_copy(mj); /* the event and the caller use it on different threads */
+	                        mj ? json_pack("[O]", mj) : NULL);
+	if (ev)
+		ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
+	svc_result(j, mj ? json_deep_copy(mj) : NULL); /* the event and the caller use it on different threads */
 	json_decref(mj);
 	if (next != old)
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
@@ -170,7 +171,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 			e = ch_store_chat_get(tx, c.company_id, c.id, &c);
 	}
 	if (!e)
-		j->res.result = ch_svc_json_chat(&c);
+		svc_result(j, ch_svc_json_chat(&c));
 	return e;
 }
 
@@ -191,7 +192,7 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 	if (j->p.kind != CH_TOKEN_OPERATOR)
 		return svc_fail(j, CH_ERR_WRONG_KIND, "only operators take chats");
 	if (c.operator_id == j->p.operator_id && c.status != CH_CHAT_CLOSED) {
-		j->res.result = ch_svc_json_chat(&c);
+		svc_result(j, ch_svc_json_chat(&c));
 		return CH_OK;
 	}
 	if (c.status != CH_CHAT_NEW || c.operator_id)
@@ -201,7 +202,7 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 		return e;
 	ch_presence_touch(j->p.operator_id, ch_now_ms());
 	svc_emit_assignment(j, &c, old);
-	j->res.result = ch_svc_json_chat(&c);
+	svc_result(j, ch_svc_json_chat(&c));
 	return CH_OK;
 }
 
@@ -240,7 +241,7 @@ static ch_err transfer_fn(ch_store_tx *tx, svc_job *j)
 	if (from && from != op.id)
 		e = svc_drain_org(tx, j, c.company_id, c.organization_id);
 	if (!e)
-		j->res.result = ch_svc_json_chat(&c);
+		svc_result(j, ch_svc_json_chat(&c));
 	return e;
 }
 

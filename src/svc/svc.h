@@ -26,6 +26,7 @@ typedef struct ch_svc_opts {
 	ch_store *store;          /* borrowed */
 	const ch_token_key *key;  /* borrowed; signs media URLs */
 	int64_t media_max_bytes;
+	int64_t media_url_ttl;    /* seconds; 0 = 86400 (see ch_svc_media_url_expiry) */
 } ch_svc_opts;
 
 void ch_svc_init(const ch_svc_opts *o);
@@ -149,11 +150,25 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 
 /* ---- JSON of the API objects (new references) -------------------------- */
 
+/* NULL (logged) when a text field of the row is not valid UTF-8. A message's
+ * media.url is signed afresh, at the time of the call. */
 json_t *ch_svc_json_chat(const ch_chat_row *c);
 json_t *ch_svc_json_message(const ch_message_row *m);
-/* The signed media URL path "/api/media/<id>?sig=<hex>". */
-void ch_svc_media_url(int64_t company_id, int64_t media_id, char out[160]);
-/* Whether sig is the signature of (company, media id) — constant time. */
-int ch_svc_media_sig_ok(int64_t company_id, int64_t media_id, const char *sig);
+
+/* ---- signed media URLs ---------------------------------------------------- */
+
+#define CH_SVC_MEDIA_URL_MAX 160
+/* When a media URL signed at now_s expires (Unix seconds): now rounded down
+ * to a multiple of media_url_ttl, plus twice the ttl — between ttl and 2 × ttl
+ * away, and the same URL for a whole ttl (browser caches keep working). */
+int64_t ch_svc_media_url_expiry(int64_t now_s);
+/* The signed media URL path "/api/media/<id>?c=<company>&e=<expiry>&sig=<hex>"
+ * at now_s: the MAC covers "media:<company>:<id>:<expiry>". */
+void ch_svc_media_url(int64_t company_id, int64_t media_id, int64_t now_s, char out[CH_SVC_MEDIA_URL_MAX]);
+/* Checks a signed URL's e and sig (query text, borrowed, may be NULL) at
+ * now_s, in constant time: CH_OK; CH_ERR_TOKEN_EXPIRED when it is authentic
+ * but now_s >= e; CH_ERR_NO_TOKEN when it is not ours (any e or sig altered). */
+ch_err ch_svc_media_sig_check(int64_t company_id, int64_t media_id, const char *e, const char *sig,
+                              int64_t now_s);
 
 #endif

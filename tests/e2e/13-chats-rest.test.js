@@ -15,7 +15,8 @@ const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPh
 async function fetchBytes(url, token) {
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
   const r = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(30000) });
-  return { status: r.status, ct: r.headers.get('content-type') || '', body: Buffer.from(await r.arrayBuffer()) };
+  return { status: r.status, ct: r.headers.get('content-type') || '', disposition: r.headers.get('content-disposition'),
+    body: Buffer.from(await r.arrayBuffer()) };
 }
 
 // A POST of a large body that tolerates the server answering (and closing)
@@ -371,7 +372,9 @@ describe('chats REST', () => {
     const tr = await fetchBytes(`${srv.base}/api/media/${txt.media.id}`, A.token);
     assert.equal(tr.status, 200);
     assert.equal(tr.body.toString(), 'hello notes');
-    if (!/^text\/plain/.test(tr.ct)) badTypes.push(`GET /api/media/${txt.media.id} (format text/plain): Content-Type ${tr.ct}`);
+    // not an image, audio, video or PDF: a download (26-media tests the whole table)
+    if (!/^application\/octet-stream/.test(tr.ct)) badTypes.push(`GET /api/media/${txt.media.id} (format text/plain): Content-Type ${tr.ct}`);
+    assert.equal(tr.disposition, "attachment; filename*=UTF-8''notes.txt");
 
     const post = (media) => h.api(srv.base, 'POST', `/api/chat/${id}/message`, { token: A.token, body: { textMessage: 'x', author: 0, media } });
     h.assertError(await post({ name: 'a.png', format: 'png', dataBase64: '!!!not base64!!!', type: 1 }), 400);
@@ -388,7 +391,7 @@ describe('chats REST', () => {
     assert.equal(r.json && r.json.status, 413);
     assert.equal((await hub.allMessages(srv, A.token, id)).length, before, 'nothing stored by refused media');
     assert.equal((await h.api(srv.base, 'GET', '/healthz')).status, 200);
-    assert.deepEqual(badTypes, [], `media is served with its content type:\n${badTypes.join('\n')}`);
+    assert.deepEqual(badTypes, [], `media is served with its (safe) content type:\n${badTypes.join('\n')}`);
   });
 
   test('DELETE /api/chat/chats/{id}: company only; afterwards the chat, its messages and media are gone', async () => {

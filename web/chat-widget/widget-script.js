@@ -1,4 +1,4 @@
-// widget-script.js — the visitor chat widget (docs: /work/shared/spec/widgets.md §2).
+// widget-script.js — the visitor chat widget (docs: docs/widgets.md, "The visitor chat widget").
 //
 //   <script type="module" id="chat-widget-script" src="…/chat-widget/widget-script.js"
 //           guid="<organization widget guid>" main-color="#0a7cff"></script>

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "store/sqlite/sqlite_int.h"
 
 #define LAST_ERROR_MAX 1024 /* bytes of an attempt's error kept for operators */
@@ -180,7 +181,7 @@ ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int att
 	/* A diagnostic, not data: a long one (a peer's error page) is cut, on a
 	 * UTF-8 boundary, rather than failing the record of the attempt. */
 	if (rc == SQLITE_OK && last_error) {
-		size_t n = ch_store_sqlite_utf8_prefix(last_error, strlen(last_error), LAST_ERROR_MAX);
+		size_t n = ch_utf8_prefix(last_error, strlen(last_error), LAST_ERROR_MAX);
 		rc = sqlite3_bind_text(st, 5, last_error, (int)n, SQLITE_STATIC);
 	} else if (rc == SQLITE_OK) {
 		rc = sqlite3_bind_null(st, 5);

@@ -7,7 +7,11 @@
  * Threading: these functions run inside a job or read function, on the
  * thread that owns tx; they keep no state of their own.
  */
+#include <string.h>
+
 #include "core/clock.h"
+#include "core/log.h"
+#include "core/utf8.h"
 #include "store/sqlite/sqlite_int.h"
 
 static ch_err client_fill(sqlite3_stmt *st, ch_client_row *out)
@@ -120,6 +124,17 @@ static ch_err client_update(ch_store_tx *tx, int64_t id, const client_fields *f)
 	return err;
 }
 
+/* Every client field is served back as a JSON string, which must be valid
+ * UTF-8: text that is not would make every later object of the client's
+ * chats fail to serialise, so it is refused here, before it is stored. */
+static ch_err text_ok(const char *s, const char *what)
+{
+	if (!s || ch_utf8_valid(s, strlen(s)))
+		return CH_OK;
+	CH_WARN("store: %s is not valid UTF-8", what);
+	return CH_ERR_BAD_JSON;
+}
+
 static ch_err check_fields(const client_fields *f)
 {
 	if (f->source < CH_SOURCE_VIBER || f->source > CH_SOURCE_API)
@@ -131,6 +146,14 @@ static ch_err check_fields(const client_fields *f)
 		err = ch_store_sqlite_check_len(f->phone, CH_PHONE_MAX, 1, "client phone");
 	if (err == CH_OK)
 		err = ch_store_sqlite_check_len(f->email, CH_EMAIL_MAX, 1, "client email");
+	if (err == CH_OK)
+		err = text_ok(f->key, "client external key");
+	if (err == CH_OK)
+		err = text_ok(f->name, "client name");
+	if (err == CH_OK)
+		err = text_ok(f->phone, "client phone");
+	if (err == CH_OK)
+		err = text_ok(f->email, "client email");
 	return err;
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "store/sqlite/sqlite_int.h"
 
 static ch_err message_fill(sqlite3_stmt *st, ch_message_row *out)
@@ -338,7 +339,7 @@ ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat
 	/* the preview: the text, else the media's name, cut on a UTF-8 boundary */
 	const char *text = m->text ? m->text : "";
 	const char *preview = *text ? text : row->media.name;
-	size_t plen = ch_store_sqlite_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
+	size_t plen = ch_utf8_prefix(preview, strlen(preview), CH_PREVIEW_MAX);
 	if (err == CH_OK)
 		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview, plen, m->author);
 	if (err == CH_OK) {

@@ -1,6 +1,6 @@
 /* rows.c — small helpers shared by the SQLite implementation of the second
  * half of store.h (clients, chats, messages, media, channels): scoped
- * existence checks, "did the update match a row", UTF-8-safe prefixes.
+ * existence checks, "did the update match a row", LIMIT values.
  *
  * Threading: pure functions of the connection they are given, which belongs
  * to the calling thread; no state of their own.
@@ -47,18 +47,6 @@ ch_err ch_store_sqlite_matched(ch_store_tx *c, ch_err err)
 	if (err == CH_OK && sqlite3_changes(c->db) == 0)
 		return CH_ERR_NOT_FOUND;
 	return err;
-}
-
-size_t ch_store_sqlite_utf8_prefix(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	size_t n = max;
-	/* s[n] is the first byte left out: while it continues a sequence, the
-	 * sequence started inside the prefix and must go too. */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
 }
 
 int64_t ch_store_sqlite_limit(int64_t limit) { return limit > 0 ? limit : -1; }

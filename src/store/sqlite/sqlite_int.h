@@ -129,9 +129,6 @@ ch_err ch_store_sqlite_owned(ch_store_tx *c, ch_stmt_id id, int64_t a, int64_t b
                              const char *what);
 /* CH_ERR_NOT_FOUND when the last UPDATE/DELETE matched no row. */
 ch_err ch_store_sqlite_matched(ch_store_tx *c, ch_err err);
-/* The longest prefix of s (len bytes) of at most max bytes that does not cut
- * a UTF-8 sequence. */
-size_t ch_store_sqlite_utf8_prefix(const char *s, size_t len, size_t max);
 /* LIMIT value for a "0 = no limit" count (SQLite reads a negative as none). */
 int64_t ch_store_sqlite_limit(int64_t limit);
 

@@ -199,7 +199,8 @@ async function startServer(opts = {}) {
 
 // ---- CLI -------------------------------------------------------------------
 // cli(['company', 'create', '--login', 'x', ...], {dataDir}) runs
-// `chathub company create --data-dir DIR --login x ...`.
+// `chathub company create --data-dir DIR --login x ...`; opts.input is written
+// to its standard input (else stdin is /dev/null).
 function cli(args, opts = {}) {
   const argv = [...args];
   if (opts.dataDir) {
@@ -209,8 +210,13 @@ function cli(args, opts = {}) {
   }
   const env = { ...process.env, ...DEFAULT_ENV, ...(opts.env || {}) };
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, argv.map(String), { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = opts.input !== undefined ? 'pipe' : 'ignore';
+    const child = spawn(BIN, argv.map(String), { cwd: REPO, env, stdio: [stdin, 'pipe', 'pipe'] });
     live.add(child);
+    if (opts.input !== undefined) {
+      child.stdin.on('error', () => { /* it may exit before reading */ });
+      child.stdin.end(opts.input);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8');

@@ -505,3 +505,42 @@ Test(token, kind_names)
 	cr_assert_not_null(ch_token_kind_name(CH_TOKEN_ANY));
 	cr_assert_not_null(ch_token_kind_name((ch_token_kind)42));
 }
+
+/* ---- identity tokens (userJWT) ------------------------------------------ */
+
+static ch_err verify_identity(const char *claims_json, char *sub, size_t sublen, char *name, size_t namelen)
+{
+	char *t = raw_token(JWT_ALG_HS256, &KEY_A, claims_json);
+	ch_err e = ch_token_verify_identity(&KEY_A, t, strlen(t), NOW, sub, sublen, name, namelen);
+	free(t);
+	return e;
+}
+
+Test(token, identity_name_is_cut_on_a_character_boundary)
+{
+	/* "a" + "é" × 200 = 401 bytes into a 257-byte buffer: 255 bytes, never
+	 * half an "é" (which no JSON encoder would serialise again) */
+	char claims[600] = "{\"sub\":\"user-1\",\"exp\":1700003600,\"name\":\"a";
+	for (int i = 0; i < 200; i++)
+		strcat(claims, "\xc3\xa9");
+	strcat(claims, "\"}");
+	char sub[64], name[257];
+	cr_assert_eq(verify_identity(claims, sub, sizeof sub, name, sizeof name), CH_OK);
+	cr_assert_str_eq(sub, "user-1");
+	cr_assert_eq(strlen(name), 255);
+	cr_assert_eq(name[0], 'a');
+	for (size_t i = 1; i < 255; i += 2)
+		cr_assert(!memcmp(name + i, "\xc3\xa9", 2), "byte %zu", i);
+	/* a short name, no name, a null name */
+	cr_assert_eq(verify_identity("{\"sub\":\"u\",\"exp\":1700003600,\"name\":\"Zoë\"}", sub, sizeof sub, name,
+	                             sizeof name),
+	             CH_OK);
+	cr_assert_str_eq(name, "Zoë");
+	cr_assert_eq(verify_identity("{\"sub\":7,\"exp\":1700003600}", sub, sizeof sub, name, sizeof name), CH_OK);
+	cr_assert_str_eq(sub, "7");
+	cr_assert_str_eq(name, "");
+	cr_assert_eq(verify_identity("{\"sub\":\"u\",\"exp\":1700003600,\"name\":null}", sub, sizeof sub, name,
+	                             sizeof name),
+	             CH_OK);
+	cr_assert_str_eq(name, "");
+}

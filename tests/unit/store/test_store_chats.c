@@ -833,6 +833,31 @@ Test(chats, client_upsert_by_key_and_anonymous)
 	cr_assert_str_eq(got.phone, "+200");
 }
 
+Test(chats, client_upsert_refuses_text_that_is_not_utf8)
+{
+	world a = seed("a", 1);
+	ch_client_row c, got;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "tg-9", "Zoë", "+1", "z@example.com", &c),
+	             CH_OK);
+	/* a character cut in half, a lone continuation byte, an overlong '/' */
+	static const char *const bad[] = {"a\xc3", "\x80x", "\xc0\xaf"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "tg-9", bad[i], NULL, NULL, &got),
+		             CH_ERR_BAD_JSON, "name %zu", i);
+		cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "tg-9", NULL, bad[i], NULL, &got),
+		             CH_ERR_BAD_JSON, "phone %zu", i);
+		cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "tg-9", NULL, NULL, bad[i], &got),
+		             CH_ERR_BAD_JSON, "email %zu", i);
+		cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, NULL, bad[i], NULL, NULL, &got),
+		             CH_ERR_BAD_JSON, "new client %zu", i);
+	}
+	cr_assert_eq(client_get(a.company, c.id, &got), CH_OK);
+	cr_assert_str_eq(got.name, "Zoë", "nothing was stored");
+	cr_assert_str_eq(got.phone, "+1");
+	cr_assert_str_eq(got.email, "z@example.com");
+	cr_assert_eq(client_get(a.company, c.id + 1, &got), CH_ERR_NOT_FOUND, "no new client either");
+}
+
 /* ---- chats ------------------------------------------------------------- */
 
 Test(chats, chat_create_get_and_scope)
