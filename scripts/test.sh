@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test tier against the normal build (build/) and the ASan/UBSan
 # build (build-asan/): the Criterion unit suites and other ctest tests, then
-# the node --test end-to-end suite against each binary. Prints each tier's
-# result and ends with the summary line `N passed, N failed[, N skipped]`.
+# the node --test end-to-end suite and the hostile tier (tests/hostile/:
+# bounded attacks on loopback, one file at a time because they measure the
+# server's memory) against each binary. Prints each tier's result and ends
+# with the summary line `N passed, N failed[, N skipped]`.
 # Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +49,9 @@ run_unit() {
   add "$p" "$f"
 }
 
-# node --test files of one directory against one binary: e2e (Node clients) and
-# browser (Debian chromium via playwright-core; one file at a time, each
-# browser is heavy on two cores).
+# node --test files of one directory against one binary: e2e (Node clients),
+# hostile (attacks; one file at a time) and browser (Debian chromium via
+# playwright-core; one file at a time, each browser is heavy on two cores).
 run_node() {
   local tier=$1 dir=$2 conc=$3 bin=$4 name=$5 log="$LOG_DIR/$1-$5.log"
   CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" "$dir" >"$log" 2>&1; rc=$?
@@ -77,6 +79,8 @@ run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
 run_node e2e tests/e2e/ 2 "$BUILD/chathub" normal
 run_node e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
+run_node hostile tests/hostile/ 1 "$BUILD/chathub" normal
+run_node hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
 run_node browser tests/browser/ 1 "$BUILD/chathub" normal
 run_fuzz
 

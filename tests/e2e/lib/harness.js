@@ -95,9 +95,17 @@ class Server {
     this._stdout = '';
     this._stderr = '';
     this.runStdout = ''; // stdout of the current run only
+    // optional: a shell prefix run before the binary (e.g. `ulimit -Hn 256`),
+    // which then `exec`s it so the pid stays the server's
+    this.shell = opts.shell || null;
+    // optional: keep at most this many bytes of stderr (a flooding server
+    // must not fill the test's memory); stderrLines counts every line
+    this.maxStderr = opts.maxStderr || Infinity;
+    this.stderrLines = 0;
   }
 
   get dbPath() { return path.join(this.dataDir, 'chathub.db'); }
+  get pid() { return this.child ? this.child.pid : null; }
   stdout() { return this._stdout; }
   stderr() { return this._stderr; }
   running() { return !!this.child && this.child.exitCode === null && this.child.signalCode === null; }
@@ -109,14 +117,19 @@ class Server {
     this.base = `http://127.0.0.1:${this.port}`;
     this.runStdout = '';
     const argv = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, ...this.args];
-    const child = spawn(BIN, argv, { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.shell
+      ? spawn('sh', ['-c', `${this.shell}\nexec "$0" "$@"`, BIN, ...argv], { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(BIN, argv, { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     live.add(child);
     child.on('exit', () => live.delete(child));
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => { this._stdout += d; this.runStdout += d; });
-    child.stderr.on('data', (d) => { this._stderr += d; });
+    child.stderr.on('data', (d) => {
+      for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) this.stderrLines++;
+      if (this._stderr.length < this.maxStderr) this._stderr += d.slice(0, this.maxStderr - this._stderr.length);
+    });
     let spawnError = null;
     child.on('error', (e) => { spawnError = e; });
 
@@ -378,6 +391,8 @@ async function setStatus(server, token, id, status) {
 
 // One raw HTTP/1.1 exchange over a fresh TCP connection (Connection: close).
 // Resolves with {status, headers, body, raw} once the server closes.
+// localAddress: the client's source address (another loopback address such
+// as 127.0.0.2 stands for another client IP).
 function rawHttp(port, requestText, { onSent, timeoutMs = 30000, localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ port, host: '127.0.0.1', localAddress });

@@ -552,13 +552,15 @@ class RawWs {
 
 // Opens a raw socket, sends the upgrade, and resolves with
 // {status, head, ws: RawWs|null} (ws only when the answer is 101).
+// opts.localAddress: the client's source address (e.g. 127.0.0.2).
 function rawUpgrade(port, path, opts = {}) {
   return new Promise((resolve, reject) => {
     const { text, key } = upgradeText(path, opts);
-    const sock = net.connect({ port, host: '127.0.0.1' });
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
     if (opts.noDelay !== false) sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
     let done = false;
+    let answered = false; // a non-101 head arrived: its body is read below
     const timer = setTimeout(() => { if (!done) { done = true; sock.destroy(); reject(new Error('raw upgrade timeout')); } }, opts.timeoutMs || 10000);
     const finish = (v) => { if (!done) { done = true; clearTimeout(timer); resolve(v); } };
     const onData = (d) => {
@@ -574,6 +576,7 @@ function rawUpgrade(port, path, opts = {}) {
       }
       if (status !== 101) {
         // read the rest of the answer (body) until close or a short while
+        answered = true;
         const body = [buf.subarray(sep + 4)];
         sock.removeListener('data', onData);
         sock.on('data', (x) => body.push(x));
@@ -589,7 +592,7 @@ function rawUpgrade(port, path, opts = {}) {
     sock.on('data', onData);
     sock.on('error', (e) => { if (!done) { done = true; clearTimeout(timer); reject(e); } });
     sock.on('close', () => {
-      if (!done) {
+      if (!done && !answered) {
         const head = buf.toString('latin1');
         const status = Number((/^HTTP\/1\.[01] (\d{3})/.exec(head) || [])[1] || 0);
         finish({ status, head, headers: {}, body: '', ws: null, key });
