@@ -211,8 +211,8 @@ int ch_server_run(const ch_server_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	lws_set_log_level(LLL_ERR | (ch_log_enabled(CH_LOG_DEBUG) ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
 	ch_loop_init(S.loop);
-	S.api_pool = ch_workq_start("api", o->api_workers);
-	S.hash_pool = ch_workq_start("hash", o->hash_workers);
+	S.api_pool = ch_workq_start("api", o->api_workers, 0);
+	S.hash_pool = ch_workq_start("hash", o->hash_workers, 0);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
 	ch_ws_init(o->key);
 	ch_hub_init(&(ch_hub_opts){.store = o->store, .readers = S.api_pool, .post = ch_loop_post,
