@@ -207,6 +207,10 @@ static void m_send_media(ch_hub_conn *c, const ch_hub_msg *m)
 static void m_status(ch_hub_conn *c, const ch_hub_msg *m)
 {
 	int64_t chat, st;
+	if (!ch_chat_status_requester_allowed(c->p.kind)) {
+		reply_error(c, m->invocation_id, "visitors cannot change a chat's status");
+		return;
+	}
 	if (arg_id(m->args, 0, &chat, 0) || arg_int(m->args, 1, &st) || !ch_chat_status_valid((int)st)) {
 		reply_error(c, m->invocation_id, "bad arguments: SetChatStatus(chatId, status 0..4)");
 		return;
