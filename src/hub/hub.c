@@ -216,7 +216,7 @@ static int on_record(void *ctx, const char *rec, size_t len)
 
 static int feed(ch_hub_conn *c, const char *data, size_t len)
 {
-	int rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c);
+	int rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c, NULL);
 	if (rc == -1) {
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1009, "message too big");
