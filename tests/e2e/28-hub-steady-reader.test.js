@@ -35,7 +35,7 @@ describe('steady slow reader', () => {
     if (srv) await srv.stop();
   });
 
-  test('a reader that reads 50 ms, pauses 400 ms, by turns, gets all 2,000 messages in order and stays connected', async () => {
+  test('a reader that reads 256 KiB at most, pauses 400 ms, by turns, gets all 2,000 messages in order and stays connected', async () => {
     const senders = [];
     for (let i = 0; i < CHATS; i++) {
       const ws = await hub.rawHub(srv.port, (await hub.widgetSession(srv, fx.guid, { name: `Steady ${i}` })).visitorToken);
@@ -44,18 +44,32 @@ describe('steady slow reader', () => {
     }
     const chatIds = senders.map((ws) => ws.chatId);
     const reader = await hub.rawHub(srv.port, fx.ops[0].token);
-    // does not read during the first second of the burst, then reads for
-    // 50 ms and pauses for 400 ms, again and again
+    // does not read during the first second of the burst, then reads at most
+    // 256 KiB (or for 50 ms), pauses 400 ms, again and again: ~0.6 MB/s
+    const WINDOW_BYTES = 256 * 1024;
     let reading = false;
     let pauses = 1;
-    reader.sock.pause();
+    let windowBytes = 0;
     let rhythm;
-    const flip = () => {
-      reading = !reading;
-      if (reading) reader.sock.resume(); else { reader.sock.pause(); pauses++; }
-      rhythm = setTimeout(flip, reading ? 50 : 400);
+    let over = false;
+    const stopReading = () => {
+      if (!reading || over) return;
+      reading = false;
+      reader.sock.pause();
+      pauses++;
+      clearTimeout(rhythm);
+      rhythm = setTimeout(startReading, 400);
     };
-    rhythm = setTimeout(flip, 1000);
+    const startReading = () => {
+      if (over) return;
+      reading = true;
+      windowBytes = 0;
+      reader.sock.resume();
+      rhythm = setTimeout(stopReading, 50);
+    };
+    reader.sock.on('data', (d) => { windowBytes += d.length; if (windowBytes >= WINDOW_BYTES) stopReading(); });
+    reader.sock.pause();
+    rhythm = setTimeout(startReading, 1000);
     // keep-alives, as a client that is busy but alive sends them
     const keepAlive = setInterval(() => { reader.sendText(`{"type":6}${hub.RS}`).catch(() => {}); }, 5000);
     try {
@@ -86,8 +100,9 @@ describe('steady slow reader', () => {
         assert.deepEqual(seqs, Array.from({ length: PER_CHAT }, (_, i) => i + 2), `chat ${id}: every seq, in order`);
       }
       const readMs = Date.now() - t0;
-      assert.ok(pauses >= 2, `the reader paused ${pauses} times; sending took ${postMs} ms, reading ${readMs} ms`);
+      assert.ok(pauses >= 5, `the reader paused ${pauses} times; sending took ${postMs} ms, reading ${readMs} ms`);
     } finally {
+      over = true;
       clearTimeout(rhythm);
       clearInterval(keepAlive);
       reader.sock.resume();
