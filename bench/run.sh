@@ -77,6 +77,11 @@ export CHATHUB_PASSWORD_HASH_COST=min CHATHUB_LOG_LEVEL=warn
 export CHATHUB_RATE_LIMIT_PER_SECOND=10000000 CHATHUB_RATE_LIMIT_BURST=10000000
 # all the load comes from one address: lift the per-address limits (they are for hostile traffic)
 export CHATHUB_MAX_CONNECTIONS_PER_IP=10000000 CHATHUB_SESSION_RATE_PER_MINUTE=1000000
+# The bench measures throughput, not the hub's limits: a few connections (operators) send at high rates, and
+# the held scenario may share tokens between connections.
+export CHATHUB_HUB_INVOCATIONS_PER_SECOND=10000000 CHATHUB_HUB_INVOCATION_BURST=10000000
+export CHATHUB_HUB_PRINCIPAL_INVOCATIONS_PER_SECOND=10000000 CHATHUB_HUB_PRINCIPAL_INVOCATION_BURST=10000000
+export CHATHUB_HUB_CONNECTIONS_PER_PRINCIPAL=1000000
 
 port_seq=0
 # next_port: sets $port to a fresh port for each server (no TIME_WAIT clash between runs). Not in $(…): a subshell

@@ -37,7 +37,7 @@
 #define CONNECT_TIMEOUT_NS (15 * NS)
 #define SETUP_TIMEOUT_NS (120 * NS) /* 19,500 connects take ~30-60 s today (server-bound) */
 #define KEEPALIVE_NS (15 * NS)
-#define OUTSTANDING_CAP 1000 /* open loop: the server's own per-connection queue bound */
+#define OUTSTANDING_CAP 1000 /* open loop: unanswered sends per connection before it waits */
 #define NS 1000000000LL
 
 /* ---- options ---------------------------------------------------------- */

@@ -9,10 +9,17 @@
  * the store header. */
 enum { ST_NEW = 0, ST_OPEN = 1, ST_WAITING = 2, ST_ON_PAUSE = 3, ST_CLOSED = 4 };
 enum { AU_OPERATOR = 0, AU_CLIENT = 1, AU_SYSTEM = 2 };
+/* CH_TOKEN_* of auth/token.h, mirrored for the same reason. */
+enum { PK_COMPANY = 1, PK_OPERATOR = 2, PK_VISITOR = 3 };
 
 int ch_chat_status_valid(int status)
 {
 	return status >= ST_NEW && status <= ST_CLOSED;
+}
+
+int ch_chat_status_requester_allowed(int principal_kind)
+{
+	return principal_kind == PK_COMPANY || principal_kind == PK_OPERATOR;
 }
 
 int ch_chat_transition_allowed(int from, int to)

@@ -20,6 +20,13 @@ int ch_chat_transition_allowed(int from, int to);
  * Waiting, else unchanged; system: unchanged. */
 int ch_chat_status_after_message(int s, int author);
 
+/* 1 when a principal of this kind (CH_TOKEN_COMPANY 1, CH_TOKEN_OPERATOR 2,
+ * CH_TOKEN_VISITOR 3 of auth/token.h) may request a chat status change at
+ * all: the staff may, a visitor may not (its messages move the status, see
+ * ch_chat_status_after_message; an explicit change is a staff decision).
+ * Unknown kinds → 0. */
+int ch_chat_status_requester_allowed(int principal_kind);
+
 /* 1 when status is a valid chat status (0..4). */
 int ch_chat_status_valid(int status);
 

@@ -99,7 +99,8 @@ int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 	ch_buf_printf(&path, "%s/chathub.db", c->cfg.data_dir);
 	ch_store_opts so = {.path = path.data,
 	                    .synchronous_full = !strcmp(c->cfg.sqlite_synchronous, "full"),
-	                    .busy_timeout_ms = (int)c->cfg.store_busy_timeout_ms};
+	                    .busy_timeout_ms = (int)c->cfg.store_busy_timeout_ms,
+	                    .queue_max = (size_t)c->cfg.store_queue_max};
 	ch_err e = ch_store_open(&so, out, applied);
 	if (e)
 		fprintf(stderr, "error: cannot open the database %s: %s\n", path.data, ch_err_text(e));

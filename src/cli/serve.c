@@ -199,11 +199,23 @@ int ch_cli_serve(ch_cli *c)
 	                     .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,
+	                     .hub_workers = (int)c->cfg.hub_workers, .work_queue_max = (size_t)c->cfg.work_queue_max,
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
 	                     .max_connections = c->cfg.max_connections,
 	                     .max_connections_per_ip = c->cfg.max_connections_per_ip,
 	                     .body_memory_max = c->cfg.body_memory_max, .body_largest = ch_api_media_body_max(api),
-	                     .outbound_allow_private = allow_private, .on_ready = on_ready, .ready_arg = c};
+	                     .outbound_allow_private = allow_private,
+
+	                     .hub_rate = (double)c->cfg.hub_invocations_per_second,
+	                     .hub_burst = (double)c->cfg.hub_invocation_burst,
+	                     .hub_principal_rate = (double)c->cfg.hub_principal_invocations_per_second,
+	                     .hub_principal_burst = (double)c->cfg.hub_principal_invocation_burst,
+	                     .hub_max_in_flight = (int)c->cfg.hub_max_in_flight,
+	                     .hub_queue_max_bytes = (size_t)c->cfg.hub_queue_max_bytes,
+	                     .hub_connections_per_principal = (size_t)c->cfg.hub_connections_per_principal,
+	                     .hub_stall_timeout_s = c->cfg.hub_stall_timeout,
+	                     .hub_handshake_timeout_s = c->cfg.hub_handshake_timeout,
+	                     .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */
 	ch_api_free(api);

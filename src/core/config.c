@@ -103,6 +103,41 @@ static const opt opts[] = {
 	{"outbound_allow_private", ENUM(outbound_allow_private), "false", 0, 0, "false|true", 0,
 	 "Allow channel deliveries to loopback, private, link-local and CGNAT addresses (for self-hosted "
 	 "bridges on the same network). Never set it where tenants are not trusted."},
+	{"work_queue_max", INT(work_queue_max), "4096", 16, 10000000, NULL, 0,
+	 "Jobs that may wait for a worker in each pool (REST, password hashing, hub reads). Past it, new "
+	 "requests are answered 503 / `server busy, retry later` instead of queuing."},
+	{"store_queue_max", INT(store_queue_max), "65536", 16, 100000000, NULL, 0,
+	 "Write jobs that may wait for the store writer. Past it, new writes are refused at once with "
+	 "503 / `server busy, retry later`."},
+	{"hub_workers", INT(hub_workers), "2", 1, 64, NULL, 0,
+	 "Threads that run the hub's reads (`Sync`, `GetMessages`, `Typing`, the connection check), apart "
+	 "from the REST workers."},
+	{"hub_invocations_per_second", INT(hub_invocations_per_second), "20", 1, 10000000, NULL, 0,
+	 "Hub invocations (of any method) allowed per second on one connection; past the burst the call "
+	 "answers `rate limit: too many invocations, slow down`."},
+	{"hub_invocation_burst", INT(hub_invocation_burst), "60", 1, 10000000, NULL, 0,
+	 "Burst of the per-connection hub invocation budget. A connection refused more times than this "
+	 "since its last accepted call is closed (`too many invocations`)."},
+	{"hub_principal_invocations_per_second", INT(hub_principal_invocations_per_second), "40", 1, 10000000,
+	 NULL, 0, "Hub invocations allowed per second across all connections of one token's principal "
+	 "(company, operator or visitor)."},
+	{"hub_principal_invocation_burst", INT(hub_principal_invocation_burst), "120", 1, 10000000, NULL, 0,
+	 "Burst of the per-principal hub invocation budget."},
+	{"hub_max_in_flight", INT(hub_max_in_flight), "32", 1, 1024, NULL, 0,
+	 "Invocations of one hub connection running at once. At the cap the server stops reading that "
+	 "connection until completions bring it under."},
+	{"hub_queue_max_bytes", INT(hub_queue_max_bytes), "33554432", 1048576, 1073741824, NULL, 0,
+	 "Bytes queued for one hub connection before it is closed as hopelessly behind (records are shared "
+	 "between connections, so this mostly bounds a list of pointers)."},
+	{"hub_stall_timeout", INT(hub_stall_timeout), "10", 1, 3600, NULL, 0,
+	 "Seconds a hub connection with queued output may go without completing a write before it is "
+	 "closed (`send queue stalled`)."},
+	{"hub_handshake_timeout", INT(hub_handshake_timeout), "10", 1, 3600, NULL, 0,
+	 "Seconds from a hub connection's open to the end of its handshake; later, it is closed "
+	 "(`handshake timed out`). Bytes trickled meanwhile do not extend it."},
+	{"hub_connections_per_principal", INT(hub_connections_per_principal), "32", 1, 1000000, NULL, 0,
+	 "Hub connections one principal (company, operator or visitor) may hold at once; one more upgrade "
+	 "gets 429."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 

@@ -47,6 +47,18 @@ typedef struct ch_config {
 	int64_t max_connections_per_ip;
 	int64_t session_rate_per_minute;
 	char *metrics_token;       /* secret; "" = loopback only */
+	int64_t work_queue_max;
+	int64_t store_queue_max;
+	int64_t hub_workers;
+	int64_t hub_invocations_per_second;
+	int64_t hub_invocation_burst;
+	int64_t hub_principal_invocations_per_second;
+	int64_t hub_principal_invocation_burst;
+	int64_t hub_max_in_flight;
+	int64_t hub_queue_max_bytes;
+	int64_t hub_stall_timeout;
+	int64_t hub_handshake_timeout;
+	int64_t hub_connections_per_principal;
 } ch_config;
 
 /* One command-line or file setting before resolution. */

@@ -1,4 +1,5 @@
-/* ratelimit.c — token buckets in an open-addressing hash table. Any thread. */
+/* ratelimit.c — token buckets in an open-addressing hash table (any thread),
+ * and the bare ch_bucket (its owner's thread). */
 #include "core/ratelimit.h"
 
 #include <math.h>
@@ -125,3 +126,22 @@ static int take(ch_ratelimit *rl, const char *key, int64_t now_ms, double cost)
 int ch_ratelimit_take(ch_ratelimit *rl, const char *key, int64_t now_ms) { return take(rl, key, now_ms, 1); }
 
 int ch_ratelimit_peek(ch_ratelimit *rl, const char *key, int64_t now_ms) { return take(rl, key, now_ms, 0); }
+void ch_bucket_init(ch_bucket *b, double burst, int64_t now_ms)
+{
+	b->tokens = burst;
+	b->last_ms = now_ms;
+}
+
+int ch_bucket_take(ch_bucket *b, double per_second, double burst, int64_t now_ms)
+{
+	if (now_ms > b->last_ms) {
+		b->tokens = fmin(burst, b->tokens + (double)(now_ms - b->last_ms) * per_second / 1000.0);
+		b->last_ms = now_ms;
+	}
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
+
+void ch_bucket_refund(ch_bucket *b, double burst) { b->tokens = fmin(burst, b->tokens + 1); }

@@ -1,5 +1,5 @@
-/* workq.c — worker pool: mutex + condvar FIFO. Jobs run in submission order
- * per pool (not per worker). Threading: see workq.h. */
+/* workq.c — worker pool: mutex + condvar FIFO, bounded for try_submit. Jobs
+ * run in submission order per pool (not per worker). Threading: see workq.h. */
 #include "core/workq.h"
 
 #include <pthread.h>
@@ -19,7 +19,7 @@ struct ch_workq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	job *head, *tail;
-	size_t pending;
+	size_t pending, max_waiting; /* max_waiting 0 = no bound */
 	int stopping;
 	int nthreads;
 	pthread_t *threads;
@@ -48,9 +48,10 @@ static void *worker(void *p)
 	}
 }
 
-ch_workq *ch_workq_start(const char *name, int nthreads)
+ch_workq *ch_workq_start(const char *name, int nthreads, size_t max_waiting)
 {
 	ch_workq *q = ch_xcalloc(1, sizeof *q);
+	q->max_waiting = max_waiting;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	snprintf(q->name, sizeof q->name, "%s", name);
@@ -69,13 +70,14 @@ ch_workq *ch_workq_start(const char *name, int nthreads)
 	return q;
 }
 
-void ch_workq_submit(ch_workq *q, ch_work_fn fn, void *arg)
+/* Queues j; refuses (returns -1, j not queued) when bounded and full. */
+static int put(ch_workq *q, job *j, int bounded)
 {
-	job *j = ch_xmalloc(sizeof *j);
-	j->fn = fn;
-	j->arg = arg;
-	j->next = NULL;
 	pthread_mutex_lock(&q->mu);
+	if (bounded && q->max_waiting && q->pending >= q->max_waiting) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
 	if (q->tail)
 		q->tail->next = j;
 	else
@@ -84,6 +86,27 @@ void ch_workq_submit(ch_workq *q, ch_work_fn fn, void *arg)
 	q->pending++;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static job *job_new(ch_work_fn fn, void *arg)
+{
+	job *j = ch_xmalloc(sizeof *j);
+	j->fn = fn;
+	j->arg = arg;
+	j->next = NULL;
+	return j;
+}
+
+void ch_workq_submit(ch_workq *q, ch_work_fn fn, void *arg) { put(q, job_new(fn, arg), 0); }
+
+int ch_workq_try_submit(ch_workq *q, ch_work_fn fn, void *arg)
+{
+	job *j = job_new(fn, arg);
+	if (put(q, j, 1) == 0)
+		return 0;
+	free(j);
+	return -1;
 }
 
 size_t ch_workq_pending(ch_workq *q)

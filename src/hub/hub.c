@@ -1,6 +1,7 @@
 /* hub.c — hub connections: auth check, handshake, record queues, fan-out of
- * bus events, keep-alive and expiry. See hub.h. Network thread only, except
- * the auth job, which runs on a reader worker. */
+ * bus events, invocations in flight and held input, keep-alive, deadlines and
+ * expiry. See hub.h. Network thread only, except the auth job, which runs on
+ * a reader worker. */
 #include "hub/hub.h"
 
 #include <stdlib.h>
@@ -16,11 +17,20 @@
 
 hub_state H;
 
+/* Principals whose budgets are tracked at once; past it idle ones go first. */
+#define PRINCIPAL_BUDGET_KEYS 32768
+/* Bytes a connection at its in-flight cap may hold unparsed (lws may still
+ * deliver what it had read when asked to stop). */
+#define HELD_MAX (4 * CH_HUB_MAX_MESSAGE)
+
 void ch_hub_init(const ch_hub_opts *o)
 {
 	memset(&H, 0, sizeof H);
 	H.o = *o;
+	if (H.o.max_in_flight < 1)
+		H.o.max_in_flight = 1;
 	H.next_id = 1;
+	H.principal_budget = ch_ratelimit_new(H.o.principal_rate, 1000, H.o.principal_burst, PRINCIPAL_BUDGET_KEYS);
 }
 
 size_t ch_hub_count(void) { return H.n; }
@@ -43,15 +53,29 @@ void hub_rec_unref(hub_rec *r)
 		free(r);
 }
 
+/* Closes a connection whose queue cannot be delivered: at once (1008, no
+ * flush; a client that does not read will not read a close frame either). */
+static void drop(ch_hub_conn *c, const char *why, int64_t now)
+{
+	CH_WARN("hub: connection %llu %s (%zu queued, %zu bytes, last write %lld ms ago): dropped",
+	        (unsigned long long)c->id, why, c->qlen, c->qbytes, (long long)(now - c->stall_ms));
+	c->state = ST_CLOSED;
+	c->ops->close(c->t, 1008, why);
+}
+
+static int stalled(const ch_hub_conn *c, int64_t now) { return c->qlen && now - c->stall_ms > H.o.stall_ms; }
+
 void hub_enqueue(ch_hub_conn *c, hub_rec *r)
 {
 	if (c->state == ST_CLOSED)
 		return;
-	if (c->qlen >= H.o.queue_max_msgs || c->qbytes + r->len > H.o.queue_max_bytes) {
-		CH_WARN("hub: connection %llu does not read (%zu queued, %zu bytes): dropped",
-		        (unsigned long long)c->id, c->qlen, c->qbytes);
-		c->state = ST_CLOSED;
-		c->ops->close(c->t, 1008, "send queue full");
+	int64_t now = ch_mono_ms();
+	if (stalled(c, now)) {
+		drop(c, "send queue stalled", now);
+		return;
+	}
+	if (c->qbytes + r->len > H.o.queue_max_bytes) {
+		drop(c, "send queue full", now);
 		return;
 	}
 	if (c->qlen == c->qcap) {
@@ -68,8 +92,10 @@ void hub_enqueue(ch_hub_conn *c, hub_rec *r)
 	c->q[(c->qhead + c->qlen) % c->qcap] = r;
 	c->qlen++;
 	c->qbytes += r->len;
-	if (c->qlen == 1)
+	if (c->qlen == 1) {
+		c->stall_ms = now; /* the stall clock starts when the queue fills */
 		c->ops->want_write(c->t);
+	}
 }
 
 void hub_send_buf(ch_hub_conn *c, const ch_buf *b)
@@ -103,7 +129,7 @@ void ch_hub_conn_pop(ch_hub_conn *c, size_t n)
 		hub_rec_unref(r);
 	}
 	c->qlen -= n;
-	c->last_sent_ms = ch_mono_ms();
+	c->last_sent_ms = c->stall_ms = ch_mono_ms(); /* a completed write restarts the stall clock */
 	if (c->qlen)
 		c->ops->want_write(c->t);
 }
@@ -113,7 +139,10 @@ void hub_close(ch_hub_conn *c, const char *error, int allow_reconnect)
 	if (c->state == ST_CLOSED)
 		return;
 	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_close(&b, error, allow_reconnect);
+	if (c->state == ST_READY)
+		ch_hub_write_close(&b, error, allow_reconnect);
+	else /* before the handshake, the client waits for the handshake answer */
+		ch_hub_write_handshake(&b, error ? error : "closed");
 	hub_send_buf(c, &b);
 	ch_buf_free(&b);
 	/* the close record goes out first; the transport closes after the queue */
@@ -130,30 +159,47 @@ ch_hub_conn *hub_conn_by_id(uint64_t id)
 
 /* ---- audience registration ------------------------------------------------ */
 
+/* A connection is in the index under its principal's keys from its open
+ * (so a close by principal reaches it in every state) to its end; fan-out
+ * only delivers to ready ones. keys[0] is the principal itself. */
 static void keys_of(const ch_principal *p, uint64_t keys[3], size_t *n)
 {
 	*n = 0;
 	if (p->kind == CH_TOKEN_COMPANY)
 		keys[(*n)++] = HUB_KEY(KEY_COMPANY, p->company_id);
 	else if (p->kind == CH_TOKEN_OPERATOR) {
-		keys[(*n)++] = HUB_KEY(KEY_ORG_OPERATORS, p->org_id);
 		keys[(*n)++] = HUB_KEY(KEY_OPERATOR, p->operator_id);
+		keys[(*n)++] = HUB_KEY(KEY_ORG_OPERATORS, p->org_id);
 	} else if (p->kind == CH_TOKEN_VISITOR) {
 		keys[(*n)++] = HUB_KEY(KEY_CLIENT, p->client_id);
 		keys[(*n)++] = HUB_KEY(KEY_ORG_VISITORS, p->org_id);
 	}
 }
 
-static void ready(ch_hub_conn *c)
+static void index_conn(ch_hub_conn *c, int add)
 {
 	uint64_t keys[3];
 	size_t n;
 	keys_of(&c->p, keys, &n);
 	for (size_t i = 0; i < n; i++)
-		hub_index_add(keys[i], c);
+		(add ? hub_index_add : hub_index_remove)(keys[i], c);
+}
+
+size_t ch_hub_principal_connections(const ch_principal *p)
+{
+	uint64_t keys[3];
+	size_t n, count = 0;
+	keys_of(p, keys, &n);
+	if (n)
+		hub_index_get(keys[0], &count);
+	return count;
+}
+
+static void ready(ch_hub_conn *c)
+{
 	c->state = ST_READY;
-	c->registered = 1;
 	if (c->p.kind == CH_TOKEN_OPERATOR) {
+		c->present = 1;
 		ch_presence_state st = ch_presence_connect(c->p.operator_id, c->p.org_id, ch_now_ms());
 		hub_presence_changed(&c->p, st);
 		if (st == CH_PRESENCE_ONLINE)
@@ -161,67 +207,150 @@ static void ready(ch_hub_conn *c)
 	}
 }
 
-static void unregister(ch_hub_conn *c)
+/* ---- invocations in flight ------------------------------------------------ */
+
+static uint64_t in_flight(const ch_hub_conn *c) { return c->seq_next - c->seq_out; }
+
+/* Room for one more call in the ring: most connections never have more than
+ * a few in flight, so it starts small and doubles up to max_in_flight. */
+static void pend_reserve(ch_hub_conn *c)
 {
-	uint64_t keys[3];
-	size_t n;
-	keys_of(&c->p, keys, &n);
-	for (size_t i = 0; i < n; i++)
-		hub_index_remove(keys[i], c);
+	if (in_flight(c) < c->npend)
+		return;
+	uint32_t n = c->npend ? c->npend * 2 : 4;
+	if (n > (uint32_t)H.o.max_in_flight)
+		n = (uint32_t)H.o.max_in_flight;
+	hub_pending *np = ch_xcalloc(n, sizeof *np);
+	for (uint64_t s = c->seq_out; s != c->seq_next; s++)
+		np[s % n] = c->pend[s % c->npend];
+	free(c->pend);
+	c->pend = np;
+	c->npend = n;
+}
+
+void hub_call_begin(ch_hub_conn *c)
+{
+	pend_reserve(c); /* the cap is never passed: input waits at it */
+	c->cur_seq = c->seq_next++;
+}
+
+static void resume(ch_hub_conn *c);
+
+void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
+{
+	hub_pending *slot = &c->pend[seq % c->npend];
+	slot->rec = b->len ? hub_rec_new(b) : NULL;
+	slot->done = 1;
+	/* completions go out in the order of their invocations */
+	while (c->seq_out != c->seq_next) {
+		slot = &c->pend[c->seq_out % c->npend];
+		if (!slot->done)
+			break;
+		if (slot->rec) {
+			hub_enqueue(c, slot->rec);
+			hub_rec_unref(slot->rec);
+		}
+		*slot = (hub_pending){0};
+		c->seq_out++;
+	}
+	if (c->holding && in_flight(c) < (uint32_t)H.o.max_in_flight)
+		resume(c);
 }
 
 /* ---- handshake and input ---------------------------------------------------- */
+
+enum { FEED_STOP = 1, FEED_HOLD = 2 }; /* on_record: closed / at the in-flight cap */
+
+static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
+{
+	char err[200];
+	ch_buf b = CH_BUF_INIT;
+	ch_err e = c->fail[0] ? CH_ERR_NO_TOKEN : ch_hub_handshake_parse(rec, len, err, sizeof err);
+	ch_hub_write_handshake(&b, e ? (c->fail[0] ? c->fail : err) : NULL);
+	hub_send_buf(c, &b);
+	ch_buf_free(&b);
+	if (e) {
+		c->state = ST_CLOSED;
+		c->ops->close(c->t, 1000, "handshake failed");
+		return FEED_STOP;
+	}
+	ready(c);
+	return 0;
+}
 
 static int on_record(void *ctx, const char *rec, size_t len)
 {
 	ch_hub_conn *c = ctx;
 	char err[200];
-	if (c->state == ST_HANDSHAKE) {
-		ch_buf b = CH_BUF_INIT;
-		ch_err e = c->fail[0] ? CH_ERR_NO_TOKEN : ch_hub_handshake_parse(rec, len, err, sizeof err);
-		ch_hub_write_handshake(&b, e ? (c->fail[0] ? c->fail : err) : NULL);
-		hub_send_buf(c, &b);
-		ch_buf_free(&b);
-		if (e) {
-			c->state = ST_CLOSED;
-			c->ops->close(c->t, 1000, "handshake failed");
-			return 1;
-		}
-		ready(c);
-		return 0;
-	}
+	if (c->state == ST_HANDSHAKE)
+		return on_handshake(c, rec, len);
 	if (c->state != ST_READY)
-		return 1;
+		return FEED_STOP;
 	ch_hub_msg m;
 	if (ch_hub_msg_parse(rec, len, &m, err, sizeof err)) {
 		hub_close(c, err, 0);
-		return 1;
+		return FEED_STOP;
 	}
-	if (m.type == CH_HUB_INVOCATION)
+	if (m.type == CH_HUB_INVOCATION || m.type == CH_HUB_STREAM_INVOCATION)
 		hub_invoke(c, &m);
 	else if (m.type == CH_HUB_CLOSE) {
-		ch_hub_msg_free(&m);
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1000, "client closed");
-		return 1;
-	} else if (m.type == CH_HUB_STREAM_INVOCATION) {
-		ch_buf b = CH_BUF_INIT;
-		ch_hub_write_error(&b, m.invocation_id, "streaming is not supported");
-		hub_send_buf(c, &b);
-		ch_buf_free(&b);
 	} /* pings, completions, cancels: nothing to do */
 	ch_hub_msg_free(&m);
+	if (c->state == ST_CLOSED)
+		return FEED_STOP;
+	/* at the cap, the next records wait for completions */
+	return in_flight(c) >= (uint32_t)H.o.max_in_flight ? FEED_HOLD : 0;
+}
+
+/* Keeps bytes the hub does not take now; too many → the connection goes. */
+static int hold(ch_hub_conn *c, const char *data, size_t len)
+{
+	if (c->held.len + len > HELD_MAX) {
+		CH_WARN("hub: connection %llu sends past its in-flight cap (%zu bytes held): dropped",
+		        (unsigned long long)c->id, c->held.len + len);
+		c->state = ST_CLOSED;
+		c->ops->close(c->t, 1008, "flood");
+		return -1;
+	}
+	ch_buf_append(&c->held, data, len);
 	return 0;
 }
 
 static int feed(ch_hub_conn *c, const char *data, size_t len)
 {
-	int rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c);
+	size_t used = 0;
+	int rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c, &used);
 	if (rc == -1) {
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1009, "message too big");
+		return -1;
 	}
-	return rc == -1 ? -1 : 0;
+	if (rc != FEED_HOLD)
+		return 0;
+	c->holding = 1;
+	if (!c->rx_stopped) {
+		c->rx_stopped = 1;
+		c->ops->pause(c->t, 1);
+	}
+	return used < len ? hold(c, data + used, len - used) : 0;
+}
+
+/* Under the cap again: the held records in order, then the socket. */
+static void resume(ch_hub_conn *c)
+{
+	ch_buf in = c->held;
+	memset(&c->held, 0, sizeof c->held);
+	c->holding = 0;
+	if (in.len)
+		feed(c, in.data, in.len); /* may reach the cap again and hold the rest */
+	ch_buf_free(&in);
+	if (!c->holding && c->rx_stopped && c->state != ST_CLOSED) {
+		c->rx_stopped = 0;
+		c->last_recv_ms = ch_mono_ms(); /* it could not send while we did not read */
+		c->ops->pause(c->t, 0);
+	}
 }
 
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len)
@@ -238,6 +367,8 @@ int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len)
 		ch_buf_append(&c->inbox, data, len);
 		return 0;
 	}
+	if (c->holding)
+		return hold(c, data, len);
 	return feed(c, data, len);
 }
 
@@ -312,7 +443,8 @@ ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *
 	c->t = t;
 	c->ops = ops;
 	c->state = ST_AUTHING;
-	c->last_recv_ms = c->last_sent_ms = ch_mono_ms();
+	c->opened_ms = c->last_recv_ms = c->last_sent_ms = ch_mono_ms();
+	ch_bucket_init(&c->budget, H.o.burst, c->opened_ms);
 	if (H.n == H.cap) {
 		H.cap = H.cap ? H.cap * 2 : 256;
 		H.all = ch_xrealloc(H.all, H.cap * sizeof *H.all);
@@ -320,12 +452,19 @@ ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *
 	c->all_idx = H.n;
 	H.all[H.n++] = c;
 	hub_index_add(HUB_KEY(KEY_CONN, c->id), c);
+	index_conn(c, 1);
 	ch_metrics_gauge_add(CH_GAUGE_HUB_CONNECTIONS, 1);
 	auth_job *j = ch_xcalloc(1, sizeof *j);
 	j->conn_id = c->id;
 	j->p = *p;
 	j->origin = origin ? ch_xstrdup(origin) : NULL;
-	ch_workq_submit(H.o.readers, auth_run, j);
+	if (ch_workq_try_submit(H.o.readers, auth_run, j)) {
+		/* the readers are swamped: the handshake answers so, at once */
+		free(j->origin);
+		free(j);
+		snprintf(c->fail, sizeof c->fail, "%s", ch_err_text(CH_ERR_BUSY));
+		c->state = ST_HANDSHAKE;
+	}
 	return c;
 }
 
@@ -353,17 +492,19 @@ static void operator_left(const ch_principal *p)
 
 void ch_hub_conn_gone(ch_hub_conn *c)
 {
-	if (c->registered) {
-		unregister(c);
-		if (c->p.kind == CH_TOKEN_OPERATOR)
-			operator_left(&c->p);
-	}
+	index_conn(c, 0);
+	if (c->present)
+		operator_left(&c->p);
 	hub_index_remove(HUB_KEY(KEY_CONN, c->id), c);
 	H.all[c->all_idx] = H.all[--H.n];
 	H.all[c->all_idx]->all_idx = c->all_idx;
 	for (size_t i = 0; i < c->qlen; i++)
 		hub_rec_unref(c->q[(c->qhead + i) % c->qcap]);
 	free(c->q);
+	for (uint32_t i = 0; i < c->npend; i++)
+		hub_rec_unref(c->pend[i].rec);
+	free(c->pend);
+	ch_buf_free(&c->held);
 	ch_buf_free(&c->inbox);
 	ch_hub_reader_free(&c->reader);
 	free(c->origin);
@@ -473,6 +614,41 @@ static void check_graces(int64_t mono)
 	}
 }
 
+/* The handshake deadline: trickled bytes do not extend it. */
+static void handshake_timeout(ch_hub_conn *c)
+{
+	ch_buf b = CH_BUF_INIT;
+	ch_hub_write_handshake(&b, "handshake timed out");
+	hub_send_buf(c, &b);
+	ch_buf_free(&b);
+	c->state = ST_CLOSED;
+	c->ops->close(c->t, 1000, "handshake timed out");
+}
+
+/* One connection's timers; ping is the shared ping record (created lazily). */
+static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **ping)
+{
+	if (c->exp_s && c->exp_s * 1000 <= now_ms) {
+		hub_close(c, "token expired", 0);
+	} else if (c->state != ST_READY && mono - c->opened_ms >= H.o.handshake_ms) {
+		handshake_timeout(c);
+	} else if (stalled(c, mono)) {
+		drop(c, "send queue stalled", mono);
+	} else if (!c->rx_stopped && mono - c->last_recv_ms > H.o.idle_ms) {
+		c->state = ST_CLOSED;
+		c->ops->close(c->t, 1001, "idle");
+	} else if (c->state == ST_READY && mono - c->last_sent_ms >= H.o.ping_ms && c->qlen == 0) {
+		if (!*ping) {
+			ch_buf b = CH_BUF_INIT;
+			ch_hub_write_ping(&b);
+			*ping = hub_rec_new(&b);
+			ch_buf_free(&b);
+		}
+		hub_enqueue(c, *ping);
+		c->last_sent_ms = mono;
+	}
+}
+
 void ch_hub_tick(int64_t now_ms)
 {
 	int64_t mono = ch_mono_ms();
@@ -484,26 +660,9 @@ void ch_hub_tick(int64_t now_ms)
 		ch_svc_requeue_absent(NULL, NULL);
 	}
 	hub_rec *ping = NULL;
-	for (size_t i = 0; i < H.n; i++) {
-		ch_hub_conn *c = H.all[i];
-		if (c->state == ST_CLOSED)
-			continue;
-		if (c->exp_s && c->exp_s * 1000 <= now_ms) {
-			hub_close(c, "token expired", 0);
-		} else if (mono - c->last_recv_ms > H.o.idle_ms) {
-			c->state = ST_CLOSED;
-			c->ops->close(c->t, 1001, "idle");
-		} else if (c->state == ST_READY && mono - c->last_sent_ms >= H.o.ping_ms && c->qlen == 0) {
-			if (!ping) {
-				ch_buf b = CH_BUF_INIT;
-				ch_hub_write_ping(&b);
-				ping = hub_rec_new(&b);
-				ch_buf_free(&b);
-			}
-			hub_enqueue(c, ping);
-			c->last_sent_ms = mono;
-		}
-	}
+	for (size_t i = 0; i < H.n; i++)
+		if (H.all[i]->state != ST_CLOSED)
+			tick_conn(H.all[i], now_ms, mono, &ping);
 	hub_rec_unref(ping);
 	check_graces(mono);
 }
@@ -516,6 +675,8 @@ void ch_hub_fini(void)
 		free(g);
 	}
 	hub_index_clear();
+	ch_ratelimit_free(H.principal_budget);
+	H.principal_budget = NULL;
 	free(H.all);
 	H.all = NULL;
 	H.n = H.cap = 0;

@@ -1,11 +1,15 @@
 /* hub.h — the /chathub hub: connections, handshake, invocations, fan-out.
  *
  * Transport-agnostic: net/ws.c feeds it WebSocket bytes and writes what it
- * queues. Each connection has a bounded queue of shared, ref-counted records
- * (one serialisation per broadcast, however many receivers); a connection
- * over its bound is closed, never allowed to grow memory or slow the others.
- * Blocking work (auth check, Sync, history) runs on the worker pool and store
- * writer; results come back through the post function given at init.
+ * queues. Each connection has a queue of shared, ref-counted records (one
+ * serialisation per broadcast, however many receivers); a connection whose
+ * queue has not moved for stall_ms, or holds more than queue_max_bytes, is
+ * closed, never allowed to grow memory or slow the others.
+ * What a client may ask is bounded too: an invocation budget per connection
+ * and per principal, at most max_in_flight invocations per connection (then
+ * its input waits and the transport stops reading), a handshake deadline.
+ * Blocking work (auth check, Sync, history) runs on the readers pool and the
+ * store writer; results come back through the post function given at init.
  * Threading: network thread only, except where noted.
  */
 #ifndef CH_HUB_HUB_H
@@ -24,16 +28,24 @@ typedef struct ch_hub_conn ch_hub_conn;
 typedef struct ch_hub_transport {
 	void (*want_write)(void *t);                      /* ask for a writable callback */
 	void (*close)(void *t, int ws_code, const char *why); /* close the connection now */
+	/* Stop (1) or resume (0) reading the socket. Bytes the transport had
+	 * already read may still be delivered after a stop. */
+	void (*pause)(void *t, int paused);
 } ch_hub_transport;
 
 typedef struct ch_hub_opts {
 	ch_store *store;
-	ch_workq *readers;                         /* blocking reads */
+	ch_workq *readers;                         /* Sync, history, Typing, auth check (try_submit) */
 	void (*post)(void (*fn)(void *), void *);  /* run fn on the network thread */
 	size_t headroom;                           /* bytes reserved before each record (LWS_PRE) */
 	int64_t ping_ms, idle_ms;                  /* 15000, 30000 */
 	int64_t offline_grace_ms;
-	size_t queue_max_msgs, queue_max_bytes;
+	int64_t handshake_ms;                      /* open → handshake done, else closed */
+	size_t queue_max_bytes;                    /* queued bytes per connection */
+	int64_t stall_ms;                          /* queued output, no completed write: closed */
+	double rate, burst;                        /* invocations per second per connection */
+	double principal_rate, principal_burst;    /* the same across a principal's connections */
+	int max_in_flight;                         /* per connection */
 } ch_hub_opts;
 
 void ch_hub_init(const ch_hub_opts *o);
@@ -64,5 +76,8 @@ void ch_hub_tick(int64_t now_ms);
 void ch_hub_deliver(ch_event *list);
 /* Hub connections open now. */
 size_t ch_hub_count(void);
+/* Connections of principal p open now, in any state (authenticating,
+ * handshaking, ready, closing). */
+size_t ch_hub_principal_connections(const ch_principal *p);
 
 #endif

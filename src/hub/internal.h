@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/ratelimit.h"
 #include "hub/hub.h"
 #include "hub/protocol.h"
 
@@ -19,6 +20,12 @@ typedef struct hub_rec {
 	char *data; /* headroom bytes before it are ours */
 } hub_rec;
 
+/* A completion waiting for the ones before it (in-flight ring slot). */
+typedef struct hub_pending {
+	hub_rec *rec; /* NULL: nothing to send (no invocationId) */
+	int done;
+} hub_pending;
+
 struct ch_hub_conn {
 	uint64_t id;
 	size_t all_idx;
@@ -28,14 +35,28 @@ struct ch_hub_conn {
 	void *t;
 	const ch_hub_transport *ops;
 	int state;
-	int registered;           /* in the audience index (after a good handshake) */
+	int present;              /* counted in presence (after a good handshake) */
 	char fail[96];            /* auth failure, answered at the handshake */
 	ch_buf inbox;             /* bytes received while the auth check runs */
 	ch_hub_reader reader;
 	hub_rec **q;              /* ring of queued records */
 	size_t qhead, qlen, qcap, qbytes;
+	int64_t opened_ms;        /* the handshake deadline counts from here */
 	int64_t last_recv_ms, last_sent_ms;
+	int64_t stall_ms;         /* queue non-empty since, or last completed write */
 	struct { int64_t chat_id, ms; } typing[8];
+	/* Invocation budget: a bucket, and refusals since the last accepted call. */
+	ch_bucket budget;
+	unsigned refused;
+	/* Invocations in flight: numbered at dispatch, their completions queued
+	 * in that order from a ring (grown up to max_in_flight slots). */
+	hub_pending *pend;
+	uint32_t npend;
+	uint64_t seq_next, seq_out, cur_seq;
+	/* At the in-flight cap: records are not taken, bytes wait here, and the
+	 * transport does not read. */
+	int holding, rx_stopped;
+	ch_buf held;
 };
 
 typedef struct hub_state {
@@ -43,6 +64,7 @@ typedef struct hub_state {
 	ch_hub_conn **all;
 	size_t n, cap;
 	uint64_t next_id;
+	ch_ratelimit *principal_budget;
 } hub_state;
 
 extern hub_state H;
@@ -57,7 +79,13 @@ void hub_send_buf(ch_hub_conn *c, const ch_buf *b);
 void hub_close(ch_hub_conn *c, const char *error, int allow_reconnect);
 ch_hub_conn *hub_conn_by_id(uint64_t id);
 
-/* Invocations (methods.c). */
+/* Invocations in flight (hub.c). hub_call_begin numbers the next
+ * invocation (c->cur_seq); hub_call_end hands over its completion b (may be
+ * empty: nothing to send), queued once every earlier completion is. */
+void hub_call_begin(ch_hub_conn *c);
+void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b);
+
+/* An invocation or stream invocation (methods.c): budget, then dispatch. */
 void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m);
 /* Routing triggers for an organization (operator online / capacity). */
 void hub_drain(int64_t company_id, int64_t org_id);

@@ -1,8 +1,10 @@
-/* methods.c — the client → server hub methods (docs/hub.md): argument
- * checks, then a service call (writes) or a read on a worker; the result
- * comes back to the network thread and goes out as the completion.
+/* methods.c — the client → server hub methods (docs/hub.md): the invocation
+ * budget, argument checks, then a service call (writes) or a read on the
+ * readers pool; the result comes back to the network thread and goes out as
+ * the completion, in the order of the connection's invocations (hub.c).
  * Threading: network thread, except the *_run read functions (workers) and
- * the service done callbacks (store writer), which only post. */
+ * the service done callbacks (store writer, or the caller when the store
+ * queue is full), which only post. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "chat/presence.h"
 #include "chat/status.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "hub/internal.h"
 #include "svc/svc.h"
 
@@ -20,6 +23,7 @@
 /* One pending invocation: everything its job borrows lives here. */
 typedef struct call {
 	uint64_t conn_id;
+	uint64_t seq;      /* its place in the connection's completion order */
 	char *inv_id;
 	ch_principal p;
 	int64_t a, b, c;   /* integer arguments */
@@ -34,6 +38,7 @@ static call *call_new(ch_hub_conn *c, const ch_hub_msg *m)
 {
 	call *k = ch_xcalloc(1, sizeof *k);
 	k->conn_id = c->id;
+	k->seq = c->cur_seq;
 	k->inv_id = m->invocation_id ? ch_xstrdup(m->invocation_id) : NULL;
 	k->p = c->p;
 	return k;
@@ -51,11 +56,12 @@ static void call_free(call *k)
 	free(k);
 }
 
+/* The error completion of the invocation being dispatched. */
 static void reply_error(ch_hub_conn *c, const char *inv_id, const char *error)
 {
 	ch_buf b = CH_BUF_INIT;
 	ch_hub_write_error(&b, inv_id, error);
-	hub_send_buf(c, &b);
+	hub_call_end(c, c->cur_seq, &b);
 	ch_buf_free(&b);
 }
 
@@ -70,7 +76,7 @@ static void complete(void *arg)
 			ch_hub_write_error(&b, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
 		else
 			ch_hub_write_result(&b, k->inv_id, k->res.result);
-		hub_send_buf(c, &b);
+		hub_call_end(c, k->seq, &b);
 		ch_buf_free(&b);
 	}
 	call_free(k);
@@ -207,6 +213,10 @@ static void m_send_media(ch_hub_conn *c, const ch_hub_msg *m)
 static void m_status(ch_hub_conn *c, const ch_hub_msg *m)
 {
 	int64_t chat, st;
+	if (!ch_chat_status_requester_allowed(c->p.kind)) {
+		reply_error(c, m->invocation_id, "visitors cannot change a chat's status");
+		return;
+	}
 	if (arg_id(m->args, 0, &chat, 0) || arg_int(m->args, 1, &st) || !ch_chat_status_valid((int)st)) {
 		reply_error(c, m->invocation_id, "bad arguments: SetChatStatus(chatId, status 0..4)");
 		return;
@@ -263,7 +273,7 @@ static void m_presence(ch_hub_conn *c, const ch_hub_msg *m)
 		hub_drain(c->p.company_id, c->p.org_id);
 	ch_buf b = CH_BUF_INIT;
 	ch_hub_write_result(&b, m->invocation_id, NULL);
-	hub_send_buf(c, &b);
+	hub_call_end(c, c->cur_seq, &b);
 	ch_buf_free(&b);
 }
 
@@ -325,7 +335,12 @@ static void read_submit(call *k, ch_store_fn fn)
 	read_call *r = ch_xmalloc(sizeof *r);
 	r->k = k;
 	r->fn = fn;
-	ch_workq_submit(H.o.readers, read_run, r);
+	if (ch_workq_try_submit(H.o.readers, read_run, r) == 0)
+		return;
+	free(r); /* the readers are swamped: answer so now rather than queue */
+	k->res.err = CH_ERR_BUSY;
+	snprintf(k->res.message, sizeof k->res.message, "%s", ch_err_text(CH_ERR_BUSY));
+	complete(k);
 }
 
 static void m_sync(ch_hub_conn *c, const ch_hub_msg *m)
@@ -401,8 +416,42 @@ static const struct {
 	{"SetPresence", m_presence},
 };
 
+/* One token from the connection's bucket and one from its principal's.
+ * Returns 1 when the invocation may run. */
+static int within_budget(ch_hub_conn *c)
+{
+	int64_t now = ch_mono_ms();
+	if (!ch_bucket_take(&c->budget, H.o.rate, H.o.burst, now))
+		return 0;
+	char key[48];
+	snprintf(key, sizeof key, "%d:%lld", c->p.kind,
+	         (long long)(c->p.kind == CH_TOKEN_OPERATOR  ? c->p.operator_id
+	                     : c->p.kind == CH_TOKEN_VISITOR ? c->p.client_id
+	                                                     : c->p.company_id));
+	if (ch_ratelimit_take(H.principal_budget, key, now) == 0)
+		return 1;
+	ch_bucket_refund(&c->budget, H.o.burst); /* refused, so not spent */
+	return 0;
+}
+
 void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m)
 {
+	hub_call_begin(c);
+	if (!within_budget(c)) {
+		/* a client that keeps going past its refusals is not listening */
+		if (++c->refused > (unsigned)H.o.burst) {
+			CH_WARN("hub: connection %llu keeps invoking over its budget: closed", (unsigned long long)c->id);
+			hub_close(c, "too many invocations", 0);
+			return;
+		}
+		reply_error(c, m->invocation_id, "rate limit: too many invocations, slow down");
+		return;
+	}
+	c->refused = 0;
+	if (m->type == CH_HUB_STREAM_INVOCATION) {
+		reply_error(c, m->invocation_id, "streaming is not supported");
+		return;
+	}
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
 		if (!strcasecmp(methods[i].target, m->target)) {
 			methods[i].fn(c, m);

@@ -6,18 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
-int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx)
+int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx,
+                       size_t *used)
 {
+	const char *start = data;
+	int rc = 0;
 	while (len) {
 		const char *rs = memchr(data, CH_HUB_RS, len);
 		size_t n = rs ? (size_t)(rs - data) : len;
-		if (r->pending.len + n > CH_HUB_MAX_MESSAGE)
-			return -1;
+		if (r->pending.len + n > CH_HUB_MAX_MESSAGE) {
+			rc = -1;
+			break;
+		}
 		if (!rs) {
 			ch_buf_append(&r->pending, data, n);
-			return 0;
+			data += n;
+			break;
 		}
-		int rc;
 		if (r->pending.len) {
 			ch_buf_append(&r->pending, data, n);
 			rc = fn(ctx, r->pending.data, r->pending.len);
@@ -25,12 +30,14 @@ int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_re
 		} else {
 			rc = fn(ctx, data, n);
 		}
-		if (rc)
-			return rc;
 		data += n + 1;
 		len -= n + 1;
+		if (rc)
+			break;
 	}
-	return 0;
+	if (used)
+		*used = (size_t)(data - start);
+	return rc;
 }
 
 size_t ch_hub_reader_pending(const ch_hub_reader *r) { return r->pending.len; }

@@ -34,8 +34,12 @@ typedef struct ch_hub_reader {
 typedef int (*ch_hub_record_fn)(void *ctx, const char *rec, size_t len);
 
 /* Feeds bytes; calls fn for every complete record. Returns 0, -1 when a record
- * is too long, or fn's non-zero return (which stops the feed). */
-int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx);
+ * is too long, or fn's non-zero return (which stops the feed). *used (may be
+ * NULL) gets how many bytes of data were taken: all of them, except when fn
+ * stopped the feed: then up to and including that record's separator (the
+ * rest is the caller's to feed again later). */
+int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx,
+                       size_t *used);
 /* Bytes held waiting for their separator. */
 size_t ch_hub_reader_pending(const ch_hub_reader *r);
 void ch_hub_reader_free(ch_hub_reader *r);

@@ -35,7 +35,7 @@
 static struct {
 	struct ev_loop *loop;
 	struct lws_context *ctx;
-	ch_workq *api_pool, *hash_pool;
+	ch_workq *api_pool, *hash_pool, *hub_pool;
 	ch_workq *outbound_pool; /* delivery loads and their DNS lookups, off the API pool */
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
@@ -70,8 +70,9 @@ static void finish(void)
 	 * every posted completion, and only then take the connections down. */
 	ch_workq_stop(S.api_pool);
 	ch_workq_stop(S.hash_pool);
+	ch_workq_stop(S.hub_pool);
 	ch_workq_stop(S.outbound_pool);
-	S.api_pool = S.hash_pool = S.outbound_pool = NULL;
+	S.api_pool = S.hash_pool = S.hub_pool = S.outbound_pool = NULL;
 	ch_store_write_sync(S.o->store, noop, NULL);
 	ch_loop_fini();
 	ch_bus_set_sink(NULL);
@@ -255,6 +256,17 @@ static const char *info_host(const char *addr)
 	return !addr[0] || !strcmp(addr, "*") || !strcmp(addr, "0.0.0.0") ? "127.0.0.1" : addr;
 }
 
+static void start_hub(const ch_server_opts *o)
+{
+	ch_hub_init(&(ch_hub_opts){
+		.store = o->store, .readers = S.hub_pool, .post = ch_loop_post, .headroom = LWS_PRE,
+		.ping_ms = 15000, .idle_ms = 30000, .offline_grace_ms = o->offline_grace_s * 1000,
+		.handshake_ms = o->hub_handshake_timeout_s * 1000, .queue_max_bytes = o->hub_queue_max_bytes,
+		.stall_ms = o->hub_stall_timeout_s * 1000, .rate = o->hub_rate, .burst = o->hub_burst,
+		.principal_rate = o->hub_principal_rate, .principal_burst = o->hub_principal_burst,
+		.max_in_flight = o->hub_max_in_flight});
+}
+
 int ch_server_run(const ch_server_opts *o)
 {
 	char addr[128];
@@ -278,22 +290,23 @@ int ch_server_run(const ch_server_opts *o)
 	                                 .body_memory_per_ip = per_ip_body < o->body_memory_max ? per_ip_body
 	                                                                                        : o->body_memory_max});
 	CH_DEBUG("accepting up to %lld connections (open-files limit %lld)", (long long)conns, (long long)fds);
-	S.api_pool = ch_workq_start("api", o->api_workers);
-	S.hash_pool = ch_workq_start("hash", o->hash_workers);
-	S.outbound_pool = ch_workq_start("outbound", 1);
+	S.api_pool = ch_workq_start("api", o->api_workers, o->work_queue_max);
+	S.hash_pool = ch_workq_start("hash", o->hash_workers, o->work_queue_max);
+	/* hub reads on their own pool: a flood of Syncs does not delay REST */
+	S.hub_pool = ch_workq_start("hub", o->hub_workers, o->work_queue_max);
+	S.outbound_pool = ch_workq_start("outbound", 1, o->work_queue_max);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
-	ch_ws_init(o->key);
-	ch_hub_init(&(ch_hub_opts){.store = o->store, .readers = S.api_pool, .post = ch_loop_post,
-	                           .headroom = LWS_PRE, .ping_ms = 15000, .idle_ms = 30000,
-	                           .offline_grace_ms = o->offline_grace_s * 1000, .queue_max_msgs = 1000,
-	                           .queue_max_bytes = 4u << 20});
+	ch_ws_init(o->key, o->hub_connections_per_principal);
+	start_hub(o);
 	ch_bus_set_sink(sink);
 	S.ctx = create_context(o, addr, port);
 	if (!S.ctx) {
 		CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
 		ch_workq_stop(S.api_pool);
 		ch_workq_stop(S.hash_pool);
+		ch_workq_stop(S.hub_pool);
 		ch_workq_stop(S.outbound_pool);
+		ch_hub_fini();
 		ch_loop_fini();
 		return 1;
 	}

@@ -18,7 +18,8 @@ typedef struct ch_server_opts {
 	ch_store *store;         /* borrowed; closed by the caller after run returns */
 	int64_t http_timeout_s;
 	int64_t shutdown_timeout_s;
-	int api_workers, hash_workers;
+	int api_workers, hash_workers, hub_workers;
+	size_t work_queue_max;     /* jobs waiting per pool (clients' work; internal jobs pass) */
 	const ch_token_key *key;   /* verifies hub tokens before the upgrade */
 	int64_t offline_grace_s;   /* routing: an offline operator keeps its chats this long */
 	int64_t max_connections;   /* 0 = the open-files limit minus a reserve */
@@ -26,6 +27,11 @@ typedef struct ch_server_opts {
 	int64_t body_memory_max;   /* request-body bytes held at once */
 	int64_t body_largest;      /* the largest body one request may send */
 	int outbound_allow_private; /* channel deliveries may go to loopback/private/link-local/CGNAT */
+	/* the hub's limits (docs/hub.md) */
+	double hub_rate, hub_burst, hub_principal_rate, hub_principal_burst;
+	int hub_max_in_flight;
+	size_t hub_queue_max_bytes, hub_connections_per_principal;
+	int64_t hub_stall_timeout_s, hub_handshake_timeout_s;
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;

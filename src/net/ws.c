@@ -4,10 +4,16 @@
  * HTTP_CONFIRM_UPGRADE, where a refusal can still be a proper 401 JSON
  * response, and in FILTER_PROTOCOL_CONNECTION, where the per-session state
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
+ * A principal with hub_connections_per_principal connections already open
+ * gets a 429 there too.
  * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
  * (the hub leaves LWS_PRE headroom before it), several gathered into one
  * frame. A close waits for the queue to drain (bounded by a kill timeout); a
- * slow reader is killed at once.
+ * slow reader is killed at once. When the hub has as many invocations of a
+ * connection in flight as it allows, it pauses reading with
+ * lws_rx_flow_control: lws 4.1.6 may still deliver the rest of the frame it
+ * has read (the hub holds those bytes) and keeps what follows in its own
+ * buffer until reading resumes.
  * Threading: network thread only. */
 #include "net/ws.h"
 
@@ -27,8 +33,13 @@
 #define CLOSE_FLUSH_SECS 5
 
 static const ch_token_key *key;
+static size_t max_per_principal;
 
-void ch_ws_init(const ch_token_key *k) { key = k; }
+void ch_ws_init(const ch_token_key *k, size_t connections_per_principal)
+{
+	key = k;
+	max_per_principal = connections_per_principal;
+}
 
 /* The token from access_token, Authorization: Bearer, or X-Authorization-Key. */
 static int read_token(struct lws *wsi, char *buf, int len)
@@ -99,6 +110,10 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 		                                              : "a valid token is required (access_token)");
 		return 1;
 	}
+	if (max_per_principal && ch_hub_principal_connections(&s->p) >= max_per_principal) {
+		write_error(wsi, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
+		return 1;
+	}
 	return 0;
 }
 
@@ -120,7 +135,9 @@ static void close_conn(void *t, int code, const char *why)
 	lws_callback_on_writable(wsi);
 }
 
-static const ch_hub_transport transport = {want_write, close_conn};
+static void pause_rx(void *t, int paused) { lws_rx_flow_control(t, paused ? 0 : 1); }
+
+static const ch_hub_transport transport = {want_write, close_conn, pause_rx};
 
 /* lws has usually sent its own close frame already and would then wait for
  * the client's answer indefinitely (a kill timeout is not honoured in that

@@ -19,8 +19,10 @@ typedef struct ch_ws_state {
 	char close_why[64];
 } ch_ws_state;
 
-void ch_ws_init(const ch_token_key *key);
-/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 401/404 before the 101. Returns the
+/* key verifies tokens; a principal may hold connections_per_principal hub
+ * connections at once (0 = no limit). */
+void ch_ws_init(const ch_token_key *key, size_t connections_per_principal);
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 401/404/429 before the 101. Returns the
  * callback's return value. */
 int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol);
 /* Ends connections whose client broke the framing rules (after each loop turn). */

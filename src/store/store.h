@@ -14,7 +14,12 @@
  *    own savepoint (a failing job is rolled back alone), commits once (group
  *    commit), then calls every job's done callback ON THE WRITER THREAD. A
  *    job is therefore acknowledged only when it is durable.
- *  - ch_store_write_sync() queues and waits (CLI, tests, worker threads).
+ *    The queue is bounded (ch_store_opts.queue_max): when it is full,
+ *    ch_store_write does not queue and calls done(arg, CH_ERR_BUSY) at once,
+ *    ON THE CALLER'S THREAD, before it returns. A caller therefore must not
+ *    touch arg after the call and must not hold a lock done takes.
+ *  - ch_store_write_sync() queues and waits (CLI, tests, worker threads);
+ *    it is never refused (its caller is blocked, which bounds it).
  *  - The typed ch_store_<entity>_<verb>() functions take the ch_store_tx given
  *    to a job function and must only be called inside one.
  *
@@ -47,6 +52,7 @@ typedef struct ch_store_opts {
 	const char *path;      /* database file; created if missing */
 	int synchronous_full;  /* 0 = WAL + synchronous NORMAL, 1 = FULL */
 	int busy_timeout_ms;   /* how long to wait on a lock held by another process */
+	size_t queue_max;      /* write jobs waiting for the writer; 0 = no bound */
 } ch_store_opts;
 
 /* Opens (creating if needed) and applies pending migrations, starts the writer.
@@ -61,6 +67,9 @@ typedef ch_err (*ch_store_fn)(ch_store_tx *tx, void *arg);
 typedef void (*ch_store_done_fn)(void *arg, ch_err err);
 
 ch_err ch_store_read(ch_store *s, ch_store_fn fn, void *arg);
+/* Queues fn for the writer; done(arg, err) runs after the commit on the
+ * writer thread, or at once on the calling thread with CH_ERR_BUSY when the
+ * queue is full (see above). done may be NULL. */
 void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done);
 ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg);
 

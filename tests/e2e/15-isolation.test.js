@@ -14,7 +14,8 @@ const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPh
 
 // Calls a kind of principal may be refused whatever the chat (a visitor changing
 // a chat's status, a company connection writing): "forbidden" reveals nothing.
-const NOT_FOUND_OR_FORBIDDEN = /not found|forbidden|not allowed/i;
+// (a visitor's SetChatStatus is refused for every chat, before any lookup)
+const NOT_FOUND_OR_FORBIDDEN = /not found|forbidden|not allowed|visitors cannot change a chat's status/i;
 const kindMayBeRefused = (k, method) => (k.startsWith('v') && method === 'SetChatStatus')
   || (k.startsWith('comp') && ['SendMessage', 'SendMediaMessage', 'Typing', 'MarkRead'].includes(method));
 

@@ -35,8 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = 0;
 	/* the first byte decides where the input is cut into two "frames" */
 	size_t cut = size ? data[0] % (size + 1) : 0;
-	if (ch_hub_reader_feed(&r, (const char *)data, cut, on_record, &n) == 0)
-		ch_hub_reader_feed(&r, (const char *)data + cut, size - cut, on_record, &n);
+	if (ch_hub_reader_feed(&r, (const char *)data, cut, on_record, &n, NULL) == 0)
+		ch_hub_reader_feed(&r, (const char *)data + cut, size - cut, on_record, &n, NULL);
 	ch_hub_reader_free(&r);
 	return 0;
 }

@@ -49,6 +49,7 @@ struct ch_store {
 	pthread_cond_t q_cv;
 	ch_store_job *q_head, *q_tail;
 	uint64_t q_len;
+	uint64_t q_max;  /* ch_store_write refuses past it; 0 = no bound */
 	int stopping;
 	ch_store_stats stats;
 	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */

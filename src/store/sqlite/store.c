@@ -89,6 +89,7 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 	s->path = ch_xstrdup(opts->path);
 	s->synchronous_full = opts->synchronous_full != 0;
 	s->busy_timeout_ms = opts->busy_timeout_ms;
+	s->q_max = opts->queue_max;
 	pthread_mutex_init(&s->q_mu, NULL);
 	pthread_cond_init(&s->q_cv, NULL);
 	pthread_mutex_init(&s->readers_mu, NULL);

@@ -1,6 +1,7 @@
 /* writer.c — the store's single writer thread and its group commit.
  *
- * ch_store_write appends a job to a queue; the writer takes every queued job
+ * ch_store_write appends a job to a bounded queue (full: the job is refused
+ * with CH_ERR_BUSY on the caller's thread); the writer takes every queued job
  * at once, runs them in one BEGIN IMMEDIATE transaction, each inside its own
  * savepoint so a failing job is undone alone, commits once, and only then
  * calls the jobs' done callbacks: one fsync acknowledges the whole batch.
@@ -166,13 +167,15 @@ void ch_store_flush_wakeups(void)
 	pthread_mutex_unlock(&s->q_mu);
 }
 
-void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
+/* Queues a job; when bounded and the queue is full, returns -1 and queues
+ * nothing. */
+static int enqueue(ch_store *s, ch_store_job *j, int bounded)
 {
-	ch_store_job *j = ch_xcalloc(1, sizeof *j);
-	j->fn = fn;
-	j->arg = arg;
-	j->done = done;
 	pthread_mutex_lock(&s->q_mu);
+	if (bounded && s->q_max && s->q_len >= s->q_max) {
+		pthread_mutex_unlock(&s->q_mu);
+		return -1;
+	}
 	if (s->q_tail)
 		s->q_tail->next = j;
 	else
@@ -184,6 +187,28 @@ void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn don
 	else
 		pthread_cond_signal(&s->q_cv);
 	pthread_mutex_unlock(&s->q_mu);
+	return 0;
+}
+
+static ch_store_job *job_new(ch_store_fn fn, void *arg, ch_store_done_fn done)
+{
+	ch_store_job *j = ch_xcalloc(1, sizeof *j);
+	j->fn = fn;
+	j->arg = arg;
+	j->done = done;
+	return j;
+}
+
+void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
+{
+	ch_store_job *j = job_new(fn, arg, done);
+	if (enqueue(s, j, 1) == 0)
+		return;
+	/* Full: the writer is hopelessly behind; queuing more would only grow
+	 * memory and every caller's latency. */
+	free(j);
+	if (done)
+		done(arg, CH_ERR_BUSY);
 }
 
 /* One ch_store_write_sync call: the caller's fn and arg, and the condvar the
@@ -223,7 +248,7 @@ ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg)
 	sync_call call = {.fn = fn, .arg = arg};
 	pthread_mutex_init(&call.mu, NULL);
 	pthread_cond_init(&call.cv, NULL);
-	ch_store_write(s, sync_run, &call, sync_done);
+	enqueue(s, job_new(sync_run, &call, sync_done), 0); /* never refused: the caller waits */
 	ch_store_flush_wakeups(); /* about to sleep on it */
 	pthread_mutex_lock(&call.mu);
 	while (!call.done)

@@ -593,9 +593,12 @@ function rawUpgrade(port, path, opts = {}) {
     sock.on('error', (e) => { if (!done) { done = true; clearTimeout(timer); reject(e); } });
     sock.on('close', () => {
       if (!done && !answered) {
-        const head = buf.toString('latin1');
+        // closed before (or while) the answer was read: split what came
+        const sep = buf.indexOf('\r\n\r\n');
+        const head = (sep < 0 ? buf : buf.subarray(0, sep)).toString('latin1');
+        const body = sep < 0 ? '' : buf.subarray(sep + 4).toString('utf8');
         const status = Number((/^HTTP\/1\.[01] (\d{3})/.exec(head) || [])[1] || 0);
-        finish({ status, head, headers: {}, body: '', ws: null, key });
+        finish({ status, head, headers: {}, body, ws: null, key });
       }
     });
     sock.on('connect', () => sock.write(text));

@@ -106,3 +106,16 @@ Test(status, after_message_invalid_status_unchanged_and_invalid)
 			cr_assert_not(ch_chat_status_valid(r));
 		}
 }
+
+/* Principal kinds mirror CH_TOKEN_* of auth/token.h. */
+enum { KIND_ANY = 0, KIND_COMPANY = 1, KIND_OPERATOR = 2, KIND_VISITOR = 3 };
+
+Test(status, only_staff_request_status_changes)
+{
+	cr_assert(ch_chat_status_requester_allowed(KIND_COMPANY));
+	cr_assert(ch_chat_status_requester_allowed(KIND_OPERATOR));
+	cr_assert_not(ch_chat_status_requester_allowed(KIND_VISITOR), "visitors cannot change a chat's status");
+	cr_assert_not(ch_chat_status_requester_allowed(KIND_ANY), "no kind is no permission");
+	for (size_t i = 0; i < NINVALID; i++)
+		cr_assert_not(ch_chat_status_requester_allowed(invalid[i]), "kind %d", invalid[i]);
+}

@@ -26,3 +26,47 @@ Test(ratelimit, memory_bounded_under_many_keys)
 	}
 	ch_ratelimit_free(rl);
 }
+
+Test(bucket, burst_then_steady_rate)
+{
+	ch_bucket b;
+	ch_bucket_init(&b, 60, 1000);
+	for (int i = 0; i < 60; i++)
+		cr_assert_eq(ch_bucket_take(&b, 20, 60, 1000), 1, "token %d of the burst", i);
+	cr_assert_eq(ch_bucket_take(&b, 20, 60, 1000), 0, "the burst is spent");
+	ch_bucket early = b;
+	cr_assert_eq(ch_bucket_take(&early, 20, 60, 1040), 0, "not yet a whole token after 40 ms");
+	cr_assert_eq(ch_bucket_take(&b, 20, 60, 1050), 1, "20/s: one token every 50 ms");
+	cr_assert_eq(ch_bucket_take(&b, 20, 60, 1050), 0);
+	/* a long pause refills up to the burst, never more */
+	int n = 0;
+	while (ch_bucket_take(&b, 20, 60, 100000))
+		n++;
+	cr_assert_eq(n, 60);
+}
+
+Test(bucket, refund_gives_one_back_up_to_burst)
+{
+	ch_bucket b;
+	ch_bucket_init(&b, 2, 0);
+	cr_assert(ch_bucket_take(&b, 1, 2, 0));
+	cr_assert(ch_bucket_take(&b, 1, 2, 0));
+	cr_assert_not(ch_bucket_take(&b, 1, 2, 0));
+	ch_bucket_refund(&b, 2);
+	cr_assert(ch_bucket_take(&b, 1, 2, 0), "the refunded token");
+	ch_bucket_refund(&b, 2);
+	ch_bucket_refund(&b, 2);
+	ch_bucket_refund(&b, 2);
+	cr_assert(ch_bucket_take(&b, 1, 2, 0));
+	cr_assert(ch_bucket_take(&b, 1, 2, 0));
+	cr_assert_not(ch_bucket_take(&b, 1, 2, 0), "refunds never exceed the burst");
+}
+
+Test(bucket, clock_going_backwards_refills_nothing)
+{
+	ch_bucket b;
+	ch_bucket_init(&b, 1, 5000);
+	cr_assert(ch_bucket_take(&b, 10, 1, 5000));
+	cr_assert_not(ch_bucket_take(&b, 10, 1, 4000));
+	cr_assert(ch_bucket_take(&b, 10, 1, 5100));
+}

@@ -1202,6 +1202,82 @@ Test(store, close_completes_every_queued_job)
 	sem_destroy(&done);
 }
 
+typedef struct sync_writer {
+	ch_store *s;
+	ch_err err;
+} sync_writer;
+
+static void *sync_writer_thread(void *p)
+{
+	sync_writer *w = p;
+	w->err = company_create(w->s, "sync-2", NULL);
+	return NULL;
+}
+
+/* The writer queue is bounded: past queue_max a write is refused at once,
+ * on the calling thread, with CH_ERR_BUSY; write_sync is never refused. */
+Test(store, full_queue_refuses_writes_at_once)
+{
+	char path[700];
+	path_in_dir(path, sizeof path, "bounded.db");
+	ch_store_opts o = {.path = path, .busy_timeout_ms = 30000, .queue_max = 3};
+	ch_store *s = NULL;
+	cr_assert_eq(ch_store_open(&o, &s, NULL), CH_OK);
+	sem_t done;
+	sem_init(&done, 0, 0);
+	async_job jobs[5] = {
+	    {.login = "b0", .done = &done}, {.login = "b1", .done = &done}, {.login = "b2", .done = &done},
+	    {.login = "b3", .done = &done}, {.login = "b4", .done = &done},
+	};
+	gate g;
+	gate_close(s, &g);
+	for (int i = 0; i < 5; i++)
+		ch_store_write(s, job_async, &jobs[i], done_async);
+	for (int i = 3; i < 5; i++) {
+		cr_assert_eq(jobs[i].done_calls, 1, "job %d answered before ch_store_write returned", i);
+		cr_assert_eq(jobs[i].err, CH_ERR_BUSY);
+	}
+	ch_store_stats st;
+	ch_store_stats_get(s, &st);
+	cr_assert_eq(st.queue_len, 3, "three wait behind the gate, the refused ones are not queued");
+	gate_open(&g);
+	for (int i = 0; i < 5; i++)
+		sem_wait_all(&done);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(jobs[i].done_calls, 1);
+		cr_assert_eq(jobs[i].err, CH_OK);
+		cr_assert_eq(company_by_login(s, jobs[i].login, NULL), CH_OK);
+	}
+	cr_assert_eq(company_by_login(s, "b3", NULL), CH_ERR_NOT_FOUND, "a refused job never ran");
+	/* room again once the writer took the batch; write_sync passes a full queue */
+	cr_assert_eq(company_create(s, "sync-1", NULL), CH_OK);
+	gate_close(s, &g);
+	async_job more[3] = {{.login = "m0", .done = &done}, {.login = "m1", .done = &done}, {.login = "m2", .done = &done}};
+	for (int i = 0; i < 3; i++)
+		ch_store_write(s, job_async, &more[i], done_async);
+	sync_writer w = {.s = s};
+	pthread_t th;
+	cr_assert_eq(pthread_create(&th, NULL, sync_writer_thread, &w), 0);
+	for (int i = 0; i < 10000; i++) { /* the sync write queues past the bound */
+		ch_store_stats_get(s, &st);
+		if (st.queue_len == 4)
+			break;
+		usleep(1000);
+	}
+	cr_assert_eq(st.queue_len, 4, "write_sync is queued on a full queue");
+	gate_open(&g);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.err, CH_OK);
+	cr_assert_eq(company_by_login(s, "sync-2", NULL), CH_OK);
+	for (int i = 0; i < 3; i++)
+		sem_wait_all(&done);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(more[i].err, CH_OK);
+	gate_destroy(&g);
+	sem_destroy(&done);
+	ch_store_close(s);
+}
+
 /* ---- several stores on one file (as several processes) --------------- */
 
 typedef struct bulk {
