@@ -42,7 +42,8 @@ typedef struct http_pss {
 	ch_req req;
 	int64_t max_body;
 	ch_pool pool;         /* from ch_api_admit() when the headers arrived */
-	ch_err early;         /* answer without running the request (admission, body budget) */
+	ch_err early;         /* answer without running the request (admission, body budget, full queue) */
+	const char *early_why; /* its message (static), or NULL for the default */
 	int retry_after;      /* with early */
 	int64_t received;
 	int64_t t0_us;
@@ -174,6 +175,7 @@ static int reserve_body(http_pss *p, int64_t n)
 	}
 	ch_metrics_counter_add(CH_COUNTER_BODY_REFUSED, 1);
 	p->early = CH_ERR_BUSY;
+	p->early_why = "the server is holding as many request bodies as it may; retry later";
 	p->retry_after = 1;
 	return -1;
 }
@@ -201,7 +203,7 @@ static void respond_error(struct lws *wsi, http_pss *p, ch_err e, const char *ro
 static void respond_early(struct lws *wsi, http_pss *p)
 {
 	const char *msg = p->early == CH_ERR_RATE_LIMITED ? "too many requests; retry later"
-	                  : "the server is holding as many request bodies as it may; retry later";
+	                  : p->early_why ? p->early_why : "the server is busy; retry later";
 	respond_error(wsi, p, p->early, p->early == CH_ERR_RATE_LIMITED ? "rate_limited" : "busy", msg);
 	ch_resp_header(&p->resp, "Retry-After", "%d", p->retry_after > 0 ? p->retry_after : 1);
 }
@@ -409,10 +411,17 @@ static int dispatch(struct lws *wsi, http_pss *p)
 	j->api = opts.api;
 	j->ref = p->ref;
 	j->req = p->req;
+	if (ch_workq_try_submit(pool == CH_POOL_HASH ? opts.hash_pool : opts.api_pool, job_run, j)) {
+		free(j); /* the pool's queue is full: answered at once, it never grows */
+		p->early = CH_ERR_BUSY;
+		p->early_why = "the server has as many requests waiting as it queues; retry later";
+		p->retry_after = 1;
+		respond_early(wsi, p);
+		return 0;
+	}
 	memset(&p->req, 0, sizeof p->req);
 	p->job_pending = 1;
 	ch_metrics_gauge_add(CH_GAUGE_API_QUEUE, 1);
-	ch_workq_submit(pool == CH_POOL_HASH ? opts.hash_pool : opts.api_pool, job_run, j);
 	return 0;
 }
 
@@ -436,6 +445,7 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 		return 0;
 	}
 	p->early = CH_OK;
+	p->early_why = NULL;
 	p->received = 0;
 	p->req.peer_ref = peer_of(wsi);
 	char cl[32] = "";
