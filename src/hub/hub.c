@@ -134,20 +134,42 @@ void ch_hub_conn_pop(ch_hub_conn *c, size_t n)
 		c->ops->want_write(c->t);
 }
 
-void hub_close(ch_hub_conn *c, const char *error, int allow_reconnect)
+static uint64_t in_flight(const ch_hub_conn *c) { return c->seq_next - c->seq_out; }
+
+/* The close itself: the record after everything queued, then the transport. */
+static void finish_close(ch_hub_conn *c, const char *error, int allow_reconnect)
 {
-	if (c->state == ST_CLOSED)
-		return;
 	ch_buf b = CH_BUF_INIT;
-	if (c->state == ST_READY)
+	if (c->state >= ST_READY)
 		ch_hub_write_close(&b, error, allow_reconnect);
 	else /* before the handshake, the client waits for the handshake answer */
 		ch_hub_write_handshake(&b, error ? error : "closed");
 	hub_send_buf(c, &b);
 	ch_buf_free(&b);
-	/* the close record goes out first; the transport closes after the queue */
+	/* the close record goes out after the queue; then the transport closes */
 	c->state = ST_CLOSED;
 	c->ops->close(c->t, 1000, error ? error : "closed");
+}
+
+void hub_close(ch_hub_conn *c, const char *error, int allow_reconnect)
+{
+	if (c->state >= ST_CLOSING)
+		return;
+	if (c->state == ST_READY && in_flight(c)) {
+		/* the answers to its calls in progress come first, in order */
+		c->state = ST_CLOSING;
+		c->close_has_error = error != NULL;
+		snprintf(c->close_error, sizeof c->close_error, "%s", error ? error : "");
+		c->close_allow = allow_reconnect;
+		ch_buf_free(&c->held); /* no more input is taken */
+		c->holding = 0;
+		if (c->rx_stopped) { /* read (and drop) what comes, so the socket ends cleanly */
+			c->rx_stopped = 0;
+			c->ops->pause(c->t, 0);
+		}
+		return;
+	}
+	finish_close(c, error, allow_reconnect);
 }
 
 ch_hub_conn *hub_conn_by_id(uint64_t id)
@@ -209,8 +231,6 @@ static void ready(ch_hub_conn *c)
 
 /* ---- invocations in flight ------------------------------------------------ */
 
-static uint64_t in_flight(const ch_hub_conn *c) { return c->seq_next - c->seq_out; }
-
 /* Room for one more call in the ring: most connections never have more than
  * a few in flight, so it starts small and doubles up to max_in_flight. */
 static void pend_reserve(ch_hub_conn *c)
@@ -252,6 +272,11 @@ void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
 		}
 		*slot = (hub_pending){0};
 		c->seq_out++;
+	}
+	if (c->state == ST_CLOSING) {
+		if (!in_flight(c))
+			finish_close(c, c->close_has_error ? c->close_error : NULL, c->close_allow);
+		return;
 	}
 	if (c->holding && in_flight(c) < (uint32_t)H.o.max_in_flight)
 		resume(c);
@@ -346,7 +371,7 @@ static void resume(ch_hub_conn *c)
 	if (in.len)
 		feed(c, in.data, in.len); /* may reach the cap again and hold the rest */
 	ch_buf_free(&in);
-	if (!c->holding && c->rx_stopped && c->state != ST_CLOSED) {
+	if (!c->holding && c->rx_stopped && c->state == ST_READY) {
 		c->rx_stopped = 0;
 		c->last_recv_ms = ch_mono_ms(); /* it could not send while we did not read */
 		c->ops->pause(c->t, 0);
@@ -356,8 +381,8 @@ static void resume(ch_hub_conn *c)
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len)
 {
 	c->last_recv_ms = ch_mono_ms();
-	if (c->state == ST_CLOSED)
-		return 0;
+	if (c->state >= ST_CLOSING)
+		return 0; /* read and dropped: closing */
 	if (c->state == ST_AUTHING) {
 		if (c->inbox.len + len > CH_HUB_MAX_MESSAGE) {
 			c->state = ST_CLOSED;
@@ -630,7 +655,7 @@ static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **pi
 {
 	if (c->exp_s && c->exp_s * 1000 <= now_ms) {
 		hub_close(c, "token expired", 0);
-	} else if (c->state != ST_READY && mono - c->opened_ms >= H.o.handshake_ms) {
+	} else if (c->state < ST_READY && mono - c->opened_ms >= H.o.handshake_ms) {
 		handshake_timeout(c);
 	} else if (stalled(c, mono)) {
 		drop(c, "send queue stalled", mono);
@@ -661,7 +686,7 @@ void ch_hub_tick(int64_t now_ms)
 	}
 	hub_rec *ping = NULL;
 	for (size_t i = 0; i < H.n; i++)
-		if (H.all[i]->state != ST_CLOSED)
+		if (H.all[i]->state < ST_CLOSING)
 			tick_conn(H.all[i], now_ms, mono, &ping);
 	hub_rec_unref(ping);
 	check_graces(mono);

@@ -10,7 +10,10 @@
 #include "hub/hub.h"
 #include "hub/protocol.h"
 
-enum { ST_AUTHING, ST_HANDSHAKE, ST_READY, ST_CLOSED };
+/* ST_CLOSING: closed by the server while calls were in progress; their
+ * completions go out (in order) before the close, and meanwhile it takes no
+ * input and gets no events. */
+enum { ST_AUTHING, ST_HANDSHAKE, ST_READY, ST_CLOSING, ST_CLOSED };
 enum { KEY_CONN = 6 };
 
 /* One serialised record shared by every connection it is queued on. */
@@ -57,6 +60,9 @@ struct ch_hub_conn {
 	 * transport does not read. */
 	int holding, rx_stopped;
 	ch_buf held;
+	/* ST_CLOSING: the close to send once the calls in progress are answered */
+	char close_error[96];
+	int close_has_error, close_allow;
 };
 
 typedef struct hub_state {

@@ -441,7 +441,10 @@ void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m)
 		/* a client that keeps going past its refusals is not listening */
 		if (++c->refused > (unsigned)H.o.burst) {
 			CH_WARN("hub: connection %llu keeps invoking over its budget: closed", (unsigned long long)c->id);
-			hub_close(c, "too many invocations", 0);
+			uint64_t seq = c->cur_seq;
+			hub_close(c, "too many invocations", 0); /* after the answers already due */
+			ch_buf none = CH_BUF_INIT;
+			hub_call_end(c, seq, &none); /* this call has no answer of its own */
 			return;
 		}
 		reply_error(c, m->invocation_id, "rate limit: too many invocations, slow down");

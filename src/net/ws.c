@@ -31,6 +31,7 @@
 #include "core/log.h"
 
 #define CLOSE_FLUSH_SECS 5
+#define LINGER_SECS 2
 
 static const ch_token_key *key;
 static size_t max_per_principal;
@@ -69,7 +70,7 @@ static ch_err verify(struct lws *wsi, ch_ws_state *s)
 		return e == CH_ERR_TOKEN_EXPIRED ? e : CH_ERR_NO_TOKEN;
 	s->p = ch_principal_from_claims(&cl);
 	s->exp_s = cl.exp;
-	return CH_OK;
+	return ch_hub_token_revoked(&s->p) ? CH_ERR_TOKEN_REVOKED : CH_OK;
 }
 
 /* Writes a complete HTTP error response (JSON body) from a callback. */
@@ -106,8 +107,9 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 	}
 	ch_err e = verify(wsi, s);
 	if (e) {
-		write_error(wsi, e, e == CH_ERR_TOKEN_EXPIRED ? "the token has expired"
-		                                              : "a valid token is required (access_token)");
+		write_error(wsi, e, e == CH_ERR_TOKEN_EXPIRED   ? "the token has expired"
+		                    : e == CH_ERR_TOKEN_REVOKED ? "the token has been revoked"
+		                                                : "a valid token is required (access_token)");
 		return 1;
 	}
 	if (max_per_principal && ch_hub_principal_connections(&s->p) >= max_per_principal) {
@@ -173,6 +175,30 @@ static size_t gather_queue(ch_hub_conn *c, size_t *n)
 	return bytes;
 }
 
+/* A close the server decides: the close frame after everything queued, then
+ * a half close (FIN) while what the client still sends is read and dropped,
+ * until it closes too or LINGER_SECS pass. Closing a socket that has unread
+ * input resets it, and a reset makes the client's TCP discard what it had not
+ * read yet — the last answers and the close itself, exactly what a client that
+ * was flooding us needs to see. */
+static void linger(struct lws *wsi, ch_ws_state *s)
+{
+	/* the frame itself (lws writes close frames only in its own close flow):
+	 * FIN + close opcode, unmasked, then the code and the reason (< 126 bytes) */
+	unsigned char frame[LWS_PRE + 4 + sizeof s->close_why], *p = frame + LWS_PRE;
+	size_t n = strlen(s->close_why);
+	p[0] = 0x88;
+	p[1] = (unsigned char)(2 + n);
+	p[2] = (unsigned char)(s->close_code >> 8);
+	p[3] = (unsigned char)(s->close_code & 0xff);
+	memcpy(p + 4, s->close_why, n);
+	lws_write(wsi, p, 4 + n, LWS_WRITE_RAW);
+	shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+	s->lingering = 1;
+	lws_rx_flow_control(wsi, 1);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LINGER_SECS);
+}
+
 static int writeable(struct lws *wsi, ch_ws_state *s)
 {
 	size_t len, n = 1;
@@ -194,11 +220,8 @@ static int writeable(struct lws *wsi, ch_ws_state *s)
 			lws_callback_on_writable(wsi); /* the close frame follows the queue */
 		return 0;
 	}
-	if (s->close_code) {
-		lws_close_reason(wsi, (enum lws_close_status)s->close_code, (unsigned char *)s->close_why,
-		                 strlen(s->close_why));
-		return -1;
-	}
+	if (s->close_code && !s->lingering)
+		linger(wsi, s);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ typedef struct ch_ws_state {
 	char *origin;
 	int authed;
 	int close_code;   /* close after the queue drains */
+	int lingering;    /* close frame sent, FIN sent: input is read and dropped until the client closes */
 	char close_why[64];
 } ch_ws_state;
 
