@@ -14,7 +14,7 @@ typedef struct ch_principal {
 	int64_t org_id;      /* operator, visitor */
 	int64_t operator_id; /* operator */
 	int64_t client_id;   /* visitor */
-	int64_t epoch;       /* operator tokens: the revocation epoch they carry */
+	int64_t epoch;       /* company and operator tokens: the revocation epoch they carry */
 } ch_principal;
 
 /* The principal named by verified claims. */

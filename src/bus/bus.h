@@ -31,6 +31,7 @@ typedef struct ch_event {
 	ch_event_kind kind;
 	unsigned audience;
 	int64_t company_id, org_id, client_id, operator_id;
+	int64_t epoch;           /* CH_EV_CLOSE_OPERATOR: the token epoch from which tokens are valid again */
 	uint64_t exclude_conn;   /* hub connection that must not get it (the sender), 0 = none */
 	char *target;            /* owned */
 	json_t *args;            /* owned: the argument array */

@@ -9,6 +9,7 @@
 
 #include "chat/presence.h"
 #include "core/clock.h"
+#include "core/idmap.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "hub/index.h"
@@ -397,36 +398,59 @@ int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len)
 	return feed(c, data, len);
 }
 
+/* ---- revoked tokens, known in memory ---------------------------------------- */
+
+/* Per principal kind: id → the lowest token epoch still valid (+1, so never
+ * NULL). Learned from revocations this process committed and from the auth
+ * checks that found a token revoked, so the next upgrade with such a token is
+ * refused with a 401 before it starts, not at its handshake. Epochs only grow:
+ * an entry is never wrong, only possibly behind the database. */
+static ch_idmap revoked[CH_TOKEN_VISITOR + 1];
+
+static int64_t principal_id(const ch_principal *p)
+{
+	return p->kind == CH_TOKEN_OPERATOR ? p->operator_id : p->kind == CH_TOKEN_COMPANY ? p->company_id : 0;
+}
+
+static void note_revoked(ch_token_kind kind, int64_t id, int64_t valid_from)
+{
+	if (!id || (kind != CH_TOKEN_OPERATOR && kind != CH_TOKEN_COMPANY))
+		return;
+	intptr_t have = (intptr_t)ch_idmap_get(&revoked[kind], id);
+	if (have - 1 < valid_from)
+		ch_idmap_put(&revoked[kind], id, (void *)(intptr_t)(valid_from + 1));
+}
+
+int ch_hub_token_revoked(const ch_principal *p)
+{
+	int64_t id = principal_id(p);
+	if (!id || (p->kind != CH_TOKEN_OPERATOR && p->kind != CH_TOKEN_COMPANY))
+		return 0;
+	intptr_t valid_from = (intptr_t)ch_idmap_get(&revoked[p->kind], id);
+	return valid_from && p->epoch < valid_from - 1;
+}
+
 /* ---- the auth check (principal still valid, origin allowed) ---------------- */
 
 typedef struct auth_job {
 	uint64_t conn_id;
 	ch_principal p;
 	char *origin;
+	int recheck; /* of a connection that passed once: only the principal is checked again */
 	char fail[96];
 } auth_job;
 
 static ch_err auth_tx(ch_store_tx *tx, void *arg)
 {
 	auth_job *j = arg;
-	ch_err e = CH_OK;
-	if (j->p.kind == CH_TOKEN_COMPANY) {
-		ch_company_row co;
-		e = ch_store_company_get(tx, j->p.company_id, &co);
-	} else if (j->p.kind == CH_TOKEN_OPERATOR) {
-		ch_operator_row op;
-		e = ch_store_operator_get(tx, j->p.company_id, j->p.operator_id, &op);
-		if (e == CH_ERR_NOT_FOUND || (!e && (op.status != CH_OPERATOR_ACTIVE || op.token_epoch != j->p.epoch)))
-			snprintf(j->fail, sizeof j->fail, "token revoked");
-	} else {
-		ch_client_row cl;
-		e = ch_store_client_get(tx, j->p.company_id, j->p.client_id, &cl);
-	}
-	if (e == CH_ERR_NOT_FOUND && !j->fail[0])
+	ch_err e = ch_svc_principal_valid(tx, &j->p); /* epoch, status, existence */
+	if (e == CH_ERR_TOKEN_REVOKED)
+		snprintf(j->fail, sizeof j->fail, "token revoked");
+	else if (e == CH_ERR_NO_TOKEN || e == CH_ERR_NOT_FOUND)
 		snprintf(j->fail, sizeof j->fail, "invalid token");
-	else if (e && e != CH_ERR_NOT_FOUND)
+	else if (e)
 		snprintf(j->fail, sizeof j->fail, "server unavailable, retry");
-	if (!j->fail[0] && !ch_svc_origin_allowed(tx, &j->p, j->origin))
+	if (!j->fail[0] && !j->recheck && !ch_svc_origin_allowed(tx, &j->p, j->origin))
 		snprintf(j->fail, sizeof j->fail, "origin not allowed");
 	return CH_OK;
 }
@@ -435,7 +459,13 @@ static void auth_done(void *arg)
 {
 	auth_job *j = arg;
 	ch_hub_conn *c = hub_conn_by_id(j->conn_id);
-	if (c && c->state == ST_AUTHING) {
+	if (!strcmp(j->fail, "token revoked"))
+		note_revoked(j->p.kind, principal_id(&j->p), j->p.epoch + 1);
+	if (c && j->recheck) {
+		/* a store failure on a recheck proves nothing: only a verdict closes */
+		if (!strcmp(j->fail, "token revoked") || !strcmp(j->fail, "invalid token"))
+			hub_close(c, j->fail, 0);
+	} else if (c && c->state == ST_AUTHING) {
 		snprintf(c->fail, sizeof c->fail, "%s", j->fail);
 		c->state = ST_HANDSHAKE;
 		ch_buf in = c->inbox;
@@ -456,8 +486,22 @@ static void auth_run(void *arg)
 	H.o.post(auth_done, j);
 }
 
-/* Operator-epoch revocation is checked by the token layer at upgrade time;
- * this job checks what needs the database. */
+void ch_hub_recheck_principals(void)
+{
+	for (size_t i = 0; i < H.n; i++) {
+		ch_hub_conn *c = H.all[i];
+		if (c->state >= ST_CLOSING || (c->p.kind != CH_TOKEN_COMPANY && c->p.kind != CH_TOKEN_OPERATOR))
+			continue;
+		auth_job *j = ch_xcalloc(1, sizeof *j);
+		j->conn_id = c->id;
+		j->p = c->p;
+		j->recheck = 1;
+		ch_workq_submit(H.o.readers, auth_run, j); /* must run: a revocation has to reach it */
+	}
+}
+
+/* The token's signature and expiry were checked at the upgrade; this job
+ * checks what needs the database (the principal still valid, the origin). */
 ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *t,
                               const ch_hub_transport *ops)
 {
@@ -581,6 +625,7 @@ static void deliver_invoke(const ch_event *ev)
 
 static void close_operator(const ch_event *ev)
 {
+	note_revoked(CH_TOKEN_OPERATOR, ev->operator_id, ev->epoch);
 	size_t n;
 	void **v = hub_index_get(HUB_KEY(KEY_OPERATOR, ev->operator_id), &n);
 	/* hub_close does not unregister (that happens when the transport is gone) */
@@ -700,6 +745,8 @@ void ch_hub_fini(void)
 		free(g);
 	}
 	hub_index_clear();
+	for (size_t k = 0; k < sizeof revoked / sizeof revoked[0]; k++)
+		ch_idmap_free(&revoked[k], NULL);
 	ch_ratelimit_free(H.principal_budget);
 	H.principal_budget = NULL;
 	free(H.all);

@@ -79,5 +79,14 @@ size_t ch_hub_count(void);
 /* Connections of principal p open now, in any state (authenticating,
  * handshaking, ready, closing). */
 size_t ch_hub_principal_connections(const ch_principal *p);
+/* Checks again, against the database, the principal of every company and
+ * operator connection, and closes those revoked since ("token revoked"): for
+ * revocations this process was not told of (the admin CLI's, seen by the poll
+ * of the database's revocation counter). Its own close them at commit. */
+void ch_hub_recheck_principals(void);
+/* Whether p's token is known revoked (its epoch is older than a revocation
+ * this process committed or saw): the upgrade is then refused with a 401.
+ * Unknown is not valid: the handshake's check against the store decides. */
+int ch_hub_token_revoked(const ch_principal *p);
 
 #endif

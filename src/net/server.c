@@ -101,20 +101,23 @@ static void on_drain_tick(struct ev_loop *l, ev_timer *w, int revents)
 
 static int poll_busy;
 
-static void poll_done(void *arg)
+static void poll_done(void *changed)
 {
-	(void)arg;
 	poll_busy = 0;
+	if (changed && !S.stopping)
+		ch_hub_recheck_principals(); /* live hub connections of revoked principals */
 }
 
 /* Worker: the database's revocation counter; a change (a password changed or
- * tokens revoked with the admin CLI) drops this process's cached principals. */
+ * tokens revoked with the admin CLI) drops this process's cached principals
+ * and has the hub check its staff connections again. */
 static void poll_run(void *arg)
 {
 	int changed = 0;
+	(void)arg;
 	if (ch_store_revocations_poll(S.o->store, &changed) == CH_OK && changed)
 		CH_DEBUG("tokens were revoked in the database: principals are checked again");
-	ch_loop_post(poll_done, arg);
+	ch_loop_post(poll_done, changed ? (void *)1 : NULL);
 }
 
 static void on_tick(struct ev_loop *l, ev_timer *w, int revents)

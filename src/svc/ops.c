@@ -350,6 +350,7 @@ static ch_err operator_status_fn(ch_store_tx *tx, svc_job *j)
 	close->company_id = op.company_id;
 	close->org_id = op.organization_id;
 	close->operator_id = op.id;
+	close->epoch = op.token_epoch; /* tokens of an older epoch are revoked */
 	ch_event_append(&j->events, close);
 	return requeue(tx, j, op.company_id, op.organization_id, op.id);
 }
