@@ -4,18 +4,11 @@
  * run past authentication. Nothing may crash, leak or answer without a
  * status. */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "api/api.h"
-#include "auth/password.h"
-#include "svc/svc.h"
+#include "fuzz_store.h"
 
-static ch_store *store;
 static ch_api *api;
-static ch_token_key key = {.bytes = "fuzz-key-0123456789abcdef-0123456789", .len = 32};
 static char token[1024];
 
 static ch_err seed(ch_store_tx *tx, void *arg)
@@ -34,24 +27,10 @@ static ch_err seed(ch_store_tx *tx, void *arg)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	char dir[] = "/tmp/chathub-fuzz-XXXXXX";
-	if (!mkdtemp(dir))
-		abort();
-	char path[256];
-	snprintf(path, sizeof path, "%s/chathub.db", dir);
-	ch_store_opts so = {.path = path, .busy_timeout_ms = 1000};
-	if (ch_store_open(&so, &store, NULL) || ch_store_write_sync(store, seed, NULL) || ch_password_init())
-		abort();
-	ch_svc_init(&(ch_svc_opts){.store = store, .key = &key, .media_max_bytes = 65536});
-	ch_api_opts ao = {.store = store, .key = &key, .pw_cost = CH_PW_COST_MIN, .company_token_ttl_s = 3600,
-	                  .login_per_minute = 1000000, .rate_per_second = 1000000, .rate_burst = 1000000,
-	                  .max_body_bytes = 1 << 20, .anon_body_bytes = 16384, .max_json_values = 100000,
-	                  .media_max_bytes = 65536, .visitor_token_ttl_s = 3600, .sessions_per_minute = 1000000,
-	                  .metrics_token = ""};
-	api = ch_api_new(&ao);
+	api = fuzz_api_new(fuzz_store_open(seed, NULL));
 	char *t = NULL;
 	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = 1, .company_id = 1, .iat = 0, .exp = 4000000000LL};
-	if (ch_token_sign(&key, &cl, &t))
+	if (ch_token_sign(&fuzz_key, &cl, &t))
 		abort();
 	snprintf(token, sizeof token, "Bearer %s", t);
 	free(t);

@@ -12,20 +12,16 @@
  * cannot free. */
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/workq.h"
+#include "fuzz_store.h"
 #include "hub/hub.h"
-#include "svc/svc.h"
 
 static ch_store *store;
 static ch_workq *readers;
-static ch_token_key key = {.bytes = "fuzz-key-0123456789abcdef-0123456789", .len = 32};
 static int64_t company_id, org_id, operator_id, client_id, operator_epoch;
 
 /* ---- the "network thread": callbacks posted by workers, run here ---------- */
@@ -143,15 +139,7 @@ static ch_err seed(ch_store_tx *tx, void *arg)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	char dir[] = "/tmp/chathub-fuzz-XXXXXX";
-	if (!mkdtemp(dir))
-		abort();
-	char path[256];
-	snprintf(path, sizeof path, "%s/chathub.db", dir);
-	ch_store_opts so = {.path = path, .busy_timeout_ms = 1000};
-	if (ch_store_open(&so, &store, NULL) || ch_store_write_sync(store, seed, NULL))
-		abort();
-	ch_svc_init(&(ch_svc_opts){.store = store, .key = &key, .media_max_bytes = 65536});
+	store = fuzz_store_open(seed, NULL);
 	readers = ch_workq_start("fuzz", 1, 64);
 	ch_bus_set_sink(sink);
 	/* a small in-flight cap and budget, so the held-input and refusal paths run */

@@ -9,13 +9,12 @@ const h = require('../e2e/lib/harness');
 const atk = require('./lib/attack');
 const { stage } = require('./lib/bystanders');
 const { Problems } = require('./lib/problems');
-const { runCli } = require('./lib/cli');
 
 // The new password from stdin and CHATHUB_COMPANY_PASSWORD; a CLI that
 // accepts it only as --password gets that.
 async function passwd(srv, login, password) {
-  let r = await runCli(['company', 'passwd', '--login', login], { dataDir: srv.dataDir, env: { CHATHUB_COMPANY_PASSWORD: password }, input: `${password}\n` });
-  if (r.code !== 0) r = await runCli(['company', 'passwd', '--login', login, '--password', password], { dataDir: srv.dataDir });
+  let r = await h.cli(['company', 'passwd', '--login', login], { dataDir: srv.dataDir, env: { CHATHUB_COMPANY_PASSWORD: password }, input: `${password}\n` });
+  if (r.code !== 0) r = await h.cli(['company', 'passwd', '--login', login, '--password', password], { dataDir: srv.dataDir });
   return r;
 }
 
@@ -56,7 +55,7 @@ describe('L1 company token revocation', () => {
     const t2 = fresh.status === 200 ? fresh.text.trim() : await h.companyToken(srv.base, co.login, co.password);
     const ws2 = await atk.rawHubFrom(srv, t2, atk.ip(2));
     t.after(() => ws2.destroy());
-    const rv = await runCli(['company', 'revoke-tokens', '--login', co.login], { dataDir: srv.dataDir });
+    const rv = await h.cli(['company', 'revoke-tokens', '--login', co.login], { dataDir: srv.dataDir });
     p.check(rv.code === 0, `company revoke-tokens: exit ${rv.code} ${rv.stderr.trim()}`);
     const r2 = await revokedWithin(srv, t2);
     p.check(r2.status === 401 && r2.json && r2.json.code === 2003, `the company token issued before revoke-tokens: expected 401 (2003) within 3 s, got ${atk.describe(r2)}`);

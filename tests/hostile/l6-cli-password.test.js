@@ -7,7 +7,6 @@ const { describe, test } = require('node:test');
 const h = require('../e2e/lib/harness');
 const { stage } = require('./lib/bystanders');
 const { Problems } = require('./lib/problems');
-const { runCli } = require('./lib/cli');
 
 describe('L6 CLI password', () => {
   test('company create takes its password from stdin and from CHATHUB_COMPANY_PASSWORD', async (t) => {
@@ -20,7 +19,7 @@ describe('L6 CLI password', () => {
     ];
     const seen = [];
     for (const [how, login, pw, opts] of ways) {
-      const r = await runCli(['company', 'create', '--login', login], { dataDir: srv.dataDir, ...opts(pw) });
+      const r = await h.cli(['company', 'create', '--login', login], { dataDir: srv.dataDir, ...opts(pw) });
       p.check(r.code === 0, `company create with the password from ${how}: exit ${r.code} ${r.stderr.trim()}`);
       const res = await h.api(srv.base, 'POST', '/api/company/get-token', { body: { login, password: pw } });
       p.check(res.status === 200, `login with the password given through ${how}: ${h.describeRes(res)}`);
