@@ -296,7 +296,9 @@ static ch_err typing_tx(ch_store_tx *tx, void *arg)
 {
 	call *k = arg;
 	ch_chat_row chat;
-	ch_err e = ch_svc_chat_visible(tx, &k->p, k->a, &chat);
+	ch_err e = ch_svc_principal_valid(tx, &k->p); /* like every other read and write */
+	if (!e)
+		e = ch_svc_chat_visible(tx, &k->p, k->a, &chat);
 	if (e)
 		return e;
 	int author = ch_principal_author(&k->p);
