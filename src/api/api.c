@@ -570,7 +570,8 @@ static int cors_rule(const ch_ctx *c)
 }
 
 /* Whether the request's Origin may read the response (see docs/api.md, CORS):
- * a {guid} route by that organization's list; otherwise the scope of the
+ * a {guid} route by that organization's list (any origin for the 404 of an
+ * unknown guid); otherwise the scope of the
  * token (valid, or verified but expired or revoked) — a company's
  * organizations, an operator's or visitor's own; with no token, any
  * organization's list (logins, preflights, which carry none). */
@@ -580,8 +581,8 @@ static int origin_allowed(ch_ctx *c)
 	case CH_CORS_NONE: return 0;
 	case CH_CORS_GUID: {
 		const ch_org_row *o = guid_org(c);
-		if (!o)
-			return 0;
+		if (!o) /* an unknown guid's 404 says nothing of anyone: a widget may read it and say so */
+			return c->guid_state == -1;
 		ch_principal p = {.kind = CH_TOKEN_VISITOR, .company_id = o->company_id, .org_id = o->id};
 		return ch_svc_origin_allowed(c->tx, &p, c->req->origin);
 	}
