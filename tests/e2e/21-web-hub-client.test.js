@@ -80,6 +80,28 @@ describe('web hub client', () => {
     v.hub.stop();
   });
 
+  test('latest(): a burst of MarkRead is a few invocations, the last with the newest seq', async () => {
+    const s = await hub.widgetSession(srv, o.guid, { name: 'Reader' });
+    const v = client(s.visitorToken);
+    await v.hub.start();
+    const m = await v.hub.invokeReliable('SendMessage', null, 'hi', crypto.randomUUID());
+    const sent = [];
+    const transmit = v.hub.transmit.bind(v.hub);
+    v.hub.transmit = (entry) => { if (entry.target === 'MarkRead') sent.push(entry.args[1]); transmit(entry); };
+    const replies = [];
+    for (let i = 0; i < 150; i++) replies.push(await hub.postMessage(srv, o.companyToken, m.chatId, { textMessage: `r${i}` }));
+    // the widget marks read as each message arrives: 150 calls in a burst
+    for (const r of replies) v.hub.latest(`read:${m.chatId}`, 100, 'MarkRead', m.chatId, r.seq);
+    await hub.pollUntil(() => sent.at(-1) === replies.at(-1).seq && !v.hub.latestCalls.get(`read:${m.chatId}`).busy,
+      { ms: 5000, what: 'the newest seq marked read' });
+    assert.ok(sent.length <= 3, `a burst of 150 reads became ${sent.length} invocations: ${sent}`);
+    assert.equal(v.hub.state, 'connected', 'within the hub budget: the connection stays');
+    const chat = (await hub.listChats(srv, o.companyToken)).items.find((c) => c.id === m.chatId);
+    const last = (await hub.allMessages(srv, o.companyToken, m.chatId)).at(-1);
+    assert.equal(last.status, 3, `the newest operator message is Read: ${JSON.stringify(chat)}`);
+    v.hub.stop();
+  });
+
   test('token errors: invalid and expired tokens end in state error with their code', async () => {
     const bad = client('not-a-token');
     await assert.rejects(bad.hub.start(), (e) => e.code === 'invalid_token');

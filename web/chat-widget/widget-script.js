@@ -22,6 +22,7 @@ const PAGE = 50;    // older/newer history per GetMessages
 const FIRST = 100;  // the latest messages shown on load
 const TYPING_SHOW_MS = 4000;
 const TYPING_SEND_MS = 2000;
+const READ_EVERY_MS = 300; // MarkRead at most this often per chat (a burst of messages is one read)
 const FAIL_AFTER = 3; // failed first-connect attempts before the visible error
 
 const I = {
@@ -642,7 +643,7 @@ class Widget {
     }
     if (unread && this.isOpen && document.visibilityState !== 'hidden' && this.hub) {
       for (const e of this.msgs.values()) if (e.m.author === 0 && e.m.chatId === this.chatId) this.setStatus(e, 3);
-      this.hub.invokeReliable('MarkRead', this.chatId, top).catch(() => {});
+      this.hub.latest(`read:${this.chatId}`, READ_EVERY_MS, 'MarkRead', this.chatId, top);
       unread = 0;
     }
     this.badge.textContent = unread > 9 ? '9+' : String(unread);

@@ -14,6 +14,7 @@ const HUB_URL = new URL('chathub', SERVER).toString();
 const PAGE = 50;          // messages per history page
 const MAX_DOM = 300;      // messages rendered at most
 const MAX_FILE = 10 * 1024 * 1024; // the server's default media_max_bytes; a smaller limit answers 413
+const READ_EVERY_MS = 300; // MarkRead at most this often per chat (a burst of messages is one read)
 
 const T = {
   en: {
@@ -271,7 +272,7 @@ class Panel {
     let top = 0;
     for (const m of x.msgs.values()) if (m.author === 1 && m.seq > top) top = m.seq;
     x.c.countUnread = 0;
-    if (top > x.readSeq) { x.readSeq = top; this.client.invokeReliable('MarkRead', id, top).catch(() => {}); }
+    if (top > x.readSeq) { x.readSeq = top; this.client.latest(`read:${id}`, READ_EVERY_MS, 'MarkRead', id, top); }
   }
 
   onEvent(name, a) {

@@ -45,6 +45,7 @@ export class HubClient {
     this.attempt = 0;
     this.timers = new Set();
     this.buffer = '';
+    this.latestCalls = new Map(); // key → {busy, next, last, timer}: see latest()
   }
 
   start() {
@@ -60,6 +61,7 @@ export class HubClient {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.latestCalls.clear();
     clearInterval(this.pinger);
     if (this.ws) { this.ws.onclose = null; try { this.ws.close(1000); } catch { /* already closed */ } }
     this.ws = null;
@@ -79,6 +81,32 @@ export class HubClient {
    *  idempotent calls (SendMessage with a clientMessageId, MarkRead, Sync…). */
   invokeReliable(target, ...args) {
     return this.call(target, args, true);
+  }
+
+  /** A call where only the newest arguments matter (MarkRead up to a seq): per
+   *  key at most one in flight and one start every `every` ms; a newer call
+   *  replaces one still waiting. Reliable. Keeps a burst of incoming messages
+   *  from becoming a burst of invocations (the server budgets them). */
+  latest(key, every, target, ...args) {
+    let s = this.latestCalls.get(key);
+    if (!s) this.latestCalls.set(key, (s = { busy: false, next: null, last: 0, timer: null }));
+    s.next = { target, args };
+    this.pumpLatest(s, every);
+  }
+
+  pumpLatest(s, every) {
+    if (s.busy || !s.next || s.timer || this.stopped) return;
+    const wait = s.last + every - Date.now();
+    if (wait > 0) {
+      s.timer = this.later(() => { s.timer = null; this.pumpLatest(s, every); }, wait);
+      return;
+    }
+    const { target, args } = s.next;
+    s.next = null;
+    s.busy = true;
+    s.last = Date.now();
+    const done = () => { s.busy = false; this.pumpLatest(s, every); };
+    this.invokeReliable(target, ...args).then(done, done);
   }
 
   call(target, args, reliable) {
