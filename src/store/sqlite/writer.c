@@ -271,15 +271,7 @@ static ch_err read_revocations(ch_store_tx *tx, void *arg)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_REVOCATIONS_GET, &st);
-	if (err != CH_OK)
-		return err;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*(int64_t *)arg = sqlite3_column_int64(st, 0);
-	else
-		err = ch_store_sqlite_fail(tx, rc, "revocations read");
-	ch_store_sqlite_reset(st);
-	return err;
+	return err ? err : ch_store_sqlite_one_int64(tx, st, "revocations read", arg);
 }
 
 ch_err ch_store_revocations_poll(ch_store *s, int *changed)
