@@ -48,6 +48,20 @@ static const command commands[] = {
 	 "Revokes every company token of the company issued so far, without changing its password\n"
 	 "(a leaked token). A running server stops accepting them within a second, and closes the\n"
 	 "company's hub connections. Operator tokens are not affected.\n"},
+	{"company api-key create", ch_cli_api_key_create, "login name",
+	 "usage: chathub company api-key create --login LOGIN --name NAME [--data-dir DIR]\n\n"
+	 "Creates a company API key: a long-lived credential accepted wherever a company token is\n"
+	 "(Authorization: Bearer KEY or X-Authorization-Key: KEY, and the hub), until revoked.\n"
+	 "Prints the key alone on standard output — it is shown only this once; the server keeps\n"
+	 "only its hash. A running server accepts it within a second. At most 100 keys per company.\n"
+	 "  --name NAME  what the key is for (\"CRM backend\"), shown by list\n"},
+	{"company api-key list", ch_cli_api_key_list, "login",
+	 "usage: chathub company api-key list --login LOGIN [--data-dir DIR]\n\n"
+	 "Lists the company's API keys: id, the first characters of the key, creation time, name.\n"},
+	{"company api-key revoke", ch_cli_api_key_revoke, "login id",
+	 "usage: chathub company api-key revoke --login LOGIN --id ID [--data-dir DIR]\n\n"
+	 "Revokes an API key. A running server stops accepting it within a second and closes the\n"
+	 "hub connections made with it.\n"},
 	{"org create", ch_cli_org_create, "company name",
 	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR]\n\n"
 	 "Creates an organization in the company with that login and prints its id and widget guid.\n"},
@@ -56,6 +70,9 @@ static const command commands[] = {
 	 "Creates an Active operator in the organization and prints its id.\n"},
 	{"config docs", ch_cli_config_docs, "",
 	 "usage: chathub config docs\n\nPrints the Markdown reference of every configuration option.\n"},
+	{"routes", ch_cli_routes, "",
+	 "usage: chathub routes\n\nPrints every REST route as JSON: method, path, the token kinds it takes, its query\n"
+	 "parameters (the API documentation, web/openapi.json, is checked against it).\n"},
 	{"config show", ch_cli_config_show, "",
 	 "usage: chathub config show [options]\n\nPrints the effective configuration (secrets masked).\n"},
 };
@@ -72,9 +89,11 @@ static void help(FILE *out)
 	        "  company create    create a company (login + password)\n"
 	        "  company passwd    change a company's password (revokes its company tokens)\n"
 	        "  company revoke-tokens  revoke every company token of a company\n"
+	        "  company api-key create|list|revoke  long-lived company API keys\n"
 	        "  org create        create an organization in a company\n"
 	        "  operator create   create an operator in an organization\n"
 	        "  config docs|show  configuration reference / effective configuration\n"
+	        "  routes            every REST route, as JSON\n"
 	        "  version           print the version\n\n"
 	        "Every command takes --data-dir DIR (default ./data) and any configuration option as\n"
 	        "--name value; options also come from CHATHUB_* environment variables and the config\n"
@@ -84,19 +103,20 @@ static void help(FILE *out)
 
 static const command *find_command(int argc, char **argv, int *consumed)
 {
-	char two[64];
-	for (size_t i = 0; i < N_COMMANDS; i++) {
-		if (!strchr(commands[i].name, ' ') && !strcmp(commands[i].name, argv[1])) {
-			*consumed = 2;
-			return &commands[i];
-		}
-		if (argc > 2) {
-			snprintf(two, sizeof two, "%s %s", argv[1], argv[2]);
-			if (!strcmp(commands[i].name, two)) {
-				*consumed = 3;
+	/* the longest name that the words of argv spell: "company api-key create"
+	 * before "company create" */
+	char words[128];
+	for (int n = argc - 1 < 3 ? argc - 1 : 3; n >= 1; n--) {
+		words[0] = '\0';
+		for (int k = 1; k <= n; k++)
+			if (snprintf(words + strlen(words), sizeof words - strlen(words), "%s%s", k > 1 ? " " : "",
+			             argv[k]) < 0)
+				return NULL;
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (!strcmp(commands[i].name, words)) {
+				*consumed = n + 1;
 				return &commands[i];
 			}
-		}
 	}
 	return NULL;
 }
@@ -179,8 +199,15 @@ int main(int argc, char **argv)
 	int first;
 	const command *cmd = find_command(argc, argv, &first);
 	if (!cmd) {
-		fprintf(stderr, "error: unknown command \"%s%s%s\" (see chathub --help)\n", argv[1],
-		        argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+		char said[128];
+		snprintf(said, sizeof said, "%s%s%s", argv[1], argc > 2 && argv[2][0] != '-' ? " " : "",
+		         argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+		size_t n = strlen(said), shown = 0;
+		for (size_t i = 0; i < N_COMMANDS; i++) /* "company api-key": its subcommands */
+			if (!strncmp(commands[i].name, said, n) && commands[i].name[n] == ' ')
+				fprintf(stderr, "%s  chathub %s\n", shown++ ? "" : "did you mean one of:\n", commands[i].name);
+		fprintf(stderr, "error: %s \"%s\" (see chathub --help)\n", shown ? "incomplete command" : "unknown command",
+		        said);
 		return 2;
 	}
 	if (wants_help(argc, argv, first)) {

@@ -21,37 +21,43 @@
 #include "svc/svc.h"
 
 static const ch_route routes[] = {
-	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, CH_BODY_ANON, 0},
-	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_GET, "/api/operator/colleagues", ch_h_operator_colleagues, CH_AUTH_OPERATOR, CH_POOL_API, 0, 0},
-	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
+	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, CH_BODY_ANON, 0, ""},
+	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_GET, "/api/company/api-keys", ch_h_api_key_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/company/api-keys", ch_h_api_key_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_DELETE, "/api/company/api-keys/{id}", ch_h_api_key_revoke, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE, 0, ""},
+	{CH_M_GET, "/api/operator", ch_h_operator_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "organizationId includeDeleted"},
+	{CH_M_GET, "/api/operator/colleagues", ch_h_operator_colleagues, CH_AUTH_OPERATOR, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/operator/synchronize", ch_h_operator_sync, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/operator/status", ch_h_operator_status, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	/* answered on the network thread: its body stays small enough to parse there */
 	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE,
-	 CH_BODY_ANON, 0},
-	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
-	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
-	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, 0, 0},
-	{CH_M_GET, "/api/chat/chats/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
-	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0},
-	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0},
-	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
+	 CH_BODY_ANON, 0, ""},
+	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
+	 "page per_page search source date tg_user_id phone status organizationId operatorId"},
+	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_DELETE, "/api/chat/chats/{id}", ch_h_chat_delete, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE, 0, ""},
+	{CH_M_GET, "/api/chat/chats/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
+	 "afterSeq beforeSeq limit"},
+	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
+	 "afterSeq beforeSeq limit"},
+	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0, ""},
+	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE, "c e sig"},
 	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE,
-	 CH_CORS_GUID},
+	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, CH_BODY_ANON,
-	 CH_CORS_GUID},
+	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/widget/{guid}/message", ch_h_widget_message, CH_AUTH_VISITOR, CH_POOL_API, CH_BODY_MEDIA,
-	 CH_CORS_GUID},
+	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_SIGNED,
-	 CH_CORS_NONE},
-	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE, 0},
-	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
-	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE},
+	 CH_CORS_NONE, ""},
+	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE, 0, "negotiateVersion"},
+	{CH_M_GET, "/healthz", ch_h_healthz, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE, ""},
+	{CH_M_GET, "/metrics", ch_h_metrics, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE, ""},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -92,6 +98,26 @@ void ch_resp_header(ch_resp *r, const char *name, const char *fmt, ...)
 	ch_buf_puts(&r->headers, "\r\n");
 }
 
+#define NO_TOKEN_MSG "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`"
+
+/* What ASP.NET's JwtBearer answers with a 401, so .NET handlers and SDKs that
+ * react to it (refresh the token) work: `Bearer` alone when no token was sent,
+ * else the error and why (quotes and backslashes folded, as the header's
+ * quoted-string forbids them unescaped). */
+static void www_authenticate(ch_resp *resp, ch_err err, const char *why)
+{
+	if (err == CH_ERR_BAD_LOGIN || (err == CH_ERR_NO_TOKEN && !strcmp(why, NO_TOKEN_MSG))) {
+		ch_resp_header(resp, "WWW-Authenticate", "Bearer");
+		return;
+	}
+	char desc[200];
+	size_t n = 0;
+	for (const char *p = why; *p && n < sizeof desc - 1; p++)
+		desc[n++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) ? '\'' : *p;
+	desc[n] = '\0';
+	ch_resp_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"%s\"", desc);
+}
+
 static void error_vresp(ch_resp *resp, ch_err err, const char *fmt, va_list ap)
 {
 	ch_buf msg = CH_BUF_INIT;
@@ -99,6 +125,8 @@ static void error_vresp(ch_resp *resp, ch_err err, const char *fmt, va_list ap)
 	json_t *j = json_pack("{s:i, s:s, s:s, s:i}", "status", ch_err_http_status(err), "error",
 	                      ch_err_reason(err), "message", msg.data ? msg.data : "", "code",
 	                      ch_err_code(err));
+	if (ch_err_http_status(err) == 401)
+		www_authenticate(resp, err, msg.data ? msg.data : "");
 	ch_buf_free(&msg);
 	ch_buf_reset(&resp->body);
 	resp->status = ch_err_http_status(err);
@@ -343,6 +371,12 @@ static const ch_route *find_route(const ch_req *req, int *path_known, const char
 	return found;
 }
 
+void ch_api_routes_each(ch_api_route_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < N_ROUTES; i++)
+		fn(ctx, method_names[routes[i].method], routes[i].pattern, routes[i].auth, routes[i].params);
+}
+
 int ch_api_owns_path(const char *path)
 {
 	return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz") ||
@@ -408,8 +442,7 @@ static void check_token(ch_api *a, ch_req *req, int64_t now_ms)
 	size_t len = 0;
 	const char *t = ch_api_token_text(req, &len);
 	req->token_checked = 1;
-	req->token_err = t ? ch_token_verify(a->o.key, t, len, CH_TOKEN_ANY, now_ms / 1000, &req->claims)
-	                   : CH_ERR_NO_TOKEN;
+	req->token_err = t ? ch_api_credential_verify(a->o.key, t, len, now_ms / 1000, &req->claims) : CH_ERR_NO_TOKEN;
 }
 
 /* Seconds to wait when key's bucket is empty, else 0 (and a token is taken). */
@@ -521,8 +554,7 @@ static int authenticate(ch_ctx *c)
 {
 	size_t len = 0;
 	if (!ch_api_token_text(c->req, &len)) {
-		ch_ctx_error(c, CH_ERR_NO_TOKEN,
-		             "send a token as `Authorization: Bearer <token>` or `X-Authorization-Key: <token>`");
+		ch_ctx_error(c, CH_ERR_NO_TOKEN, NO_TOKEN_MSG);
 		return -1;
 	}
 	ch_token_claims cl;
@@ -606,7 +638,7 @@ static void add_cors(ch_ctx *c, int preflight)
 		               "X-SignalR-User-Agent");
 		ch_resp_header(c->resp, "Access-Control-Max-Age", "600");
 	} else {
-		ch_resp_header(c->resp, "Access-Control-Expose-Headers", "Retry-After");
+		ch_resp_header(c->resp, "Access-Control-Expose-Headers", "Retry-After, Link, WWW-Authenticate");
 	}
 }
 
@@ -707,6 +739,35 @@ static int parse_body(ch_ctx *c)
 	return ch_ctx_parse_body(c);
 }
 
+/* Whether name (n bytes) is one of a route's space-separated parameters. */
+static int takes_param(const char *params, const char *name, size_t n)
+{
+	for (const char *p = params; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len + (p[len] == ' ');
+	}
+	return 0;
+}
+
+/* A query parameter the route does not take is a 400 naming it: a filter
+ * silently ignored would answer something else than what was asked. */
+static int unknown_param(ch_ctx *c)
+{
+	for (int i = 0; i < c->req->nargs; i++) {
+		const char *a = c->req->args[i];
+		size_t n = strcspn(a, "=");
+		if (takes_param(c->route->params, a, n) || (n == 12 && !strncmp(a, "access_token", 12)))
+			continue;
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "unknown query parameter `%.*s`%s%s", (int)(n > 64 ? 64 : n), a,
+		             *c->route->params ? "; this endpoint takes: " : "; this endpoint takes none",
+		             c->route->params);
+		return 1;
+	}
+	return 0;
+}
+
 static void run(ch_ctx *c)
 {
 	if (c->req->method == CH_M_OPTIONS) {
@@ -741,7 +802,7 @@ static void run(ch_ctx *c)
 		goto cors;
 	if (c->route->auth != CH_AUTH_NONE && (authenticate(c) || token_rate_limited(c)))
 		goto cors;
-	if (parse_body(c))
+	if (unknown_param(c) || parse_body(c))
 		goto cors;
 	c->route->handler(c);
 cors:
@@ -801,14 +862,17 @@ ch_api *ch_api_new(const ch_api_opts *o)
 	ch_api *a = ch_xcalloc(1, sizeof *a);
 	a->o = *o;
 	double per_min = (double)o->login_per_minute;
-	/* every attempt per address; failures per (login, address), and per login from anywhere at ten
-	 * times that, so that nobody can lock a company out by failing from another address */
+	/* failed logins only: per (login, address); per address at three times that, whatever the
+	 * login; per login from anywhere at ten times, so that nobody can lock a company out by
+	 * failing from another address (company.c) */
 	a->login_ip = ch_ratelimit_new(per_min * 3, 60000, per_min * 3, 100000);
 	a->login_fail = ch_ratelimit_new(per_min, 60000, per_min, 100000);
 	a->login_name = ch_ratelimit_new(per_min * 10, 60000, per_min * 10, 100000);
 	a->per_ip = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
 	a->per_token = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
 	a->sessions = ch_ratelimit_new((double)o->sessions_per_minute, 60000, (double)o->sessions_per_minute, 100000);
+	if (o->store && ch_api_keys_reload(o->store))
+		CH_WARN("api keys: the table could not be loaded; keys work once it is (next revocation poll)");
 	return a;
 }
 

@@ -119,8 +119,37 @@ typedef struct ch_api_admission {
  * without a valid token get max_anonymous_body_bytes; media-sized bodies only
  * for a verified token (or a signed channel request). */
 void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *out);
+/* Company API keys (api/keys.c), held in memory so any thread can recognise
+ * one without the store. shaped: whether text looks like a key ("chk_…");
+ * verify: CH_OK with company claims (key_id set, no expiry) for a key the
+ * server knows, CH_ERR_NO_TOKEN otherwise; reload: the whole table from the
+ * store (at start, and when the revocation counter moved; a worker thread). */
+#define CH_API_KEY_LEN (4 + 43) /* "chk_" + base64url of 32 random bytes */
+int ch_api_key_shaped(const char *text, size_t len);
+/* A new random key: its text (shown once, never stored), hash and prefix. */
+void ch_api_key_new(char text[CH_API_KEY_LEN + 1], unsigned char hash[CH_API_KEY_HASH],
+                    char prefix[CH_API_KEY_PREFIX + 1]);
+ch_err ch_api_key_verify(const char *text, size_t len, ch_token_claims *out);
+ch_err ch_api_keys_reload(ch_store *s);
+/* The integration guide's development token: an operator token of the demo
+ * operator, only once ch_api_dev_token_enable ran (serve --demo; it logs a
+ * warning). Reads the demo operator from the store. */
+#define CH_DEV_TOKEN "test-token-for-development"
+ch_err ch_api_dev_token_enable(ch_store *s);
+/* Any credential a request or hub connection presents: an API key, the
+ * development token (when enabled), else a signed token (ch_token_verify,
+ * any kind). CH_OK fills *out. */
+ch_err ch_api_credential_verify(const ch_token_key *key, const char *text, size_t len, int64_t now_s,
+                                ch_token_claims *out);
 /* The largest body any request may send (media routes), for sizing buffers. */
 int64_t ch_api_media_body_max(const ch_api *a);
+/* Every route of the API, in table order: its method ("GET"), path pattern
+ * ("/api/chat/{id}/messages"), the token kinds it takes (a bitmask of
+ * 1 << ch_token_kind; 0 = none) and its query parameters (space-separated).
+ * `chathub routes` prints them; a test keeps web/openapi.json equal to them. */
+typedef void (*ch_api_route_fn)(void *ctx, const char *method, const char *pattern, unsigned auth,
+                                const char *params);
+void ch_api_routes_each(ch_api_route_fn fn, void *ctx);
 /* Whether path belongs to the API (so unknown paths under it answer JSON 404
  * rather than falling through to static files). */
 int ch_api_owns_path(const char *path);

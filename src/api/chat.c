@@ -100,8 +100,10 @@ void ch_h_chat_list(ch_ctx *c)
 		f.org_id = c->who.org_id;
 	}
 	const char *search = ch_ctx_arg(c, "search"), *phone = ch_ctx_arg(c, "phone");
+	const char *tg = ch_ctx_arg(c, "tg_user_id");
 	f.search = search && *search ? search : NULL;
 	f.phone = phone && *phone ? phone : NULL;
+	f.tg_user_id = tg && *tg ? tg : NULL;
 	f.offset = (page - 1) * per;
 	f.limit = per;
 	int64_t total = 0;
@@ -147,6 +149,25 @@ void ch_h_chat_delete(ch_ctx *c)
 	ch_ctx_text(c, 200, "OK", 2);
 }
 
+/* Without paging parameters: the whole history from seq 1, at most
+ * CH_SVC_HISTORY_MAX messages; when there are more, a Link header names the
+ * page after the last one returned. */
+static void whole_history(ch_ctx *c, const ch_principal *p)
+{
+	json_t *res = NULL;
+	/* seqs run 1, 2, … in a chat: below HISTORY_MAX + 2 are the first HISTORY_MAX + 1 */
+	ch_err e = ch_svc_messages(c->tx, p, c->path_id, 0, CH_SVC_HISTORY_MAX + 2, CH_SVC_HISTORY_MAX + 1, &res);
+	if (ch_ctx_store_failed(c, e, "chat"))
+		return;
+	if (json_array_size(res) > CH_SVC_HISTORY_MAX) {
+		json_array_remove(res, CH_SVC_HISTORY_MAX);
+		json_int_t last = json_integer_value(json_object_get(json_array_get(res, CH_SVC_HISTORY_MAX - 1), "seq"));
+		ch_resp_header(c->resp, "Link", "<%s?afterSeq=%" JSON_INTEGER_FORMAT "&limit=%d>; rel=\"next\"",
+		               c->req->path, last, CH_SVC_PAGE_MAX);
+	}
+	ch_ctx_json(c, 200, res);
+}
+
 void ch_h_chat_messages(ch_ctx *c)
 {
 	int64_t after, before, limit;
@@ -154,14 +175,18 @@ void ch_h_chat_messages(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
 		return;
 	}
+	ch_principal p = who(c);
+	const char *a = ch_ctx_arg(c, "afterSeq");
+	if (!a && !ch_ctx_arg(c, "beforeSeq") && !ch_ctx_arg(c, "limit")) {
+		whole_history(c, &p);
+		return;
+	}
 	if (int_arg(c, "afterSeq", 0, INT64_MAX, 0, &after) || int_arg(c, "beforeSeq", 0, INT64_MAX, 0, &before) ||
-	    int_arg(c, "limit", 1, 200, 50, &limit))
+	    int_arg(c, "limit", 1, CH_SVC_PAGE_MAX, 50, &limit))
 		return;
 	/* afterSeq=0 pages from the start: the first `limit` are the newest below limit+1 */
-	const char *a = ch_ctx_arg(c, "afterSeq");
 	if (a && after == 0 && (before == 0 || before > limit + 1))
 		before = limit + 1;
-	ch_principal p = who(c);
 	json_t *res = NULL;
 	ch_err e = ch_svc_messages(c->tx, &p, c->path_id, after, before, limit, &res);
 	if (!ch_ctx_store_failed(c, e, "chat"))

@@ -80,8 +80,9 @@ void ch_h_company_get_token(ch_ctx *c)
 	if (ch_ctx_store_failed(c, e, "company"))
 		return;
 	int64_t now = c->now_ms / 1000;
+	int64_t ttl = c->api->o.company_token_ttl_s; /* 0: until revoked, as the public API's tokens */
 	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = co.id, .company_id = co.id, .epoch = co.token_epoch,
-	                      .iat = now, .exp = now + c->api->o.company_token_ttl_s};
+	                      .iat = now, .exp = ttl ? now + ttl : 0};
 	char *tok = ch_ctx_sign(c, &cl);
 	if (tok)
 		ch_ctx_token(c, tok);

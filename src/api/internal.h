@@ -46,11 +46,12 @@ typedef struct ch_route {
 	ch_pool pool;
 	int64_t max_body; /* CH_BODY_* */
 	int cors;         /* CH_CORS_* */
+	const char *params; /* the query parameters it takes, space-separated (access_token is always fine) */
 } ch_route;
 
 struct ch_api {
 	ch_api_opts o;
-	/* logins: every attempt per address; failures per (login, address) and per login */
+	/* failed logins: per address, per (login, address) and per login */
 	struct ch_ratelimit *login_ip, *login_fail, *login_name;
 	struct ch_ratelimit *per_ip, *per_token, *sessions;
 };
@@ -137,6 +138,9 @@ void ch_h_org_list(ch_ctx *c);
 void ch_h_org_create(ch_ctx *c);
 void ch_h_org_get(ch_ctx *c);
 void ch_h_org_update(ch_ctx *c);
+void ch_h_api_key_list(ch_ctx *c);
+void ch_h_api_key_create(ch_ctx *c);
+void ch_h_api_key_revoke(ch_ctx *c);
 void ch_h_operator_list(ch_ctx *c);
 void ch_h_operator_colleagues(ch_ctx *c);
 void ch_h_operator_sync(ch_ctx *c);

@@ -3,7 +3,8 @@
 
 ch_principal ch_principal_from_claims(const ch_token_claims *c)
 {
-	ch_principal p = {.kind = c->kind, .company_id = c->company_id, .org_id = c->org_id, .epoch = c->epoch};
+	ch_principal p = {.kind = c->kind, .company_id = c->company_id, .org_id = c->org_id, .epoch = c->epoch,
+	                  .key_id = c->key_id};
 	if (c->kind == CH_TOKEN_OPERATOR)
 		p.operator_id = c->sub;
 	else if (c->kind == CH_TOKEN_VISITOR)

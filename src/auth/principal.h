@@ -15,6 +15,7 @@ typedef struct ch_principal {
 	int64_t operator_id; /* operator */
 	int64_t client_id;   /* visitor */
 	int64_t epoch;       /* company and operator tokens: the revocation epoch they carry */
+	int64_t key_id;      /* a company API key instead of a company token (0 = a token) */
 } ch_principal;
 
 /* The principal named by verified claims. */

@@ -67,7 +67,7 @@ static ch_token_kind kind_from_claim(const char *s)
 static bool claims_ok(const ch_token_claims *c)
 {
 	return c && kind_claim(c->kind) && c->sub > 0 && c->company_id > 0 && c->org_id >= 0 &&
-	       c->epoch >= 0;
+	       c->epoch >= 0 && (c->exp > 0 || c->kind == CH_TOKEN_COMPANY) && !c->key_id;
 }
 
 static int add_claims(jwt_t *j, const ch_token_claims *c)
@@ -78,7 +78,8 @@ static int add_claims(jwt_t *j, const ch_token_claims *c)
 	rc = rc ? rc : jwt_add_grant_int(j, "oid", (long)c->org_id);
 	rc = rc ? rc : jwt_add_grant_int(j, "ep", (long)c->epoch);
 	rc = rc ? rc : jwt_add_grant_int(j, "iat", (long)c->iat);
-	rc = rc ? rc : jwt_add_grant_int(j, "exp", (long)c->exp);
+	if (c->exp) /* a company token without exp lasts until revoked */
+		rc = rc ? rc : jwt_add_grant_int(j, "exp", (long)c->exp);
 	return rc;
 }
 
@@ -214,7 +215,9 @@ static bool read_claims(json_t *obj, ch_token_claims *c)
 {
 	const char *typ = json_string_value(json_object_get(obj, "typ"));
 	c->kind = typ ? kind_from_claim(typ) : CH_TOKEN_ANY;
-	return c->kind != CH_TOKEN_ANY && get_int(obj, "exp", true, 0, &c->exp) &&
+	/* only company tokens may omit exp (they last until revoked); an exp is a positive time */
+	return c->kind != CH_TOKEN_ANY && get_int(obj, "exp", c->kind != CH_TOKEN_COMPANY, 0, &c->exp) &&
+	       (c->exp > 0 || !json_object_get(obj, "exp")) &&
 	       get_int(obj, "sub", true, 0, &c->sub) && c->sub > 0 &&
 	       get_int(obj, "cid", true, 0, &c->company_id) && c->company_id > 0 &&
 	       get_int(obj, "oid", false, 0, &c->org_id) && c->org_id >= 0 &&
@@ -250,7 +253,7 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
 	if (err != CH_OK)
 		return err;
 	*out = c; /* verified: callers may use whose token it was, even expired */
-	if (c.exp <= now_s)
+	if (c.exp && c.exp <= now_s)
 		return CH_ERR_TOKEN_EXPIRED;
 	if (expected != CH_TOKEN_ANY && c.kind != expected) {
 		memset(out, 0, sizeof(*out));

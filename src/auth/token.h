@@ -4,7 +4,9 @@
  * verify (HS512 when HS256 is meant, "none" without a key) and never checks
  * "exp". This wrapper is the only place that calls libjwt, and it requires:
  * HS256 exactly, a non-empty key, a valid signature, an integer "exp" in the
- * future, and a known "typ" claim (and the expected one when asked).
+ * future (company tokens may carry none: they last until revoked, through the
+ * company's token epoch), and a known "typ" claim (and the expected one when
+ * asked).
  *
  * Claims of our tokens: typ ("company" | "operator" | "visitor"), sub (the
  * company / operator / client id), cid (company id), oid (organization id, 0
@@ -33,7 +35,8 @@ typedef struct ch_token_claims {
 	int64_t org_id;
 	int64_t epoch;
 	int64_t iat; /* seconds since epoch */
-	int64_t exp; /* seconds since epoch */
+	int64_t exp; /* seconds since epoch; 0 = none (company tokens only) */
+	int64_t key_id; /* not a JWT: the company API key that stands for a company token (api/keys.c) */
 } ch_token_claims;
 
 #define CH_TOKEN_KEY_MAX 64

@@ -25,6 +25,7 @@ enum { /* audience bits */
 typedef enum ch_event_kind {
 	CH_EV_INVOKE = 0,        /* send target(args) to the audience */
 	CH_EV_CLOSE_OPERATOR,    /* close operator_id's connections; target = reason */
+	CH_EV_CLOSE_KEY,         /* close the company's connections made with API key key_id; target = reason */
 } ch_event_kind;
 
 typedef struct ch_event {
@@ -32,6 +33,7 @@ typedef struct ch_event {
 	unsigned audience;
 	int64_t company_id, org_id, client_id, operator_id;
 	int64_t epoch;           /* CH_EV_CLOSE_OPERATOR: the token epoch from which tokens are valid again */
+	int64_t key_id;          /* CH_EV_CLOSE_KEY */
 	uint64_t exclude_conn;   /* hub connection that must not get it (the sender), 0 = none */
 	char *target;            /* owned */
 	json_t *args;            /* owned: the argument array */

@@ -4,6 +4,7 @@
  * with its next request. A company password never comes from argv (other
  * local users read it in ps) except through --password, kept for tests.
  * Threading: main thread; store writes go through the store's writer. */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 #include "api/api.h"
 #include "cli/internal.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/random.h"
+#include "core/utf8.h"
 
 static int usage(const char *msg)
 {
@@ -204,6 +207,134 @@ int ch_cli_company_revoke_tokens(ch_cli *c)
 	return 0;
 }
 
+/* ---- company API keys ------------------------------------------------------ */
+
+typedef struct key_job {
+	const char *login, *name;
+	int64_t id;
+	ch_company_row company;
+	unsigned char hash[CH_API_KEY_HASH];
+	char prefix[CH_API_KEY_PREFIX + 1];
+	ch_api_key_row row;
+	int n;
+} key_job;
+
+static ch_err key_create_tx(ch_store_tx *tx, void *arg)
+{
+	key_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->company);
+	return e ? e : ch_store_api_key_create(tx, j->company.id, j->name, j->hash, j->prefix, &j->row);
+}
+
+static void print_key(void *ctx, const ch_api_key_row *r)
+{
+	key_job *j = ctx;
+	char ts[25];
+	ch_iso8601_format(r->created_at, ts);
+	printf("%lld\t%s…\t%s\t%s\n", (long long)r->id, r->prefix, ts, r->name);
+	j->n++;
+}
+
+static ch_err key_list_tx(ch_store_tx *tx, void *arg)
+{
+	key_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->company);
+	return e ? e : ch_store_api_key_list(tx, j->company.id, print_key, j);
+}
+
+static ch_err key_revoke_tx(ch_store_tx *tx, void *arg)
+{
+	key_job *j = arg;
+	ch_err e = ch_store_company_by_login(tx, j->login, &j->company);
+	if (e)
+		return e;
+	e = ch_store_api_key_get(tx, j->company.id, j->id, &j->row);
+	return e ? e : ch_store_api_key_revoke(tx, j->company.id, j->id);
+}
+
+static int key_login(ch_cli *c, key_job *j, char why[256])
+{
+	j->login = ch_cli_opt(c, "login");
+	if (!j->login || !*j->login || strlen(j->login) > CH_LOGIN_MAX)
+		return usage("--login is required (1 to 128 bytes)");
+	snprintf(why, 256, "no company with login \"%s\"", j->login);
+	return 0;
+}
+
+int ch_cli_api_key_create(ch_cli *c)
+{
+	key_job j = {.name = ch_cli_opt(c, "name")};
+	char why[256], text[CH_API_KEY_LEN + 1];
+	int rc = key_login(c, &j, why);
+	if (rc)
+		return rc;
+	if (!j.name || !*j.name || strlen(j.name) > 128 || !ch_utf8_valid(j.name, strlen(j.name)))
+		return usage("--name is required (1 to 128 bytes of UTF-8), e.g. --name \"CRM backend\"");
+	ch_api_key_new(text, j.hash, j.prefix);
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, key_create_tx, &j);
+	ch_store_close(s);
+	if (e) {
+		sodium_memzero(text, sizeof text);
+		fprintf(stderr, "error: %s\n", e == CH_ERR_NOT_FOUND ? why
+		                : e == CH_ERR_CONFLICT ? "the company has as many API keys as it may (100); revoke one first"
+		                : ch_err_text(e));
+		return 1;
+	}
+	/* the key on stdout alone, the rest on stderr: KEY=$(chathub company api-key create …) */
+	fprintf(stderr, "API key %lld (\"%s\") created for company \"%s\"; it is shown only now. A running server "
+	                "accepts it within a second, wherever a company token is accepted.\n",
+	        (long long)j.row.id, j.name, j.login);
+	printf("%s\n", text);
+	sodium_memzero(text, sizeof text);
+	return 0;
+}
+
+int ch_cli_api_key_list(ch_cli *c)
+{
+	key_job j = {0};
+	char why[256];
+	int rc = key_login(c, &j, why);
+	if (rc)
+		return rc;
+	printf("ID\tKEY\tCREATED\tNAME\n");
+	if (write_once(c, key_list_tx, &j, CH_ERR_NOT_FOUND, why))
+		return 1;
+	if (!j.n)
+		fprintf(stderr, "company \"%s\" has no API keys\n", j.login);
+	return 0;
+}
+
+int ch_cli_api_key_revoke(ch_cli *c)
+{
+	key_job j = {0};
+	char nocompany[256], why[256];
+	int rc = key_login(c, &j, nocompany);
+	if (rc)
+		return rc;
+	const char *id = ch_cli_opt(c, "id");
+	char *end = NULL;
+	j.id = id ? strtoll(id, &end, 10) : 0;
+	if (!id || !*id || *end || j.id <= 0)
+		return usage("--id ID is required (a key id from `chathub company api-key list`)");
+	snprintf(why, sizeof why, "company \"%s\" has no API key %lld", j.login, (long long)j.id);
+	ch_store *s;
+	if (ch_cli_open_store(c, &s, NULL))
+		return 1;
+	ch_err e = ch_store_write_sync(s, key_revoke_tx, &j);
+	ch_store_close(s);
+	if (e) {
+		fprintf(stderr, "error: %s\n", e == CH_ERR_NOT_FOUND ? (j.company.id ? why : nocompany)
+		                                                   : ch_err_text(e));
+		return 1;
+	}
+	printf("API key %lld (\"%s\") of company \"%s\" revoked (a running server stops accepting it within a "
+	       "second and closes the hub connections made with it)\n", (long long)j.id, j.row.name, j.login);
+	return 0;
+}
+
 typedef struct org_job {
 	const char *login, *name;
 	char guid[CH_GUID_LEN + 1];
@@ -300,5 +431,32 @@ int ch_cli_config_show(ch_cli *c)
 	ch_config_dump(&c->cfg, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	ch_buf_free(&out);
+	return 0;
+}
+
+static void print_route(void *ctx, const char *method, const char *pattern, unsigned auth, const char *params)
+{
+	json_t *tokens = json_array(), *query = json_array();
+	for (ch_token_kind k = CH_TOKEN_COMPANY; k <= CH_TOKEN_VISITOR; k++)
+		if (auth & (1u << k))
+			json_array_append_new(tokens, json_string(ch_token_kind_name(k)));
+	for (const char *p = params; *p;) {
+		size_t n = strcspn(p, " ");
+		json_array_append_new(query, json_stringn(p, n));
+		p += n + (p[n] == ' ');
+	}
+	json_array_append_new(ctx, json_pack("{s:s, s:s, s:o, s:o}", "method", method, "path", pattern, "tokens", tokens,
+	                                     "query", query));
+}
+
+int ch_cli_routes(ch_cli *c)
+{
+	(void)c;
+	json_t *all = json_array();
+	ch_api_routes_each(print_route, all);
+	char *s = json_dumps(all, JSON_INDENT(1));
+	puts(s);
+	free(s);
+	json_decref(all);
 	return 0;
 }

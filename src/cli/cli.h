@@ -29,9 +29,13 @@ int ch_cli_migrate(ch_cli *c);
 int ch_cli_company_create(ch_cli *c);
 int ch_cli_company_passwd(ch_cli *c);
 int ch_cli_company_revoke_tokens(ch_cli *c);
+int ch_cli_api_key_create(ch_cli *c);
+int ch_cli_api_key_list(ch_cli *c);
+int ch_cli_api_key_revoke(ch_cli *c);
 int ch_cli_org_create(ch_cli *c);
 int ch_cli_operator_create(ch_cli *c);
 int ch_cli_config_docs(ch_cli *c);
 int ch_cli_config_show(ch_cli *c);
+int ch_cli_routes(ch_cli *c);
 
 #endif

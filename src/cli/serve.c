@@ -191,6 +191,8 @@ int ch_cli_serve(ch_cli *c)
 	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo,
 	                  .outbound_allow_private = allow_private};
 	ch_api *api = ch_api_new(&ao);
+	if (c->demo)
+		ch_api_dev_token_enable(s);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
 	                           .media_url_ttl = c->cfg.media_url_ttl});
 	char web[PATH_MAX];

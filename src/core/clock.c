@@ -111,9 +111,9 @@ int ch_iso8601_parse(const char *s, size_t len, int allow_date_only, int64_t *ms
 	}
 	if (h > 23 || mi > 59 || se > 60)
 		return -1;
-	if (i >= len)
-		return -1; /* an offset or Z is required: local time is ambiguous */
-	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
+	if (i >= len) {
+		/* no zone: UTC, as ASP.NET reads a DateTime of kind Unspecified */
+	} else if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
 		/* UTC */
 	} else if ((s[i] == '+' || s[i] == '-') && (len == i + 6 || len == i + 5 || len == i + 3)) {
 		int oh, om = 0;

@@ -15,8 +15,9 @@ int64_t ch_mono_us(void);
 
 /* Writes "2026-01-20T14:33:34.147Z" (24 chars + NUL) into out (>= 25 bytes). */
 void ch_iso8601_format(int64_t ms, char out[25]);
-/* Parses any ISO-8601 date-time with 'Z' or a ±hh:mm offset, optional fraction
- * (any digits, truncated to ms). A bare date "2026-01-20" is accepted when
+/* Parses any ISO-8601 date-time with 'Z', a ±hh:mm offset or no zone at all
+ * (then UTC, as ASP.NET reads "2026-01-20T14:33:34"), optional fraction (any
+ * digits, truncated to ms). A bare date "2026-01-20" is accepted when
  * allow_date_only is set (midnight UTC). Returns 0 and sets *ms, or -1. */
 int ch_iso8601_parse(const char *s, size_t len, int allow_date_only, int64_t *ms);
 

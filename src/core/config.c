@@ -65,13 +65,17 @@ static const opt opts[] = {
 	{"hash_workers", INT(hash_workers), "2", 1, 16, NULL, 0,
 	 "Threads that check passwords (logins); also the bound on concurrent password hashes."},
 	{"login_rate_per_minute", INT(login_rate_per_minute), "10", 1, 1000000, NULL, 0,
-	 "Login attempts allowed per minute per client IP and per login before 429."},
-	{"rate_limit_per_second", INT(rate_limit_per_second), "200", 1, 10000000, NULL, 0,
-	 "Sustained API requests per second allowed per client IP and per token before 429."},
-	{"rate_limit_burst", INT(rate_limit_burst), "400", 1, 10000000, NULL, 0,
+	 "Failed logins allowed per minute per login and client address before 429 (three times as many per "
+	 "address whatever the login, ten times as many per login from any address). A correct password is not "
+	 "counted: only the general rate limit applies to it."},
+	{"rate_limit_per_second", INT(rate_limit_per_second), "100", 1, 10000000, NULL, 0,
+	 "Sustained API requests per second allowed per client IP and per token before 429 (the public ChatHub "
+	 "figures: 100 with a burst of 150)."},
+	{"rate_limit_burst", INT(rate_limit_burst), "150", 1, 10000000, NULL, 0,
 	 "Burst size of the per-IP and per-token API rate limit."},
-	{"company_token_ttl", INT(company_token_ttl), "86400", 1, 31536000, NULL, 0,
-	 "Lifetime of company tokens, in seconds."},
+	{"company_token_ttl", INT(company_token_ttl), "0", 0, 31536000, NULL, 0,
+	 "Lifetime of company tokens, in seconds. 0: they do not expire (as the public ChatHub API's), and last until "
+	 "revoked by a password change or `chathub company revoke-tokens`."},
 	{"http_timeout", INT(http_timeout), "20", 1, 3600, NULL, 0,
 	 "Seconds an HTTP connection may stay idle or slow before it is closed."},
 	{"shutdown_timeout", INT(shutdown_timeout), "10", 1, 3600, NULL, 0,

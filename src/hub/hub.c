@@ -633,6 +633,16 @@ static void close_operator(const ch_event *ev)
 		hub_close(v[i], ev->target, 0);
 }
 
+/* A revoked API key: the company's connections made with it. */
+static void close_key(const ch_event *ev)
+{
+	size_t n;
+	void **v = hub_index_get(HUB_KEY(KEY_COMPANY, ev->company_id), &n);
+	for (size_t i = 0; i < n; i++)
+		if (((ch_hub_conn *)v[i])->p.key_id == ev->key_id)
+			hub_close(v[i], ev->target, 0);
+}
+
 void ch_hub_deliver(ch_event *list)
 {
 	for (ch_event *ev = list; ev; ev = ev->next) {
@@ -640,6 +650,8 @@ void ch_hub_deliver(ch_event *list)
 			deliver_invoke(ev);
 		else if (ev->kind == CH_EV_CLOSE_OPERATOR)
 			close_operator(ev);
+		else if (ev->kind == CH_EV_CLOSE_KEY)
+			close_key(ev);
 	}
 	ch_event_free_list(list);
 }

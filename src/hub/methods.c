@@ -369,7 +369,7 @@ static void m_messages(ch_hub_conn *c, const ch_hub_msg *m)
 	call *k = call_new(c, m);
 	k->a = chat;
 	k->b = before;
-	k->c = limit;
+	k->c = limit < 1 ? 1 : limit > CH_SVC_PAGE_MAX ? CH_SVC_PAGE_MAX : limit;
 	read_submit(k, messages_tx);
 }
 

@@ -229,6 +229,19 @@ static int add_header_line(struct lws *wsi, const char *line, size_t len, unsign
 	                                   (int)(line + len - v), pp, end);
 }
 
+int ch_http_add_headers(struct lws *wsi, const ch_buf *headers, unsigned char **pp, unsigned char *end)
+{
+	const char *h = headers->data;
+	for (size_t off = 0; h && off < headers->len;) {
+		const char *eol = strstr(h + off, "\r\n");
+		size_t n = eol ? (size_t)(eol - (h + off)) : headers->len - off;
+		if (add_header_line(wsi, h + off, n, pp, end))
+			return -1;
+		off += n + 2;
+	}
+	return 0;
+}
+
 /* Writes the headers; when the body is small it goes in the same write (one
  * syscall and no second WRITEABLE round) and *body_sent is set. */
 static int write_headers(struct lws *wsi, http_pss *p, const char *body, size_t body_len,
@@ -239,14 +252,8 @@ static int write_headers(struct lws *wsi, http_pss *p, const char *body, size_t 
 	const char *ct = p->resp.content_type ? p->resp.content_type : "text/plain; charset=utf-8";
 	if (lws_add_http_common_headers(wsi, (unsigned)p->resp.status, ct, body_len, &pp, end))
 		return -1;
-	const char *h = p->resp.headers.data;
-	for (size_t off = 0; h && off < p->resp.headers.len;) {
-		const char *eol = strstr(h + off, "\r\n");
-		size_t n = eol ? (size_t)(eol - (h + off)) : p->resp.headers.len - off;
-		if (add_header_line(wsi, h + off, n, &pp, end))
-			return -1;
-		off += n + 2;
-	}
+	if (ch_http_add_headers(wsi, &p->resp.headers, &pp, end))
+		return -1;
 	if (lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
 	                                (unsigned char *)"nosniff", 7, &pp, end))
 		return -1;

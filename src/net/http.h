@@ -28,6 +28,9 @@ void ch_http_init(const ch_http_opts *o);
 /* The lws callback of protocols[0]. */
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);
+/* Adds extra header lines ("Name: value\r\n"…, as ch_resp.headers holds them)
+ * to a response being built. 0, or -1 when they do not fit. */
+int ch_http_add_headers(struct lws *wsi, const ch_buf *headers, unsigned char **pp, unsigned char *end);
 /* Requests received whose response is not fully written yet. */
 int ch_http_inflight(void);
 /* From now on new TCP connections are refused (graceful shutdown). */

@@ -115,8 +115,10 @@ static void poll_run(void *arg)
 {
 	int changed = 0;
 	(void)arg;
-	if (ch_store_revocations_poll(S.o->store, &changed) == CH_OK && changed)
+	if (ch_store_revocations_poll(S.o->store, &changed) == CH_OK && changed) {
 		CH_DEBUG("tokens were revoked in the database: principals are checked again");
+		ch_api_keys_reload(S.o->store); /* keys another process created or revoked */
+	}
 	ch_loop_post(poll_done, changed ? (void *)1 : NULL);
 }
 

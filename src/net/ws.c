@@ -65,7 +65,8 @@ static ch_err verify(struct lws *wsi, ch_ws_state *s)
 	if (read_token(wsi, tok, sizeof tok))
 		return CH_ERR_NO_TOKEN;
 	ch_token_claims cl;
-	ch_err e = ch_token_verify(key, tok, strlen(tok), CH_TOKEN_ANY, ch_now_ms() / 1000, &cl);
+	size_t len = strlen(tok);
+	ch_err e = ch_api_credential_verify(key, tok, len, ch_now_ms() / 1000, &cl);
 	if (e)
 		return e == CH_ERR_TOKEN_EXPIRED ? e : CH_ERR_NO_TOKEN;
 	s->p = ch_principal_from_claims(&cl);
@@ -79,8 +80,10 @@ static void write_error(struct lws *wsi, ch_err e, const char *msg)
 	ch_resp r = {0};
 	ch_api_error_resp(&r, e, "%s", msg);
 	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	if (lws_add_http_common_headers(wsi, (unsigned)r.status, "application/json", r.body.len, &p, end) ||
-	    lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < r.body.len) {
+	int bad = lws_add_http_common_headers(wsi, (unsigned)r.status, "application/json", r.body.len, &p, end);
+	if (!bad) /* the error's own headers (WWW-Authenticate on a 401) */
+		bad = ch_http_add_headers(wsi, &r.headers, &p, end);
+	if (bad || lws_finalize_http_header(wsi, &p, end) || (size_t)(end - p) < r.body.len) {
 		ch_resp_free(&r);
 		return;
 	}

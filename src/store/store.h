@@ -125,6 +125,38 @@ ch_err ch_store_company_set_password(ch_store_tx *tx, int64_t id, const char *pa
 /* Revokes every company token issued so far (token_epoch moves). */
 ch_err ch_store_company_revoke_tokens(ch_store_tx *tx, int64_t id);
 
+/* ---- company API keys -------------------------------------------------- */
+
+#define CH_API_KEY_HASH 32   /* SHA-256 of the key */
+#define CH_API_KEY_PREFIX 12 /* characters of the key kept to tell keys apart */
+#define CH_API_KEYS_MAX 100  /* per company */
+
+typedef struct ch_api_key_row {
+	int64_t id;
+	int64_t company_id;
+	char name[CH_NAME_MAX + 1];
+	char prefix[CH_API_KEY_PREFIX + 1];
+	int64_t created_at;
+	unsigned char hash[CH_API_KEY_HASH]; /* filled by ch_store_api_key_all only */
+} ch_api_key_row;
+
+typedef void (*ch_api_key_each_fn)(void *ctx, const ch_api_key_row *row);
+
+/* Stores a key by its hash. CH_ERR_CONFLICT when the company has
+ * CH_API_KEYS_MAX keys already (or, never in practice, the hash exists).
+ * Moves the database's revocation counter, so that running servers (which
+ * keep every key in memory) load the new key within a poll. */
+ch_err ch_store_api_key_create(ch_store_tx *tx, int64_t company_id, const char *name,
+                               const unsigned char hash[CH_API_KEY_HASH], const char *prefix, ch_api_key_row *out);
+ch_err ch_store_api_key_list(ch_store_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx);
+/* Every key of every company, with its hash (the server's in-memory table). */
+ch_err ch_store_api_key_all(ch_store_tx *tx, ch_api_key_each_fn each, void *ctx);
+/* CH_ERR_NOT_FOUND when the key was revoked (or is another company's). */
+ch_err ch_store_api_key_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_api_key_row *out);
+/* Revokes (deletes) a key; CH_ERR_NOT_FOUND when there is none. Moves the
+ * principals generation like every revocation. */
+ch_err ch_store_api_key_revoke(ch_store_tx *tx, int64_t company_id, int64_t id);
+
 /* ---- organizations ---------------------------------------------------- */
 
 typedef struct ch_org_row {
@@ -286,6 +318,7 @@ typedef struct ch_chat_filter {
 	int source;           /* -1 = any */
 	const char *search;   /* NULL or substring of client name/phone or message text */
 	const char *phone;    /* NULL or exact client phone */
+	const char *tg_user_id; /* NULL or the Telegram user id of a Telegram chat's client */
 	int64_t from_ms, to_ms; /* 0 = unbounded; on last activity (last_message_at, else created_at) */
 	int64_t offset, limit;  /* limit 0 = no limit */
 	int oldest_queued_first; /* 1 = order by queued_at, id (routing); 0 = newest activity first */

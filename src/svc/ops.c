@@ -364,6 +364,48 @@ void ch_svc_operator_status(int64_t company_id, int64_t operator_id, int status,
 	svc_submit(j);
 }
 
+static ch_err api_key_create_fn(ch_store_tx *tx, svc_job *j)
+{
+	const ch_svc_key *k = j->extra;
+	ch_api_key_row row;
+	ch_err e = ch_store_api_key_create(tx, j->company_id, k->name, k->hash, k->prefix, &row);
+	if (e == CH_ERR_CONFLICT)
+		return svc_fail(j, e, "this company has as many API keys as it may; revoke one first");
+	if (!e)
+		j->res.result = json_pack("{s:I}", "id", (json_int_t)row.id);
+	return e;
+}
+
+void ch_svc_api_key_create(int64_t company_id, const ch_svc_key *key, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(api_key_create_fn, NULL, done, arg);
+	j->company_id = company_id;
+	j->extra = key;
+	svc_submit(j);
+}
+
+static ch_err api_key_revoke_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_err e = ch_store_api_key_revoke(tx, j->company_id, j->operator_id);
+	if (e == CH_ERR_NOT_FOUND)
+		return svc_fail(j, e, "API key not found");
+	if (e)
+		return e;
+	ch_event *close = ch_event_new(CH_EV_CLOSE_KEY, CH_AUD_COMPANY, "token revoked", NULL);
+	close->company_id = j->company_id;
+	close->key_id = j->operator_id;
+	ch_event_append(&j->events, close);
+	return CH_OK;
+}
+
+void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done, void *arg)
+{
+	svc_job *j = svc_job_new(api_key_revoke_fn, NULL, done, arg);
+	j->company_id = company_id;
+	j->operator_id = key_id; /* the job's id slot */
+	svc_submit(j);
+}
+
 static ch_err drain_fn(ch_store_tx *tx, svc_job *j) { return svc_drain_org(tx, j, j->company_id, j->org_id); }
 
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg)

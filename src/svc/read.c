@@ -15,6 +15,11 @@ ch_err ch_svc_principal_valid(ch_store_tx *tx, const ch_principal *p)
 	ch_err e;
 	switch (p->kind) {
 	case CH_TOKEN_COMPANY: {
+		if (p->key_id) { /* an API key: valid while it is not revoked */
+			ch_api_key_row k;
+			e = ch_store_api_key_get(tx, p->company_id, p->key_id, &k);
+			return e == CH_ERR_NOT_FOUND ? CH_ERR_TOKEN_REVOKED : e;
+		}
 		ch_company_row co;
 		e = ch_store_company_get(tx, p->company_id, &co);
 		return e == CH_ERR_NOT_FOUND || (!e && co.token_epoch != p->epoch) ? CH_ERR_TOKEN_REVOKED : e;
@@ -142,10 +147,12 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
 	ch_err e = ch_store_chat_list(tx, &f, &total, add_chat, &chats);
 	if (!e && named)
 		e = sync_named(tx, p, named, &chats, &msgs);
-	if (!e)
+	if (!e) {
 		*result = json_pack("{s:o, s:o, s:b}", "chats", chats.arr, "messages", msgs.arr, "truncated",
 		                    msgs.truncated || total > SYNC_MAX_CHATS);
-	else {
+		if (p->kind == CH_TOKEN_OPERATOR) /* who the connection is, for a token the client cannot read */
+			json_object_set_new(*result, "operatorId", json_integer(p->operator_id));
+	} else {
 		json_decref(chats.arr);
 		json_decref(msgs.arr);
 	}
@@ -164,8 +171,8 @@ ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, 
 		return e;
 	if (limit < 1)
 		limit = 1;
-	if (limit > 200)
-		limit = 200;
+	if (limit > CH_SVC_HISTORY_MAX + 1)
+		limit = CH_SVC_HISTORY_MAX + 1;
 	collect k = {.arr = json_array(), .budget = limit};
 	e = ch_store_message_list(tx, p->company_id, chat_id, after_seq, before_seq, limit, add_message, &k);
 	if (e)

@@ -66,6 +66,16 @@ void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub
  * connections and send its open chats back to the queue. */
 void ch_svc_operator_status(int64_t company_id, int64_t operator_id, int status, ch_svc_done done, void *arg);
+/* Company API keys. create stores one by its hash (the key itself is never
+ * stored; result {"id"}); revoke deletes it and closes the hub connections made
+ * with it ("token revoked"). */
+typedef struct ch_svc_key {
+	const char *name;                          /* borrowed until done */
+	unsigned char hash[CH_API_KEY_HASH];
+	char prefix[CH_API_KEY_PREFIX + 1];
+} ch_svc_key;
+void ch_svc_api_key_create(int64_t company_id, const ch_svc_key *key, ch_svc_done done, void *arg);
+void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done, void *arg);
 /* Assigns queued chats of the org to operators with capacity. */
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg);
 /* Returns the operator's open chats to the queue (offline too long), then drains. */
@@ -118,7 +128,12 @@ ch_err ch_svc_principal_valid(ch_store_tx *tx, const ch_principal *p);
 ch_err ch_svc_chat_visible(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, ch_chat_row *out);
 /* Sync: see docs/hub.md. arg is the invocation's argument (borrowed, may be NULL). */
 ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t **result);
-/* Messages of a visible chat, ascending (limit clamped to 1..200). */
+/* A page of messages asked for with a limit, and the most one history answer
+ * without paging parameters holds (docs/api.md). */
+#define CH_SVC_PAGE_MAX 200
+#define CH_SVC_HISTORY_MAX 1000
+/* Messages of a visible chat, ascending (limit clamped to 1..CH_SVC_HISTORY_MAX + 1,
+ * the one past the cap telling the caller there is more). */
 ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t after_seq,
                        int64_t before_seq, int64_t limit, json_t **result);
 

@@ -276,8 +276,9 @@ describe('operators', () => {
     h.assertOk(res);
     assert.match(res.headers.get('content-type') || '', /^application\/json\b/i);
     const v = res.json;
-    assert.deepEqual(Object.keys(v).sort(), ['clientId', 'error', 'expiresAt', 'isValid', 'operatorId']);
+    assert.deepEqual(Object.keys(v).sort(), ['clientId', 'error', 'expiresAt', 'isValid', 'operatorId', 'valid']);
     assert.equal(v.isValid, true);
+    assert.equal(v.valid, true, 'valid mirrors isValid');
     assert.equal(v.operatorId, x.id);
     assert.equal(v.clientId, co.companyId);
     assert.equal(v.error, null);
@@ -300,11 +301,22 @@ describe('operators', () => {
     await h.operatorToken(srv, co.token, x.id, neg);
   });
 
-  test('get-token: expiresAt rules (24 h max, future, ISO-8601) and id rules', async () => {
+  test('get-token: expiresAt rules (clamped to 24 h, future, ISO-8601) and id rules', async () => {
     const [x] = await h.syncOperators(srv, co.token, [{ organizationId: org.id, name: 'Expiry rules' }]);
     h.assertOk(await getToken({ id: x.id, expiresAt: h.isoIn(24 * 3600e3) }));
-    h.assertOk(await getToken({ id: x.id, expiresAt: h.isoIn(24 * 3600e3 + 30e3) }));
-    h.assertError(await getToken({ id: x.id, expiresAt: h.isoIn(25 * 3600e3) }), 400, 1003, 'expiresAt');
+    // the public samples ask for 30 days: the token gets 24 h, and validate-token says so
+    const month = await getToken({ id: x.id, expiresAt: h.isoIn(30 * 24 * 3600e3) });
+    h.assertOk(month);
+    const exp = h.decodeJwt(month.text).payload.exp * 1000;
+    assert.ok(Math.abs(exp - (Date.now() + 24 * 3600e3)) < 120e3, `clamped to 24 h: ${new Date(exp).toISOString()}`);
+    const v = await h.validate(srv, co.token, month.text);
+    assert.equal(v.isValid, true);
+    assert.equal(Date.parse(v.expiresAt), exp, 'validate-token reports the real expiry');
+    // a date-time without a zone is UTC, as ASP.NET reads it
+    const local = h.isoIn(3600e3).replace(/\.\d+Z$/, '');
+    const lt = await getToken({ id: x.id, expiresAt: local });
+    h.assertOk(lt);
+    assert.equal(h.decodeJwt(lt.text).payload.exp, Date.parse(`${local}Z`) / 1000);
     h.assertError(await getToken({ id: x.id, expiresAt: h.isoIn(-3600e3) }), 400, 1003, 'expiresAt');
     h.assertError(await getToken({ id: x.id }), 400, 1002, 'expiresAt');
     h.assertError(await getToken({ id: x.id, expiresAt: 1767225600 }), 400, 1001, 'expiresAt');
@@ -331,7 +343,7 @@ describe('operators', () => {
 
   test('validate-token: invalid tokens give isValid false with null fields', async () => {
     const invalid = (v) => assert.deepEqual(v,
-      { isValid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Invalid token' });
+      { isValid: false, valid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Invalid token' });
     invalid(await h.validate(srv, co.token, 'garbage'));
     invalid(await h.validate(srv, co.token, ''));
     invalid(await h.validate(srv, co.token, 'a.b.c'));
@@ -367,7 +379,7 @@ describe('operators', () => {
 
     await h.setStatus(srv, co.token, a.id, 1);
     await h.setStatus(srv, co.token, b.id, 2);
-    const revoked = { isValid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Token revoked' };
+    const revoked = { isValid: false, valid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Token revoked' };
     assert.deepEqual(await h.validate(srv, co.token, ta), revoked);
     assert.deepEqual(await h.validate(srv, co.token, tb), revoked);
     h.assertError(await h.api(srv.base, 'GET', '/api/company/organization', { token: ta }), 401, 2003);
@@ -401,7 +413,7 @@ describe('operators', () => {
     // JWT exp has whole seconds: wait until a moment past the expiry the server reports
     await h.sleepUntil(Date.parse(v.expiresAt) + 1200);
     assert.deepEqual(await h.validate(srv, co.token, t),
-      { isValid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Token expired' });
+      { isValid: false, valid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Token expired' });
   });
 
   // ---- CLI -------------------------------------------------------------------

@@ -124,7 +124,7 @@ describe('tenant isolation', () => {
 
       test('validate-token of the other company\'s operator token: Invalid token', async () => {
         const v = await h.validate(srv, co[me].token, co[them].opToken);
-        assert.deepEqual(v, { isValid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Invalid token' });
+        assert.deepEqual(v, { isValid: false, valid: false, operatorId: null, clientId: null, expiresAt: null, error: 'Invalid token' });
         const own = await h.validate(srv, co[them].token, co[them].opToken);
         assert.equal(own.isValid, true, 'still valid for its own company');
         assert.equal(own.clientId, co[them].companyId);

@@ -239,7 +239,8 @@ describe('chats REST', () => {
     for (const m of all) hub.assertMessage(m, { chatId: id, status: 1 });
     assert.equal(all[0].author, 1);
     assert.equal(all[1].author, 0);
-    const def = await get('');
+    assert.deepEqual(await get(''), all, 'no paging parameters: the whole history');
+    const def = await get('?beforeSeq=61');
     assert.equal(def.length, 50, 'default limit 50');
     hub.assertContiguous(def, def[0].seq);
     const seqs = (l) => l.map((m) => m.seq);

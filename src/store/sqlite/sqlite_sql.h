@@ -8,6 +8,7 @@
 #define CH_STORE_SQLITE_SQL_H
 
 #define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
+#define CH_SQL_API_KEY_COLS "id, company_id, name, prefix, created_at"
 #define CH_SQL_ORG_COLS \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
 #define CH_SQL_OPERATOR_FROM                                                                      \
@@ -33,6 +34,13 @@
 	X(COMPANY_REVOKE, "UPDATE companies SET token_epoch = token_epoch + 1 WHERE id = ?1")      \
 	X(REVOCATIONS_BUMP, "UPDATE revocations SET gen = gen + 1 WHERE id = 1")                   \
 	X(REVOCATIONS_GET, "SELECT gen FROM revocations WHERE id = 1")                             \
+	X(API_KEY_INSERT,                                                                          \
+	  "INSERT INTO api_keys (company_id, name, hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)") \
+	X(API_KEY_COUNT, "SELECT COUNT(*) FROM api_keys WHERE company_id = ?1")                    \
+	X(API_KEY_LIST, "SELECT " CH_SQL_API_KEY_COLS " FROM api_keys WHERE company_id = ?1 ORDER BY id") \
+	X(API_KEY_ALL, "SELECT " CH_SQL_API_KEY_COLS ", hash FROM api_keys ORDER BY id")            \
+	X(API_KEY_GET, "SELECT " CH_SQL_API_KEY_COLS " FROM api_keys WHERE company_id = ?1 AND id = ?2") \
+	X(API_KEY_DELETE, "DELETE FROM api_keys WHERE company_id = ?1 AND id = ?2")                \
 	X(ORG_INSERT,                                                                              \
 	  "INSERT INTO organizations (company_id, name, guid, created_at) VALUES (?1, ?2, ?3, ?4)") \
 	X(ORG_GET, "SELECT " CH_SQL_ORG_COLS " FROM organizations WHERE company_id = ?1 AND id = ?2") \
@@ -90,10 +98,11 @@
 	"AND (?8 IS NULL OR cl.name LIKE ?8 ESCAPE '\\' OR cl.phone LIKE ?8 ESCAPE '\\' "          \
 	"OR EXISTS (SELECT 1 FROM messages s WHERE s.chat_id = c.id AND s.text LIKE ?8 ESCAPE '\\')) " \
 	"AND (?9 IS NULL OR cl.phone = ?9) AND (?10 = 0 OR c.activity_at >= ?10) "                 \
-	"AND (?11 = 0 OR c.activity_at <= ?11) "
+	"AND (?11 = 0 OR c.activity_at <= ?11) "                                                   \
+	"AND (?12 IS NULL OR (c.source = 2 AND cl.external_key = ?12)) "
 
-#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?12 OFFSET ?13"
-#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?12 OFFSET ?13"
+#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?13 OFFSET ?14"
+#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?13 OFFSET ?14"
 #define CH_SQL_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
 
 /* The list's driving condition, one per index. A unary + keeps the planner off

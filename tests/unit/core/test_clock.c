@@ -20,12 +20,16 @@ Test(clock, parses_utc_and_offsets)
 	cr_assert_eq(parse("2026-01-20T14:33:34.1470000Z"), 1768919614147LL);
 	cr_assert_eq(parse("2026-01-20T14:33Z"), 1768919580000LL);
 	cr_assert_eq(parse("2024-02-29T00:00:00Z"), 1709164800000LL);
+	/* no zone: UTC, as ASP.NET reads it (.NET DateTimeKind.Unspecified, Swagger UI's values) */
+	cr_assert_eq(parse("2026-01-20T14:33:34"), 1768919614000LL);
+	cr_assert_eq(parse("2026-01-20T14:33:34.147"), 1768919614147LL);
+	cr_assert_eq(parse("2026-01-20 14:33"), 1768919580000LL);
 }
 
 Test(clock, rejects_garbage)
 {
 	const char *bad[] = {"", "2026", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-	                     "2026-01-20T25:00:00Z", "2026-01-20T14:33:34", "2026-01-20T14:33:34.Z",
+	                     "2026-01-20T25:00:00Z", "2026-01-20T14:33:34.", "2026-01-20T14:33:34.Z",
 	                     "2026-01-20T14:33:34Zjunk", "tomorrow", "2026-01-20T14:33:34+2"};
 	int64_t ms;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -1792,6 +1792,37 @@ Test(chats, chat_list_order_and_each_filter)
 	expect_list(&f, NULL, 0); /* c1's creation is not its activity once it has a message */
 }
 
+/* tg_user_id: the Telegram chats of the client with that channel user id,
+ * never a chat of another source whose client happens to have the same key,
+ * never another company's. */
+Test(chats, chat_list_tg_user_id)
+{
+	world a = seed("a", 1), b = seed("b", 2);
+	ch_client_row cl;
+	ch_chat_row c;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "4242", "Tg", NULL, NULL, &cl), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_TELEGRAM, "1", &c), CH_OK);
+	int64_t tg1 = c.id;
+	tick();
+	cr_assert_eq(chat_update(a.company, tg1, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_TELEGRAM, "1", &c), CH_OK);
+	int64_t tg2 = c.id;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_TELEGRAM, "4243", "Other", NULL, NULL, &cl), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_TELEGRAM, "1", &c), CH_OK);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_VIBER, "4242", "Viber", NULL, NULL, &cl), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_VIBER, "1", &c), CH_OK);
+	cr_assert_eq(client_upsert(b.company, b.org, CH_SOURCE_TELEGRAM, "4242", "B", NULL, NULL, &cl), CH_OK);
+	cr_assert_eq(chat_create(b.company, b.org, cl.id, CH_SOURCE_TELEGRAM, "1", &c), CH_OK);
+	ch_chat_filter f = all_of(a.company);
+	f.tg_user_id = "4242";
+	expect_page(&f, (int64_t[]){tg2, tg1}, 2, 2);
+	f.tg_user_id = "424";
+	expect_page(&f, NULL, 0, 0);
+	f = all_of(b.company);
+	f.tg_user_id = "4242";
+	expect_page(&f, (int64_t[]){c.id}, 1, 1);
+}
+
 Test(chats, chat_list_search)
 {
 	fixture x;
