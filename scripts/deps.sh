@@ -11,6 +11,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev
+  zlib1g-dev libbrotli-dev
   libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
 )
 
