@@ -3,8 +3,9 @@
 // a brotli and a gzip variant compressed once at load, chosen by the request's
 // Accept-Encoding (q-values, q=0 refuses), each variant decompressing to the
 // file itself, with Content-Encoding, Vary: Accept-Encoding and an ETag of its
-// own (304 and HEAD per variant). Bundles next to the binary (build/web/) are
-// served in place of their sources, and the sources when they are missing.
+// own (304 and HEAD per variant). The widget bundles of the build (next to the
+// binary, build/web/) are served at the widgets' public URLs with their source
+// maps, and the sources when the bundles are missing.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -58,7 +59,9 @@ describe('static files: precompressed variants and the widget bundles', () => {
   const served = files(WEB);
 
   before(async () => {
-    if (fs.existsSync(BUNDLES)) for (const [u, f] of files(BUNDLES)) served.set(u, f);
+    assert.ok(fs.existsSync(path.join(BUNDLES, WIDGETS[0].slice(1))),
+      `no widget bundles in ${BUNDLES}: \`make build\` writes them (esbuild, npm ci)`);
+    for (const [u, f] of files(BUNDLES)) served.set(u, f);
     srv = await h.startServer();
   });
   after(async () => { if (srv) await srv.stop(); });
@@ -151,6 +154,41 @@ describe('static files: precompressed variants and the widget bundles', () => {
     assert.equal(list.status, 304, 'one of a list of ETags');
     const star = await get(srv, u, { headers: { 'If-None-Match': '*' } });
     assert.equal(star.status, 304, 'If-None-Match: *');
+  });
+
+  test('the widgets are one minified module each, with their source maps next to them', async () => {
+    for (const u of WIDGETS) {
+      const r = await get(srv, u, { headers: { 'Accept-Encoding': 'br' } });
+      assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8');
+      assert.equal(r.headers['access-control-allow-origin'], '*');
+      const js = decode(r).toString('utf8');
+      assert.ok(!/^\s*import\s/m.test(js) && !/from\s*["']\.{1,2}\//.test(js), `${u} imports nothing`);
+      assert.match(js, /\n\/\/# sourceMappingURL=widget-script\.js\.map\n?$/, `${u} links its map`);
+      assert.ok(js.includes('Повідомлення'), `${u} keeps its Ukrainian strings as UTF-8`);
+      const m = await get(srv, `${u}.map`, { headers: { 'Accept-Encoding': 'gzip' } });
+      assert.equal(m.status, 200);
+      assert.equal(m.headers['content-encoding'], 'gzip');
+      const map = JSON.parse(decode(m).toString('utf8'));
+      assert.equal(map.version, 3);
+      assert.ok(map.sources.length >= 4, `${u}.map lists its modules: ${map.sources}`);
+      let sources = 0;
+      for (const [i, s] of map.sources.entries()) {
+        const su = new URL(s, `http://x${u}`).pathname;
+        const readable = fs.readFileSync(path.join(WEB, su));
+        sources += readable.length;
+        if (su === u) { // the bundle answers the entry's URL: its source is in the map
+          assert.equal(map.sourcesContent[i], readable.toString('utf8'), `${u}.map carries ${s}`);
+          continue;
+        }
+        assert.equal(map.sourcesContent?.[i] ?? null, null, `${s} is fetched by its URL`);
+        const sr = await get(srv, su);
+        assert.equal(sr.status, 200, `${u}.map source ${s} → ${su} is served`);
+        assert.ok(sr.body.equals(readable), `${su} is the readable source`);
+      }
+      assert.ok(map.sources.some((s) => new URL(s, `http://x${u}`).pathname === u), `${u}.map includes the entry`);
+      const size = Buffer.byteLength(js);
+      assert.ok(size < sources * 0.8, `${u} is minified: ${size} bytes from ${sources} bytes of sources`);
+    }
   });
 });
 
