@@ -190,6 +190,21 @@ describe('static files: precompressed variants and the widget bundles', () => {
       assert.ok(size < sources * 0.8, `${u} is minified: ${size} bytes from ${sources} bytes of sources`);
     }
   });
+
+  test('a favicon, linked by every page with a <head>', async () => {
+    const r = await get(srv, '/favicon.ico', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'image/x-icon');
+    const ico = decode(r);
+    assert.deepEqual([...ico.subarray(0, 4)], [0, 0, 1, 0], 'an ICO header');
+    assert.ok(ico.readUInt16LE(4) >= 1, 'with at least one image');
+    const pages = [...served.keys()].filter((u) => u.endsWith('.html'));
+    assert.ok(pages.length >= 4);
+    for (const u of pages) {
+      const html = fs.readFileSync(served.get(u), 'utf8');
+      if (/<head>/.test(html)) assert.match(html, /<link rel="icon" href="\/favicon\.ico">/, `${u} links the favicon`);
+    }
+  });
 });
 
 describe('static files: fallbacks', () => {
