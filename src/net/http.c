@@ -355,13 +355,31 @@ static void job_run(void *arg)
 	ch_loop_post(job_done, j);
 }
 
+/* "/demo" → "/demo/": a directory's index.html links its files relatively.
+ * The Location is relative too ("demo/"), right behind a path prefix of a
+ * reverse proxy as well; a browser keeps the URL's fragment across it. */
+static int redirect_to_dir(struct lws *wsi, http_pss *p)
+{
+	if (!ch_static_is_dir(p->req.path))
+		return 0;
+	memset(&p->resp, 0, sizeof p->resp);
+	p->resp.route = "static";
+	p->resp.status = 301;
+	ch_resp_header(&p->resp, "Location", "%s/", strrchr(p->req.path, '/') + 1);
+	ch_resp_header(&p->resp, "Cache-Control", "no-cache");
+	respond(wsi, p);
+	return 1;
+}
+
 /* A file from memory, in the coding the request accepts best (each coding was
  * compressed once at load: net/static.c); each coding has its own ETag. */
 static int serve_static(struct lws *wsi, http_pss *p)
 {
 	const ch_static_file *f;
-	if ((p->req.method != CH_M_GET && p->req.method != CH_M_HEAD) || !(f = ch_static_find(p->req.path)))
+	if (p->req.method != CH_M_GET && p->req.method != CH_M_HEAD)
 		return 0;
+	if (!(f = ch_static_find(p->req.path)))
+		return redirect_to_dir(wsi, p);
 	char *ae = dup_hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
 	ch_static_enc e = ch_static_choose_encoding(ae, f->encodings);
 	free(ae);

@@ -354,12 +354,22 @@ static const ch_static_file *find_exact(const char *path)
 const ch_static_file *ch_static_find(const char *path)
 {
 	const ch_static_file *f = find_exact(path);
-	if (f)
+	size_t n = strlen(path);
+	if (f || !n || path[n - 1] != '/')
 		return f;
 	char idx[4096];
-	size_t n = strlen(path);
-	snprintf(idx, sizeof idx, "%s%sindex.html", path, n && path[n - 1] == '/' ? "" : "/");
+	snprintf(idx, sizeof idx, "%sindex.html", path);
 	return find_exact(idx);
+}
+
+int ch_static_is_dir(const char *path)
+{
+	char idx[4096];
+	size_t n = strlen(path);
+	if (!n || path[n - 1] == '/')
+		return 0;
+	snprintf(idx, sizeof idx, "%s/index.html", path);
+	return find_exact(idx) != NULL;
 }
 
 void ch_static_free(void)

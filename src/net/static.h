@@ -40,6 +40,9 @@ typedef struct ch_static_file {
 int ch_static_load(const char *dir, const char *bundle_dir);
 /* The file for a URL path ("/" and "/x/" map to index.html). NULL if none. */
 const ch_static_file *ch_static_find(const char *path);
+/* Whether "/x" names a directory with an index.html (served at "/x/", where
+ * its relative links resolve: the server redirects there). */
+int ch_static_is_dir(const char *path);
 void ch_static_free(void);
 
 /* The coding to answer with, from a request's Accept-Encoding (borrowed; NULL

@@ -191,6 +191,16 @@ describe('static files: precompressed variants and the widget bundles', () => {
     }
   });
 
+  test('a directory without its slash is redirected to it, relatively', async () => {
+    for (const [u, loc] of [['/demo', 'demo/'], ['/operator-chat-panel', 'operator-chat-panel/']]) {
+      const r = await get(srv, u);
+      assert.equal(r.status, 301, u);
+      assert.equal(r.headers.location, loc, `${u}: a relative Location (works behind a path prefix)`);
+      assert.equal((await get(srv, new URL(loc, `${srv.base}${u}`).pathname)).status, 200);
+    }
+    assert.equal((await get(srv, '/shared')).status, 404, 'a directory without index.html');
+  });
+
   test('a favicon, linked by every page with a <head>', async () => {
     const r = await get(srv, '/favicon.ico', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
     assert.equal(r.status, 200);

@@ -221,6 +221,12 @@ Test(static_load, bundles_replace_their_sources)
 	cr_assert_not_null(ch_static_find("/w/widget-script.js.map"));
 	cr_assert_not_null(ch_static_find("/shared/a.js"), "the sources stay reachable for the map");
 	cr_assert_not_null(ch_static_find("/w/"), "index.html of web/");
+	cr_assert_null(ch_static_find("/w"), "a directory without its slash is not its index");
+	cr_assert(ch_static_is_dir("/w"), "but it is redirected there");
+	cr_assert(!ch_static_is_dir("/w/"));
+	cr_assert(!ch_static_is_dir("/shared"), "no index.html");
+	cr_assert(!ch_static_is_dir("/nowhere"));
+	cr_assert(!ch_static_is_dir(""));
 }
 
 Test(static_load, a_bundle_older_than_a_source_falls_back_to_the_sources)
