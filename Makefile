@@ -19,7 +19,7 @@ all: build
 help:
 	@echo "make run    - install missing packages (as root), build, start the demo server on :8080"
 	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
-	@echo "make build  - build build/chathub"
+	@echo "make build  - build build/chathub and the widget bundles (build/web/, esbuild)"
 	@echo "make docs   - regenerate docs/configuration.md from the config table"
 	@echo "make bench  - run the benchmark suite (< 10 min) and rewrite docs/performance.md (bench/README.md)"
 	@echo "make fuzz   - run every libFuzzer target for FUZZ_SECONDS (part of make test)"
@@ -36,11 +36,12 @@ deps-npm: deps-system
 
 deps: deps-npm deps-test
 
-build: deps-system
+# deps-npm: the build bundles the widgets with esbuild (package-lock.json)
+build: deps-npm
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-build-asan: deps-system
+build-asan: deps-npm
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCH_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 

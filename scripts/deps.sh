@@ -2,8 +2,9 @@
 # Installs what ChatHub needs on Debian 12: `deps.sh system` the Debian
 # packages to build and run it, `deps.sh test` those only the tests need
 # (Debian's chromium for the browser tests) — both when run as root, otherwise
-# they print the command to run — and `deps.sh npm` the test dependencies from
-# package-lock.json (npm ci).
+# they print the command to run — and `deps.sh npm` the npm packages of
+# package-lock.json (npm ci): esbuild, which bundles the widgets at build time,
+# and the test dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev
+  zlib1g-dev libbrotli-dev
   libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
 )
 
@@ -45,7 +47,7 @@ install_packages() {
 npm_deps() {
   [ -f package-lock.json ] || return 0
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "Installing test dependencies (npm ci)"
+    echo "Installing npm packages (npm ci): esbuild and the test dependencies"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }

@@ -1,51 +1,107 @@
 #!/usr/bin/env bash
-# Checks the widgets' download budget: each widget module plus every module it
-# imports (followed recursively through relative `import … from '…'`), each
-# gzipped as a server would send it, must total at most LIMIT bytes (30 KB).
-# Prints one line per widget; exits 1 when a widget is over budget or missing.
-# Usage: scripts/widget-size.sh [web-dir]   (LIMIT=30720 by default)
+# Checks the widgets' download budget in bytes actually transferred: starts the
+# server (BIN, on a free loopback port, with a throw-away data directory) and
+# downloads each widget the way a browser does (Accept-Encoding: gzip, deflate,
+# br), plus every module it imports (followed recursively through relative
+# `import … from '…'`; the bundles of `make build` import nothing). The bytes
+# on the wire, in whatever coding the server chose, must total at most LIMIT
+# (30 KB). A source map the module links must be served; it is not counted (a
+# browser fetches it only for its developer tools).
+# Prints one line per widget; exits 1 when a widget is over budget or missing,
+# 2 when the server does not start.
+# Usage: scripts/widget-size.sh [BIN] [WEB_DIR]   (build/chathub, web/; LIMIT=30720)
 set -euo pipefail
-WEB=${1:-"$(dirname "$0")/../web"}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-"$REPO/build/chathub"}
+WEB=${2:-"$REPO/web"}
 LIMIT=${LIMIT:-30720}
-WIDGETS=(operator-chat-panel/widget-script.js chat-widget/widget-script.js)
+ACCEPT_ENCODING='gzip, deflate, br'
+WIDGETS=(/operator-chat-panel/widget-script.js /chat-widget/widget-script.js)
 
-# The relative module specifiers a file imports, resolved to paths under $WEB.
-imports() {
-  local file=$1 dir
-  dir=$(dirname "$file")
-  grep -oE "(from|import)[[:space:]]*\(?[[:space:]]*['\"]\.{1,2}/[^'\"]+['\"]" "$file" |
-    sed -E "s/.*['\"](\.{1,2}\/[^'\"]+)['\"]/\1/" |
-    while read -r spec; do realpath -m "$dir/$spec"; done
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
 }
+trap cleanup EXIT
+
+# A random port that nothing answers on; a start that still fails to bind is retried.
+start_server() {
+  local attempt port
+  for attempt in $(seq 1 20); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    "$BIN" serve --listen "127.0.0.1:$port" --data-dir "$tmp/data-$attempt" --web-dir "$WEB" \
+      --log-level warn >/dev/null 2>"$tmp/server.log" &
+    pid=$!
+    for _ in $(seq 1 200); do
+      if curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; then BASE="http://127.0.0.1:$port"; return 0; fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+  done
+  echo "widget-size: cannot start $BIN:" >&2
+  cat "$tmp/server.log" >&2 || true
+  exit 2
+}
+
+# The relative module specifiers of a module's text (stdin), resolved against its URL.
+imports() {
+  local dir
+  dir=$(dirname "$1")
+  { grep -oE "(from|import)[[:space:]]*\(?[[:space:]]*['\"]\.{1,2}/[^'\"]+['\"]" || true; } |
+    sed -E "s/.*['\"](\.{1,2}\/[^'\"]+)['\"]/\1/" |
+    while read -r spec; do realpath -m -s "$dir/$spec"; done
+}
+
+[ -x "$BIN" ] || { echo "widget-size: no server binary at $BIN (make build)" >&2; exit 2; }
+start_server
+# the server says when it serves the sources instead of the bundles
+grep -i 'bundle' "$tmp/server.log" | sed 's/^/widget-size: server: /' >&2 || true
 
 status=0
 for w in "${WIDGETS[@]}"; do
-  entry=$(realpath -m "$WEB/$w")
-  if [ ! -f "$entry" ]; then
-    echo "widget-size: $w is missing" >&2
-    status=1
-    continue
-  fi
   declare -A seen=()
-  queue=("$entry")
-  total=0 files=0
+  queue=("$w")
+  total=0 files=0 codings='' maps=''
   while [ ${#queue[@]} -gt 0 ]; do
-    f=${queue[0]}
+    u=${queue[0]}
     queue=("${queue[@]:1}")
-    [ -n "${seen[$f]:-}" ] && continue
-    seen[$f]=1
-    if [ ! -f "$f" ]; then
-      echo "widget-size: $w imports a missing module: $f" >&2
+    [ -n "${seen[$u]:-}" ] && continue
+    seen[$u]=1
+    read -r code size coding < <(curl -s -o /dev/null -H "Accept-Encoding: $ACCEPT_ENCODING" \
+      -w '%{http_code} %{size_download} %header{content-encoding}\n' "$BASE$u")
+    if [ "$code" != 200 ]; then
+      echo "widget-size: $u answers $code" >&2
       status=1
       continue
     fi
-    total=$((total + $(gzip -9c "$f" | wc -c)))
+    total=$((total + size))
     files=$((files + 1))
-    while read -r dep; do [ -n "$dep" ] && queue+=("$dep"); done < <(imports "$f")
+    codings="$codings ${coding:-identity}"
+    text=$(curl -s "$BASE$u")
+    map=$(printf '%s' "$text" | sed -nE 's@^//# sourceMappingURL=([^[:space:]]+)$@\1@p' | tail -n 1)
+    if [ -n "$map" ]; then
+      map_url=$(realpath -m -s "$(dirname "$u")/$map")
+      map_code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$map_url")
+      if [ "$map_code" != 200 ]; then
+        echo "widget-size: the source map $map_url of $u answers $map_code" >&2
+        status=1
+      fi
+      maps="$maps $map_url"
+    fi
+    while read -r dep; do [ -n "$dep" ] && queue+=("$dep"); done < <(printf '%s' "$text" | imports "$u")
   done
   unset seen
   verdict=ok
   if [ "$total" -gt "$LIMIT" ]; then verdict="OVER BUDGET"; status=1; fi
-  printf 'widget-size: %-40s %6d bytes gzipped in %d files (limit %d): %s\n' "$w" "$total" "$files" "$LIMIT" "$verdict"
+  codings=$(echo "$codings" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd, -)
+  if [ -n "$maps" ]; then maps="; source map${maps} not counted"; else maps="; no source map"; fi
+  printf 'widget-size: %-38s %6d bytes transferred (%s) in %d file(s)%s (limit %d): %s\n' \
+    "${w#/}" "$total" "$codings" "$files" "$maps" "$LIMIT" "$verdict"
 done
 exit $status

@@ -96,6 +96,21 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory of the running binary into out ("" when unknown). */
+static void exe_dir(char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	out[0] = '\0';
+	if (len <= 0)
+		return;
+	exe[len] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(out, n, "%s", exe);
+}
+
 /* web_dir, else ./web, else <binary's dir>/../web (build/chathub → web/). */
 static void find_web_dir(ch_cli *c, char *out, size_t n)
 {
@@ -107,17 +122,23 @@ static void find_web_dir(ch_cli *c, char *out, size_t n)
 		snprintf(out, n, "web");
 		return;
 	}
-	char exe[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(out, n, "%s/../web", exe);
+	char dir[PATH_MAX];
+	exe_dir(dir, sizeof dir);
+	snprintf(out, n, "%s%s", dir, *dir ? "/../web" : "web");
+}
+
+/* web_bundle_dir, else <binary's dir>/web: the build writes the widget bundles
+ * next to the binary it builds (build/web/ for build/chathub, build-asan/web/
+ * for build-asan/chathub), so each build serves its own. */
+static void find_bundle_dir(ch_cli *c, char *out, size_t n)
+{
+	if (c->cfg.web_bundle_dir && *c->cfg.web_bundle_dir) {
+		snprintf(out, n, "%s", c->cfg.web_bundle_dir);
 		return;
 	}
-	snprintf(out, n, "web");
+	char dir[PATH_MAX];
+	exe_dir(dir, sizeof dir);
+	snprintf(out, n, "%s/web", *dir ? dir : ".");
 }
 
 static void on_ready(void *arg, const char *base)
@@ -195,9 +216,10 @@ int ch_cli_serve(ch_cli *c)
 		ch_api_dev_token_enable(s);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
 	                           .media_url_ttl = c->cfg.media_url_ttl});
-	char web[PATH_MAX];
+	char web[PATH_MAX], bundles[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
-	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .api = api, .store = s,
+	find_bundle_dir(c, bundles, sizeof bundles);
+	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .web_bundle_dir = bundles, .api = api, .store = s,
 	                     .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,

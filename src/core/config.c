@@ -37,6 +37,10 @@ static const opt opts[] = {
 	 "Config file of `name = value` lines (`#` comments). Empty: `<data_dir>/chathub.conf` when it exists."},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL, 0,
 	 "Directory of static files (widgets, demo). Empty: `./web`, else `web/` next to the binary's parent."},
+	{"web_bundle_dir", STR(web_bundle_dir), "", 0, 0, NULL, 0,
+	 "Directory of the built widget bundles (`make build` writes them with esbuild), served in place of the "
+	 "files of `web_dir` with the same path. Empty: `web/` in the binary's directory (`build/web/`). A missing "
+	 "directory, or a bundle older than one of its sources, serves the sources instead, with a warning."},
 	{"log_level", ENUM(log_level), "info", 0, 0, "debug|info|warn|error", 0,
 	 "Minimum level of log lines written to stderr."},
 	{"password_hash_cost", ENUM(password_hash_cost), "interactive", 0, 0, "interactive|moderate|min", 0,

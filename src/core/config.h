@@ -21,6 +21,7 @@ typedef struct ch_config {
 	char *data_dir;            /* "./data" */
 	char *config;              /* config file path ("" = <data_dir>/chathub.conf if present) */
 	char *web_dir;             /* "" = auto */
+	char *web_bundle_dir;      /* "" = auto (<binary's dir>/web) */
 	char *log_level;           /* debug|info|warn|error */
 	char *password_hash_cost;  /* interactive|moderate|min */
 	char *jwt_secret;          /* secret; "" = generated into <data_dir>/jwt-secret */

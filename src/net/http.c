@@ -52,7 +52,7 @@ typedef struct http_pss {
 	int counted;       /* counted in inflight */
 	ch_resp resp;
 	int resp_ready;
-	const ch_static_file *file; /* body comes from here instead of resp.body */
+	const ch_static_variant *file; /* body comes from here instead of resp.body */
 	size_t sent;
 	int hdr_sent;
 	ch_ws_state ws;             /* after an upgrade to /chathub */
@@ -362,22 +362,51 @@ static void job_run(void *arg)
 	ch_loop_post(job_done, j);
 }
 
-static int serve_static(struct lws *wsi, http_pss *p)
+/* "/demo" → "/demo/": a directory's index.html links its files relatively.
+ * The Location is relative too ("demo/"), right behind a path prefix of a
+ * reverse proxy as well; a browser keeps the URL's fragment across it. */
+static int redirect_to_dir(struct lws *wsi, http_pss *p)
 {
-	const ch_static_file *f;
-	if ((p->req.method != CH_M_GET && p->req.method != CH_M_HEAD) || !(f = ch_static_find(p->req.path)))
+	if (!ch_static_is_dir(p->req.path))
 		return 0;
 	memset(&p->resp, 0, sizeof p->resp);
 	p->resp.route = "static";
+	p->resp.status = 301;
+	ch_resp_header(&p->resp, "Location", "%s/", strrchr(p->req.path, '/') + 1);
+	ch_resp_header(&p->resp, "Cache-Control", "no-cache");
+	respond(wsi, p);
+	return 1;
+}
+
+/* A file from memory, in the coding the request accepts best (each coding was
+ * compressed once at load: net/static.c); each coding has its own ETag. */
+static int serve_static(struct lws *wsi, http_pss *p)
+{
+	const ch_static_file *f;
+	if (p->req.method != CH_M_GET && p->req.method != CH_M_HEAD)
+		return 0;
+	if (!(f = ch_static_find(p->req.path)))
+		return redirect_to_dir(wsi, p);
+	char *ae = dup_hdr(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING);
+	ch_static_enc e = ch_static_choose_encoding(ae, f->encodings);
+	free(ae);
+	const ch_static_variant *v = &f->v[e];
+	memset(&p->resp, 0, sizeof p->resp);
+	p->resp.route = "static";
 	p->resp.content_type = f->mime;
-	ch_resp_header(&p->resp, "ETag", "%s", f->etag);
+	ch_resp_header(&p->resp, "ETag", "%s", v->etag);
 	ch_resp_header(&p->resp, "Cache-Control", "no-cache");
 	ch_resp_header(&p->resp, "Access-Control-Allow-Origin", "*");
-	if (p->req.if_none_match && strstr(p->req.if_none_match, f->etag)) {
+	if (f->encodings != 1u << CH_ENC_IDENTITY) /* caches keep one copy per coding */
+		ch_resp_header(&p->resp, "Vary", "Accept-Encoding");
+	if (e != CH_ENC_IDENTITY)
+		ch_resp_header(&p->resp, "Content-Encoding", "%s", ch_static_enc_name(e));
+	const char *inm = p->req.if_none_match;
+	if (inm && (strstr(inm, v->etag) || !strcmp(inm, "*"))) {
 		p->resp.status = 304;
 	} else {
 		p->resp.status = 200;
-		p->file = f;
+		p->file = v;
 	}
 	respond(wsi, p);
 	return 1;

@@ -280,7 +280,7 @@ int ch_server_run(const ch_server_opts *o)
 		CH_ERROR("listen: expected ADDR:PORT, got \"%s\"", o->listen);
 		return 2;
 	}
-	if (ch_static_load(o->web_dir) < 0)
+	if (ch_static_load(o->web_dir, o->web_bundle_dir) < 0)
 		CH_WARN("no static files served (web dir %s unreadable)", o->web_dir);
 	memset(&S, 0, sizeof S);
 	S.o = o;

@@ -14,6 +14,7 @@
 typedef struct ch_server_opts {
 	const char *listen;      /* "ADDR:PORT" */
 	const char *web_dir;     /* static files */
+	const char *web_bundle_dir; /* overlaid on web_dir (net/static.h); NULL: none */
 	ch_api *api;             /* borrowed */
 	ch_store *store;         /* borrowed; closed by the caller after run returns */
 	int64_t http_timeout_s;

@@ -31,6 +31,7 @@ padding:0 5px;font-size:12px;line-height:20px;text-align:center;font-weight:700}
 .float .panel{position:fixed;right:20px;bottom:88px;width:min(760px,calc(100vw - 40px));
 height:min(620px,calc(100vh - 110px));border:1px solid var(--line);border-radius:12px;z-index:2147483001;
 box-shadow:0 8px 30px rgba(0,0,0,.3)}
+.root.inline{height:100%}
 .inline .panel{width:100%;height:100%;min-height:420px;border:1px solid var(--line);border-radius:8px}
 .top{display:flex;align-items:center;gap:8px;padding:8px 12px;border-bottom:1px solid var(--line)}
 .top h2{font-size:16px;font-weight:700;flex:1}
