@@ -257,13 +257,16 @@ typedef struct read_marks {
 	svc_job *j;
 	const ch_chat_row *c;
 	unsigned audience;
+	int64_t changed;
 } read_marks;
 
+/* Exactly (messageId, status), as the public sample binds it: a typed client
+ * (.NET On<long, int>) drops an event with more arguments. */
 static void emit_read(void *ctx, const ch_message_row *m)
 {
 	read_marks *r = ctx;
-	svc_emit(r->j, r->audience, r->c, "MessageStatusChanged",
-	         json_pack("[I, i, I, I]", (json_int_t)m->id, m->status, (json_int_t)m->chat_id, (json_int_t)m->seq));
+	r->changed++;
+	svc_emit(r->j, r->audience, r->c, "MessageStatusChanged", json_pack("[I, i]", (json_int_t)m->id, m->status));
 }
 
 static ch_err mark_read_fn(ch_store_tx *tx, svc_job *j)
@@ -273,8 +276,15 @@ static ch_err mark_read_fn(ch_store_tx *tx, svc_job *j)
 	if (e)
 		return e;
 	int reader = ch_principal_author(&j->p);
-	read_marks r = {j, &c, reader == CH_AUTHOR_CLIENT ? SVC_OPERATOR_SIDE : CH_AUD_CLIENT};
-	return ch_store_chat_mark_read(tx, c.company_id, c.id, reader, j->seq, emit_read, &r);
+	read_marks r = {j, &c, reader == CH_AUTHOR_CLIENT ? SVC_OPERATOR_SIDE : CH_AUD_CLIENT, 0};
+	e = ch_store_chat_mark_read(tx, c.company_id, c.id, reader, j->seq, emit_read, &r);
+	/* the whole chat's receipt, for clients that track reads by seq (the
+	 * widgets): both sides, so the reader's other tabs follow too */
+	if (!e && r.changed)
+		svc_emit(j, SVC_BOTH_SIDES, &c, "MessagesRead",
+		         json_pack("[I, I, s]", (json_int_t)c.id, (json_int_t)(j->seq < c.last_seq ? j->seq : c.last_seq),
+		                   reader == CH_AUTHOR_CLIENT ? "client" : "operator"));
+	return e;
 }
 
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg)

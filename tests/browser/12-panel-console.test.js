@@ -60,7 +60,7 @@ describe('operator panel: console', () => {
   test('take, typing both ways, send with Enter, read receipts both ways', async () => {
     await item(va.chatId).click();
     await L.poll(async () => (await L.transcript(page)).some((m) => m.seq === 1 && m.author === 1), 'transcript');
-    await va.waitFor('MessageStatusChanged', (id, st, chat, seq) => chat === va.chatId && seq === 1 && st === 3,
+    await va.waitFor('MessagesRead', (chat, seq, who) => chat === va.chatId && seq >= 1 && who === 'operator',
       { ms: 15000, what: 'the visitor sees its message read' });
     await action('take').click();
     await L.poll(async () => (await listOf(va.chatId)) === 'mine', 'chat A in my chats');
@@ -171,7 +171,7 @@ describe('operator panel: console', () => {
     await page.locator(`${P} .launcher`).click();
     await L.poll(async () => (await page.title()) === 'Host page', 'title restored');
     await L.poll(async () => (await L.chatItems(page)).find((c) => c.id === vb.chatId).unread === 0, 'read');
-    await vb.waitFor('MessageStatusChanged', (id, st, chat, seq) => chat === vb.chatId && seq === 122 && st === 3,
+    await vb.waitFor('MessagesRead', (chat, seq, who) => chat === vb.chatId && seq === 122 && who === 'operator',
       { ms: 15000 });
     await page.context().close();
   });

@@ -114,7 +114,7 @@ describe('conversation', () => {
     await tab3.stop();
   });
 
-  test('read receipts: MarkRead reaches the author side as MessageStatusChanged(id, 3, chatId, seq)', async () => {
+  test('read receipts: MessageStatusChanged(id, 3) to the author side, MessagesRead(chatId, seq, reader) to both', async () => {
     // the operator has not read the visitor's first message yet
     let chat = await hub.getChat(srv, fx.token, chatId);
     assert.equal(chat.countUnread, 1, JSON.stringify(chat));
@@ -122,13 +122,21 @@ describe('conversation', () => {
     const om = op.mark();
     assert.equal(await v.invoke('MarkRead', chatId, 2), null);
     const ev = await op.waitFor('MessageStatusChanged', (id) => id === msgs.m2.id, { from: om });
-    assert.deepEqual(ev, [msgs.m2.id, 3, chatId, 2]);
+    assert.deepEqual(ev, [msgs.m2.id, 3], 'exactly two arguments, as typed clients bind them');
     await comp.waitFor('MessageStatusChanged', (id, st) => id === msgs.m2.id && st === 3);
+    assert.deepEqual(await op.waitFor('MessagesRead', (c) => c === chatId, { from: om }), [chatId, 2, 'client']);
+    await v2.waitFor('MessagesRead', (c, seq, who) => c === chatId && seq === 2 && who === 'client');
 
     const vm = v.mark();
     assert.equal(await op.invoke('MarkRead', chatId, 1), null);
     const ev2 = await v.waitFor('MessageStatusChanged', (id) => id === msgs.m1.id, { from: vm });
-    assert.deepEqual(ev2, [msgs.m1.id, 3, chatId, 1]);
+    assert.deepEqual(ev2, [msgs.m1.id, 3]);
+    assert.deepEqual(await v.waitFor('MessagesRead', (c) => c === chatId, { from: vm }), [chatId, 1, 'operator']);
+    // nothing new to read: no receipt
+    const again = v.mark();
+    assert.equal(await op.invoke('MarkRead', chatId, 1), null);
+    await h.sleep(300);
+    assert.equal(v.all('MessagesRead', () => true, again).length, 0);
     await v2.waitFor('MessageStatusChanged', (id, st) => id === msgs.m1.id && st === 3);
 
     const list = await hub.allMessages(srv, fx.token, chatId);

@@ -518,7 +518,8 @@ class Widget {
         this.renderChat();
         break;
       }
-      case 'MessageStatusChanged': this.status(a[0], a[1], a[2], a[3]); break;
+      case 'MessageStatusChanged': this.status(a[0], a[1]); break;
+      case 'MessagesRead': if (a[2] === 'operator') this.readUpTo(a[0], a[1]); break;
       case 'Typing': if (a[0] === this.chatId && a[1] === 0) this.showTyping(); break;
       case 'ChatStatusChanged': {
         const c = this.chats.get(a[0]) || { id: a[0] };
@@ -623,13 +624,15 @@ class Widget {
     if (!e.el.isConnected || (before !== e.el && e.el.nextElementSibling !== before)) this.log.insertBefore(e.el, before);
   }
 
-  status(id, st, chatId, seq) {
+  status(id, st) {
     const e = this.msgs.get(id);
     if (e) this.setStatus(e, st);
-    if (st === 3 && chatId) {
-      for (const x of this.msgs.values()) {
-        if (x.m.chatId === chatId && x.m.author === 1 && x.m.seq <= seq && x.m.status !== 3) this.setStatus(x, 3);
-      }
+  }
+
+  /** MessagesRead from the operator side: every own message up to seq is read. */
+  readUpTo(chatId, seq) {
+    for (const x of this.msgs.values()) {
+      if (x.m.chatId === chatId && x.m.author === 1 && x.m.seq <= seq && x.m.status !== 3) this.setStatus(x, 3);
     }
   }
 

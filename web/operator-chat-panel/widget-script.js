@@ -288,10 +288,9 @@ class Panel {
       }
       case 'ReceiveMessage': case 'ReceiveMediaMessage': this.addMsg(a[0], true); break;
       case 'ChatStatusChanged': { const x = this.chats.get(a[0]); if (x) x.c.chatStatus = a[1]; break; }
-      case 'MessageStatusChanged': {
-        const x = this.chats.get(a[2]);
-        const m = x && x.msgs.get(a[3]);
-        if (m && a[1] > (m.status || 0)) m.status = a[1];
+      case 'MessagesRead': { // (chatId, seq, reader): the client read the operator side's messages up to seq
+        const x = a[2] === 'client' && this.chats.get(a[0]);
+        if (x) for (const m of x.msgs.values()) if (m.author !== 1 && m.seq <= a[1] && (m.status || 0) < 3) m.status = 3;
         break;
       }
       case 'Typing':
