@@ -2,6 +2,7 @@
  * status, operator tokens (issue and validate).
  * Threading: handlers run on API worker threads. */
 #include <string.h>
+#include <strings.h>
 
 #include "api/internal.h"
 #include "chat/presence.h"
@@ -13,10 +14,11 @@
 
 json_t *ch_json_operator(const ch_operator_row *op)
 {
-	return json_pack("{s:I, s:s, s:i, s:{s:I, s:s}, s:o}", "id", (json_int_t)op->id, "name", op->name,
+	return json_pack("{s:I, s:s, s:i, s:{s:I, s:s}, s:o, s:o}", "id", (json_int_t)op->id, "name", op->name,
 	                 "status", op->status, "organization", "id", (json_int_t)op->organization_id,
 	                 "name", op->org_name, "externalId",
-	                 op->has_external_id ? json_string(op->external_id) : json_null());
+	                 op->has_external_id ? json_string(op->external_id) : json_null(), "photo",
+	                 op->photo[0] ? json_string(op->photo) : json_null());
 }
 
 static void add_operator(void *ctx, const ch_operator_row *op)
@@ -62,8 +64,9 @@ static void add_colleague(void *ctx, const ch_operator_row *op)
 	static const char *names[] = {"offline", "online", "away"};
 	ch_presence_entry pe;
 	ch_presence_state st = ch_presence_get(op->id, &pe) == 0 ? pe.state : CH_PRESENCE_OFFLINE;
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:i, s:s}", "id", (json_int_t)op->id, "name", op->name,
-	                                     "status", op->status, "presence", names[st]));
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:i, s:s, s:o}", "id", (json_int_t)op->id, "name", op->name,
+	                                     "status", op->status, "presence", names[st], "photo",
+	                                     op->photo[0] ? json_string(op->photo) : json_null()));
 }
 
 /* GET /api/operator/colleagues (operator token): the operators of the token's
@@ -82,6 +85,8 @@ void ch_h_operator_colleagues(ch_ctx *c)
 typedef struct sync_row {
 	int64_t org_id;
 	const char *name, *external_id;
+	int set_photo;      /* the row has "photo": set it ("" or null clears); else it is kept */
+	const char *photo;
 	ch_operator_row out;
 } sync_row;
 
@@ -101,12 +106,45 @@ static ch_err sync_tx(ch_store_tx *tx, void *arg)
 		sync_row *r = &j->rows[i];
 		ch_err e = ch_store_operator_upsert(tx, j->company_id, r->org_id, r->name, r->external_id,
 		                                    &r->out, NULL);
+		if (!e && r->set_photo)
+			e = ch_store_operator_set_photo(tx, j->company_id, r->out.id, r->photo, &r->out);
 		if (e) {
 			j->failed_row = i;
 			return e;
 		}
 	}
 	return CH_OK;
+}
+
+/* A photo is shown in browsers (an <img src>): an absolute http(s) URL with
+ * nothing that could leave an attribute or hide in one. */
+static int photo_ok(const char *u)
+{
+	size_t skip = !strncasecmp(u, "https://", 8) ? 8 : !strncasecmp(u, "http://", 7) ? 7 : 0;
+	if (!skip || !u[skip])
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f || strchr("\"'<>\\`", *p))
+			return 0;
+	return 1;
+}
+
+/* "photo": absent → keep; null or "" → remove; else a URL (photo_ok). */
+static int read_photo(ch_ctx *c, json_t *row, const char *prefix, sync_row *r)
+{
+	json_t *v = json_object_get(row, "photo");
+	r->set_photo = v != NULL;
+	r->photo = "";
+	if (!v || json_is_null(v))
+		return 0;
+	if (ch_get_str(c, row, prefix, "photo", 0, 0, CH_PHOTO_MAX, &r->photo) < 0)
+		return -1;
+	if (*r->photo && !photo_ok(r->photo)) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%sphoto: must be an http:// or https:// URL without spaces or quotes "
+		                                     "(null removes the photo)", prefix);
+		return -1;
+	}
+	return 0;
 }
 
 static int read_sync_rows(ch_ctx *c, sync_job *j)
@@ -124,7 +162,8 @@ static int read_sync_rows(ch_ctx *c, sync_job *j)
 		sync_row *r = &j->rows[i];
 		if (ch_get_int(c, row, prefix, "organizationId", 1, 1, INT64_MAX, &r->org_id) ||
 		    ch_get_str(c, row, prefix, "name", 1, 1, CH_NAME_MAX, &r->name) ||
-		    ch_get_str(c, row, prefix, "externalId", 0, 1, CH_EXTID_MAX, &r->external_id) < 0)
+		    ch_get_str(c, row, prefix, "externalId", 0, 1, CH_EXTID_MAX, &r->external_id) < 0 ||
+		    read_photo(c, row, prefix, r))
 			return -1;
 	}
 	return 0;

@@ -188,11 +188,14 @@ ch_err ch_store_org_list_all(ch_store_tx *tx, ch_org_each_fn each, void *ctx);
 
 enum { CH_OPERATOR_ACTIVE = 0, CH_OPERATOR_INACTIVE = 1, CH_OPERATOR_DELETED = 2 };
 
+#define CH_PHOTO_MAX 2048 /* bytes of an operator's photo URL */
+
 typedef struct ch_operator_row {
 	int64_t id;
 	int64_t organization_id;
 	int64_t company_id;
 	char name[CH_NAME_MAX + 1];
+	char photo[CH_PHOTO_MAX + 1]; /* "" = none */
 	char org_name[CH_NAME_MAX + 1];
 	int status;
 	int has_external_id;
@@ -215,6 +218,10 @@ ch_err ch_store_operator_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch
 ch_err ch_store_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 const char *name, const char *external_id, ch_operator_row *out,
                                 int *created_out);
+/* Sets (photo non-empty) or clears (NULL or "") the operator's photo URL;
+ * *out (may be NULL) receives the updated row. */
+ch_err ch_store_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t id, const char *photo,
+                                   ch_operator_row *out);
 /* Sets the status; Inactive and Deleted also bump token_epoch (revoking every
  * token issued before). *out (may be NULL) receives the updated row. */
 ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
@@ -287,6 +294,7 @@ typedef struct ch_chat_row {
 	int64_t last_message_at;    /* 0 = no message */
 	int64_t queued_at;          /* when it last became New and unassigned (routing order) */
 	char operator_name[CH_NAME_MAX + 1];
+	char operator_photo[CH_PHOTO_MAX + 1]; /* "" = none */
 	char client_name[CH_NAME_MAX + 1];
 	char client_phone[CH_PHONE_MAX + 1];
 	char last_message[CH_PREVIEW_MAX + 1]; /* preview of the newest message's text */
@@ -364,6 +372,7 @@ typedef struct ch_message_row {
 	int author;
 	int64_t operator_id;               /* 0 = none */
 	char operator_name[CH_NAME_MAX + 1];
+	char operator_photo[CH_PHOTO_MAX + 1]; /* "" = none */
 	char text[CH_TEXT_MAX_BYTES + 1];
 	int status;
 	int has_media;

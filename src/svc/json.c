@@ -18,11 +18,18 @@ static json_t *iso_or_null(int64_t ms)
 	return json_string(ts);
 }
 
+static json_t *str_or_null(const char *s) { return *s ? json_string(s) : json_null(); }
+
+/* An operator as chats and messages name it: {id, name, photo}. */
+static json_t *operator_ref(int64_t id, const char *name, const char *photo)
+{
+	return id ? json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "name", name, "photo", str_or_null(photo))
+	          : json_null();
+}
+
 json_t *ch_svc_json_chat(const ch_chat_row *c)
 {
-	json_t *op = c->operator_id ? json_pack("{s:I, s:s, s:n}", "id", (json_int_t)c->operator_id, "name",
-	                                        c->operator_name, "photo")
-	                            : json_null();
+	json_t *op = operator_ref(c->operator_id, c->operator_name, c->operator_photo);
 	json_t *client = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)c->client_id, "name", c->client_name,
 	                           "phone", c->client_phone);
 	json_t *j = json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:o, s:o, s:o, s:I, s:s}", "id",
@@ -31,17 +38,17 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	                      (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
 	                      iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at),
 	                      "lastSeq", (json_int_t)c->last_seq, "lastMessage", c->last_message);
+	if (j) /* the public sample's name for source (additive) */
+		json_object_set_new(j, "messSource", json_integer(c->source));
 	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
 		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)c->id);
 	return j;
 }
 
-json_t *ch_svc_json_message(const ch_message_row *m)
+json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 {
-	json_t *op = m->operator_id ? json_pack("{s:I, s:s}", "id", (json_int_t)m->operator_id, "name",
-	                                        m->operator_name)
-	                            : json_null();
+	json_t *op = operator_ref(m->operator_id, m->operator_name, m->operator_photo);
 	json_t *media = json_null();
 	if (m->has_media) {
 		char url[CH_SVC_MEDIA_URL_MAX];
@@ -55,6 +62,10 @@ json_t *ch_svc_json_message(const ch_message_row *m)
 	                      "operator", op, "textMessage", m->text, "media", media, "status", m->status,
 	                      "createdAt", iso_or_null(m->created_at), "clientMessageId",
 	                      m->has_client_message_id ? json_string(m->client_message_id) : json_null());
+	if (j) { /* the public sample's names (additive): message = textMessage, the client's phone */
+		json_object_set_new(j, "message", json_string(m->text));
+		json_object_set_new(j, "phone", chat ? str_or_null(chat->client_phone) : json_null());
+	}
 	if (!j)
 		CH_ERROR("message %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)m->id, (long long)m->chat_id);

@@ -101,7 +101,7 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		/* a retry of a stored message answers the first one, never a duplicate
 		 * (a retried media upload leaves its unused copy behind) */
 		if (!e)
-			svc_result(j, ch_svc_json_message(msg));
+			svc_result(j, ch_svc_json_message(msg, &c));
 		free(msg);
 		return e;
 	}
@@ -112,7 +112,7 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		goto out;
 	if (created)
 		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", ch_svc_json_chat(&c)));
-	json_t *mj = ch_svc_json_message(msg);
+	json_t *mj = ch_svc_json_message(msg, &c);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
 	                        mj ? json_pack("[O]", mj) : NULL);
 	if (ev)

@@ -53,7 +53,7 @@ static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound
 		json_t *body = json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:o}", "eventId", d->event_id, "type", "message",
 		                         "organizationId", (json_int_t)d->organization_id, "chatId", (json_int_t)c.id,
 		                         "externalUserId", cl.has_external_key ? cl.external_key : "", "source", c.source,
-		                         "message", ch_svc_json_message(m));
+		                         "message", ch_svc_json_message(m, &c));
 		o->body = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		o->len = o->body ? strlen(o->body) : 0;

@@ -57,6 +57,7 @@ typedef struct collect {
 	size_t n, cap;
 	int64_t budget;
 	int truncated;
+	const ch_chat_row *chat; /* messages: the chat they are read from */
 } collect;
 
 static void add_chat(void *ctx, const ch_chat_row *c)
@@ -81,7 +82,7 @@ static void add_message(void *ctx, const ch_message_row *m)
 		return;
 	}
 	k->budget--;
-	json_array_append_new(k->arr, ch_svc_json_message(m));
+	json_array_append_new(k->arr, ch_svc_json_message(m, k->chat));
 }
 
 static void scope_filter(const ch_principal *p, ch_chat_filter *f)
@@ -126,6 +127,7 @@ static ch_err sync_named(ch_store_tx *tx, const ch_principal *p, json_t *named, 
 			msgs->truncated = 1;
 			want = msgs->budget;
 		}
+		msgs->chat = &c;
 		if (want > 0 && (e = ch_store_message_list(tx, p->company_id, id, after, 0, want, add_message, msgs)))
 			return e;
 	}
@@ -173,7 +175,7 @@ ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, 
 		limit = 1;
 	if (limit > CH_SVC_HISTORY_MAX + 1)
 		limit = CH_SVC_HISTORY_MAX + 1;
-	collect k = {.arr = json_array(), .budget = limit};
+	collect k = {.arr = json_array(), .budget = limit, .chat = &c};
 	e = ch_store_message_list(tx, p->company_id, chat_id, after_seq, before_seq, limit, add_message, &k);
 	if (e)
 		json_decref(k.arr);

@@ -168,7 +168,8 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 /* NULL (logged) when a text field of the row is not valid UTF-8. A message's
  * media.url is signed afresh, at the time of the call. */
 json_t *ch_svc_json_chat(const ch_chat_row *c);
-json_t *ch_svc_json_message(const ch_message_row *m);
+/* chat (borrowed, may be NULL): the message's chat, for the client's phone. */
+json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat);
 
 /* ---- signed media URLs ---------------------------------------------------- */
 

@@ -9,7 +9,7 @@ const h = require('./lib/harness');
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function assertOperatorShape(o, org) {
-  assert.deepEqual(Object.keys(o).sort(), ['externalId', 'id', 'name', 'organization', 'status'],
+  assert.deepEqual(Object.keys(o).sort(), ['externalId', 'id', 'name', 'organization', 'photo', 'status'],
     `operator keys: ${JSON.stringify(o)}`);
   assert.ok(Number.isInteger(o.id) && o.id > 0);
   assert.equal(typeof o.name, 'string');

@@ -38,6 +38,8 @@ static ch_err chat_fill(sqlite3_stmt *st, ch_chat_row *out)
 		err = ch_store_sqlite_col_text(st, 17, out->client_phone, sizeof out->client_phone);
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 18, out->last_message, sizeof out->last_message);
+	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 19, out->operator_photo, sizeof out->operator_photo);
 	return err;
 }
 

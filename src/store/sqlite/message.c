@@ -36,6 +36,8 @@ static ch_err message_fill(sqlite3_stmt *st, ch_message_row *out)
 	out->created_at = sqlite3_column_int64(st, 15);
 	ch_err err = ch_store_sqlite_col_text(st, 6, out->operator_name, sizeof out->operator_name);
 	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 16, out->operator_photo, sizeof out->operator_photo);
+	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 7, out->text, sizeof out->text);
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 14, out->client_message_id,
@@ -161,7 +163,7 @@ static ch_err media_of(ch_store_tx *tx, const ch_message_new *m, ch_message_row 
 	return err;
 }
 
-/* The company's operator m->operator_id's name into row->operator_name;
+/* The company's operator m->operator_id's name and photo into the row;
  * NOT_FOUND for another company's. */
 static ch_err operator_of(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
@@ -172,9 +174,11 @@ static ch_err operator_of(ch_store_tx *tx, const ch_message_new *m, ch_message_r
 	if (err != CH_OK)
 		return err;
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		err = ch_store_sqlite_col_text(st, 0, row->operator_name, sizeof row->operator_name);
-	else if (rc == SQLITE_DONE)
+		if (err == CH_OK)
+			err = ch_store_sqlite_col_text(st, 1, row->operator_photo, sizeof row->operator_photo);
+	} else if (rc == SQLITE_DONE)
 		err = CH_ERR_NOT_FOUND;
 	else
 		err = ch_store_sqlite_fail(tx, rc, "message operator");
@@ -259,6 +263,7 @@ static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_ro
 {
 	ch_err err = CH_OK;
 	row->operator_name[0] = '\0';
+	row->operator_photo[0] = '\0';
 	row->has_media = m->media_id != 0;
 	memset(&row->media, 0, sizeof row->media);
 	if (m->media_id)

@@ -22,6 +22,8 @@ static ch_err operator_fill(sqlite3_stmt *st, ch_operator_row *out)
 		err = ch_store_sqlite_col_text(st, 4, out->org_name, sizeof out->org_name);
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 6, out->external_id, sizeof out->external_id);
+	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 9, out->photo, sizeof out->photo);
 	return err;
 }
 
@@ -214,6 +216,30 @@ ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t
 	err = ch_store_sqlite_bound(tx, st, rc, "operator set status");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "operator set status");
+	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
+		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK && out)
+		err = ch_store_operator_get(tx, company_id, id, out);
+	return err;
+}
+
+ch_err ch_store_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t id, const char *photo,
+                                   ch_operator_row *out)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_check_len(photo, CH_PHOTO_MAX, 1, "operator photo");
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_OPERATOR_SET_PHOTO, &st);
+	if (err == CH_OK)
+		err = bind_scope(tx, st, company_id, id, "operator set photo");
+	if (err != CH_OK)
+		return err;
+	int rc = ch_store_sqlite_bind_text(st, 3, photo ? photo : "");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, ch_now_ms());
+	err = ch_store_sqlite_bound(tx, st, rc, "operator set photo");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "operator set photo");
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
 		err = CH_ERR_NOT_FOUND;
 	if (err == CH_OK && out)

@@ -13,7 +13,8 @@
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
 #define CH_SQL_OPERATOR_FROM                                                                      \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
-	"o.token_epoch, o.created_at FROM operators o JOIN organizations g ON g.id = o.organization_id "
+	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
+	"JOIN organizations g ON g.id = o.organization_id "
 
 #define CH_SQLITE_STMTS(X)                                                                         \
 	X(BEGIN, "BEGIN")                                                                          \
@@ -68,6 +69,9 @@
 	  "UPDATE operators SET name = ?2, status = CASE status WHEN 2 THEN 0 ELSE status END, "   \
 	  "updated_at = ?3 WHERE id = ?1")                                                         \
 	/* Any status but Active (0) revokes the tokens issued so far. */                          \
+	X(OPERATOR_SET_PHOTO,                                                                      \
+	  "UPDATE operators SET photo = NULLIF(?3, ''), updated_at = ?4 "                          \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
 	X(OPERATOR_SET_STATUS,                                                                     \
 	  "UPDATE operators SET status = ?3, token_epoch = token_epoch + (?3 <> 0), "              \
 	  "updated_at = ?4 WHERE company_id = ?1 AND id = ?2")                                     \
@@ -85,7 +89,7 @@
 	"SELECT c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "  \
 	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
 	"c.count_unread, c.created_at, c.last_message_at, c.queued_at, "                           \
-	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message FROM chats c "                    \
+	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, '') FROM chats c "                    \
 	"JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
 
 /* ch_chat_filter, one parameter per field; "no filter" values make a term
@@ -119,7 +123,7 @@
 #define CH_SQL_MESSAGE_FROM                                                                        \
 	"SELECT m.id, m.chat_id, m.company_id, m.seq, m.author, COALESCE(m.operator_id, 0), "      \
 	"COALESCE(o.name, ''), m.text, m.status, m.media_id, d.name, d.format, d.type, d.size, "   \
-	"m.client_message_id, m.created_at FROM messages m "                                       \
+	"m.client_message_id, m.created_at, COALESCE(o.photo, '') FROM messages m "                                       \
 	"LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN media d ON d.id = m.media_id "
 
 #define CH_SQL_DELIVERY_COLS \
@@ -187,7 +191,7 @@
 	X(CHAT_COUNT_OPERATOR, CH_SQL_CHAT_COUNT CH_SQL_BY_OPERATOR CH_SQL_CHAT_FILTER)            \
 	X(CHAT_COUNT_CLIENT, CH_SQL_CHAT_COUNT CH_SQL_BY_CLIENT CH_SQL_CHAT_FILTER)                \
 	X(CHAT_COUNT_QUEUE, CH_SQL_CHAT_COUNT CH_SQL_BY_QUEUE CH_SQL_CHAT_FILTER)                  \
-	X(OPERATOR_NAME, "SELECT name FROM operators WHERE company_id = ?1 AND id = ?2")           \
+	X(OPERATOR_NAME, "SELECT name, COALESCE(photo, '') FROM operators WHERE company_id = ?1 AND id = ?2")           \
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \
 	X(OPERATOR_LOAD,                                                                           \

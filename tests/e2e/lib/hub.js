@@ -287,9 +287,9 @@ function hs256(payload, secret, header = { alg: 'HS256', typ: 'JWT' }) {
 
 // ---- shape checks ----------------------------------------------------------------
 const CHAT_KEYS = ['id', 'theme', 'operator', 'chatStatus', 'countUnread', 'organizationId', 'source', 'client',
-  'createdAt', 'lastMessageAt', 'lastSeq', 'lastMessage'];
+  'createdAt', 'lastMessageAt', 'lastSeq', 'lastMessage', 'messSource'];
 const MESSAGE_KEYS = ['id', 'chatId', 'seq', 'author', 'operator', 'textMessage', 'media', 'status', 'createdAt',
-  'clientMessageId'];
+  'clientMessageId', 'message', 'phone'];
 
 function assertChat(c, expect = {}) {
   const d = JSON.stringify(c);
@@ -306,6 +306,7 @@ function assertChat(c, expect = {}) {
   assert.ok(Number.isInteger(c.countUnread) && c.countUnread >= 0, d);
   assert.ok(Number.isInteger(c.organizationId), d);
   assert.ok([1, 2, 3, 4].includes(c.source), d);
+  assert.equal(c.messSource, c.source, `messSource is source: ${d}`);
   assert.ok(c.client && Number.isInteger(c.client.id), `client: ${d}`);
   assert.ok('name' in c.client && 'phone' in c.client, `client name/phone: ${d}`);
   assert.match(c.createdAt, ISO_RE, d);
@@ -328,8 +329,11 @@ function assertMessage(m, expect = {}) {
   if (m.operator !== null) {
     assert.ok(Number.isInteger(m.operator.id), d);
     assert.equal(typeof m.operator.name, 'string', d);
+    assert.ok('photo' in m.operator, `operator.photo: ${d}`);
   }
   assert.equal(typeof m.textMessage, 'string', d);
+  assert.equal(m.message, m.textMessage, `message is textMessage: ${d}`);
+  assert.ok(m.phone === null || (typeof m.phone === 'string' && m.phone.length > 0), `phone: ${d}`);
   if (m.media !== null) {
     for (const k of ['id', 'name', 'format', 'type', 'url']) assert.ok(k in m.media, `media.${k}: ${d}`);
   }

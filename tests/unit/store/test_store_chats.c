@@ -1792,6 +1792,44 @@ Test(chats, chat_list_order_and_each_filter)
 	expect_list(&f, NULL, 0); /* c1's creation is not its activity once it has a message */
 }
 
+/* The operator's photo travels with the chat and message rows that name it. */
+static ch_err job_photo(ch_store_tx *tx, void *p)
+{
+	world *w = p;
+	return ch_store_operator_set_photo(tx, w->company, w->op1, "https://cdn.example/anna.png", NULL);
+}
+
+static ch_err job_msg_get(ch_store_tx *tx, void *p)
+{
+	ch_message_row *m = p;
+	return ch_store_message_get(tx, m->company_id, m->id, m);
+}
+
+Test(chats, operator_photo_in_chat_and_message_rows)
+{
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Zed", NULL);
+	ch_chat_row c;
+	cr_assert_eq(chat_update(a.company, chat, CH_CHAT_OPEN, a.op1, &c), CH_OK);
+	cr_assert_str_eq(c.operator_photo, "");
+	cr_assert_eq(W(job_photo, &a), CH_OK);
+	cr_assert_eq(chat_get(a.company, chat, &c), CH_OK);
+	cr_assert_str_eq(c.operator_name, "Anna");
+	cr_assert_str_eq(c.operator_photo, "https://cdn.example/anna.png");
+	ch_message_row *row = malloc(sizeof *row);
+	ch_message_new m = {.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_OPERATOR,
+	                    .operator_id = a.op1, .text = "hi", .status = CH_MSG_SUCCESS};
+	cr_assert_eq(append(&m, row, NULL), CH_OK);
+	cr_assert_str_eq(row->operator_photo, "https://cdn.example/anna.png", "the appended row");
+	int64_t id = row->id;
+	memset(row, 0, sizeof *row);
+	row->company_id = a.company;
+	row->id = id;
+	cr_assert_eq(R(job_msg_get, row), CH_OK);
+	cr_assert_str_eq(row->operator_photo, "https://cdn.example/anna.png", "a message read back");
+	free(row);
+}
+
 /* tg_user_id: the Telegram chats of the client with that channel user id,
  * never a chat of another source whose client happens to have the same key,
  * never another company's. */

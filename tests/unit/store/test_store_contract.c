@@ -300,6 +300,12 @@ static ch_err op_set_status(ch_store *s, int64_t company, int64_t id, int status
 	return e;
 }
 
+static ch_err job_op_photo(ch_store_tx *tx, void *p)
+{
+	op_args *a = p;
+	return ch_store_operator_set_photo(tx, a->company, a->id, a->name, &a->row);
+}
+
 static void collect_op(void *ctx, const ch_operator_row *row)
 {
 	op_args *a = ctx;
@@ -941,6 +947,167 @@ Test(store, operator_set_status_bumps_epoch_on_revocation)
 	cr_assert_neq(op_set_status(g_store, company, r.id, 7, NULL), CH_OK, "unknown status");
 	cr_assert_eq(op_get(g_store, company, r.id, &g), CH_OK);
 	cr_assert_eq(g.status, CH_OPERATOR_DELETED);
+}
+
+Test(store, operator_photo_set_kept_and_cleared)
+{
+	int64_t company, org, other, org_b;
+	seed(g_store, "acme", 1, &company, &org);
+	seed(g_store, "beta", 2, &other, &org_b);
+	ch_operator_row r, u, g;
+	cr_assert_eq(op_upsert(g_store, company, org, "Eve", "crm-eve", &r, NULL), CH_OK);
+	cr_assert_str_eq(r.photo, "", "no photo at first");
+	op_args a = {.company = company, .id = r.id, .name = "https://cdn.example/eve.png"};
+	cr_assert_eq(ch_store_write_sync(g_store, job_op_photo, &a), CH_OK);
+	cr_assert_str_eq(a.row.photo, "https://cdn.example/eve.png");
+	cr_assert_eq(op_upsert(g_store, company, org, "Eve R.", "crm-eve", &u, NULL), CH_OK);
+	cr_assert_str_eq(u.photo, "https://cdn.example/eve.png", "an upsert keeps the photo");
+	cr_assert_eq(op_get(g_store, company, r.id, &g), CH_OK);
+	cr_assert_str_eq(g.photo, "https://cdn.example/eve.png");
+	size_t n;
+	ch_err e;
+	ch_operator_row *rows = op_list(g_store, company, org, 0, &n, &e);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(rows[0].photo, "https://cdn.example/eve.png");
+	free(rows);
+	a.name = "";
+	cr_assert_eq(ch_store_write_sync(g_store, job_op_photo, &a), CH_OK);
+	cr_assert_str_eq(a.row.photo, "", "\"\" clears it");
+	a.name = NULL;
+	cr_assert_eq(ch_store_write_sync(g_store, job_op_photo, &a), CH_OK, "NULL clears it too");
+	a.company = other; /* another company's operator is not found */
+	a.name = "https://x.example/p.png";
+	cr_assert_eq(ch_store_write_sync(g_store, job_op_photo, &a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(op_get(g_store, company, r.id, &g), CH_OK);
+	cr_assert_str_eq(g.photo, "");
+}
+
+/* ---- company API keys --------------------------------------------------- */
+
+typedef struct key_args {
+	int64_t company, id;
+	const char *name;
+	unsigned char hash[CH_API_KEY_HASH];
+	ch_api_key_row row;
+	ch_api_key_row rows[CH_API_KEYS_MAX + 4];
+	size_t n;
+} key_args;
+
+static ch_err job_key_create(ch_store_tx *tx, void *p)
+{
+	key_args *a = p;
+	return ch_store_api_key_create(tx, a->company, a->name, a->hash, "chk_prefix12", &a->row);
+}
+
+static void collect_key(void *ctx, const ch_api_key_row *r)
+{
+	key_args *a = ctx;
+	if (a->n < sizeof a->rows / sizeof a->rows[0])
+		a->rows[a->n++] = *r;
+}
+
+static ch_err job_key_list(ch_store_tx *tx, void *p)
+{
+	key_args *a = p;
+	a->n = 0;
+	return ch_store_api_key_list(tx, a->company, collect_key, a);
+}
+
+static ch_err job_key_all(ch_store_tx *tx, void *p)
+{
+	key_args *a = p;
+	a->n = 0;
+	return ch_store_api_key_all(tx, collect_key, a);
+}
+
+static ch_err job_key_get(ch_store_tx *tx, void *p)
+{
+	key_args *a = p;
+	return ch_store_api_key_get(tx, a->company, a->id, &a->row);
+}
+
+static ch_err job_key_revoke(ch_store_tx *tx, void *p)
+{
+	key_args *a = p;
+	return ch_store_api_key_revoke(tx, a->company, a->id);
+}
+
+static ch_err key_create(int64_t company, const char *name, unsigned char fill, int64_t *id)
+{
+	key_args *a = calloc(1, sizeof *a);
+	a->company = company;
+	a->name = name;
+	memset(a->hash, fill, sizeof a->hash);
+	ch_err e = ch_store_write_sync(g_store, job_key_create, a);
+	if (id)
+		*id = a->row.id;
+	free(a);
+	return e;
+}
+
+Test(store, api_keys_create_list_get_revoke_per_company)
+{
+	int64_t acme, org, beta, org_b, k1, k2, kb;
+	seed(g_store, "acme", 1, &acme, &org);
+	seed(g_store, "beta", 2, &beta, &org_b);
+	uint64_t g0 = ch_store_principals_gen(g_store);
+	int changed = -1;
+	cr_assert_eq(ch_store_revocations_poll(g_store, &changed), CH_OK);
+	cr_assert_eq(key_create(acme, "CRM backend", 1, &k1), CH_OK);
+	cr_assert_neq(ch_store_principals_gen(g_store), g0, "servers reload their key table");
+	cr_assert_eq(key_create(acme, "Reports", 2, &k2), CH_OK);
+	cr_assert_eq(key_create(beta, "Theirs", 3, &kb), CH_OK);
+	cr_assert_neq(key_create(acme, "Same hash", 1, NULL), CH_OK, "a hash is stored once");
+
+	key_args *a = calloc(1, sizeof *a);
+	a->company = acme;
+	cr_assert_eq(ch_store_read(g_store, job_key_list, a), CH_OK);
+	cr_assert_eq(a->n, 2);
+	cr_assert_eq(a->rows[0].id, k1);
+	cr_assert_str_eq(a->rows[0].name, "CRM backend");
+	cr_assert_str_eq(a->rows[0].prefix, "chk_prefix12");
+	cr_assert_gt(a->rows[0].created_at, 0);
+	cr_assert_eq(a->rows[1].id, k2);
+	cr_assert_eq(ch_store_read(g_store, job_key_all, a), CH_OK);
+	cr_assert_eq(a->n, 3, "every company's keys, with their hashes");
+	cr_assert_eq(a->rows[2].company_id, beta);
+	cr_assert_eq(a->rows[2].hash[0], 3);
+
+	a->id = kb; /* another company's key is not found, nor revocable */
+	cr_assert_eq(ch_store_read(g_store, job_key_get, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(ch_store_write_sync(g_store, job_key_revoke, a), CH_ERR_NOT_FOUND);
+	a->id = k1;
+	cr_assert_eq(ch_store_read(g_store, job_key_get, a), CH_OK);
+	cr_assert_str_eq(a->row.name, "CRM backend");
+	uint64_t g1 = ch_store_principals_gen(g_store);
+	cr_assert_eq(ch_store_write_sync(g_store, job_key_revoke, a), CH_OK);
+	cr_assert_neq(ch_store_principals_gen(g_store), g1, "a revocation is told before done");
+	cr_assert_eq(ch_store_read(g_store, job_key_get, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(ch_store_write_sync(g_store, job_key_revoke, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(ch_store_read(g_store, job_key_list, a), CH_OK);
+	cr_assert_eq(a->n, 1);
+	a->company = beta;
+	cr_assert_eq(ch_store_read(g_store, job_key_list, a), CH_OK);
+	cr_assert_eq(a->n, 1, "the other company's key is untouched");
+	free(a);
+}
+
+Test(store, api_keys_are_capped_per_company)
+{
+	int64_t acme, org, beta, org_b;
+	seed(g_store, "acme", 1, &acme, &org);
+	seed(g_store, "beta", 2, &beta, &org_b);
+	for (int i = 0; i < CH_API_KEYS_MAX; i++) {
+		key_args *a = calloc(1, sizeof *a);
+		a->company = acme;
+		a->name = "k";
+		memcpy(a->hash, &i, sizeof i);
+		a->hash[31] = 0xAA;
+		cr_assert_eq(ch_store_write_sync(g_store, job_key_create, a), CH_OK, "key %d", i);
+		free(a);
+	}
+	cr_assert_eq(key_create(acme, "one too many", 0x77, NULL), CH_ERR_CONFLICT);
+	cr_assert_eq(key_create(beta, "another company's first", 0x78, NULL), CH_OK);
 }
 
 /* ---- transactions and group commit ------------------------------------ */
