@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "cli/internal.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "net/server.h"
@@ -177,6 +178,11 @@ static void warn_public_demo(const char *listen)
 int ch_cli_serve(ch_cli *c)
 {
 	memory_policy();
+	if (c->cfg.clock_offset) {
+		ch_clock_set_offset_ms(c->cfg.clock_offset * 1000);
+		CH_WARN("clock_offset %lld s: the server's clock is moved (for tests of expiry only)",
+		        (long long)c->cfg.clock_offset);
+	}
 	ch_pw_cost cost = ch_cli_pw_cost(c);
 	if (ch_password_init()) {
 		fprintf(stderr, "error: libsodium failed to initialise\n");

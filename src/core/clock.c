@@ -1,15 +1,21 @@
 /* clock.c — wall/monotonic clocks and ISO-8601. Pure; any thread. */
 #include "core/clock.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+static _Atomic int64_t offset_ms;
+
+void ch_clock_set_offset_ms(int64_t ms) { atomic_store_explicit(&offset_ms, ms, memory_order_relaxed); }
 
 int64_t ch_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	       atomic_load_explicit(&offset_ms, memory_order_relaxed);
 }
 
 int64_t ch_mono_ms(void)

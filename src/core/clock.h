@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Milliseconds since the Unix epoch (wall clock). */
+/* Milliseconds since the Unix epoch (wall clock), plus the offset below. */
 int64_t ch_now_ms(void);
+/* Shifts ch_now_ms by offset_ms from now on (the clock_offset option: tests
+ * of expiry without waiting). Any thread; 0 by default. */
+void ch_clock_set_offset_ms(int64_t offset_ms);
 /* Milliseconds of a monotonic clock, for durations. */
 int64_t ch_mono_ms(void);
 /* Monotonic microseconds, for latency histograms. */

@@ -84,6 +84,9 @@ static const opt opts[] = {
 	 "Seconds an HTTP connection may stay idle or slow before it is closed."},
 	{"shutdown_timeout", INT(shutdown_timeout), "10", 1, 3600, NULL, 0,
 	 "Seconds SIGTERM waits for in-flight requests before closing connections."},
+	{"clock_offset", INT(clock_offset), "0", -315360000, 315360000, NULL, 0,
+	 "Seconds added to the server's wall clock, for testing expiry (an integration's token checked a day later) "
+	 "without waiting. Leave it 0 in production: every token, media URL and timestamp follows it."},
 	{"max_anonymous_body_bytes", INT(max_anonymous_body_bytes), "16384", 1024, 1048576, NULL, 0,
 	 "Largest body of a request that carries no valid token (`company/get-token`, "
 	 "`widget/{guid}/session`, an unsigned `channel/{guid}/inbound`); larger bodies get 413 without being "

@@ -41,6 +41,7 @@ typedef struct ch_config {
 	int64_t company_token_ttl;
 	int64_t http_timeout;
 	int64_t shutdown_timeout;
+	int64_t clock_offset;      /* seconds; tests of expiry only */
 	int64_t max_anonymous_body_bytes;
 	int64_t body_memory_max;
 	int64_t max_json_values;
