@@ -3,7 +3,9 @@
 # build (build-asan/): the Criterion unit suites and other ctest tests, then
 # the node --test end-to-end suite and the hostile tier (tests/hostile/:
 # bounded attacks on loopback, one file at a time because they measure the
-# server's memory) against each binary. Prints each tier's result and ends
+# server's memory) against each binary, then the browser tier and the
+# compatibility tier (tests/compat/: the public guide's and samples' code as
+# written) against the normal build. Prints each tier's result and ends
 # with the summary line `N passed, N failed[, N skipped]`.
 # Exit status is non-zero when anything failed.
 set -uo pipefail
@@ -82,6 +84,7 @@ run_node e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
 run_node hostile tests/hostile/ 1 "$BUILD/chathub" normal
 run_node hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
 run_node browser tests/browser/ 1 "$BUILD/chathub" normal
+run_node compat tests/compat/ 1 "$BUILD/chathub" normal
 run_fuzz
 
 if [ "$skipped" -gt 0 ]; then

@@ -458,7 +458,7 @@ function requestText(method, p, { headers = {}, body } = {}) {
 module.exports = {
   requestText,
   BIN, REPO, DEFAULT_ENV, REASON, JWT_RE,
-  sleep, sleepUntil, freePort, makeTempDir, startServer, cli, parseId,
+  sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
   api, describeRes, assertError, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
   isoIn, operatorToken, validate, setStatus, rawHttp,
