@@ -291,6 +291,16 @@ async function api(base, method, p, opts = {}) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
+// fetch() whose response is checked against web/openapi.json as api()'s are
+// (for tests written like the public samples, with fetch itself).
+async function specFetch(url, init = {}) {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  const problem = openapi.checkResponse((init.method || 'GET').toUpperCase(), String(url), res.status, res.headers, text);
+  if (problem) throw new assert.AssertionError({ message: problem, stackStartFn: specFetch });
+  return res;
+}
+
 function describeRes(res) {
   return `HTTP ${res.status} ${res.headers.get('content-type') || ''} ${res.text.slice(0, 500)}`;
 }
@@ -470,7 +480,7 @@ module.exports = {
   requestText,
   BIN, REPO, DEFAULT_ENV, REASON, JWT_RE,
   sleep, sleepUntil, freePort, makeTempDir, startServer, cli, parseId,
-  api, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
+  api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
   isoIn, operatorToken, validate, setStatus, rawHttp,
 };
