@@ -7,7 +7,7 @@
 // its `x-chathub-tokens` the token kinds of the route, with a security
 // requirement that matches (none for routes without a token) and the error
 // answers every route of that kind can give. Also checks that every $ref
-// resolves. Node built-ins only (a ctest test; no npm packages needed).
+// resolves and that info.version is the server's version. Node built-ins only (a ctest test; no npm packages needed).
 // Usage: node scripts/openapi-check.js BIN [SPEC]   (SPEC: web/openapi.json)
 // Prints each disagreement, naming the route, and exits 1 when there is one.
 
@@ -26,8 +26,11 @@ function main() {
     process.exit(2);
   }
   const routes = JSON.parse(execFileSync(bin, ['routes'], { encoding: 'utf8' }));
+  const version = execFileSync(bin, ['version'], { encoding: 'utf8' }).trim().split(/\s+/).pop();
   const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
   const problems = check(routes, spec);
+  if (!spec.info || spec.info.version !== version)
+    problems.push(`info.version is ${JSON.stringify(spec.info && spec.info.version)}, the server is ${version}`);
   for (const p of problems) console.error(`openapi-check: ${p}`);
   if (problems.length) {
     console.error(`openapi-check: ${specPath} disagrees with \`chathub routes\` (${problems.length} problem(s))`);
