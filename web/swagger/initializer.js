@@ -16,5 +16,6 @@ window.addEventListener('DOMContentLoaded', () => {
     layout: 'BaseLayout',
     validatorUrl: null,
     displayRequestDuration: true,
+    showExtensions: true, // x-chathub-tokens: the token kinds each operation takes
   });
 });
