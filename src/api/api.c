@@ -151,6 +151,11 @@ void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...)
 	va_start(ap, fmt);
 	error_vresp(c->resp, err, fmt, ap);
 	va_end(ap);
+	/* a full queue (the store writer's, here) says when to retry, as the 503
+	 * of a full pool or body budget does (net/http.c) */
+	const ch_buf *h = &c->resp->headers;
+	if (err == CH_ERR_BUSY && !(h->data && strcasestr(h->data, "Retry-After:")))
+		ch_resp_header(c->resp, "Retry-After", "1");
 }
 
 void ch_ctx_json(ch_ctx *c, int status, json_t *j)
@@ -298,6 +303,8 @@ int ch_ctx_store_failed(ch_ctx *c, ch_err e, const char *what)
 		ch_ctx_error(c, e, "the database is busy or unavailable; retry later");
 	else if (e == CH_ERR_CONFLICT)
 		ch_ctx_error(c, e, "%s already exists", what);
+	else if (e == CH_ERR_BUSY)
+		ch_ctx_error(c, e, "%s", ch_err_text(e));
 	else
 		ch_ctx_error(c, e, "internal error");
 	return 1;

@@ -150,16 +150,21 @@ static void set_file(const char *url, char *data, size_t len)
 	         (unsigned long long)h);
 }
 
+/* The codings the build did not provide precompressed (see attach_precompressed). */
 static void compress_file(ch_static_file *sf)
 {
 	const char *data = sf->v[CH_ENC_IDENTITY].data;
 	size_t len = sf->v[CH_ENC_IDENTITY].len, zl = 0, bl = 0;
 	if (!mime_of(sf->path)->compressible || !len)
 		return;
-	char *z = gzip_of(data, len, &zl);
-	set_variant(sf, CH_ENC_GZIP, z, zl, "gz");
-	char *b = brotli_of(data, len, &bl);
-	set_variant(sf, CH_ENC_BR, b, bl, "br");
+	if (!(sf->precompressed & (1u << CH_ENC_GZIP))) {
+		char *z = gzip_of(data, len, &zl);
+		set_variant(sf, CH_ENC_GZIP, z, zl, "gz");
+	}
+	if (!(sf->precompressed & (1u << CH_ENC_BR))) {
+		char *b = brotli_of(data, len, &bl);
+		set_variant(sf, CH_ENC_BR, b, bl, "br");
+	}
 }
 
 /* Brotli at quality 11 runs at about 1 MB/s: the files are compressed by a few
@@ -186,13 +191,43 @@ static int larger_first(const void *a, const void *b)
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
+/* An earlier file with the same bytes (a symbolic link in web/: the API
+ * document at /openapi.json and /swagger/v1/swagger.json), or NULL. */
+static const ch_static_file *same_bytes(size_t i)
+{
+	const ch_static_variant *v = &files[i].v[CH_ENC_IDENTITY];
+	for (size_t k = 0; k < i; k++) {
+		const ch_static_variant *o = &files[k].v[CH_ENC_IDENTITY];
+		if (o->len == v->len && !strcmp(o->etag, v->etag) && !memcmp(o->data, v->data, v->len) &&
+		    !strcmp(files[k].mime, files[i].mime) && files[k].precompressed == files[i].precompressed)
+			return &files[k];
+	}
+	return NULL;
+}
+
+/* A copy of the variants of a file with the same bytes: compressed once. */
+static void copy_variants(ch_static_file *to, const ch_static_file *from)
+{
+	for (int e = CH_ENC_GZIP; e < CH_ENC_COUNT; e++) {
+		if (!(from->encodings & (1u << e)) || (to->encodings & (1u << e)))
+			continue;
+		char *d = ch_xmalloc(from->v[e].len);
+		memcpy(d, from->v[e].data, from->v[e].len);
+		to->v[e] = (ch_static_variant){.data = d, .len = from->v[e].len};
+		memcpy(to->v[e].etag, from->v[e].etag, sizeof to->v[e].etag);
+		to->encodings |= 1u << e;
+	}
+}
+
 static void compress_all(void)
 {
-	compress_job j = {.order = ch_xmalloc((n_files ? n_files : 1) * sizeof *j.order), .n = n_files};
+	compress_job j = {.order = ch_xmalloc((n_files ? n_files : 1) * sizeof *j.order), .n = 0};
+	const ch_static_file **twin = ch_xcalloc(n_files ? n_files : 1, sizeof *twin);
 	atomic_init(&j.next, 0);
 	for (size_t i = 0; i < n_files; i++)
-		j.order[i] = &files[i];
-	qsort(j.order, n_files, sizeof *j.order, larger_first);
+		if (!(twin[i] = same_bytes(i)))
+			j.order[j.n++] = &files[i];
+	qsort(j.order, j.n, sizeof *j.order, larger_first);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t t[4];
 	int n = 0;
@@ -202,24 +237,84 @@ static void compress_all(void)
 	compress_thread(&j);
 	while (n-- > 0)
 		pthread_join(t[n], NULL);
+	for (size_t i = 0; i < n_files; i++)
+		if (twin[i])
+			copy_variants(&files[i], twin[i]);
+	free(twin);
 	free(j.order);
 }
 
-static int add_file(const char *fs_path, const char *url)
+/* The bytes of a file (at most MAX_FILE_BYTES and a chunk), or NULL. Caller frees. */
+static char *read_file(const char *fs_path, size_t *len)
 {
 	FILE *f = fopen(fs_path, "rb");
 	if (!f)
-		return -1;
+		return NULL;
 	ch_buf b = CH_BUF_INIT;
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < MAX_FILE_BYTES)
 		ch_buf_append(&b, chunk, n);
 	fclose(f);
-	size_t len = b.len;
+	*len = b.len;
 	char *data = ch_buf_steal(&b, NULL);
-	set_file(url, data ? data : ch_xstrdup(""), len);
+	return data ? data : ch_xstrdup("");
+}
+
+static int add_file(const char *fs_path, const char *url)
+{
+	size_t len = 0;
+	char *data = read_file(fs_path, &len);
+	if (!data)
+		return -1;
+	set_file(url, data, len);
 	return 0;
+}
+
+/* ---- precompressed variants ------------------------------------------------ */
+
+static const struct {
+	ch_static_enc e;
+	const char *ext, *etag_suffix;
+} precompressed_exts[] = {{CH_ENC_GZIP, ".gz", "gz"}, {CH_ENC_BR, ".br", "br"}};
+
+static int newer(const struct stat *a, const struct stat *b);
+
+/* Whether fs is X.gz or X.br beside a file X: a variant the build compressed
+ * (scripts/swagger-ui.js), loaded with X rather than served on its own. */
+static int is_precompressed(const char *fs)
+{
+	size_t n = strlen(fs);
+	char base[4200];
+	struct stat st;
+	for (size_t i = 0; i < sizeof precompressed_exts / sizeof precompressed_exts[0]; i++) {
+		size_t el = strlen(precompressed_exts[i].ext);
+		if (n > el && !strcmp(fs + n - el, precompressed_exts[i].ext)) {
+			snprintf(base, sizeof base, "%.*s", (int)(n - el), fs);
+			return stat(base, &st) == 0 && S_ISREG(st.st_mode);
+		}
+	}
+	return 0;
+}
+
+/* X.gz and X.br beside the file just loaded from fs (X) become its variants,
+ * so that a large file (Swagger UI's bundle: seconds of brotli at quality 11)
+ * costs nothing at start. A variant older than X is ignored (compressed here). */
+static void attach_precompressed(ch_static_file *sf, const char *fs)
+{
+	struct stat st, vst;
+	char vfs[4200];
+	if (stat(fs, &st))
+		return;
+	for (size_t i = 0; i < sizeof precompressed_exts / sizeof precompressed_exts[0]; i++) {
+		snprintf(vfs, sizeof vfs, "%s%s", fs, precompressed_exts[i].ext);
+		size_t len = 0;
+		char *data;
+		if (stat(vfs, &vst) || !S_ISREG(vst.st_mode) || newer(&st, &vst) || !(data = read_file(vfs, &len)))
+			continue;
+		sf->precompressed |= 1u << precompressed_exts[i].e;
+		set_variant(sf, precompressed_exts[i].e, data, len, precompressed_exts[i].etag_suffix);
+	}
 }
 
 /* ---- the bundle overlay -------------------------------------------------- */
@@ -311,11 +406,13 @@ static int walk(const char *dir, const char *url_prefix, walk_ctx *w)
 		if (S_ISDIR(st.st_mode)) {
 			rc = walk(fs, url, w);
 		} else if (S_ISREG(st.st_mode)) {
-			if (w->web_dir ? skip_overlay(w, fs, url) : find_exact(url) != NULL)
+			if (w->web_dir ? is_precompressed(fs) || skip_overlay(w, fs, url) : find_exact(url) != NULL)
 				continue; /* web/: what a bundle replaces is never loaded (nor compressed) */
 			rc = add_file(fs, url);
-			if (w->web_dir && rc == 0)
+			if (w->web_dir && rc == 0) {
+				attach_precompressed(&files[n_files - 1], fs);
 				w->overlaid++;
+			}
 		}
 	}
 	closedir(d);

@@ -11,7 +11,9 @@
  * on web/: a file of the bundle directory replaces the file of web/ with the
  * same path. A bundle older than one of the sources its source map lists is
  * skipped (its sources are served instead), and so is a missing bundle
- * directory; both with a warning.
+ * directory; both with a warning. A file X of the bundle directory may come
+ * with X.gz and X.br beside it (compressed by the build: Swagger UI's large
+ * bundle): those are its variants, not files of their own, unless older than X.
  * Threading: load before the loop; lookups on the network thread.
  */
 #ifndef CH_NET_STATIC_H
@@ -32,6 +34,7 @@ typedef struct ch_static_file {
 	const char *mime;
 	ch_static_variant v[CH_ENC_COUNT]; /* v[CH_ENC_IDENTITY] is the file itself */
 	unsigned encodings; /* bit (1u << enc) for each variant kept; identity always */
+	unsigned precompressed; /* bit (1u << enc) for each coding read from a file of the build, not compressed here */
 } ch_static_file;
 
 /* Loads every regular file under bundle_dir (NULL: none), then every one

@@ -127,6 +127,34 @@ describe('operations', () => {
     }
   });
 
+  test('the API documentation: Swagger UI at /index.html and /swagger/, the spec also at /swagger/v1/swagger.json', async () => {
+    const page = await h.api(srv.base, 'GET', '/index.html');
+    h.assertOk(page);
+    assert.match(page.text, /<script src="\/swagger\/swagger-ui-bundle\.js" defer><\/script>/);
+    assert.doesNotMatch(page.text, /<script>|<script[^>]*>[^<]/, 'no inline script (the page\'s CSP allows none)');
+    assert.match(page.text, /http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self';/);
+    for (const p of ['/swagger/', '/swagger/index.html']) assert.equal((await h.api(srv.base, 'GET', p)).text, page.text, p);
+    const dir = await h.api(srv.base, 'GET', '/swagger');
+    assert.equal(dir.status, 301);
+    assert.equal(dir.headers.get('location'), 'swagger/');
+    const spec = await h.api(srv.base, 'GET', '/openapi.json');
+    const copy = await h.api(srv.base, 'GET', '/swagger/v1/swagger.json');
+    h.assertOk(copy);
+    assert.equal(copy.text, spec.text, 'the same document');
+    assert.equal(copy.headers.get('etag'), spec.headers.get('etag'));
+    assert.equal(spec.json.openapi, '3.1.0');
+    for (const [p, type] of [['/swagger/swagger-ui-bundle.js', /^text\/javascript/], ['/swagger/swagger-ui.css', /^text\/css/],
+      ['/swagger/initializer.js', /^text\/javascript/], ['/docs/', /^text\/html/], ['/docs/docs.js', /^text\/javascript/]]) {
+      const r = await h.api(srv.base, 'GET', p, { headers: { 'Accept-Encoding': 'br' } });
+      assert.equal(r.status, 200, `${p}: ${r.status}`);
+      assert.match(r.headers.get('content-type'), type, p);
+    }
+    const bundle = await h.rawHttp(srv.port, h.requestText('GET', '/swagger/swagger-ui-bundle.js', { headers: { 'Accept-Encoding': 'br' } }));
+    assert.equal(bundle.headers['content-encoding'], 'br', 'Swagger UI is served compressed');
+    assert.ok(bundle.body.length < 500000, `${bundle.body.length} bytes of brotli`);
+    assert.equal((await h.api(srv.base, 'GET', '/swagger/swagger-initializer.js')).status, 404, 'the stock initializer is not served');
+  });
+
   test('unknown static path: 404 JSON 3001; path traversal is not served', async () => {
     h.assertError(await h.api(srv.base, 'GET', '/nope'), 404, 3001);
     h.assertError(await h.api(srv.base, 'GET', '/nope.js'), 404, 3001);

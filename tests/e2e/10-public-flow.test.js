@@ -5,6 +5,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness');
+const { fetch } = h; // plain fetch, its responses checked against web/openapi.json like h.api's
 
 describe('public flow', () => {
   let srv;

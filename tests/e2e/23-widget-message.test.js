@@ -8,6 +8,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const h = require('./lib/harness');
+const { fetch } = h; // plain fetch, its responses checked against web/openapi.json like h.api's
 const hub = require('./lib/hub');
 
 describe('visitor sends over HTTP', () => {

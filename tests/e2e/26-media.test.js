@@ -11,6 +11,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./lib/harness');
+const { fetch } = h; // plain fetch, its responses checked against web/openapi.json like h.api's
 const hub = require('./lib/hub');
 
 const TTL = 60;

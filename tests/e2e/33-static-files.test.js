@@ -33,14 +33,17 @@ function get(srv, p, { method = 'GET', headers = {} } = {}) {
   });
 }
 
-/** Every regular file under dir as URL path → absolute file path. */
-function files(dir, prefix = '') {
+/** Every regular file under dir (symbolic links followed) as URL path → absolute file path. In
+ * the bundle directory X.gz and X.br beside a file X are its variants, compressed by the build
+ * (scripts/swagger-ui.js), not files of their own. */
+function files(dir, prefix = '', { variants = false } = {}) {
   const out = new Map();
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) for (const [u, f] of files(p, `${prefix}/${e.name}`)) out.set(u, f);
-    else if (e.isFile()) out.set(`${prefix}/${e.name}`, p);
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.')) continue;
+    const p = path.join(dir, name);
+    const st = fs.statSync(p);
+    if (st.isDirectory()) for (const [u, f] of files(p, `${prefix}/${name}`, { variants })) out.set(u, f);
+    else if (st.isFile() && !(variants && /\.(gz|br)$/.test(name) && fs.existsSync(p.slice(0, -3)))) out.set(`${prefix}/${name}`, p);
   }
   return out;
 }
@@ -61,7 +64,7 @@ describe('static files: precompressed variants and the widget bundles', () => {
   before(async () => {
     assert.ok(fs.existsSync(path.join(BUNDLES, WIDGETS[0].slice(1))),
       `no widget bundles in ${BUNDLES}: \`make build\` writes them (esbuild, npm ci)`);
-    for (const [u, f] of files(BUNDLES)) served.set(u, f);
+    for (const [u, f] of files(BUNDLES, '', { variants: true })) served.set(u, f);
     srv = await h.startServer();
   });
   after(async () => { if (srv) await srv.stop(); });

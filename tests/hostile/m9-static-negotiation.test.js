@@ -3,7 +3,8 @@
 // once, at load (net/static.c), never per request, and Accept-Encoding is read
 // in one pass with no allocation per element. An anonymous attacker from
 // 127.0.0.2 fetches the largest static files (the widget bundles, their
-// source maps, the OpenAPI document), 8 at a time for 3 s, with Accept-Encoding
+// source maps, the OpenAPI document, Swagger UI's bundle with the gzip and
+// brotli variants the build compressed), 8 at a time for 3 s, with Accept-Encoding
 // values built to be costly (thousands of elements, endless parameters,
 // 7,000-digit q-values, a header past the server's header limit) and plain
 // browser ones. Every answer is the file in the coding the header asks for and
@@ -19,7 +20,8 @@ const { Problems } = require('./lib/problems');
 const PARALLEL = 8;
 const SECONDS = 3;
 const FILES = ['/operator-chat-panel/widget-script.js.map', '/chat-widget/widget-script.js.map',
-  '/operator-chat-panel/widget-script.js', '/chat-widget/widget-script.js', '/openapi.json'];
+  '/operator-chat-panel/widget-script.js', '/chat-widget/widget-script.js', '/openapi.json',
+  '/swagger/swagger-ui-bundle.js'];
 // [Accept-Encoding, the coding it must get (null: refused, the header is over the server's limit)]
 const HEADERS = [
   ['gzip, deflate, br', 'br'],

@@ -10,6 +10,8 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
+const openapi = require('./openapi');
+
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BIN = process.env.CHATHUB_BIN || path.join(REPO, 'build', 'chathub');
 
@@ -259,6 +261,10 @@ function parseId(stdout) {
 }
 
 // ---- HTTP ------------------------------------------------------------------
+// One request; resolves with {status, headers, text, json}. The response is
+// checked against web/openapi.json (lib/openapi.js): a status, content type,
+// body or required header the spec does not document fails the test, unless
+// opts.validate is false.
 async function api(base, method, p, opts = {}) {
   const headers = { ...(opts.headers || {}) };
   if (opts.token !== undefined && opts.token !== null) headers.Authorization = `Bearer ${opts.token}`;
@@ -277,7 +283,22 @@ async function api(base, method, p, opts = {}) {
   const text = await res.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
+  // every response agrees with web/openapi.json, unless the test makes it malformed on purpose
+  if (opts.validate !== false) {
+    const problem = openapi.checkResponse(method, base + p, res.status, res.headers, text);
+    if (problem) throw new assert.AssertionError({ message: problem, stackStartFn: api });
+  }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+// fetch() whose response is checked against web/openapi.json as api()'s are
+// (for tests written like the public samples, with fetch itself).
+async function specFetch(url, init = {}) {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  const problem = openapi.checkResponse((init.method || 'GET').toUpperCase(), String(url), res.status, res.headers, text);
+  if (problem) throw new assert.AssertionError({ message: problem, stackStartFn: specFetch });
+  return res;
 }
 
 function describeRes(res) {
@@ -459,7 +480,7 @@ module.exports = {
   requestText,
   BIN, REPO, DEFAULT_ENV, REASON, JWT_RE,
   sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
-  api, describeRes, assertError, assertOk, companyToken, decodeJwt,
+  api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
   isoIn, operatorToken, validate, setStatus, rawHttp,
 };

@@ -251,3 +251,53 @@ Test(static_load, a_missing_bundle_dir_serves_the_sources)
 	cr_assert_eq(ch_static_load(web, none), 3);
 	cr_assert(strstr(ch_static_find("/w/widget-script.js")->v[CH_ENC_IDENTITY].data, "import"));
 }
+
+Test(static_load, precompressed_variants_of_the_build_are_used_not_recompressed)
+{
+	char *js = repeat("console.log('swagger');\n", 400);
+	put_text("web/index.html", "<!doctype html><title>x</title>");
+	put_text("bundles/big/ui.js", js);
+	put_text("bundles/big/ui.js.br", "BR-BYTES"); /* not real brotli: proves it is taken as it is */
+	put_text("bundles/big/ui.js.gz", "GZ-BYTES");
+	put_text("bundles/big/stale.js", js);
+	put_text("bundles/big/stale.js.br", "OLD");
+	age("bundles/big/stale.js.br", -100);
+	put_text("bundles/lone.js.gz", "no base file: an ordinary file");
+	char web[300], bundles[300];
+	snprintf(web, sizeof web, "%s/web", root);
+	snprintf(bundles, sizeof bundles, "%s/bundles", root);
+	cr_assert_eq(ch_static_load(web, bundles), 4, "ui.js, stale.js, lone.js.gz, index.html");
+	cr_assert_null(ch_static_find("/big/ui.js.br"), "a variant is not a file of its own");
+	const ch_static_file *f = ch_static_find("/big/ui.js");
+	cr_assert_eq(f->encodings, ALL);
+	cr_assert_eq(f->v[CH_ENC_BR].len, 8);
+	cr_assert_eq(memcmp(f->v[CH_ENC_BR].data, "BR-BYTES", 8), 0, "the build's brotli variant");
+	cr_assert_eq(memcmp(f->v[CH_ENC_GZIP].data, "GZ-BYTES", 8), 0, "the build's gzip variant");
+	cr_assert_str_eq(f->v[CH_ENC_BR].etag + strlen(f->v[CH_ENC_BR].etag) - 4, "-br\"");
+	f = ch_static_find("/big/stale.js");
+	cr_assert_eq(f->encodings, ALL, "an older variant is ignored: compressed at load instead");
+	cr_assert_neq(memcmp(f->v[CH_ENC_BR].data, "OLD", 3), 0);
+	cr_assert_eq((unsigned char)f->v[CH_ENC_GZIP].data[0], 0x1f);
+	cr_assert_not_null(ch_static_find("/lone.js.gz"));
+	free(js);
+}
+
+Test(static_load, files_with_the_same_bytes_are_compressed_once_and_served_alike)
+{
+	char *json = repeat("{\"openapi\": \"3.1.0\"},\n", 300);
+	put_text("web/openapi.json", json);
+	put_text("web/swagger/v1/swagger.json", json);
+	char web[300];
+	snprintf(web, sizeof web, "%s/web", root);
+	cr_assert_eq(ch_static_load(web, NULL), 2);
+	const ch_static_file *a = ch_static_find("/openapi.json"), *b = ch_static_find("/swagger/v1/swagger.json");
+	cr_assert_eq(a->encodings, ALL);
+	cr_assert_eq(b->encodings, ALL, "the twin has the same variants");
+	for (int e = 0; e < CH_ENC_COUNT; e++) {
+		cr_assert_eq(a->v[e].len, b->v[e].len);
+		cr_assert_neq(a->v[e].data, b->v[e].data, "copies: each file frees its own");
+		cr_assert_eq(memcmp(a->v[e].data, b->v[e].data, a->v[e].len), 0);
+		cr_assert_str_eq(a->v[e].etag, b->v[e].etag);
+	}
+	free(json);
+}

@@ -25,7 +25,8 @@ async function main() {
       const s = el('section');
       s.append(el('h2', {}, el('span', { class: `method ${method}` }, method.toUpperCase()), el('code', {}, path)));
       s.append(el('p', {}, op.summary || ''));
-      if (op.security) s.append(el('p', { class: 'muted' }, 'Token: Authorization: Bearer … or X-Authorization-Key'));
+      const kinds = op['x-chathub-tokens'] || [];
+      if (kinds.length) s.append(el('p', { class: 'muted' }, `Token (${kinds.join(' or ')}): Authorization: Bearer … or X-Authorization-Key`));
       const body = op.requestBody?.content?.['application/json']?.schema;
       if (body) s.append(el('p', {}, 'Body:'), el('pre', {}, schemaText(spec, body)));
       const codes = Object.keys(op.responses || {}).join(', ');
