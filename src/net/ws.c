@@ -18,6 +18,7 @@
 #include "net/ws.h"
 
 #include "net/http.h"
+#include "net/sessions.h"
 #include "net/wsguard.h"
 
 #include <stdlib.h>
@@ -111,6 +112,15 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 		                    : e == CH_ERR_TOKEN_REVOKED ? "the token has been revoked"
 		                                                : "a valid token is required (access_token)");
 		return 1;
+	}
+	char arg[128];
+	const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
+	if (id && *id) { /* a negotiated connection, counted since its negotiation */
+		e = ch_sessions_ws_check(id, &s->p);
+		if (e)
+			write_error(wsi, e, e == CH_ERR_CONFLICT ? "this hub connection already has a transport"
+			                                         : "no such hub connection (negotiate again)");
+		return e ? 1 : 0;
 	}
 	if (max_per_principal && ch_hub_principal_connections(&s->p) >= max_per_principal) {
 		write_error(wsi, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
@@ -213,7 +223,7 @@ static int writeable(struct lws *wsi, ch_ws_state *s)
 			len = gather_queue(s->conn, &n);
 			out = gather + LWS_PRE;
 		}
-		if (lws_write(wsi, out, len, LWS_WRITE_TEXT) < (int)len)
+		if (lws_write(wsi, out, len, ch_hub_conn_binary(s->conn) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)len)
 			return -1;
 		ch_hub_conn_pop(s->conn, n);
 		if (s->close_code)
@@ -235,6 +245,9 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		char origin[256];
 		if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0)
 			s->origin = ch_xstrdup(origin);
+		char arg[128];
+		const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
+		snprintf(s->sid, sizeof s->sid, "%s", id ? id : "");
 		s->authed = 1;
 		return 0;
 	}
@@ -242,8 +255,11 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		if (!s->authed)
 			return -1;
 		ch_wsguard_watch(lws_get_socket_fd(wsi), wsi);
-		s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
-		return 0;
+		if (s->sid[0]) /* the negotiated connection, from now on over this socket */
+			s->conn = ch_sessions_ws_take(s->sid, &s->p, wsi, &transport);
+		else
+			s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
+		return s->conn ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
 		if (ch_wsguard_violated(lws_get_socket_fd(wsi))) { /* RFC 6455 5.1 */
 			static const char why[] = "client frames must be masked, without RSV bits";
