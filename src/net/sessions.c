@@ -236,7 +236,13 @@ static int poll_answer(session *s, ch_resp *resp, int first)
 		answer(resp, 204, "hub_poll");
 		return 1;
 	}
-	if (ch_hub_conn_queued(s->conn) || first || ch_mono_ms() >= s->poll_until) {
+	if (first) { /* the client starts with it and reads nothing in it: no record may go there */
+		answer(resp, 200, "hub_poll");
+		s->recv = (ch_conn_ref){0, 0};
+		s->idle_since = ch_mono_ms();
+		return 1;
+	}
+	if (ch_hub_conn_queued(s->conn) || ch_mono_ms() >= s->poll_until) {
 		gather_poll(s, resp);
 		return 1;
 	}
