@@ -62,7 +62,7 @@ void ch_hub_fini(void);
  * NULL) is checked against the organization's allow-list. */
 ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *transport,
                               const ch_hub_transport *ops);
-/* Bytes of a text message (fragments in order). Returns 0, or -1 after
+/* Bytes from the client (WebSocket frames or POST bodies, in order). Returns 0, or -1 after
  * calling ops->close (protocol error, oversize). */
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);
 /* The i-th record waiting to be written (0 = the next): a pointer to its

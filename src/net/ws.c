@@ -5,10 +5,11 @@
  * response, and in FILTER_PROTOCOL_CONNECTION, where the per-session state
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
  * A principal with hub_connections_per_principal connections already open
- * gets a 429 there too.
+ * gets a 429 there too; an upgrade with id= names a negotiated connection
+ * (net/sessions.c: 404 unknown, 409 taken) and takes it over at ESTABLISHED.
  * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
  * (the hub leaves LWS_PRE headroom before it), several gathered into one
- * frame. A close waits for the queue to drain (bounded by a kill timeout); a
+ * frame (binary for a MessagePack connection, else text). A close waits for the queue to drain (bounded by a kill timeout); a
  * slow reader is killed at once. When the hub has as many invocations of a
  * connection in flight as it allows, it pauses reading with
  * lws_rx_flow_control: lws 4.1.6 may still deliver the rest of the frame it
