@@ -65,6 +65,10 @@ typedef struct ch_resp {
 	ch_buf body;
 	ch_buf headers;           /* extra "Name: value\r\n" lines */
 	int close;                /* close the connection after this response */
+	/* A negotiate answer: the id its client will name the connection by
+	 * (connectionToken, or connectionId for negotiateVersion 0); net/
+	 * registers the hub connection before the answer is written. */
+	char hub_negotiated[40];
 } ch_resp;
 
 void ch_req_free(ch_req *r);  /* frees members, not r */
@@ -159,6 +163,9 @@ void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp);
  * transaction, no blocking) and returns 1, or returns 0 with resp still zeroed
  * when the request needs the store — then run ch_api_handle() on a worker. */
 int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp);
+/* The token a request carries (Authorization: Bearer, X-Authorization-Key,
+ * or the access_token parameter), trimmed; NULL when there is none. */
+const char *ch_api_token_text(const ch_req *req, size_t *len);
 /* Fills resp with the JSON error body of err (used by net/ for its own errors). */
 void ch_api_error_resp(ch_resp *resp, ch_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

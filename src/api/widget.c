@@ -153,20 +153,32 @@ void ch_h_widget_session(ch_ctx *c)
 	free(tok);
 }
 
+/* The transports of docs/hub.md, with their transfer formats: Server-Sent
+ * Events carry text only, so MessagePack needs one of the other two. */
+static json_t *transports(void)
+{
+	return json_pack("[{s:s, s:[s, s]}, {s:s, s:[s]}, {s:s, s:[s, s]}]", "transport", "WebSockets",
+	                 "transferFormats", "Text", "Binary", "transport", "ServerSentEvents", "transferFormats", "Text",
+	                 "transport", "LongPolling", "transferFormats", "Text", "Binary");
+}
+
+/* The connection itself is registered by net/ on the network thread when this
+ * answer comes back (resp->hub_negotiated), before the client can use it. */
 void ch_h_negotiate(ch_ctx *c)
 {
 	char id[CH_GUID_LEN + 1], token[CH_GUID_LEN + 1];
 	ch_random_guid(id);
 	ch_random_guid(token);
 	const char *v = ch_ctx_arg(c, "negotiateVersion");
-	if (v && !strcmp(v, "0")) {
-		ch_ctx_json(c, 200, json_pack("{s:s, s:[{s:s, s:[s]}]}", "connectionId", id, "availableTransports",
-		                              "transport", "WebSockets", "transferFormats", "Text"));
+	if (v && !strcmp(v, "0")) { /* version 0: the connectionId is the id */
+		ch_ctx_json(c, 200, json_pack("{s:s, s:i, s:o}", "connectionId", id, "negotiateVersion", 0,
+		                              "availableTransports", transports()));
+		snprintf(c->resp->hub_negotiated, sizeof c->resp->hub_negotiated, "%s", id);
 		return;
 	}
-	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:i, s:[{s:s, s:[s]}]}", "connectionId", id, "connectionToken",
-	                              token, "negotiateVersion", 1, "availableTransports", "transport",
-	                              "WebSockets", "transferFormats", "Text"));
+	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:i, s:o}", "connectionId", id, "connectionToken", token,
+	                              "negotiateVersion", 1, "availableTransports", transports()));
+	snprintf(c->resp->hub_negotiated, sizeof c->resp->hub_negotiated, "%s", token);
 }
 
 void ch_h_widget_message(ch_ctx *c)

@@ -147,8 +147,11 @@ static const opt opts[] = {
 	 "Seconds from a hub connection's open to the end of its handshake; later, it is closed "
 	 "(`handshake timed out`). Bytes trickled meanwhile do not extend it."},
 	{"hub_connections_per_principal", INT(hub_connections_per_principal), "32", 1, 1000000, NULL, 0,
-	 "Hub connections one principal (company, operator or visitor) may hold at once; one more upgrade "
-	 "gets 429."},
+	 "Hub connections one principal (company, operator or visitor) may hold at once, negotiated ones "
+	 "included; one more upgrade or negotiation gets 429."},
+	{"hub_poll_timeout", INT(hub_poll_timeout), "100", 1, 300, NULL, 0,
+	 "Seconds a Long Polling poll is held when there is nothing to send; then it is answered `200` "
+	 "with no records and the client polls again (the hub's 15 s keep-alive usually answers it first)."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 

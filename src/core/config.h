@@ -61,6 +61,7 @@ typedef struct ch_config {
 	int64_t hub_stall_timeout;
 	int64_t hub_handshake_timeout;
 	int64_t hub_connections_per_principal;
+	int64_t hub_poll_timeout;
 } ch_config;
 
 /* One command-line or file setting before resolution. */

@@ -24,7 +24,7 @@ static atomic_int_fast64_t gauges[CH_GAUGE__COUNT];
 
 static const char *gauge_names[CH_GAUGE__COUNT][2] = {
 	{"chathub_open_connections", "TCP connections open now (HTTP and WebSocket)."},
-	{"chathub_hub_connections", "Hub WebSocket connections open now."},
+	{"chathub_hub_connections", "Hub connections open now (every transport; negotiated ones included)."},
 	{"chathub_api_queue_length", "REST requests waiting for a worker thread."},
 	{"chathub_request_body_bytes", "Request-body bytes held now (body_memory_max bounds them)."},
 };

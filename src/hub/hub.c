@@ -142,7 +142,7 @@ static void finish_close(ch_hub_conn *c, const char *error, int allow_reconnect)
 {
 	ch_buf b = CH_BUF_INIT;
 	if (c->state >= ST_READY)
-		ch_hub_write_close(&b, error, allow_reconnect);
+		ch_hub_write_close(&b, c->proto, error, allow_reconnect);
 	else /* before the handshake, the client waits for the handshake answer */
 		ch_hub_write_handshake(&b, error ? error : "closed");
 	hub_send_buf(c, &b);
@@ -285,13 +285,21 @@ void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
 
 /* ---- handshake and input ---------------------------------------------------- */
 
-enum { FEED_STOP = 1, FEED_HOLD = 2 }; /* on_record: closed / at the in-flight cap */
+/* on_record: closed / at the in-flight cap / the framing changed (what
+ * follows a MessagePack handshake is length-prefixed) */
+enum { FEED_STOP = 1, FEED_HOLD = 2, FEED_REFRAME = 3 };
 
 static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 {
 	char err[200];
 	ch_buf b = CH_BUF_INIT;
-	ch_err e = c->fail[0] ? CH_ERR_NO_TOKEN : ch_hub_handshake_parse(rec, len, err, sizeof err);
+	ch_hub_proto proto = CH_HUB_JSON;
+	ch_err e = c->fail[0] ? CH_ERR_NO_TOKEN : ch_hub_handshake_parse(rec, len, &proto, err, sizeof err);
+	if (!e && proto == CH_HUB_MSGPACK && c->text_only) {
+		snprintf(err, sizeof err, "The 'messagepack' protocol needs a binary transport: Server-Sent Events carry "
+		                          "text only (use WebSockets or Long Polling).");
+		e = CH_ERR_BAD_JSON;
+	}
 	ch_hub_write_handshake(&b, e ? (c->fail[0] ? c->fail : err) : NULL);
 	hub_send_buf(c, &b);
 	ch_buf_free(&b);
@@ -300,7 +308,12 @@ static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 		c->ops->close(c->t, 1000, "handshake failed");
 		return FEED_STOP;
 	}
+	c->proto = proto; /* before ready(): its presence broadcast reaches this connection too */
 	ready(c);
+	if (proto == CH_HUB_MSGPACK) {
+		c->reader.binary = 1;
+		return FEED_REFRAME;
+	}
 	return 0;
 }
 
@@ -313,7 +326,7 @@ static int on_record(void *ctx, const char *rec, size_t len)
 	if (c->state != ST_READY)
 		return FEED_STOP;
 	ch_hub_msg m;
-	if (ch_hub_msg_parse(rec, len, &m, err, sizeof err)) {
+	if (ch_hub_msg_parse(c->proto, rec, len, &m, err, sizeof err)) {
 		hub_close(c, err, 0);
 		return FEED_STOP;
 	}
@@ -348,6 +361,11 @@ static int feed(ch_hub_conn *c, const char *data, size_t len)
 {
 	size_t used = 0;
 	int rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c, &used);
+	while (rc == FEED_REFRAME) { /* the rest in the protocol's own framing */
+		data += used;
+		len -= used;
+		rc = ch_hub_reader_feed(&c->reader, data, len, on_record, c, &used);
+	}
 	if (rc == -1) {
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1009, "message too big");
@@ -537,6 +555,21 @@ ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *
 	return c;
 }
 
+void ch_hub_conn_rebind(ch_hub_conn *c, void *t, const ch_hub_transport *ops)
+{
+	c->t = t;
+	c->ops = ops;
+	if (c->rx_stopped)
+		ops->pause(t, 1);
+	if (c->qlen)
+		ops->want_write(t);
+}
+
+void ch_hub_conn_touch(ch_hub_conn *c) { c->last_recv_ms = ch_mono_ms(); }
+void ch_hub_conn_set_text_only(ch_hub_conn *c) { c->text_only = 1; }
+int ch_hub_conn_binary(const ch_hub_conn *c) { return c->proto == CH_HUB_MSGPACK; }
+size_t ch_hub_conn_queued(const ch_hub_conn *c) { return c->qlen; }
+
 typedef struct grace {
 	int64_t company_id, org_id, operator_id, deadline_ms;
 	struct grace *next;
@@ -601,13 +634,22 @@ static int64_t audience_id(const ch_event *ev, int kind)
 	}
 }
 
-/* One serialisation, queued on every connection of the audience. */
+/* The record of an event in one protocol, made on first use. */
+static hub_rec *event_rec(const ch_event *ev, hub_rec **r, ch_hub_proto proto)
+{
+	if (!r[proto]) {
+		ch_buf b = CH_BUF_INIT;
+		ch_hub_write_invocation(&b, proto, ev->target, ev->args);
+		r[proto] = hub_rec_new(&b);
+		ch_buf_free(&b);
+	}
+	return r[proto];
+}
+
+/* One serialisation per protocol, queued on every connection of the audience. */
 static void deliver_invoke(const ch_event *ev)
 {
-	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_invocation(&b, ev->target, ev->args);
-	hub_rec *r = hub_rec_new(&b);
-	ch_buf_free(&b);
+	hub_rec *r[2] = {NULL, NULL};
 	for (size_t k = 0; k < sizeof audience_keys / sizeof audience_keys[0]; k++) {
 		if (!(ev->audience & audience_keys[k].bit))
 			continue;
@@ -617,10 +659,11 @@ static void deliver_invoke(const ch_event *ev)
 		for (size_t i = 0; i < n; i++) {
 			ch_hub_conn *c = v[i];
 			if (c->id != ev->exclude_conn && c->state == ST_READY && c->p.company_id == ev->company_id)
-				hub_enqueue(c, r);
+				hub_enqueue(c, event_rec(ev, r, c->proto));
 		}
 	}
-	hub_rec_unref(r);
+	hub_rec_unref(r[0]);
+	hub_rec_unref(r[1]);
 }
 
 static void close_operator(const ch_event *ev)
@@ -707,7 +750,8 @@ static void handshake_timeout(ch_hub_conn *c)
 	c->ops->close(c->t, 1000, "handshake timed out");
 }
 
-/* One connection's timers; ping is the shared ping record (created lazily). */
+/* One connection's timers; ping holds the shared ping records, one per
+ * protocol (created lazily). */
 static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **ping)
 {
 	if (c->exp_s && c->exp_s * 1000 <= now_ms) {
@@ -720,13 +764,13 @@ static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **pi
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1001, "idle");
 	} else if (c->state == ST_READY && mono - c->last_sent_ms >= H.o.ping_ms && c->qlen == 0) {
-		if (!*ping) {
+		if (!ping[c->proto]) {
 			ch_buf b = CH_BUF_INIT;
-			ch_hub_write_ping(&b);
-			*ping = hub_rec_new(&b);
+			ch_hub_write_ping(&b, c->proto);
+			ping[c->proto] = hub_rec_new(&b);
 			ch_buf_free(&b);
 		}
-		hub_enqueue(c, *ping);
+		hub_enqueue(c, ping[c->proto]);
 		c->last_sent_ms = mono;
 	}
 }
@@ -741,11 +785,12 @@ void ch_hub_tick(int64_t now_ms)
 		started = -1; /* once: operators who never came back after a restart */
 		ch_svc_requeue_absent(NULL, NULL);
 	}
-	hub_rec *ping = NULL;
+	hub_rec *ping[2] = {NULL, NULL};
 	for (size_t i = 0; i < H.n; i++)
 		if (H.all[i]->state < ST_CLOSING)
-			tick_conn(H.all[i], now_ms, mono, &ping);
-	hub_rec_unref(ping);
+			tick_conn(H.all[i], now_ms, mono, ping);
+	hub_rec_unref(ping[0]);
+	hub_rec_unref(ping[1]);
 	check_graces(mono);
 }
 

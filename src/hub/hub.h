@@ -1,7 +1,10 @@
 /* hub.h — the /chathub hub: connections, handshake, invocations, fan-out.
  *
- * Transport-agnostic: net/ws.c feeds it WebSocket bytes and writes what it
- * queues. Each connection has a queue of shared, ref-counted records (one
+ * Transport-agnostic: net/ws.c (WebSockets) and net/sessions.c (Server-Sent
+ * Events and Long Polling, with HTTP POST for the client's bytes) feed it
+ * bytes and write what it queues, in the JSON or the MessagePack protocol
+ * the connection chose at its handshake (a broadcast is serialised once per
+ * protocol). Each connection has a queue of shared, ref-counted records (one
  * serialisation per broadcast, however many receivers); a connection whose
  * queue has not moved for stall_ms, or holds more than queue_max_bytes, is
  * closed, never allowed to grow memory or slow the others.
@@ -54,11 +57,12 @@ void ch_hub_shutdown(void);
 /* Frees the hub's state; call after every connection is gone. */
 void ch_hub_fini(void);
 
-/* A new WebSocket connection authenticated by token (expiring at exp_s).
- * origin (may be NULL) is checked against the organization's allow-list. */
+/* A new connection authenticated by token (expiring at exp_s): a WebSocket
+ * at its open, or a negotiated connection at its negotiation. origin (may be
+ * NULL) is checked against the organization's allow-list. */
 ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *transport,
                               const ch_hub_transport *ops);
-/* Bytes of a text message (fragments in order). Returns 0, or -1 after
+/* Bytes from the client (WebSocket frames or POST bodies, in order). Returns 0, or -1 after
  * calling ops->close (protocol error, oversize). */
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);
 /* The i-th record waiting to be written (0 = the next): a pointer to its
@@ -67,8 +71,22 @@ const char *ch_hub_conn_peek(ch_hub_conn *c, size_t i, size_t *len);
 /* The first n queued records were written; asks for the next WRITEABLE if
  * more is queued. */
 void ch_hub_conn_pop(ch_hub_conn *c, size_t n);
-/* The transport is gone: forget the connection (pending results are dropped). */
+/* The transport is gone: forget the connection (pending results are dropped).
+ * Never from inside a transport callback the hub made. */
 void ch_hub_conn_gone(ch_hub_conn *c);
+/* Another transport takes the connection over (a WebSocket attaching to a
+ * negotiated connection): later callbacks go to ops with t. */
+void ch_hub_conn_rebind(ch_hub_conn *c, void *transport, const ch_hub_transport *ops);
+/* The client is there though it sends nothing (a Long Polling client does not
+ * ping; its polls show it is alive): the idle rule starts again. */
+void ch_hub_conn_touch(ch_hub_conn *c);
+/* The transport carries text only (Server-Sent Events): a MessagePack
+ * handshake is refused. */
+void ch_hub_conn_set_text_only(ch_hub_conn *c);
+/* 1 when the connection speaks MessagePack (binary frames), else 0. */
+int ch_hub_conn_binary(const ch_hub_conn *c);
+/* Records queued for the connection. */
+size_t ch_hub_conn_queued(const ch_hub_conn *c);
 
 /* Once a second: pings, idle and token-expiry closes, offline grace. */
 void ch_hub_tick(int64_t now_ms);

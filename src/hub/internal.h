@@ -39,6 +39,8 @@ struct ch_hub_conn {
 	const ch_hub_transport *ops;
 	int state;
 	int present;              /* counted in presence (after a good handshake) */
+	ch_hub_proto proto;       /* chosen at the handshake */
+	int text_only;            /* the transport carries text only (Server-Sent Events) */
 	char fail[96];            /* auth failure, answered at the handshake */
 	ch_buf inbox;             /* bytes received while the auth check runs */
 	ch_hub_reader reader;

@@ -60,7 +60,7 @@ static void call_free(call *k)
 static void reply_error(ch_hub_conn *c, const char *inv_id, const char *error)
 {
 	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_error(&b, inv_id, error);
+	ch_hub_write_error(&b, c->proto, inv_id, error);
 	hub_call_end(c, c->cur_seq, &b);
 	ch_buf_free(&b);
 }
@@ -73,9 +73,9 @@ static void complete(void *arg)
 	if (c) {
 		ch_buf b = CH_BUF_INIT;
 		if (k->res.err)
-			ch_hub_write_error(&b, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
+			ch_hub_write_error(&b, c->proto, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
 		else
-			ch_hub_write_result(&b, k->inv_id, k->res.result);
+			ch_hub_write_result(&b, c->proto, k->inv_id, k->res.result);
 		hub_call_end(c, k->seq, &b);
 		ch_buf_free(&b);
 	}
@@ -272,7 +272,7 @@ static void m_presence(ch_hub_conn *c, const ch_hub_msg *m)
 	if (st == CH_PRESENCE_ONLINE)
 		hub_drain(c->p.company_id, c->p.org_id);
 	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_result(&b, m->invocation_id, NULL);
+	ch_hub_write_result(&b, c->proto, m->invocation_id, NULL);
 	hub_call_end(c, c->cur_seq, &b);
 	ch_buf_free(&b);
 }

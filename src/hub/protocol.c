@@ -1,14 +1,86 @@
-/* protocol.c — SignalR JSON hub protocol v1 framing and messages (see
- * protocol.h). Strict parsing with jansson: duplicate keys rejected, UTF-8
- * checked, no NUL in strings. Threading: pure; any thread. */
+/* protocol.c — SignalR hub protocol v1 framing and the JSON messages (see
+ * protocol.h; MessagePack messages are hub/msgpack.c). Strict parsing with
+ * jansson: duplicate keys rejected, UTF-8 checked, no NUL in strings.
+ * Threading: pure; any thread. */
 #include "hub/protocol.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "hub/msgpack.h"
+
+/* The VarInt length prefix at p (n bytes available): 1 and *value, 0 when
+ * more bytes are needed, -1 when it is malformed or over the record limit. */
+static int varint(const unsigned char *p, size_t n, size_t *value, size_t *hdr)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n && i < 5; i++) {
+		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*value = (size_t)v;
+			*hdr = i + 1;
+			return v > CH_HUB_MAX_MESSAGE ? -1 : 1;
+		}
+	}
+	return n >= 5 ? -1 : 0;
+}
+
+/* Binary framing: [VarInt length][body]... A record that arrives whole is
+ * handed over in place; a partial one is assembled in r->pending (its
+ * prefix included, so the prefix may be split too). */
+static int feed_binary(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx,
+                       size_t *used)
+{
+	const char *start = data;
+	int rc = 0;
+	while (len) {
+		size_t body = 0, hdr = 0, take;
+		if (r->pending.len) { /* complete the record begun earlier */
+			int v = varint((const unsigned char *)r->pending.data, r->pending.len, &body, &hdr);
+			if (v < 0) {
+				rc = -1;
+				break;
+			}
+			take = v ? hdr + body - r->pending.len : 1; /* an incomplete prefix: a byte at a time */
+			if (take > len)
+				take = len;
+			ch_buf_append(&r->pending, data, take);
+			data += take;
+			len -= take;
+			if (!v || r->pending.len < hdr + body)
+				continue; /* the prefix is parsed again, or the input ran out */
+			rc = fn(ctx, r->pending.data + hdr, body);
+			ch_buf_reset(&r->pending);
+		} else {
+			int v = varint((const unsigned char *)data, len, &body, &hdr);
+			if (v < 0) {
+				rc = -1;
+				break;
+			}
+			if (!v || len < hdr + body) { /* the rest comes later */
+				ch_buf_append(&r->pending, data, len);
+				data += len;
+				len = 0;
+				break;
+			}
+			rc = fn(ctx, data + hdr, body);
+			data += hdr + body;
+			len -= hdr + body;
+		}
+		if (rc)
+			break;
+	}
+	if (used)
+		*used = (size_t)(data - start);
+	return rc;
+}
 
 int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_record_fn fn, void *ctx,
                        size_t *used)
 {
+	if (r->binary)
+		return feed_binary(r, data, len, fn, ctx, used);
 	const char *start = data;
 	int rc = 0;
 	while (len) {
@@ -52,30 +124,37 @@ static json_t *load(const char *rec, size_t len, char *err, size_t errlen)
 	return j;
 }
 
-ch_err ch_hub_handshake_parse(const char *rec, size_t len, char *err, size_t errlen)
+ch_err ch_hub_handshake_parse(const char *rec, size_t len, ch_hub_proto *proto, char *err, size_t errlen)
 {
 	json_t *j = load(rec, len, err, errlen);
 	if (!j)
 		return CH_ERR_BAD_JSON;
 	ch_err e = CH_ERR_BAD_JSON;
 	json_t *p = json_object_get(j, "protocol"), *v = json_object_get(j, "version");
+	const char *name = json_string_value(p);
+	*proto = CH_HUB_JSON;
 	if (!json_is_object(j))
 		snprintf(err, errlen, "the handshake must be a JSON object");
-	else if (!json_is_string(p))
+	else if (!name)
 		snprintf(err, errlen, "the handshake needs a protocol");
-	else if (strcmp(json_string_value(p), "json"))
-		snprintf(err, errlen, "The protocol '%.32s' is not supported.", json_string_value(p));
+	else if (strcmp(name, "json") && strcmp(name, "messagepack"))
+		snprintf(err, errlen, "The protocol '%.32s' is not supported.", name);
 	else if (!json_is_integer(v) || json_integer_value(v) != 1)
-		snprintf(err, errlen, "The server does not support version %lld of the 'json' protocol.",
-		         json_is_integer(v) ? (long long)json_integer_value(v) : -1LL);
-	else
+		snprintf(err, errlen, "The server does not support version %lld of the '%s' protocol.",
+		         json_is_integer(v) ? (long long)json_integer_value(v) : -1LL, name);
+	else {
+		*proto = strcmp(name, "json") ? CH_HUB_MSGPACK : CH_HUB_JSON;
 		e = CH_OK;
+	}
 	json_decref(j);
 	return e;
 }
 
-ch_err ch_hub_msg_parse(const char *rec, size_t len, ch_hub_msg *out, char *err, size_t errlen)
+ch_err ch_hub_msg_parse(ch_hub_proto proto, const char *rec, size_t len, ch_hub_msg *out, char *err,
+                        size_t errlen)
 {
+	if (proto == CH_HUB_MSGPACK)
+		return ch_hub_mp_msg_parse(rec, len, out, err, errlen);
 	memset(out, 0, sizeof *out);
 	json_t *j = load(rec, len, err, errlen);
 	if (!j)
@@ -140,32 +219,54 @@ void ch_hub_write_handshake(ch_buf *out, const char *error)
 	put(out, error ? json_pack("{s:s}", "error", error) : json_object());
 }
 
-void ch_hub_write_invocation(ch_buf *out, const char *target, json_t *args)
+void ch_hub_write_invocation(ch_buf *out, ch_hub_proto proto, const char *target, json_t *args)
 {
+	if (proto == CH_HUB_MSGPACK) {
+		ch_hub_mp_write_invocation(out, target, args);
+		return;
+	}
 	json_t *a = args ? json_incref(args) : json_array();
 	put(out, json_pack("{s:i, s:s, s:o}", "type", CH_HUB_INVOCATION, "target", target, "arguments", a));
 }
 
-void ch_hub_write_result(ch_buf *out, const char *invocation_id, json_t *result)
+void ch_hub_write_result(ch_buf *out, ch_hub_proto proto, const char *invocation_id, json_t *result)
 {
 	if (!invocation_id)
 		return; /* a non-blocking invocation expects no completion */
+	if (proto == CH_HUB_MSGPACK) {
+		ch_hub_mp_write_result(out, invocation_id, result);
+		return;
+	}
 	put(out, json_pack("{s:i, s:s, s:O}", "type", CH_HUB_COMPLETION, "invocationId", invocation_id,
 	                   "result", result ? result : json_null()));
 }
 
-void ch_hub_write_error(ch_buf *out, const char *invocation_id, const char *error)
+void ch_hub_write_error(ch_buf *out, ch_hub_proto proto, const char *invocation_id, const char *error)
 {
 	if (!invocation_id)
 		return;
+	if (proto == CH_HUB_MSGPACK) {
+		ch_hub_mp_write_error(out, invocation_id, error);
+		return;
+	}
 	put(out, json_pack("{s:i, s:s, s:s}", "type", CH_HUB_COMPLETION, "invocationId", invocation_id,
 	                   "error", error));
 }
 
-void ch_hub_write_ping(ch_buf *out) { put(out, json_pack("{s:i}", "type", CH_HUB_PING)); }
-
-void ch_hub_write_close(ch_buf *out, const char *error, int allow_reconnect)
+void ch_hub_write_ping(ch_buf *out, ch_hub_proto proto)
 {
+	if (proto == CH_HUB_MSGPACK)
+		ch_hub_mp_write_ping(out);
+	else
+		put(out, json_pack("{s:i}", "type", CH_HUB_PING));
+}
+
+void ch_hub_write_close(ch_buf *out, ch_hub_proto proto, const char *error, int allow_reconnect)
+{
+	if (proto == CH_HUB_MSGPACK) {
+		ch_hub_mp_write_close(out, error, allow_reconnect);
+		return;
+	}
 	json_t *j = json_pack("{s:i}", "type", CH_HUB_CLOSE);
 	if (error)
 		json_object_set_new(j, "error", json_string(error));

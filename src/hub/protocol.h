@@ -1,6 +1,8 @@
-/* protocol.h — the SignalR JSON hub protocol, version 1: framing by the
- * record separator 0x1E, the handshake, and the messages (invocation,
- * completion, ping, close). Pure: bytes in, structures out, and back.
+/* protocol.h — the SignalR hub protocol, version 1: the handshake (always
+ * JSON), the framing of records (JSON: the record separator 0x1E;
+ * MessagePack: a VarInt length prefix), and the messages (invocation,
+ * completion, ping, close) in either encoding (MessagePack: hub/msgpack.h).
+ * Pure: bytes in, structures out, and back.
  * Threading: pure; any thread. Fuzzed by tests/fuzz/fuzz_hub_protocol.c.
  */
 #ifndef CH_HUB_PROTOCOL_H
@@ -25,10 +27,15 @@ enum {
 	CH_HUB_CLOSE = 7,
 };
 
-/* Accumulates text-frame bytes and yields each complete record (without the
- * separator). A record longer than CH_HUB_MAX_MESSAGE is an error. */
+/* The encoding a connection chose at its handshake. */
+typedef enum ch_hub_proto { CH_HUB_JSON = 0, CH_HUB_MSGPACK = 1 } ch_hub_proto;
+
+/* Accumulates bytes and yields each complete record: without its separator
+ * (JSON, the default), or without its length prefix once binary is set
+ * (MessagePack). A record longer than CH_HUB_MAX_MESSAGE is an error. */
 typedef struct ch_hub_reader {
 	ch_buf pending;
+	int binary;
 } ch_hub_reader;
 
 typedef int (*ch_hub_record_fn)(void *ctx, const char *rec, size_t len);
@@ -44,9 +51,10 @@ int ch_hub_reader_feed(ch_hub_reader *r, const char *data, size_t len, ch_hub_re
 size_t ch_hub_reader_pending(const ch_hub_reader *r);
 void ch_hub_reader_free(ch_hub_reader *r);
 
-/* Checks a handshake request. Returns CH_OK, or an error with a reason for
- * the {"error": ...} answer in err. */
-ch_err ch_hub_handshake_parse(const char *rec, size_t len, char *err, size_t errlen);
+/* Checks a handshake request ("json" or "messagepack", version 1); *proto
+ * gets the protocol. Returns CH_OK, or an error with a reason for the
+ * {"error": ...} answer in err. */
+ch_err ch_hub_handshake_parse(const char *rec, size_t len, ch_hub_proto *proto, char *err, size_t errlen);
 
 typedef struct ch_hub_msg {
 	int type;
@@ -56,18 +64,24 @@ typedef struct ch_hub_msg {
 	json_t *root;              /* owned */
 } ch_hub_msg;
 
-/* Parses one record. Invocations need a string target and an array of
- * arguments; an invocationId, when present, must be a string. Returns CH_OK or
- * CH_ERR_BAD_JSON with a reason in err. Free with ch_hub_msg_free. */
-ch_err ch_hub_msg_parse(const char *rec, size_t len, ch_hub_msg *out, char *err, size_t errlen);
+/* Parses one record of protocol proto. Invocations need a string target and
+ * an array of arguments; an invocationId, when present, must be a string.
+ * Returns CH_OK or CH_ERR_BAD_JSON with a reason in err. Free with
+ * ch_hub_msg_free. */
+ch_err ch_hub_msg_parse(ch_hub_proto proto, const char *rec, size_t len, ch_hub_msg *out, char *err,
+                        size_t errlen);
 void ch_hub_msg_free(ch_hub_msg *m);
 
-/* Writers append one record (JSON + 0x1E) to out. JSON arguments are borrowed. */
+/* Writers append one record of protocol proto (JSON + 0x1E, or a framed
+ * MessagePack array) to out. JSON arguments are borrowed. The handshake
+ * answer is JSON whatever the protocol. */
 void ch_hub_write_handshake(ch_buf *out, const char *error /* NULL = ok */);
-void ch_hub_write_invocation(ch_buf *out, const char *target, json_t *args);
-void ch_hub_write_result(ch_buf *out, const char *invocation_id, json_t *result /* NULL = null */);
-void ch_hub_write_error(ch_buf *out, const char *invocation_id, const char *error);
-void ch_hub_write_ping(ch_buf *out);
-void ch_hub_write_close(ch_buf *out, const char *error /* may be NULL */, int allow_reconnect);
+void ch_hub_write_invocation(ch_buf *out, ch_hub_proto proto, const char *target, json_t *args);
+void ch_hub_write_result(ch_buf *out, ch_hub_proto proto, const char *invocation_id,
+                         json_t *result /* NULL = null */);
+void ch_hub_write_error(ch_buf *out, ch_hub_proto proto, const char *invocation_id, const char *error);
+void ch_hub_write_ping(ch_buf *out, ch_hub_proto proto);
+void ch_hub_write_close(ch_buf *out, ch_hub_proto proto, const char *error /* may be NULL */,
+                        int allow_reconnect);
 
 #endif

@@ -30,6 +30,7 @@
 #include "net/conns.h"
 #include "net/loop.h"
 #include "net/peers.h"
+#include "net/sessions.h"
 #include "net/static.h"
 
 #define CHUNK (64 * 1024)
@@ -56,6 +57,7 @@ typedef struct http_pss {
 	size_t sent;
 	int hdr_sent;
 	ch_ws_state ws;             /* after an upgrade to /chathub */
+	ch_session_req hub;         /* a request of the hub's HTTP transports (net/sessions.c) */
 	char peer[sizeof ((ch_req *)0)->peer]; /* the connection's peer address, once known */
 } http_pss;
 
@@ -291,6 +293,7 @@ static int complete(struct lws *wsi, http_pss *p)
 	memset(&p->resp, 0, sizeof p->resp);
 	p->resp_ready = 0;
 	p->file = NULL;
+	p->hub.kind = 0;
 	finish_inflight(p);
 	if (close_it)
 		return -1;
@@ -299,8 +302,19 @@ static int complete(struct lws *wsi, http_pss *p)
 
 static int on_writeable(struct lws *wsi, http_pss *p)
 {
-	if (!p->resp_ready)
-		return 0;
+	if (!p->resp_ready) {
+		if (!p->hub.kind)
+			return 0;
+		/* a held poll, stream or send of the hub's transports */
+		ch_resp_free(&p->resp);
+		memset(&p->resp, 0, sizeof p->resp);
+		int rc = ch_sessions_writeable(wsi, p->ref, &p->hub, &p->req, &p->resp);
+		if (rc <= 0)
+			return rc;
+		p->resp_ready = 1;
+		p->sent = 0;
+		p->hdr_sent = 0;
+	}
 	const char *body = p->file ? p->file->data : p->resp.body.data;
 	size_t len = p->file ? p->file->len : p->resp.body.len;
 	if (p->resp.status == 204 || p->resp.status == 304)
@@ -332,6 +346,16 @@ static int on_writeable(struct lws *wsi, http_pss *p)
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* A negotiate answer: its hub connection exists before the client can name it. */
+static void register_negotiated(const ch_req *req, ch_resp *resp)
+{
+	if (resp->status != 200 || !req->token_checked || req->token_err != CH_OK)
+		return;
+	ch_principal pr = ch_principal_from_claims(&req->claims);
+	if (ch_sessions_negotiated(resp->hub_negotiated, &pr, req->claims.exp, req->origin))
+		ch_api_error_resp(resp, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
+}
+
 static void job_done(void *arg)
 {
 	http_job *j = arg;
@@ -345,6 +369,8 @@ static void job_done(void *arg)
 		p->resp = j->resp;
 		if (j->resp.content_type == j->resp.ctype) /* it pointed into the job */
 			p->resp.content_type = p->resp.ctype;
+		if (p->resp.hub_negotiated[0])
+			register_negotiated(&p->req, &p->resp);
 		respond(wsi, p);
 	} else {
 		free_req(&j->req);
@@ -414,6 +440,24 @@ static int serve_static(struct lws *wsi, http_pss *p)
 
 static int on_writeable(struct lws *wsi, http_pss *p);
 
+/* A request of the hub's transports: answered now, or held (a poll, the
+ * event stream, a send the hub cannot take yet) without lws' timeouts; a held
+ * request is not work in flight (a shutdown does not wait for it). */
+static int hub_dispatch(struct lws *wsi, http_pss *p)
+{
+	ch_resp_free(&p->resp);
+	memset(&p->resp, 0, sizeof p->resp);
+	if (ch_sessions_request(wsi, p->ref, &p->hub, &p->req, &p->resp)) {
+		p->resp_ready = 1;
+		p->sent = 0;
+		p->hdr_sent = 0;
+		return on_writeable(wsi, p);
+	}
+	finish_inflight(p);
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+	return 0;
+}
+
 /* Returns what the lws callback must return (-1: close the connection). */
 static int dispatch(struct lws *wsi, http_pss *p)
 {
@@ -431,6 +475,8 @@ static int dispatch(struct lws *wsi, http_pss *p)
 		respond_early(wsi, p);
 		return 0;
 	}
+	if (p->hub.kind)
+		return hub_dispatch(wsi, p);
 	ch_pool pool = p->pool;
 	if (pool == CH_POOL_INLINE) { /* answered from memory here, or by a worker below */
 		ch_resp_free(&p->resp);
@@ -465,10 +511,11 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 {
 	if (!p->ref.slot)
 		p->ref = ch_conns_add(wsi);
-	if (p->job_pending || p->resp_ready)
+	if (p->job_pending || p->resp_ready || p->hub.kind)
 		return -1; /* pipelined request before we answered: not supported */
 	p->t0_us = ch_mono_us();
 	read_request(wsi, p, path);
+	ch_sessions_claim(&p->req, &p->hub);
 	char *uri;
 	int ulen;
 	if (lws_http_get_uri_and_method(wsi, &uri, &ulen) >= 0 && uri && (int)strnlen(uri, (size_t)ulen) != ulen) {
@@ -496,6 +543,8 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 		p->max_body = ad.max_body;
 		p->early = ad.reject;
 		p->retry_after = ad.retry_after;
+		if (p->hub.kind) /* what the hub may hold of one connection, nothing for GET and DELETE */
+			p->max_body = p->req.method == CH_M_POST ? CH_SESSIONS_POST_MAX : 0;
 	} else {
 		p->pool = CH_POOL_API;
 		p->max_body = 0; /* static files take no body */
@@ -602,6 +651,8 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (!p)
 			return 0;
+		if (p->hub.kind)
+			ch_sessions_closed(&p->hub, p->ref);
 		ch_conns_remove(p->ref);
 		p->ref = (ch_conn_ref){0, 0};
 		if (!p->job_pending)

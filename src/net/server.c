@@ -27,6 +27,7 @@
 #include "net/loop.h"
 #include "net/outbound.h"
 #include "net/peers.h"
+#include "net/sessions.h"
 #include "net/static.h"
 #include "net/ws.h"
 #include "bus/bus.h"
@@ -79,6 +80,7 @@ static void finish(void)
 	ch_hub_shutdown();
 	lws_context_destroy(S.ctx);
 	S.ctx = NULL;
+	ch_sessions_fini(); /* the negotiated connections no HTTP request held */
 	ch_hub_fini();
 	ev_signal_stop(S.loop, &S.sigterm);
 	ev_signal_stop(S.loop, &S.sigint);
@@ -130,6 +132,7 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 		ch_workq_submit(S.api_pool, poll_run, NULL);
 	}
 	ch_hub_tick(ch_now_ms());
+	ch_sessions_tick();
 	if (!S.stopping)
 		ch_outbound_tick();
 	ch_metrics_gauge_set(CH_GAUGE_HUB_CONNECTIONS, (int64_t)ch_hub_count());
@@ -302,6 +305,8 @@ int ch_server_run(const ch_server_opts *o)
 	S.outbound_pool = ch_workq_start("outbound", 1, o->work_queue_max);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
 	ch_ws_init(o->key, o->hub_connections_per_principal);
+	ch_sessions_init(&(ch_sessions_opts){.key = o->key, .per_principal = o->hub_connections_per_principal,
+	                                     .poll_ms = o->hub_poll_timeout_s * 1000, .idle_ms = 30000});
 	start_hub(o);
 	ch_bus_set_sink(sink);
 	S.ctx = create_context(o, addr, port);

@@ -5,10 +5,11 @@
  * response, and in FILTER_PROTOCOL_CONNECTION, where the per-session state
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
  * A principal with hub_connections_per_principal connections already open
- * gets a 429 there too.
+ * gets a 429 there too; an upgrade with id= names a negotiated connection
+ * (net/sessions.c: 404 unknown, 409 taken) and takes it over at ESTABLISHED.
  * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
  * (the hub leaves LWS_PRE headroom before it), several gathered into one
- * frame. A close waits for the queue to drain (bounded by a kill timeout); a
+ * frame (binary for a MessagePack connection, else text). A close waits for the queue to drain (bounded by a kill timeout); a
  * slow reader is killed at once. When the hub has as many invocations of a
  * connection in flight as it allows, it pauses reading with
  * lws_rx_flow_control: lws 4.1.6 may still deliver the rest of the frame it
@@ -18,6 +19,7 @@
 #include "net/ws.h"
 
 #include "net/http.h"
+#include "net/sessions.h"
 #include "net/wsguard.h"
 
 #include <stdlib.h>
@@ -114,6 +116,15 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 		                    : e == CH_ERR_TOKEN_REVOKED ? "the token has been revoked"
 		                                                : "a valid token is required (access_token)");
 		return 1;
+	}
+	char arg[128];
+	const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
+	if (id && *id) { /* a negotiated connection, counted since its negotiation */
+		e = ch_sessions_ws_check(id, &s->p);
+		if (e)
+			write_error(wsi, e, e == CH_ERR_CONFLICT ? "this hub connection already has a transport"
+			                                         : "no such hub connection (negotiate again)");
+		return e ? 1 : 0;
 	}
 	if (max_per_principal && ch_hub_principal_connections(&s->p) >= max_per_principal) {
 		write_error(wsi, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
@@ -216,7 +227,7 @@ static int writeable(struct lws *wsi, ch_ws_state *s)
 			len = gather_queue(s->conn, &n);
 			out = gather + LWS_PRE;
 		}
-		if (lws_write(wsi, out, len, LWS_WRITE_TEXT) < (int)len)
+		if (lws_write(wsi, out, len, ch_hub_conn_binary(s->conn) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)len)
 			return -1;
 		ch_hub_conn_pop(s->conn, n);
 		if (s->close_code)
@@ -238,6 +249,9 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		char origin[256];
 		if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0)
 			s->origin = ch_xstrdup(origin);
+		char arg[128];
+		const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
+		snprintf(s->sid, sizeof s->sid, "%s", id ? id : "");
 		s->authed = 1;
 		return 0;
 	}
@@ -245,8 +259,11 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		if (!s->authed)
 			return -1;
 		ch_wsguard_watch(lws_get_socket_fd(wsi), wsi);
-		s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
-		return 0;
+		if (s->sid[0]) /* the negotiated connection, from now on over this socket */
+			s->conn = ch_sessions_ws_take(s->sid, &s->p, wsi, &transport);
+		else
+			s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
+		return s->conn ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
 		if (ch_wsguard_violated(lws_get_socket_fd(wsi))) { /* RFC 6455 5.1 */
 			static const char why[] = "client frames must be masked, without RSV bits";

@@ -14,6 +14,7 @@ typedef struct ch_ws_state {
 	ch_principal p;   /* from the token, set before the upgrade */
 	int64_t exp_s;
 	char *origin;
+	char sid[65];     /* id= of a negotiated connection, or "" */
 	int authed;
 	int close_code;   /* close after the queue drains */
 	int lingering;    /* close frame sent, FIN sent: input is read and dropped until the client closes */

@@ -38,7 +38,11 @@ describe('hub connect', () => {
       assert.equal(typeof j.connectionToken, 'string', `${kind}: ${r.text}`);
       assert.ok(j.connectionToken.length > 0);
       assert.equal(j.negotiateVersion, 1);
-      assert.deepEqual(j.availableTransports, [{ transport: 'WebSockets', transferFormats: ['Text'] }]);
+      assert.deepEqual(j.availableTransports, [
+        { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+        { transport: 'ServerSentEvents', transferFormats: ['Text'] },
+        { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+      ]);
     }
     // X-Authorization-Key works as well; two negotiations give distinct ids
     const a = await negotiate({ 'X-Authorization-Key': fx.ops[0].token });
@@ -138,7 +142,7 @@ describe('hub connect', () => {
   }
 
   test('handshake with an unknown protocol or version: {"error":...} and the connection is closed', async () => {
-    for (const hs of ['{"protocol":"messagepack","version":1}', '{"protocol":"json","version":2}', '{"protocol":"blob","version":1}']) {
+    for (const hs of ['{"protocol":"messagepack","version":2}', '{"protocol":"json","version":2}', '{"protocol":"blob","version":1}']) {
       const { ws, got, closed } = await wsOpen(fx.ops[0].token);
       ws.send(hs + hub.RS);
       const c = await Promise.race([closed, h.sleep(5000).then(() => null)]);

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const net = require('node:net');
 const signalR = require('@microsoft/signalr');
+const { MessagePackHubProtocol } = require('@microsoft/signalr-protocol-msgpack');
 const h = require('./harness');
 
 const RS = '\x1e';
@@ -39,6 +40,16 @@ function brief(ev) {
 // ---- the official client -----------------------------------------------------
 const openClients = new Set();
 
+// The transports a test may force the client onto (opts.transport), by name.
+const TRANSPORTS = {
+  WebSockets: signalR.HttpTransportType.WebSockets,
+  ServerSentEvents: signalR.HttpTransportType.ServerSentEvents,
+  LongPolling: signalR.HttpTransportType.LongPolling,
+};
+
+// opts: label, skipNegotiation, transport ('WebSockets' | 'ServerSentEvents' |
+// 'LongPolling'), protocol ('json' | 'messagepack'), headers, reconnect,
+// record, logLevel.
 class HubClient {
   constructor(base, token, opts = {}) {
     this.base = base;
@@ -47,13 +58,16 @@ class HubClient {
     this.events = [];
     this.closedError = undefined;
     this.closed = false;
+    this.transportName = opts.skipNegotiation ? 'WebSockets' : opts.transport;
     let b = new signalR.HubConnectionBuilder()
       .withUrl(`${base}/chathub`, {
         accessTokenFactory: () => this.token,
         ...(opts.skipNegotiation ? { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets } : {}),
+        ...(!opts.skipNegotiation && opts.transport ? { transport: TRANSPORTS[opts.transport] } : {}),
         ...(opts.headers ? { headers: opts.headers } : {}),
       })
       .configureLogging(opts.logLevel !== undefined ? opts.logLevel : signalR.LogLevel.None);
+    if (opts.protocol === 'messagepack') b = b.withHubProtocol(new MessagePackHubProtocol());
     if (opts.reconnect) b = b.withAutomaticReconnect(opts.reconnect === true ? undefined : opts.reconnect);
     this.conn = b.build();
     for (const name of EVENTS) {
@@ -83,6 +97,14 @@ class HubClient {
   async stop() {
     openClients.delete(this);
     try { await this.conn.stop(); } catch { /* already stopped */ }
+  }
+
+  // The transport in use ('WebSockets', 'ServerSentEvents', 'LongPolling').
+  get transport() {
+    const t = this.conn.connection && this.conn.connection.transport;
+    const name = t && t.constructor && t.constructor.name;
+    return { WebSocketTransport: 'WebSockets', ServerSentEventsTransport: 'ServerSentEvents',
+      LongPollingTransport: 'LongPolling' }[name] || name;
   }
 
   // Abruptly drops the underlying WebSocket (no close frame), as a network failure would.
@@ -624,7 +646,7 @@ async function rawHub(port, token, opts = {}) {
 }
 
 module.exports = {
-  signalR, RS, EVENTS, HUB_ENV, ISO_RE, OP, eventChatId,
+  signalR, MessagePackHubProtocol, TRANSPORTS, RS, EVENTS, HUB_ENV, ISO_RE, OP, eventChatId,
   HubClient, connectHub, closeAllClients,
   orgInfo, putOrg, widgetSession, listChats, getChat, allMessages, postMessage, setChatStatus,
   makeOrgFixture, addOrg, visitor, visitorChat,

@@ -21,7 +21,7 @@ static int record(void *ctx, const char *rec, size_t len)
 
 Test(reader, all_bytes_used_without_a_stop)
 {
-	ch_hub_reader r = {CH_BUF_INIT};
+	ch_hub_reader r = {.pending = CH_BUF_INIT};
 	seen s = {.stop_after = -1};
 	size_t used = 0;
 	cr_assert_eq(ch_hub_reader_feed(&r, "a\x1e" "bb\x1e" "cc", 7, record, &s, &used), 0);
@@ -33,7 +33,7 @@ Test(reader, all_bytes_used_without_a_stop)
 
 Test(reader, a_stop_leaves_the_rest_to_the_caller)
 {
-	ch_hub_reader r = {CH_BUF_INIT};
+	ch_hub_reader r = {.pending = CH_BUF_INIT};
 	seen s = {.stop_after = 2};
 	const char *in = "one\x1e" "two\x1e" "three\x1e" "fo";
 	size_t used = 0;
@@ -52,7 +52,7 @@ Test(reader, a_stop_leaves_the_rest_to_the_caller)
 
 Test(reader, a_stop_on_a_record_assembled_across_feeds)
 {
-	ch_hub_reader r = {CH_BUF_INIT};
+	ch_hub_reader r = {.pending = CH_BUF_INIT};
 	seen s = {.stop_after = 1};
 	size_t used = 99;
 	cr_assert_eq(ch_hub_reader_feed(&r, "hel", 3, record, &s, &used), 0);
@@ -66,7 +66,7 @@ Test(reader, a_stop_on_a_record_assembled_across_feeds)
 
 Test(reader, too_long_is_an_error)
 {
-	ch_hub_reader r = {CH_BUF_INIT};
+	ch_hub_reader r = {.pending = CH_BUF_INIT};
 	seen s = {.stop_after = -1};
 	static char big[CH_HUB_MAX_MESSAGE + 2];
 	memset(big, 'x', sizeof big);
