@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "api/internal.h"
+#include "core/baseurl.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
@@ -75,6 +76,8 @@ void ch_req_free(ch_req *r)
 	free(r->accept);
 	free(r->content_type);
 	free(r->origin);
+	free(r->host);
+	free(r->forwarded_proto);
 	free(r->if_none_match);
 	free(r->ac_request_method);
 	free(r->signature);
@@ -160,6 +163,9 @@ void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...)
 
 void ch_ctx_json(ch_ctx *c, int status, json_t *j)
 {
+	char base[CH_BASE_URL_MAX];
+	if (ch_base_url(c->api->o.public_url, c->req->host, c->req->forwarded_proto, base))
+		ch_svc_media_absolute(j, base); /* messages' media.uri, for the address this request came to */
 	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(j);
 	if (!s) {

@@ -43,6 +43,8 @@ typedef struct ch_req {
 	char *accept;
 	char *content_type;
 	char *origin;
+	char *host;             /* Host, for absolute links (core/baseurl.h) */
+	char *forwarded_proto;  /* X-Forwarded-Proto */
 	char *if_none_match;
 	char *ac_request_method; /* Access-Control-Request-Method */
 	char *signature;        /* X-ChatHub-Signature (channel requests) */
@@ -90,6 +92,7 @@ typedef struct ch_api_opts {
 	int64_t visitor_token_ttl_s;
 	int64_t sessions_per_minute; /* new visitors per address */
 	const char *metrics_token; /* borrowed; "" = loopback peers only */
+	const char *public_url;   /* borrowed; "" = absolute links from each request's Host */
 	int demo;                 /* serve the /demo/api/ endpoints (serve --demo) */
 	int outbound_allow_private; /* outboundUrl may name loopback/private/link-local/CGNAT addresses */
 } ch_api_opts;

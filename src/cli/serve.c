@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "cli/internal.h"
+#include "core/baseurl.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -178,6 +179,11 @@ static void warn_public_demo(const char *listen)
 int ch_cli_serve(ch_cli *c)
 {
 	memory_policy();
+	if (*c->cfg.public_url && !ch_base_url_valid(c->cfg.public_url)) {
+		fprintf(stderr, "error: public_url \"%s\" must be an http:// or https:// base URL like "
+		                "https://chat.example.com (no query, fragment, spaces or quotes)\n", c->cfg.public_url);
+		return 2;
+	}
 	if (c->cfg.clock_offset) {
 		ch_clock_set_offset_ms(c->cfg.clock_offset * 1000);
 		CH_WARN("clock_offset %lld s: the server's clock is moved (for tests of expiry only)",
@@ -215,13 +221,13 @@ int ch_cli_serve(ch_cli *c)
 	                  .max_json_values = c->cfg.max_json_values,
 	                  .media_max_bytes = c->cfg.media_max_bytes, .visitor_token_ttl_s = c->cfg.visitor_token_ttl,
 	                  .sessions_per_minute = c->cfg.session_rate_per_minute,
-	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo,
+	                  .metrics_token = c->cfg.metrics_token, .demo = c->demo, .public_url = c->cfg.public_url,
 	                  .outbound_allow_private = allow_private};
 	ch_api *api = ch_api_new(&ao);
 	if (c->demo)
 		ch_api_dev_token_enable(s);
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
-	                           .media_url_ttl = c->cfg.media_url_ttl});
+	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url});
 	char web[PATH_MAX], bundles[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
 	find_bundle_dir(c, bundles, sizeof bundles);

@@ -108,6 +108,11 @@ static const opt opts[] = {
 	{"session_rate_per_minute", INT(session_rate_per_minute), "60", 1, 1000000, NULL, 0,
 	 "New visitors (`POST /api/widget/{guid}/session` without a still-valid visitor token or userJWT) per "
 	 "client address per minute; each one is stored, so this bounds what an anonymous caller can store."},
+	{"public_url", STR(public_url), "", 0, 0, NULL, 0,
+	 "The server's public base URL (`https://chat.example.com`, behind a TLS proxy): absolute links the server "
+	 "hands out (a media object's `uri`) start with it. Empty: the scheme and host each request or hub "
+	 "connection came in on (`X-Forwarded-Proto: https` is honoured); channel deliveries then carry relative "
+	 "links."},
 	{"metrics_token", STR(metrics_token), "", 0, 0, NULL, F_SECRET,
 	 "Bearer token `GET /metrics` requires. Environment or config file only. Empty: `/metrics` answers only "
 	 "requests from loopback addresses."},

@@ -48,6 +48,7 @@ typedef struct ch_config {
 	int64_t max_connections;
 	int64_t max_connections_per_ip;
 	int64_t session_rate_per_minute;
+	char *public_url;          /* "" = from each request's Host */
 	char *metrics_token;       /* secret; "" = loopback only */
 	int64_t work_queue_max;
 	int64_t store_queue_max;

@@ -520,11 +520,12 @@ void ch_hub_recheck_principals(void)
 
 /* The token's signature and expiry were checked at the upgrade; this job
  * checks what needs the database (the principal still valid, the origin). */
-ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *t,
-                              const ch_hub_transport *ops)
+ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, const char *base,
+                              void *t, const ch_hub_transport *ops)
 {
 	ch_hub_conn *c = ch_xcalloc(1, sizeof *c);
 	c->id = H.next_id++;
+	snprintf(c->base, sizeof c->base, "%s", base ? base : "");
 	c->p = *p;
 	c->exp_s = exp_s;
 	c->t = t;
@@ -634,22 +635,65 @@ static int64_t audience_id(const ch_event *ev, int kind)
 	}
 }
 
-/* The record of an event in one protocol, made on first use. */
-static hub_rec *event_rec(const ch_event *ev, hub_rec **r, ch_hub_proto proto)
+/* The records of one event: one per protocol, and, when it carries media
+ * whose uri is relative (no public_url), one per protocol and link base,
+ * so that each connection gets the address it came to. Made on first use. */
+typedef struct based_rec {
+	ch_hub_proto proto;
+	char *base;
+	hub_rec *r;
+} based_rec;
+
+typedef struct event_recs {
+	const ch_event *ev;
+	int relative;
+	hub_rec *plain[2];
+	based_rec *based;
+	size_t nbased;
+} event_recs;
+
+static hub_rec *encode_event(const ch_event *ev, ch_hub_proto proto, json_t *args)
 {
-	if (!r[proto]) {
-		ch_buf b = CH_BUF_INIT;
-		ch_hub_write_invocation(&b, proto, ev->target, ev->args);
-		r[proto] = hub_rec_new(&b);
-		ch_buf_free(&b);
-	}
-	return r[proto];
+	ch_buf b = CH_BUF_INIT;
+	ch_hub_write_invocation(&b, proto, ev->target, args);
+	hub_rec *r = hub_rec_new(&b);
+	ch_buf_free(&b);
+	return r;
 }
 
-/* One serialisation per protocol, queued on every connection of the audience. */
+static hub_rec *event_rec(event_recs *e, const ch_hub_conn *c)
+{
+	if (!e->relative || !c->base[0]) {
+		if (!e->plain[c->proto])
+			e->plain[c->proto] = encode_event(e->ev, c->proto, e->ev->args);
+		return e->plain[c->proto];
+	}
+	for (size_t i = 0; i < e->nbased; i++)
+		if (e->based[i].proto == c->proto && !strcmp(e->based[i].base, c->base))
+			return e->based[i].r;
+	json_t *args = json_deep_copy(e->ev->args);
+	ch_svc_media_absolute(args, c->base);
+	e->based = ch_xrealloc(e->based, (e->nbased + 1) * sizeof *e->based);
+	e->based[e->nbased] = (based_rec){c->proto, ch_xstrdup(c->base), encode_event(e->ev, c->proto, args)};
+	json_decref(args);
+	return e->based[e->nbased++].r;
+}
+
+static void event_recs_free(event_recs *e)
+{
+	hub_rec_unref(e->plain[0]);
+	hub_rec_unref(e->plain[1]);
+	for (size_t i = 0; i < e->nbased; i++) {
+		free(e->based[i].base);
+		hub_rec_unref(e->based[i].r);
+	}
+	free(e->based);
+}
+
+/* One serialisation per protocol (and link base), queued on every connection of the audience. */
 static void deliver_invoke(const ch_event *ev)
 {
-	hub_rec *r[2] = {NULL, NULL};
+	event_recs r = {.ev = ev, .relative = ch_svc_media_relative(ev->args)};
 	for (size_t k = 0; k < sizeof audience_keys / sizeof audience_keys[0]; k++) {
 		if (!(ev->audience & audience_keys[k].bit))
 			continue;
@@ -659,11 +703,10 @@ static void deliver_invoke(const ch_event *ev)
 		for (size_t i = 0; i < n; i++) {
 			ch_hub_conn *c = v[i];
 			if (c->id != ev->exclude_conn && c->state == ST_READY && c->p.company_id == ev->company_id)
-				hub_enqueue(c, event_rec(ev, r, c->proto));
+				hub_enqueue(c, event_rec(&r, c));
 		}
 	}
-	hub_rec_unref(r[0]);
-	hub_rec_unref(r[1]);
+	event_recs_free(&r);
 }
 
 static void close_operator(const ch_event *ev)

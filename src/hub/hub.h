@@ -59,9 +59,11 @@ void ch_hub_fini(void);
 
 /* A new connection authenticated by token (expiring at exp_s): a WebSocket
  * at its open, or a negotiated connection at its negotiation. origin (may be
- * NULL) is checked against the organization's allow-list. */
-ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, void *transport,
-                              const ch_hub_transport *ops);
+ * NULL) is checked against the organization's allow-list. base (may be NULL
+ * or "") is the address the connection came to (ch_base_url of its Host):
+ * media uris in its events and results are made absolute with it. */
+ch_hub_conn *ch_hub_conn_open(const ch_principal *p, int64_t exp_s, const char *origin, const char *base,
+                              void *transport, const ch_hub_transport *ops);
 /* Bytes from the client (WebSocket frames or POST bodies, in order). Returns 0, or -1 after
  * calling ops->close (protocol error, oversize). */
 int ch_hub_conn_receive(ch_hub_conn *c, const char *data, size_t len);

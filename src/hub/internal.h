@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/ratelimit.h"
 #include "hub/hub.h"
@@ -35,6 +36,7 @@ struct ch_hub_conn {
 	ch_principal p;
 	int64_t exp_s;
 	char *origin;
+	char base[CH_BASE_URL_MAX]; /* absolute links for this connection ("" = leave them relative) */
 	void *t;
 	const ch_hub_transport *ops;
 	int state;

@@ -74,8 +74,10 @@ static void complete(void *arg)
 		ch_buf b = CH_BUF_INIT;
 		if (k->res.err)
 			ch_hub_write_error(&b, c->proto, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
-		else
+		else {
+			ch_svc_media_absolute(k->res.result, c->base); /* media uris: the address this connection came to */
 			ch_hub_write_result(&b, c->proto, k->inv_id, k->res.result);
+		}
 		hub_call_end(c, k->seq, &b);
 		ch_buf_free(&b);
 	}

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/baseurl.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -143,6 +144,8 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->accept = dup_hdr(wsi, WSI_TOKEN_HTTP_ACCEPT);
 	r->content_type = dup_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	r->origin = dup_hdr(wsi, WSI_TOKEN_ORIGIN);
+	r->host = dup_hdr(wsi, WSI_TOKEN_HOST);
+	r->forwarded_proto = dup_custom(wsi, "x-forwarded-proto:");
 	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
 	r->signature = dup_custom(wsi, "x-chathub-signature:");
@@ -352,7 +355,9 @@ static void register_negotiated(const ch_req *req, ch_resp *resp)
 	if (resp->status != 200 || !req->token_checked || req->token_err != CH_OK)
 		return;
 	ch_principal pr = ch_principal_from_claims(&req->claims);
-	if (ch_sessions_negotiated(resp->hub_negotiated, &pr, req->claims.exp, req->origin))
+	char base[CH_BASE_URL_MAX];
+	ch_base_url(NULL, req->host, req->forwarded_proto, base); /* public_url, if any, is in the uris already */
+	if (ch_sessions_negotiated(resp->hub_negotiated, &pr, req->claims.exp, req->origin, base))
 		ch_api_error_resp(resp, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
 }
 

@@ -159,7 +159,8 @@ static void t_pause(void *t, int paused)
 
 static const ch_hub_transport ops = {t_want_write, t_close, t_pause};
 
-ch_err ch_sessions_negotiated(const char *id, const ch_principal *p, int64_t exp_s, const char *origin)
+ch_err ch_sessions_negotiated(const char *id, const ch_principal *p, int64_t exp_s, const char *origin,
+                              const char *base)
 {
 	if (S.o.per_principal && ch_hub_principal_connections(p) >= S.o.per_principal)
 		return CH_ERR_RATE_LIMITED;
@@ -179,7 +180,7 @@ ch_err ch_sessions_negotiated(const char *id, const ch_principal *p, int64_t exp
 	s->idx = S.n;
 	S.all[S.n++] = s;
 	ch_idmap_put(&S.by_key, (int64_t)key, s);
-	s->conn = ch_hub_conn_open(p, exp_s, origin, s, &ops);
+	s->conn = ch_hub_conn_open(p, exp_s, origin, base, s, &ops);
 	return CH_OK;
 }
 

@@ -44,10 +44,11 @@ void ch_sessions_init(const ch_sessions_opts *o);
 /* Frees every entry; the hub's connections must be gone already. */
 void ch_sessions_fini(void);
 
-/* A negotiation was answered: opens the hub connection known as id. Returns
- * CH_OK, or CH_ERR_RATE_LIMITED when the principal holds as many hub
- * connections as it may. */
-ch_err ch_sessions_negotiated(const char *id, const ch_principal *p, int64_t exp_s, const char *origin);
+/* A negotiation was answered: opens the hub connection known as id (base:
+ * the address the negotiation came to, for absolute links). Returns CH_OK, or
+ * CH_ERR_RATE_LIMITED when the principal holds as many hub connections as it may. */
+ch_err ch_sessions_negotiated(const char *id, const ch_principal *p, int64_t exp_s, const char *origin,
+                              const char *base);
 
 /* What an HTTP request of the transports is, inside net/http.c's
  * per-connection data. */

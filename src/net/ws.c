@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "api/api.h"
+#include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -246,9 +247,15 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		memset(s, 0, sizeof *s);
 		if (verify(wsi, s))
 			return 1;
-		char origin[256];
+		char origin[256], host[256], proto[16], base[CH_BASE_URL_MAX];
 		if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0)
 			s->origin = ch_xstrdup(origin);
+		if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+			host[0] = '\0';
+		if (lws_hdr_custom_copy(wsi, proto, sizeof proto, "x-forwarded-proto:", 18) <= 0)
+			proto[0] = '\0';
+		if (ch_base_url(NULL, host, proto, base))
+			s->base = ch_xstrdup(base);
 		char arg[128];
 		const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
 		snprintf(s->sid, sizeof s->sid, "%s", id ? id : "");
@@ -262,7 +269,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		if (s->sid[0]) /* the negotiated connection, from now on over this socket */
 			s->conn = ch_sessions_ws_take(s->sid, &s->p, wsi, &transport);
 		else
-			s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, wsi, &transport);
+			s->conn = ch_hub_conn_open(&s->p, s->exp_s, s->origin, s->base, wsi, &transport);
 		return s->conn ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
 		if (ch_wsguard_violated(lws_get_socket_fd(wsi))) { /* RFC 6455 5.1 */
@@ -283,6 +290,8 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		s->conn = NULL;
 		free(s->origin);
 		s->origin = NULL;
+		free(s->base);
+		s->base = NULL;
 		return 0;
 	default:
 		return 0;

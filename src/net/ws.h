@@ -14,6 +14,7 @@ typedef struct ch_ws_state {
 	ch_principal p;   /* from the token, set before the upgrade */
 	int64_t exp_s;
 	char *origin;
+	char *base;       /* the address it came to, for absolute links (core/baseurl.h) */
 	char sid[65];     /* id= of a negotiated connection, or "" */
 	int authed;
 	int close_code;   /* close after the queue drains */

@@ -4,6 +4,7 @@
 #define CH_SVC_INTERNAL_H
 
 #include "bus/bus.h"
+#include "core/baseurl.h"
 #include "svc/svc.h"
 
 typedef struct svc_ctx {
@@ -11,6 +12,7 @@ typedef struct svc_ctx {
 	const ch_token_key *key;
 	int64_t media_max_bytes;
 	int64_t media_url_ttl;
+	char public_url[CH_BASE_URL_MAX]; /* "" = absolutized per request (ch_svc_media_absolute) */
 } svc_ctx;
 
 const svc_ctx *ch_svc_ctx(void);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "svc/internal.h"
@@ -20,6 +21,7 @@ void ch_svc_init(const ch_svc_opts *o)
 	ctx.key = o->key;
 	ctx.media_max_bytes = o->media_max_bytes;
 	ctx.media_url_ttl = o->media_url_ttl > 0 ? o->media_url_ttl : 86400;
+	ch_base_url(o->public_url, NULL, NULL, ctx.public_url);
 }
 
 const svc_ctx *ch_svc_ctx(void) { return &ctx; }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "svc/internal.h"
@@ -53,9 +54,13 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 	if (m->has_media) {
 		char url[CH_SVC_MEDIA_URL_MAX];
 		ch_svc_media_url(m->company_id, m->media.id, ch_now_ms() / 1000, url);
-		media = json_pack("{s:I, s:s, s:s, s:i, s:I, s:s}", "id", (json_int_t)m->media.id, "name",
+		/* uri: absolute, the public sample's name; relative here unless public_url
+		 * is set, and then made absolute per request (ch_svc_media_absolute) */
+		char uri[CH_BASE_URL_MAX + CH_SVC_MEDIA_URL_MAX];
+		snprintf(uri, sizeof uri, "%s%s", ch_svc_ctx()->public_url, url);
+		media = json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:s}", "id", (json_int_t)m->media.id, "name",
 		                  m->media.name, "format", m->media.format, "type", m->media.type, "size",
-		                  (json_int_t)m->media.size, "url", url);
+		                  (json_int_t)m->media.size, "url", url, "uri", uri);
 	}
 	json_t *j = json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
 	                      "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
@@ -70,6 +75,58 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 		CH_ERROR("message %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)m->id, (long long)m->chat_id);
 	return j;
+}
+
+/* media.uri of one message object, prefixed with base when still relative. */
+static void absolute_uri(json_t *msg, const char *base, size_t blen)
+{
+	json_t *media = json_object_get(msg, "media");
+	json_t *uri = json_object_get(media, "uri");
+	const char *u = json_string_value(uri);
+	if (!u || u[0] != '/')
+		return;
+	size_t n = strlen(u);
+	char *abs = ch_xmalloc(blen + n + 1);
+	memcpy(abs, base, blen);
+	memcpy(abs + blen, u, n + 1);
+	json_object_set_new(media, "uri", json_string(abs));
+	free(abs);
+}
+
+static int relative_uri(const json_t *msg)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(msg, "media"), "uri"));
+	return u && u[0] == '/';
+}
+
+int ch_svc_media_relative(const json_t *j)
+{
+	size_t i;
+	json_t *v;
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+		if (relative_uri(v))
+			return 1;
+		return 0;
+	}
+	return relative_uri(j) || (json_object_get(j, "messages") && ch_svc_media_relative(json_object_get(j, "messages")));
+}
+
+void ch_svc_media_absolute(json_t *j, const char *base)
+{
+	size_t blen = base ? strlen(base) : 0;
+	if (!blen || !j)
+		return;
+	size_t i;
+	json_t *v;
+	if (json_is_array(j)) { /* [message…] (history, an event's arguments) */
+		json_array_foreach(j, i, v)
+		if (json_is_object(v))
+			absolute_uri(v, base, blen);
+		return;
+	}
+	absolute_uri(j, base, blen);                                    /* a message */
+	ch_svc_media_absolute(json_object_get(j, "messages"), base); /* a Sync result */
 }
 
 /* The URL's MAC: HMAC-SHA256 with the token key over "media:<company>:<id>:<e>"

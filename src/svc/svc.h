@@ -27,6 +27,7 @@ typedef struct ch_svc_opts {
 	const ch_token_key *key;  /* borrowed; signs media URLs */
 	int64_t media_max_bytes;
 	int64_t media_url_ttl;    /* seconds; 0 = 86400 (see ch_svc_media_url_expiry) */
+	const char *public_url;   /* borrowed; "" or NULL: media uris are made absolute per request */
 } ch_svc_opts;
 
 void ch_svc_init(const ch_svc_opts *o);
@@ -168,6 +169,13 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 /* NULL (logged) when a text field of the row is not valid UTF-8. A message's
  * media.url is signed afresh, at the time of the call. */
 json_t *ch_svc_json_chat(const ch_chat_row *c);
+/* Makes the media uris in j absolute with base (a request's ch_base_url):
+ * j is a message, an array of messages (a history, an event's arguments) or
+ * a Sync result; anything else is left alone. No-op for an empty base or
+ * uris already absolute (public_url). */
+void ch_svc_media_absolute(json_t *j, const char *base);
+/* Whether j (same shapes) holds a media uri still relative. */
+int ch_svc_media_relative(const json_t *j);
 /* chat (borrowed, may be NULL): the message's chat, for the client's phone. */
 json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat);
 

@@ -111,4 +111,46 @@ describe('public field names on chats, messages and operators', () => {
     const list = await hub.listChats(srv, fx.token, `tg_user_id=tg-777`);
     assert.equal(list.items[0].messSource, 2);
   });
+
+  test('a media object carries uri, an absolute URL on the address the request came to', async () => {
+    const v = await hub.visitorChat(srv, fx.guid, 'a photo is coming');
+    const sent = await h.api(srv.base, 'POST', `/api/chat/${v.chatId}/message`, { token: fx.token, body: {
+      textMessage: '', author: 0, media: { name: 'p.png', format: 'image/png', dataBase64: Buffer.from('png!').toString('base64'), type: 1 } } });
+    h.assertOk(sent);
+    const { media } = sent.json;
+    assert.equal(media.uri, `${srv.base}${media.url}`);
+    const got = await fetch(media.uri);
+    assert.equal(got.status, 200);
+    assert.equal(Buffer.from(await got.arrayBuffer()).toString(), 'png!');
+    const hist = await h.api(srv.base, 'GET', `/api/chat/chats/${v.chatId}/messages`, { token: fx.token });
+    assert.ok(hist.json.find((m) => m.media).media.uri.startsWith(`${srv.base}/api/media/`));
+    const s = await v.invoke('Sync', { chats: { [v.chatId]: 0 } });
+    assert.ok(s.messages.find((m) => m.media).media.uri.startsWith('http://127.0.0.1:'), 'over the hub too');
+  });
+});
+
+describe('public_url', () => {
+  let srv;
+  before(async () => { srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_PUBLIC_URL: 'https://chat.example.com/' } }); });
+  after(async () => {
+    await hub.closeAllClients();
+    if (srv) await srv.stop();
+  });
+
+  test('absolute links start with it, whatever the request\'s Host', async () => {
+    const fx = await hub.makeOrgFixture(srv, 'publicurlco', { operators: 1 });
+    const v = await hub.visitorChat(srv, fx.guid, 'hi');
+    const sent = await h.api(srv.base, 'POST', `/api/chat/${v.chatId}/message`, { token: fx.token, body: {
+      author: 0, media: { name: 'p.png', format: 'image/png', dataBase64: Buffer.from('x').toString('base64'), type: 1 } } });
+    h.assertOk(sent);
+    assert.equal(sent.json.media.uri, `https://chat.example.com${sent.json.media.url}`);
+    const [ev] = await v.waitFor('ReceiveMediaMessage', (m) => m.id === sent.json.id);
+    assert.equal(ev.media.uri, sent.json.media.uri);
+  });
+
+  test('a public_url that is not an http(s) base URL stops the server at start with a clear error', async () => {
+    const r = await h.cli(['serve', '--listen', '127.0.0.1:1', '--public-url', 'chat.example.com'], { dataDir: h.makeTempDir() });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /public_url "chat.example.com" must be an http:\/\/ or https:\/\/ base URL/);
+  });
 });

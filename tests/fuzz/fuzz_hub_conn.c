@@ -176,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *rest = (const char *)data + 3;
 	size_t n = size - 3, cut1 = n ? data[1] % (n + 1) : 0, cut2 = cut1 + (n - cut1 ? data[2] % (n - cut1 + 1) : 0);
 	fake f = {0};
-	f.c = ch_hub_conn_open(&p, 4000000000LL, NULL, &f, &ops);
+	f.c = ch_hub_conn_open(&p, 4000000000LL, NULL, "http://127.0.0.1:8080", &f, &ops);
 	if (cut1)
 		ch_hub_conn_receive(f.c, rest, cut1); /* while the check runs: kept */
 	settle(&f);                               /* the check's answer, then what was kept */
