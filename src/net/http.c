@@ -357,8 +357,10 @@ static void register_negotiated(const ch_req *req, ch_resp *resp)
 	ch_principal pr = ch_principal_from_claims(&req->claims);
 	char base[CH_BASE_URL_MAX];
 	ch_base_url(NULL, req->host, req->forwarded_proto, base); /* public_url, if any, is in the uris already */
-	if (ch_sessions_negotiated(resp->hub_negotiated, &pr, req->claims.exp, req->origin, base))
+	if (ch_sessions_negotiated(resp->hub_negotiated, &pr, req->claims.exp, req->origin, base)) {
 		ch_api_error_resp(resp, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
+		ch_resp_header(resp, "Retry-After", "5"); /* like every 429: when one of them has closed */
+	}
 }
 
 static void job_done(void *arg)

@@ -82,6 +82,8 @@ static void write_error(struct lws *wsi, ch_err e, const char *msg)
 {
 	ch_resp r = {0};
 	ch_api_error_resp(&r, e, "%s", msg);
+	if (e == CH_ERR_RATE_LIMITED) /* over the connection cap: when one has closed */
+		ch_resp_header(&r, "Retry-After", "5");
 	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
 	int bad = lws_add_http_common_headers(wsi, (unsigned)r.status, "application/json", r.body.len, &p, end);
 	if (!bad) /* the error's own headers (WWW-Authenticate on a 401) */

@@ -66,9 +66,11 @@ describe('hub transports: a conversation on each transport and protocol', () => 
 
       // read receipts, both ways
       assert.equal(await v.invoke('MarkRead', chatId, 2), null);
-      assert.deepEqual(await op.waitFor('MessageStatusChanged', (id) => id === m2.id, { from: om }), [m2.id, 3, chatId, 2]);
+      assert.deepEqual(await op.waitFor('MessageStatusChanged', (id) => id === m2.id, { from: om }), [m2.id, 3]);
+      assert.deepEqual(await op.waitFor('MessagesRead', (id, seq, who) => id === chatId && who === 'client', { from: om }), [chatId, 2, 'client']);
       assert.equal(await op.invoke('MarkRead', chatId, 1), null);
-      assert.deepEqual(await v.waitFor('MessageStatusChanged', (id) => id === m1.id, { from: vm }), [m1.id, 3, chatId, 1]);
+      assert.deepEqual(await v.waitFor('MessageStatusChanged', (id) => id === m1.id, { from: vm }), [m1.id, 3]);
+      assert.deepEqual(await v.waitFor('MessagesRead', (id, seq, who) => id === chatId && who === 'operator', { from: vm }), [chatId, 1, 'operator']);
 
       // a visitor message (Waiting → Open), then the reads agree with REST
       const m3 = await v.invoke('SendMessage', chatId, 'Order #42', crypto.randomUUID());
