@@ -94,6 +94,9 @@ describe('request admission', () => {
   test('the body budget: a second large upload while the first holds it answers 503 with Retry-After', async () => {
     const len = 3 * MiB; // fits the 4 MiB budget once, not twice
     const first = await holdUpload(srv.port, `/api/chat/1/message`, len, 1000, { Authorization: `Bearer ${fx.token}` });
+    // the first holds its reservation once the server has read its headers (not when the socket wrote them)
+    await hub.pollUntil(async () => /^chathub_request_body_bytes [1-9]/m.test((await h.api(srv.base, 'GET', '/metrics')).text),
+      { what: "the first upload's reservation" });
     const second = await holdUpload(srv.port, `/api/chat/1/message`, len, 0, { Authorization: `Bearer ${fx.token}` });
     await second.rest(len);
     assert.equal(await second.answer(), 503, 'the second body does not fit the budget');
