@@ -13,7 +13,7 @@ PACKAGES=(
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev libmsgpack-dev
   zlib1g-dev libbrotli-dev
-  libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
+  libcriterion-dev sqlite3 curl clang libclang-rt-14-dev libhiredis-dev
 )
 
 # The browser tests drive Debian's chromium (never a downloaded browser).

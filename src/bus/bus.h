@@ -53,4 +53,12 @@ void ch_bus_set_sink(ch_bus_sink sink);
 /* Takes ownership of list (may be NULL). */
 void ch_bus_publish(ch_event *list);
 
+/* Unlogged events (Typing): at most once, never in the outbox. They go to
+ * the sink like ch_bus_publish and, on a cluster, to the hook, which sends
+ * them to the other processes (it borrows the list). */
+typedef void (*ch_bus_ephemeral_hook)(const ch_event *list);
+void ch_bus_set_ephemeral_hook(ch_bus_ephemeral_hook hook);
+/* Takes ownership of list (may be NULL). */
+void ch_bus_publish_ephemeral(ch_event *list);
+
 #endif

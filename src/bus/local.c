@@ -6,6 +6,7 @@
 #include "core/buf.h"
 
 static ch_bus_sink sink_fn;
+static ch_bus_ephemeral_hook eph_hook;
 
 ch_event *ch_event_new(ch_event_kind kind, unsigned audience, const char *target, json_t *args)
 {
@@ -45,4 +46,13 @@ void ch_bus_publish(ch_event *list)
 		sink_fn(list);
 	else
 		ch_event_free_list(list);
+}
+
+void ch_bus_set_ephemeral_hook(ch_bus_ephemeral_hook hook) { eph_hook = hook; }
+
+void ch_bus_publish_ephemeral(ch_event *list)
+{
+	if (list && eph_hook)
+		eph_hook(list);
+	ch_bus_publish(list);
 }

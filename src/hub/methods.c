@@ -310,7 +310,7 @@ static ch_err typing_tx(ch_store_tx *tx, void *arg)
 	ev->org_id = chat.organization_id;
 	ev->client_id = chat.client_id;
 	ev->exclude_conn = k->conn_id;
-	ch_bus_publish(ev);
+	ch_bus_publish_ephemeral(ev); /* not logged: at most once is enough for Typing */
 	return CH_OK;
 }
 
