@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -145,6 +146,7 @@ static void redis_start(void)
 	snprintf(p, sizeof p, "%d", port);
 	redis_pid = fork();
 	if (redis_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a test that timed out or crashed */
 		int null = open("/dev/null", O_WRONLY);
 		if (chdir(dir) || null < 0)
 			_exit(127);
