@@ -311,6 +311,8 @@ int ch_ctx_store_failed(ch_ctx *c, ch_err e, const char *what)
 		ch_ctx_error(c, e, "%s already exists", what);
 	else if (e == CH_ERR_BUSY)
 		ch_ctx_error(c, e, "%s", ch_err_text(e));
+	else if (e == CH_ERR_TOKEN_REVOKED) /* a write job found it revoked since the request's check */
+		ch_ctx_error(c, e, "the token has been revoked");
 	else
 		ch_ctx_error(c, e, "internal error");
 	return 1;
@@ -823,7 +825,7 @@ cors:
 		add_cors(c, 0);
 }
 
-static ch_err run_in_tx(ch_store_tx *tx, void *arg)
+static ch_err run_in_tx(ch_svc_tx *tx, void *arg)
 {
 	ch_ctx *c = arg;
 	c->tx = tx;
@@ -838,8 +840,8 @@ void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
 		return;
 	}
 	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms(),
-	            .gen0 = ch_store_principals_gen(a->o.store)};
-	ch_err e = ch_store_read(a->o.store, run_in_tx, &c);
+	            .gen0 = ch_svc_principals_gen()};
+	ch_err e = ch_svc_read(run_in_tx, &c);
 	if (e != CH_OK && !resp->status) {
 		resp->route = "store_error";
 		ch_api_error_resp(resp, e, "the database is unavailable; retry later");
@@ -884,7 +886,7 @@ ch_api *ch_api_new(const ch_api_opts *o)
 	a->per_ip = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
 	a->per_token = ch_ratelimit_new((double)o->rate_per_second, 1000, (double)o->rate_burst, 100000);
 	a->sessions = ch_ratelimit_new((double)o->sessions_per_minute, 60000, (double)o->sessions_per_minute, 100000);
-	if (o->store && ch_api_keys_reload(o->store))
+	if (ch_api_keys_reload())
 		CH_WARN("api keys: the table could not be loaded; keys work once it is (next revocation poll)");
 	return a;
 }

@@ -24,7 +24,7 @@
 #include "auth/password.h"
 #include "auth/token.h"
 #include "core/buf.h"
-#include "store/store.h"
+#include "svc/svc.h" /* the store, as the API reaches it */
 
 typedef enum ch_method {
 	CH_M_GET, CH_M_POST, CH_M_PUT, CH_M_DELETE, CH_M_OPTIONS, CH_M_HEAD, CH_M_PATCH, CH_M_OTHER
@@ -79,7 +79,6 @@ void ch_resp_header(ch_resp *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 typedef struct ch_api_opts {
-	ch_store *store;          /* borrowed */
 	const ch_token_key *key;  /* borrowed */
 	ch_pw_cost pw_cost;
 	int64_t company_token_ttl_s;
@@ -103,6 +102,7 @@ typedef struct ch_api_opts {
 
 typedef struct ch_api ch_api;
 
+/* Reads through svc/ (the table of API keys): call after ch_svc_init. */
 ch_api *ch_api_new(const ch_api_opts *o);
 void ch_api_free(ch_api *a);
 
@@ -137,12 +137,12 @@ int ch_api_key_shaped(const char *text, size_t len);
 void ch_api_key_new(char text[CH_API_KEY_LEN + 1], unsigned char hash[CH_API_KEY_HASH],
                     char prefix[CH_API_KEY_PREFIX + 1]);
 ch_err ch_api_key_verify(const char *text, size_t len, ch_token_claims *out);
-ch_err ch_api_keys_reload(ch_store *s);
+ch_err ch_api_keys_reload(void);
 /* The integration guide's development token: an operator token of the demo
  * operator, only once ch_api_dev_token_enable ran (serve --demo; it logs a
  * warning). Reads the demo operator from the store. */
 #define CH_DEV_TOKEN "test-token-for-development"
-ch_err ch_api_dev_token_enable(ch_store *s);
+ch_err ch_api_dev_token_enable(void);
 /* Any credential a request or hub connection presents: an API key, the
  * development token (when enabled), else a signed token (ch_token_verify,
  * any kind). CH_OK fills *out. */

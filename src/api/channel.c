@@ -38,7 +38,7 @@ void ch_h_channel_inbound(ch_ctx *c)
 	/* cheap checks on the raw bytes first: the organization, its secret, the
 	 * signature; only a request that proved where it comes from is parsed */
 	if (ch_org_of_guid_path(c, "/api/channel/", &org) ||
-	    ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "channel"))
+	    ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org.company_id, org.id, &sec), "channel"))
 		return;
 	if (!sec.channel_secret[0]) {
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "this organization has no channel (set channelSecret)");

@@ -108,7 +108,7 @@ void ch_h_chat_list(ch_ctx *c)
 	f.limit = per;
 	int64_t total = 0;
 	json_t *items = json_array();
-	ch_err e = ch_store_chat_list(c->tx, &f, &total, add_chat, items);
+	ch_err e = ch_svc_chats_find(c->tx, &f, &total, add_chat, items);
 	if (ch_ctx_store_failed(c, e, "chat")) {
 		json_decref(items);
 		return;

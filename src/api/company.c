@@ -64,7 +64,7 @@ void ch_h_company_get_token(ch_ctx *c)
 	if (login_limited(c, &k))
 		return;
 	ch_company_row co;
-	ch_err e = strlen(login) <= CH_LOGIN_MAX ? ch_store_company_by_login(c->tx, login, &co)
+	ch_err e = strlen(login) <= CH_LOGIN_MAX ? ch_svc_company_of_login(c->tx, login, &co)
 	                                          : CH_ERR_NOT_FOUND;
 	if (e == CH_ERR_NOT_FOUND) {
 		ch_password_burn(c->api->o.pw_cost); /* same time as a wrong password */
@@ -111,7 +111,7 @@ static void add_org(void *ctx, const ch_org_row *o) { json_array_append_new(ctx,
 void ch_h_org_list(ch_ctx *c)
 {
 	json_t *arr = json_array();
-	ch_err e = ch_store_org_list(c->tx, c->who.company_id, add_org, arr);
+	ch_err e = ch_svc_orgs(c->tx, c->who.company_id, add_org, arr);
 	if (ch_ctx_store_failed(c, e, "organization")) {
 		json_decref(arr);
 		return;
@@ -119,32 +119,18 @@ void ch_h_org_list(ch_ctx *c)
 	ch_ctx_json(c, 200, arr);
 }
 
-typedef struct org_job {
-	int64_t company_id, id, max_chats;
-	const char *name, *origins;
-	const char *identity_secret, *channel_secret, *outbound_url;
-	int prechat_form; /* -1 = unchanged */
-	char guid[CH_GUID_LEN + 1];
-	ch_org_row row;
-	ch_org_secrets sec;
-} org_job;
-
-static ch_err org_create_tx(ch_store_tx *tx, void *arg)
-{
-	org_job *j = arg;
-	ch_err e = ch_store_org_create(tx, j->company_id, j->name, j->guid, &j->id);
-	return e ? e : ch_store_org_get(tx, j->company_id, j->id, &j->row);
-}
-
 void ch_h_org_create(ch_ctx *c)
 {
-	org_job j = {.company_id = c->who.company_id};
-	if (ch_body_object(c) || ch_get_str(c, c->body, "", "name", 1, 1, CH_NAME_MAX, &j.name))
+	const char *name;
+	char guid[CH_GUID_LEN + 1];
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "name", 1, 1, CH_NAME_MAX, &name))
 		return;
-	ch_random_guid(j.guid);
-	ch_err e = ch_store_write_sync(c->api->o.store, org_create_tx, &j);
+	ch_random_guid(guid);
+	ch_principal p = ch_principal_from_claims(&c->who);
+	ch_org_row row;
+	ch_err e = ch_svc_org_create_wait(&p, name, guid, &row);
 	if (!ch_ctx_store_failed(c, e, "organization"))
-		ch_ctx_json(c, 201, ch_json_org(&j.row, 0));
+		ch_ctx_json(c, 201, ch_json_org(&row, 0));
 }
 
 static int org_id_or_404(ch_ctx *c)
@@ -162,23 +148,11 @@ void ch_h_org_get(ch_ctx *c)
 	ch_org_secrets sec;
 	if (org_id_or_404(c))
 		return;
-	ch_err e = ch_store_org_get(c->tx, c->who.company_id, c->path_id, &o);
+	ch_err e = ch_svc_org_get(c->tx, c->who.company_id, c->path_id, &o);
 	if (!e)
-		e = ch_store_org_secrets_get(c->tx, c->who.company_id, c->path_id, &sec);
+		e = ch_svc_org_settings(c->tx, c->who.company_id, c->path_id, &sec);
 	if (!ch_ctx_store_failed(c, e, "organization"))
 		ch_ctx_json(c, 200, org_details(&o, &sec));
-}
-
-static ch_err org_update_tx(ch_store_tx *tx, void *arg)
-{
-	org_job *j = arg;
-	ch_err e = ch_store_org_update(tx, j->company_id, j->id, j->name, j->origins, j->max_chats);
-	if (!e)
-		e = ch_store_org_secrets_set(tx, j->company_id, j->id, j->identity_secret, j->channel_secret,
-		                             j->outbound_url, j->prechat_form);
-	if (!e)
-		e = ch_store_org_secrets_get(tx, j->company_id, j->id, &j->sec);
-	return e ? e : ch_store_org_get(tx, j->company_id, j->id, &j->row);
 }
 
 /* The organization with its settings (company tokens only). */
@@ -212,7 +186,7 @@ static int outbound_url_refused(ch_ctx *c, const char *url)
 	return 1;
 }
 
-static int read_settings(ch_ctx *c, org_job *j)
+static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 {
 	const char *url = NULL;
 	json_t *pf = json_object_get(c->body, "prechatForm");
@@ -276,16 +250,19 @@ static int read_origins(ch_ctx *c, char **out)
 
 void ch_h_org_update(ch_ctx *c)
 {
-	org_job j = {.company_id = c->who.company_id, .id = c->path_id, .max_chats = -1, .prechat_form = -1};
+	ch_svc_org_change j = {.id = c->path_id, .max_chats = -1, .prechat_form = -1};
 	char *origins = NULL;
 	if (org_id_or_404(c) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||
 	    ch_get_int(c, c->body, "", "maxChatsPerOperator", 0, 1, 1000, &j.max_chats) < 0 ||
 	    read_settings(c, &j) < 0 || read_origins(c, &origins) < 0)
 		return;
-	j.origins = origins;
-	ch_err e = ch_store_write_sync(c->api->o.store, org_update_tx, &j);
+	j.origins_json = origins;
+	ch_principal p = ch_principal_from_claims(&c->who);
+	ch_org_row row;
+	ch_org_secrets sec;
+	ch_err e = ch_svc_org_update_wait(&p, &j, &row, &sec);
 	free(origins);
 	if (!ch_ctx_store_failed(c, e, "organization"))
-		ch_ctx_json(c, 200, org_details(&j.row, &j.sec));
+		ch_ctx_json(c, 200, org_details(&row, &sec));
 }

@@ -61,14 +61,14 @@ struct ch_ctx {
 	const ch_req *req;
 	ch_resp *resp;
 	const ch_route *route;
-	ch_store_tx *tx;       /* the request's read transaction */
+	ch_svc_tx *tx;         /* the request's read transaction */
 	json_t *body;          /* parsed JSON body or NULL */
 	int authed;
 	ch_token_claims who;   /* valid when authed */
 	int64_t now_ms;
 	int64_t path_id;       /* the {id} segment, 0 when the route has none */
 	int path_id_bad;       /* {id} was not a positive integer */
-	uint64_t gen0;         /* ch_store_principals_gen() before tx began */
+	uint64_t gen0;         /* ch_svc_principals_gen() before tx began */
 	int need_store;        /* inline (tx == NULL): the answer needs the store */
 	int have_claims;       /* who is a verified (maybe expired or revoked) token: its scope decides CORS */
 	int guid_state;        /* the {guid} organization: 0 not looked up, 1 guid_org, -1 none */

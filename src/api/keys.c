@@ -167,24 +167,24 @@ static void pick_dev(void *ctx, const ch_operator_row *op)
 }
 
 /* The demo operator the development token stands for (none is not an error). */
-static ch_err load_dev(ch_store_tx *tx, loaded *l)
+static ch_err load_dev(ch_svc_tx *tx, loaded *l)
 {
 	ch_company_row co;
 	int64_t org = 0;
-	ch_err e = ch_store_company_by_login(tx, CH_DEMO_LOGIN, &co);
+	ch_err e = ch_svc_company_of_login(tx, CH_DEMO_LOGIN, &co);
 	if (!e)
-		e = ch_store_org_list(tx, co.id, first_org, &org);
+		e = ch_svc_orgs(tx, co.id, first_org, &org);
 	if (!e && org)
-		e = ch_store_operator_list(tx, co.id, org, 0, pick_dev, l);
+		e = ch_svc_operators(tx, co.id, org, 0, pick_dev, l);
 	if (!l->dev_op.id)
 		l->dev_op = l->any_op;
 	l->dev_found = l->dev_op.id != 0;
 	return e == CH_ERR_NOT_FOUND ? CH_OK : e;
 }
 
-static ch_err load_tx(ch_store_tx *tx, void *arg)
+static ch_err load_tx(ch_svc_tx *tx, void *arg)
 {
-	ch_err e = ch_store_api_key_all(tx, add_loaded, arg);
+	ch_err e = ch_svc_api_keys_all(tx, add_loaded, arg);
 	int dev;
 	pthread_rwlock_rdlock(&T.mu);
 	dev = Dev.on;
@@ -192,12 +192,12 @@ static ch_err load_tx(ch_store_tx *tx, void *arg)
 	return e || !dev ? e : load_dev(tx, arg);
 }
 
-ch_err ch_api_dev_token_enable(ch_store *s)
+ch_err ch_api_dev_token_enable(void)
 {
 	pthread_rwlock_wrlock(&T.mu);
 	Dev.on = 1;
 	pthread_rwlock_unlock(&T.mu);
-	ch_err e = ch_api_keys_reload(s);
+	ch_err e = ch_api_keys_reload();
 	pthread_rwlock_rdlock(&T.mu);
 	int found = Dev.found;
 	ch_token_claims cl = Dev.cl;
@@ -211,10 +211,10 @@ ch_err ch_api_dev_token_enable(ch_store *s)
 	return e;
 }
 
-ch_err ch_api_keys_reload(ch_store *s)
+ch_err ch_api_keys_reload(void)
 {
 	loaded l = {0};
-	ch_err e = ch_store_read(s, load_tx, &l);
+	ch_err e = ch_svc_read(load_tx, &l);
 	if (e) {
 		free(l.v);
 		return e;
@@ -263,7 +263,7 @@ void ch_h_api_key_list(ch_ctx *c)
 	if (key_in_hand(c))
 		return;
 	json_t *arr = json_array();
-	if (ch_ctx_store_failed(c, ch_store_api_key_list(c->tx, c->who.company_id, add_key, arr), "api key")) {
+	if (ch_ctx_store_failed(c, ch_svc_api_keys(c->tx, c->who.company_id, add_key, arr), "api key")) {
 		json_decref(arr);
 		return;
 	}

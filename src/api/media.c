@@ -121,7 +121,7 @@ void ch_h_media_get(ch_ctx *c)
 		return;
 	ch_media_row m;
 	void *data = NULL;
-	ch_err e = ch_store_media_get(c->tx, company, c->path_id, &m, &data);
+	ch_err e = ch_svc_media_get(c->tx, company, c->path_id, &m, &data);
 	ch_chat_row chat;
 	if (!e && tok)
 		e = ch_svc_chat_visible(c->tx, &p, m.chat_id, &chat);

@@ -50,7 +50,7 @@ void ch_h_operator_list(ch_ctx *c)
 		return;
 	}
 	json_t *arr = json_array();
-	ch_err e = ch_store_operator_list(c->tx, c->who.company_id, org_id, del && !strcmp(del, "true"),
+	ch_err e = ch_svc_operators(c->tx, c->who.company_id, org_id, del && !strcmp(del, "true"),
 	                                  add_operator, arr);
 	if (ch_ctx_store_failed(c, e, "organization")) {
 		json_decref(arr);
@@ -74,7 +74,7 @@ static void add_colleague(void *ctx, const ch_operator_row *op)
 void ch_h_operator_colleagues(ch_ctx *c)
 {
 	json_t *arr = json_array();
-	ch_err e = ch_store_operator_list(c->tx, c->who.company_id, c->who.org_id, 0, add_colleague, arr);
+	ch_err e = ch_svc_operators(c->tx, c->who.company_id, c->who.org_id, 0, add_colleague, arr);
 	if (ch_ctx_store_failed(c, e, "organization")) {
 		json_decref(arr);
 		return;
@@ -82,39 +82,7 @@ void ch_h_operator_colleagues(ch_ctx *c)
 	ch_ctx_json(c, 200, arr);
 }
 
-typedef struct sync_row {
-	int64_t org_id;
-	const char *name, *external_id;
-	int set_photo;      /* the row has "photo": set it ("" or null clears); else it is kept */
-	const char *photo;
-	ch_operator_row out;
-} sync_row;
-
-typedef struct sync_job {
-	int64_t company_id;
-	sync_row *rows;
-	size_t n;
-	size_t failed_row;
-} sync_job;
-
-/* All rows in one job: a failing row fails the job, and the store rolls the
- * whole job back, so synchronize is all or nothing. */
-static ch_err sync_tx(ch_store_tx *tx, void *arg)
-{
-	sync_job *j = arg;
-	for (size_t i = 0; i < j->n; i++) {
-		sync_row *r = &j->rows[i];
-		ch_err e = ch_store_operator_upsert(tx, j->company_id, r->org_id, r->name, r->external_id,
-		                                    &r->out, NULL);
-		if (!e && r->set_photo)
-			e = ch_store_operator_set_photo(tx, j->company_id, r->out.id, r->photo, &r->out);
-		if (e) {
-			j->failed_row = i;
-			return e;
-		}
-	}
-	return CH_OK;
-}
+typedef ch_svc_operator_sync sync_row; /* set_photo: the row has "photo" ("" or null clears) */
 
 /* A photo is shown in browsers (an <img src>): an absolute http(s) URL with
  * nothing that could leave an attribute or hide in one. */
@@ -147,7 +115,7 @@ static int read_photo(ch_ctx *c, json_t *row, const char *prefix, sync_row *r)
 	return 0;
 }
 
-static int read_sync_rows(ch_ctx *c, sync_job *j)
+static int read_sync_rows(ch_ctx *c, sync_row *rows)
 {
 	size_t i;
 	json_t *row;
@@ -159,7 +127,7 @@ static int read_sync_rows(ch_ctx *c, sync_job *j)
 			ch_ctx_error(c, CH_ERR_BAD_JSON, "[%zu]: must be an object", i);
 			return -1;
 		}
-		sync_row *r = &j->rows[i];
+		sync_row *r = &rows[i];
 		if (ch_get_int(c, row, prefix, "organizationId", 1, 1, INT64_MAX, &r->org_id) ||
 		    ch_get_str(c, row, prefix, "name", 1, 1, CH_NAME_MAX, &r->name) ||
 		    ch_get_str(c, row, prefix, "externalId", 0, 1, CH_EXTID_MAX, &r->external_id) < 0 ||
@@ -180,19 +148,21 @@ void ch_h_operator_sync(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "at most %d operators per request", SYNC_MAX_ROWS);
 		return;
 	}
-	sync_job j = {.company_id = c->who.company_id, .n = n, .rows = ch_xcalloc(n ? n : 1, sizeof(sync_row))};
-	if (read_sync_rows(c, &j) == 0) {
-		ch_err e = n ? ch_store_write_sync(c->api->o.store, sync_tx, &j) : CH_OK;
+	sync_row *rows = ch_xcalloc(n ? n : 1, sizeof *rows);
+	if (read_sync_rows(c, rows) == 0) {
+		ch_principal p = ch_principal_from_claims(&c->who);
+		size_t failed_row = 0;
+		ch_err e = ch_svc_operators_sync_wait(&p, rows, n, &failed_row); /* all or nothing */
 		if (e == CH_ERR_NOT_FOUND) {
-			ch_ctx_error(c, e, "[%zu].organizationId: organization not found", j.failed_row);
+			ch_ctx_error(c, e, "[%zu].organizationId: organization not found", failed_row);
 		} else if (!ch_ctx_store_failed(c, e, "operator")) {
 			json_t *arr = json_array();
 			for (size_t i = 0; i < n; i++)
-				json_array_append_new(arr, ch_json_operator(&j.rows[i].out));
+				json_array_append_new(arr, ch_json_operator(&rows[i].out));
 			ch_ctx_json(c, 200, arr);
 		}
 	}
-	free(j.rows);
+	free(rows);
 }
 
 void ch_h_operator_status(ch_ctx *c)
@@ -232,7 +202,7 @@ void ch_h_operator_get_token(ch_ctx *c)
 	if (exp_ms > c->now_ms + TOKEN_MAX_AHEAD_MS)
 		exp_ms = c->now_ms + TOKEN_MAX_AHEAD_MS;
 	ch_operator_row op;
-	ch_err e = ch_store_operator_get(c->tx, c->who.company_id, id, &op);
+	ch_err e = ch_svc_operator_get(c->tx, c->who.company_id, id, &op);
 	if (e == CH_OK && op.status == CH_OPERATOR_DELETED)
 		e = CH_ERR_NOT_FOUND;
 	if (ch_ctx_store_failed(c, e, "operator"))

@@ -35,7 +35,7 @@ static int metrics_allowed(ch_ctx *c)
 
 void ch_h_healthz(ch_ctx *c)
 {
-	if (ch_store_ping(c->tx) != CH_OK) {
+	if (ch_svc_ping(c->tx) != CH_OK) {
 		ch_ctx_error(c, CH_ERR_STORE, "the database does not answer");
 		return;
 	}
@@ -54,8 +54,8 @@ void ch_h_metrics(ch_ctx *c)
 	}
 	ch_buf out = CH_BUF_INIT;
 	ch_metrics_render(&out);
-	ch_store_stats st;
-	ch_store_stats_get(c->api->o.store, &st);
+	ch_svc_write_stats st;
+	ch_svc_write_stats_get(&st);
 	static const char *le[] = {"1", "2", "4", "8", "16", "32", "64", "+Inf"};
 	ch_buf_puts(&out, "# HELP chathub_store_commit_batch_size Write jobs per group commit.\n"
 	                  "# TYPE chathub_store_commit_batch_size histogram\n");

@@ -6,7 +6,7 @@
  * What is cached: clients that exist (never deleted), companies' token epoch,
  * and operators' company, status and token epoch. Rows that do not exist are
  * not cached (the admin CLI may create them at any time). A company or
- * operator entry is valid while ch_store_principals_gen() still has the value
+ * operator entry is valid while ch_svc_principals_gen() still has the value
  * it had before the row was read: every committed write of this process that
  * may revoke a token moves it before the writer reports that write done, so
  * no token is accepted from the cache after its revocation was acknowledged;
@@ -79,15 +79,15 @@ static ch_err read_row(ch_ctx *c, const ch_token_claims *cl, entry *e)
 	ch_err err;
 	if (cl->kind == CH_TOKEN_COMPANY) {
 		ch_company_row co;
-		err = ch_store_company_get(c->tx, cl->company_id, &co);
+		err = ch_svc_company_get(c->tx, cl->company_id, &co);
 		*e = (entry){.company_id = co.id, .epoch = co.token_epoch};
 	} else if (cl->kind == CH_TOKEN_OPERATOR) {
 		ch_operator_row op;
-		err = ch_store_operator_get(c->tx, cl->company_id, cl->sub, &op);
+		err = ch_svc_operator_get(c->tx, cl->company_id, cl->sub, &op);
 		*e = (entry){.company_id = op.company_id, .status = op.status, .epoch = op.token_epoch};
 	} else {
 		ch_client_row cr;
-		err = ch_store_client_get(c->tx, cl->company_id, cl->sub, &cr);
+		err = ch_svc_client_get(c->tx, cl->company_id, cl->sub, &cr);
 		*e = (entry){.company_id = cr.company_id};
 	}
 	return err;
@@ -99,7 +99,7 @@ static ch_err key_check(ch_ctx *c, const ch_token_claims *cl)
 	if (!c->tx)
 		return CH_OK;
 	ch_api_key_row k;
-	ch_err e = ch_store_api_key_get(c->tx, cl->company_id, cl->key_id, &k);
+	ch_err e = ch_svc_api_key_get(c->tx, cl->company_id, cl->key_id, &k);
 	return e == CH_ERR_NOT_FOUND ? CH_ERR_TOKEN_REVOKED : e;
 }
 
@@ -111,7 +111,7 @@ ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl)
 	if (cl->kind == CH_TOKEN_COMPANY && cl->sub != cl->company_id)
 		return CH_ERR_NO_TOKEN;
 	entry e;
-	uint64_t now_gen = ch_store_principals_gen(c->api->o.store);
+	uint64_t now_gen = ch_svc_principals_gen();
 	if (lookup(cl->kind, key, &e) && (cl->kind == CH_TOKEN_VISITOR || e.gen == now_gen))
 		return verdict(cl, &e);
 	if (!c->tx) { /* on the network thread: only the store can tell */

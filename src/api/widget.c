@@ -28,7 +28,7 @@ int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org)
 	if (c->guid_state == 0 && n == CH_GUID_LEN) {
 		memcpy(guid, p, n);
 		guid[n] = '\0';
-		e = ch_store_org_by_guid(c->tx, guid, &c->guid_org);
+		e = ch_svc_org_of_guid(c->tx, guid, &c->guid_org);
 	}
 	if (e == CH_ERR_NOT_FOUND) {
 		c->guid_state = -1;
@@ -46,23 +46,10 @@ void ch_h_widget_config(ch_ctx *c)
 {
 	ch_org_row org;
 	ch_org_secrets sec;
-	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org.company_id, org.id, &sec), "widget"))
+	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org.company_id, org.id, &sec), "widget"))
 		return;
 	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b}", "guid", org.guid, "title", org.name, "operatorsOnline",
 	                              ch_presence_online(org.id, NULL, 0) > 0, "prechatForm", sec.prechat_form));
-}
-
-typedef struct session_job {
-	int64_t company_id, org_id;
-	const char *key, *name, *email;
-	ch_client_row client;
-} session_job;
-
-static ch_err session_tx(ch_store_tx *tx, void *arg)
-{
-	session_job *j = arg;
-	return ch_store_client_upsert(tx, j->company_id, j->org_id, CH_SOURCE_WIDGET, j->key, j->name, NULL, j->email,
-	                              &j->client);
 }
 
 /* A still-valid visitor token of this organization → its client id, else 0. */
@@ -72,7 +59,7 @@ static int64_t reuse_visitor(ch_ctx *c, const ch_org_row *org, const char *tok)
 	ch_client_row cr;
 	if (!tok || ch_token_verify(c->api->o.key, tok, strlen(tok), CH_TOKEN_VISITOR, c->now_ms / 1000, &cl) ||
 	    cl.org_id != org->id || cl.company_id != org->company_id ||
-	    ch_store_client_get(c->tx, org->company_id, cl.sub, &cr))
+	    ch_svc_client_get(c->tx, org->company_id, cl.sub, &cr))
 		return 0;
 	return cl.sub;
 }
@@ -82,7 +69,7 @@ static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[
                     char name[CH_NAME_MAX + 1])
 {
 	ch_org_secrets sec;
-	if (ch_ctx_store_failed(c, ch_store_org_secrets_get(c->tx, org->company_id, org->id, &sec), "widget"))
+	if (ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org->company_id, org->id, &sec), "widget"))
 		return -1;
 	ch_token_key k = {.len = strlen(sec.identity_secret)};
 	memcpy(k.bytes, sec.identity_secret, k.len);
@@ -132,12 +119,12 @@ void ch_h_widget_session(ch_ctx *c)
 	if (!client_id && !key[0] && new_visitor_limited(c))
 		return;
 	if (!client_id) {
-		session_job j = {.company_id = org.company_id, .org_id = org.id, .key = key[0] ? key : NULL,
-		                 .name = name && *name ? name : (jname[0] ? jname : NULL), .email = email};
-		ch_err e = ch_store_write_sync(c->api->o.store, session_tx, &j);
+		ch_client_row cr;
+		ch_err e = ch_svc_visitor_create_wait(org.company_id, org.id, key[0] ? key : NULL,
+		                                      name && *name ? name : (jname[0] ? jname : NULL), email, &cr);
 		if (ch_ctx_store_failed(c, e, "visitor"))
 			return;
-		client_id = j.client.id;
+		client_id = cr.id;
 	}
 	ch_token_claims cl = {.kind = CH_TOKEN_VISITOR, .sub = client_id, .company_id = org.company_id,
 	                      .org_id = org.id, .iat = c->now_ms / 1000,
@@ -146,7 +133,7 @@ void ch_h_widget_session(ch_ctx *c)
 	if (!tok)
 		return;
 	ch_chat_row chat;
-	ch_err e = ch_store_chat_open_for_client(c->tx, org.company_id, client_id, &chat);
+	ch_err e = ch_svc_client_open_chat(c->tx, org.company_id, client_id, &chat);
 	json_t *chat_id = e == CH_OK ? json_integer(chat.id) : json_null();
 	ch_ctx_json(c, 200, json_pack("{s:s, s:I, s:o}", "visitorToken", tok, "clientId", (json_int_t)client_id,
 	                              "chatId", chat_id));

@@ -1,6 +1,8 @@
 /* principal.c — principals and chat visibility. Pure; any thread. */
 #include "auth/principal.h"
 
+#include "chat/model.h"
+
 ch_principal ch_principal_from_claims(const ch_token_claims *c)
 {
 	ch_principal p = {.kind = c->kind, .company_id = c->company_id, .org_id = c->org_id, .epoch = c->epoch,
@@ -24,4 +26,7 @@ int ch_principal_sees_chat(const ch_principal *p, int64_t company_id, int64_t or
 	}
 }
 
-int ch_principal_author(const ch_principal *p) { return p->kind == CH_TOKEN_VISITOR ? 1 : 0; }
+int ch_principal_author(const ch_principal *p)
+{
+	return p->kind == CH_TOKEN_VISITOR ? CH_AUTHOR_CLIENT : CH_AUTHOR_OPERATOR;
+}

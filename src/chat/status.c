@@ -4,17 +4,15 @@
  */
 #include "chat/status.h"
 
-/* These mirror the public API values (CH_CHAT_* and CH_AUTHOR_* in
- * store/store.h, spec/api.md); chat/ links only ch_core so it cannot include
- * the store header. */
-enum { ST_NEW = 0, ST_OPEN = 1, ST_WAITING = 2, ST_ON_PAUSE = 3, ST_CLOSED = 4 };
-enum { AU_OPERATOR = 0, AU_CLIENT = 1, AU_SYSTEM = 2 };
-/* CH_TOKEN_* of auth/token.h, mirrored for the same reason. */
+#include "chat/model.h"
+
+/* CH_TOKEN_* of auth/token.h, mirrored: auth/ sits above chat/, which
+ * includes nothing from the layers over it. */
 enum { PK_COMPANY = 1, PK_OPERATOR = 2, PK_VISITOR = 3 };
 
 int ch_chat_status_valid(int status)
 {
-	return status >= ST_NEW && status <= ST_CLOSED;
+	return status >= CH_CHAT_NEW && status <= CH_CHAT_CLOSED;
 }
 
 int ch_chat_status_requester_allowed(int principal_kind)
@@ -28,9 +26,9 @@ int ch_chat_transition_allowed(int from, int to)
 		return 0;
 	if (from == to)
 		return 1; /* a no-op is always fine */
-	if (from == ST_CLOSED)
-		return to == ST_NEW || to == ST_OPEN; /* reopen */
-	return to != ST_NEW; /* nothing goes back to New except a reopen */
+	if (from == CH_CHAT_CLOSED)
+		return to == CH_CHAT_NEW || to == CH_CHAT_OPEN; /* reopen */
+	return to != CH_CHAT_NEW; /* nothing goes back to New except a reopen */
 }
 
 /* An invalid status or author leaves s as given: there is nothing sensible to
@@ -40,17 +38,17 @@ int ch_chat_status_after_message(int s, int author)
 	if (!ch_chat_status_valid(s))
 		return s;
 	switch (author) {
-	case AU_CLIENT:
-		if (s == ST_WAITING)
-			return ST_OPEN;
-		if (s == ST_CLOSED)
-			return ST_NEW; /* reopened: routed again */
+	case CH_AUTHOR_CLIENT:
+		if (s == CH_CHAT_WAITING)
+			return CH_CHAT_OPEN;
+		if (s == CH_CHAT_CLOSED)
+			return CH_CHAT_NEW; /* reopened: routed again */
 		return s;
-	case AU_OPERATOR:
-		if (s == ST_NEW || s == ST_OPEN)
-			return ST_WAITING;
+	case CH_AUTHOR_OPERATOR:
+		if (s == CH_CHAT_NEW || s == CH_CHAT_OPEN)
+			return CH_CHAT_WAITING;
 		return s;
-	default: /* AU_SYSTEM and unknown authors */
+	default: /* CH_AUTHOR_SYSTEM and unknown authors */
 		return s;
 	}
 }

@@ -212,7 +212,9 @@ int ch_cli_serve(ch_cli *c)
 		return rc;
 	}
 	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
-	ch_api_opts ao = {.store = s, .key = &key, .pw_cost = cost,
+	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
+	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url});
+	ch_api_opts ao = {.key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
 	                  .rate_per_second = c->cfg.rate_limit_per_second,
@@ -225,9 +227,7 @@ int ch_cli_serve(ch_cli *c)
 	                  .outbound_allow_private = allow_private};
 	ch_api *api = ch_api_new(&ao);
 	if (c->demo)
-		ch_api_dev_token_enable(s);
-	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
-	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url});
+		ch_api_dev_token_enable();
 	char web[PATH_MAX], bundles[PATH_MAX];
 	find_web_dir(c, web, sizeof web);
 	find_bundle_dir(c, bundles, sizeof bundles);

@@ -458,7 +458,7 @@ typedef struct auth_job {
 	char fail[96];
 } auth_job;
 
-static ch_err auth_tx(ch_store_tx *tx, void *arg)
+static ch_err auth_tx(ch_svc_tx *tx, void *arg)
 {
 	auth_job *j = arg;
 	ch_err e = ch_svc_principal_valid(tx, &j->p); /* epoch, status, existence */
@@ -499,7 +499,7 @@ static void auth_done(void *arg)
 static void auth_run(void *arg)
 {
 	auth_job *j = arg;
-	if (ch_store_read(H.o.store, auth_tx, j))
+	if (ch_svc_read(auth_tx, j))
 		snprintf(j->fail, sizeof j->fail, "server unavailable, retry");
 	H.o.post(auth_done, j);
 }

@@ -24,7 +24,6 @@
 #include "auth/principal.h"
 #include "bus/bus.h"
 #include "core/workq.h"
-#include "store/store.h"
 
 typedef struct ch_hub_conn ch_hub_conn;
 
@@ -37,7 +36,6 @@ typedef struct ch_hub_transport {
 } ch_hub_transport;
 
 typedef struct ch_hub_opts {
-	ch_store *store;
 	ch_workq *readers;                         /* Sync, history, Typing, auth check (try_submit) */
 	void (*post)(void (*fn)(void *), void *);  /* run fn on the network thread */
 	size_t headroom;                           /* bytes reserved before each record (LWS_PRE) */

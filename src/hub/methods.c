@@ -281,48 +281,34 @@ static void m_presence(ch_hub_conn *c, const ch_hub_msg *m)
 
 /* ---- reads on a worker --------------------------------------------------- */
 
-static ch_err sync_tx(ch_store_tx *tx, void *arg)
+static ch_err sync_tx(ch_svc_tx *tx, void *arg)
 {
 	call *k = arg;
 	return ch_svc_sync(tx, &k->p, k->arg, &k->res.result);
 }
 
-static ch_err messages_tx(ch_store_tx *tx, void *arg)
+static ch_err messages_tx(ch_svc_tx *tx, void *arg)
 {
 	call *k = arg;
 	return ch_svc_messages(tx, &k->p, k->a, 0, k->b, k->c, &k->res.result);
 }
 
-/* Typing: find the chat's sides, publish to the other one. */
-static ch_err typing_tx(ch_store_tx *tx, void *arg)
+/* Typing: svc finds the chat's sides and tells the other one. */
+static ch_err typing_tx(ch_svc_tx *tx, void *arg)
 {
 	call *k = arg;
-	ch_chat_row chat;
-	ch_err e = ch_svc_principal_valid(tx, &k->p); /* like every other read and write */
-	if (!e)
-		e = ch_svc_chat_visible(tx, &k->p, k->a, &chat);
-	if (e)
-		return e;
-	int author = ch_principal_author(&k->p);
-	ch_event *ev = ch_event_new(CH_EV_INVOKE, author ? CH_AUD_ORG_OPERATORS | CH_AUD_COMPANY : CH_AUD_CLIENT,
-	                            "Typing", json_pack("[I, i]", (json_int_t)chat.id, author));
-	ev->company_id = chat.company_id;
-	ev->org_id = chat.organization_id;
-	ev->client_id = chat.client_id;
-	ev->exclude_conn = k->conn_id;
-	ch_bus_publish_ephemeral(ev); /* not logged: at most once is enough for Typing */
-	return CH_OK;
+	return ch_svc_typing(tx, &k->p, k->a, k->conn_id);
 }
 
 typedef struct read_call {
 	call *k;
-	ch_store_fn fn;
+	ch_svc_read_fn fn;
 } read_call;
 
 static void read_run(void *arg)
 {
 	read_call *r = arg;
-	ch_err e = ch_store_read(H.o.store, r->fn, r->k);
+	ch_err e = ch_svc_read(r->fn, r->k);
 	if (e) {
 		r->k->res.err = e;
 		json_decref(r->k->res.result);
@@ -334,7 +320,7 @@ static void read_run(void *arg)
 	free(r);
 }
 
-static void read_submit(call *k, ch_store_fn fn)
+static void read_submit(call *k, ch_svc_read_fn fn)
 {
 	read_call *r = ch_xmalloc(sizeof *r);
 	r->k = k;

@@ -33,6 +33,7 @@
 #include "net/peers.h"
 #include "net/sessions.h"
 #include "net/static.h"
+#include "net/wsguard.h"
 
 #define CHUNK (64 * 1024)
 #define HEADERS_MAX 4096
@@ -615,6 +616,8 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	http_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		/* a new socket under this number: whatever watched it before is gone */
+		ch_wsguard_unwatch(((const struct lws_filter_network_conn_args *)user)->accept_fd);
 		return draining || accept_peer(user) ? -1 : 0;
 	case LWS_CALLBACK_WSI_CREATE:
 		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, 1);

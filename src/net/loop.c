@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "net/wsguard.h"
 
 typedef struct item {
 	ch_loop_fn fn;
@@ -42,6 +43,7 @@ static void on_wake(struct ev_loop *l, ev_async *w, int revents)
 void ch_loop_init(struct ev_loop *loop)
 {
 	loop_ = loop;
+	ch_wsguard_bind_thread(); /* the thread that sets the loop up runs it */
 	ev_async_init(&wake, on_wake);
 	ev_async_start(loop, &wake);
 }

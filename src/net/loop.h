@@ -14,6 +14,8 @@ struct ev_loop;
 
 typedef void (*ch_loop_fn)(void *arg);
 
+/* Call on the thread that will run the loop: it becomes the network thread
+ * (net/wsguard.h follows WebSocket frames on it only). */
 void ch_loop_init(struct ev_loop *loop);
 /* Runs fn(arg) on the network thread soon. arg is owned by fn. */
 void ch_loop_post(ch_loop_fn fn, void *arg);

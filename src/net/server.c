@@ -119,7 +119,7 @@ static void poll_run(void *arg)
 	(void)arg;
 	if (ch_store_revocations_poll(S.o->store, &changed) == CH_OK && changed) {
 		CH_DEBUG("tokens were revoked in the database: principals are checked again");
-		ch_api_keys_reload(S.o->store); /* keys another process created or revoked */
+		ch_api_keys_reload(); /* keys another process created or revoked */
 	}
 	ch_loop_post(poll_done, changed ? (void *)1 : NULL);
 }
@@ -267,7 +267,7 @@ static const char *info_host(const char *addr)
 static void start_hub(const ch_server_opts *o)
 {
 	ch_hub_init(&(ch_hub_opts){
-		.store = o->store, .readers = S.hub_pool, .post = ch_loop_post, .headroom = LWS_PRE,
+		.readers = S.hub_pool, .post = ch_loop_post, .headroom = LWS_PRE,
 		.ping_ms = 15000, .idle_ms = 30000, .offline_grace_ms = o->offline_grace_s * 1000,
 		.handshake_ms = o->hub_handshake_timeout_s * 1000, .queue_max_bytes = o->hub_queue_max_bytes,
 		.stall_ms = o->hub_stall_timeout_s * 1000, .rate = o->hub_rate, .burst = o->hub_burst,

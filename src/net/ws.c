@@ -286,7 +286,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(wsi, s);
 	case LWS_CALLBACK_CLOSED:
-		ch_wsguard_forget(lws_get_socket_fd(wsi));
+		ch_wsguard_unwatch(lws_get_socket_fd(wsi));
 		if (s->conn)
 			ch_hub_conn_gone(s->conn);
 		s->conn = NULL;

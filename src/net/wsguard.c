@@ -1,5 +1,7 @@
 /* wsguard.c — frame-header follower behind the interposed recv(2); see
- * wsguard.h for why it exists. Network thread only. */
+ * wsguard.h for why it exists. Network thread only: the table is read and
+ * written by the network thread alone (recv on any other thread returns
+ * before looking at it), so it needs no lock. */
 #include "net/wsguard.h"
 
 #include <stdint.h>
@@ -22,8 +24,15 @@ typedef struct follower {
 
 static follower *fds;
 static int nfds;
+static int nwatched;
 static int pending[64]; /* violations not yet acted on (the sweep ends them) */
 static int npending;
+/* Set on the network thread only: recv on any other thread (libpq's workers,
+ * the store writer) neither reads nor follows the table. */
+static __thread int net_thread;
+
+void ch_wsguard_bind_thread(void) { net_thread = 1; }
+int ch_wsguard_watched(void) { return nwatched; }
 
 void ch_wsguard_watch(int fd, void *wsi)
 {
@@ -37,15 +46,18 @@ void ch_wsguard_watch(int fd, void *wsi)
 		memset(fds + nfds, 0, (size_t)(n - nfds) * sizeof *fds);
 		nfds = n;
 	}
+	nwatched += !fds[fd].on;
 	memset(&fds[fd], 0, sizeof fds[fd]);
 	fds[fd].on = 1;
 	fds[fd].wsi = wsi;
 }
 
-void ch_wsguard_forget(int fd)
+void ch_wsguard_unwatch(int fd)
 {
-	if (fd >= 0 && fd < nfds)
-		memset(&fds[fd], 0, sizeof fds[fd]);
+	if (fd < 0 || fd >= nfds || !fds[fd].on)
+		return;
+	nwatched--;
+	memset(&fds[fd], 0, sizeof fds[fd]); /* the sweep skips its pending entry */
 }
 
 int ch_wsguard_violated(int fd) { return fd >= 0 && fd < nfds && fds[fd].violated; }
@@ -98,11 +110,12 @@ static void follow(int fd, follower *f, const uint8_t *p, size_t n)
 	}
 }
 
-/* The interposed recv: the kernel's answer, unchanged. */
+/* The interposed recv: the kernel's answer, unchanged. The thread test comes
+ * first: on another thread nfds and fds may be changing under it. */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	ssize_t r = (ssize_t)syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
-	if (r > 0 && fd >= 0 && fd < nfds && fds[fd].on && !(flags & MSG_PEEK))
+	if (r > 0 && net_thread && fd >= 0 && fd < nfds && fds[fd].on && !(flags & MSG_PEEK))
 		follow(fd, &fds[fd], buf, (size_t)r);
 	return r;
 }

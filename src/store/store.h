@@ -36,14 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat/model.h" /* the domain's values and limits the rows hold */
 #include "core/err.h"
 
-#define CH_LOGIN_MAX 128   /* bytes */
-#define CH_NAME_MAX 256    /* bytes of UTF-8 */
-#define CH_EXTID_MAX 128   /* bytes */
-#define CH_HASH_MAX 256    /* password hash string */
-#define CH_GUID_LEN 36     /* 8-4-4-4-12 hex */
-#define CH_ORIGINS_MAX 4096 /* JSON text of the allowed-origins array */
+#define CH_HASH_MAX 256    /* password hash string; the same as auth/password.h's (another value does not compile) */
 
 typedef struct ch_store ch_store;
 typedef struct ch_store_tx ch_store_tx;
@@ -186,10 +182,6 @@ ch_err ch_store_org_list_all(ch_store_tx *tx, ch_org_each_fn each, void *ctx);
 
 /* ---- operators -------------------------------------------------------- */
 
-enum { CH_OPERATOR_ACTIVE = 0, CH_OPERATOR_INACTIVE = 1, CH_OPERATOR_DELETED = 2 };
-
-#define CH_PHOTO_MAX 2048 /* bytes of an operator's photo URL */
-
 typedef struct ch_operator_row {
 	int64_t id;
 	int64_t organization_id;
@@ -244,11 +236,6 @@ ch_err ch_store_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t org
 
 /* ---- clients (the customer side of chats) ----------------------------- */
 
-enum { CH_SOURCE_VIBER = 1, CH_SOURCE_TELEGRAM = 2, CH_SOURCE_WIDGET = 3, CH_SOURCE_API = 4 };
-
-#define CH_PHONE_MAX 64
-#define CH_EMAIL_MAX 256
-
 typedef struct ch_client_row {
 	int64_t id;
 	int64_t company_id;
@@ -272,10 +259,6 @@ ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_i
 ch_err ch_store_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out);
 
 /* ---- chats ------------------------------------------------------------- */
-
-enum { CH_CHAT_NEW = 0, CH_CHAT_OPEN = 1, CH_CHAT_WAITING = 2, CH_CHAT_ON_PAUSE = 3, CH_CHAT_CLOSED = 4 };
-
-#define CH_PREVIEW_MAX 256 /* bytes of the last message kept on the chat row */
 
 typedef struct ch_chat_row {
 	int64_t id;
@@ -345,14 +328,6 @@ ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_i
                               ch_load_each_fn each, void *ctx);
 
 /* ---- messages ---------------------------------------------------------- */
-
-enum { CH_AUTHOR_OPERATOR = 0, CH_AUTHOR_CLIENT = 1, CH_AUTHOR_SYSTEM = 2 };
-enum { CH_MSG_NEW = 0, CH_MSG_SUCCESS = 1, CH_MSG_REJECTED = 2, CH_MSG_READ = 3 };
-enum { CH_MEDIA_PHOTO = 1, CH_MEDIA_VIDEO = 2, CH_MEDIA_AUDIO = 3, CH_MEDIA_FILE = 4 };
-
-#define CH_TEXT_MAX_CHARS 4096
-#define CH_TEXT_MAX_BYTES (4 * CH_TEXT_MAX_CHARS)
-#define CH_FORMAT_MAX 128
 
 typedef struct ch_media_row {
 	int64_t id;

@@ -223,3 +223,129 @@ int ch_svc_origin_allowed(ch_store_tx *tx, const ch_principal *p, const char *or
 		return 0;
 	return s.allowed || s.orgs == 0;
 }
+
+/* ---- the store as REST and the hub read it --------------------------------
+ * Each function here is the one way the layers above svc/ reach a read of the
+ * store, so that a backend's locks and a read's scope are decided in one place. */
+
+ch_err ch_svc_read(ch_svc_read_fn fn, void *arg)
+{
+	ch_store *s = ch_svc_ctx()->store;
+	return s ? ch_store_read(s, fn, arg) : CH_ERR_INTERNAL;
+}
+
+uint64_t ch_svc_principals_gen(void)
+{
+	ch_store *s = ch_svc_ctx()->store;
+	return s ? ch_store_principals_gen(s) : 0;
+}
+
+void ch_svc_write_stats_get(ch_svc_write_stats *out)
+{
+	ch_store *s = ch_svc_ctx()->store;
+	if (s)
+		ch_store_stats_get(s, out);
+	else
+		memset(out, 0, sizeof *out);
+}
+
+ch_err ch_svc_ping(ch_svc_tx *tx) { return ch_store_ping(tx); }
+
+ch_err ch_svc_company_of_login(ch_svc_tx *tx, const char *login, ch_company_row *out)
+{
+	return ch_store_company_by_login(tx, login, out);
+}
+
+ch_err ch_svc_company_get(ch_svc_tx *tx, int64_t company_id, ch_company_row *out)
+{
+	return ch_store_company_get(tx, company_id, out);
+}
+
+ch_err ch_svc_orgs(ch_svc_tx *tx, int64_t company_id, ch_org_each_fn each, void *ctx)
+{
+	return ch_store_org_list(tx, company_id, each, ctx);
+}
+
+ch_err ch_svc_org_get(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch_org_row *out)
+{
+	return ch_store_org_get(tx, company_id, org_id, out);
+}
+
+ch_err ch_svc_org_of_guid(ch_svc_tx *tx, const char *guid, ch_org_row *out)
+{
+	return ch_store_org_by_guid(tx, guid, out);
+}
+
+ch_err ch_svc_org_settings(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch_org_secrets *out)
+{
+	return ch_store_org_secrets_get(tx, company_id, org_id, out);
+}
+
+ch_err ch_svc_operators(ch_svc_tx *tx, int64_t company_id, int64_t org_id, int include_deleted,
+                        ch_operator_each_fn each, void *ctx)
+{
+	return ch_store_operator_list(tx, company_id, org_id, include_deleted, each, ctx);
+}
+
+ch_err ch_svc_operator_get(ch_svc_tx *tx, int64_t company_id, int64_t operator_id, ch_operator_row *out)
+{
+	return ch_store_operator_get(tx, company_id, operator_id, out);
+}
+
+ch_err ch_svc_client_get(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_client_row *out)
+{
+	return ch_store_client_get(tx, company_id, client_id, out);
+}
+
+ch_err ch_svc_client_open_chat(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_chat_row *out)
+{
+	return ch_store_chat_open_for_client(tx, company_id, client_id, out);
+}
+
+ch_err ch_svc_chats_find(ch_svc_tx *tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,
+                         void *ctx)
+{
+	return ch_store_chat_list(tx, f, total, each, ctx);
+}
+
+ch_err ch_svc_media_get(ch_svc_tx *tx, int64_t company_id, int64_t media_id, ch_media_row *out, void **data)
+{
+	return ch_store_media_get(tx, company_id, media_id, out, data);
+}
+
+ch_err ch_svc_api_keys(ch_svc_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx)
+{
+	return ch_store_api_key_list(tx, company_id, each, ctx);
+}
+
+ch_err ch_svc_api_key_get(ch_svc_tx *tx, int64_t company_id, int64_t key_id, ch_api_key_row *out)
+{
+	return ch_store_api_key_get(tx, company_id, key_id, out);
+}
+
+ch_err ch_svc_api_keys_all(ch_svc_tx *tx, ch_api_key_each_fn each, void *ctx)
+{
+	return ch_store_api_key_all(tx, each, ctx);
+}
+
+/* Typing is not stored: a read finds the chat's sides, and the event goes
+ * straight to the bus (it need not wait for a commit, there is none). */
+ch_err ch_svc_typing(ch_svc_tx *tx, const ch_principal *p, int64_t chat_id, uint64_t origin_conn)
+{
+	ch_chat_row chat;
+	ch_err e = ch_svc_principal_valid(tx, p); /* like every other read and write */
+	if (!e)
+		e = ch_svc_chat_visible(tx, p, chat_id, &chat);
+	if (e)
+		return e;
+	int author = ch_principal_author(p);
+	ch_event *ev = ch_event_new(CH_EV_INVOKE,
+	                            author == CH_AUTHOR_CLIENT ? SVC_OPERATOR_SIDE : CH_AUD_CLIENT, "Typing",
+	                            json_pack("[I, i]", (json_int_t)chat.id, author));
+	ev->company_id = chat.company_id;
+	ev->org_id = chat.organization_id;
+	ev->client_id = chat.client_id;
+	ev->exclude_conn = origin_conn;
+	ch_bus_publish_ephemeral(ev); /* not logged: at most once is enough for Typing */
+	return CH_OK;
+}

@@ -116,6 +116,57 @@ typedef struct ch_svc_inbound {
 } ch_svc_inbound;
 void ch_svc_channel_inbound(const ch_svc_inbound *in, ch_svc_done done, void *arg);
 
+/* ---- the store, as the layers above svc/ see it --------------------------- */
+
+/* api/ and hub/ never include store.h or call it (a ctest checks it): every
+ * write is a job of the runner here, every read one of the functions below,
+ * inside a read transaction opened by ch_svc_read. */
+typedef ch_store_tx ch_svc_tx;
+typedef ch_err (*ch_svc_read_fn)(ch_svc_tx *tx, void *arg);
+/* Runs fn(tx, arg) in a read transaction on the calling thread (a connection
+ * private to it) and returns its result or the store's error. Blocks: worker
+ * threads only. CH_ERR_INTERNAL when ch_svc_init named no store. */
+ch_err ch_svc_read(ch_svc_read_fn fn, void *arg);
+/* ch_store_principals_gen: moves after every commit that may have revoked a
+ * principal (api/principals.c caches by it). Any thread. */
+uint64_t ch_svc_principals_gen(void);
+/* The store writer's figures (GET /metrics). Any thread. */
+typedef ch_store_stats ch_svc_write_stats;
+void ch_svc_write_stats_get(ch_svc_write_stats *out);
+
+/* Organizations, operators and visitors as REST changes them: each one write
+ * job (the principal checked in its transaction like every job's), waited
+ * for — worker threads only. CH_OK fills the out rows; else the error
+ * (CH_ERR_NOT_FOUND, CH_ERR_CONFLICT, CH_ERR_TOKEN_REVOKED, CH_ERR_BUSY, a
+ * store error). Strings are borrowed for the call. */
+ch_err ch_svc_org_create_wait(const ch_principal *p, const char *name, const char *guid, ch_org_row *out);
+typedef struct ch_svc_org_change {
+	int64_t id;
+	const char *name;            /* NULL: unchanged, like every field */
+	const char *origins_json;    /* JSON array text */
+	int64_t max_chats;           /* -1: unchanged */
+	const char *identity_secret, *channel_secret, *outbound_url;
+	int prechat_form;            /* -1: unchanged */
+} ch_svc_org_change;
+/* *row and *settings get the organization as it is after the change. */
+ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,
+                              ch_org_secrets *settings);
+typedef struct ch_svc_operator_sync {
+	int64_t org_id;
+	const char *name, *external_id; /* external_id NULL: always a new operator */
+	int set_photo;                  /* 1: photo sets it ("" clears); 0: kept */
+	const char *photo;
+	ch_operator_row out;            /* the operator after the change */
+} ch_svc_operator_sync;
+/* Creates or updates every row in one job: all or nothing. On an error
+ * *failed_row names the row that failed. */
+ch_err ch_svc_operators_sync_wait(const ch_principal *p, ch_svc_operator_sync *rows, size_t n,
+                                  size_t *failed_row);
+/* A widget visitor: with key (a userJWT's "sub:<sub>") the organization's
+ * client of that key, updated, else a new client. Anonymous: no principal. */
+ch_err ch_svc_visitor_create_wait(int64_t company_id, int64_t org_id, const char *key, const char *name,
+                                  const char *email, ch_client_row *out);
+
 /* ---- reads (inside the caller's read transaction) ---------------------- */
 
 /* Whether the principal a token named is still valid now, in this
@@ -137,6 +188,39 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
  * the one past the cap telling the caller there is more). */
 ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t after_seq,
                        int64_t before_seq, int64_t limit, json_t **result);
+
+/* The database answers (GET /healthz). */
+ch_err ch_svc_ping(ch_svc_tx *tx);
+/* Rows as REST shows them (tenant-scoped like the store: another company's row
+ * is CH_ERR_NOT_FOUND). each is called once per row, ascending by id. */
+ch_err ch_svc_company_of_login(ch_svc_tx *tx, const char *login, ch_company_row *out);
+ch_err ch_svc_company_get(ch_svc_tx *tx, int64_t company_id, ch_company_row *out);
+ch_err ch_svc_orgs(ch_svc_tx *tx, int64_t company_id, ch_org_each_fn each, void *ctx);
+ch_err ch_svc_org_get(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch_org_row *out);
+/* The organization of a widget (or channel) guid, whatever its company. */
+ch_err ch_svc_org_of_guid(ch_svc_tx *tx, const char *guid, ch_org_row *out);
+/* Its secrets and widget settings (identity and channel secrets, outbound URL, pre-chat form). */
+ch_err ch_svc_org_settings(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch_org_secrets *out);
+/* CH_ERR_NOT_FOUND when the organization is not the company's. */
+ch_err ch_svc_operators(ch_svc_tx *tx, int64_t company_id, int64_t org_id, int include_deleted,
+                        ch_operator_each_fn each, void *ctx);
+ch_err ch_svc_operator_get(ch_svc_tx *tx, int64_t company_id, int64_t operator_id, ch_operator_row *out);
+ch_err ch_svc_client_get(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_client_row *out);
+/* The client's newest chat that is not Closed; CH_ERR_NOT_FOUND if none. */
+ch_err ch_svc_client_open_chat(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_chat_row *out);
+/* The chats matching f (GET /api/chat/list); *total counts every match. */
+ch_err ch_svc_chats_find(ch_svc_tx *tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,
+                         void *ctx);
+/* A stored medium; *data is a new malloc'd buffer of out->size bytes. */
+ch_err ch_svc_media_get(ch_svc_tx *tx, int64_t company_id, int64_t media_id, ch_media_row *out, void **data);
+/* A company's API keys (no hashes); one of them (CH_ERR_NOT_FOUND once revoked);
+ * every key of every company with its hash (the server's table of keys). */
+ch_err ch_svc_api_keys(ch_svc_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx);
+ch_err ch_svc_api_key_get(ch_svc_tx *tx, int64_t company_id, int64_t key_id, ch_api_key_row *out);
+ch_err ch_svc_api_keys_all(ch_svc_tx *tx, ch_api_key_each_fn each, void *ctx);
+/* Typing: tells the other side of a chat the principal may see (not the
+ * origin_conn hub connection) that it types. */
+ch_err ch_svc_typing(ch_svc_tx *tx, const ch_principal *p, int64_t chat_id, uint64_t origin_conn);
 
 /* Whether a browser Origin may act for p: its organizations' allowedOrigins
  * (company: any of its orgs; operator/visitor: its org; NULL p: any org on the

@@ -143,7 +143,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	readers = ch_workq_start("fuzz", 1, 64);
 	ch_bus_set_sink(sink);
 	/* a small in-flight cap and budget, so the held-input and refusal paths run */
-	ch_hub_init(&(ch_hub_opts){.store = store, .readers = readers, .post = post, .headroom = 16, .ping_ms = 15000,
+	ch_hub_init(&(ch_hub_opts){.readers = readers, .post = post, .headroom = 16, .ping_ms = 15000,
 	                           .idle_ms = 30000, .offline_grace_ms = 120000, .handshake_ms = 10000,
 	                           .queue_max_bytes = 1 << 20, .stall_ms = 10000, .rate = 50, .burst = 12,
 	                           .principal_rate = 100, .principal_burst = 24, .max_in_flight = 3});

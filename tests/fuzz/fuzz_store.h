@@ -34,7 +34,7 @@ static inline ch_store *fuzz_store_open(ch_store_fn seed, void *arg)
 
 static inline ch_api *fuzz_api_new(ch_store *s)
 {
-	ch_api_opts ao = {.store = s, .key = &fuzz_key, .pw_cost = CH_PW_COST_MIN, .company_token_ttl_s = 3600,
+	ch_api_opts ao = {.key = &fuzz_key, .pw_cost = CH_PW_COST_MIN, .company_token_ttl_s = 3600,
 	                  .login_per_minute = 1000000, .rate_per_second = 1000000, .rate_burst = 1000000,
 	                  .max_body_bytes = 1 << 20, .anon_body_bytes = 16384, .max_json_values = 100000,
 	                  .media_max_bytes = 65536, .visitor_token_ttl_s = 3600, .sessions_per_minute = 1000000,
