@@ -89,6 +89,7 @@ typedef struct ch_store_stats {
 	uint64_t failed_commits;
 	uint64_t batch_le[8];    /* commits with batch size <= 1,2,4,8,16,32,64,+inf (cumulative) */
 	uint64_t queue_len;      /* write jobs waiting now */
+	uint64_t replays;        /* PostgreSQL: batches rolled back and run again without a failed job */
 } ch_store_stats;
 void ch_store_stats_get(ch_store *s, ch_store_stats *out);
 
