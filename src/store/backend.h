@@ -233,11 +233,11 @@ typedef struct ch_store_head {
 	CH_STORE_TX_OPS(CH_STORE_OP_DECL, P)                                                       \
 	CH_STORE_TX_VOPS(CH_STORE_OP_DECL, P)
 
-/* The initializer of a backend's table: CH_STORE_OPS_INIT(sqlite). */
+/* The initializer of a backend's table: {.name = "sqlite", CH_STORE_OPS_INIT(sqlite)}. */
 #define CH_STORE_OP_INIT(P, ret, op, params, args) .op = ch_store_##P##_##op,
 #define CH_STORE_OPS_INIT(P)                                                                       \
-	.name = #P, CH_STORE_S_OPS(CH_STORE_OP_INIT, P) CH_STORE_S_VOPS(CH_STORE_OP_INIT, P)       \
-	    CH_STORE_TX_OPS(CH_STORE_OP_INIT, P) CH_STORE_TX_VOPS(CH_STORE_OP_INIT, P)
+	CH_STORE_S_OPS(CH_STORE_OP_INIT, P) CH_STORE_S_VOPS(CH_STORE_OP_INIT, P)                   \
+	CH_STORE_TX_OPS(CH_STORE_OP_INIT, P) CH_STORE_TX_VOPS(CH_STORE_OP_INIT, P)
 
 /* Each backend's open; store.c chooses by URL. */
 ch_err ch_store_sqlite_open(const ch_store_opts *opts, const char *path, ch_store **out,

@@ -115,10 +115,8 @@ ch_err ch_store_pg_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, in
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, chat_id);
 	ch_pg_int(&p, operator_id);
-	if (err == CH_OK)
-		err = ch_pg_change(tx, CH_PG_CHAT_ASSIGN_QUEUED, &p);
-	if (err == CH_ERR_NOT_FOUND && row->id)
-		err = CH_ERR_CONFLICT;
+	if (err == CH_OK && (err = ch_pg_change(tx, CH_PG_CHAT_ASSIGN_QUEUED, &p)) == CH_ERR_NOT_FOUND)
+		err = CH_ERR_CONFLICT; /* cannot happen under the row lock; kept as the guard */
 	if (err == CH_OK && out)
 		err = ch_store_pg_chat_get(tx, company_id, chat_id, out);
 	free(row);

@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "store/postgres/pg_int.h"
 
-const ch_store_ops ch_store_pg_ops = {CH_STORE_OPS_INIT(pg)};
+const ch_store_ops ch_store_pg_ops = {.name = "postgres", CH_STORE_OPS_INIT(pg)};
 
 static void store_free(ch_store *s)
 {

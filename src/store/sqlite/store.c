@@ -69,7 +69,7 @@ static void store_free(ch_store *s)
 	free(s);
 }
 
-const ch_store_ops ch_store_sqlite_ops = {CH_STORE_OPS_INIT(sqlite)};
+const ch_store_ops ch_store_sqlite_ops = {.name = "sqlite", CH_STORE_OPS_INIT(sqlite)};
 
 static ch_err store_new(const ch_store_opts *opts, const char *path, ch_store **out)
 {
