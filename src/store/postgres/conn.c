@@ -148,6 +148,17 @@ ch_err ch_pg_exec(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *p, PGresul
 	return CH_OK;
 }
 
+ch_err ch_pg_begin(ch_store_tx *c, ch_pg_stmt id)
+{
+	c->failed = c->retry = c->broken = 0;
+	ch_err err = ch_pg_exec(c, id, NULL, NULL);
+	if (err != CH_OK && c->broken && ch_pg_conn_check(c) == CH_OK) {
+		c->failed = c->retry = 0;
+		err = ch_pg_exec(c, id, NULL, NULL);
+	}
+	return err;
+}
+
 ch_err ch_pg_one(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *p, PGresult **res)
 {
 	ch_err err = ch_pg_exec(tx, id, p, res);

@@ -108,6 +108,10 @@ void ch_pg_conn_close(ch_store_tx *c);
 /* Reconnects a connection that was lost; its statements are prepared again
  * on their next use. CH_OK when it is usable. */
 ch_err ch_pg_conn_check(ch_store_tx *c);
+/* Starts a transaction with statement id (BEGIN, BEGIN_READ). A connection
+ * found lost at that point (the server restarted since its last use) is
+ * reconnected and the BEGIN sent once more: nothing had run on it yet. */
+ch_err ch_pg_begin(ch_store_tx *c, ch_pg_stmt id);
 /* Runs statement id; CH_OK with *res (PQclear it; res may be NULL to drop it)
  * when the statement succeeded, else the mapped error (tx marked failed). */
 ch_err ch_pg_exec(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *p, PGresult **res);

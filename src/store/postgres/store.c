@@ -136,8 +136,7 @@ ch_err ch_store_pg_read(ch_store *s, ch_store_fn fn, void *arg)
 		return err;
 	if (c->in_tx) /* a read nested in a read on this thread joins its snapshot */
 		return fn(c, arg);
-	c->failed = c->retry = 0;
-	if ((err = ch_pg_conn_check(c)) != CH_OK || (err = ch_pg_exec(c, CH_PG_BEGIN_READ, NULL, NULL)) != CH_OK)
+	if ((err = ch_pg_conn_check(c)) != CH_OK || (err = ch_pg_begin(c, CH_PG_BEGIN_READ)) != CH_OK)
 		return err;
 	c->in_tx = 1;
 	err = fn(c, arg);

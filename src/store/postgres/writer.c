@@ -144,7 +144,7 @@ static int commit_outcome(ch_store *s, ch_store_tx *c, int old_pid, int had_row)
 static run_result attempt(ch_store *s, ch_store_tx *c, ch_store_job *batch)
 {
 	tx_reset(c);
-	if (ch_pg_conn_check(c) != CH_OK || ch_pg_exec(c, CH_PG_BEGIN, NULL, NULL) != CH_OK)
+	if (ch_pg_conn_check(c) != CH_OK || ch_pg_begin(c, CH_PG_BEGIN) != CH_OK)
 		return RUN_FAIL;
 	c->in_tx = 1;
 	for (ch_store_job *j = batch; j; j = j->next) {

@@ -521,3 +521,44 @@ Test(cluster, two_stores_append_to_one_chat_without_gaps_or_duplicates)
 			cr_assert_str_neq(l->cmid[i], l->cmid[j], "clientMessageId stored once");
 	free(l);
 }
+
+/* ---- a lost connection (PostgreSQL restarted) -------------------------------- */
+
+#ifdef CH_TEST_PG
+static void end_store_connections(void)
+{
+	PGconn *c = PQconnectdb(fx_location("chathub.db"));
+	cr_assert_eq(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	                        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	cr_assert_geq(PQntuples(r), 2, "the writer's and a reader's");
+	PQclear(r);
+	PQfinish(c);
+}
+
+static ch_err job_company(ch_store_tx *tx, void *p)
+{
+	return ch_store_company_create(tx, p, "After", "hash", NULL);
+}
+
+static ch_err job_company_get(ch_store_tx *tx, void *p)
+{
+	ch_company_row r;
+	return ch_store_company_by_login(tx, p, &r);
+}
+
+Test(cluster, reads_and_writes_go_on_after_the_server_ended_the_connections)
+{
+	world w = make_world();
+	cr_assert_eq(ch_store_read(g_store, job_company_get, "acme"), CH_OK);
+	end_store_connections();
+	/* nothing had run on the lost connections: they reconnect and go on */
+	cr_assert_eq(ch_store_write_sync(g_store, job_company, "after"), CH_OK);
+	cr_assert_eq(ch_store_read(g_store, job_company_get, "after"), CH_OK);
+	end_store_connections();
+	cr_assert_eq(ch_store_read(g_store, job_company_get, "acme"), CH_OK);
+	cr_assert_eq(ch_store_write_sync(g_store, job_company, "again"), CH_OK);
+	(void)w;
+}
+#endif
