@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
-  libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev libmsgpack-dev
+  libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev libpq-dev libmsgpack-dev
   zlib1g-dev libbrotli-dev
   libcriterion-dev sqlite3 curl clang libclang-rt-14-dev libhiredis-dev
 )
