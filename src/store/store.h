@@ -49,6 +49,8 @@ typedef struct ch_store ch_store;
 typedef struct ch_store_tx ch_store_tx;
 
 typedef struct ch_store_opts {
+	const char *url;       /* NULL or "" = SQLite at path; "sqlite:<file>"; "postgresql://…" or "postgres://…" */
+	const char *node_id;   /* this process's id in a cluster (bus_log rows); NULL = none */
 	const char *path;      /* database file; created if missing */
 	int synchronous_full;  /* 0 = WAL + synchronous NORMAL, 1 = FULL */
 	int busy_timeout_ms;   /* how long to wait on a lock held by another process */
