@@ -62,8 +62,9 @@ static const opt opts[] = {
 	{"password_hash_cost", ENUM(password_hash_cost), "interactive", 0, 0, "interactive|moderate|min", 0,
 	 "argon2id cost of company password hashes. `min` is for tests only."},
 	{"jwt_secret", STR(jwt_secret), "", 0, 0, NULL, F_SECRET,
-	 "Secret signing every token (at least 16 bytes). Environment or config file only. Empty: 32 random "
-	 "bytes generated on first start into `<data_dir>/jwt-secret` (mode 0600)."},
+	 "Secret signing every token (at least 16 bytes). Environment or config file only. Empty: with SQLite, "
+	 "32 random bytes generated on first start into `<data_dir>/jwt-secret` (mode 0600); with a PostgreSQL "
+	 "`store_url` it must be set, the same in every process sharing the database."},
 	{"sqlite_synchronous", ENUM(sqlite_synchronous), "normal", 0, 0, "normal|full", 0,
 	 "SQLite durability: `normal` survives a killed process, `full` also survives power loss."},
 	{"store_busy_timeout_ms", INT(store_busy_timeout_ms), "5000", 1, 600000, NULL, 0,
