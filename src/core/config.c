@@ -215,6 +215,22 @@ static int in_choices(const char *choices, const char *v)
 	return 0;
 }
 
+/* Writes s with the value of a `password=` query parameter (libpq accepts
+ * one) replaced by "***". */
+static void put_masking_query(ch_buf *out, const char *s)
+{
+	int in_query = 0;
+	while (*s) {
+		char ch = *s++;
+		ch_buf_printf(out, "%c", ch);
+		in_query |= ch == '?';
+		if (in_query && (ch == '?' || ch == '&') && !strncmp(s, "password=", 9)) {
+			ch_buf_puts(out, "password=***");
+			s += 9 + strcspn(s + 9, "&#");
+		}
+	}
+}
+
 void ch_config_url_masked(const char *url, ch_buf *out)
 {
 	const char *sep = strstr(url, "://");
@@ -225,11 +241,11 @@ void ch_config_url_masked(const char *url, ch_buf *out)
 		if (*p == '@')
 			at = p;
 	const char *colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
-	if (!colon) {
-		ch_buf_puts(out, url);
-		return;
+	if (colon) {
+		ch_buf_printf(out, "%.*s***", (int)(colon + 1 - url), url);
+		url = at;
 	}
-	ch_buf_printf(out, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	put_masking_query(out, url);
 }
 
 /* redis://host:port or redis://host:port/db, with a port 1-65535 and a db number. */

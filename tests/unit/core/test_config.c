@@ -197,6 +197,15 @@ Test(config, node_id_and_masked_dump)
 	cr_assert(strstr(out.data, "store_url = postgresql://chathub:***@db/chathub\n"), "%s", out.data);
 	cr_assert(strstr(out.data, "node_id = eu-1.node_2\n"), "%s", out.data);
 	cr_assert_null(strstr(out.data, "s3cret"));
+	ch_buf_reset(&out);
+	ch_config_url_masked("postgresql://db/chathub?user=c&password=p4ss&sslmode=require", &out);
+	cr_assert_str_eq(out.data, "postgresql://db/chathub?user=c&password=***&sslmode=require");
+	ch_buf_reset(&out);
+	ch_config_url_masked("postgres://u:pw@h:5432/d?password=x", &out);
+	cr_assert_str_eq(out.data, "postgres://u:***@h:5432/d?password=***");
+	ch_buf_reset(&out);
+	ch_config_url_masked("redis://127.0.0.1:6379/0", &out);
+	cr_assert_str_eq(out.data, "redis://127.0.0.1:6379/0");
 	ch_config_free(&c);
 	ch_buf_free(&err);
 	ch_buf_free(&out);
