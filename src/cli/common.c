@@ -126,7 +126,7 @@ int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 	if (!pg)
 		sqlite_path(c, &path);
 	ch_cli_store_name(c, &name);
-	if (pg) {
+	if (pg) { /* the SQLite store is the only one built in */
 		fprintf(stderr, "error: store_url %s: this chathub has no PostgreSQL store; use an empty store_url "
 		                "or sqlite:<file>\n", name.data);
 		ch_buf_free(&name);

@@ -49,9 +49,10 @@ static int read_secret_file(const char *path, ch_token_key *key)
 }
 
 /* Every process on one PostgreSQL database must sign and check tokens with
- * the same secret: a file per data directory would give each its own. The
- * secret then comes from the environment or the config file (load_key), or
- * else from the database, which keeps the first one any process proposes. */
+ * the same secret: a file per data directory would give each its own. So the
+ * secret comes from the environment or the config file (load_key), or from
+ * the database itself, which would keep the first one any process proposes;
+ * the store has no such setting (st is for it), so jwt_secret is required. */
 static int shared_key(ch_cli *c, ch_store *s, ch_token_key *key)
 {
 	(void)s;
