@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "bus/counter.h"
 #include "cli/internal.h"
 #include "core/baseurl.h"
 #include "core/clock.h"
@@ -222,6 +223,11 @@ int ch_cli_serve(ch_cli *c)
 		c->cfg.node_id = ch_xstrdup(id);
 	}
 	CH_INFO("node id %s", c->cfg.node_id);
+	if (*c->cfg.bus_url && strncmp(c->cfg.store_url, "postgres", 8)) {
+		fprintf(stderr, "error: bus_url is for processes sharing a PostgreSQL store_url; SQLite serves one "
+		                "process (leave bus_url empty)\n");
+		return 2;
+	}
 	ch_store *s;
 	int applied = 0;
 	if (ch_cli_open_store(c, &s, &applied))
@@ -240,7 +246,10 @@ int ch_cli_serve(ch_cli *c)
 	}
 	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
-	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url});
+	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
+	                           .outbox = *c->cfg.bus_url != '\0'});
+	if (ch_counter_init(c->cfg.bus_url, NULL)) /* failed logins counted cluster-wide */
+		CH_WARN("bus_url %s: no cluster-wide login limits (the URL cannot be used)", c->cfg.bus_url);
 	ch_api_opts ao = {.key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
@@ -259,6 +268,7 @@ int ch_cli_serve(ch_cli *c)
 	find_web_dir(c, web, sizeof web);
 	find_bundle_dir(c, bundles, sizeof bundles);
 	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .web_bundle_dir = bundles, .api = api, .store = s,
+	                     .bus_url = c->cfg.bus_url, .node_id = c->cfg.node_id,
 	                     .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,

@@ -45,7 +45,10 @@ static const opt opts[] = {
 	 "`CHATHUB_STORE_URL`, the config file or `~/.pgpass` to a flag, which other local users can see in `ps`."},
 	{"bus_url", URL(bus_url), "", 0, 0, "redis://", 0,
 	 "How chathub processes sharing one PostgreSQL database pass live events to each other. Empty: in-process "
-	 "(one process). `redis://host:port` or `redis://host:port/db`: through that Redis server."},
+	 "(one process). `redis://host:port` or `redis://host:port/db`: through that Redis server (channels "
+	 "`chathub:bus` and `chathub:eph`), which also counts failed logins across the processes. Needs a "
+	 "PostgreSQL `store_url`: the events are committed to its outbox first, so Redis may restart or drop "
+	 "messages without losing any (docs/deploy.md)."},
 	{"node_id", ID(node_id), "", 0, 64, NULL, 0,
 	 "This process's name in a cluster (1 to 64 letters, digits, `.`, `_`, `-`), in its logs and in what it "
 	 "writes for the other processes. Empty: a new random UUID at each start, logged."},

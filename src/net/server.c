@@ -31,13 +31,21 @@
 #include "net/static.h"
 #include "net/ws.h"
 #include "bus/bus.h"
+#include "bus/node.h"
 #include "hub/hub.h"
+
+/* The outbox keeps two minutes, far above the bus's fill window, so a fill
+ * always finds every committed row; one process trims every 10 s. */
+#define BUS_LOG_KEEP_MS 120000
+#define BUS_TRIM_EVERY_MS 10000
 
 static struct {
 	struct ev_loop *loop;
 	struct lws_context *ctx;
 	ch_workq *api_pool, *hash_pool, *hub_pool;
 	ch_workq *outbound_pool; /* delivery loads and their DNS lookups, off the API pool */
+	ch_workq *bus_pool;      /* cluster bus: outbox reads and trims, off the clients' pools */
+	int64_t trimmed_ms;      /* the last outbox trim */
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
 	ev_check after_io;
@@ -73,8 +81,11 @@ static void finish(void)
 	ch_workq_stop(S.hash_pool);
 	ch_workq_stop(S.hub_pool);
 	ch_workq_stop(S.outbound_pool);
-	S.api_pool = S.hash_pool = S.hub_pool = S.outbound_pool = NULL;
+	ch_workq_stop(S.bus_pool);
+	S.api_pool = S.hash_pool = S.hub_pool = S.outbound_pool = S.bus_pool = NULL;
 	ch_store_write_sync(S.o->store, noop, NULL);
+	if (S.o->bus_url && *S.o->bus_url)
+		ch_bus_cluster_stop(); /* after the writer's last batch went to it */
 	ch_loop_fini();
 	ch_bus_set_sink(NULL);
 	ch_hub_shutdown();
@@ -124,6 +135,86 @@ static void poll_run(void *arg)
 	ch_loop_post(poll_done, changed ? (void *)1 : NULL);
 }
 
+/* ---- the cluster bus (bus/node.h) ------------------------------------------ */
+
+typedef struct log_call {
+	const char *node_id;
+	uint64_t after, upto;
+	int64_t limit;
+	ch_bus_row_fn each;
+	void *each_ctx;
+} log_call;
+
+static ch_err log_read_tx(ch_store_tx *tx, void *arg)
+{
+	log_call *k = arg;
+	return ch_store_bus_log_read(tx, k->node_id, k->after, k->upto, k->limit, k->each, k->each_ctx);
+}
+
+static ch_err log_heads_tx(ch_store_tx *tx, void *arg)
+{
+	log_call *k = arg;
+	return ch_store_bus_log_heads(tx, k->each, k->each_ctx);
+}
+
+/* The bus's blocking seams: on the bus pool (or before serving), never here. */
+static ch_err log_read(void *ctx, const char *node_id, uint64_t after, uint64_t upto, int64_t limit,
+                       ch_bus_row_fn each, void *each_ctx)
+{
+	log_call k = {node_id, after, upto, limit, each, each_ctx};
+	return ch_store_read(ctx, log_read_tx, &k);
+}
+
+static ch_err log_heads(void *ctx, ch_bus_row_fn each, void *each_ctx)
+{
+	log_call k = {.each = each, .each_ctx = each_ctx};
+	return ch_store_read(ctx, log_heads_tx, &k);
+}
+
+static ch_err trim_tx(ch_store_tx *tx, void *arg)
+{
+	(void)arg;
+	int64_t deleted = 0;
+	ch_err e = ch_store_bus_log_trim(tx, BUS_LOG_KEEP_MS, &deleted);
+	if (!e && deleted)
+		CH_DEBUG("bus: %lld outbox rows older than %d s trimmed", (long long)deleted, BUS_LOG_KEEP_MS / 1000);
+	return e;
+}
+
+static void trim_run(void *arg)
+{
+	(void)arg;
+	ch_err e = ch_store_write_sync(S.o->store, trim_tx, NULL);
+	if (e)
+		CH_WARN("bus: trimming the outbox failed: %s", ch_err_text(e));
+}
+
+static int start_bus(const ch_server_opts *o)
+{
+	if (!o->bus_url || !*o->bus_url)
+		return 0;
+	S.bus_pool = ch_workq_start("bus", 1, 0);
+	ch_bus_cluster_opts bo = {.url = o->bus_url, .node_id = o->node_id, .loop = S.loop, .post = ch_loop_post,
+	                          .pool = S.bus_pool, .log_read = log_read, .log_heads = log_heads,
+	                          .log_ctx = o->store};
+	if (ch_bus_cluster_start(&bo)) {
+		CH_ERROR("bus: cannot start the cluster bus on %s (the outbox could not be read)", o->bus_url);
+		return -1;
+	}
+	ch_store_set_batch_sink(o->store, ch_bus_cluster_committed, NULL);
+	return 0;
+}
+
+/* Every BUS_TRIM_EVERY_MS one trim job (any process may run it: the delete
+ * is idempotent). */
+static void bus_tick(int64_t now_ms)
+{
+	if (!S.bus_pool || now_ms - S.trimmed_ms < BUS_TRIM_EVERY_MS)
+		return;
+	S.trimmed_ms = now_ms;
+	ch_workq_submit(S.bus_pool, trim_run, NULL);
+}
+
 static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
@@ -132,6 +223,8 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 		ch_workq_submit(S.api_pool, poll_run, NULL);
 	}
 	ch_hub_tick(ch_now_ms());
+	if (!S.stopping)
+		bus_tick(ch_mono_ms());
 	ch_sessions_tick();
 	if (!S.stopping)
 		ch_outbound_tick();
@@ -309,9 +402,15 @@ int ch_server_run(const ch_server_opts *o)
 	                                     .poll_ms = o->hub_poll_timeout_s * 1000, .idle_ms = 30000});
 	start_hub(o);
 	ch_bus_set_sink(sink);
-	S.ctx = create_context(o, addr, port);
+	int bus_failed = start_bus(o);
+	S.ctx = bus_failed ? NULL : create_context(o, addr, port);
 	if (!S.ctx) {
-		CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
+		if (!bus_failed)
+			CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
+		if (S.bus_pool && !bus_failed)
+			ch_bus_cluster_stop();
+		ch_workq_stop(S.bus_pool);
+		S.bus_pool = NULL;
 		ch_workq_stop(S.api_pool);
 		ch_workq_stop(S.hash_pool);
 		ch_workq_stop(S.hub_pool);

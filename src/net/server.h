@@ -17,6 +17,8 @@ typedef struct ch_server_opts {
 	const char *web_bundle_dir; /* overlaid on web_dir (net/static.h); NULL: none */
 	ch_api *api;             /* borrowed */
 	ch_store *store;         /* borrowed; closed by the caller after run returns */
+	const char *bus_url;     /* "" or NULL: in-process; redis://…: the cluster bus (bus/node.h) */
+	const char *node_id;     /* this process in the cluster */
 	int64_t http_timeout_s;
 	int64_t shutdown_timeout_s;
 	int api_workers, hash_workers, hub_workers;

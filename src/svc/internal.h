@@ -13,6 +13,7 @@ typedef struct svc_ctx {
 	int64_t media_max_bytes;
 	int64_t media_url_ttl;
 	char public_url[CH_BASE_URL_MAX]; /* "" = absolutized per request (ch_svc_media_absolute) */
+	int outbox;                       /* events also go into the store's outbox (cluster bus) */
 } svc_ctx;
 
 const svc_ctx *ch_svc_ctx(void);

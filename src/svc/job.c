@@ -1,13 +1,15 @@
 /* job.c — the write-job runner of the services and the waiter for blocking
  * callers. A job runs in the store writer's group transaction; its events are
  * published on the writer thread right after COMMIT, before done, so every
- * change reaches the bus in commit order.
+ * change reaches the bus in commit order. With a cluster bus they are also
+ * written into the store's outbox inside the job's transaction.
  * Threading: submit from any thread; runs and completes on the writer thread. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus/codec.h"
 #include "core/baseurl.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -21,6 +23,7 @@ void ch_svc_init(const ch_svc_opts *o)
 	ctx.key = o->key;
 	ctx.media_max_bytes = o->media_max_bytes;
 	ctx.media_url_ttl = o->media_url_ttl > 0 ? o->media_url_ttl : 86400;
+	ctx.outbox = o->outbox;
 	ch_base_url(o->public_url, NULL, NULL, ctx.public_url);
 }
 
@@ -70,6 +73,18 @@ void svc_result(svc_job *j, json_t *result)
 	}
 }
 
+/* The job's events into the batch's outbox row: they are committed with the
+ * change, so other processes get them even when this one dies before
+ * publishing (bus/node.c reads them back). */
+static void to_outbox(ch_store_tx *tx, svc_job *j)
+{
+	ch_buf b = CH_BUF_INIT;
+	ch_bus_encode(j->events, NULL, &b); /* the sender's node is the batch's */
+	if (b.len)
+		ch_store_tx_add_events(tx, b.data, b.len);
+	ch_buf_free(&b);
+}
+
 static ch_err run(ch_store_tx *tx, void *arg)
 {
 	svc_job *j = arg;
@@ -87,6 +102,8 @@ static ch_err run(ch_store_tx *tx, void *arg)
 	 * that its audience would not hear about */
 	if (e == CH_OK && j->unencodable)
 		e = svc_fail(j, CH_ERR_INTERNAL, "internal error: the chat could not be encoded");
+	if (e == CH_OK && ctx.outbox && j->events)
+		to_outbox(tx, j);
 	return e;
 }
 

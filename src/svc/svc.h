@@ -28,6 +28,7 @@ typedef struct ch_svc_opts {
 	int64_t media_max_bytes;
 	int64_t media_url_ttl;    /* seconds; 0 = 86400 (see ch_svc_media_url_expiry) */
 	const char *public_url;   /* borrowed; "" or NULL: media uris are made absolute per request */
+	int outbox;               /* a cluster bus runs: every job's events also go into the store's outbox */
 } ch_svc_opts;
 
 void ch_svc_init(const ch_svc_opts *o);
