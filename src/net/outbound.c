@@ -1,6 +1,7 @@
 /* outbound.c — the lws HTTP client side of channel deliveries (see
  * outbound.h). At most one batch is in flight; the next load waits until every
- * attempt of the batch is recorded, so a delivery is never sent twice at once.
+ * attempt of the batch is recorded, so a delivery is never sent twice at once;
+ * the load claims (leases) its rows, so no other process sends them either.
  * The address checked is the address connected to: lws gets the resolved IP,
  * never the name, so a second lookup cannot lead elsewhere. */
 #include "net/outbound.h"
@@ -156,9 +157,14 @@ static void start(void *arg)
 	free(b);
 }
 
+/* A write job (the claim leases the rows); it may run again when the
+ * PostgreSQL writer replays its batch, so it starts from nothing. */
 static ch_err load_tx(ch_store_tx *tx, void *arg)
 {
 	batch *b = arg;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->req[i].o.body);
+	b->n = 0;
 	ch_svc_outbound o[BATCH];
 	size_t n = 0;
 	ch_err e = ch_svc_outbound_load(tx, ch_now_ms(), o, BATCH, &n);
@@ -171,12 +177,12 @@ static ch_err load_tx(ch_store_tx *tx, void *arg)
 static void load_run(void *arg)
 {
 	batch *b = arg;
-	if (ch_store_read(O.store, load_tx, b)) {
+	if (ch_store_write_sync(O.store, load_tx, b)) {
 		for (size_t i = 0; i < b->n; i++)
 			free(b->req[i].o.body);
 		b->n = 0;
 	}
-	/* after the read transaction: a slow resolver must not hold its snapshot */
+	/* after the job: a slow resolver must not hold the writer */
 	for (size_t i = 0; i < b->n; i++)
 		b->req[i].target = resolve(&b->req[i]);
 	ch_loop_post(start, b);

@@ -75,7 +75,7 @@ static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound
 ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n)
 {
 	due d = {.rows = ch_xcalloc(max ? max : 1, sizeof *d.rows), .cap = max};
-	ch_err e = ch_store_delivery_due(tx, now_ms, (int64_t)max, add_due, &d);
+	ch_err e = ch_store_delivery_claim(tx, now_ms, (int64_t)max, CH_SVC_OUTBOUND_LEASE_MS, add_due, &d);
 	*n = 0;
 	for (size_t i = 0; !e && i < d.n; i++) {
 		memset(&out[*n], 0, sizeof out[*n]);

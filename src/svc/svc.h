@@ -231,6 +231,10 @@ int ch_svc_origin_allowed(ch_store_tx *tx, const ch_principal *p, const char *or
 /* ---- outbound channel deliveries ----------------------------------------- */
 
 #define CH_SVC_OUTBOUND_TRIES 8
+/* A loaded delivery is leased to this process this long: far above one
+ * attempt (connect, send, answer: the HTTP timeouts), so no other process
+ * sends it meanwhile; recording the attempt ends the lease. */
+#define CH_SVC_OUTBOUND_LEASE_MS 120000
 
 typedef struct ch_svc_outbound {
 	int64_t delivery_id;
@@ -242,8 +246,10 @@ typedef struct ch_svc_outbound {
 	size_t len;
 } ch_svc_outbound;
 
-/* Up to max due deliveries, each ready to send (bodies are malloc'd: the
- * caller frees them). On an error *n is 0 and nothing is left to free. */
+/* Up to max due deliveries, each ready to send and leased to this process
+ * (bodies are malloc'd: the caller frees them). A write: call it inside a
+ * write job, so that two processes never claim one delivery. On an error *n
+ * is 0 and nothing is left to free. */
 ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n);
 /* Records an attempt (a store write; any thread): delivered, or retried with
  * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
