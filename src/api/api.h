@@ -70,7 +70,7 @@ typedef struct ch_resp {
 	/* A negotiate answer: the id its client will name the connection by
 	 * (connectionToken, or connectionId for negotiateVersion 0); net/
 	 * registers the hub connection before the answer is written. */
-	char hub_negotiated[40];
+	char hub_negotiated[64];
 } ch_resp;
 
 void ch_req_free(ch_req *r);  /* frees members, not r */

@@ -153,9 +153,11 @@ static json_t *transports(void)
  * answer comes back (resp->hub_negotiated), before the client can use it. */
 void ch_h_negotiate(ch_ctx *c)
 {
-	char id[CH_GUID_LEN + 1], token[CH_GUID_LEN + 1];
-	ch_random_guid(id);
-	ch_random_guid(token);
+	/* ids any process of a cluster can check (auth/principal.h) */
+	char id[CH_CONN_TOKEN_LEN + 1], token[CH_CONN_TOKEN_LEN + 1];
+	ch_principal p = ch_principal_from_claims(&c->req->claims);
+	ch_principal_conn_token(c->api->o.key, &p, id);
+	ch_principal_conn_token(c->api->o.key, &p, token);
 	const char *v = ch_ctx_arg(c, "negotiateVersion");
 	if (v && !strcmp(v, "0")) { /* version 0: the connectionId is the id */
 		ch_ctx_json(c, 200, json_pack("{s:s, s:i, s:o}", "connectionId", id, "negotiateVersion", 0,

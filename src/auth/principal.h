@@ -25,4 +25,15 @@ int ch_principal_sees_chat(const ch_principal *p, int64_t company_id, int64_t or
 /* The author value of messages this principal writes (0 operator side, 1 client). */
 int ch_principal_author(const ch_principal *p);
 
+/* A negotiated hub connection's id that every process sharing the key can
+ * check: 32 random hex characters, '.', then 24 hex characters of
+ * HMAC-SHA256(key, the principal and the random part). A WebSocket naming it
+ * may then reach another process of a cluster than the one that negotiated
+ * (behind a balancer without affinity), and nobody can make one up for
+ * another principal. */
+#define CH_CONN_TOKEN_LEN 57
+void ch_principal_conn_token(const ch_token_key *k, const ch_principal *p, char out[CH_CONN_TOKEN_LEN + 1]);
+/* 1 when tok is such an id, made with this key for this principal. */
+int ch_principal_conn_token_valid(const ch_token_key *k, const ch_principal *p, const char *tok);
+
 #endif

@@ -54,6 +54,35 @@ static int read_secret_file(const char *path, ch_token_key *key)
  * secret comes from the environment or the config file (load_key), or from
  * the database itself, which would keep the first one any process proposes;
  * the store has no such setting (st is for it), so jwt_secret is required. */
+typedef struct cluster_id_arg {
+	char id[CH_GUID_LEN + 1];
+	char out[64];
+} cluster_id_arg;
+
+static ch_err cluster_id_tx(ch_store_tx *tx, void *arg)
+{
+	cluster_id_arg *a = arg;
+	return ch_store_setting_ensure(tx, "cluster_id", a->id, a->out, sizeof a->out);
+}
+
+/* The Redis names of this cluster: "chathub:<cluster id>", the id drawn by
+ * the first process on the database and kept in it. Processes on another
+ * database (another cluster, or a test's) sharing the Redis server never
+ * hear each other's events or share login counts. */
+static int cluster_prefix(ch_store *s, char *out, size_t n)
+{
+	cluster_id_arg a;
+	ch_random_guid(a.id);
+	ch_err e = ch_store_write_sync(s, cluster_id_tx, &a);
+	if (e) {
+		fprintf(stderr, "error: the cluster id could not be read or stored: %s\n", ch_err_text(e));
+		return 1;
+	}
+	snprintf(out, n, "chathub:%s", a.out);
+	CH_INFO("cluster %s (Redis names %s:*)", a.out, out);
+	return 0;
+}
+
 static int shared_key(ch_cli *c, ch_store *s, ch_token_key *key)
 {
 	(void)s;
@@ -248,7 +277,12 @@ int ch_cli_serve(ch_cli *c)
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
 	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
 	                           .outbox = *c->cfg.bus_url != '\0'});
-	if (ch_counter_init(c->cfg.bus_url, NULL)) /* failed logins counted cluster-wide */
+	char prefix[80] = "";
+	if (*c->cfg.bus_url && cluster_prefix(s, prefix, sizeof prefix)) {
+		ch_store_close(s);
+		return 1;
+	}
+	if (ch_counter_init(c->cfg.bus_url, prefix)) /* failed logins counted cluster-wide */
 		CH_WARN("bus_url %s: no cluster-wide login limits (the URL cannot be used)", c->cfg.bus_url);
 	ch_api_opts ao = {.key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
@@ -268,7 +302,7 @@ int ch_cli_serve(ch_cli *c)
 	find_web_dir(c, web, sizeof web);
 	find_bundle_dir(c, bundles, sizeof bundles);
 	ch_server_opts so = {.listen = c->cfg.listen, .web_dir = web, .web_bundle_dir = bundles, .api = api, .store = s,
-	                     .bus_url = c->cfg.bus_url, .node_id = c->cfg.node_id,
+	                     .bus_url = c->cfg.bus_url, .node_id = c->cfg.node_id, .bus_prefix = prefix,
 	                     .http_timeout_s = c->cfg.http_timeout,
 	                     .shutdown_timeout_s = c->cfg.shutdown_timeout,
 	                     .api_workers = (int)c->cfg.api_workers, .hash_workers = (int)c->cfg.hash_workers,

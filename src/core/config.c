@@ -46,7 +46,7 @@ static const opt opts[] = {
 	{"bus_url", URL(bus_url), "", 0, 0, "redis://", 0,
 	 "How chathub processes sharing one PostgreSQL database pass live events to each other. Empty: in-process "
 	 "(one process). `redis://host:port` or `redis://host:port/db`: through that Redis server (channels "
-	 "`chathub:bus` and `chathub:eph`), which also counts failed logins across the processes. Needs a "
+	 "`chathub:<cluster id>:bus` and `:eph`, the id kept in the database), which also counts failed logins across the processes. Needs a "
 	 "PostgreSQL `store_url`: the events are committed to its outbox first, so Redis may restart or drop "
 	 "messages without losing any (docs/deploy.md)."},
 	{"node_id", ID(node_id), "", 0, 64, NULL, 0,

@@ -194,7 +194,8 @@ static int start_bus(const ch_server_opts *o)
 	if (!o->bus_url || !*o->bus_url)
 		return 0;
 	S.bus_pool = ch_workq_start("bus", 1, 0);
-	ch_bus_cluster_opts bo = {.url = o->bus_url, .node_id = o->node_id, .loop = S.loop, .post = ch_loop_post,
+	ch_bus_cluster_opts bo = {.url = o->bus_url, .node_id = o->node_id, .prefix = o->bus_prefix,
+	                          .loop = S.loop, .post = ch_loop_post,
 	                          .pool = S.bus_pool, .log_read = log_read, .log_heads = log_heads,
 	                          .log_ctx = o->store};
 	if (ch_bus_cluster_start(&bo)) {

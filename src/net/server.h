@@ -19,6 +19,7 @@ typedef struct ch_server_opts {
 	ch_store *store;         /* borrowed; closed by the caller after run returns */
 	const char *bus_url;     /* "" or NULL: in-process; redis://…: the cluster bus (bus/node.h) */
 	const char *node_id;     /* this process in the cluster */
+	const char *bus_prefix;  /* the cluster's Redis names (channels <prefix>:bus, <prefix>:eph) */
 	int64_t http_timeout_s;
 	int64_t shutdown_timeout_s;
 	int api_workers, hash_workers, hub_workers;

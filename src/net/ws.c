@@ -18,6 +18,8 @@
  * Threading: network thread only. */
 #include "net/ws.h"
 
+#include "auth/principal.h"
+
 #include "net/http.h"
 #include "net/sessions.h"
 #include "net/wsguard.h"
@@ -124,10 +126,16 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 	const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
 	if (id && *id) { /* a negotiated connection, counted since its negotiation */
 		e = ch_sessions_ws_check(id, &s->p);
-		if (e)
-			write_error(wsi, e, e == CH_ERR_CONFLICT ? "this hub connection already has a transport"
-			                                         : "no such hub connection (negotiate again)");
-		return e ? 1 : 0;
+		if (e == CH_ERR_NOT_FOUND && ch_principal_conn_token_valid(key, &s->p, id)) {
+			/* negotiated by another process of the cluster (or before a restart):
+			 * a connection of its own here, like one that skipped negotiation */
+			e = CH_OK;
+		} else {
+			if (e)
+				write_error(wsi, e, e == CH_ERR_CONFLICT ? "this hub connection already has a transport"
+				                                         : "no such hub connection (negotiate again)");
+			return e ? 1 : 0;
+		}
 	}
 	if (max_per_principal && ch_hub_principal_connections(&s->p) >= max_per_principal) {
 		write_error(wsi, CH_ERR_RATE_LIMITED, "too many hub connections for this token");
@@ -260,7 +268,9 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 			s->base = ch_xstrdup(base);
 		char arg[128];
 		const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
-		snprintf(s->sid, sizeof s->sid, "%s", id ? id : "");
+		/* a negotiated connection of this process; an id negotiated by
+		 * another one (verify) connects like one that skipped negotiation */
+		snprintf(s->sid, sizeof s->sid, "%s", id && !ch_sessions_ws_check(id, &s->p) ? id : "");
 		s->authed = 1;
 		return 0;
 	}

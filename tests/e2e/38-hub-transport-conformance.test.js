@@ -253,10 +253,11 @@ describe('hub transports: conformance', () => {
     assert.equal(ws.status, 101, ws.head);
     await ws.ws.handshake();
     assert.deepEqual(await ws.ws.nextMessage(() => true), {});
-    // the id is the WebSocket's now: not usable again, not pollable
+    // the id is the WebSocket's now: not pollable; another upgrade naming it is a connection of its own
+    // (any process of a cluster accepts an id its principal negotiated), here over the cap
     const again = await hub.rawUpgrade(srv.port, `/chathub?id=${encodeURIComponent(ids[0])}`,
       { headers: { Authorization: `Bearer ${tok}` } });
-    assert.equal(again.status, 404, again.head);
+    assert.equal(again.status, 429, again.head);
     h.assertError(await poll(ids[0], tok), 404, 3001);
     // a Long Polling connection's id: 409 for a WebSocket
     assert.equal((await poll(ids[1], tok)).status, 200);
@@ -268,6 +269,28 @@ describe('hub transports: conformance', () => {
     await negotiate(tok);
     ws.ws.destroy();
     for (const id of [ids[1], ids[3]]) await hubReq('DELETE', id, tok);
+  });
+
+  test('a negotiated id is good on any process sharing the key: after a restart it still opens a WebSocket; '
+    + 'made up or another principal\'s, 404', async () => {
+    const tok = fx.ops[0].token;
+    const id = await negotiate(tok);
+    assert.match(id, /^[0-9a-f]{32}\.[0-9a-f]{24}$/, 'random part and its MAC');
+    await srv.stop();
+    await srv.start(); // the session is gone with the process, as on another process of a cluster
+    const ws = await hub.rawUpgrade(srv.port, `/chathub?id=${encodeURIComponent(id)}`,
+      { headers: { Authorization: `Bearer ${tok}` } });
+    assert.equal(ws.status, 101, ws.head);
+    await ws.ws.handshake();
+    assert.deepEqual(await ws.ws.nextMessage(() => true), {});
+    ws.ws.destroy();
+    const other = await hub.rawUpgrade(srv.port, `/chathub?id=${encodeURIComponent(id)}`,
+      { headers: { Authorization: `Bearer ${fx.ops[1].token}` } });
+    assert.equal(other.status, 404, `another principal's id: ${other.head}`);
+    const forged = id.slice(0, 33) + (id[33] === '0' ? '1' : '0') + id.slice(34);
+    const made = await hub.rawUpgrade(srv.port, `/chathub?id=${encodeURIComponent(forged)}`,
+      { headers: { Authorization: `Bearer ${tok}` } });
+    assert.equal(made.status, 404, `a made-up MAC: ${made.head}`);
   });
 
   test('a negotiated connection nobody uses is closed at the handshake deadline', { timeout: 30000 }, async () => {
