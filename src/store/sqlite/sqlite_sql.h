@@ -7,6 +7,8 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_presence_sql.h"
+
 #define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_SQL_API_KEY_COLS "id, company_id, name, prefix, created_at"
 #define CH_SQL_ORG_COLS \
@@ -246,6 +248,7 @@
 	  "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2")                       \
 	X(DELIVERY_UPDATE,                                                                         \
 	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
-	  "last_error = ?5 WHERE id = ?1")
+	  "last_error = ?5 WHERE id = ?1") \
+	CH_SQLITE_PRESENCE_STMTS(X)
 
 #endif
