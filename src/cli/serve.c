@@ -213,7 +213,13 @@ int ch_cli_serve(ch_cli *c)
 	}
 	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
-	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url});
+	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
+	                           .node_lease_ms = c->cfg.node_lease_ms});
+	if (ch_svc_node_start()) {
+		fprintf(stderr, "error: could not register this process in the store\n");
+		ch_store_close(s);
+		return 1;
+	}
 	ch_api_opts ao = {.key = &key, .pw_cost = cost,
 	                  .company_token_ttl_s = c->cfg.company_token_ttl,
 	                  .login_per_minute = c->cfg.login_rate_per_minute,
