@@ -9,15 +9,18 @@ DATA_DIR   ?= ./data
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
+CLUSTER_PORT ?= 8080
+
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all build build-asan build-fuzz fuzz run test unit e2e deps deps-system deps-test deps-npm docs bench clean help
+.PHONY: all build build-asan build-fuzz fuzz run cluster test unit e2e deps deps-system deps-test deps-npm docs bench clean help
 
 all: build
 
 help:
 	@echo "make run    - install missing packages (as root), build, start the demo server on :8080"
+	@echo "make cluster - PostgreSQL + Redis + three chathub processes behind haproxy on :8080 (CLUSTER_PORT); Ctrl-C stops all"
 	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
 	@echo "make build  - build build/chathub and the widget bundles (build/web/, esbuild)"
 	@echo "make docs   - regenerate docs/configuration.md from the config table"
@@ -55,6 +58,11 @@ fuzz: build-fuzz
 
 run: build
 	$(BUILD)/chathub serve --demo --data-dir $(DATA_DIR) $(ARGS)
+
+# Private PostgreSQL and Redis, three `chathub serve` on them, haproxy in front
+# (scripts/cluster.sh; `scripts/cluster.sh kill N|restart N` from another shell).
+cluster: build
+	@CHATHUB_BIN=$(abspath $(BUILD))/chathub scripts/cluster.sh run --port $(CLUSTER_PORT)
 
 test: deps build build-asan build-fuzz
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/test.sh

@@ -5,6 +5,15 @@
 # they print the command to run — and `deps.sh npm` the npm packages of
 # package-lock.json (npm ci): esbuild, which bundles the widgets at build time,
 # and the test dependencies.
+#
+# The cluster (PostgreSQL store, Redis bus, haproxy in front) is part of
+# `system`: libpq-dev and libhiredis-dev to build, and postgresql,
+# redis-server and haproxy, whose servers scripts/services.sh and
+# scripts/cluster.sh start privately in temporary directories. Debian's
+# packages of those three start system-wide services when installed; ours
+# never use them, so the install keeps them from starting, and any of them
+# that did start is stopped and disabled (it would hold port 5432, 6379 or
+# memory for nothing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +22,14 @@ PACKAGES=(
   libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libjwt-dev libsodium-dev libsqlite3-dev libmsgpack-dev
   zlib1g-dev libbrotli-dev
-  libcriterion-dev sqlite3 curl clang libclang-rt-14-dev libhiredis-dev
+  libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
+  libpq-dev libhiredis-dev
+  postgresql redis-server haproxy
 )
+
+# Packages whose Debian install starts a system service we never use (psql
+# and pg_ctl come with postgresql).
+SERVICE_PACKAGES=(postgresql redis-server haproxy)
 
 # The browser tests drive Debian's chromium (never a downloaded browser).
 TEST_PACKAGES=(chromium fonts-dejavu-core)
@@ -40,8 +55,36 @@ install_packages() {
   echo "Installing Debian packages: $missing"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # policy-rc.d answering 101 is Debian's way to tell a package's install not
+  # to start its service; an existing one (containers have one) is kept.
+  local policy=/usr/sbin/policy-rc.d ours=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
+  fi
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null; local rc=$?
+  [ "$ours" -eq 1 ] && rm -f "$policy"
+  [ "$rc" -eq 0 ] || exit "$rc"
+  quiet_services $missing
+}
+
+# Stops and disables the system service of each just-installed package of
+# SERVICE_PACKAGES, in case it started anyway: scripts/services.sh runs its
+# own servers on free ports, and these would only hold ports and memory.
+quiet_services() {
+  local p s
+  for p in "$@"; do
+    for s in "${SERVICE_PACKAGES[@]}"; do
+      [ "$p" = "$s" ] || continue
+      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        systemctl disable --now "$s" >/dev/null 2>&1 || true
+      else
+        service "$s" stop >/dev/null 2>&1 || true
+        update-rc.d "$s" disable >/dev/null 2>&1 || true
+      fi
+      echo "  $s: its system service is stopped and disabled (scripts/services.sh runs a private one)"
+    done
+  done
 }
 
 npm_deps() {

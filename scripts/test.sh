@@ -8,6 +8,17 @@
 # written) against the normal build. Prints each tier's result and ends
 # with the summary line `N passed, N failed[, N skipped]`.
 # Exit status is non-zero when anything failed.
+#
+# PostgreSQL + Redis tiers: a private PostgreSQL and Redis
+# (scripts/services.sh, fsync off) run for the whole script and are stopped
+# at its end, whatever happens. `unit [postgres]` runs the unit binaries that
+# read CHATHUB_TEST_PG or CHATHUB_TEST_REDIS with both set (the store contract
+# suite then runs against PostgreSQL as well); `e2e [postgres]` is the e2e
+# suite against the normal build with each server on a database of its own
+# and the Redis bus. The other tiers never see those variables. The
+# PostgreSQL e2e tier runs alongside the browser and compatibility tiers
+# (one browser or one compat file at a time leaves a core free).
+# CHATHUB_TEST_SERVICES=0 skips the PostgreSQL + Redis tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,12 +33,35 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
 
+# The cluster services, for the postgres tiers only (never exported).
+SVC_DIR= TEST_PG= TEST_REDIS= SVC_STATE=skipped
+stop_services() { [ -n "$SVC_DIR" ] && scripts/services.sh stop --dir "$SVC_DIR" >/dev/null 2>&1; SVC_DIR=; }
+trap stop_services EXIT
+trap 'exit 130' INT TERM
+start_services() {
+  [ "${CHATHUB_TEST_SERVICES:-1}" = 0 ] && return 0
+  SVC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chathub-test-services.XXXXXX")
+  local out
+  if out=$(scripts/services.sh start all --dir "$SVC_DIR" --no-fsync 2>"$LOG_DIR/services.log"); then
+    TEST_PG=$(echo "$out" | sed -nE 's/^export CHATHUB_TEST_PG=//p')
+    TEST_REDIS=$(echo "$out" | sed -nE 's/^export CHATHUB_TEST_REDIS=//p')
+    sed 's/^/services: /' "$LOG_DIR/services.log"
+    SVC_STATE=up
+  else
+    echo "services: PostgreSQL/Redis did not start (see $LOG_DIR/services.log)"
+    SVC_STATE=failed
+  fi
+}
+
 # Criterion suites (each test in its own process) + the other ctest tests.
+# run_unit DIR NAME [PATTERN]: with PATTERN, only the binaries containing it
+# (the ones reading an environment variable) and no other ctest tests.
 run_unit() {
-  local dir=$1 name=$2 log="$LOG_DIR/unit-$2.log" p=0 f=0
+  local dir=$1 name=$2 only=${3:-} log="$LOG_DIR/unit-$2.log" p=0 f=0
   : >"$log"
   for t in "$dir"/unit_*; do
     [ -x "$t" ] || continue
+    [ -z "$only" ] || grep -qaE "$only" "$t" || continue
     out=$("$t" --jobs 2 2>&1); rc=$?
     echo "$out" >>"$log"
     syn=$(echo "$out" | grep -E 'Synthesis: Tested' | tail -n 1)
@@ -41,7 +75,9 @@ run_unit() {
     [ "$tf" -gt 0 ] && echo "  FAIL $(basename "$t") (see $log)"
   done
   # ctest tests that are not Criterion binaries (docs freshness, ...)
-  if (cd "$dir" && ctest -E '^unit_' --output-on-failure >>"../$log" 2>&1); then
+  if [ -n "$only" ]; then
+    :
+  elif (cd "$dir" && ctest -E '^unit_' --output-on-failure >>"../$log" 2>&1); then
     n=$(cd "$dir" && ctest -N -E '^unit_' | sed -nE 's/^Total Tests: ([0-9]+)/\1/p'); p=$((p + ${n:-0}))
   else
     nf=$(grep -cE '\*\*\*Failed|\(Failed\)' "$log"); f=$((f + (nf > 0 ? nf : 1)))
@@ -54,9 +90,17 @@ run_unit() {
 # node --test files of one directory against one binary: e2e (Node clients),
 # hostile (attacks; one file at a time) and browser (Debian chromium via
 # playwright-core; one file at a time, each browser is heavy on two cores).
-run_node() {
+run_node() { node_run "$@"; node_report "$@"; }
+
+node_run() {
   local tier=$1 dir=$2 conc=$3 bin=$4 name=$5 log="$LOG_DIR/$1-$5.log"
-  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" "$dir" >"$log" 2>&1; rc=$?
+  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" "$dir" >"$log" 2>&1
+  echo $? >"$log.rc"
+}
+
+node_report() {
+  local tier=$1 name=$5 log="$LOG_DIR/$1-$5.log" rc
+  rc=$(cat "$log.rc" 2>/dev/null || echo 1)
   p=$(sed -nE 's/^# pass ([0-9]+)/\1/p' "$log" | tail -n 1); p=${p:-0}
   f=$(sed -nE 's/^# fail ([0-9]+)/\1/p' "$log" | tail -n 1); f=${f:-0}
   c=$(sed -nE 's/^# cancelled ([0-9]+)/\1/p' "$log" | tail -n 1); f=$((f + ${c:-0}))
@@ -65,6 +109,19 @@ run_node() {
   [ "$f" -gt 0 ] && { echo "  $tier failures ($log):"; grep -E '^not ok|^# Subtest' "$log" | grep -B1 '^not ok' | head -40 | sed 's/^/    /'; }
   if [ "$s" -gt 0 ]; then echo "$tier [$name]: $p passed, $f failed, $s skipped"; else echo "$tier [$name]: $p passed, $f failed"; fi
   add "$p" "$f" "$s"
+}
+
+# The postgres tiers' environment: the services' URLs.
+with_services() { CHATHUB_TEST_PG=$TEST_PG CHATHUB_TEST_REDIS=$TEST_REDIS "$@"; }
+
+# A tier that needs the services: runs, or reports why not.
+services_or_report() { # tier name
+  case "$SVC_STATE" in
+    up) return 0 ;;
+    skipped) echo "$1 [$2]: skipped (CHATHUB_TEST_SERVICES=0)" ;;
+    *) echo "$1 [$2]: 0 passed, 1 failed (PostgreSQL/Redis did not start)"; add 0 1 ;;
+  esac
+  return 1
 }
 
 run_fuzz() {
@@ -77,14 +134,27 @@ run_fuzz() {
   add "${p:-0}" "${f:-1}"
 }
 
+start_services
 run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
+services_or_report unit postgres && with_services run_unit "$BUILD" postgres 'CHATHUB_TEST_(PG|REDIS)'
 run_node e2e tests/e2e/ 2 "$BUILD/chathub" normal
 run_node e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
 run_node hostile tests/hostile/ 1 "$BUILD/chathub" normal
 run_node hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
+# alongside each other: the PostgreSQL e2e tier (background), then the
+# browser and compat tiers; reported in this order once all are done
+pg_e2e=
+if services_or_report e2e postgres; then
+  with_services node_run e2e tests/e2e/ 2 "$BUILD/chathub" postgres & pg_e2e=$!
+fi
 run_node browser tests/browser/ 1 "$BUILD/chathub" normal
 run_node compat tests/compat/ 1 "$BUILD/chathub" normal
+if [ -n "$pg_e2e" ]; then
+  wait "$pg_e2e"
+  node_report e2e tests/e2e/ 2 "$BUILD/chathub" postgres
+fi
+stop_services
 run_fuzz
 
 if [ "$skipped" -gt 0 ]; then

@@ -7,14 +7,17 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "bus/counter.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/netaddr.h"
 #include "core/random.h"
 #include "core/ratelimit.h"
 
 static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec);
 
-/* The three login buckets count failed attempts only: per (login, address),
+/* The three login buckets count failed attempts only (cluster-wide through
+ * Redis when a bus_url is set, see shared_wait): per (login, address),
  * per address whatever the login, and per login from anywhere (a ceiling ten
  * times higher, against distributed guessing). A correct password is limited
  * only by the general API rate limit, so nobody can lock a company out by
@@ -30,15 +33,36 @@ static void keys_of(ch_ctx *c, const char *login, login_keys *k)
 	snprintf(k->name, sizeof k->name, "login:%.*s", CH_LOGIN_MAX, login);
 }
 
+/* The cluster-wide counts (Redis, one minute windows) when configured: the
+ * seconds until the window ends when a key is over its limit, 0 when none is,
+ * -1 when Redis cannot answer (the process's own buckets decide then). */
+static int shared_wait(ch_ctx *c, const login_keys *k)
+{
+	int64_t per_min = c->api->o.login_per_minute, n;
+	const char *keys[3] = {k->pair, k->ip, k->name};
+	const int64_t limit[3] = {per_min, per_min * 3, per_min * 10};
+	for (int i = 0; i < 3; i++) {
+		int reset;
+		if (ch_counter_get(keys[i], 60000, c->now_ms, &n, &reset))
+			return -1;
+		if (n >= limit[i])
+			return reset;
+	}
+	return 0;
+}
+
 /* Retry-After + 429 when any of the login's buckets is empty. */
 static int login_limited(ch_ctx *c, const login_keys *k)
 {
 	ch_api *a = c->api;
-	int wait = ch_ratelimit_peek(a->login_fail, k->pair, c->now_ms);
-	if (!wait)
-		wait = ch_ratelimit_peek(a->login_ip, k->ip, c->now_ms);
-	if (!wait)
-		wait = ch_ratelimit_peek(a->login_name, k->name, c->now_ms);
+	int wait = ch_counter_enabled() ? shared_wait(c, k) : -1;
+	if (wait < 0) {
+		wait = ch_ratelimit_peek(a->login_fail, k->pair, c->now_ms);
+		if (!wait)
+			wait = ch_ratelimit_peek(a->login_ip, k->ip, c->now_ms);
+		if (!wait)
+			wait = ch_ratelimit_peek(a->login_name, k->name, c->now_ms);
+	}
 	if (!wait)
 		return 0;
 	ch_resp_header(c->resp, "Retry-After", "%d", wait);
@@ -46,11 +70,17 @@ static int login_limited(ch_ctx *c, const login_keys *k)
 	return 1;
 }
 
+/* Counted in the process's buckets always (they decide while Redis is away)
+ * and cluster-wide when configured. */
 static void login_failed(ch_ctx *c, const login_keys *k)
 {
 	ch_ratelimit_take(c->api->login_fail, k->pair, c->now_ms);
 	ch_ratelimit_take(c->api->login_ip, k->ip, c->now_ms);
 	ch_ratelimit_take(c->api->login_name, k->name, c->now_ms);
+	if (ch_counter_enabled() && (ch_counter_incr(k->pair, 60000, c->now_ms) ||
+	                             ch_counter_incr(k->ip, 60000, c->now_ms) ||
+	                             ch_counter_incr(k->name, 60000, c->now_ms)))
+		CH_DEBUG("login limits: a failed attempt was counted by this process only");
 }
 
 void ch_h_company_get_token(ch_ctx *c)

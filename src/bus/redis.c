@@ -55,7 +55,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int parse_url(const char *url, char *host, size_t hostsz, int *port)
+int ch_bus_redis_parse_url(const char *url, char *host, size_t hostsz, int *port)
 {
 	if (!url || !*url)
 		return -1;
@@ -257,7 +257,7 @@ static void link_init(ch_bus_redis *r, rlink *l, const char *name, int is_sub)
 ch_bus_redis *ch_bus_redis_start(const ch_bus_redis_opts *o)
 {
 	ch_bus_redis *r = ch_xcalloc(1, sizeof *r);
-	if (parse_url(o->url, r->host, sizeof r->host, &r->port)) {
+	if (ch_bus_redis_parse_url(o->url, r->host, sizeof r->host, &r->port)) {
 		CH_ERROR("bus_url: expected redis://HOST[:PORT], got \"%s\"", o->url ? o->url : "");
 		free(r);
 		return NULL;

@@ -45,8 +45,11 @@ int ch_cli_migrate(ch_cli *c)
 	int applied = 0;
 	if (ch_cli_open_store(c, &s, &applied))
 		return 1;
-	printf("database %s/chathub.db is at schema version %d (%d migration%s applied now)\n",
-	       c->cfg.data_dir, ch_store_schema_version(s), applied, applied == 1 ? "" : "s");
+	ch_buf name = CH_BUF_INIT;
+	ch_cli_store_name(c, &name);
+	printf("database %s is at schema version %d (%d migration%s applied now)\n", name.data,
+	       ch_store_schema_version(s), applied, applied == 1 ? "" : "s");
+	ch_buf_free(&name);
 	ch_store_close(s);
 	return 0;
 }

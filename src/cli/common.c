@@ -87,6 +87,32 @@ static void data_dir_private(const ch_cli *c)
 		        "chmod 600 it", conf, (unsigned)(st.st_mode & 07777));
 }
 
+int ch_cli_store_is_postgres(const ch_cli *c)
+{
+	const char *u = c->cfg.store_url;
+	return !strncmp(u, "postgresql://", 13) || !strncmp(u, "postgres://", 11);
+}
+
+/* The SQLite file: <data_dir>/chathub.db, or sqlite:<file> (relative to
+ * data_dir unless absolute). */
+static void sqlite_path(const ch_cli *c, ch_buf *out)
+{
+	const char *u = c->cfg.store_url;
+	if (!strncmp(u, "sqlite:", 7) && u[7] == '/')
+		ch_buf_puts(out, u + 7);
+	else
+		ch_buf_printf(out, "%s/%s", c->cfg.data_dir, !strncmp(u, "sqlite:", 7) ? u + 7 : "chathub.db");
+}
+
+void ch_cli_store_name(const ch_cli *c, ch_buf *out)
+{
+	if (ch_cli_store_is_postgres(c))
+		ch_config_url_masked(c->cfg.store_url, out);
+	else
+		sqlite_path(c, out);
+}
+
+/* SQLite gets the resolved path and no URL; PostgreSQL the URL as given. */
 int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 {
 	if (make_dirs(c->cfg.data_dir)) {
@@ -95,15 +121,20 @@ int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 		return 1;
 	}
 	data_dir_private(c);
-	ch_buf path = CH_BUF_INIT;
-	ch_buf_printf(&path, "%s/chathub.db", c->cfg.data_dir);
-	ch_store_opts so = {.path = path.data,
+	int pg = ch_cli_store_is_postgres(c);
+	ch_buf path = CH_BUF_INIT, name = CH_BUF_INIT;
+	if (!pg)
+		sqlite_path(c, &path);
+	ch_cli_store_name(c, &name);
+	ch_store_opts so = {.url = pg ? c->cfg.store_url : NULL, .node_id = *c->cfg.node_id ? c->cfg.node_id : NULL,
+	                    .path = pg ? NULL : path.data,
 	                    .synchronous_full = !strcmp(c->cfg.sqlite_synchronous, "full"),
 	                    .busy_timeout_ms = (int)c->cfg.store_busy_timeout_ms,
 	                    .queue_max = (size_t)c->cfg.store_queue_max};
 	ch_err e = ch_store_open(&so, out, applied);
 	if (e)
-		fprintf(stderr, "error: cannot open the database %s: %s\n", path.data, ch_err_text(e));
+		fprintf(stderr, "error: cannot open the database %s: %s\n", name.data, ch_err_text(e));
 	ch_buf_free(&path);
+	ch_buf_free(&name);
 	return e ? 1 : 0;
 }

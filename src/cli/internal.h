@@ -4,6 +4,7 @@
 
 #include "auth/password.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "store/store.h"
 
 /* Creates the data directory (0700) if needed, takes group/other access off
@@ -11,6 +12,11 @@
  * opens the store in it, applying migrations. Prints the reason and returns 1
  * on failure. */
 int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied);
+/* Returns 1 when store_url names a PostgreSQL database (shared by processes). */
+int ch_cli_store_is_postgres(const ch_cli *c);
+/* Writes what the store is, for messages: the SQLite file's path, or the
+ * PostgreSQL URL with its password masked. */
+void ch_cli_store_name(const ch_cli *c, ch_buf *out);
 /* Parses the configured password cost. */
 ch_pw_cost ch_cli_pw_cost(const ch_cli *c);
 /* Seeds the demo company once (login demo / password demo). */

@@ -48,9 +48,27 @@ static int read_secret_file(const char *path, ch_token_key *key)
 	return 0;
 }
 
-/* The configured secret, or the one in <data_dir>/jwt-secret, generated
- * (0600, exclusively) on first start. */
-static int load_key(ch_cli *c, ch_token_key *key)
+/* Every process on one PostgreSQL database must sign and check tokens with
+ * the same secret: a file per data directory would give each its own. So the
+ * secret comes from the environment or the config file (load_key), or from
+ * the database itself, which would keep the first one any process proposes;
+ * the store has no such setting (st is for it), so jwt_secret is required. */
+static int shared_key(ch_cli *c, ch_store *s, ch_token_key *key)
+{
+	(void)s;
+	(void)key;
+	ch_buf name = CH_BUF_INIT;
+	ch_cli_store_name(c, &name);
+	fprintf(stderr, "error: store_url %s is shared by processes: set jwt_secret (CHATHUB_JWT_SECRET or the "
+	                "config file), the same in every process\n", name.data);
+	ch_buf_free(&name);
+	return 1;
+}
+
+/* The configured secret; else with PostgreSQL the shared one, with SQLite
+ * the one in <data_dir>/jwt-secret, generated (0600, exclusively) on first
+ * start. */
+static int load_key(ch_cli *c, ch_store *st, ch_token_key *key)
 {
 	const char *s = c->cfg.jwt_secret;
 	if (s && *s) {
@@ -63,6 +81,8 @@ static int load_key(ch_cli *c, ch_token_key *key)
 		key->len = n;
 		return 0;
 	}
+	if (ch_cli_store_is_postgres(c))
+		return shared_key(c, st, key);
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/jwt-secret", c->cfg.data_dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -195,6 +215,13 @@ int ch_cli_serve(ch_cli *c)
 		return 1;
 	}
 	ch_password_set_concurrency((int)c->cfg.hash_workers);
+	if (!*c->cfg.node_id) {
+		char id[37];
+		ch_random_guid(id);
+		free(c->cfg.node_id);
+		c->cfg.node_id = ch_xstrdup(id);
+	}
+	CH_INFO("node id %s", c->cfg.node_id);
 	ch_store *s;
 	int applied = 0;
 	if (ch_cli_open_store(c, &s, &applied))
@@ -202,7 +229,7 @@ int ch_cli_serve(ch_cli *c)
 	if (applied)
 		CH_INFO("database migrated to schema version %d", ch_store_schema_version(s));
 	ch_token_key key;
-	int rc = load_key(c, &key);
+	int rc = load_key(c, s, &key);
 	if (!rc && c->demo) {
 		rc = ch_cli_demo_seed(c, s);
 		warn_public_demo(c->cfg.listen);
@@ -214,7 +241,7 @@ int ch_cli_serve(ch_cli *c)
 	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
 	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
-	                           .node_lease_ms = c->cfg.node_lease_ms});
+	                           .node_id = c->cfg.node_id, .node_lease_ms = c->cfg.node_lease_ms});
 	if (ch_svc_node_start()) {
 		fprintf(stderr, "error: could not register this process in the store\n");
 		ch_store_close(s);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { T_STR, T_INT, T_ENUM } opt_type;
+/* T_URL: empty, or starting with one of `choices` ("a://|b:"); T_ID: 1 to
+ * `max` letters, digits, '.', '_' or '-', or empty. */
+typedef enum { T_STR, T_INT, T_ENUM, T_URL, T_ID } opt_type;
 
 enum { F_SECRET = 1 }; /* never from a flag, masked in dumps */
 
@@ -26,6 +28,8 @@ typedef struct opt {
 #define STR(f) T_STR, offsetof(ch_config, f)
 #define INT(f) T_INT, offsetof(ch_config, f)
 #define ENUM(f) T_ENUM, offsetof(ch_config, f)
+#define URL(f) T_URL, offsetof(ch_config, f)
+#define ID(f) T_ID, offsetof(ch_config, f)
 
 static const opt opts[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, 0,
@@ -33,6 +37,18 @@ static const opt opts[] = {
 	 "connections from other machines."},
 	{"data_dir", STR(data_dir), "./data", 0, 0, NULL, 0,
 	 "Directory holding the SQLite database (`chathub.db`), the generated JWT secret and media."},
+	{"store_url", URL(store_url), "", 0, 0, "sqlite:|postgresql://|postgres://", 0,
+	 "Where the data is stored. Empty: SQLite in `<data_dir>/chathub.db`. `sqlite:<file>`: SQLite in that "
+	 "file (relative to `data_dir` unless absolute). `postgresql://user:password@host:port/dbname` (or "
+	 "`postgres://`, any libpq connection URI): PostgreSQL, which several chathub processes can share; they "
+	 "must then share `jwt_secret` too. A password in the URL is masked in logs and `config show`; prefer "
+	 "`CHATHUB_STORE_URL`, the config file or `~/.pgpass` to a flag, which other local users can see in `ps`."},
+	{"bus_url", URL(bus_url), "", 0, 0, "redis://", 0,
+	 "How chathub processes sharing one PostgreSQL database pass live events to each other. Empty: in-process "
+	 "(one process). `redis://host:port` or `redis://host:port/db`: through that Redis server."},
+	{"node_id", ID(node_id), "", 0, 64, NULL, 0,
+	 "This process's name in a cluster (1 to 64 letters, digits, `.`, `_`, `-`), in its logs and in what it "
+	 "writes for the other processes. Empty: a new random UUID at each start, logged."},
 	{"config", STR(config), "", 0, 0, NULL, 0,
 	 "Config file of `name = value` lines (`#` comments). Empty: `<data_dir>/chathub.conf` when it exists."},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL, 0,
@@ -46,8 +62,9 @@ static const opt opts[] = {
 	{"password_hash_cost", ENUM(password_hash_cost), "interactive", 0, 0, "interactive|moderate|min", 0,
 	 "argon2id cost of company password hashes. `min` is for tests only."},
 	{"jwt_secret", STR(jwt_secret), "", 0, 0, NULL, F_SECRET,
-	 "Secret signing every token (at least 16 bytes). Environment or config file only. Empty: 32 random "
-	 "bytes generated on first start into `<data_dir>/jwt-secret` (mode 0600)."},
+	 "Secret signing every token (at least 16 bytes). Environment or config file only. Empty: with SQLite, "
+	 "32 random bytes generated on first start into `<data_dir>/jwt-secret` (mode 0600); with a PostgreSQL "
+	 "`store_url` it must be set, the same in every process sharing the database."},
 	{"sqlite_synchronous", ENUM(sqlite_synchronous), "normal", 0, 0, "normal|full", 0,
 	 "SQLite durability: `normal` survives a killed process, `full` also survives power loss."},
 	{"store_busy_timeout_ms", INT(store_busy_timeout_ms), "5000", 1, 600000, NULL, 0,
@@ -203,6 +220,94 @@ static int in_choices(const char *choices, const char *v)
 	return 0;
 }
 
+/* Writes s with the value of a `password=` query parameter (libpq accepts
+ * one) replaced by "***". */
+static void put_masking_query(ch_buf *out, const char *s)
+{
+	int in_query = 0;
+	while (*s) {
+		char ch = *s++;
+		ch_buf_printf(out, "%c", ch);
+		in_query |= ch == '?';
+		if (in_query && (ch == '?' || ch == '&') && !strncmp(s, "password=", 9)) {
+			ch_buf_puts(out, "password=***");
+			s += 9 + strcspn(s + 9, "&#");
+		}
+	}
+}
+
+void ch_config_url_masked(const char *url, ch_buf *out)
+{
+	const char *sep = strstr(url, "://");
+	const char *user = sep ? sep + 3 : NULL;
+	const char *end = user ? user + strcspn(user, "/?#") : NULL;
+	const char *at = NULL;
+	for (const char *p = user; p && p < end; p++)
+		if (*p == '@')
+			at = p;
+	const char *colon = at ? memchr(user, ':', (size_t)(at - user)) : NULL;
+	if (colon) {
+		ch_buf_printf(out, "%.*s***", (int)(colon + 1 - url), url);
+		url = at;
+	}
+	put_masking_query(out, url);
+}
+
+/* redis://host:port or redis://host:port/db, with a port 1-65535 and a db number. */
+static int redis_url_ok(const char *rest)
+{
+	const char *colon = strrchr(rest, ':'), *slash = strchr(rest, '/');
+	if (!colon || colon == rest || (slash && slash < colon))
+		return 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
+		return 0;
+	if (*end == '/') {
+		const char *db = end + 1;
+		long n = strtol(db, &end, 10);
+		if (end == db || *end || n < 0 || n > 1000000)
+			return 0;
+	}
+	return 1;
+}
+
+static ch_err check_url(const opt *o, const char *v, const char *src, ch_buf *err)
+{
+	if (!*v)
+		return CH_OK;
+	const char *scheme = NULL;
+	for (const char *p = o->choices; *p && !scheme;) {
+		size_t n = strcspn(p, "|");
+		if (!strncmp(v, p, n) && v[n])
+			scheme = p;
+		p += n + (p[n] ? 1 : 0);
+	}
+	int ok = scheme && (strncmp(scheme, "redis://", 8) || redis_url_ok(v + 8));
+	if (ok)
+		return CH_OK;
+	ch_buf shown = CH_BUF_INIT;
+	ch_config_url_masked(v, &shown);
+	if (!strcmp(o->choices, "redis://"))
+		ch_buf_printf(err, "%s: %s must be empty or redis://host:port[/db] (got \"%s\")", src, o->name, shown.data);
+	else
+		ch_buf_printf(err, "%s: %s must be empty, sqlite:<file>, or a postgresql:// or postgres:// URL (got \"%s\")",
+		              src, o->name, shown.data);
+	ch_buf_free(&shown);
+	return CH_ERR_OUT_OF_RANGE;
+}
+
+static ch_err check_id(const opt *o, const char *v, const char *src, ch_buf *err)
+{
+	size_t n = strlen(v);
+	int ok = n <= (size_t)o->max && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                          "0123456789._-") == n;
+	if (!ok)
+		ch_buf_printf(err, "%s: %s must be 1 to %lld letters, digits, '.', '_' or '-' (got \"%s\")", src,
+		              o->name, (long long)o->max, v);
+	return ok ? CH_OK : CH_ERR_OUT_OF_RANGE;
+}
+
 static ch_err set_opt(ch_config *c, const opt *o, const char *v, const char *src, ch_buf *err)
 {
 	if (o->type == T_INT) {
@@ -221,6 +326,9 @@ static ch_err set_opt(ch_config *c, const opt *o, const char *v, const char *src
 		ch_buf_printf(err, "%s: %s must be one of %s (got \"%s\")", src, o->name, o->choices, v);
 		return CH_ERR_OUT_OF_RANGE;
 	}
+	ch_err e = o->type == T_URL ? check_url(o, v, src, err) : o->type == T_ID ? check_id(o, v, src, err) : CH_OK;
+	if (e)
+		return e;
 	char **f = str_field(c, o);
 	free(*f);
 	*f = ch_xstrdup(v);
@@ -383,9 +491,9 @@ ch_err ch_config_resolve(ch_config *c, const ch_config_kv *flags, size_t nflags,
 }
 
 /* "one of `a`, `b`" — no bare '|', which would split a Markdown table cell. */
-static void docs_choices(ch_buf *out, const char *choices)
+static void docs_choices(ch_buf *out, const char *lead, const char *choices)
 {
-	ch_buf_puts(out, "one of ");
+	ch_buf_puts(out, lead);
 	for (const char *p = choices; *p;) {
 		const char *bar = strchr(p, '|');
 		size_t n = bar ? (size_t)(bar - p) : strlen(p);
@@ -413,7 +521,11 @@ void ch_config_docs(ch_buf *out)
 		if (o->type == T_INT)
 			ch_buf_printf(out, "integer %lld–%lld", (long long)o->min, (long long)o->max);
 		else if (o->type == T_ENUM)
-			docs_choices(out, o->choices);
+			docs_choices(out, "one of ", o->choices);
+		else if (o->type == T_URL)
+			docs_choices(out, "URL starting with ", o->choices);
+		else if (o->type == T_ID)
+			ch_buf_printf(out, "identifier (1–%lld characters)", (long long)o->max);
 		else
 			ch_buf_puts(out, o->flags & F_SECRET ? "secret string" : "string");
 		ch_buf_printf(out, " | %s%s%s | %s |\n", *o->def ? "`" : "", *o->def ? o->def : "(empty)",
@@ -432,7 +544,11 @@ void ch_config_dump(const ch_config *c, ch_buf *out)
 			ch_buf_printf(out, "%s = %s\n", o->name,
 			              **str_field((ch_config *)c, o) ? "(set)"
 			              : !strcmp(o->name, "jwt_secret") ? "(generated)" : "(not set)");
-		else
+		else if (o->type == T_URL) {
+			ch_buf_printf(out, "%s = ", o->name);
+			ch_config_url_masked(*str_field((ch_config *)c, o), out);
+			ch_buf_puts(out, "\n");
+		} else
 			ch_buf_printf(out, "%s = %s\n", o->name, *str_field((ch_config *)c, o));
 	}
 }

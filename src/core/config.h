@@ -19,6 +19,9 @@
 typedef struct ch_config {
 	char *listen;              /* "127.0.0.1:8080" */
 	char *data_dir;            /* "./data" */
+	char *store_url;           /* "" | "sqlite:<file>" | "postgresql://…" | "postgres://…" */
+	char *bus_url;             /* "" = in-process | "redis://host:port[/db]" */
+	char *node_id;             /* "" = generated at start (serve) */
 	char *config;              /* config file path ("" = <data_dir>/chathub.conf if present) */
 	char *web_dir;             /* "" = auto */
 	char *web_bundle_dir;      /* "" = auto (<binary's dir>/web) */
@@ -88,6 +91,10 @@ ch_err ch_config_resolve(ch_config *cfg, const ch_config_kv *flags, size_t nflag
 /* Sets one option from text, validating type and bounds. source is for messages. */
 ch_err ch_config_set(ch_config *cfg, const char *name, const char *value, const char *source,
                      ch_buf *err);
+
+/* Writes url into out with the password of its user info ("user:pass@")
+ * replaced by "***", for logs and messages. */
+void ch_config_url_masked(const char *url, ch_buf *out);
 
 /* Writes the Markdown reference of every option (docs/configuration.md). */
 void ch_config_docs(ch_buf *out);

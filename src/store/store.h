@@ -1,19 +1,27 @@
 /* store.h — the storage interface of ChatHub.
  *
  * Everything the server persists goes through this header; no other module
- * contains SQL. The SQLite backend lives in store/sqlite/, a PostgreSQL backend
- * will implement the same functions, and tests/unit/store/ is a contract suite
- * written only against this header so both backends run it.
+ * contains SQL. Two backends implement it, chosen at open by
+ * ch_store_opts.url: SQLite (store/sqlite/) and PostgreSQL (store/postgres/);
+ * store.c dispatches (store/backend.h). tests/unit/store/ is a contract suite
+ * written only against this header, and both backends run it.
  *
  * Threading model:
  *  - ch_store_read() runs a function in a read transaction on the CALLING
  *    thread, with a connection private to that thread (opened lazily). It
  *    blocks: never call it on the network thread.
- *  - ch_store_write() queues a function for the single writer thread. The
- *    writer takes every queued job, opens one transaction, runs each job in its
- *    own savepoint (a failing job is rolled back alone), commits once (group
- *    commit), then calls every job's done callback ON THE WRITER THREAD. A
- *    job is therefore acknowledged only when it is durable.
+ *  - ch_store_write() queues a function for the process's single writer
+ *    thread. The writer takes every queued job, opens one transaction, runs
+ *    the jobs, commits once (group commit), then calls every job's done
+ *    callback ON THE WRITER THREAD. A job is therefore acknowledged only when
+ *    it is durable. A failing job's writes are undone alone: SQLite runs each
+ *    job in a savepoint; PostgreSQL keeps a job that failed having written
+ *    nothing, and otherwise rolls the batch back and runs it again without
+ *    that job. A job function may therefore run more than once (PostgreSQL
+ *    also retries a batch after a deadlock or lock timeout): it must only
+ *    write through tx and its arg, and the run that committed is the one
+ *    whose results count. Several processes may write one PostgreSQL
+ *    database: the lock calls below serialise what must be.
  *    The queue is bounded (ch_store_opts.queue_max): when it is full,
  *    ch_store_write does not queue and calls done(arg, CH_ERR_BUSY) at once,
  *    ON THE CALLER'S THREAD, before it returns. A caller therefore must not
@@ -45,6 +53,8 @@ typedef struct ch_store ch_store;
 typedef struct ch_store_tx ch_store_tx;
 
 typedef struct ch_store_opts {
+	const char *url;       /* NULL or "" = SQLite at path; "sqlite:<file>"; "postgresql://…" or "postgres://…" */
+	const char *node_id;   /* this process's id in a cluster (bus_log rows); NULL = none */
 	const char *path;      /* database file; created if missing */
 	int synchronous_full;  /* 0 = WAL + synchronous NORMAL, 1 = FULL */
 	int busy_timeout_ms;   /* how long to wait on a lock held by another process */
@@ -75,6 +85,7 @@ typedef struct ch_store_stats {
 	uint64_t failed_commits;
 	uint64_t batch_le[8];    /* commits with batch size <= 1,2,4,8,16,32,64,+inf (cumulative) */
 	uint64_t queue_len;      /* write jobs waiting now */
+	uint64_t replays;        /* PostgreSQL: batches rolled back and run again without a failed job */
 } ch_store_stats;
 void ch_store_stats_get(ch_store *s, ch_store_stats *out);
 
@@ -99,6 +110,41 @@ void ch_store_flush_wakeups(void);
 
 /* Cheap liveness probe (SELECT 1). */
 ch_err ch_store_ping(ch_store_tx *tx);
+
+/* The backend's name: "sqlite" or "postgres". */
+const char *ch_store_backend(ch_store *s);
+
+/* ---- cluster bus outbox ---- */
+/* Adds bytes to the running batch's outbox payload; the svc job runner calls it for a job that succeeded.
+ * PostgreSQL stores the batch's payload as one bus_log row (node_id, bseq, payload) inside the batch
+ * transaction, so the events exist if and only if the batch committed; a batch rolled back (or replayed)
+ * drops (rebuilds) its bytes. SQLite keeps them in memory only. Writer thread. */
+void ch_store_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len);
+typedef void (*ch_store_batch_sink)(void *ctx, uint64_t bseq, const void *payload, size_t len);
+/* fn runs on the writer thread after every COMMIT that carried payload, in commit order, before that
+ * batch's done callbacks. bseq counts this process's committed payload batches 1, 2, 3… with no gap. */
+void ch_store_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx);
+typedef void (*ch_bus_log_each_fn)(void *ctx, const char *node_id, uint64_t bseq, const void *payload, size_t len);
+/* node_id's rows with after < bseq <= upto (upto 0 = no bound), ascending, at most limit (0 = all). */
+ch_err ch_store_bus_log_read(ch_store_tx *tx, const char *node_id, uint64_t after, uint64_t upto,
+                             int64_t limit, ch_bus_log_each_fn each, void *ctx);
+/* each(ctx, node_id, max bseq, NULL, 0) once per node having rows (polling when Redis is down). */
+ch_err ch_store_bus_log_heads(ch_store_tx *tx, ch_bus_log_each_fn each, void *ctx);
+/* Deletes rows older than older_than_ms (database clock); *deleted may be NULL. */
+ch_err ch_store_bus_log_trim(ch_store_tx *tx, int64_t older_than_ms, int64_t *deleted);
+/* SQLite: read/heads/trim answer CH_OK with no rows (no other process exists to replay for). */
+
+/* ---- settings shared by every process ---------------------------------- */
+
+#define CH_SETTING_KEY_MAX 128
+#define CH_SETTING_VALUE_MAX 4096
+
+/* Stores value_if_absent under key unless the key has a value, and copies the
+ * stored value into out (outlen bytes, NUL included; CH_ERR_OUT_OF_RANGE when
+ * it does not fit). A write job. Several processes starting at once all get
+ * the value of the first (e.g. the JWT secret). */
+ch_err ch_store_setting_ensure(ch_store_tx *tx, const char *key, const char *value_if_absent, char *out,
+                               size_t outlen);
 
 /* ---- companies -------------------------------------------------------- */
 
@@ -331,6 +377,14 @@ ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_i
 /* Held until the batch commits or rolls back. On SQLite, where one writer
  * runs every job in turn, they are plain reads or no-ops. */
 
+/* ch_store_chat_get that also locks the chat's row (PostgreSQL SELECT … FOR
+ * NO KEY UPDATE): the row read is current until the batch ends, so a job
+ * that appends or changes the chat after it decides on what it read. */
+ch_err ch_store_chat_lock(ch_store_tx *tx, int64_t company_id, int64_t chat_id, ch_chat_row *out);
+/* Locks the client (before finding or creating its open chat): two requests
+ * of one visitor on two processes end up in one chat. CH_ERR_NOT_FOUND when
+ * the client is not the company's. */
+ch_err ch_store_client_lock(ch_store_tx *tx, int64_t company_id, int64_t client_id);
 /* Serialises routing decisions of one organization across processes
  * (PostgreSQL pg_advisory_xact_lock). */
 ch_err ch_store_routing_lock(ch_store_tx *tx, int64_t org_id);
@@ -507,6 +561,12 @@ ch_err ch_store_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org_id
 /* Pending deliveries with next_attempt_at <= now_ms, oldest first, at most limit. */
 ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
                              void *ctx);
+/* A write job for senders: pending deliveries with next_attempt_at <= now_ms
+ * whose lease has run out, oldest first, at most limit, each leased until
+ * now_ms + lease_ms so that no other caller (process) gets it meanwhile
+ * (PostgreSQL: FOR UPDATE SKIP LOCKED). ch_store_delivery_update ends it. */
+ch_err ch_store_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, int64_t lease_ms,
+                               ch_delivery_each_fn each, void *ctx);
 /* Records an attempt: status 1 delivered, 2 gave up, 0 retry at next_attempt_at. */
 ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
                                 int64_t next_attempt_at, const char *last_error);

@@ -9,7 +9,6 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { execFileSync } = require('node:child_process');
 const h = require('./lib/harness');
 const hub = require('./lib/hub');
 
@@ -80,12 +79,10 @@ describe('channels', () => {
   });
 });
 
-// The deliveries table as the server committed it (sqlite3 reads the WAL too).
+// The deliveries table as the server committed it (no API shows a delivery's
+// state; srv.sql reads SQLite, WAL included, or the test's PostgreSQL database).
 function deliveries(srv) {
-  const out = execFileSync('sqlite3', ['-json', srv.dbPath,
-    'SELECT id, message_id AS messageId, status, attempts, last_error AS lastError FROM deliveries ORDER BY id'],
-  { encoding: 'utf8' });
-  return out.trim() ? JSON.parse(out) : [];
+  return srv.sql('SELECT id, message_id AS "messageId", status, attempts, last_error AS "lastError" FROM deliveries ORDER BY id');
 }
 const GAVE_UP = 2;
 
@@ -181,7 +178,7 @@ describe('channel outbound delivery', () => {
     const reply = await hub.postMessage(srv, co.token, chatId, { textMessage: 'lost' });
     await hub.pollUntil(() => got.some((g) => g.url === '/fail'), { ms: 10000, what: 'the failing attempt' });
     await hub.putOrg(srv, co.token, o2.orgId, { outboundUrl: '' });
-    const d = await hub.pollUntil(() => deliveries(srv).find((x) => x.messageId === reply.id && x.status === GAVE_UP),
+    const d = await hub.pollUntil(async () => (await deliveries(srv)).find((x) => x.messageId === reply.id && x.status === GAVE_UP),
       { ms: 10000, every: 200, what: 'the delivery given up' });
     assert.equal(d.lastError, 'message or outbound URL gone');
     assert.equal(got.filter((g) => g.url === '/fail').length, 1, 'never sent again');
@@ -259,7 +256,7 @@ describe('channel outbound delivery goes only to public addresses', () => {
     assert.equal(r.json.outboundUrl, url);
     const chatId = await channelChat(srv, o, SECRET, 'pub-1');
     const first = await hub.postMessage(srv, co.token, chatId, { textMessage: 'not to loopback' });
-    const d = await hub.pollUntil(() => deliveries(srv).find((x) => x.messageId === first.id && x.status === GAVE_UP),
+    const d = await hub.pollUntil(async () => (await deliveries(srv)).find((x) => x.messageId === first.id && x.status === GAVE_UP),
       { ms: 10000, every: 200, what: 'the delivery given up' });
     assert.equal(d.lastError, 'refused: localhost resolves to a non-public address');
     assert.equal(d.attempts, 1, 'given up at once, not retried');
@@ -272,9 +269,9 @@ describe('channel outbound delivery goes only to public addresses', () => {
     await hub.pollUntil(() => got.length >= 1, { ms: 10000, what: 'the delivery' });
     assert.equal(got[0].url, '/hook');
     assert.equal(JSON.parse(got[0].body).message.id, second.id);
-    await hub.pollUntil(() => deliveries(srv).find((x) => x.messageId === second.id && x.status === 1),
+    await hub.pollUntil(async () => (await deliveries(srv)).find((x) => x.messageId === second.id && x.status === 1),
       { ms: 10000, every: 200, what: 'the delivery recorded as delivered' });
-    assert.equal(deliveries(srv).find((x) => x.messageId === first.id).status, GAVE_UP, 'a refused delivery stays given up');
+    assert.equal((await deliveries(srv)).find((x) => x.messageId === first.id).status, GAVE_UP, 'a refused delivery stays given up');
     assert.equal(got.length, 1);
   });
 });

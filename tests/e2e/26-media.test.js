@@ -8,8 +8,6 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
 const h = require('./lib/harness');
 const { fetch } = h; // plain fetch, its responses checked against web/openapi.json like h.api's
 const hub = require('./lib/hub');
@@ -37,9 +35,9 @@ describe('media download', () => {
   const get = (p, headers = {}) => h.api(srv.base, 'GET', p, { headers });
   const bearer = (t) => ({ Authorization: `Bearer ${t}` });
 
-  // The server's token key (the data dir's jwt-secret) signs a URL as the server does.
+  // The server's token key (jwt_secret, or the data dir's jwt-secret) signs a URL as the server does.
   function sign(company, mediaId, e) {
-    const key = Buffer.from(fs.readFileSync(path.join(srv.dataDir, 'jwt-secret'), 'utf8').trim(), 'hex');
+    const key = srv.tokenKey();
     const sig = crypto.createHmac('sha256', key).update(`media:${company}:${mediaId}:${e}`).digest('hex').slice(0, 32);
     return `/api/media/${mediaId}?c=${company}&e=${e}&sig=${sig}`;
   }

@@ -87,7 +87,8 @@ describe('company passwords off the command line', () => {
 });
 
 describe('private data files', () => {
-  test('a new data directory and everything in it is private', async () => {
+  // inherently SQLite: the database and secret files in the data directory
+  test('a new data directory and everything in it is private (SQLite files)', { skip: h.SQLITE_ONLY }, async () => {
     const dir = path.join(h.makeTempDir(), 'data');
     const srv = await h.startServer({ dataDir: dir });
     try {
@@ -104,7 +105,7 @@ describe('private data files', () => {
     }
   });
 
-  test('serve and the admin commands take group/other access off an existing data directory, with a warning', async () => {
+  test('serve and the admin commands take group/other access off an existing data directory, with a warning (SQLite files)', { skip: h.SQLITE_ONLY }, async () => {
     const dir = path.join(h.makeTempDir(), 'data');
     let r = await h.cli(['migrate'], { dataDir: dir });
     assert.equal(r.code, 0, r.stderr);

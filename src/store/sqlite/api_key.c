@@ -41,7 +41,7 @@ static ch_err key_each(ch_store_tx *tx, sqlite3_stmt *st, int with_hash, ch_api_
 	return err;
 }
 
-ch_err ch_store_api_key_create(ch_store_tx *tx, int64_t company_id, const char *name,
+ch_err ch_store_sqlite_api_key_create(ch_store_tx *tx, int64_t company_id, const char *name,
                                const unsigned char hash[CH_API_KEY_HASH], const char *prefix, ch_api_key_row *out)
 {
 	sqlite3_stmt *st;
@@ -85,7 +85,7 @@ ch_err ch_store_api_key_create(ch_store_tx *tx, int64_t company_id, const char *
 	return err;
 }
 
-ch_err ch_store_api_key_list(ch_store_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx)
+ch_err ch_store_sqlite_api_key_list(ch_store_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_API_KEY_LIST, &st);
@@ -94,14 +94,14 @@ ch_err ch_store_api_key_list(ch_store_tx *tx, int64_t company_id, ch_api_key_eac
 	return err ? err : key_each(tx, st, 0, each, ctx);
 }
 
-ch_err ch_store_api_key_all(ch_store_tx *tx, ch_api_key_each_fn each, void *ctx)
+ch_err ch_store_sqlite_api_key_all(ch_store_tx *tx, ch_api_key_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_API_KEY_ALL, &st);
 	return err ? err : key_each(tx, st, 1, each, ctx);
 }
 
-ch_err ch_store_api_key_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_api_key_row *out)
+ch_err ch_store_sqlite_api_key_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_api_key_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_API_KEY_GET, &st);
@@ -118,7 +118,7 @@ ch_err ch_store_api_key_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_
 	return err;
 }
 
-ch_err ch_store_api_key_revoke(ch_store_tx *tx, int64_t company_id, int64_t id)
+ch_err ch_store_sqlite_api_key_revoke(ch_store_tx *tx, int64_t company_id, int64_t id)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_API_KEY_DELETE, &st);

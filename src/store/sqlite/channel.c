@@ -6,8 +6,10 @@
  * Threading: these functions run inside a job or read function, on the
  * thread that owns tx; they keep no state of their own.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/utf8.h"
 #include "store/sqlite/sqlite_int.h"
@@ -45,7 +47,7 @@ static ch_err channel_find(ch_store_tx *tx, int64_t org_id, const char *external
 	return ch_store_sqlite_one_int64(tx, st, "channel dedupe", message_id_out);
 }
 
-ch_err ch_store_channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+ch_err ch_store_sqlite_channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
                              int64_t *message_id_out)
 {
 	ch_err err = ch_store_sqlite_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
@@ -57,7 +59,7 @@ ch_err ch_store_channel_find(ch_store_tx *tx, int64_t org_id, const char *extern
 	return err;
 }
 
-ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
+ch_err ch_store_sqlite_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
                                int64_t message_id, int64_t *message_id_out)
 {
 	sqlite3_stmt *st;
@@ -93,7 +95,7 @@ ch_err ch_store_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *exte
 	return err;
 }
 
-ch_err ch_store_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t message_id,
+ch_err ch_store_sqlite_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t message_id,
                              const char *event_id, int64_t *id_out)
 {
 	sqlite3_stmt *st;
@@ -137,7 +139,7 @@ static ch_err delivery_fill(sqlite3_stmt *st, ch_delivery_row *out)
 	return ch_store_sqlite_col_text(st, 4, out->event_id, sizeof out->event_id);
 }
 
-ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
+ch_err ch_store_sqlite_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
                              void *ctx)
 {
 	sqlite3_stmt *st;
@@ -162,7 +164,7 @@ ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_
 	return err;
 }
 
-ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
+ch_err ch_store_sqlite_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
                                 int64_t next_attempt_at, const char *last_error)
 {
 	sqlite3_stmt *st;
@@ -190,4 +192,53 @@ ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int att
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "delivery update");
 	return ch_store_sqlite_matched(tx, err);
+}
+
+/* Leases the claimed rows, then hands them out (no statement is running when
+ * each is called). */
+static ch_err lease_and_emit(ch_store_tx *tx, ch_delivery_row *rows, size_t n, int64_t until,
+                             ch_delivery_each_fn each, void *ctx)
+{
+	sqlite3_stmt *st;
+	ch_err err = CH_OK;
+	for (size_t i = 0; err == CH_OK && i < n; i++) {
+		err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_LEASE, &st);
+		if (err == CH_OK)
+			err = ch_store_sqlite_bind_ids(tx, st, rows[i].id, until, "delivery lease");
+		if (err == CH_OK)
+			err = ch_store_sqlite_step_done(tx, st, "delivery lease");
+	}
+	for (size_t i = 0; err == CH_OK && i < n; i++)
+		each(ctx, &rows[i]);
+	return err;
+}
+
+ch_err ch_store_sqlite_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, int64_t lease_ms,
+                                      ch_delivery_each_fn each, void *ctx)
+{
+	sqlite3_stmt *st;
+	if (limit < 0 || lease_ms < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_CLAIMABLE, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bind_ids(tx, st, now_ms, ch_store_sqlite_limit(limit), "delivery claim");
+	if (err != CH_OK)
+		return err;
+	ch_delivery_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+	while (err == CH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			rows = ch_xrealloc(rows, cap * sizeof *rows);
+		}
+		err = delivery_fill(st, &rows[n++]);
+	}
+	if (err == CH_OK && rc != SQLITE_DONE)
+		err = ch_store_sqlite_fail(tx, rc, "delivery claim");
+	ch_store_sqlite_reset(st);
+	if (err == CH_OK)
+		err = lease_and_emit(tx, rows, n, now_ms + lease_ms, each, ctx);
+	free(rows);
+	return err;
 }

@@ -89,7 +89,7 @@ static ch_err client_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id,
 	return err;
 }
 
-ch_err ch_store_chat_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t client_id,
+ch_err ch_store_sqlite_chat_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t client_id,
                             int source, const char *theme, ch_chat_row *out)
 {
 	sqlite3_stmt *st;
@@ -119,11 +119,11 @@ ch_err ch_store_chat_create(ch_store_tx *tx, int64_t company_id, int64_t org_id,
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "chat create");
 	if (err == CH_OK && out)
-		err = ch_store_chat_get(tx, company_id, sqlite3_last_insert_rowid(tx->db), out);
+		err = ch_store_sqlite_chat_get(tx, company_id, sqlite3_last_insert_rowid(tx->db), out);
 	return err;
 }
 
-ch_err ch_store_chat_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_chat_row *out)
+ch_err ch_store_sqlite_chat_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_chat_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_CHAT_GET, &st);
@@ -134,7 +134,7 @@ ch_err ch_store_chat_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_cha
 	return err;
 }
 
-ch_err ch_store_chat_open_for_client(ch_store_tx *tx, int64_t company_id, int64_t client_id,
+ch_err ch_store_sqlite_chat_open_for_client(ch_store_tx *tx, int64_t company_id, int64_t client_id,
                                      ch_chat_row *out)
 {
 	sqlite3_stmt *st;
@@ -160,8 +160,8 @@ static ch_err chat_org(ch_store_tx *tx, int64_t company_id, int64_t id, int64_t 
 
 /* CH_OK when operator_id is one of the organization's operators (any status:
  * the caller decides who may be assigned). */
-static ch_err operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id,
-                              int64_t operator_id)
+ch_err ch_store_sqlite_operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+                                       int64_t operator_id)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_OPERATOR_IN_ORG, &st);
@@ -197,7 +197,7 @@ static ch_err chat_set(ch_store_tx *tx, int64_t company_id, int64_t id, int stat
 	return ch_store_sqlite_matched(tx, err);
 }
 
-ch_err ch_store_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
+ch_err ch_store_sqlite_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
                             int64_t operator_id, ch_chat_row *out)
 {
 	int64_t org_id = 0;
@@ -207,15 +207,15 @@ ch_err ch_store_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int
 	/* An operator must be one of the chat's organization (the schema's
 	 * foreign key says so too, but would answer an internal error). */
 	if (err == CH_OK && operator_id)
-		err = operator_in_org(tx, company_id, org_id, operator_id);
+		err = ch_store_sqlite_operator_in_org(tx, company_id, org_id, operator_id);
 	if (err == CH_OK)
 		err = chat_set(tx, company_id, id, status, operator_id);
 	if (err == CH_OK && out)
-		err = ch_store_chat_get(tx, company_id, id, out);
+		err = ch_store_sqlite_chat_get(tx, company_id, id, out);
 	return err;
 }
 
-ch_err ch_store_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme)
+ch_err ch_store_sqlite_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_check_len(theme, CH_NAME_MAX, 0, "chat theme");
@@ -231,7 +231,7 @@ ch_err ch_store_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, 
 	return ch_store_sqlite_matched(tx, err);
 }
 
-ch_err ch_store_chat_delete(ch_store_tx *tx, int64_t company_id, int64_t id)
+ch_err ch_store_sqlite_chat_delete(ch_store_tx *tx, int64_t company_id, int64_t id)
 {
 	sqlite3_stmt *st;
 	/* Messages, media, channel records and deliveries follow by cascade. */
@@ -243,7 +243,7 @@ ch_err ch_store_chat_delete(ch_store_tx *tx, int64_t company_id, int64_t id)
 	return ch_store_sqlite_matched(tx, err);
 }
 
-ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                               ch_load_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;

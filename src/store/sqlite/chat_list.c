@@ -1,5 +1,5 @@
 /* chat_list.c — the filtered chat list of the SQLite backend
- * (ch_store_chat_list in store.h).
+ * (ch_store_sqlite_chat_list in store.h).
  *
  * Every field of ch_chat_filter is one parameter of one WHERE clause
  * (CH_SQL_CHAT_FILTER), combined with AND. What varies is the driving
@@ -115,7 +115,7 @@ static ch_err count_matches(ch_store_tx *tx, ch_stmt_id id, const ch_chat_filter
 	return err;
 }
 
-ch_err ch_store_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
+ch_err ch_store_sqlite_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
                           ch_chat_each_fn each, void *ctx)
 {
 	if (f->operator_id < -1 || f->offset < 0 || f->limit < 0)

@@ -32,7 +32,7 @@ static ch_err client_fill(sqlite3_stmt *st, ch_client_row *out)
 	return err;
 }
 
-ch_err ch_store_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out)
+ch_err ch_store_sqlite_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_CLIENT_GET, &st);
@@ -157,7 +157,7 @@ static ch_err check_fields(const client_fields *f)
 	return err;
 }
 
-ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
+ch_err ch_store_sqlite_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
                               const char *external_key, const char *name, const char *phone,
                               const char *email, ch_client_row *out)
 {
@@ -179,6 +179,6 @@ ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_i
 	if (err == CH_OK)
 		err = found ? client_update(tx, id, &f) : client_insert(tx, &f, &id);
 	if (err == CH_OK && out)
-		err = ch_store_client_get(tx, company_id, id, out);
+		err = ch_store_sqlite_client_get(tx, company_id, id, out);
 	return err;
 }

@@ -44,7 +44,7 @@ static ch_err check_fields(const char *login, const char *name, const char *pass
 	return err;
 }
 
-ch_err ch_store_company_create(ch_store_tx *tx, const char *login, const char *name,
+ch_err ch_store_sqlite_company_create(ch_store_tx *tx, const char *login, const char *name,
                                const char *password_hash, int64_t *id_out)
 {
 	sqlite3_stmt *st;
@@ -68,7 +68,7 @@ ch_err ch_store_company_create(ch_store_tx *tx, const char *login, const char *n
 	return err;
 }
 
-ch_err ch_store_company_by_login(ch_store_tx *tx, const char *login, ch_company_row *out)
+ch_err ch_store_sqlite_company_by_login(ch_store_tx *tx, const char *login, ch_company_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_BY_LOGIN, &st);
@@ -80,7 +80,7 @@ ch_err ch_store_company_by_login(ch_store_tx *tx, const char *login, ch_company_
 	return err;
 }
 
-ch_err ch_store_company_get(ch_store_tx *tx, int64_t id, ch_company_row *out)
+ch_err ch_store_sqlite_company_get(ch_store_tx *tx, int64_t id, ch_company_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_BY_ID, &st);
@@ -91,7 +91,7 @@ ch_err ch_store_company_get(ch_store_tx *tx, int64_t id, ch_company_row *out)
 	return err;
 }
 
-ch_err ch_store_company_set_password(ch_store_tx *tx, int64_t id, const char *password_hash)
+ch_err ch_store_sqlite_company_set_password(ch_store_tx *tx, int64_t id, const char *password_hash)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
@@ -113,7 +113,7 @@ ch_err ch_store_company_set_password(ch_store_tx *tx, int64_t id, const char *pa
 	return err;
 }
 
-ch_err ch_store_company_revoke_tokens(ch_store_tx *tx, int64_t id)
+ch_err ch_store_sqlite_company_revoke_tokens(ch_store_tx *tx, int64_t id)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_REVOKE, &st);

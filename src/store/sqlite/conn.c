@@ -92,6 +92,7 @@ ch_err ch_store_sqlite_conn_open(ch_store *s, int reader, ch_store_tx **out)
 {
 	pthread_once(&global_once, global_init);
 	ch_store_tx *c = ch_xcalloc(1, sizeof *c);
+	c->ops = &ch_store_sqlite_ops;
 	c->s = s;
 	ch_err err = CH_OK;
 	int rc = sqlite3_open_v2(s->path, &c->db,
@@ -121,6 +122,7 @@ void ch_store_sqlite_conn_close(ch_store_tx *c)
 		return;
 	for (int i = 0; i < CH_STMT__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	ch_buf_free(&c->events);
 	int rc = sqlite3_close(c->db);
 	if (rc != SQLITE_OK)
 		ch_store_sqlite_fail(c, rc, "close");

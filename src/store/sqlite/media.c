@@ -25,7 +25,7 @@ static ch_err check_media(const char *name, const char *format, int type, size_t
 	return err;
 }
 
-ch_err ch_store_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,
+ch_err ch_store_sqlite_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,
                           const char *format, int type, const void *data, size_t len, ch_media_row *out)
 {
 	sqlite3_stmt *st;
@@ -97,7 +97,7 @@ static ch_err media_fill(sqlite3_stmt *st, ch_media_row *out, void **data)
 	return CH_OK;
 }
 
-ch_err ch_store_media_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_media_row *out,
+ch_err ch_store_sqlite_media_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_media_row *out,
                           void **data)
 {
 	sqlite3_stmt *st;

@@ -81,7 +81,7 @@ static ch_err message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_me
 	return err;
 }
 
-ch_err ch_store_message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_message_row *out)
+ch_err ch_store_sqlite_message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_message_row *out)
 {
 	return message_get(tx, company_id, id, out);
 }
@@ -301,7 +301,7 @@ static void fill_appended(ch_message_row *row, const ch_message_new *m, int64_t 
 }
 
 /* The chat row read earlier in this job, moved as CHAT_APPENDED moved the
- * chat: what ch_store_chat_get would now read. */
+ * chat: what ch_store_sqlite_chat_get would now read. */
 static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview, size_t n)
 {
 	c->last_seq = msg->seq;
@@ -312,7 +312,7 @@ static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const c
 		c->count_unread++;
 }
 
-ch_err ch_store_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
+ch_err ch_store_sqlite_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
                                ch_message_row *out, int *duplicate)
 {
 	chat_state cs;
@@ -376,7 +376,7 @@ static ch_err message_each(ch_store_tx *tx, sqlite3_stmt *st, ch_message_each_fn
 	return err;
 }
 
-ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t after_seq,
+ch_err ch_store_sqlite_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t after_seq,
                              int64_t before_seq, int64_t limit, ch_message_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
@@ -488,7 +488,7 @@ static ch_err emit_changed(ch_store_tx *tx, int64_t company_id, const id_list *i
 	return err;
 }
 
-ch_err ch_store_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int reader_author,
+ch_err ch_store_sqlite_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int reader_author,
                                int64_t upto_seq, ch_message_each_fn each, void *ctx)
 {
 	chat_state cs;

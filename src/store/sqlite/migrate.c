@@ -1,4 +1,4 @@
-/* migrate.c — applies the numbered migrations compiled into ch_migrations[]
+/* migrate.c — applies the numbered migrations compiled into ch_migrations_sqlite[]
  * and records them in schema_migrations(version, name, applied_at).
  *
  * Each pending migration runs in its own BEGIN IMMEDIATE transaction that
@@ -6,7 +6,7 @@
  * the same moment (a CLI command while the server runs), the second waits for
  * the first's write lock (busy_timeout), then finds the migration recorded and
  * skips it.
- * Threading: runs on the thread calling ch_store_open, on the writer's
+ * Threading: runs on the thread calling ch_store_sqlite_open, on the writer's
  * connection, before the writer thread exists.
  */
 #include "core/clock.h"
@@ -96,12 +96,12 @@ out:
 ch_err ch_store_sqlite_migrate(ch_store_tx *c, int *applied_out, int *version_out)
 {
 	int applied = 0, version = 0;
-	int latest = ch_migrations_count > 0 ? ch_migrations[ch_migrations_count - 1].version : 0;
+	int latest = ch_migrations_sqlite_count > 0 ? ch_migrations_sqlite[ch_migrations_sqlite_count - 1].version : 0;
 	/* Checked first without the write lock, so that opening an up-to-date
 	 * database never waits for a busy server's writer. */
 	ch_err err = read_version(c, &version);
-	for (int i = 0; err == CH_OK && version < latest && i < ch_migrations_count; i++)
-		err = apply_one(c, &ch_migrations[i], &applied);
+	for (int i = 0; err == CH_OK && version < latest && i < ch_migrations_sqlite_count; i++)
+		err = apply_one(c, &ch_migrations_sqlite[i], &applied);
 	if (err == CH_OK)
 		err = read_version(c, &version);
 	if (err == CH_OK && version > latest)

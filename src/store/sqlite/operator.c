@@ -72,7 +72,7 @@ static ch_err operator_each(ch_store_tx *tx, sqlite3_stmt *st, ch_operator_each_
 	return err;
 }
 
-ch_err ch_store_operator_list(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_operator_list(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                               int include_deleted, ch_operator_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
@@ -90,7 +90,7 @@ ch_err ch_store_operator_list(ch_store_tx *tx, int64_t company_id, int64_t org_i
 	return err;
 }
 
-ch_err ch_store_operator_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_operator_row *out)
+ch_err ch_store_sqlite_operator_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_operator_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_OPERATOR_GET, &st);
@@ -167,7 +167,7 @@ static ch_err operator_rename(ch_store_tx *tx, int64_t id, const char *name)
 	return err;
 }
 
-ch_err ch_store_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 const char *name, const char *external_id, ch_operator_row *out,
                                 int *created_out)
 {
@@ -192,13 +192,13 @@ ch_err ch_store_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t org
 	if (err == CH_OK && !created)
 		tx->principals_changed = 1; /* a Deleted operator may have come back */
 	if (err == CH_OK && out)
-		err = ch_store_operator_get(tx, company_id, id, out);
+		err = ch_store_sqlite_operator_get(tx, company_id, id, out);
 	if (err == CH_OK && created_out)
 		*created_out = created;
 	return err;
 }
 
-ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
+ch_err ch_store_sqlite_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
                                     ch_operator_row *out)
 {
 	sqlite3_stmt *st;
@@ -219,11 +219,11 @@ ch_err ch_store_operator_set_status(ch_store_tx *tx, int64_t company_id, int64_t
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
 		err = CH_ERR_NOT_FOUND;
 	if (err == CH_OK && out)
-		err = ch_store_operator_get(tx, company_id, id, out);
+		err = ch_store_sqlite_operator_get(tx, company_id, id, out);
 	return err;
 }
 
-ch_err ch_store_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t id, const char *photo,
+ch_err ch_store_sqlite_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t id, const char *photo,
                                    ch_operator_row *out)
 {
 	sqlite3_stmt *st;
@@ -243,6 +243,6 @@ ch_err ch_store_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t 
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
 		err = CH_ERR_NOT_FOUND;
 	if (err == CH_OK && out)
-		err = ch_store_operator_get(tx, company_id, id, out);
+		err = ch_store_sqlite_operator_get(tx, company_id, id, out);
 	return err;
 }

@@ -55,7 +55,7 @@ static ch_err org_each(ch_store_tx *tx, sqlite3_stmt *st, ch_org_each_fn each, v
 	return err;
 }
 
-ch_err ch_store_org_create(ch_store_tx *tx, int64_t company_id, const char *name, const char *guid,
+ch_err ch_store_sqlite_org_create(ch_store_tx *tx, int64_t company_id, const char *name, const char *guid,
                            int64_t *id_out)
 {
 	sqlite3_stmt *st;
@@ -81,7 +81,7 @@ ch_err ch_store_org_create(ch_store_tx *tx, int64_t company_id, const char *name
 	return err;
 }
 
-ch_err ch_store_org_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_org_row *out)
+ch_err ch_store_sqlite_org_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_org_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_ORG_GET, &st);
@@ -96,7 +96,7 @@ ch_err ch_store_org_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_org_
 	return err;
 }
 
-ch_err ch_store_org_by_guid(ch_store_tx *tx, const char *guid, ch_org_row *out)
+ch_err ch_store_sqlite_org_by_guid(ch_store_tx *tx, const char *guid, ch_org_row *out)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_ORG_BY_GUID, &st);
@@ -124,7 +124,7 @@ static int bind_update(sqlite3_stmt *st, int64_t company_id, int64_t id, const c
 	return rc;
 }
 
-ch_err ch_store_org_update(ch_store_tx *tx, int64_t company_id, int64_t id, const char *name,
+ch_err ch_store_sqlite_org_update(ch_store_tx *tx, int64_t company_id, int64_t id, const char *name,
                            const char *allowed_origins_json, int64_t max_chats_per_operator)
 {
 	sqlite3_stmt *st;
@@ -147,7 +147,7 @@ ch_err ch_store_org_update(ch_store_tx *tx, int64_t company_id, int64_t id, cons
 	return err;
 }
 
-ch_err ch_store_org_list(ch_store_tx *tx, int64_t company_id, ch_org_each_fn each, void *ctx)
+ch_err ch_store_sqlite_org_list(ch_store_tx *tx, int64_t company_id, ch_org_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_ORG_LIST, &st);
@@ -159,7 +159,7 @@ ch_err ch_store_org_list(ch_store_tx *tx, int64_t company_id, ch_org_each_fn eac
 	return err;
 }
 
-ch_err ch_store_org_list_all(ch_store_tx *tx, ch_org_each_fn each, void *ctx)
+ch_err ch_store_sqlite_org_list_all(ch_store_tx *tx, ch_org_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_ORG_LIST_ALL, &st);

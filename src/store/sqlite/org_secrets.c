@@ -11,7 +11,7 @@
 #define SECRET_MAX (sizeof(((ch_org_secrets *)0)->identity_secret) - 1)
 #define URL_MAX (sizeof(((ch_org_secrets *)0)->outbound_url) - 1)
 
-ch_err ch_store_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 ch_org_secrets *out)
 {
 	sqlite3_stmt *st;
@@ -40,7 +40,7 @@ ch_err ch_store_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org
 	return err;
 }
 
-ch_err ch_store_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 const char *identity_secret, const char *channel_secret,
                                 const char *outbound_url, int prechat_form)
 {

@@ -1,6 +1,5 @@
 /* presence.c — the SQLite side of cluster nodes and operator presence
- * (store.h: ch_store_node_*, ch_store_presence_*), and the routing lock and
- * conditional assignment, which one writer thread makes trivial here.
+ * (store.h: ch_store_node_*, ch_store_nodes_reap, ch_store_presence_*).
  *
  * The tables are the PostgreSQL ones (migration 009) so that one svc/ code
  * path runs on both: a SQLite database has one process, one node at a time,
@@ -14,28 +13,6 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "store/sqlite/sqlite_int.h"
-
-ch_err ch_store_routing_lock(ch_store_tx *tx, int64_t org_id)
-{
-	(void)tx;
-	(void)org_id;
-	return CH_OK; /* the single writer runs one job at a time */
-}
-
-ch_err ch_store_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, int64_t chat_id,
-                                      int64_t operator_id, ch_chat_row *out)
-{
-	if (operator_id <= 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_chat_row *row = ch_xmalloc(sizeof *row);
-	ch_err err = ch_store_chat_get(tx, company_id, chat_id, row);
-	if (err == CH_OK && (row->status != CH_CHAT_NEW || row->operator_id))
-		err = CH_ERR_CONFLICT;
-	if (err == CH_OK)
-		err = ch_store_chat_update(tx, company_id, chat_id, CH_CHAT_OPEN, operator_id, out);
-	free(row);
-	return err;
-}
 
 /* ---- statements with the (text, int, int) shapes used here -------------- */
 
@@ -103,7 +80,7 @@ static ch_err presence_rows(ch_store_tx *tx, sqlite3_stmt *st, ch_presence_each_
 	return err;
 }
 
-ch_err ch_store_presence_get(ch_store_tx *tx, int64_t operator_id, ch_presence_row *out)
+ch_err ch_store_sqlite_presence_get(ch_store_tx *tx, int64_t operator_id, ch_presence_row *out)
 {
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof *out);
@@ -118,7 +95,7 @@ ch_err ch_store_presence_get(ch_store_tx *tx, int64_t operator_id, ch_presence_r
 	return err ? err : presence_rows(tx, st, NULL, NULL, out, "presence get");
 }
 
-ch_err ch_store_presence_online(ch_store_tx *tx, int64_t org_id, ch_presence_each_fn each, void *ctx)
+ch_err ch_store_sqlite_presence_online(ch_store_tx *tx, int64_t org_id, ch_presence_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_PRESENCE_ONLINE, &st);
@@ -135,15 +112,15 @@ ch_err ch_store_presence_online(ch_store_tx *tx, int64_t org_id, ch_presence_eac
  * has any left anywhere. *out gets the row after. */
 static ch_err settle(ch_store_tx *tx, int64_t operator_id, int64_t offline_at, ch_presence_row *out)
 {
-	ch_err err = ch_store_presence_get(tx, operator_id, out);
+	ch_err err = ch_store_sqlite_presence_get(tx, operator_id, out);
 	if (err == CH_OK && out->connections > 0 && out->offline_since)
 		err = run_ids(tx, CH_STMT_PRESENCE_CONNECTED, operator_id, 0, 1, "presence connected");
 	else if (err == CH_OK && out->connections == 0 && !out->offline_since)
 		err = run_ids(tx, CH_STMT_PRESENCE_OFFLINE, operator_id, offline_at, 2, "presence offline");
-	return err ? err : ch_store_presence_get(tx, operator_id, out);
+	return err ? err : ch_store_sqlite_presence_get(tx, operator_id, out);
 }
 
-ch_err ch_store_presence_conn(ch_store_tx *tx, const char *node_id, int64_t company_id, int64_t org_id,
+ch_err ch_store_sqlite_presence_conn(ch_store_tx *tx, const char *node_id, int64_t company_id, int64_t org_id,
                               int64_t operator_id, int64_t connections, ch_presence_row *out, int *changed)
 {
 	sqlite3_stmt *st;
@@ -157,7 +134,7 @@ ch_err ch_store_presence_conn(ch_store_tx *tx, const char *node_id, int64_t comp
 	if (err == CH_OK)
 		err = ch_store_sqlite_one_int64(tx, st, "node get", &renewed);
 	if (err == CH_OK)
-		err = ch_store_presence_get(tx, operator_id, &before);
+		err = ch_store_sqlite_presence_get(tx, operator_id, &before);
 	if (err == CH_OK && (err = ch_store_sqlite_prep(tx, CH_STMT_PRESENCE_ENSURE, &st)) == CH_OK) {
 		int rc = sqlite3_bind_int64(st, 1, operator_id);
 		if (rc == SQLITE_OK)
@@ -183,15 +160,15 @@ ch_err ch_store_presence_conn(ch_store_tx *tx, const char *node_id, int64_t comp
 	return err;
 }
 
-ch_err ch_store_presence_set_away(ch_store_tx *tx, int64_t operator_id, int away, ch_presence_row *out,
+ch_err ch_store_sqlite_presence_set_away(ch_store_tx *tx, int64_t operator_id, int away, ch_presence_row *out,
                                   int *changed)
 {
 	ch_presence_row before, after;
-	ch_err err = ch_store_presence_get(tx, operator_id, &before);
+	ch_err err = ch_store_sqlite_presence_get(tx, operator_id, &before);
 	if (err == CH_OK && before.connections > 0)
 		err = run_ids(tx, CH_STMT_PRESENCE_AWAY, operator_id, away ? 1 : 0, 2, "presence away");
 	if (err == CH_OK)
-		err = ch_store_presence_get(tx, operator_id, &after);
+		err = ch_store_sqlite_presence_get(tx, operator_id, &after);
 	if (err == CH_OK && out)
 		*out = after;
 	if (err == CH_OK && changed)
@@ -199,7 +176,7 @@ ch_err ch_store_presence_set_away(ch_store_tx *tx, int64_t operator_id, int away
 	return err;
 }
 
-ch_err ch_store_presence_touch(ch_store_tx *tx, int64_t operator_id)
+ch_err ch_store_sqlite_presence_touch(ch_store_tx *tx, int64_t operator_id)
 {
 	return run_ids(tx, CH_STMT_PRESENCE_TOUCH, operator_id, ch_now_ms(), 2, "presence touch");
 }
@@ -249,7 +226,7 @@ static ch_err drop_node(ch_store_tx *tx, const char *node_id, ch_presence_each_f
 		err = run_node(tx, CH_STMT_NODE_DELETE, node_id, 0, 0, 0, "node delete");
 	for (size_t i = 0; err == CH_OK && i < ops.n; i++) {
 		ch_presence_row before, after;
-		err = ch_store_presence_get(tx, ops.v[i], &before);
+		err = ch_store_sqlite_presence_get(tx, ops.v[i], &before);
 		if (err == CH_OK)
 			err = settle(tx, ops.v[i], renewed, &after);
 		/* reported when it went offline here (its live count may have
@@ -261,7 +238,7 @@ static ch_err drop_node(ch_store_tx *tx, const char *node_id, ch_presence_each_f
 	return err;
 }
 
-ch_err ch_store_node_register(ch_store_tx *tx, const char *node_id, int64_t lease_ms,
+ch_err ch_store_sqlite_node_register(ch_store_tx *tx, const char *node_id, int64_t lease_ms,
                               ch_presence_each_fn each, void *ctx)
 {
 	ch_err err = ch_store_sqlite_check_len(node_id, CH_NODE_ID_MAX, 0, "node id");
@@ -272,7 +249,7 @@ ch_err ch_store_node_register(ch_store_tx *tx, const char *node_id, int64_t leas
 	return err ? err : run_node(tx, CH_STMT_NODE_INSERT, node_id, ch_now_ms(), lease_ms, 2, "node register");
 }
 
-ch_err ch_store_node_renew(ch_store_tx *tx, const char *node_id, int64_t lease_ms, int *reaped)
+ch_err ch_store_sqlite_node_renew(ch_store_tx *tx, const char *node_id, int64_t lease_ms, int *reaped)
 {
 	*reaped = 0;
 	ch_err err = run_node(tx, CH_STMT_NODE_RENEW, node_id, ch_now_ms(), lease_ms, 2, "node renew");
@@ -281,7 +258,7 @@ ch_err ch_store_node_renew(ch_store_tx *tx, const char *node_id, int64_t lease_m
 	return err;
 }
 
-ch_err ch_store_nodes_reap(ch_store_tx *tx, ch_presence_each_fn each, void *ctx)
+ch_err ch_store_sqlite_nodes_reap(ch_store_tx *tx, ch_presence_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	char (*ids)[CH_NODE_ID_MAX + 1] = ch_xcalloc(64, sizeof *ids);
@@ -304,7 +281,7 @@ ch_err ch_store_nodes_reap(ch_store_tx *tx, ch_presence_each_fn each, void *ctx)
 	return err;
 }
 
-ch_err ch_store_presence_due(ch_store_tx *tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each,
+ch_err ch_store_sqlite_presence_due(ch_store_tx *tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each,
                              void *ctx)
 {
 	sqlite3_stmt *st;

@@ -14,8 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+#include "store/backend.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/store.h"
+
+CH_STORE_OPS_DECLARE(sqlite)
+extern const ch_store_ops ch_store_sqlite_ops;
 
 typedef enum ch_stmt_id {
 #define CH_STMT_ENUM(id, sql) CH_STMT_##id,
@@ -25,17 +30,20 @@ typedef enum ch_stmt_id {
 } ch_stmt_id;
 
 struct ch_store_tx {
+	const ch_store_ops *ops;    /* first: store.c dispatches on it */
 	ch_store *s;
 	sqlite3 *db;
-	int in_tx;                  /* inside ch_store_read / a write batch */
+	int in_tx;                  /* inside ch_store_sqlite_read / a write batch */
 	int principals_changed;     /* writer: this batch wrote what token checks read */
 	struct ch_store_tx *next;   /* reader registry link (guarded by s->readers_mu) */
+	ch_buf events;              /* writer: the running batch's outbox bytes */
 	sqlite3_stmt *stmts[CH_STMT__COUNT];
 };
 
 typedef struct ch_store_job ch_store_job;
 
 struct ch_store {
+	const ch_store_ops *ops; /* first: store.c dispatches on it */
 	char *path;
 	int synchronous_full;
 	int busy_timeout_ms;
@@ -49,11 +57,14 @@ struct ch_store {
 	pthread_cond_t q_cv;
 	ch_store_job *q_head, *q_tail;
 	uint64_t q_len;
-	uint64_t q_max;  /* ch_store_write refuses past it; 0 = no bound */
+	uint64_t q_max;  /* ch_store_sqlite_write refuses past it; 0 = no bound */
 	int stopping;
 	ch_store_stats stats;
-	_Atomic uint64_t principals_gen; /* see ch_store_principals_gen() */
+	_Atomic uint64_t principals_gen; /* see ch_store_sqlite_principals_gen() */
 	_Atomic int64_t revocations_seen; /* the database's counter at the last poll */
+	ch_store_batch_sink sink;         /* guarded by q_mu */
+	void *sink_ctx;
+	uint64_t bseq;                    /* writer: payload batches handed to the sink */
 
 	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
 	 * the writer's WAL hook; ckpt_mu guards the flags. */
@@ -138,6 +149,11 @@ int64_t ch_store_sqlite_limit(int64_t limit);
 ch_err ch_store_sqlite_chat_fetch(ch_store_tx *c, sqlite3_stmt *st, ch_chat_row *out);
 ch_err ch_store_sqlite_chat_each(ch_store_tx *c, sqlite3_stmt *st, ch_chat_each_fn each,
                                  void *ctx);
+
+/* CH_OK when operator_id is one of the organization's operators (any status),
+ * else CH_ERR_NOT_FOUND. */
+ch_err ch_store_sqlite_operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+                                       int64_t operator_id);
 
 /* migrate.c: applies pending migrations on c, safe against another process
  * doing the same at the same moment. */

@@ -248,7 +248,21 @@
 	  "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2")                       \
 	X(DELIVERY_UPDATE,                                                                         \
 	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
-	  "last_error = ?5 WHERE id = ?1") \
+	  "last_error = ?5, lease_until = 0 WHERE id = ?1")                                       \
+	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
 	CH_SQLITE_PRESENCE_STMTS(X)
+
+/* ---- several processes on one database (migration 008) */
+#define CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
+	X(SETTING_INSERT, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING") \
+	X(SETTING_GET, "SELECT value FROM settings WHERE key = ?1")                                \
+	X(CLIENT_OWNED, "SELECT 1 FROM clients WHERE company_id = ?1 AND id = ?2")                 \
+	X(CHAT_ASSIGN_QUEUED,                                                                      \
+	  "UPDATE chats SET status = 1, operator_id = ?3 WHERE company_id = ?1 AND id = ?2 "       \
+	  "AND status = 0 AND operator_id IS NULL")                                                \
+	X(DELIVERY_CLAIMABLE,                                                                      \
+	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                      \
+	  "AND next_attempt_at <= ?1 AND lease_until <= ?1 ORDER BY next_attempt_at, id LIMIT ?2") \
+	X(DELIVERY_LEASE, "UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")
 
 #endif

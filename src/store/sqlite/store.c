@@ -1,11 +1,11 @@
-/* store.c — the SQLite backend's lifecycle and read path: ch_store_open
- * (WAL, migrations, checkpointer and writer threads), ch_store_close, ch_store_read.
+/* store.c — the SQLite backend's lifecycle and read path: ch_store_sqlite_open
+ * (WAL, migrations, checkpointer and writer threads), ch_store_sqlite_close, ch_store_sqlite_read.
  *
  * Threading: open and close run on one thread while no other thread uses the
- * store. ch_store_read runs on the calling thread with that thread's own
+ * store. ch_store_sqlite_read runs on the calling thread with that thread's own
  * connection, opened on its first read and found again through a pthread key;
  * every reader connection is also listed in a registry (readers_mu) so close
- * can close them all. A reader connection lives until ch_store_close: readers
+ * can close them all. A reader connection lives until ch_store_sqlite_close: readers
  * are expected to be long-lived worker threads.
  */
 #include <stdio.h>
@@ -69,10 +69,12 @@ static void store_free(ch_store *s)
 	free(s);
 }
 
-static ch_err store_new(const ch_store_opts *opts, ch_store **out)
+const ch_store_ops ch_store_sqlite_ops = {.name = "sqlite", CH_STORE_OPS_INIT(sqlite)};
+
+static ch_err store_new(const ch_store_opts *opts, const char *path, ch_store **out)
 {
 	*out = NULL;
-	if (!opts || !opts->path || !opts->path[0] || opts->busy_timeout_ms < 0) {
+	if (!opts || !path || !path[0] || opts->busy_timeout_ms < 0) {
 		CH_ERROR("store: invalid options");
 		return CH_ERR_INTERNAL;
 	}
@@ -86,7 +88,8 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 		free(s);
 		return CH_ERR_INTERNAL;
 	}
-	s->path = ch_xstrdup(opts->path);
+	s->ops = &ch_store_sqlite_ops;
+	s->path = ch_xstrdup(path);
 	s->synchronous_full = opts->synchronous_full != 0;
 	s->busy_timeout_ms = opts->busy_timeout_ms;
 	s->q_max = opts->queue_max;
@@ -99,12 +102,13 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 	return CH_OK;
 }
 
-ch_err ch_store_open(const ch_store_opts *opts, ch_store **out, int *applied_out)
+ch_err ch_store_sqlite_open(const ch_store_opts *opts, const char *path, ch_store **out,
+                            int *applied_out)
 {
 	ch_store *s;
 	int applied = 0;
 	*out = NULL;
-	ch_err err = store_new(opts, &s);
+	ch_err err = store_new(opts, path, &s);
 	if (err != CH_OK)
 		return err;
 	err = ch_store_sqlite_conn_open(s, 0, &s->writer_conn);
@@ -118,7 +122,7 @@ ch_err ch_store_open(const ch_store_opts *opts, ch_store **out, int *applied_out
 		err = ch_store_sqlite_writer_start(s);
 	int changed;
 	if (err == CH_OK) /* the first poll compares with what is there now */
-		err = ch_store_revocations_poll(s, &changed);
+		err = ch_store_sqlite_revocations_poll(s, &changed);
 	if (err != CH_OK)
 		goto out;
 	*out = s;
@@ -133,7 +137,7 @@ out:
 	return err;
 }
 
-void ch_store_close(ch_store *s)
+void ch_store_sqlite_close(ch_store *s)
 {
 	if (!s)
 		return;
@@ -142,7 +146,7 @@ void ch_store_close(ch_store *s)
 	store_free(s);
 }
 
-int ch_store_schema_version(ch_store *s) { return s->schema_version; }
+int ch_store_sqlite_schema_version(ch_store *s) { return s->schema_version; }
 
 static ch_err reader_conn(ch_store *s, ch_store_tx **out)
 {
@@ -167,7 +171,7 @@ static ch_err reader_conn(ch_store *s, ch_store_tx **out)
 	return CH_OK;
 }
 
-ch_err ch_store_read(ch_store *s, ch_store_fn fn, void *arg)
+ch_err ch_store_sqlite_read(ch_store *s, ch_store_fn fn, void *arg)
 {
 	ch_store_tx *c;
 	ch_err err = reader_conn(s, &c);
@@ -189,7 +193,7 @@ ch_err ch_store_read(ch_store *s, ch_store_fn fn, void *arg)
 	return err != CH_OK ? err : end;
 }
 
-ch_err ch_store_ping(ch_store_tx *tx)
+ch_err ch_store_sqlite_ping(ch_store_tx *tx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_PING, &st);

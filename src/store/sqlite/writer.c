@@ -1,6 +1,6 @@
 /* writer.c — the store's single writer thread and its group commit.
  *
- * ch_store_write appends a job to a bounded queue (full: the job is refused
+ * ch_store_sqlite_write appends a job to a bounded queue (full: the job is refused
  * with CH_ERR_BUSY on the caller's thread); the writer takes every queued job
  * at once, runs them in one BEGIN IMMEDIATE transaction, each inside its own
  * savepoint so a failing job is undone alone, commits once, and only then
@@ -9,7 +9,7 @@
  * Threading: the queue and the stats are guarded by q_mu, which is never held
  * while SQL runs or a callback is called. The writer connection is used by the
  * writer thread only. done callbacks run on the writer thread; they may queue
- * more writes, but ch_store_write_sync from that thread would wait on itself
+ * more writes, but ch_store_sqlite_write_sync from that thread would wait on itself
  * and is refused.
  */
 #include <stdlib.h>
@@ -48,7 +48,10 @@ static int run_job(ch_store_tx *c, ch_store_job *j)
 		j->err = CH_ERR_STORE;
 		return !sqlite3_get_autocommit(c->db);
 	}
+	size_t events_mark = c->events.len; /* a failed job's events go with its writes */
 	j->err = j->fn(c, j->arg);
+	if (j->err != CH_OK)
+		c->events.len = events_mark;
 	if (sqlite3_get_autocommit(c->db))
 		return 0;
 	if (j->err != CH_OK && ch_store_sqlite_run(c, CH_STMT_ROLLBACK_TO) != CH_OK)
@@ -64,7 +67,7 @@ static int run_batch(ch_store_tx *c, ch_store_job *batch)
 	for (ch_store_job *j = batch; ok && j; j = j->next)
 		ok = run_job(c, j);
 	c->in_tx = 0;
-	/* the counter other processes' caches poll (ch_store_revocations_poll) */
+	/* the counter other processes' caches poll (ch_store_sqlite_revocations_poll) */
 	if (ok && c->principals_changed)
 		ok = ch_store_sqlite_run(c, CH_STMT_REVOCATIONS_BUMP) == CH_OK;
 	if (ok)
@@ -73,6 +76,7 @@ static int run_batch(ch_store_tx *c, ch_store_job *batch)
 		return 1;
 	if (!sqlite3_get_autocommit(c->db))
 		ch_store_sqlite_run(c, CH_STMT_ROLLBACK);
+	ch_buf_reset(&c->events);
 	for (ch_store_job *j = batch; j; j = j->next)
 		j->err = CH_ERR_STORE;
 	return 0;
@@ -95,6 +99,34 @@ static void record_stats(ch_store *s, size_t n, int committed)
 	pthread_mutex_unlock(&s->q_mu);
 }
 
+/* Hands the committed batch's events to the sink (only this process reads
+ * them: SQLite has no other process to replay for). */
+static void publish_events(ch_store *s)
+{
+	ch_buf *ev = &s->writer_conn->events;
+	pthread_mutex_lock(&s->q_mu);
+	ch_store_batch_sink sink = s->sink;
+	void *ctx = s->sink_ctx;
+	pthread_mutex_unlock(&s->q_mu);
+	if (ev->len && sink)
+		sink(ctx, ++s->bseq, ev->data, ev->len);
+	ch_buf_reset(ev);
+}
+
+void ch_store_sqlite_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
+{
+	pthread_mutex_lock(&s->q_mu);
+	s->sink = fn;
+	s->sink_ctx = ctx;
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+void ch_store_sqlite_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len)
+{
+	if (tx == tx->s->writer_conn && len)
+		ch_buf_append(&tx->events, bytes, len);
+}
+
 static void *writer_main(void *arg)
 {
 	ch_store *s = arg;
@@ -109,6 +141,7 @@ static void *writer_main(void *arg)
 			s->writer_conn->principals_changed = 0;
 			atomic_fetch_add(&s->principals_gen, 1);
 		}
+		publish_events(s);
 		ch_store_job *next;
 		for (ch_store_job *j = batch; j; j = next) {
 			next = j->next;
@@ -144,24 +177,10 @@ void ch_store_sqlite_writer_stop(ch_store *s)
 	s->writer_started = 0;
 }
 
-/* Threads that asked for deferred wake-ups (the network thread) queue writes
- * during a loop turn and wake the writer once at its end: the turn's writes
- * form one group commit, and a single core is not switched to the writer for
- * every one of them. */
-static __thread int defer_wakeups;
-static __thread ch_store *wake_pending;
-
-void ch_store_defer_wakeups(void)
+/* Wakes the writer for writes queued with the wake-up deferred
+ * (ch_store_defer_wakeups, store.c). */
+void ch_store_sqlite_wake(ch_store *s)
 {
-	defer_wakeups = 1;
-}
-
-void ch_store_flush_wakeups(void)
-{
-	ch_store *s = wake_pending;
-	if (!s)
-		return;
-	wake_pending = NULL;
 	pthread_mutex_lock(&s->q_mu);
 	pthread_cond_signal(&s->q_cv);
 	pthread_mutex_unlock(&s->q_mu);
@@ -182,9 +201,7 @@ static int enqueue(ch_store *s, ch_store_job *j, int bounded)
 		s->q_head = j;
 	s->q_tail = j;
 	s->q_len++;
-	if (defer_wakeups && (!wake_pending || wake_pending == s))
-		wake_pending = s;
-	else
+	if (!ch_store_backend_defer_wake(s))
 		pthread_cond_signal(&s->q_cv);
 	pthread_mutex_unlock(&s->q_mu);
 	return 0;
@@ -199,7 +216,7 @@ static ch_store_job *job_new(ch_store_fn fn, void *arg, ch_store_done_fn done)
 	return j;
 }
 
-void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
+void ch_store_sqlite_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
 {
 	ch_store_job *j = job_new(fn, arg, done);
 	if (enqueue(s, j, 1) == 0)
@@ -211,7 +228,7 @@ void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn don
 		done(arg, CH_ERR_BUSY);
 }
 
-/* One ch_store_write_sync call: the caller's fn and arg, and the condvar the
+/* One ch_store_sqlite_write_sync call: the caller's fn and arg, and the condvar the
  * caller sleeps on until the writer has committed and called done. */
 typedef struct sync_call {
 	ch_store_fn fn;
@@ -239,10 +256,10 @@ static ch_err sync_run(ch_store_tx *tx, void *arg)
 	return call->fn(tx, call->arg);
 }
 
-ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg)
+ch_err ch_store_sqlite_write_sync(ch_store *s, ch_store_fn fn, void *arg)
 {
 	if (s->writer_started && pthread_equal(pthread_self(), s->writer)) {
-		CH_ERROR("store: ch_store_write_sync called on the writer thread");
+		CH_ERROR("store: ch_store_sqlite_write_sync called on the writer thread");
 		return CH_ERR_INTERNAL;
 	}
 	sync_call call = {.fn = fn, .arg = arg};
@@ -259,7 +276,7 @@ ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg)
 	return call.err;
 }
 
-void ch_store_stats_get(ch_store *s, ch_store_stats *out)
+void ch_store_sqlite_stats_get(ch_store *s, ch_store_stats *out)
 {
 	pthread_mutex_lock(&s->q_mu);
 	*out = s->stats;
@@ -274,11 +291,11 @@ static ch_err read_revocations(ch_store_tx *tx, void *arg)
 	return err ? err : ch_store_sqlite_one_int64(tx, st, "revocations read", arg);
 }
 
-ch_err ch_store_revocations_poll(ch_store *s, int *changed)
+ch_err ch_store_sqlite_revocations_poll(ch_store *s, int *changed)
 {
 	int64_t gen = 0;
 	*changed = 0;
-	ch_err err = ch_store_read(s, read_revocations, &gen);
+	ch_err err = ch_store_sqlite_read(s, read_revocations, &gen);
 	if (err != CH_OK)
 		return err;
 	int64_t seen = atomic_exchange(&s->revocations_seen, gen);
@@ -290,7 +307,7 @@ ch_err ch_store_revocations_poll(ch_store *s, int *changed)
 	return CH_OK;
 }
 
-uint64_t ch_store_principals_gen(ch_store *s)
+uint64_t ch_store_sqlite_principals_gen(ch_store *s)
 {
 	return atomic_load(&s->principals_gen);
 }

@@ -2,9 +2,20 @@
 // End-to-end harness: runs the real `chathub` binary on a free port with a
 // temporary data directory, plus small HTTP and CLI helpers.
 // Node 20 built-ins only.
+//
+// Store and bus: with CHATHUB_TEST_PG set (a PostgreSQL URL, as
+// scripts/services.sh prints it) every server's data directory gets its own
+// fresh database (CREATE DATABASE t_<random>, with psql), kept across restarts
+// and new servers on the same directory, dropped when the test process exits;
+// the server and the CLI on that directory get `--store-url` (CHATHUB_STORE_URL)
+// and a JWT secret of their own (every process on one database shares it).
+// With CHATHUB_TEST_REDIS set the server also gets `--bus-url`. Tests about
+// the SQLite file itself skip with `{ skip: h.SQLITE_ONLY }` and say "SQLite"
+// in their name.
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -30,16 +41,23 @@ const REASON = {
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+const TEST_PG = process.env.CHATHUB_TEST_PG || '';
+const TEST_REDIS = process.env.CHATHUB_TEST_REDIS || '';
+// `{ skip: h.SQLITE_ONLY }` on a test about the SQLite file or data directory
+const SQLITE_ONLY = TEST_PG ? 'about the SQLite file: runs without CHATHUB_TEST_PG' : false;
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (epochMs) => sleep(Math.max(0, epochMs - Date.now()));
 
 // ---- process bookkeeping: never leave a server behind ---------------------
 const live = new Set();      // child processes still running
 const tmpDirs = new Set();   // data dirs to remove at exit
+const databases = new Map(); // data dir -> {name, url, secret, created} (CHATHUB_TEST_PG)
 process.on('exit', () => {
   for (const child of live) {
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
+  dropDatabases();
   if (!process.env.CHATHUB_E2E_KEEP) {
     for (const d of tmpDirs) {
       try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
@@ -51,6 +69,52 @@ function makeTempDir(prefix = 'chathub-e2e-') {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   tmpDirs.add(d);
   return d;
+}
+
+// ---- PostgreSQL databases (CHATHUB_TEST_PG) ---------------------------------
+// The URL of database `name` on the CHATHUB_TEST_PG server.
+function pgUrl(name) {
+  const u = new URL(TEST_PG);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function psql(url, sql) {
+  return new Promise((resolve, reject) => {
+    execFile('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', sql], { encoding: 'utf8', timeout: 30000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`psql: ${sql}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+// The database of one data directory (created on first use).
+function databaseOf(dataDir) {
+  let db = databases.get(dataDir);
+  if (!db) {
+    const name = `t_${crypto.randomBytes(8).toString('hex')}`;
+    db = { name, url: pgUrl(name), secret: crypto.randomBytes(24).toString('hex'), created: null };
+    databases.set(dataDir, db);
+  }
+  if (!db.created) {
+    db.created = psql(TEST_PG, `CREATE DATABASE ${db.name}`);
+    db.created.catch(() => { /* start() reports it */ });
+  }
+  return db;
+}
+
+// At exit (synchronous): every database this process created, with the
+// connections of servers killed a moment ago forced off.
+function dropDatabases() {
+  if (!TEST_PG || !databases.size || process.env.CHATHUB_E2E_KEEP) return;
+  const args = [TEST_PG, '-qAtX'];
+  for (const db of databases.values()) if (db.created) args.push('-c', `DROP DATABASE IF EXISTS ${db.name} WITH (FORCE)`);
+  try { execFileSync('psql', args, { stdio: 'ignore', timeout: 30000 }); } catch { /* best effort */ }
+}
+
+// Environment naming the store (and bus) of dataDir's database for the CLI.
+function storeEnv(dataDir) {
+  const db = dataDir && databases.get(dataDir);
+  if (!db) return {};
+  return { CHATHUB_STORE_URL: db.url, ...(TEST_REDIS ? { CHATHUB_BUS_URL: TEST_REDIS } : {}) };
 }
 
 function freePort() {
@@ -104,9 +168,30 @@ class Server {
     // must not fill the test's memory); stderrLines counts every line
     this.maxStderr = opts.maxStderr || Infinity;
     this.stderrLines = 0;
+    // CHATHUB_TEST_PG: this data directory's database; opts.sqlite keeps SQLite
+    this.db = TEST_PG && !opts.sqlite ? databaseOf(dataDir) : null;
   }
 
   get dbPath() { return path.join(this.dataDir, 'chathub.db'); }
+  get storeUrl() { return this.db ? this.db.url : ''; }
+  // The key signing this server's tokens: the configured jwt_secret, else
+  // the data directory's generated jwt-secret file.
+  tokenKey() {
+    if (this.env.CHATHUB_JWT_SECRET) return Buffer.from(this.env.CHATHUB_JWT_SECRET, 'utf8');
+    return Buffer.from(fs.readFileSync(path.join(this.dataDir, 'jwt-secret'), 'utf8').trim(), 'hex');
+  }
+  // Rows of one SELECT on the server's database (sqlite3 or psql), as objects.
+  async sql(query) {
+    if (this.db) {
+      const out = await psql(this.db.url, `SELECT coalesce(json_agg(q), '[]'::json) FROM (${query}) q`);
+      return JSON.parse(out);
+    }
+    const out = await new Promise((resolve, reject) => {
+      execFile('sqlite3', ['-json', this.dbPath, query], { encoding: 'utf8' },
+        (err, stdout, stderr) => (err ? reject(new Error(`sqlite3: ${stderr || err.message}`)) : resolve(stdout)));
+    });
+    return out.trim() ? JSON.parse(out) : [];
+  }
   get pid() { return this.child ? this.child.pid : null; }
   stdout() { return this._stdout; }
   stderr() { return this._stderr; }
@@ -118,7 +203,14 @@ class Server {
     if (!this.port) this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
     this.runStdout = '';
-    const argv = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, ...this.args];
+    const store = [];
+    if (this.db) {
+      await this.db.created;
+      store.push('--store-url', this.db.url);
+      if (TEST_REDIS) store.push('--bus-url', TEST_REDIS);
+      if (!this.env.CHATHUB_JWT_SECRET) this.env.CHATHUB_JWT_SECRET = this.db.secret;
+    }
+    const argv = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, ...store, ...this.args];
     const child = this.shell
       ? spawn('sh', ['-c', `${this.shell}\nexec "$0" "$@"`, BIN, ...argv], { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(BIN, argv, { cwd: REPO, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -223,7 +315,7 @@ function cli(args, opts = {}) {
     while (i < argv.length && !String(argv[i]).startsWith('-')) i++;
     argv.splice(i, 0, '--data-dir', opts.dataDir);
   }
-  const env = { ...process.env, ...DEFAULT_ENV, ...(opts.env || {}) };
+  const env = { ...process.env, ...DEFAULT_ENV, ...storeEnv(opts.dataDir), ...(opts.env || {}) };
   return new Promise((resolve, reject) => {
     const stdin = opts.input !== undefined ? 'pipe' : 'ignore';
     const child = spawn(BIN, argv.map(String), { cwd: REPO, env, stdio: [stdin, 'pipe', 'pipe'] });
@@ -478,7 +570,7 @@ function requestText(method, p, { headers = {}, body } = {}) {
 
 module.exports = {
   requestText,
-  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE,
+  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE, TEST_PG, TEST_REDIS, SQLITE_ONLY,
   sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
   api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,

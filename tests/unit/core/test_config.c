@@ -130,3 +130,83 @@ Test(config, docs_list_every_option_with_env_name)
 	cr_assert(strstr(d.data, "secret string"));
 	ch_buf_free(&d);
 }
+
+/* Sets one option and returns its error (CH_OK or the message in err). */
+static ch_err set1(ch_config *c, const char *name, const char *value, ch_buf *err)
+{
+	ch_buf_reset(err);
+	return ch_config_set(c, name, value, "--test", err);
+}
+
+Test(config, store_url_schemes)
+{
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_str_eq(c.store_url, "");
+	const char *good[] = {"", "sqlite:chat.db", "sqlite:/var/lib/chathub/chat.db",
+	                      "postgresql://chathub:pw@db.example:5432/chathub", "postgres://db/chathub",
+	                      "postgresql:///chathub?host=/run/postgresql"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		cr_assert_eq(set1(&c, "store_url", good[i], &err), CH_OK, "%s: %s", good[i], err.data);
+	const char *bad[] = {"sqlite:", "mysql://db/x", "postgresql:/db", "chathub.db", "redis://h:1"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(set1(&c, "store_url", bad[i], &err), CH_ERR_OUT_OF_RANGE, "%s accepted", bad[i]);
+		cr_assert(strstr(err.data, "store_url must be empty, sqlite:<file>, or a postgresql://"), "%s", err.data);
+	}
+	/* a password never shows in a message */
+	cr_assert_eq(set1(&c, "store_url", "pgsql://u:hunter2@h/d", &err), CH_ERR_OUT_OF_RANGE);
+	cr_assert_null(strstr(err.data, "hunter2"), "%s", err.data);
+	cr_assert(strstr(err.data, "pgsql://u:***@h/d"), "%s", err.data);
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, bus_url_is_redis_host_port_db)
+{
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT;
+	const char *good[] = {"", "redis://127.0.0.1:6379", "redis://cache.example:6380/2", "redis://[::1]:6379"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		cr_assert_eq(set1(&c, "bus_url", good[i], &err), CH_OK, "%s: %s", good[i], err.data);
+	const char *bad[] = {"redis://h", "redis://h:0", "redis://h:70000", "redis://h:6379/x", "redis://:6379",
+	                     "http://h:6379", "redis://h:6379/"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(set1(&c, "bus_url", bad[i], &err), CH_ERR_OUT_OF_RANGE, "%s accepted", bad[i]);
+		cr_assert(strstr(err.data, "bus_url must be empty or redis://host:port[/db]"), "%s", err.data);
+	}
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
+Test(config, node_id_and_masked_dump)
+{
+	ch_config c;
+	ch_config_defaults(&c);
+	ch_buf err = CH_BUF_INIT, out = CH_BUF_INIT;
+	cr_assert_eq(set1(&c, "node_id", "eu-1.node_2", &err), CH_OK, "%s", err.data);
+	cr_assert_eq(set1(&c, "node_id", "a b", &err), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(set1(&c, "node_id", "n/1", &err), CH_ERR_OUT_OF_RANGE);
+	char long_id[80];
+	memset(long_id, 'x', 65);
+	long_id[65] = '\0';
+	cr_assert_eq(set1(&c, "node_id", long_id, &err), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(set1(&c, "store_url", "postgresql://chathub:s3cret@db/chathub", &err), CH_OK);
+	ch_config_dump(&c, &out);
+	cr_assert(strstr(out.data, "store_url = postgresql://chathub:***@db/chathub\n"), "%s", out.data);
+	cr_assert(strstr(out.data, "node_id = eu-1.node_2\n"), "%s", out.data);
+	cr_assert_null(strstr(out.data, "s3cret"));
+	ch_buf_reset(&out);
+	ch_config_url_masked("postgresql://db/chathub?user=c&password=p4ss&sslmode=require", &out);
+	cr_assert_str_eq(out.data, "postgresql://db/chathub?user=c&password=***&sslmode=require");
+	ch_buf_reset(&out);
+	ch_config_url_masked("postgres://u:pw@h:5432/d?password=x", &out);
+	cr_assert_str_eq(out.data, "postgres://u:***@h:5432/d?password=***");
+	ch_buf_reset(&out);
+	ch_config_url_masked("redis://127.0.0.1:6379/0", &out);
+	cr_assert_str_eq(out.data, "redis://127.0.0.1:6379/0");
+	ch_config_free(&c);
+	ch_buf_free(&err);
+	ch_buf_free(&out);
+}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "fixture.h"
 
 static char g_dir[512];
 static ch_store *g_store;
@@ -29,12 +30,10 @@ static int g_applied;
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[600];
-	snprintf(g_dir, sizeof g_dir, "%s/ch-chats-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(g_dir));
+	fx_begin(g_dir, sizeof g_dir, "ch-chats-test");
 	snprintf(path, sizeof path, "%s/chathub.db", g_dir);
-	ch_store_opts o = {.path = path, .synchronous_full = 0, .busy_timeout_ms = 30000};
+	ch_store_opts o = fx_opts(path);
 	cr_assert_eq(ch_store_open(&o, &g_store, &g_applied), CH_OK);
 }
 
@@ -43,18 +42,7 @@ static void teardown(void)
 	if (g_store)
 		ch_store_close(g_store);
 	g_store = NULL;
-	DIR *d = opendir(g_dir);
-	struct dirent *e;
-	char p[1200];
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-			unlink(p);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(g_dir);
+	fx_end(g_dir);
 }
 
 TestSuite(chats, .init = setup, .fini = teardown, .timeout = 120);
@@ -2331,6 +2319,7 @@ static long file_size(const char *name)
  * write asking for it. */
 Test(chats, the_wal_is_checkpointed_while_the_store_is_open)
 {
+	FX_SQLITE_ONLY("the WAL and its checkpoints", teardown);
 	world a = seed("a", 1);
 	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
 	long before = file_size("chathub.db");
@@ -2358,6 +2347,7 @@ Test(chats, the_wal_is_checkpointed_while_the_store_is_open)
  * that grows with everything written (400 MB here when it never starts over). */
 Test(chats, the_wal_starts_over_under_steady_writes, .timeout = 300)
 {
+	FX_SQLITE_ONLY("the WAL and its checkpoints", teardown);
 	world a = seed("a", 1);
 	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
 	static char text[CH_TEXT_MAX_BYTES - 100];
@@ -2382,7 +2372,7 @@ Test(chats, data_survives_reopen)
 	char path[600];
 	snprintf(path, sizeof path, "%s/chathub.db", g_dir);
 	ch_store_close(g_store);
-	ch_store_opts o = {.path = path, .busy_timeout_ms = 30000};
+	ch_store_opts o = fx_opts(path);
 	int applied = -1;
 	g_store = NULL;
 	cr_assert_eq(ch_store_open(&o, &g_store, &applied), CH_OK);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "fixture.h"
 
 static char g_dir[512];
 static char g_path[600];
@@ -29,7 +30,7 @@ static int g_applied;
 
 static ch_store *open_at(const char *path, int *applied)
 {
-	ch_store_opts o = {.path = path, .synchronous_full = 0, .busy_timeout_ms = 30000};
+	ch_store_opts o = fx_opts(path);
 	ch_store *s = NULL;
 	cr_assert_eq(ch_store_open(&o, &s, applied), CH_OK, "open %s", path);
 	cr_assert_not_null(s);
@@ -43,9 +44,7 @@ static void path_in_dir(char *out, size_t cap, const char *name)
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(g_dir, sizeof g_dir, "%s/ch-store-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(g_dir));
+	fx_begin(g_dir, sizeof g_dir, "ch-store-test");
 	path_in_dir(g_path, sizeof g_path, "chathub.db");
 	g_store = open_at(g_path, &g_applied);
 }
@@ -55,18 +54,7 @@ static void teardown(void)
 	if (g_store)
 		ch_store_close(g_store);
 	g_store = NULL;
-	DIR *d = opendir(g_dir);
-	struct dirent *e;
-	char p[1200];
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-			unlink(p);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(g_dir);
+	fx_end(g_dir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown, .timeout = 120);
@@ -428,7 +416,7 @@ typedef struct opener {
 static void *open_thread(void *p)
 {
 	opener *o = p;
-	ch_store_opts opts = {.path = o->path, .busy_timeout_ms = 30000};
+	ch_store_opts opts = fx_opts(o->path);
 	pthread_barrier_wait(o->start);
 	o->err = ch_store_open(&opts, &o->s, &o->applied);
 	return NULL;
@@ -482,7 +470,8 @@ Test(store, synchronous_full_store_works)
 {
 	char path[700];
 	path_in_dir(path, sizeof path, "full.db");
-	ch_store_opts o = {.path = path, .synchronous_full = 1, .busy_timeout_ms = 1000};
+	ch_store_opts o = fx_opts(path);
+	o.synchronous_full = 1;
 	ch_store *s = NULL;
 	cr_assert_eq(ch_store_open(&o, &s, NULL), CH_OK);
 	cr_assert_eq(company_create(s, "full", NULL), CH_OK);
@@ -494,7 +483,8 @@ Test(store, open_fails_cleanly_where_no_file_can_be)
 {
 	char path[700];
 	path_in_dir(path, sizeof path, "missing-dir/x.db");
-	ch_store_opts o = {.path = path, .busy_timeout_ms = 1000};
+	ch_store_opts o = fx_opts(path);
+	o.busy_timeout_ms = 1000;
 	ch_store *s = NULL;
 	cr_assert_neq(ch_store_open(&o, &s, NULL), CH_OK);
 	cr_assert_null(s);
@@ -1387,7 +1377,8 @@ Test(store, full_queue_refuses_writes_at_once)
 {
 	char path[700];
 	path_in_dir(path, sizeof path, "bounded.db");
-	ch_store_opts o = {.path = path, .busy_timeout_ms = 30000, .queue_max = 3};
+	ch_store_opts o = fx_opts(path);
+	o.queue_max = 3;
 	ch_store *s = NULL;
 	cr_assert_eq(ch_store_open(&o, &s, NULL), CH_OK);
 	sem_t done;

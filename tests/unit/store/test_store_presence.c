@@ -1,34 +1,25 @@
 /* test_store_presence.c — the contract of the cluster calls of store.h:
  * nodes and their leases, operator connections and presence, the grace
  * sweep, the routing lock and the conditional assignment. Written only
- * against store.h so every backend runs it.
+ * against store.h; built for both backends (fixture.h).
  *
  * Each test opens a fresh store in its own mkdtemp directory. Lease expiry
  * is waited for with a short lease and a sleep of a few milliseconds.
  */
-#include <criterion/criterion.h>
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "store/store.h"
+#include "fixture.h"
 
 static char g_dir[512];
 static ch_store *g_store;
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[600];
-	int applied;
-	snprintf(g_dir, sizeof g_dir, "%s/ch-presence-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(g_dir));
+	fx_begin(g_dir, sizeof g_dir, "ch-presence-test");
 	snprintf(path, sizeof path, "%s/chathub.db", g_dir);
-	ch_store_opts o = {.path = path, .synchronous_full = 0, .busy_timeout_ms = 30000};
-	cr_assert_eq(ch_store_open(&o, &g_store, &applied), CH_OK);
+	ch_store_opts o = fx_opts(path);
+	cr_assert_eq(ch_store_open(&o, &g_store, NULL), CH_OK);
 }
 
 static void teardown(void)
@@ -36,18 +27,7 @@ static void teardown(void)
 	if (g_store)
 		ch_store_close(g_store);
 	g_store = NULL;
-	DIR *d = opendir(g_dir);
-	struct dirent *e;
-	char p[1200];
-	while (d && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(p, sizeof p, "%s/%s", g_dir, e->d_name);
-			unlink(p);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(g_dir);
+	fx_end(g_dir);
 }
 
 TestSuite(presence, .init = setup, .fini = teardown, .timeout = 60);

@@ -1,5 +1,4 @@
 -- 009_presence — operator presence shared by every process on one database.
--- (008 is the cluster migration of the PostgreSQL store; numbers may skip.)
 --
 -- nodes: one row per running process, kept alive by renewing lease_until;
 -- a row whose lease ran out is reaped by any process.

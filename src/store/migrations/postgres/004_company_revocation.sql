@@ -1,0 +1,2 @@
+-- 004_company_revocation — part of the PostgreSQL baseline, 001_init.sql, which holds the
+-- schema of SQLite's 001 to 007 at once.

@@ -1,0 +1,289 @@
+/* pg_sql.h — every SQL statement the PostgreSQL backend runs at request rate,
+ * as one declarative table: X(ID, "SQL"). Each connection prepares a statement
+ * once, on first use (and again after a reconnect; see conn.c); the ID indexes
+ * that cache. The statements are those of ../sqlite/sqlite_sql.h in
+ * PostgreSQL's dialect: $n parameters with explicit types where a "no filter"
+ * value would leave them ambiguous, GREATEST for SQLite's scalar MAX, ILIKE for
+ * SQLite's ASCII case-insensitive LIKE, RETURNING instead of last_insert_rowid,
+ * ON CONFLICT instead of a lookup before an insert. Private to src/store/postgres/.
+ */
+#ifndef CH_STORE_PG_SQL_H
+#define CH_STORE_PG_SQL_H
+
+#include "store/postgres/pg_presence_sql.h"
+
+#define CH_PG_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
+#define CH_PG_API_KEY_COLS "id, company_id, name, prefix, created_at"
+#define CH_PG_ORG_COLS "id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
+#define CH_PG_OPERATOR_FROM                                                                        \
+	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
+	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
+	"JOIN organizations g ON g.id = o.organization_id "
+
+#define CH_PG_STMTS(X)                                                                             \
+	X(BEGIN, "BEGIN")                                                                          \
+	X(BEGIN_READ, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")                           \
+	X(COMMIT, "COMMIT")                                                                        \
+	X(ROLLBACK, "ROLLBACK")                                                                    \
+	X(PING, "SELECT 1")                                                                        \
+	/* A duplicate login answers no row (CONFLICT) without aborting the batch. */             \
+	X(COMPANY_INSERT,                                                                          \
+	  "INSERT INTO companies (login, name, password_hash, created_at) VALUES ($1, $2, $3, $4) " \
+	  "ON CONFLICT (login) DO NOTHING RETURNING id")                                          \
+	X(COMPANY_BY_ID, "SELECT " CH_PG_COMPANY_COLS " FROM companies WHERE id = $1")             \
+	X(COMPANY_BY_LOGIN, "SELECT " CH_PG_COMPANY_COLS " FROM companies WHERE login = $1")       \
+	X(COMPANY_SET_PASSWORD,                                                                    \
+	  "UPDATE companies SET password_hash = $2, token_epoch = token_epoch + 1 WHERE id = $1")  \
+	X(COMPANY_REVOKE, "UPDATE companies SET token_epoch = token_epoch + 1 WHERE id = $1")      \
+	X(REVOCATIONS_BUMP, "UPDATE revocations SET gen = gen + 1 WHERE id = 1")                   \
+	X(REVOCATIONS_GET, "SELECT gen FROM revocations WHERE id = 1")                             \
+	X(API_KEY_INSERT,                                                                          \
+	  "INSERT INTO api_keys (company_id, name, hash, prefix, created_at) "                     \
+	  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (hash) DO NOTHING RETURNING id")               \
+	X(API_KEY_COUNT, "SELECT COUNT(*) FROM api_keys WHERE company_id = $1")                    \
+	X(API_KEY_LIST, "SELECT " CH_PG_API_KEY_COLS " FROM api_keys WHERE company_id = $1 ORDER BY id") \
+	X(API_KEY_ALL, "SELECT " CH_PG_API_KEY_COLS ", hash FROM api_keys ORDER BY id")             \
+	X(API_KEY_GET, "SELECT " CH_PG_API_KEY_COLS " FROM api_keys WHERE company_id = $1 AND id = $2") \
+	X(API_KEY_DELETE, "DELETE FROM api_keys WHERE company_id = $1 AND id = $2")                \
+	X(ORG_INSERT,                                                                              \
+	  "INSERT INTO organizations (company_id, name, guid, created_at) VALUES ($1, $2, $3, $4) " \
+	  "RETURNING id")                                                                          \
+	X(ORG_GET, "SELECT " CH_PG_ORG_COLS " FROM organizations WHERE company_id = $1 AND id = $2") \
+	X(ORG_BY_GUID, "SELECT " CH_PG_ORG_COLS " FROM organizations WHERE guid = $1")             \
+	X(ORG_OWNED, "SELECT 1 FROM organizations WHERE company_id = $1 AND id = $2")              \
+	X(ORG_UPDATE,                                                                              \
+	  "UPDATE organizations SET name = COALESCE($3, name), "                                   \
+	  "allowed_origins = COALESCE($4, allowed_origins), "                                      \
+	  "max_chats_per_operator = COALESCE($5::bigint, max_chats_per_operator) "                 \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	X(ORG_LIST, "SELECT " CH_PG_ORG_COLS " FROM organizations WHERE company_id = $1 ORDER BY id") \
+	X(ORG_LIST_ALL, "SELECT " CH_PG_ORG_COLS " FROM organizations ORDER BY id")                \
+	X(OPERATOR_GET, CH_PG_OPERATOR_FROM "WHERE o.company_id = $1 AND o.id = $2")               \
+	X(OPERATOR_LIST,                                                                           \
+	  CH_PG_OPERATOR_FROM "WHERE o.company_id = $1 AND o.organization_id = $2 "                \
+	                      "AND ($3::int <> 0 OR o.status <> 2) ORDER BY o.id")                 \
+	X(OPERATOR_INSERT,                                                                         \
+	  "INSERT INTO operators (organization_id, company_id, name, status, external_id, "        \
+	  "token_epoch, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, 0, $5, $5) RETURNING id") \
+	/* With an external id: the org's operator having it is renamed (Deleted comes back       \
+	 * Active) or created; xmax = 0 tells an insert from an update. */                         \
+	X(OPERATOR_UPSERT,                                                                         \
+	  "INSERT INTO operators (organization_id, company_id, name, status, external_id, "        \
+	  "token_epoch, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, 0, $5, $5) "            \
+	  "ON CONFLICT (organization_id, external_id) DO UPDATE SET name = EXCLUDED.name, "        \
+	  "status = CASE operators.status WHEN 2 THEN 0 ELSE operators.status END, "               \
+	  "updated_at = EXCLUDED.updated_at RETURNING id, (xmax = 0)")                             \
+	X(OPERATOR_SET_PHOTO,                                                                      \
+	  "UPDATE operators SET photo = NULLIF($3, ''), updated_at = $4 "                          \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	/* Any status but Active (0) revokes the tokens issued so far. */                          \
+	X(OPERATOR_SET_STATUS,                                                                     \
+	  "UPDATE operators SET status = $3::int, "                                                \
+	  "token_epoch = token_epoch + CASE WHEN $3::int <> 0 THEN 1 ELSE 0 END, "                 \
+	  "updated_at = $4 WHERE company_id = $1 AND id = $2")                                     \
+	CH_PG_STMTS_CHATS(X)
+
+#define CH_PG_CLIENT_COLS \
+	"id, company_id, organization_id, source, name, phone, email, external_key, created_at"
+
+#define CH_PG_CHAT_COLS                                                                            \
+	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
+	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
+	"c.count_unread, c.created_at, c.last_message_at, c.queued_at, "                           \
+	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, '') "
+#define CH_PG_CHAT_JOIN \
+	"FROM chats c JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
+#define CH_PG_CHAT_FROM "SELECT " CH_PG_CHAT_COLS CH_PG_CHAT_JOIN
+
+/* ch_chat_filter, one parameter per field; "no filter" values make a term
+ * true. $8 is an ILIKE pattern whose %, _ and \ the code has escaped. */
+#define CH_PG_CHAT_FILTER                                                                          \
+	"AND ($2::bigint = 0 OR c.organization_id = $2::bigint) "                                  \
+	"AND ($3::bigint = 0 OR ($3::bigint = -1 AND c.operator_id IS NULL) "                      \
+	"OR c.operator_id = $3::bigint) "                                                          \
+	"AND ($4::bigint = 0 OR c.client_id = $4::bigint) AND ($5::int < 0 OR c.status = $5::int) " \
+	"AND ($6::int = 0 OR c.status <> 4) AND ($7::int < 0 OR c.source = $7::int) "              \
+	"AND ($8::text IS NULL OR cl.name ILIKE $8::text ESCAPE '\\' "                             \
+	"OR cl.phone ILIKE $8::text ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages s "              \
+	"WHERE s.chat_id = c.id AND s.text ILIKE $8::text ESCAPE '\\')) "                          \
+	"AND ($9::text IS NULL OR cl.phone = $9::text) "                                           \
+	"AND ($10::bigint = 0 OR c.activity_at >= $10::bigint) "                                   \
+	"AND ($11::bigint = 0 OR c.activity_at <= $11::bigint) "                                   \
+	"AND ($12::text IS NULL OR (c.source = 2 AND cl.external_key = $12::text)) "
+
+#define CH_PG_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT $13 OFFSET $14"
+#define CH_PG_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT $13 OFFSET $14"
+#define CH_PG_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
+
+#define CH_PG_BY_COMPANY "WHERE c.company_id = $1 "
+#define CH_PG_BY_ORG "WHERE c.organization_id = $2::bigint AND c.company_id = $1 "
+#define CH_PG_BY_OPERATOR "WHERE c.operator_id = $3::bigint AND c.company_id = $1 "
+#define CH_PG_BY_CLIENT "WHERE c.client_id = $4::bigint AND c.company_id = $1 "
+#define CH_PG_BY_QUEUE                                                                             \
+	"WHERE c.organization_id = $2::bigint AND c.status = 0 AND c.operator_id IS NULL "         \
+	"AND c.company_id = $1 "
+
+#define CH_PG_MESSAGE_COLS                                                                         \
+	"m.id, m.chat_id, m.company_id, m.seq, m.author, COALESCE(m.operator_id, 0), "             \
+	"COALESCE(o.name, ''), m.text, m.status, m.media_id, d.name, d.format, d.type, d.size, "   \
+	"m.client_message_id, m.created_at, COALESCE(o.photo, '') "
+#define CH_PG_MESSAGE_FROM                                                                         \
+	"SELECT " CH_PG_MESSAGE_COLS "FROM messages m LEFT JOIN operators o ON o.id = m.operator_id " \
+	"LEFT JOIN media d ON d.id = m.media_id "
+
+#define CH_PG_DELIVERY_COLS \
+	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
+
+#define CH_PG_STMTS_CHATS(X)                                                                       \
+	X(ORG_SECRETS_GET,                                                                         \
+	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form FROM organizations " \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	X(ORG_SECRETS_SET,                                                                         \
+	  "UPDATE organizations SET identity_secret = COALESCE($3, identity_secret), "             \
+	  "channel_secret = COALESCE($4, channel_secret), outbound_url = COALESCE($5, outbound_url), " \
+	  "prechat_form = COALESCE($6::int, prechat_form) WHERE company_id = $1 AND id = $2")      \
+	X(CLIENT_GET, "SELECT " CH_PG_CLIENT_COLS " FROM clients WHERE company_id = $1 AND id = $2") \
+	X(CLIENT_INSERT,                                                                           \
+	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
+	  "external_key, created_at) VALUES ($1, $2, $3, COALESCE($4, ''), COALESCE($5, ''), "     \
+	  "COALESCE($6, ''), $7, $8) RETURNING id")                                                \
+	/* With a key: NULL or empty fields keep what the client had. */                           \
+	X(CLIENT_UPSERT,                                                                           \
+	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
+	  "external_key, created_at) VALUES ($1, $2, $3, COALESCE($4, ''), COALESCE($5, ''), "     \
+	  "COALESCE($6, ''), $7, $8) ON CONFLICT (organization_id, source, external_key) "         \
+	  "DO UPDATE SET name = COALESCE(NULLIF($4, ''), clients.name), "                          \
+	  "phone = COALESCE(NULLIF($5, ''), clients.phone), "                                      \
+	  "email = COALESCE(NULLIF($6, ''), clients.email) RETURNING id")                          \
+	X(CLIENT_IN_ORG,                                                                           \
+	  "SELECT 1 FROM clients WHERE company_id = $1 AND organization_id = $2 AND id = $3")      \
+	X(CLIENT_LOCK, "SELECT 1 FROM clients WHERE company_id = $1 AND id = $2 FOR NO KEY UPDATE") \
+	X(CHAT_INSERT,                                                                             \
+	  "INSERT INTO chats (company_id, organization_id, client_id, source, status, theme, "     \
+	  "created_at, activity_at, queued_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $6) "        \
+	  "RETURNING id")                                                                          \
+	X(CHAT_GET, CH_PG_CHAT_FROM "WHERE c.company_id = $1 AND c.id = $2")                       \
+	X(CHAT_LOCK, CH_PG_CHAT_FROM "WHERE c.company_id = $1 AND c.id = $2 FOR NO KEY UPDATE OF c") \
+	X(CHAT_OWNED, "SELECT 1 FROM chats WHERE company_id = $1 AND id = $2")                     \
+	X(CHAT_OPEN_FOR_CLIENT,                                                                    \
+	  CH_PG_CHAT_FROM "WHERE c.client_id = $2 AND c.company_id = $1 AND c.status <> 4 "        \
+	                  "ORDER BY c.id DESC LIMIT 1")                                            \
+	X(CHAT_STATE,                                                                              \
+	  "SELECT organization_id, last_seq, operator_read_seq, client_read_seq FROM chats "       \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	/* The writer's view of the chat an append numbers: locked until the batch ends. */        \
+	X(CHAT_STATE_LOCK,                                                                         \
+	  "SELECT organization_id, last_seq, operator_read_seq, client_read_seq FROM chats "       \
+	  "WHERE company_id = $1 AND id = $2 FOR NO KEY UPDATE")                                   \
+	X(CHAT_UPDATE,                                                                             \
+	  "UPDATE chats SET status = $3::int, operator_id = NULLIF($4::bigint, 0), queued_at = CASE " \
+	  "WHEN $3::int = 0 AND $4::bigint = 0 AND NOT (status = 0 AND operator_id IS NULL) THEN $5 " \
+	  "ELSE queued_at END WHERE company_id = $1 AND id = $2")                                  \
+	X(CHAT_ASSIGN_QUEUED,                                                                      \
+	  "UPDATE chats SET status = 1, operator_id = $3 WHERE company_id = $1 AND id = $2 "       \
+	  "AND status = 0 AND operator_id IS NULL")                                                \
+	X(CHAT_SET_THEME, "UPDATE chats SET theme = $3 WHERE company_id = $1 AND id = $2")         \
+	X(CHAT_DELETE, "DELETE FROM chats WHERE company_id = $1 AND id = $2")                      \
+	X(CHAT_APPENDED,                                                                           \
+	  "UPDATE chats SET last_seq = $2, last_message_at = $3, activity_at = $3, "               \
+	  "last_message = $4, count_unread = count_unread + $5 WHERE id = $1")                     \
+	X(CHAT_READ_OPERATOR,                                                                      \
+	  "UPDATE chats SET operator_read_seq = GREATEST(operator_read_seq, $2), count_unread = (" \
+	  "SELECT COUNT(*) FROM messages u WHERE u.chat_id = $1 AND u.seq > "                      \
+	  "GREATEST(chats.operator_read_seq, $2) AND u.author = 1) WHERE id = $1")                 \
+	X(CHAT_READ_CLIENT,                                                                        \
+	  "UPDATE chats SET client_read_seq = GREATEST(client_read_seq, $2) WHERE id = $1")        \
+	X(CHAT_LIST_COMPANY, CH_PG_CHAT_FROM CH_PG_BY_COMPANY CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST) \
+	X(CHAT_LIST_ORG, CH_PG_CHAT_FROM CH_PG_BY_ORG CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST)         \
+	X(CHAT_LIST_OPERATOR, CH_PG_CHAT_FROM CH_PG_BY_OPERATOR CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST) \
+	X(CHAT_LIST_CLIENT, CH_PG_CHAT_FROM CH_PG_BY_CLIENT CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST)   \
+	X(CHAT_LIST_QUEUE, CH_PG_CHAT_FROM CH_PG_BY_QUEUE CH_PG_CHAT_FILTER CH_PG_CHAT_QUEUED)    \
+	X(CHAT_LIST_QUEUED, CH_PG_CHAT_FROM CH_PG_BY_COMPANY CH_PG_CHAT_FILTER CH_PG_CHAT_QUEUED) \
+	X(CHAT_COUNT_COMPANY, CH_PG_CHAT_COUNT CH_PG_BY_COMPANY CH_PG_CHAT_FILTER)                \
+	X(CHAT_COUNT_ORG, CH_PG_CHAT_COUNT CH_PG_BY_ORG CH_PG_CHAT_FILTER)                        \
+	X(CHAT_COUNT_OPERATOR, CH_PG_CHAT_COUNT CH_PG_BY_OPERATOR CH_PG_CHAT_FILTER)              \
+	X(CHAT_COUNT_CLIENT, CH_PG_CHAT_COUNT CH_PG_BY_CLIENT CH_PG_CHAT_FILTER)                  \
+	X(CHAT_COUNT_QUEUE, CH_PG_CHAT_COUNT CH_PG_BY_QUEUE CH_PG_CHAT_FILTER)                    \
+	X(OPERATOR_NAME,                                                                           \
+	  "SELECT name, COALESCE(photo, '') FROM operators WHERE company_id = $1 AND id = $2")     \
+	X(OPERATOR_IN_ORG,                                                                         \
+	  "SELECT 1 FROM operators WHERE company_id = $1 AND organization_id = $2 AND id = $3")    \
+	X(OPERATOR_LOAD,                                                                           \
+	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4) " \
+	  "FROM operators o WHERE o.company_id = $1 AND o.organization_id = $2 AND o.status = 0 "  \
+	  "ORDER BY o.id")                                                                         \
+	X(MESSAGE_GET, CH_PG_MESSAGE_FROM "WHERE m.company_id = $1 AND m.id = $2")                 \
+	X(MESSAGE_BY_CLIENT_ID, CH_PG_MESSAGE_FROM "WHERE m.chat_id = $1 AND m.client_message_id = $2") \
+	X(MESSAGE_INSERT,                                                                          \
+	  "INSERT INTO messages (company_id, chat_id, seq, author, operator_id, text, status, "    \
+	  "media_id, client_message_id, created_at) "                                              \
+	  "VALUES ($1, $2, $3, $4, NULLIF($5::bigint, 0), $6, $7, NULLIF($8::bigint, 0), $9, $10) " \
+	  "RETURNING id")                                                                          \
+	X(MESSAGE_LIST_AFTER,                                                                      \
+	  CH_PG_MESSAGE_FROM "WHERE m.chat_id = $2 AND m.company_id = $1 AND m.seq > $3 "          \
+	                     "AND m.seq < $4 ORDER BY m.seq LIMIT $5")                             \
+	X(MESSAGE_LIST_BEFORE,                                                                     \
+	  "SELECT * FROM (" CH_PG_MESSAGE_FROM "WHERE m.chat_id = $2 AND m.company_id = $1 "       \
+	  "AND m.seq > $3 AND m.seq < $4 ORDER BY m.seq DESC LIMIT $5) AS t ORDER BY 4")                          \
+	X(MESSAGE_UNREAD_IDS,                                                                      \
+	  "SELECT id FROM messages WHERE chat_id = $1 AND author IN ($4, $5) AND seq > $2 "        \
+	  "AND seq <= $3 AND status IN (0, 1) ORDER BY seq")                                       \
+	X(MESSAGE_MARK_READ,                                                                       \
+	  "UPDATE messages SET status = 3 WHERE chat_id = $1 AND author IN ($4, $5) AND seq > $2 " \
+	  "AND seq <= $3 AND status IN (0, 1)")                                                    \
+	X(MEDIA_INSERT,                                                                            \
+	  "INSERT INTO media (company_id, chat_id, name, format, type, size, created_at, data) "   \
+	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")                                  \
+	X(MEDIA_IN_CHAT,                                                                           \
+	  "SELECT name, format, type, size FROM media WHERE company_id = $1 AND chat_id = $2 "     \
+	  "AND id = $3")                                                                           \
+	X(MEDIA_GET,                                                                               \
+	  "SELECT id, company_id, chat_id, name, format, type, size, data FROM media "             \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	X(MESSAGE_COMPANY_IN_ORG,                                                                  \
+	  "SELECT m.company_id FROM messages m JOIN chats c ON c.id = m.chat_id "                  \
+	  "WHERE m.id = $1 AND c.organization_id = $2")                                            \
+	X(CHANNEL_FIND,                                                                            \
+	  "SELECT COALESCE(message_id, 0) FROM channel_inbound WHERE organization_id = $1 "        \
+	  "AND external_message_id = $2")                                                          \
+	X(CHANNEL_INSERT,                                                                          \
+	  "INSERT INTO channel_inbound (organization_id, external_message_id, message_id, "        \
+	  "created_at) VALUES ($1, $2, $3, $4) "                                                   \
+	  "ON CONFLICT (organization_id, external_message_id) DO NOTHING RETURNING id")           \
+	X(DELIVERY_INSERT,                                                                         \
+	  "INSERT INTO deliveries (company_id, organization_id, message_id, event_id, attempts, "  \
+	  "next_attempt_at, status, created_at) VALUES ($1, $2, $3, $4, 0, $5, 0, $5) RETURNING id") \
+	X(DELIVERY_DUE,                                                                            \
+	  "SELECT " CH_PG_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                       \
+	  "AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2")                       \
+	/* Rows another sender holds (locked or leased) are skipped, never waited for. */          \
+	X(DELIVERY_CLAIM,                                                                          \
+	  "UPDATE deliveries d SET lease_until = $3::bigint + $1::bigint FROM (SELECT id FROM deliveries " \
+	  "WHERE status = 0 AND next_attempt_at <= $1::bigint AND lease_until <= $1::bigint "      \
+	  "ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) AS due WHERE d.id = due.id " \
+	  "RETURNING d.id, d.company_id, d.organization_id, d.message_id, d.event_id, d.attempts, " \
+	  "d.next_attempt_at, d.status")                                                           \
+	X(DELIVERY_UPDATE,                                                                         \
+	  "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, "               \
+	  "last_error = $5, lease_until = 0 WHERE id = $1")                                        \
+	CH_PG_STMTS_CLUSTER(X)                                                                     \
+	CH_PG_STMTS_PRESENCE(X)
+
+#define CH_PG_STMTS_CLUSTER(X)                                                                     \
+	X(SETTING_ENSURE,                                                                          \
+	  "WITH ins AS (INSERT INTO settings (key, value) VALUES ($1, $2) "                        \
+	  "ON CONFLICT (key) DO NOTHING RETURNING value) "                                         \
+	  "SELECT value FROM ins UNION ALL SELECT value FROM settings WHERE key = $1")            \
+	X(ROUTING_LOCK, "SELECT pg_advisory_xact_lock($1::bigint)")                                \
+	X(BUS_LOG_INSERT, "INSERT INTO bus_log (node_id, bseq, payload) VALUES ($1, $2, $3)")      \
+	X(BUS_LOG_HAS, "SELECT 1 FROM bus_log WHERE node_id = $1 AND bseq = $2")                   \
+	X(BUS_LOG_MAX, "SELECT COALESCE(MAX(bseq), 0) FROM bus_log WHERE node_id = $1")            \
+	X(BUS_LOG_READ,                                                                            \
+	  "SELECT node_id, bseq, payload FROM bus_log WHERE node_id = $1 AND bseq > $2 "           \
+	  "AND ($3::bigint = 0 OR bseq <= $3::bigint) ORDER BY bseq LIMIT $4")                     \
+	X(BUS_LOG_HEADS, "SELECT node_id, MAX(bseq) FROM bus_log GROUP BY node_id ORDER BY node_id") \
+	X(BUS_LOG_TRIM,                                                                            \
+	  "DELETE FROM bus_log WHERE created_at < "                                                \
+	  "(extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1::bigint")
+
+#endif

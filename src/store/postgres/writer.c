@@ -1,0 +1,385 @@
+/* writer.c — the PostgreSQL backend's writer thread and its group commit.
+ *
+ * The queue is the SQLite writer's (bounded; a full queue refuses with
+ * CH_ERR_BUSY on the caller's thread). A batch runs in one READ COMMITTED
+ * transaction WITHOUT savepoints (each would be a subtransaction, and many
+ * of them with row locks slow the whole server down):
+ *  - a job that returns an error having written nothing keeps its error and
+ *    the batch goes on (the common case: checks come before writes);
+ *  - a job that wrote and then failed, or any SQL error, rolls the batch
+ *    back, and the batch runs again without that job; a deadlock, lock
+ *    timeout or serialisation failure (40P01, 55P03, 40001) runs it again
+ *    with the job, at most CH_PG_TRIES times;
+ *  - the batch's outbox bytes become one bus_log row (node_id, bseq) just
+ *    before COMMIT, so they exist if and only if the batch committed;
+ *  - when the connection is lost during COMMIT the outcome is unknown: the
+ *    writer reconnects, ends the old backend, and looks for the batch's
+ *    bus_log row; without one to look for, the jobs answer CH_ERR_STORE
+ *    (never a false OK).
+ * After COMMIT: stats, the principals generation, the batch sink, then every
+ * job's done callback, on the writer thread.
+ *
+ * Threading: the queue, the stats and the sink are guarded by q_mu, which is
+ * never held while SQL runs or a callback is called. The writer connection is
+ * used by the writer thread only.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/postgres/pg_int.h"
+
+#define CH_PG_TRIES 5 /* runs of a job whose batch hit a lock conflict */
+
+struct ch_store_job {
+	ch_store_fn fn;
+	void *arg;
+	ch_store_done_fn done;
+	ch_err err;
+	int settled;  /* err is final: the job does not run again in this batch */
+	int tries;
+	ch_store_job *next;
+};
+
+static ch_store_job *take_batch(ch_store *s, size_t *n_out)
+{
+	pthread_mutex_lock(&s->q_mu);
+	while (!s->q_head && !s->stopping)
+		pthread_cond_wait(&s->q_cv, &s->q_mu);
+	ch_store_job *batch = s->q_head;
+	*n_out = (size_t)s->q_len;
+	s->q_head = s->q_tail = NULL;
+	s->q_len = 0;
+	pthread_mutex_unlock(&s->q_mu);
+	return batch;
+}
+
+static void tx_reset(ch_store_tx *c)
+{
+	c->failed = c->retry = 0;
+	c->fail_err = CH_OK;
+	c->wrote = 0;
+	c->principals_changed = 0;
+	ch_buf_reset(&c->events);
+}
+
+static void rollback(ch_store_tx *c)
+{
+	c->failed = 0; /* ROLLBACK is the one statement an aborted transaction takes */
+	if (!c->broken)
+		ch_pg_exec(c, CH_PG_ROLLBACK, NULL, NULL);
+	c->in_tx = 0;
+}
+
+typedef enum { RUN_COMMIT, RUN_REPLAY, RUN_FAIL } run_result;
+
+/* Runs one job; RUN_REPLAY when the batch must be rolled back and run again. */
+static run_result run_job(ch_store_tx *c, ch_store_job *j)
+{
+	size_t mark = c->events.len;
+	c->wrote = 0;
+	ch_err err = j->fn(c, j->arg);
+	if (c->failed) {
+		if (c->broken)
+			return RUN_FAIL;
+		if (c->retry && ++j->tries < CH_PG_TRIES)
+			return RUN_REPLAY; /* runs again, with the job */
+		j->err = c->retry ? CH_ERR_STORE : err != CH_OK ? err : c->fail_err;
+		j->settled = 1;
+		return RUN_REPLAY;
+	}
+	j->err = err;
+	if (err == CH_OK)
+		return RUN_COMMIT;
+	c->events.len = mark;
+	j->settled = 1;
+	return c->wrote ? RUN_REPLAY : RUN_COMMIT;
+}
+
+/* The batch's last statements: the revocation counter and the outbox row. */
+static ch_err finish_batch(ch_store *s, ch_store_tx *c)
+{
+	ch_err err = CH_OK;
+	if (c->principals_changed)
+		err = ch_pg_exec(c, CH_PG_REVOCATIONS_BUMP, NULL, NULL);
+	if (err == CH_OK && c->events.len && s->node_id) {
+		ch_pg_params p = {0};
+		ch_pg_text(&p, s->node_id);
+		ch_pg_int(&p, (int64_t)s->bseq + 1);
+		ch_pg_bytes(&p, c->events.data, c->events.len);
+		err = ch_pg_exec(c, CH_PG_BUS_LOG_INSERT, &p, NULL);
+	}
+	return err;
+}
+
+/* The connection dropped during COMMIT: did the batch commit? Only a bus_log
+ * row tells; the old backend is ended first so that it cannot commit later. */
+static int commit_outcome(ch_store *s, ch_store_tx *c, int old_pid, int had_row)
+{
+	if (!had_row || ch_pg_conn_check(c) != CH_OK)
+		return 0;
+	ch_pg_params p = {0};
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", old_pid);
+	ch_pg_exec_text(c, sql, "end the old writer backend");
+	snprintf(sql, sizeof sql, "SELECT 1 FROM pg_stat_activity WHERE pid = %d", old_pid);
+	for (int i = 0; i < 100; i++) {
+		PGresult *r = PQexec(c->conn, sql);
+		int gone = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 0;
+		PQclear(r);
+		if (gone)
+			break;
+		usleep(50 * 1000);
+	}
+	ch_pg_text(&p, s->node_id);
+	ch_pg_int(&p, (int64_t)s->bseq + 1);
+	int64_t one = 0;
+	c->failed = 0;
+	return ch_pg_one_int64(c, CH_PG_BUS_LOG_HAS, &p, &one) == CH_OK;
+}
+
+/* One attempt at the batch. */
+static run_result attempt(ch_store *s, ch_store_tx *c, ch_store_job *batch)
+{
+	tx_reset(c);
+	if (ch_pg_conn_check(c) != CH_OK || ch_pg_begin(c, CH_PG_BEGIN) != CH_OK)
+		return RUN_FAIL;
+	c->in_tx = 1;
+	for (ch_store_job *j = batch; j; j = j->next) {
+		if (j->settled)
+			continue;
+		run_result r = run_job(c, j);
+		if (r != RUN_COMMIT) {
+			rollback(c);
+			return r;
+		}
+	}
+	if (finish_batch(s, c) != CH_OK) {
+		rollback(c);
+		return c->broken ? RUN_FAIL : RUN_REPLAY;
+	}
+	int pid = PQbackendPID(c->conn);
+	int had_row = c->events.len && s->node_id;
+	c->in_tx = 0;
+	if (ch_pg_exec(c, CH_PG_COMMIT, NULL, NULL) == CH_OK)
+		return RUN_COMMIT;
+	if (c->broken && commit_outcome(s, c, pid, had_row)) {
+		CH_WARN("store: the connection dropped during COMMIT; the batch had committed");
+		return RUN_COMMIT;
+	}
+	return RUN_FAIL;
+}
+
+/* Returns 1 when the batch committed; else every unsettled job's err is CH_ERR_STORE. */
+static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
+{
+	/* every replay settles a job or spends one of its tries: bounded */
+	for (size_t i = 0; i < n * (CH_PG_TRIES + 1) + 1; i++) {
+		run_result r = attempt(s, c, batch);
+		if (r == RUN_COMMIT)
+			return 1;
+		if (r == RUN_FAIL)
+			break;
+		pthread_mutex_lock(&s->q_mu);
+		s->stats.replays++;
+		pthread_mutex_unlock(&s->q_mu);
+	}
+	for (ch_store_job *j = batch; j; j = j->next)
+		if (!j->settled)
+			j->err = CH_ERR_STORE;
+	ch_buf_reset(&c->events);
+	c->principals_changed = 0;
+	return 0;
+}
+
+static void record_stats(ch_store *s, size_t n, int committed)
+{
+	static const size_t bounds[7] = {1, 2, 4, 8, 16, 32, 64};
+	pthread_mutex_lock(&s->q_mu);
+	s->stats.jobs += n;
+	if (committed) {
+		s->stats.commits++;
+		for (int i = 0; i < 8; i++)
+			if (i == 7 || n <= bounds[i])
+				s->stats.batch_le[i]++;
+	} else {
+		s->stats.failed_commits++;
+	}
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+static void publish_events(ch_store *s, ch_store_tx *c)
+{
+	pthread_mutex_lock(&s->q_mu);
+	ch_store_batch_sink sink = s->sink;
+	void *ctx = s->sink_ctx;
+	pthread_mutex_unlock(&s->q_mu);
+	if (c->events.len) {
+		s->bseq++;
+		if (sink)
+			sink(ctx, s->bseq, c->events.data, c->events.len);
+	}
+	ch_buf_reset(&c->events);
+}
+
+static void *writer_main(void *arg)
+{
+	ch_store *s = arg;
+	ch_store_tx *c = s->writer_conn;
+	size_t n;
+	ch_store_job *batch;
+	while ((batch = take_batch(s, &n)) != NULL) {
+		int committed = run_batch(s, c, batch, n);
+		record_stats(s, n, committed);
+		if (committed && c->principals_changed)
+			atomic_fetch_add(&s->principals_gen, 1);
+		c->principals_changed = 0;
+		if (committed)
+			publish_events(s, c);
+		ch_store_job *next;
+		for (ch_store_job *j = batch; j; j = next) {
+			next = j->next;
+			if (j->done)
+				j->done(j->arg, j->err);
+			free(j);
+		}
+	}
+	return NULL;
+}
+
+ch_err ch_pg_writer_start(ch_store *s)
+{
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+		CH_ERROR("store: cannot start the writer thread");
+		return CH_ERR_INTERNAL;
+	}
+	pthread_setname_np(s->writer, "ch-store-writer");
+	s->writer_started = 1;
+	return CH_OK;
+}
+
+void ch_pg_writer_stop(ch_store *s)
+{
+	if (!s->writer_started)
+		return;
+	pthread_mutex_lock(&s->q_mu);
+	s->stopping = 1;
+	pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+	pthread_join(s->writer, NULL);
+	s->writer_started = 0;
+}
+
+void ch_store_pg_wake(ch_store *s)
+{
+	pthread_mutex_lock(&s->q_mu);
+	pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+static int enqueue(ch_store *s, ch_store_job *j, int bounded)
+{
+	pthread_mutex_lock(&s->q_mu);
+	if (bounded && s->q_max && s->q_len >= s->q_max) {
+		pthread_mutex_unlock(&s->q_mu);
+		return -1;
+	}
+	if (s->q_tail)
+		s->q_tail->next = j;
+	else
+		s->q_head = j;
+	s->q_tail = j;
+	s->q_len++;
+	if (!ch_store_backend_defer_wake(s))
+		pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+	return 0;
+}
+
+static ch_store_job *job_new(ch_store_fn fn, void *arg, ch_store_done_fn done)
+{
+	ch_store_job *j = ch_xcalloc(1, sizeof *j);
+	j->fn = fn;
+	j->arg = arg;
+	j->done = done;
+	return j;
+}
+
+void ch_store_pg_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
+{
+	ch_store_job *j = job_new(fn, arg, done);
+	if (enqueue(s, j, 1) == 0)
+		return;
+	free(j);
+	if (done)
+		done(arg, CH_ERR_BUSY);
+}
+
+typedef struct sync_call {
+	ch_store_fn fn;
+	void *arg;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+	ch_err err;
+} sync_call;
+
+static void sync_done(void *arg, ch_err err)
+{
+	sync_call *call = arg;
+	pthread_mutex_lock(&call->mu);
+	call->err = err;
+	call->done = 1;
+	pthread_cond_signal(&call->cv);
+	pthread_mutex_unlock(&call->mu);
+}
+
+static ch_err sync_run(ch_store_tx *tx, void *arg)
+{
+	sync_call *call = arg;
+	return call->fn(tx, call->arg);
+}
+
+ch_err ch_store_pg_write_sync(ch_store *s, ch_store_fn fn, void *arg)
+{
+	if (s->writer_started && pthread_equal(pthread_self(), s->writer)) {
+		CH_ERROR("store: ch_store_write_sync called on the writer thread");
+		return CH_ERR_INTERNAL;
+	}
+	sync_call call = {.fn = fn, .arg = arg};
+	pthread_mutex_init(&call.mu, NULL);
+	pthread_cond_init(&call.cv, NULL);
+	enqueue(s, job_new(sync_run, &call, sync_done), 0);
+	ch_store_flush_wakeups();
+	pthread_mutex_lock(&call.mu);
+	while (!call.done)
+		pthread_cond_wait(&call.cv, &call.mu);
+	pthread_mutex_unlock(&call.mu);
+	pthread_mutex_destroy(&call.mu);
+	pthread_cond_destroy(&call.cv);
+	return call.err;
+}
+
+void ch_store_pg_stats_get(ch_store *s, ch_store_stats *out)
+{
+	pthread_mutex_lock(&s->q_mu);
+	*out = s->stats;
+	out->queue_len = s->q_len;
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+void ch_store_pg_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
+{
+	pthread_mutex_lock(&s->q_mu);
+	s->sink = fn;
+	s->sink_ctx = ctx;
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+void ch_store_pg_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len)
+{
+	if (tx == tx->s->writer_conn && len)
+		ch_buf_append(&tx->events, bytes, len);
+}
