@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "api/internal.h"
-#include "chat/presence.h"
 #include "core/clock.h"
 #include "svc/svc.h"
 
@@ -59,27 +58,35 @@ void ch_h_operator_list(ch_ctx *c)
 	ch_ctx_json(c, 200, arr);
 }
 
+typedef struct colleagues {
+	ch_svc_tx *tx;
+	json_t *arr;
+	ch_err err;
+} colleagues;
+
 static void add_colleague(void *ctx, const ch_operator_row *op)
 {
-	static const char *names[] = {"offline", "online", "away"};
-	ch_presence_entry pe;
-	ch_presence_state st = ch_presence_get(op->id, &pe) == 0 ? pe.state : CH_PRESENCE_OFFLINE;
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:i, s:s, s:o}", "id", (json_int_t)op->id, "name", op->name,
-	                                     "status", op->status, "presence", names[st], "photo",
-	                                     op->photo[0] ? json_string(op->photo) : json_null()));
+	colleagues *l = ctx;
+	const char *presence;
+	ch_err e = ch_svc_presence_of(l->tx, op->id, &presence);
+	if (e && !l->err)
+		l->err = e;
+	json_array_append_new(l->arr, json_pack("{s:I, s:s, s:i, s:s, s:o}", "id", (json_int_t)op->id, "name",
+	                                        op->name, "status", op->status, "presence", presence, "photo",
+	                                        op->photo[0] ? json_string(op->photo) : json_null()));
 }
 
 /* GET /api/operator/colleagues (operator token): the operators of the token's
  * own organization with their live presence, for the panel's transfer list. */
 void ch_h_operator_colleagues(ch_ctx *c)
 {
-	json_t *arr = json_array();
-	ch_err e = ch_svc_operators(c->tx, c->who.company_id, c->who.org_id, 0, add_colleague, arr);
-	if (ch_ctx_store_failed(c, e, "organization")) {
-		json_decref(arr);
+	colleagues l = {c->tx, json_array(), CH_OK};
+	ch_err e = ch_svc_operators(c->tx, c->who.company_id, c->who.org_id, 0, add_colleague, &l);
+	if (ch_ctx_store_failed(c, e ? e : l.err, "organization")) {
+		json_decref(l.arr);
 		return;
 	}
-	ch_ctx_json(c, 200, arr);
+	ch_ctx_json(c, 200, l.arr);
 }
 
 typedef ch_svc_operator_sync sync_row; /* set_photo: the row has "photo" ("" or null clears) */

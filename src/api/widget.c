@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "api/internal.h"
-#include "chat/presence.h"
 #include "core/random.h"
 #include "core/ratelimit.h"
 #include "svc/svc.h"
@@ -46,10 +45,13 @@ void ch_h_widget_config(ch_ctx *c)
 {
 	ch_org_row org;
 	ch_org_secrets sec;
-	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org.company_id, org.id, &sec), "widget"))
+	int online = 0;
+	if (ch_org_of_guid_path(c, "/api/widget/", &org) ||
+	    ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org.company_id, org.id, &sec), "widget") ||
+	    ch_ctx_store_failed(c, ch_svc_org_online(c->tx, org.id, &online), "widget"))
 		return;
 	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b}", "guid", org.guid, "title", org.name, "operatorsOnline",
-	                              ch_presence_online(org.id, NULL, 0) > 0, "prechatForm", sec.prechat_form));
+	                              online, "prechatForm", sec.prechat_form));
 }
 
 /* A still-valid visitor token of this organization → its client id, else 0. */

@@ -276,7 +276,13 @@ int ch_cli_serve(ch_cli *c)
 	int allow_private = !strcmp(c->cfg.outbound_allow_private, "true");
 	ch_svc_init(&(ch_svc_opts){.store = s, .key = &key, .media_max_bytes = c->cfg.media_max_bytes,
 	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
-	                           .outbox = *c->cfg.bus_url != '\0'});
+	                           .outbox = *c->cfg.bus_url != '\0', .node_id = c->cfg.node_id,
+	                           .node_lease_ms = c->cfg.node_lease_ms});
+	if (ch_svc_node_start()) {
+		fprintf(stderr, "error: could not register this process in the store\n");
+		ch_store_close(s);
+		return 1;
+	}
 	char prefix[80] = "";
 	if (*c->cfg.bus_url && cluster_prefix(s, prefix, sizeof prefix)) {
 		ch_store_close(s);

@@ -82,6 +82,11 @@ static const opt opts[] = {
 	{"offline_grace_seconds", INT(offline_grace_seconds), "120", 1, 86400, NULL, 0,
 	 "How long an operator may be offline (no hub connection) before its open chats go back to the "
 	 "organization's queue."},
+	{"node_lease_ms", INT(node_lease_ms), "10000", 2000, 600000, NULL, 0,
+	 "How long this process counts as alive without renewing its lease in the database (it renews every "
+	 "second). The operators of a process that stops renewing (killed, cut off) become offline when another "
+	 "process sees its lease expired; their grace period starts at its last renewal. A process reaps others "
+	 "only after renewing for one full lease itself."},
 	{"visitor_token_ttl", INT(visitor_token_ttl), "2592000", 60, 31536000, NULL, 0,
 	 "Lifetime of visitor tokens issued by the chat widget session endpoint, in seconds (30 days)."},
 	{"api_workers", INT(api_workers), "4", 1, 64, NULL, 0,

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/presence.h"
 #include "core/clock.h"
 #include "core/idmap.h"
 #include "core/log.h"
@@ -218,16 +217,87 @@ size_t ch_hub_principal_connections(const ch_principal *p)
 	return count;
 }
 
+/* The operator's connections on this process that count for presence
+ * (ready ones; a connection stays counted until it is gone). */
+static int64_t present_count(int64_t operator_id)
+{
+	size_t n;
+	int64_t count = 0;
+	void **v = hub_index_get(HUB_KEY(KEY_OPERATOR, operator_id), &n);
+	for (size_t i = 0; i < n; i++)
+		count += ((ch_hub_conn *)v[i])->present;
+	return count;
+}
+
+/* Presence is the store's (svc/presence.c): this process publishes its
+ * count; the job emits OperatorPresence and drains the queue. Jobs run in
+ * the order they are submitted, so the counts arrive in order. */
+static void publish_presence(const ch_principal *p, int added)
+{
+	ch_svc_presence_conn(p->company_id, p->org_id, p->operator_id, present_count(p->operator_id), added, NULL,
+	                     NULL);
+}
+
 static void ready(ch_hub_conn *c)
 {
+	ch_buf b = CH_BUF_INIT;
+	ch_hub_write_handshake(&b, NULL);
+	hub_send_buf(c, &b);
+	ch_buf_free(&b);
 	c->state = ST_READY;
-	if (c->p.kind == CH_TOKEN_OPERATOR) {
-		c->present = 1;
-		ch_presence_state st = ch_presence_connect(c->p.operator_id, c->p.org_id, ch_now_ms());
-		hub_presence_changed(&c->p, st);
-		if (st == CH_PRESENCE_ONLINE)
-			hub_drain(c->p.company_id, c->p.org_id);
+}
+
+static void resume(ch_hub_conn *c);
+
+typedef struct join {
+	uint64_t conn_id;
+	char fail[96];
+} join;
+
+/* Network thread: the operator's presence is stored (its OperatorPresence
+ * went out, its queue drained): the handshake answer, then its input. */
+static void join_finished(void *arg)
+{
+	join *jn = arg;
+	ch_hub_conn *c = hub_conn_by_id(jn->conn_id);
+	if (c && c->joining && c->state == ST_HANDSHAKE) {
+		c->joining = 0;
+		if (jn->fail[0]) {
+			ch_buf b = CH_BUF_INIT;
+			ch_hub_write_handshake(&b, jn->fail);
+			hub_send_buf(c, &b);
+			ch_buf_free(&b);
+			c->state = ST_CLOSED;
+			c->ops->close(c->t, 1000, "handshake failed");
+		} else {
+			ready(c);
+			ch_svc_drain(c->p.company_id, c->p.org_id, NULL, NULL); /* its share of the queue, now it hears it */
+			resume(c); /* what the client sent after its handshake */
+		}
 	}
+	free(jn);
+}
+
+static void join_done(void *arg, ch_svc_result *r)
+{
+	join *jn = arg;
+	if (r->err)
+		snprintf(jn->fail, sizeof jn->fail, "%s", r->err == CH_ERR_BUSY ? ch_err_text(r->err)
+		                                                                 : "server unavailable, retry");
+	json_decref(r->result);
+	H.o.post(join_finished, jn);
+}
+
+/* An operator's good handshake: presence first (one job), so that once the
+ * client is answered, every process routes to it. */
+static void join_presence(ch_hub_conn *c)
+{
+	c->present = 1;
+	c->joining = 1;
+	join *jn = ch_xcalloc(1, sizeof *jn);
+	jn->conn_id = c->id;
+	ch_svc_presence_conn(c->p.company_id, c->p.org_id, c->p.operator_id, present_count(c->p.operator_id), 1,
+	                     join_done, jn);
 }
 
 /* ---- invocations in flight ------------------------------------------------ */
@@ -255,7 +325,6 @@ void hub_call_begin(ch_hub_conn *c)
 	c->cur_seq = c->seq_next++;
 }
 
-static void resume(ch_hub_conn *c);
 
 void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
 {
@@ -279,7 +348,7 @@ void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
 			finish_close(c, c->close_has_error ? c->close_error : NULL, c->close_allow);
 		return;
 	}
-	if (c->holding && in_flight(c) < (uint32_t)H.o.max_in_flight)
+	if (c->holding && !c->joining && in_flight(c) < (uint32_t)H.o.max_in_flight)
 		resume(c);
 }
 
@@ -300,21 +369,23 @@ static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 		                          "text only (use WebSockets or Long Polling).");
 		e = CH_ERR_BAD_JSON;
 	}
-	ch_hub_write_handshake(&b, e ? (c->fail[0] ? c->fail : err) : NULL);
-	hub_send_buf(c, &b);
-	ch_buf_free(&b);
 	if (e) {
+		ch_hub_write_handshake(&b, c->fail[0] ? c->fail : err);
+		hub_send_buf(c, &b);
+		ch_buf_free(&b);
 		c->state = ST_CLOSED;
 		c->ops->close(c->t, 1000, "handshake failed");
 		return FEED_STOP;
 	}
-	c->proto = proto; /* before ready(): its presence broadcast reaches this connection too */
-	ready(c);
-	if (proto == CH_HUB_MSGPACK) {
-		c->reader.binary = 1;
-		return FEED_REFRAME;
+	c->proto = proto;
+	if (proto == CH_HUB_MSGPACK)
+		c->reader.binary = 1; /* what follows is length-prefixed */
+	if (c->p.kind == CH_TOKEN_OPERATOR) {
+		join_presence(c);
+		return FEED_HOLD; /* the rest waits for the answer (join_finished) */
 	}
-	return 0;
+	ready(c);
+	return proto == CH_HUB_MSGPACK ? FEED_REFRAME : 0;
 }
 
 static int on_record(void *ctx, const char *rec, size_t len)
@@ -571,26 +642,17 @@ void ch_hub_conn_set_text_only(ch_hub_conn *c) { c->text_only = 1; }
 int ch_hub_conn_binary(const ch_hub_conn *c) { return c->proto == CH_HUB_MSGPACK; }
 size_t ch_hub_conn_queued(const ch_hub_conn *c) { return c->qlen; }
 
-typedef struct grace {
-	int64_t company_id, org_id, operator_id, deadline_ms;
-	struct grace *next;
-} grace;
-static grace *graces;
-
-/* An operator's last connection closed: presence, then the grace timer. */
+/* An operator's connection is gone: its count is published again, and the
+ * grace period runs in the store (the tick). Not while shutting down: the
+ * node's lease runs out instead, and whoever reaps it starts the grace. */
 static int shutting_down;
 
 void ch_hub_shutdown(void) { shutting_down = 1; }
 
 static void operator_left(const ch_principal *p)
 {
-	ch_presence_state st = ch_presence_disconnect(p->operator_id, ch_now_ms());
-	if (st != CH_PRESENCE_OFFLINE || shutting_down)
-		return;
-	hub_presence_changed(p, st);
-	grace *g = ch_xcalloc(1, sizeof *g);
-	*g = (grace){p->company_id, p->org_id, p->operator_id, ch_mono_ms() + H.o.offline_grace_ms, graces};
-	graces = g;
+	if (!shutting_down)
+		publish_presence(p, 0);
 }
 
 void ch_hub_conn_gone(ch_hub_conn *c)
@@ -742,44 +804,48 @@ void ch_hub_deliver(ch_event *list)
 	ch_event_free_list(list);
 }
 
-static const char *presence_name(int st)
-{
-	return st == CH_PRESENCE_ONLINE ? "online" : st == CH_PRESENCE_AWAY ? "away" : "offline";
-}
-
-void hub_presence_changed(const ch_principal *p, int state)
-{
-	ch_event *ev = ch_event_new(CH_EV_INVOKE, CH_AUD_ORG_OPERATORS, "OperatorPresence",
-	                            json_pack("[I, s]", (json_int_t)p->operator_id, presence_name(state)));
-	ev->company_id = p->company_id;
-	ev->org_id = p->org_id;
-	/* visitors only learn whether anyone is there to answer */
-	ch_event *vis = ch_event_new(CH_EV_INVOKE, CH_AUD_ORG_VISITORS, "OperatorPresence",
-	                             json_pack("[i, s]", 0, ch_presence_online(p->org_id, NULL, 0) ? "online" : "offline"));
-	vis->company_id = p->company_id;
-	vis->org_id = p->org_id;
-	ev->next = vis;
-	ch_hub_deliver(ev);
-}
-
-void hub_drain(int64_t company_id, int64_t org_id) { ch_svc_drain(company_id, org_id, NULL, NULL); }
-
 /* ---- time ----------------------------------------------------------------- */
 
-static void check_graces(int64_t mono)
+/* Publishes every operator's count again: this node had been reaped. */
+static void republish(void *arg)
 {
-	for (grace **g = &graces; *g;) {
-		if ((*g)->deadline_ms > mono) {
-			g = &(*g)->next;
+	(void)arg;
+	ch_idmap seen = {0};
+	for (size_t i = 0; i < H.n; i++) {
+		ch_hub_conn *c = H.all[i];
+		if (!c->present || ch_idmap_get(&seen, c->p.operator_id))
 			continue;
-		}
-		grace *done = *g;
-		*g = done->next;
-		ch_presence_entry pe;
-		if (ch_presence_get(done->operator_id, &pe) || pe.connections == 0)
-			ch_svc_requeue_operator(done->company_id, done->org_id, done->operator_id, NULL, NULL);
-		free(done);
+		ch_idmap_put(&seen, c->p.operator_id, c);
+		publish_presence(&c->p, 0);
 	}
+	ch_idmap_free(&seen, NULL);
+}
+
+static int tick_in_flight;
+
+static void tick_finished(void *arg)
+{
+	tick_in_flight = 0;
+	if (arg)
+		republish(NULL);
+}
+
+/* Store writer (or this thread when the queue is full). */
+static void tick_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int again = !r->err && json_is_true(json_object_get(r->result, "republish"));
+	json_decref(r->result);
+	H.o.post(tick_finished, again ? (void *)1 : NULL);
+}
+
+/* Once a second: the node's lease, dead nodes, the grace sweep (one job). */
+static void presence_tick(void)
+{
+	if (tick_in_flight || shutting_down)
+		return;
+	tick_in_flight = 1;
+	ch_svc_presence_tick(H.o.offline_grace_ms, tick_done, NULL);
 }
 
 /* The handshake deadline: trickled bytes do not extend it. */
@@ -821,29 +887,17 @@ static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **pi
 void ch_hub_tick(int64_t now_ms)
 {
 	int64_t mono = ch_mono_ms();
-	static int64_t started;
-	if (!started)
-		started = mono;
-	else if (started > 0 && mono - started >= H.o.offline_grace_ms) {
-		started = -1; /* once: operators who never came back after a restart */
-		ch_svc_requeue_absent(NULL, NULL);
-	}
 	hub_rec *ping[2] = {NULL, NULL};
 	for (size_t i = 0; i < H.n; i++)
 		if (H.all[i]->state < ST_CLOSING)
 			tick_conn(H.all[i], now_ms, mono, ping);
 	hub_rec_unref(ping[0]);
 	hub_rec_unref(ping[1]);
-	check_graces(mono);
+	presence_tick();
 }
 
 void ch_hub_fini(void)
 {
-	while (graces) {
-		grace *g = graces;
-		graces = g->next;
-		free(g);
-	}
 	hub_index_clear();
 	for (size_t k = 0; k < sizeof revoked / sizeof revoked[0]; k++)
 		ch_idmap_free(&revoked[k], NULL);

@@ -41,6 +41,7 @@ struct ch_hub_conn {
 	const ch_hub_transport *ops;
 	int state;
 	int present;              /* counted in presence (after a good handshake) */
+	int joining;              /* operator: handshake answered once its presence is stored */
 	ch_hub_proto proto;       /* chosen at the handshake */
 	int text_only;            /* the transport carries text only (Server-Sent Events) */
 	char fail[96];            /* auth failure, answered at the handshake */
@@ -97,9 +98,5 @@ void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b);
 
 /* An invocation or stream invocation (methods.c): budget, then dispatch. */
 void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m);
-/* Routing triggers for an organization (operator online / capacity). */
-void hub_drain(int64_t company_id, int64_t org_id);
-/* Presence broadcast for an operator of an org. */
-void hub_presence_changed(const ch_principal *p, int state);
 
 #endif

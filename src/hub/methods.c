@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "chat/presence.h"
 #include "chat/status.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -268,18 +267,10 @@ static void m_presence(ch_hub_conn *c, const ch_hub_msg *m)
 		reply_error(c, m->invocation_id, "bad arguments: SetPresence(\"online\" | \"away\"), operators only");
 		return;
 	}
-	ch_presence_state st = ch_presence_set(c->p.operator_id,
-	                                       strcmp(s, "away") ? CH_PRESENCE_ONLINE : CH_PRESENCE_AWAY, ch_now_ms());
-	hub_presence_changed(&c->p, st);
-	if (st == CH_PRESENCE_ONLINE)
-		hub_drain(c->p.company_id, c->p.org_id);
-	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_result(&b, c->proto, m->invocation_id, NULL);
-	hub_call_end(c, c->cur_seq, &b);
-	ch_buf_free(&b);
+	/* completes once the new state is stored (and the queue drained) */
+	call *k = call_new(c, m);
+	ch_svc_presence_set(c->p.company_id, c->p.org_id, c->p.operator_id, !strcmp(s, "away"), svc_done, k);
 }
-
-/* ---- reads on a worker --------------------------------------------------- */
 
 static ch_err sync_tx(ch_svc_tx *tx, void *arg)
 {

@@ -207,7 +207,31 @@
 	X(P, ch_err, delivery_claim,                                                               \
 	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, int64_t lease_ms,                      \
 	   ch_delivery_each_fn each, void *ctx),                                                   \
-	  (tx, now_ms, limit, lease_ms, each, ctx))
+	  (tx, now_ms, limit, lease_ms, each, ctx)) \
+	X(P, ch_err, node_register,                                                                \
+	  (ch_store_tx * tx, const char *node_id, int64_t lease_ms, ch_presence_each_fn each,      \
+	   void *ctx),                                                                             \
+	  (tx, node_id, lease_ms, each, ctx))                                                      \
+	X(P, ch_err, node_renew, (ch_store_tx * tx, const char *node_id, int64_t lease_ms, int *reaped), \
+	  (tx, node_id, lease_ms, reaped))                                                         \
+	X(P, ch_err, nodes_reap, (ch_store_tx * tx, ch_presence_each_fn each, void *ctx),         \
+	  (tx, each, ctx))                                                                         \
+	X(P, ch_err, presence_conn,                                                                \
+	  (ch_store_tx * tx, const char *node_id, int64_t company_id, int64_t org_id,              \
+	   int64_t operator_id, int64_t connections, ch_presence_row *out, int *changed),          \
+	  (tx, node_id, company_id, org_id, operator_id, connections, out, changed))               \
+	X(P, ch_err, presence_set_away,                                                            \
+	  (ch_store_tx * tx, int64_t operator_id, int away, ch_presence_row *out, int *changed),   \
+	  (tx, operator_id, away, out, changed))                                                   \
+	X(P, ch_err, presence_touch, (ch_store_tx * tx, int64_t operator_id), (tx, operator_id))  \
+	X(P, ch_err, presence_get, (ch_store_tx * tx, int64_t operator_id, ch_presence_row *out), \
+	  (tx, operator_id, out))                                                                  \
+	X(P, ch_err, presence_online,                                                              \
+	  (ch_store_tx * tx, int64_t org_id, ch_presence_each_fn each, void *ctx),                 \
+	  (tx, org_id, each, ctx))                                                                 \
+	X(P, ch_err, presence_due,                                                                 \
+	  (ch_store_tx * tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each, void *ctx), \
+	  (tx, grace_ms, limit, each, ctx))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

@@ -395,6 +395,68 @@ ch_err ch_store_routing_lock(ch_store_tx *tx, int64_t org_id);
 ch_err ch_store_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, int64_t chat_id,
                                       int64_t operator_id, ch_chat_row *out);
 
+/* ---- cluster nodes and operator presence (write jobs, unless said) ------ */
+/* Each process is a node with a lease it renews; it publishes how many hub
+ * connections each operator holds on it (operator_conns). An operator is
+ * online while it has a connection on a node whose lease runs and it has not
+ * said "away"; offline otherwise. Expired nodes are reaped by any process:
+ * their connections go, and operators left without any become offline at the
+ * node's last renewal. Times are the database's clock where it has one
+ * (SQLite: this process's), in milliseconds. */
+
+#define CH_NODE_ID_MAX 64
+
+enum { CH_PRESENCE_ROW_OFFLINE = 0, CH_PRESENCE_ROW_ONLINE = 1, CH_PRESENCE_ROW_AWAY = 2 };
+
+typedef struct ch_presence_row {
+	int64_t operator_id, company_id, org_id;
+	int state;             /* CH_PRESENCE_ROW_* */
+	int64_t connections;   /* on live nodes, every process together */
+	int64_t idle_since;    /* ms: last assignment or operator message */
+	int64_t offline_since; /* ms; 0 while connected */
+} ch_presence_row;
+
+typedef void (*ch_presence_each_fn)(void *ctx, const ch_presence_row *row);
+
+/* Registers node_id with a lease of lease_ms. A row left by an earlier
+ * process of the same id is dropped first, as a reap would (each reports the
+ * operators that became offline; each may be NULL). */
+ch_err ch_store_node_register(ch_store_tx *tx, const char *node_id, int64_t lease_ms,
+                              ch_presence_each_fn each, void *ctx);
+/* Extends the lease; *reaped = 1 (and nothing written) when the node is gone:
+ * the caller registers again and publishes its connections again. */
+ch_err ch_store_node_renew(ch_store_tx *tx, const char *node_id, int64_t lease_ms, int *reaped);
+/* Deletes nodes whose lease ran out and their connections; each(ctx, row)
+ * for every operator that became offline (only one caller reports a node). */
+ch_err ch_store_nodes_reap(ch_store_tx *tx, ch_presence_each_fn each, void *ctx);
+/* Sets the number of hub connections the operator holds on node_id (an
+ * absolute count, so a repeated job is harmless; 0 removes it), then its
+ * presence: connected clears offline_since; the last connection anywhere
+ * sets it to now and forgets "away". *out (may be NULL) gets the row after,
+ * *changed (may be NULL) whether the state changed. CH_ERR_NOT_FOUND when
+ * node_id is not registered (it was reaped: register and publish again). */
+ch_err ch_store_presence_conn(ch_store_tx *tx, const char *node_id, int64_t company_id, int64_t org_id,
+                              int64_t operator_id, int64_t connections, ch_presence_row *out, int *changed);
+/* "away" (1) or "online" (0) for a connected operator; an operator with no
+ * connection stays offline (nothing written). *out and *changed as above. */
+ch_err ch_store_presence_set_away(ch_store_tx *tx, int64_t operator_id, int away, ch_presence_row *out,
+                                  int *changed);
+/* Records activity (an assignment, a message) for "longest idle"; an
+ * operator that never connected has no row and nothing happens. */
+ch_err ch_store_presence_touch(ch_store_tx *tx, int64_t operator_id);
+/* A read or a write: the operator's presence; an operator that never
+ * connected answers CH_OK with state offline and zeros. */
+ch_err ch_store_presence_get(ch_store_tx *tx, int64_t operator_id, ch_presence_row *out);
+/* A read or a write: each online operator of the org (connected on a live
+ * node, not away), ascending by operator id. */
+ch_err ch_store_presence_online(ch_store_tx *tx, int64_t org_id, ch_presence_each_fn each, void *ctx);
+/* Operators offline for at least grace_ms whose chats were not requeued yet
+ * for this offline period, at most limit, oldest first: each is marked done
+ * and reported once (PostgreSQL: SKIP LOCKED, so processes sweeping at once
+ * share the work and never report one twice). */
+ch_err ch_store_presence_due(ch_store_tx *tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each,
+                             void *ctx);
+
 /* ---- messages ---------------------------------------------------------- */
 
 typedef struct ch_media_row {

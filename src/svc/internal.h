@@ -63,6 +63,10 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j);
 /* Routing inside a write job. */
 ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);
 ch_err svc_drain_org(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id);
+/* Under the org's routing lock: the operator's open chats back to the queue, then the drain. */
+ch_err svc_requeue_operator(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id, int64_t operator_id);
+/* presence.c: the node id (NULL/"" = random) and lease, from ch_svc_init. */
+void svc_presence_init(const char *node_id, int64_t lease_ms);
 /* Emits ChatAssigned (+ ChatStatusChanged when the status changed). */
 void svc_emit_assignment(svc_job *j, const ch_chat_row *c, int old_status);
 

@@ -25,6 +25,7 @@ void ch_svc_init(const ch_svc_opts *o)
 	ctx.media_url_ttl = o->media_url_ttl > 0 ? o->media_url_ttl : 86400;
 	ctx.outbox = o->outbox;
 	ch_base_url(o->public_url, NULL, NULL, ctx.public_url);
+	svc_presence_init(o->node_id, o->node_lease_ms);
 }
 
 const svc_ctx *ch_svc_ctx(void) { return &ctx; }

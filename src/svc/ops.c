@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat/presence.h"
 #include "core/buf.h"
 #include "chat/status.h"
-#include "core/clock.h"
 #include "core/random.h"
 #include "core/utf8.h"
 #include "svc/internal.h"
@@ -121,8 +119,8 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	json_decref(mj);
 	if (next != old)
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
-	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id)
-		ch_presence_touch(j->p.operator_id, ch_now_ms());
+	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id && (e = ch_store_presence_touch(tx, j->p.operator_id)))
+		goto out;
 	if (author == CH_AUTHOR_OPERATOR && c.source != CH_SOURCE_WIDGET && (e = queue_delivery(tx, &c, msg->id)))
 		goto out;
 	e = svc_route_chat(tx, j, &c);
@@ -198,9 +196,15 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 	if (c.status != CH_CHAT_NEW || c.operator_id)
 		return svc_fail(j, CH_ERR_CONFLICT, "conflict: the chat is not in the queue");
 	int old = c.status;
-	if ((e = ch_store_chat_update(tx, c.company_id, c.id, CH_CHAT_OPEN, j->p.operator_id, &c)))
+	/* under the org's routing lock, and only while still queued: another
+	 * process may have routed it since it was read */
+	if ((e = ch_store_routing_lock(tx, c.organization_id)))
 		return e;
-	ch_presence_touch(j->p.operator_id, ch_now_ms());
+	e = ch_store_chat_assign_if_queued(tx, c.company_id, c.id, j->p.operator_id, &c);
+	if (e == CH_ERR_CONFLICT)
+		return svc_fail(j, e, "conflict: the chat is not in the queue");
+	if (e || (e = ch_store_presence_touch(tx, j->p.operator_id)))
+		return e;
 	svc_emit_assignment(j, &c, old);
 	svc_result(j, ch_svc_json_chat(&c));
 	return CH_OK;
@@ -222,6 +226,9 @@ static ch_err transfer_fn(ch_store_tx *tx, svc_job *j)
 		return e;
 	if (j->p.kind == CH_TOKEN_VISITOR)
 		return svc_fail(j, CH_ERR_WRONG_KIND, "visitors cannot transfer chats");
+	/* decided on the chat as it is under the org's routing lock */
+	if ((e = ch_store_routing_lock(tx, c.organization_id)) || (e = visible(tx, j, j->chat_id, &c)))
+		return e;
 	e = ch_store_operator_get(tx, c.company_id, j->operator_id, &op);
 	if (e == CH_ERR_NOT_FOUND || (!e && (op.organization_id != c.organization_id ||
 	                                     op.status == CH_OPERATOR_DELETED)))
@@ -331,13 +338,14 @@ static void add_open(void *ctx, const ch_chat_row *row)
 	l->rows[l->n++] = *row;
 }
 
-/* Sends every open chat of the operator back to the org queue. */
-static ch_err requeue(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id, int64_t operator_id)
+ch_err svc_requeue_operator(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id, int64_t operator_id)
 {
 	open_list l = {0};
 	ch_chat_filter f = {.company_id = company_id, .org_id = org_id, .operator_id = operator_id,
 	                    .status = -1, .not_closed = 1, .source = -1};
-	ch_err e = ch_store_chat_list(tx, &f, NULL, add_open, &l);
+	ch_err e = ch_store_routing_lock(tx, org_id);
+	if (!e)
+		e = ch_store_chat_list(tx, &f, NULL, add_open, &l);
 	for (size_t i = 0; !e && i < l.n; i++) {
 		int old = l.rows[i].status;
 		if ((e = ch_store_chat_update(tx, company_id, l.rows[i].id, CH_CHAT_NEW, 0, &l.rows[i])))
@@ -362,7 +370,7 @@ static ch_err operator_status_fn(ch_store_tx *tx, svc_job *j)
 	close->operator_id = op.id;
 	close->epoch = op.token_epoch; /* tokens of an older epoch are revoked */
 	ch_event_append(&j->events, close);
-	return requeue(tx, j, op.company_id, op.organization_id, op.id);
+	return svc_requeue_operator(tx, j, op.company_id, op.organization_id, op.id);
 }
 
 void ch_svc_operator_status(int64_t company_id, int64_t operator_id, int status, ch_svc_done done, void *arg)
@@ -425,73 +433,3 @@ void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *ar
 	j->org_id = org_id;
 	svc_submit(j);
 }
-
-static ch_err requeue_fn(ch_store_tx *tx, svc_job *j)
-{
-	ch_presence_entry pe;
-	if (ch_presence_get(j->operator_id, &pe) == 0 && pe.connections > 0)
-		return CH_OK; /* came back within the grace period */
-	return requeue(tx, j, j->company_id, j->org_id, j->operator_id);
-}
-
-void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operator_id, ch_svc_done done,
-                             void *arg)
-{
-	svc_job *j = svc_job_new(requeue_fn, NULL, done, arg);
-	j->company_id = company_id;
-	j->org_id = org_id;
-	j->operator_id = operator_id;
-	svc_submit(j);
-}
-
-typedef struct org_ids {
-	ch_org_row *rows;
-	size_t n, cap;
-} org_ids;
-
-static void add_org_row(void *ctx, const ch_org_row *o)
-{
-	org_ids *l = ctx;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->rows = ch_xrealloc(l->rows, l->cap * sizeof *l->rows);
-	}
-	l->rows[l->n++] = *o;
-}
-
-typedef struct absent {
-	int64_t *ops;
-	size_t n, cap;
-} absent;
-
-static void add_absent(void *ctx, int64_t operator_id, int64_t open_chats)
-{
-	absent *a = ctx;
-	ch_presence_entry pe;
-	if (open_chats == 0 || (ch_presence_get(operator_id, &pe) == 0 && pe.connections > 0))
-		return;
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->ops = ch_xrealloc(a->ops, a->cap * sizeof *a->ops);
-	}
-	a->ops[a->n++] = operator_id;
-}
-
-/* Every organization: chats of operators with no live connection go back to
- * the queue (after a restart nobody's grace timer is running). */
-static ch_err requeue_absent_fn(ch_store_tx *tx, svc_job *j)
-{
-	org_ids orgs = {0};
-	ch_err e = ch_store_org_list_all(tx, add_org_row, &orgs);
-	for (size_t i = 0; !e && i < orgs.n; i++) {
-		absent a = {0};
-		e = ch_store_operator_load(tx, orgs.rows[i].company_id, orgs.rows[i].id, add_absent, &a);
-		for (size_t k = 0; !e && k < a.n; k++)
-			e = requeue(tx, j, orgs.rows[i].company_id, orgs.rows[i].id, a.ops[k]);
-		free(a.ops);
-	}
-	free(orgs.rows);
-	return e;
-}
-
-void ch_svc_requeue_absent(ch_svc_done done, void *arg) { svc_submit(svc_job_new(requeue_absent_fn, NULL, done, arg)); }

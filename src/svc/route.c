@@ -1,45 +1,57 @@
 /* route.c — routing inside a write job: the candidates are the org's Active
- * operators (store) that are online (presence); src/chat/routing.c picks.
- * Running in the single writer's transaction is what makes concurrent
- * arrivals safe: no chat can be assigned twice.
+ * operators (store) that are online (store presence, every process's
+ * connections); src/chat/routing.c picks. Every path takes the org's
+ * routing lock before it counts load, and every assignment is conditional
+ * (ch_store_chat_assign_if_queued): processes sharing one database never
+ * assign a chat twice nor exceed an operator's capacity.
  * Threading: the store writer thread. */
 #include <stdlib.h>
 
-#include "chat/presence.h"
 #include "chat/routing.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "svc/internal.h"
 
-#define MAX_ONLINE 4096
 #define DRAIN_BATCH 200
 
 typedef struct cands {
-	ch_presence_entry *online;
-	size_t n_online;
+	ch_presence_row *online;
+	size_t n_online, cap_online;
 	ch_route_candidate *c;
 	size_t n;
 } cands;
+
+static void add_online(void *ctx, const ch_presence_row *r)
+{
+	cands *cs = ctx;
+	if (cs->n_online == cs->cap_online) {
+		cs->cap_online = cs->cap_online ? cs->cap_online * 2 : 16;
+		cs->online = ch_xrealloc(cs->online, cs->cap_online * sizeof *cs->online);
+	}
+	cs->online[cs->n_online++] = *r;
+}
 
 static void add_loaded(void *ctx, int64_t operator_id, int64_t open_chats)
 {
 	cands *cs = ctx;
 	for (size_t i = 0; i < cs->n_online; i++)
 		if (cs->online[i].operator_id == operator_id)
-			cs->c[cs->n++] = (ch_route_candidate){operator_id, open_chats, cs->online[i].idle_since_ms};
+			cs->c[cs->n++] = (ch_route_candidate){operator_id, open_chats, cs->online[i].idle_since};
 }
 
-/* Active + online operators of the org with their load; *capacity from the org. */
+/* Under the org's routing lock: Active + online operators of the org with
+ * their load; *capacity from the org. */
 static ch_err candidates(ch_store_tx *tx, int64_t company_id, int64_t org_id, cands *cs, int64_t *capacity)
 {
 	ch_org_row org;
-	ch_err e = ch_store_org_get(tx, company_id, org_id, &org);
+	ch_err e = ch_store_routing_lock(tx, org_id);
+	if (!e)
+		e = ch_store_org_get(tx, company_id, org_id, &org);
+	if (!e)
+		e = ch_store_presence_online(tx, org_id, add_online, cs);
 	if (e)
 		return e;
 	*capacity = org.max_chats_per_operator;
-	cs->online = ch_xcalloc(MAX_ONLINE, sizeof *cs->online);
-	size_t total = ch_presence_online(org_id, cs->online, MAX_ONLINE);
-	cs->n_online = total < MAX_ONLINE ? total : MAX_ONLINE;
 	cs->c = ch_xcalloc(cs->n_online ? cs->n_online : 1, sizeof *cs->c);
 	cs->n = 0;
 	return cs->n_online ? ch_store_operator_load(tx, company_id, org_id, add_loaded, cs) : CH_OK;
@@ -59,15 +71,16 @@ void svc_emit_assignment(svc_job *j, const ch_chat_row *c, int old_status)
 		         json_pack("[I, i]", (json_int_t)c->id, c->status));
 }
 
+/* CH_ERR_CONFLICT (nothing changed) when the chat is no longer queued. */
 static ch_err assign(ch_store_tx *tx, svc_job *j, ch_chat_row *chat, int64_t operator_id)
 {
 	int old = chat->status;
-	ch_err e = ch_store_chat_update(tx, chat->company_id, chat->id, CH_CHAT_OPEN, operator_id, chat);
-	if (e)
-		return e;
-	ch_presence_touch(operator_id, ch_now_ms());
-	svc_emit_assignment(j, chat, old);
-	return CH_OK;
+	ch_err e = ch_store_chat_assign_if_queued(tx, chat->company_id, chat->id, operator_id, chat);
+	if (!e)
+		e = ch_store_presence_touch(tx, operator_id);
+	if (!e)
+		svc_emit_assignment(j, chat, old);
+	return e;
 }
 
 ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat)
@@ -79,8 +92,8 @@ ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat)
 	ch_err e = candidates(tx, chat->company_id, chat->organization_id, &cs, &capacity);
 	if (!e) {
 		int i = ch_route_pick(cs.c, cs.n, capacity);
-		if (i >= 0)
-			e = assign(tx, j, chat, cs.c[i].operator_id);
+		if (i >= 0 && (e = assign(tx, j, chat, cs.c[i].operator_id)) == CH_ERR_CONFLICT)
+			e = CH_OK; /* routed meanwhile */
 	}
 	cands_free(&cs);
 	return e;
@@ -115,7 +128,8 @@ ch_err svc_drain_org(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t or
 	int64_t *to = ch_xcalloc(q.n, sizeof *to);
 	ch_route_drain(cs.c, cs.n, capacity, q.n, ch_now_ms(), to);
 	for (size_t i = 0; !e && i < q.n && to[i]; i++)
-		e = assign(tx, j, &q.rows[i], to[i]);
+		if ((e = assign(tx, j, &q.rows[i], to[i])) == CH_ERR_CONFLICT)
+			e = CH_OK; /* taken meanwhile: that seat stays free until the next drain */
 	free(to);
 out:
 	free(q.rows);

@@ -29,6 +29,8 @@ typedef struct ch_svc_opts {
 	int64_t media_url_ttl;    /* seconds; 0 = 86400 (see ch_svc_media_url_expiry) */
 	const char *public_url;   /* borrowed; "" or NULL: media uris are made absolute per request */
 	int outbox;               /* a cluster bus runs: every job's events also go into the store's outbox */
+	const char *node_id;      /* this process in the store's nodes; "" or NULL: a random UUID */
+	int64_t node_lease_ms;    /* how long the node counts as alive without a renewal; 0 = 10000 */
 } ch_svc_opts;
 
 void ch_svc_init(const ch_svc_opts *o);
@@ -80,14 +82,30 @@ void ch_svc_api_key_create(int64_t company_id, const ch_svc_key *key, ch_svc_don
 void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done, void *arg);
 /* Assigns queued chats of the org to operators with capacity. */
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg);
-/* Returns the operator's open chats to the queue (offline too long), then drains. */
-void ch_svc_requeue_operator(int64_t company_id, int64_t org_id, int64_t operator_id, ch_svc_done done,
-                             void *arg);
+/* ---- presence and this process's node ------------------------------------ */
 
-/* Returns to the queue the chats of every operator that has no live hub
- * connection (run once, a grace period after start: timers do not survive a
- * restart). */
-void ch_svc_requeue_absent(ch_svc_done done, void *arg);
+/* Registers this process's node (blocking; at start, before the hub opens):
+ * a row left by an earlier process of the same node id is dropped first. */
+ch_err ch_svc_node_start(void);
+/* This process's node id (NUL-terminated, at most CH_NODE_ID_MAX). */
+const char *ch_svc_node_id(void);
+/* The operator now holds `connections` hub connections on this process.
+ * Emits OperatorPresence on a change, and then drains the org's queue when
+ * the operator is online. added: one connection was just added; its state is
+ * announced even when unchanged, and the caller drains (ch_svc_drain) once
+ * that connection can receive the assignments. */
+void ch_svc_presence_conn(int64_t company_id, int64_t org_id, int64_t operator_id, int64_t connections,
+                          int added, ch_svc_done done, void *arg);
+/* SetPresence: away (1) or online (0); emits OperatorPresence with the state
+ * after it (offline for an operator without a connection), drains when online. */
+void ch_svc_presence_set(int64_t company_id, int64_t org_id, int64_t operator_id, int away, ch_svc_done done,
+                         void *arg);
+/* Once a second: renews this node's lease, reaps expired nodes (their
+ * operators go offline), and returns to the queue the open chats of operators
+ * offline for longer than grace_ms. The result is {"republish": true} when
+ * another process had reaped this node: the caller publishes every operator
+ * connection it holds again (ch_svc_presence_conn). */
+void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
 
 /* Runs one of the operations above and waits for it (worker threads only):
  *   ch_svc_result r; ch_svc_wait(&r, ch_svc_set_status(p, id, s, CH_SVC_WAIT));  */
@@ -206,6 +224,10 @@ ch_err ch_svc_org_settings(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch
 ch_err ch_svc_operators(ch_svc_tx *tx, int64_t company_id, int64_t org_id, int include_deleted,
                         ch_operator_each_fn each, void *ctx);
 ch_err ch_svc_operator_get(ch_svc_tx *tx, int64_t company_id, int64_t operator_id, ch_operator_row *out);
+/* The operator's presence: *state "online", "away" or "offline" (static). */
+ch_err ch_svc_presence_of(ch_svc_tx *tx, int64_t operator_id, const char **state);
+/* Whether any operator of the org is online. */
+ch_err ch_svc_org_online(ch_svc_tx *tx, int64_t org_id, int *online);
 ch_err ch_svc_client_get(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_client_row *out);
 /* The client's newest chat that is not Closed; CH_ERR_NOT_FOUND if none. */
 ch_err ch_svc_client_open_chat(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_chat_row *out);

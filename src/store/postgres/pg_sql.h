@@ -10,6 +10,8 @@
 #ifndef CH_STORE_PG_SQL_H
 #define CH_STORE_PG_SQL_H
 
+#include "store/postgres/pg_presence_sql.h"
+
 #define CH_PG_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_PG_API_KEY_COLS "id, company_id, name, prefix, created_at"
 #define CH_PG_ORG_COLS "id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
@@ -264,7 +266,8 @@
 	X(DELIVERY_UPDATE,                                                                         \
 	  "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, "               \
 	  "last_error = $5, lease_until = 0 WHERE id = $1")                                        \
-	CH_PG_STMTS_CLUSTER(X)
+	CH_PG_STMTS_CLUSTER(X)                                                                     \
+	CH_PG_STMTS_PRESENCE(X)
 
 #define CH_PG_STMTS_CLUSTER(X)                                                                     \
 	X(SETTING_ENSURE,                                                                          \
