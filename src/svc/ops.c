@@ -77,6 +77,12 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		e = visitor_chat(tx, j, &c, &created);
 	else
 		e = visible(tx, j, j->chat_id, &c);
+	/* A queued chat is routed after the append, which locks its row; take the
+	 * org's routing lock first, as every other routing path does (org, then
+	 * chat): a drain of another process that holds the org lock and wants
+	 * this chat must not wait on us while we wait on it. */
+	if (!e && c.status == CH_CHAT_NEW && !c.operator_id)
+		e = ch_store_routing_lock(tx, c.organization_id);
 	if (e)
 		return e;
 	int64_t media_id = 0;
