@@ -19,54 +19,56 @@ typedef struct command {
 
 static const command commands[] = {
 	{"serve", ch_cli_serve, "demo",
-	 "usage: chathub serve [--listen ADDR:PORT] [--data-dir DIR] [--demo] [config options]\n\n"
+	 "usage: chathub serve [--listen ADDR:PORT] [--data-dir DIR | --store-url URL] [--demo] [config options]\n\n"
 	 "Runs the server: REST API, hub and widgets on one port (default 127.0.0.1:8080).\n"
 	 "  --listen ADDR:PORT  where to listen; 0.0.0.0:8080 to accept other machines\n"
 	 "  --data-dir DIR      database, JWT secret and media (default ./data)\n"
+	 "  --store-url URL     postgresql://… to share one PostgreSQL database between processes, with\n"
+	 "                      --bus-url redis://… between them and the same jwt_secret (docs/deploy.md)\n"
 	 "  --demo              create (once) the demo company (login demo, password demo) with\n"
 	 "                      organization \"Support\" and two operators, and print a curl walk-through\n"
 	 "Stops cleanly on SIGTERM or Ctrl-C: in-flight requests finish, the database is flushed.\n"},
 	{"migrate", ch_cli_migrate, "",
-	 "usage: chathub migrate [--data-dir DIR]\n\n"
+	 "usage: chathub migrate [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates the database if needed and applies pending schema migrations (serve does this too).\n"},
 	{"company create", ch_cli_company_create, "login password name",
-	 "usage: chathub company create --login LOGIN [--name NAME] [--data-dir DIR]\n\n"
+	 "usage: chathub company create --login LOGIN [--name NAME] [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates a company; its login and password get company tokens from\n"
 	 "POST /api/company/get-token. Works while a server runs on the same data directory.\n"
 	 "The password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else from\n"
 	 "one line of standard input (on a terminal: asked twice, not echoed).\n"
 	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"company passwd", ch_cli_company_passwd, "login password",
-	 "usage: chathub company passwd --login LOGIN [--data-dir DIR]\n\n"
+	 "usage: chathub company passwd --login LOGIN [--data-dir DIR | --store-url URL]\n\n"
 	 "Changes a company's password and revokes every company token issued so far (a running\n"
 	 "server stops accepting them within a second). Operator tokens are not affected.\n"
 	 "The new password comes from the environment variable CHATHUB_COMPANY_PASSWORD, else\n"
 	 "from one line of standard input (on a terminal: asked, not echoed).\n"
 	 "  --password PASSWORD  (tests only: visible to other local users in ps)\n"},
 	{"company revoke-tokens", ch_cli_company_revoke_tokens, "login",
-	 "usage: chathub company revoke-tokens --login LOGIN [--data-dir DIR]\n\n"
+	 "usage: chathub company revoke-tokens --login LOGIN [--data-dir DIR | --store-url URL]\n\n"
 	 "Revokes every company token of the company issued so far, without changing its password\n"
 	 "(a leaked token). A running server stops accepting them within a second, and closes the\n"
 	 "company's hub connections. Operator tokens are not affected.\n"},
 	{"company api-key create", ch_cli_api_key_create, "login name",
-	 "usage: chathub company api-key create --login LOGIN --name NAME [--data-dir DIR]\n\n"
+	 "usage: chathub company api-key create --login LOGIN --name NAME [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates a company API key: a long-lived credential accepted wherever a company token is\n"
 	 "(Authorization: Bearer KEY or X-Authorization-Key: KEY, and the hub), until revoked.\n"
 	 "Prints the key alone on standard output — it is shown only this once; the server keeps\n"
 	 "only its hash. A running server accepts it within a second. At most 100 keys per company.\n"
 	 "  --name NAME  what the key is for (\"CRM backend\"), shown by list\n"},
 	{"company api-key list", ch_cli_api_key_list, "login",
-	 "usage: chathub company api-key list --login LOGIN [--data-dir DIR]\n\n"
+	 "usage: chathub company api-key list --login LOGIN [--data-dir DIR | --store-url URL]\n\n"
 	 "Lists the company's API keys: id, the first characters of the key, creation time, name.\n"},
 	{"company api-key revoke", ch_cli_api_key_revoke, "login id",
-	 "usage: chathub company api-key revoke --login LOGIN --id ID [--data-dir DIR]\n\n"
+	 "usage: chathub company api-key revoke --login LOGIN --id ID [--data-dir DIR | --store-url URL]\n\n"
 	 "Revokes an API key. A running server stops accepting it within a second and closes the\n"
 	 "hub connections made with it.\n"},
 	{"org create", ch_cli_org_create, "company name",
-	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR]\n\n"
+	 "usage: chathub org create --company LOGIN --name NAME [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates an organization in the company with that login and prints its id and widget guid.\n"},
 	{"operator create", ch_cli_operator_create, "org name",
-	 "usage: chathub operator create --org ORG_ID --name NAME [--data-dir DIR]\n\n"
+	 "usage: chathub operator create --org ORG_ID --name NAME [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates an Active operator in the organization and prints its id.\n"},
 	{"config docs", ch_cli_config_docs, "",
 	 "usage: chathub config docs\n\nPrints the Markdown reference of every configuration option.\n"},
