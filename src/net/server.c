@@ -397,7 +397,7 @@ int ch_server_run(const ch_server_opts *o)
 	S.hub_pool = ch_workq_start("hub", o->hub_workers, o->work_queue_max);
 	S.outbound_pool = ch_workq_start("outbound", 1, o->work_queue_max);
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
-	ch_ws_init(o->key, o->hub_connections_per_principal);
+	ch_ws_init(o->key, o->hub_connections_per_principal, o->bus_url && *o->bus_url);
 	ch_sessions_init(&(ch_sessions_opts){.key = o->key, .per_principal = o->hub_connections_per_principal,
 	                                     .poll_ms = o->hub_poll_timeout_s * 1000, .idle_ms = 30000});
 	start_hub(o);

@@ -515,6 +515,8 @@ ch_err ch_sessions_ws_check(const char *id, const ch_principal *p)
 	return s->mode != M_NONE || s->closing ? CH_ERR_CONFLICT : CH_OK;
 }
 
+int ch_sessions_known(const char *id) { return find(id) != NULL; }
+
 ch_hub_conn *ch_sessions_ws_take(const char *id, const ch_principal *p, void *t, const ch_hub_transport *tops)
 {
 	if (ch_sessions_ws_check(id, p))

@@ -74,6 +74,8 @@ void ch_sessions_closed(ch_session_req *r, ch_conn_ref ref);
  * connection, CH_ERR_NOT_FOUND (no such connection, or another principal's),
  * CH_ERR_CONFLICT (it already has a transport). */
 ch_err ch_sessions_ws_check(const char *id, const ch_principal *p);
+/* 1 when this process negotiated id (whoever for, whatever its state). */
+int ch_sessions_known(const char *id);
 /* Hands the negotiated connection over to the WebSocket (t, ops); NULL when
  * it is gone meanwhile. */
 ch_hub_conn *ch_sessions_ws_take(const char *id, const ch_principal *p, void *t, const ch_hub_transport *ops);

@@ -6,7 +6,8 @@
  * exists and URL arguments are still readable (they are not in ESTABLISHED).
  * A principal with hub_connections_per_principal connections already open
  * gets a 429 there too; an upgrade with id= names a negotiated connection
- * (net/sessions.c: 404 unknown, 409 taken) and takes it over at ESTABLISHED.
+ * (net/sessions.c: 404 unknown, 409 taken) and takes it over at ESTABLISHED;
+ * on a cluster an id this process never issued opens a new connection.
  * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
  * (the hub leaves LWS_PRE headroom before it), several gathered into one
  * frame (binary for a MessagePack connection, else text). A close waits for the queue to drain (bounded by a kill timeout); a
@@ -38,11 +39,24 @@
 
 static const ch_token_key *key;
 static size_t max_per_principal;
+static int in_cluster;
 
-void ch_ws_init(const ch_token_key *k, size_t connections_per_principal)
+void ch_ws_init(const ch_token_key *k, size_t connections_per_principal, int cluster)
 {
 	key = k;
 	max_per_principal = connections_per_principal;
+	in_cluster = cluster;
+}
+
+/* The negotiated id an upgrade names, or NULL: on a cluster an id another
+ * process issued names nothing here, and the upgrade is a new connection
+ * (the other process's negotiated one ends at its handshake deadline). */
+static const char *negotiated_id(struct lws *wsi, char *arg, int len)
+{
+	const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, len);
+	if (!id || !*id || (in_cluster && !ch_sessions_known(id)))
+		return NULL;
+	return id;
 }
 
 /* The token from access_token, Authorization: Bearer, or X-Authorization-Key. */
@@ -121,8 +135,8 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 		return 1;
 	}
 	char arg[128];
-	const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
-	if (id && *id) { /* a negotiated connection, counted since its negotiation */
+	const char *id = negotiated_id(wsi, arg, sizeof arg);
+	if (id) { /* a negotiated connection, counted since its negotiation */
 		e = ch_sessions_ws_check(id, &s->p);
 		if (e)
 			write_error(wsi, e, e == CH_ERR_CONFLICT ? "this hub connection already has a transport"
@@ -259,7 +273,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		if (ch_base_url(NULL, host, proto, base))
 			s->base = ch_xstrdup(base);
 		char arg[128];
-		const char *id = lws_get_urlarg_by_name(wsi, "id=", arg, sizeof arg);
+		const char *id = negotiated_id(wsi, arg, sizeof arg);
 		snprintf(s->sid, sizeof s->sid, "%s", id ? id : "");
 		s->authed = 1;
 		return 0;

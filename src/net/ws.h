@@ -23,8 +23,11 @@ typedef struct ch_ws_state {
 } ch_ws_state;
 
 /* key verifies tokens; a principal may hold connections_per_principal hub
- * connections at once (0 = no limit). */
-void ch_ws_init(const ch_token_key *key, size_t connections_per_principal);
+ * connections at once (0 = no limit). cluster: other processes negotiate too,
+ * so an upgrade naming an id this process never issued opens a connection
+ * of its own (a balancer may send the negotiation and the upgrade to
+ * different processes); else such an upgrade is a 404. */
+void ch_ws_init(const ch_token_key *key, size_t connections_per_principal, int cluster);
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 401/404/429 before the 101. Returns the
  * callback's return value. */
 int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol);

@@ -111,7 +111,10 @@ function dropDatabases() {
 }
 
 // Environment naming the store (and bus) of dataDir's database for the CLI.
+const storeEnvs = new Map(); // data dir -> environment (a cluster's, tests/cluster/lib)
+function setStoreEnv(dataDir, env) { storeEnvs.set(dataDir, env); }
 function storeEnv(dataDir) {
+  if (dataDir && storeEnvs.has(dataDir)) return storeEnvs.get(dataDir);
   const db = dataDir && databases.get(dataDir);
   if (!db) return {};
   return { CHATHUB_STORE_URL: db.url, ...(TEST_REDIS ? { CHATHUB_BUS_URL: TEST_REDIS } : {}) };
@@ -574,5 +577,5 @@ module.exports = {
   sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
   api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
-  isoIn, operatorToken, validate, setStatus, rawHttp,
+  isoIn, operatorToken, validate, setStatus, rawHttp, setStoreEnv,
 };
