@@ -300,7 +300,18 @@ class Server {
   }
 }
 
+// CHATHUB_TEST_CLUSTER=1: startServer() gives a cluster (tests/cluster/lib:
+// haproxy in front of three processes on one fresh PostgreSQL and Redis)
+// whose base is the balancer, unless the test needs one process
+// (opts.single, or a shell prefix, SQLite or a given data directory).
+const TEST_CLUSTER = process.env.CHATHUB_TEST_CLUSTER === '1';
+// `{ skip: h.SINGLE_ONLY }` on a test about one process's memory, files or peers
+const SINGLE_ONLY = TEST_CLUSTER ? 'about one process: runs without CHATHUB_TEST_CLUSTER' : false;
+
 async function startServer(opts = {}) {
+  if (TEST_CLUSTER && !opts.single && !opts.shell && !opts.sqlite && !opts.dataDir) {
+    return require('../../cluster/lib/cluster').startCluster(opts); // eslint-disable-line global-require
+  }
   const dataDir = opts.dataDir || makeTempDir();
   const s = new Server(dataDir, opts);
   await s.start();
@@ -573,7 +584,7 @@ function requestText(method, p, { headers = {}, body } = {}) {
 
 module.exports = {
   requestText,
-  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE, TEST_PG, TEST_REDIS, SQLITE_ONLY,
+  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE, TEST_PG, TEST_REDIS, SQLITE_ONLY, TEST_CLUSTER, SINGLE_ONLY,
   sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
   api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
