@@ -54,7 +54,7 @@ class Cluster {
   async start() {
     if (!this.port) this.port = await h.freePort();
     running.add(this.dir);
-    await run(SCRIPT, ['start', '--dir', this.dir, '--port', String(this.port), '--no-fsync'], this.env);
+    await run(SCRIPT, ['start', '--dir', this.dir, '--port', String(this.port), '--no-fsync', '--no-demo'], this.env);
     this.base = `http://127.0.0.1:${this.port}`;
     this.storeUrl = this.file('store-url');
     this.busUrl = this.file('bus-url');
