@@ -4,14 +4,15 @@
 # JWT secret, and haproxy in front on http://localhost:PORT (8080).
 #
 #   cluster.sh run [--dir D] [--port P] [--no-fsync]   start, wait, Ctrl-C stops everything (make cluster)
-#   cluster.sh start [--dir D] [--port P] [--no-fsync] start and return (tests, benchmarks)
+#   cluster.sh start [--dir D] [--port P] [--no-fsync] [--no-demo] start and return (tests, benchmarks)
 #   cluster.sh stop [--dir D]                          stop haproxy, the nodes, the services
 #   cluster.sh kill N [--dir D]                        kill -9 node N (1-3)
 #   cluster.sh restart N [--dir D]                     stop node N (if running) and start it again
 #   cluster.sh status [--dir D]
 #
-# Node 1 runs with --demo, so the demo company (login demo, password demo) is
-# created once; the demo pages' operator-token endpoint exists on node 1 only.
+# Node 1 runs with --demo (unless --no-demo), so the demo company (login demo,
+# password demo) is created once; the demo pages' operator-token endpoint
+# exists on node 1 only.
 # Every node has --public-url of the balancer, so the links it hands out go
 # through it. haproxy: mode tcp (WebSocket and Long Polling pass through
 # untouched), balance leastconn, `option httpchk GET /healthz` every 500 ms
@@ -36,11 +37,13 @@ esac
 DIR=${CHATHUB_CLUSTER_DIR:-${TMPDIR:-/tmp}/chathub-cluster-$(id -u)}
 PORT=8080
 FSYNC=
+DEMO=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=${2:?--dir needs a directory}; shift 2 ;;
     --port) PORT=${2:?--port needs a number}; shift 2 ;;
     --no-fsync) FSYNC=--no-fsync; shift ;;
+    --no-demo) DEMO=0; shift ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -79,7 +82,7 @@ wait_node() {
 
 start_node() {
   local n=$1 demo=() port; port=$(cat "$DIR/node$n.port")
-  [ "$n" = 1 ] && demo=(--demo)
+  [ "$n" = 1 ] && [ "$(cat "$DIR/demo" 2>/dev/null || echo 1)" = 1 ] && demo=(--demo)
   mkdir -p "$DIR/node$n"
   # setsid: a Ctrl-C in the terminal reaches the script, which stops the nodes in order
   # shellcheck disable=SC2086
@@ -141,6 +144,7 @@ start_all() {
   echo "${pg%/*}/chathub" >"$DIR/store-url"
   [ -s "$DIR/jwt-secret" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/jwt-secret")
   echo "$PORT" >"$DIR/port"
+  echo "$DEMO" >"$DIR/demo"
   for n in $NODES; do [ -s "$DIR/node$n.port" ] || free_port >"$DIR/node$n.port"; done
   # node 1 first: it migrates the database and creates the demo company
   start_node 1; wait_node 1
@@ -176,7 +180,7 @@ stop_all() {
   [ -d "$DIR/services" ] && scripts/services.sh stop --dir "$DIR/services"
   for n in $NODES; do rm -rf "${DIR:?}/node$n" "$DIR/node$n.pid" "$DIR/node$n.port" "$DIR/node$n.log"; done
   rm -f "$DIR"/*.reported "$DIR/haproxy.pid" "$DIR/haproxy.cfg" "$DIR/haproxy.log" "$DIR/jwt-secret" "$DIR/store-url" \
-    "$DIR/bus-url" "$DIR/port"
+    "$DIR/bus-url" "$DIR/port" "$DIR/demo"
   rmdir "$DIR" 2>/dev/null || true
 }
 

@@ -20,7 +20,9 @@
 # authentication: the server listens on 127.0.0.1 and a unix socket in D/pg
 # only. --no-fsync sets fsync=off and full_page_writes=off — for tests only:
 # they kill and restart processes, never the machine, and the page cache
-# survives a process crash. Redis keeps nothing on disk (--save '',
+# survives a process crash. synchronous_commit stays on: with it off a commit
+# is acknowledged before its WAL leaves PostgreSQL's own memory, and a
+# `restart pg` (an immediate stop, like a crash) loses acknowledged messages. Redis keeps nothing on disk (--save '',
 # --appendonly no).
 set -euo pipefail
 
@@ -89,7 +91,7 @@ pg_run() { # port
   local bin; bin=$(pg_bindir)
   local o="-c listen_addresses=127.0.0.1 -p $1 -k $PG -c max_connections=300 -c shared_buffers=64MB"
   o+=" -c deadlock_timeout=200ms"
-  [ "$(cat "$PG/fsync")" = off ] && o+=" -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+  [ "$(cat "$PG/fsync")" = off ] && o+=" -c fsync=off -c full_page_writes=off"
   as_pg "$bin/pg_ctl" -D "$PG/data" -l "$PG/pg.log" -w -t 30 -o "$o" start >/dev/null
 }
 

@@ -18,7 +18,12 @@
 # and the Redis bus. The other tiers never see those variables. The
 # PostgreSQL e2e tier runs alongside the browser and compatibility tiers
 # (one browser or one compat file at a time leaves a core free).
-# CHATHUB_TEST_SERVICES=0 skips the PostgreSQL + Redis tiers.
+# Cluster tiers (after those): `cluster [postgres]` is tests/cluster/ (chaos,
+# revocation and negotiation across three processes behind haproxy), and
+# `e2e [cluster]` / `hostile [cluster]` run the isolation files and the
+# hostile tier with CHATHUB_TEST_CLUSTER=1 (each server a cluster); every
+# file starts its own cluster (scripts/cluster.sh, private services).
+# CHATHUB_TEST_SERVICES=0 skips the PostgreSQL + Redis tiers, cluster ones too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -94,7 +99,8 @@ run_node() { node_run "$@"; node_report "$@"; }
 
 node_run() {
   local tier=$1 dir=$2 conc=$3 bin=$4 name=$5 log="$LOG_DIR/$1-$5.log"
-  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" "$dir" >"$log" 2>&1
+  # shellcheck disable=SC2086 # dir: a directory or several files
+  CHATHUB_BIN="$PWD/$bin" node --test --test-concurrency="$conc" $dir >"$log" 2>&1
   echo $? >"$log.rc"
 }
 
@@ -155,6 +161,12 @@ if [ -n "$pg_e2e" ]; then
   node_report e2e tests/e2e/ 2 "$BUILD/chathub" postgres
 fi
 stop_services
+if services_or_report cluster postgres; then
+  # the chaos file is timed: it runs alone, then the cluster-mode files
+  run_node cluster tests/cluster/ 1 "$BUILD/chathub" postgres
+  CHATHUB_TEST_CLUSTER=1 run_node e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 "$BUILD/chathub" cluster
+  CHATHUB_TEST_CLUSTER=1 run_node hostile tests/hostile/ 1 "$BUILD/chathub" cluster
+fi
 run_fuzz
 
 if [ "$skipped" -gt 0 ]; then

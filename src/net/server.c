@@ -189,6 +189,20 @@ static void trim_run(void *arg)
 		CH_WARN("bus: trimming the outbox failed: %s", ch_err_text(e));
 }
 
+/* Other processes' events, on the network thread. A revocation's event
+ * invalidates the cached principals before anything else reads them: a
+ * token another process revoked is refused from then on here too, not only
+ * after the next once-a-second poll. */
+static void cluster_deliver(void *ctx, ch_event *list)
+{
+	for (const ch_event *ev = list; ev; ev = ev->next)
+		if (ev->kind == CH_EV_CLOSE_OPERATOR || ev->kind == CH_EV_CLOSE_KEY) {
+			ch_store_principals_stale(ctx);
+			break;
+		}
+	ch_bus_publish(list);
+}
+
 static int start_bus(const ch_server_opts *o)
 {
 	if (!o->bus_url || !*o->bus_url)
@@ -197,7 +211,7 @@ static int start_bus(const ch_server_opts *o)
 	ch_bus_cluster_opts bo = {.url = o->bus_url, .node_id = o->node_id, .prefix = o->bus_prefix,
 	                          .loop = S.loop, .post = ch_loop_post,
 	                          .pool = S.bus_pool, .log_read = log_read, .log_heads = log_heads,
-	                          .log_ctx = o->store};
+	                          .log_ctx = o->store, .deliver = cluster_deliver, .deliver_ctx = o->store};
 	if (ch_bus_cluster_start(&bo)) {
 		CH_ERROR("bus: cannot start the cluster bus on %s (the outbox could not be read)", o->bus_url);
 		return -1;

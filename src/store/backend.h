@@ -30,6 +30,7 @@
 	  (s, fn, arg, done))                                                                      \
 	X(P, void, stats_get, (ch_store * s, ch_store_stats *out), (s, out))                      \
 	X(P, void, set_batch_sink, (ch_store * s, ch_store_batch_sink fn, void *ctx), (s, fn, ctx)) \
+	X(P, void, principals_stale, (ch_store * s), (s))                                          \
 	/* internal: wakes the writer after deferred ch_store_write calls */                        \
 	X(P, void, wake, (ch_store * s), (s))
 

@@ -66,6 +66,8 @@ void ch_store_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
 	OPS(s)->set_batch_sink(s, fn, ctx);
 }
 
+void ch_store_principals_stale(ch_store *s) { OPS(s)->principals_stale(s); }
+
 /* Threads that asked for deferred wake-ups (the network thread) queue writes
  * during a loop turn and wake the writer once at its end: the turn's writes
  * form one group commit, and a single core is not switched to the writer for

@@ -100,6 +100,9 @@ uint64_t ch_store_principals_gen(ch_store *s);
  * process moves; when it differs from the last poll, moves
  * ch_store_principals_gen() and sets *changed. A read (worker threads). */
 ch_err ch_store_revocations_poll(ch_store *s, int *changed);
+/* Another process revoked a principal (its bus event arrived): moves
+ * ch_store_principals_gen() now rather than at the next poll. Any thread. */
+void ch_store_principals_stale(ch_store *s);
 
 /* From now on, ch_store_write() calls of the calling thread do not wake the
  * writer; ch_store_flush_wakeups() (at the end of each event-loop turn) does,

@@ -29,6 +29,18 @@ describe('isolation', () => {
   let chatB;
   let mediaA;
 
+  // The organization's one operator gets the chat. On a cluster
+  // (CHATHUB_TEST_CLUSTER) the process that created it may hold no operator
+  // connection: then it stays New and the operator takes it.
+  async function assigned(op, chatId) {
+    if (!h.TEST_CLUSTER) { await op.waitFor('ChatAssigned', (x) => x.id === chatId); return; }
+    await hub.pollUntil(() => op.find('ChatCreated', (x) => x.id === chatId) || op.find('ChatAssigned', (x) => x.id === chatId),
+      { what: `chat ${chatId} at ${op.label}` });
+    await h.sleep(300);
+    if (!op.find('ChatAssigned', (x) => x.id === chatId)) await op.invoke('TakeChat', chatId);
+    await op.waitFor('ChatAssigned', (x) => x.id === chatId);
+  }
+
   before(async () => {
     srv = await h.startServer({ env: hub.HUB_ENV });
     A = await hub.makeOrgFixture(srv, 'isoa', { operators: 1 });
@@ -53,7 +65,7 @@ describe('isolation', () => {
     const marks = Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.mark()]));
     const m1 = await c.vA1.invoke('SendMessage', null, 'secret of A', crypto.randomUUID());
     chatA = m1.chatId;
-    await c.opA.waitFor('ChatAssigned', (x) => x.id === chatA);
+    await assigned(c.opA, chatA);
     const m2 = await c.opA.invoke('SendMessage', chatA, 'reply of A', crypto.randomUUID());
     await c.vA1.waitFor('ReceiveMessage', (x) => x.id === m2.id);
     await c.vA1.invoke('Typing', chatA);
@@ -192,7 +204,7 @@ describe('isolation', () => {
     const marks = Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.mark()]));
     const m1 = await c.vB.invoke('SendMessage', null, 'hello from B', crypto.randomUUID());
     chatB = m1.chatId;
-    await c.opB.waitFor('ChatAssigned', (x) => x.id === chatB);
+    await assigned(c.opB, chatB);
     const m2 = await c.opB.invoke('SendMessage', chatB, 'B answers', crypto.randomUUID());
     await c.vB.waitFor('ReceiveMessage', (x) => x.id === m2.id);
     await c.vB.invoke('Typing', chatB);
@@ -209,7 +221,8 @@ describe('isolation', () => {
     assert.match(await c.opA.invokeError('GetMessages', chatB, null, 10), /not found/i);
   });
 
-  test('operator presence does not cross companies', async () => {
+  // presence events do not cross processes yet: on a cluster the new connection may be on another process than B's
+  test('operator presence does not cross companies', { skip: h.TEST_CLUSTER && 'presence is per process on a cluster today' }, async () => {
     const marks = { opA: c.opA.mark(), vA1: c.vA1.mark(), opB: c.opB.mark() };
     const [extra] = await h.syncOperators(srv, B.token, [{ organizationId: B.orgId, name: 'B extra' }]);
     const x = await hub.connectHub(srv.base, await h.operatorToken(srv, B.token, extra.id), { label: 'B extra' });

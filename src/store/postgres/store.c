@@ -170,3 +170,5 @@ ch_err ch_store_pg_revocations_poll(ch_store *s, int *changed)
 }
 
 uint64_t ch_store_pg_principals_gen(ch_store *s) { return atomic_load(&s->principals_gen); }
+
+void ch_store_pg_principals_stale(ch_store *s) { atomic_fetch_add(&s->principals_gen, 1); }

@@ -307,6 +307,8 @@ ch_err ch_store_sqlite_revocations_poll(ch_store *s, int *changed)
 	return CH_OK;
 }
 
+void ch_store_sqlite_principals_stale(ch_store *s) { atomic_fetch_add(&s->principals_gen, 1); }
+
 uint64_t ch_store_sqlite_principals_gen(ch_store *s)
 {
 	return atomic_load(&s->principals_gen);

@@ -111,7 +111,10 @@ function dropDatabases() {
 }
 
 // Environment naming the store (and bus) of dataDir's database for the CLI.
+const storeEnvs = new Map(); // data dir -> environment (a cluster's, tests/cluster/lib)
+function setStoreEnv(dataDir, env) { storeEnvs.set(dataDir, env); }
 function storeEnv(dataDir) {
+  if (dataDir && storeEnvs.has(dataDir)) return storeEnvs.get(dataDir);
   const db = dataDir && databases.get(dataDir);
   if (!db) return {};
   return { CHATHUB_STORE_URL: db.url, ...(TEST_REDIS ? { CHATHUB_BUS_URL: TEST_REDIS } : {}) };
@@ -297,7 +300,18 @@ class Server {
   }
 }
 
+// CHATHUB_TEST_CLUSTER=1: startServer() gives a cluster (tests/cluster/lib:
+// haproxy in front of three processes on one fresh PostgreSQL and Redis)
+// whose base is the balancer, unless the test needs one process
+// (opts.single, or a shell prefix, SQLite or a given data directory).
+const TEST_CLUSTER = process.env.CHATHUB_TEST_CLUSTER === '1';
+// `{ skip: h.SINGLE_ONLY }` on a test about one process's memory, files or peers
+const SINGLE_ONLY = TEST_CLUSTER ? 'about one process: runs without CHATHUB_TEST_CLUSTER' : false;
+
 async function startServer(opts = {}) {
+  if (TEST_CLUSTER && !opts.single && !opts.shell && !opts.sqlite && !opts.dataDir) {
+    return require('../../cluster/lib/cluster').startCluster(opts); // eslint-disable-line global-require
+  }
   const dataDir = opts.dataDir || makeTempDir();
   const s = new Server(dataDir, opts);
   await s.start();
@@ -570,9 +584,9 @@ function requestText(method, p, { headers = {}, body } = {}) {
 
 module.exports = {
   requestText,
-  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE, TEST_PG, TEST_REDIS, SQLITE_ONLY,
+  BIN, REPO, DEFAULT_ENV, REASON, JWT_RE, TEST_PG, TEST_REDIS, SQLITE_ONLY, TEST_CLUSTER, SINGLE_ONLY,
   sleep, sleepUntil, freePort, makeTempDir, waitExit, startServer, cli, parseId,
   api, fetch: specFetch, describeRes, assertError, checkResponse: openapi.checkResponse, assertOk, companyToken, decodeJwt,
   createCompany, makeCompany, createOrg, syncOperators, listOperators,
-  isoIn, operatorToken, validate, setStatus, rawHttp,
+  isoIn, operatorToken, validate, setStatus, rawHttp, setStoreEnv,
 };
