@@ -10,9 +10,9 @@
 #   cluster.sh restart N [--dir D]                     stop node N (if running) and start it again
 #   cluster.sh status [--dir D]
 #
-# Node 1 runs with --demo (unless --no-demo), so the demo company (login demo,
-# password demo) is created once; the demo pages' operator-token endpoint
-# exists on node 1 only.
+# Every node runs with --demo (unless --no-demo), so the demo pages work through
+# the balancer whichever node answers; node 1 starts first and creates the demo
+# company (login demo, password demo), the others find it.
 # Every node has --public-url of the balancer, so the links it hands out go
 # through it. haproxy: mode tcp (WebSocket and Long Polling pass through
 # untouched), balance leastconn, `option httpchk GET /healthz` every 500 ms
@@ -82,7 +82,7 @@ wait_node() {
 
 start_node() {
   local n=$1 demo=() port; port=$(cat "$DIR/node$n.port")
-  [ "$n" = 1 ] && [ "$(cat "$DIR/demo" 2>/dev/null || echo 1)" = 1 ] && demo=(--demo)
+  [ "$(cat "$DIR/demo" 2>/dev/null || echo 1)" = 1 ] && demo=(--demo)
   mkdir -p "$DIR/node$n"
   # setsid: a Ctrl-C in the terminal reaches the script, which stops the nodes in order
   # shellcheck disable=SC2086
