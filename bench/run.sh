@@ -19,7 +19,8 @@
 # OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 PORT=18500 (base port) CHATHUB_BIN=build/chathub
 # LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) RESULTS=build/bench-results OUT=docs/performance.md
 # cluster: CLUSTER_NODES=3 CLUSTER_HELD_CONNS=57000 CLUSTER_HELD_VISITORS=5700 CLUSTER_HELD_RUNS=1
-# CLUSTER_PLACE=spread (org: an organization's visitors on its operator's process)
+# CLUSTER_PLACE=spread (org: an organization's visitors on its operator's process) CLUSTER_PG_FSYNC=on (off: the
+# services' --no-fsync, to see what the fsyncs cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,7 @@ OPEN_RATE=${OPEN_RATE:-10000} REPLY_EVERY=${REPLY_EVERY:-10} LOAD_PROCS=${LOAD_P
 REST_DURATION=${REST_DURATION:-5}
 CLUSTER_NODES=${CLUSTER_NODES:-3} CLUSTER_HELD_CONNS=${CLUSTER_HELD_CONNS:-57000}
 CLUSTER_HELD_VISITORS=${CLUSTER_HELD_VISITORS:-5700} CLUSTER_HELD_RUNS=${CLUSTER_HELD_RUNS:-1}
-CLUSTER_PLACE=${CLUSTER_PLACE:-spread}
+CLUSTER_PLACE=${CLUSTER_PLACE:-spread} CLUSTER_PG_FSYNC=${CLUSTER_PG_FSYNC:-on}
 PORT=${PORT:-18500}
 BIN=${CHATHUB_BIN:-build/chathub}
 RESULTS=${RESULTS:-build/bench-results}
@@ -282,7 +283,8 @@ cluster_services() {
   [ -n "$services" ] && return 0
   chmod 711 "$work"   # the postgres user traverses it to its data directory
   services=$work/services
-  local out; out=$(taskset -c 0 scripts/services.sh start all --dir "$services")
+  local out nofsync=(); [ "$CLUSTER_PG_FSYNC" = off ] && nofsync=(--no-fsync)
+  out=$(taskset -c 0 scripts/services.sh start all --dir "$services" "${nofsync[@]}")
   cl_pg=$(sed -nE 's/^export CHATHUB_TEST_PG=//p' <<<"$out")
   cl_redis=$(sed -nE 's/^export CHATHUB_TEST_REDIS=//p' <<<"$out")
   psql "$cl_pg" -qAtX -c "CREATE DATABASE bench LOCALE 'C.UTF-8' TEMPLATE template0" >/dev/null
@@ -326,6 +328,7 @@ first_col() { awk -v c="$2" 'NR == 1 {print $c}' "$1"; }
 cluster_held() {
   local i n p out
   cluster_services
+  [ "$CLUSTER_HELD_RUNS" -gt 0 ] || return 0
   next_port; local base=$port
   start_nodes "$base" 1
   log "cluster fixture: $CLUSTER_HELD_VISITORS visitors for the held connections"
@@ -421,7 +424,7 @@ write_meta() {
       runs: Number(runs), fdmax, knobs }));' \
     "$model" "$(nproc)" "$mem" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$([ -n "$(git status --porcelain -- src 2>/dev/null)" ] && echo 1 || echo 0)" "$(uname -r)" "$RUNS" "$(ulimit -Hn)" \
-    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION CLUSTER_NODES=$CLUSTER_NODES CLUSTER_HELD_CONNS=$CLUSTER_HELD_CONNS CLUSTER_HELD_VISITORS=$CLUSTER_HELD_VISITORS CLUSTER_PLACE=$CLUSTER_PLACE" \
+    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION CLUSTER_NODES=$CLUSTER_NODES CLUSTER_HELD_CONNS=$CLUSTER_HELD_CONNS CLUSTER_HELD_VISITORS=$CLUSTER_HELD_VISITORS CLUSTER_PLACE=$CLUSTER_PLACE CLUSTER_PG_FSYNC=$CLUSTER_PG_FSYNC" \
     >"$RESULTS/meta.json"
 }
 
