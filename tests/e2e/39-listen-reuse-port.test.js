@@ -7,6 +7,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const h = require('./lib/harness');
 
 const REUSE = ['--listen-reuse-port', 'true'];
@@ -56,6 +57,28 @@ describe('listen_reuse_port', () => {
     const seen = await whoAnswers(a.port, 60);
     assert.equal(seen.other, 0, JSON.stringify(seen));
     assert.ok(seen.a > 0 && seen.b > 0, `both processes answer: ${JSON.stringify(seen)}`);
+  });
+
+  test('the per-address connection cap applies to what the shared socket accepts', async () => {
+    const srv = await h.startServer({ args: REUSE, sqlite: true, env: { CHATHUB_MAX_CONNECTIONS_PER_IP: '3' } });
+    const socks = [];
+    try {
+      const closed = [];
+      for (let i = 0; i < 6; i++) {
+        const s = net.connect({ port: srv.port, host: '127.0.0.1', localAddress: '127.0.0.9' });
+        s.on('error', () => {});
+        s.on('close', () => closed.push(i));
+        socks.push(s);
+        await new Promise((r) => { s.once('connect', r); s.once('close', r); });
+      }
+      await h.sleep(500);
+      assert.equal(socks.length - closed.length, 3, `open of 6 with a cap of 3 (closed: ${closed})`);
+      const ok = await h.rawHttp(srv.port, h.requestText('GET', '/healthz')); // another address still gets in
+      assert.equal(ok.status, 200);
+    } finally {
+      for (const s of socks) s.destroy();
+      await srv.stop();
+    }
   });
 
   test('a stopping process closes its listener: the other takes every new connection', async () => {
