@@ -24,7 +24,7 @@ help:
 	@echo "make test   - build (normal + ASan/UBSan) and run every test; ends with 'N passed, N failed'"
 	@echo "make build  - build build/chathub and the widget bundles (build/web/, esbuild)"
 	@echo "make docs   - regenerate docs/configuration.md from the config table"
-	@echo "make bench  - run the benchmark suite (< 10 min) and rewrite docs/performance.md (bench/README.md)"
+	@echo "make bench  - run the benchmark suite (~8 min) and rewrite docs/performance.md (bench/README.md)"
 	@echo "make fuzz   - run every libFuzzer target for FUZZ_SECONDS (part of make test)"
 	@echo "make clean  - remove build directories"
 

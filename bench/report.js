@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Turns the raw results of bench/run.sh (RESULTS dir: meta.json, held.jsonl, chat-closed.jsonl, chat-open.jsonl,
-// peer-closed.jsonl, rest.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
+// peer-closed.jsonl, rest.jsonl, cluster-held.jsonl, cluster-chat.jsonl, cluster-sqlite.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,6 +26,9 @@ const closed = readJsonl('chat-closed.jsonl');
 const open = readJsonl('chat-open.jsonl');
 const peer = readJsonl('peer-closed.jsonl');
 const rest = readJsonl('rest.jsonl')[0];
+const clHeld = readJsonl('cluster-held.jsonl');
+const clChat = readJsonl('cluster-chat.jsonl');
+const clSqlite = readJsonl('cluster-sqlite.jsonl');
 
 function median(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -50,6 +53,12 @@ const relayRate = med(peer, 'msgs_per_s');
 const peerRatio = chatRate !== null && relayRate ? chatRate / relayRate : null;
 const vtPct = rest ? (100 * rest.validate_token_median) / rest.nginx_median : null;
 const chatsPct = rest ? (100 * rest.chats_median) / rest.nginx_median : null;
+const clConnected = med(clHeld, 'connected');
+const clRate = med(clChat, 'msgs_per_s');
+const clSqliteRate = med(clSqlite, 'msgs_per_s');
+const clNodes = clHeld[0]?.nodes ?? clChat[0]?.nodes ?? 3;
+const sum = (rows, ...ks) => (rows.length ? rows.reduce((a, r) => a + ks.reduce((b, k) => b + (Number(r[k]) || 0), 0), 0) : null);
+const clSeqErrors = sum(clChat, 'gaps', 'dups', 'reorders');
 
 const rows = [
   ['1 held', 'hub connections held by one process', '≥ 19,000', fmt(heldConnected), verdict(heldConnected, (x) => x >= 19000)],
@@ -58,10 +67,14 @@ const rows = [
   ['2 chat', `p99 latency at ${fmt(open[0]?.rate ?? 10000)} msgs/s (open loop)`, '≤ 20 ms', openP99 === null ? '—' : `${fmt(openP99, 2)} ms (p50 ${fmt(openP50, 2)} ms)`, verdict(openP99, (x) => x <= 20)],
   ['3 REST', 'validate-token req/s ÷ nginx `return 200` req/s', '≥ 40 %', vtPct === null ? '—' : `${fmt(vtPct, 1)} %`, verdict(vtPct, (x) => x >= 40)],
   ['4 peer', 'ChatHub msgs/s ÷ `ws` relay msgs/s (closed loop)', '≥ 1.5×', peerRatio === null ? '—' : `${fmt(peerRatio, 2)}×`, verdict(peerRatio, (x) => x >= 1.5)],
+  ['5 cluster', `hub connections held by ${clNodes} processes on one port`, '≥ 50,000', fmt(clConnected), verdict(clConnected, (x) => x >= 50000)],
+  ['5 cluster', `persisted msgs/s through ${clNodes} processes + PostgreSQL + Redis (closed loop)`, 'reported',
+    clRate === null ? '—' : `${fmt(clRate)} (single SQLite process, same run: ${fmt(clSqliteRate)})`, clRate === null ? 'not measured' : 'measured'],
+  ['5 cluster', '`seq` gaps + duplicates + reorders through the cluster, all runs', '0', fmt(clSeqErrors), verdict(clSeqErrors, (x) => x === 0)],
 ];
 
 if (opt.summary) {
-  for (const r of rows) if (r[3] !== '—') console.log(`${r[0].padEnd(7)} ${r[1].padEnd(52)} ${r[3].padEnd(28)} target ${r[2]}: ${r[4].replace(/\*/g, '')}`);
+  for (const r of rows) if (r[3] !== '—') console.log(`${r[0].padEnd(9)} ${r[1].padEnd(52)} ${r[3].padEnd(28)} target ${r[2]}: ${r[4].replace(/\*/g, '')}`);
   if (rest) console.log(`rest    chat/chats req/s ÷ nginx                             ${fmt(chatsPct, 1)} %`);
   process.exit(0);
 }
@@ -171,6 +184,61 @@ if (peer.length) {
 } else p('Not run.');
 p();
 
+p('## 5. Cluster: three processes on PostgreSQL + Redis');
+p();
+if (clHeld.length || clChat.length) {
+  p(`\`bench/run.sh cluster\`: a private PostgreSQL ${'and'} Redis (\`scripts/services.sh\`, default settings, fsync on) and ${clNodes}` +
+    ' `chathub serve` processes sharing them (`store_url`, `bus_url`, one `jwt_secret`). PostgreSQL, Redis and every chathub' +
+    ' process run on CPU 0 (`taskset -c 0`), as the single server does in the other scenarios; the load on CPU 1.');
+  p();
+}
+if (clHeld.length) {
+  const h = clHeld[0];
+  p(`**Held connections.** The ${fmt(h.nodes)} processes listen on one port with \`listen_reuse_port = true\` (\`SO_REUSEPORT\`: the` +
+    ' kernel spreads the connections, no proxy in front, so no proxy spends two descriptors per connection); `loadgen held` opens' +
+    ` ${fmt(h.target)} hub connections in ${Math.ceil(h.target / 19000)} processes, each from a loopback address of its own` +
+    ' (`--source-per-proc`: one source address has about 28,000 ephemeral ports towards one server address), in batches of 500' +
+    ` handshakes, with the visitor tokens of a ${fmt(meta.knobs?.match(/CLUSTER_HELD_VISITORS=(\d+)/)?.[1] ?? null)}-visitor fixture` +
+    ' (several connections per visitor), and holds them. Each process\'s open-files limit is shown: one process alone holds at most' +
+    ' that many (less its reserve). Connections per process = its open descriptors at the peak − before the load; KiB per' +
+    ' connection = the processes\' RSS growth ÷ those connections.');
+  p();
+  p('| run | connected | failed | connect time | connections per process | open-files limit per process | RSS growth per process | KiB / connection |');
+  p('|---|---|---|---|---|---|---|---|');
+  for (const r of clHeld) {
+    const per = String(r.node_conns ?? '').split(' ').map((x) => fmt(Number(x))).join(' / ');
+    const rss = String(r.node_rss_kib ?? '').split(' ').map((x) => `${fmt(Number(x) / 1024, 1)} MiB`).join(' / ');
+    p(`| ${r.run} | **${fmt(r.connected)}** | ${fmt(r.failed)} | ${fmt(r.connect_s, 1)} s | ${per} | ${fmt(r.node_fd_limit)} | ${rss} | ${fmt(r.kib_per_conn, 2)} |`);
+  }
+  p();
+}
+if (clChat.length) {
+  const c = clChat[0];
+  p(`**Chat throughput.** The chat closed loop of scenario 2 (${fmt(c.visitors)} visitors over ${fmt(c.orgs)} organizations, window` +
+    ` ${fmt(c.window)}) through the cluster, each process on its own port: every organization's operator is on process` +
+    ` (org mod ${fmt(c.nodes)}), ` + (c.place === 'spread'
+    ? `and visitor *i* on process (i mod ${fmt(c.nodes)}) (\`--place spread\`), so about two thirds of the messages and replies` +
+      ' cross processes (committed to PostgreSQL with their outbox row, published on Redis, delivered by the operator\'s process).'
+    : 'and its visitors on the same process (`--place org`).') +
+    ' Every run alternates with a run of the single SQLite process (the scenario 2 server, same fixture size, same loadgen' +
+    ' settings), so both columns saw the same machine. CPU = busiest window of each part (% of one core; the chathub figure' +
+    ' adds up its processes).');
+  p();
+  p('| run | cluster msgs/s | p50 ms | p99 ms | errors | gaps / dups / reorders | chathub CPU (per process) | PostgreSQL CPU | Redis CPU | loadgen CPU | single SQLite msgs/s | p50 ms | p99 ms | its CPU |');
+  p('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of clChat) {
+    const s1 = clSqlite.find((x) => x.run === r.run) || {};
+    const per = String(r.node_cpu_pct ?? '').split(' ').map((x) => fmt(Number(x))).join(' + ');
+    p(`| ${r.run} | **${fmt(r.msgs_per_s)}** | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.errors)} | ${fmt(r.gaps)} / ${fmt(r.dups)} / ${fmt(r.reorders)} | ${fmt(r.chathub_cpu_pct)} % (${per}) | ${fmt(r.pg_cpu_pct)} % | ${fmt(r.redis_cpu_pct)} % | ${fmt(r.loadgen_cpu_pct)} % | ${fmt(s1.msgs_per_s)} | ${fmt(s1.p50_ms, 2)} | ${fmt(s1.p99_ms, 2)} | ${fmt(s1.server_cpu_pct)} % |`);
+  }
+  const m = (rows, k, d = 0) => fmt(med(rows, k), d);
+  p(`| **median** | **${m(clChat, 'msgs_per_s')}** | ${m(clChat, 'p50_ms', 2)} | ${m(clChat, 'p99_ms', 2)} | ${m(clChat, 'errors')} | | ${m(clChat, 'chathub_cpu_pct')} % | ${m(clChat, 'pg_cpu_pct')} % | ${m(clChat, 'redis_cpu_pct')} % | ${m(clChat, 'loadgen_cpu_pct')} % | **${m(clSqlite, 'msgs_per_s')}** | ${m(clSqlite, 'p50_ms', 2)} | ${m(clSqlite, 'p99_ms', 2)} | ${m(clSqlite, 'server_cpu_pct')} % |`);
+  p();
+  if (clRate !== null && clSqliteRate) p(`Through the cluster: ${fmt(clRate)} msgs/s, ${fmt((100 * clRate) / clSqliteRate, 0)} % of the single SQLite process in the same run (${fmt(clSqliteRate)}).`);
+  p();
+}
+if (!clHeld.length && !clChat.length) { p('Not run.'); p(); }
+
 // The analysis (profiles, what was tried) is written by hand next to this script.
 const analysis = path.join(__dirname, 'analysis.md');
 if (fs.existsSync(analysis)) { p(fs.readFileSync(analysis, 'utf8').trimEnd()); p(); }
@@ -179,7 +247,7 @@ p('## How to rerun');
 p();
 p('```sh');
 p('make bench                      # everything (< 10 minutes), rewrites this file');
-p('bench/run.sh held               # one scenario: held | chat | rest | peer (prints its figures)');
+p('bench/run.sh held               # one scenario: held | chat | rest | peer | cluster (prints its figures)');
 p('RUNS=5 DURATION=20 bench/run.sh chat peer');
 p('bench/run.sh report             # rewrite this file from the last raw results (build/bench-results/)');
 p('```');

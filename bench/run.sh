@@ -4,10 +4,13 @@
 #   bench/run.sh                 # all scenarios, then docs/performance.md
 #   bench/run.sh held            # one scenario (or several: chat peer); prints its figures, keeps the raw results
 #   bench/run.sh report          # rewrite docs/performance.md from the kept results
+#   bench/run.sh cluster         # scenario 5: three processes on PostgreSQL + Redis (scripts/services.sh)
 #
 # Scenarios: held (idle hub connections, RSS per connection), chat (closed loop → msgs/s at saturation; open loop
 # at OPEN_RATE msgs/s → latency), rest (bench/rest.sh: validate-token and chat/chats next to nginx), peer (the
-# chat closed loop against bench/relay/relay.js, interleaved with ChatHub's runs). The server (and the relay) run
+# chat closed loop against bench/relay/relay.js, interleaved with ChatHub's runs), cluster (three processes on a
+# private PostgreSQL + Redis: held connections on one SO_REUSEPORT port, and the chat closed loop through them next
+# to the single SQLite process, alternating). The server (and the relay) run
 # pinned to CPU 0, the load (loadgen, wrk) to CPU 1; each figure is the median of RUNS runs, each run on a fresh
 # server started from a copy of a prepared data directory. A benchmark, never a test: timing never fails it.
 #
@@ -15,6 +18,9 @@
 # connections stay up once connected) HELD_CONNS=19000 HELD_PROCS=2 CHAT_ORGS=20 CHAT_VISITORS=1000 WINDOW=4
 # OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 PORT=18500 (base port) CHATHUB_BIN=build/chathub
 # LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) RESULTS=build/bench-results OUT=docs/performance.md
+# cluster: CLUSTER_NODES=3 CLUSTER_HELD_CONNS=57000 CLUSTER_HELD_VISITORS=5700 CLUSTER_HELD_RUNS=1
+# CLUSTER_PLACE=spread (org: an organization's visitors on its operator's process) CLUSTER_PG_FSYNC=on (off: the
+# services' --no-fsync, to see what the fsyncs cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +29,9 @@ HELD_CONNS=${HELD_CONNS:-19000} HELD_PROCS=${HELD_PROCS:-2} HELD_VISITORS=${HELD
 CHAT_ORGS=${CHAT_ORGS:-20} CHAT_VISITORS=${CHAT_VISITORS:-1000} WINDOW=${WINDOW:-4}
 OPEN_RATE=${OPEN_RATE:-10000} REPLY_EVERY=${REPLY_EVERY:-10} LOAD_PROCS=${LOAD_PROCS:-1}
 REST_DURATION=${REST_DURATION:-5}
+CLUSTER_NODES=${CLUSTER_NODES:-3} CLUSTER_HELD_CONNS=${CLUSTER_HELD_CONNS:-57000}
+CLUSTER_HELD_VISITORS=${CLUSTER_HELD_VISITORS:-5700} CLUSTER_HELD_RUNS=${CLUSTER_HELD_RUNS:-1}
+CLUSTER_PLACE=${CLUSTER_PLACE:-spread} CLUSTER_PG_FSYNC=${CLUSTER_PG_FSYNC:-on}
 PORT=${PORT:-18500}
 BIN=${CHATHUB_BIN:-build/chathub}
 RESULTS=${RESULTS:-build/bench-results}
@@ -39,11 +48,11 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 report_at_end=0
 case " ${scenarios[*]} " in
-  *" all "*) scenarios=(held chat peer rest); report_at_end=1 ;;
+  *" all "*) scenarios=(held chat peer rest cluster); report_at_end=1 ;;
 esac
 for s in "${scenarios[@]}"; do
-  case $s in held|chat|peer|rest|report) ;; -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown scenario '$s' (held, chat, peer, rest, report, all)" ;; esac
+  case $s in held|chat|peer|rest|cluster|report) ;; -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown scenario '$s' (held, chat, peer, rest, cluster, report, all)" ;; esac
 done
 
 need_tools() {
@@ -56,6 +65,9 @@ need_tools
 for s in "${scenarios[@]}"; do
   case $s in
     held|chat|peer) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen" ;;
+    cluster) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen"
+             command -v redis-server >/dev/null && command -v psql >/dev/null \
+               || die "PostgreSQL/Redis missing: scripts/deps.sh system" ;;
     rest) command -v wrk >/dev/null && command -v nginx >/dev/null \
             || die "wrk/nginx missing: apt-get install -y wrk nginx-light" ;;
   esac
@@ -65,9 +77,12 @@ if [ "$(nproc)" -lt 2 ]; then log "warning: fewer than 2 CPUs; server and load s
 mkdir -p "$RESULTS"
 work=$(mktemp -d /tmp/chathub-bench.XXXXXX)
 srv='' relay='' sampler=''
+nodes=() samplers=() services=''
 stop_pid() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
 cleanup() {
   stop_pid "$sampler"; stop_pid "$relay"; stop_pid "$srv"
+  local p; for p in "${samplers[@]}" "${nodes[@]}"; do stop_pid "$p"; done
+  [ -z "$services" ] || scripts/services.sh stop --dir "$services" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -202,7 +217,7 @@ run_held() {
 # ---- scenarios 2 and 4: chat throughput, latency, and the ws relay ----------------------------------------------
 # chat_run TARGET(chathub|relay) MODE(closed|open) I: one run on a fresh server, appends to $RESULTS/<file>.jsonl
 chat_run() {
-  local target=$1 mode=$2 i=$3 file p pid
+  local target=$1 mode=$2 i=$3 file p pid out_file=${4:-}
   next_port; p=$port
   if [ "$target" = chathub ]; then
     fresh_data chat; start_server "$work/run/data" "$p"; pid=$srv; file=chat-$mode
@@ -234,7 +249,7 @@ chat_run() {
   peak=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$work/chat.samples")
   out=$(add_fields "$out" target="$target" run="$i" server_cpu_pct="$cpu" loadgen_cpu_pct="$lcpu" \
         rss_idle_kib="$idle" rss_peak_kib="$peak" orgs="$CHAT_ORGS" visitors="$CHAT_VISITORS" window="$WINDOW")
-  echo "$out" | tee -a "$RESULTS/$file.jsonl"
+  echo "$out" | tee -a "$RESULTS/${out_file:-$file}.jsonl"
   if [ "$target" = chathub ]; then stop_server; else stop_relay; fi
 }
 
@@ -261,6 +276,144 @@ run_rest() {
   sed -n 's/^SUMMARY //p' "$work/rest.out" | tee "$RESULTS/rest.jsonl"
 }
 
+# ---- scenario 5: the cluster (PostgreSQL + Redis + CLUSTER_NODES processes) ------------------------------------------
+# Everything on the server side (PostgreSQL, Redis, the chathub processes) runs on CPU 0 like the single server, the
+# load on CPU 1. The services are private (scripts/services.sh, default fsync), started once for the scenario.
+cluster_services() {
+  [ -n "$services" ] && return 0
+  chmod 711 "$work"   # the postgres user traverses it to its data directory
+  services=$work/services
+  local out nofsync=(); [ "$CLUSTER_PG_FSYNC" = off ] && nofsync=(--no-fsync)
+  out=$(taskset -c 0 scripts/services.sh start all --dir "$services" "${nofsync[@]}")
+  cl_pg=$(sed -nE 's/^export CHATHUB_TEST_PG=//p' <<<"$out")
+  cl_redis=$(sed -nE 's/^export CHATHUB_TEST_REDIS=//p' <<<"$out")
+  psql "$cl_pg" -qAtX -c "CREATE DATABASE bench LOCALE 'C.UTF-8' TEMPLATE template0" >/dev/null
+  cl_store=${cl_pg%/*}/bench
+  cl_secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  CHATHUB_COMPANY_PASSWORD=bench "$BIN" company create --data-dir "$work/cli" --store-url "$cl_store" --login bench >/dev/null
+  cl_pg_pid=$(head -n 1 "$services/pg/data/postmaster.pid")
+  cl_redis_pid=$(cat "$services/redis/redis.pid")
+}
+
+# start_nodes PORT_BASE SHARED(0|1): CLUSTER_NODES processes on CPU 0, on ports PORT_BASE+1.. (SHARED=0) or all on
+# PORT_BASE with listen_reuse_port (SHARED=1); sets nodes=(pids), waits until each one serves.
+start_nodes() {
+  local base=$1 shared=$2 n p
+  nodes=()
+  for n in $(seq "$CLUSTER_NODES"); do
+    p=$((base + n)); [ "$shared" = 1 ] && p=$base
+    mkdir -p "$work/node$n"
+    CHATHUB_JWT_SECRET=$cl_secret CHATHUB_LISTEN_REUSE_PORT=$([ "$shared" = 1 ] && echo true || echo false) \
+      taskset -c 0 "$BIN" serve --listen "127.0.0.1:$p" --data-dir "$work/node$n" --store-url "$cl_store" \
+      --bus-url "$cl_redis" --node-id "bench$n" >"$work/node$n.log" 2>&1 &
+    nodes+=($!)
+    # one at a time: the first migrates; "is running on" is the process's own (the port may be shared)
+    for _ in $(seq 300); do grep -qs 'is running on' "$work/node$n.log" && break; sleep 0.05; done
+    grep -q 'is running on' "$work/node$n.log" || { cat "$work/node$n.log" >&2; die "cluster node $n did not start"; }
+  done
+}
+stop_nodes() { local p; for p in "${nodes[@]}"; do kill "$p" 2>/dev/null || true; done
+               for p in "${nodes[@]}"; do wait "$p" 2>/dev/null || true; done; nodes=(); }
+
+# sample_all DIR name=pid...: one sampler per process into DIR/name (samplers=()).
+sample_all() {
+  local dir=$1 kv; shift
+  mkdir -p "$dir"; samplers=()
+  for kv in "$@"; do : >"$dir/${kv%%=*}"; sample "${kv#*=}" "$dir/${kv%%=*}" & samplers+=($!); done
+}
+stop_samplers() { local p; for p in "${samplers[@]}"; do stop_pid "$p"; done; samplers=(); }
+peak_col() { awk -v c="$2" 'BEGIN {m = 0} $c > m {m = $c} END {print m}' "$1"; }
+first_col() { awk -v c="$2" 'NR == 1 {print $c}' "$1"; }
+
+cluster_held() {
+  local i n p out
+  cluster_services
+  [ "$CLUSTER_HELD_RUNS" -gt 0 ] || return 0
+  next_port; local base=$port
+  start_nodes "$base" 1
+  log "cluster fixture: $CLUSTER_HELD_VISITORS visitors for the held connections"
+  node bench/setup.js --url "http://127.0.0.1:$base" --orgs 20 --visitors "$CLUSTER_HELD_VISITORS" --out "$work/cl-held.tokens"
+  stop_nodes
+  : >"$RESULTS/cluster-held.jsonl"
+  for i in $(seq "$CLUSTER_HELD_RUNS"); do
+    next_port; base=$port
+    start_nodes "$base" 1
+    sleep 1
+    local kv=() fields=() procs=$(( (CLUSTER_HELD_CONNS + 18999) / 19000 ))
+    for n in $(seq "$CLUSTER_NODES"); do kv+=("node$n=${nodes[$((n - 1))]}"); done
+    sample_all "$work/held-s" "${kv[@]}"
+    sleep 0.6
+    log "cluster held run $i/$CLUSTER_HELD_RUNS: $CLUSTER_HELD_CONNS connections to $CLUSTER_NODES processes on one port ($procs loadgen procs), hold ${HOLD}s"
+    out=$(timeout $((HOLD + 240)) taskset -c 1 "$LOADGEN" held --url "http://127.0.0.1:$base" --tokens "$work/cl-held.tokens" \
+      --conns "$CLUSTER_HELD_CONNS" --procs "$procs" --source-per-proc --hold "$HOLD" 2>>"$work/loadgen.log" | last_json) || true
+    stop_samplers
+    [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"held","target":'"$CLUSTER_HELD_CONNS"',"connected":0,"failed":null}'; }
+    # per process: connections ≈ peak open fds − fds before the load; RSS likewise
+    local conns_sum=0 rss_sum=0 per=() rss=() fdlim
+    for n in $(seq "$CLUSTER_NODES"); do
+      local f=$work/held-s/node$n c r
+      c=$(( $(peak_col "$f" 4) - $(first_col "$f" 4) )); r=$(( $(peak_col "$f" 3) - $(first_col "$f" 3) ))
+      per+=("$c"); rss+=("$r"); conns_sum=$((conns_sum + c)); rss_sum=$((rss_sum + r))
+    done
+    fdlim=$(awk '/Max open files/ {print $4}' "/proc/${nodes[0]}/limits")
+    out=$(add_fields "$out" run="$i" nodes="$CLUSTER_NODES" node_conns="${per[*]}" node_rss_kib="${rss[*]}" \
+          node_fd_limit="$fdlim" kib_per_conn="$(awk -v a="$rss_sum" -v b="$conns_sum" 'BEGIN {if (b > 0) printf "%.2f", a / b}')")
+    echo "$out" | tee -a "$RESULTS/cluster-held.jsonl"
+    stop_nodes
+  done
+}
+
+# cluster_chat_run I: the chat closed loop through the cluster (a port per process, the loadgen places the
+# principals: CLUSTER_PLACE), CPU of each part.
+cluster_chat_run() {
+  local i=$1 n urls=() kv=()
+  next_port; local base=$port; port_seq=$((port_seq + CLUSTER_NODES))
+  start_nodes "$base" 0
+  for n in $(seq "$CLUSTER_NODES"); do urls+=(--url "http://127.0.0.1:$((base + n))"); kv+=("node$n=${nodes[$((n - 1))]}"); done
+  sample_all "$work/chat-s" "${kv[@]}" pg="$cl_pg_pid" redis="$cl_redis_pid"
+  sleep 0.5
+  log "cluster closed run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up), $CLUSTER_NODES processes, place $CLUSTER_PLACE"
+  local lg_samples=$work/loadgen.samples out
+  : >"$lg_samples"
+  set +e
+  taskset -c 1 "$LOADGEN" chat "${urls[@]}" --place "$CLUSTER_PLACE" --tokens "$work/cl-chat.tokens" --duration "$DURATION" \
+    --warmup "$WARMUP" --reply-every "$REPLY_EVERY" --procs "$LOAD_PROCS" --window "$WINDOW" >"$work/lg.out" 2>>"$work/loadgen.log" &
+  local lg=$!
+  sample "$lg" "$lg_samples" & local lgs=$!
+  timeout $((WARMUP + DURATION + 120)) tail --pid="$lg" -f /dev/null
+  wait "$lg"; stop_pid "$lgs"
+  set -e
+  stop_samplers
+  out=$(last_json <"$work/lg.out")
+  [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"chat","mode":"closed","msgs_per_s":null}'; }
+  local node_cpu=() sum=0 c
+  for n in $(seq "$CLUSTER_NODES"); do
+    c=$(busiest_cpu "$work/chat-s/node$n" "$DURATION"); node_cpu+=("$c"); sum=$(awk -v a="$sum" -v b="$c" 'BEGIN {print a + b}')
+  done
+  out=$(add_fields "$out" target=cluster run="$i" nodes="$CLUSTER_NODES" place="$CLUSTER_PLACE" chathub_cpu_pct="$sum" \
+        node_cpu_pct="${node_cpu[*]}" pg_cpu_pct="$(busiest_cpu "$work/chat-s/pg" "$DURATION")" \
+        redis_cpu_pct="$(busiest_cpu "$work/chat-s/redis" "$DURATION")" loadgen_cpu_pct="$(busiest_cpu "$lg_samples" "$DURATION")" \
+        orgs="$CHAT_ORGS" visitors="$CHAT_VISITORS" window="$WINDOW")
+  echo "$out" | tee -a "$RESULTS/cluster-chat.jsonl"
+  stop_nodes
+}
+
+run_cluster() {
+  cluster_held
+  prepare chat "$CHAT_ORGS" "$CHAT_VISITORS"
+  next_port; local base=$port
+  start_nodes "$base" 1
+  log "cluster fixture: $CHAT_ORGS orgs, $CHAT_VISITORS visitors"
+  node bench/setup.js --url "http://127.0.0.1:$base" --orgs "$CHAT_ORGS" --visitors "$CHAT_VISITORS" --out "$work/cl-chat.tokens"
+  stop_nodes
+  : >"$RESULTS/cluster-chat.jsonl"; : >"$RESULTS/cluster-sqlite.jsonl"
+  local i
+  for i in $(seq "$RUNS"); do
+    chat_run chathub closed "$i" cluster-sqlite   # the single SQLite process, same run, alternating
+    cluster_chat_run "$i"
+  done
+}
+
 # ---- the report ----------------------------------------------------------------------------------------------------
 write_meta() {
   local model mem
@@ -271,7 +424,7 @@ write_meta() {
       runs: Number(runs), fdmax, knobs }));' \
     "$model" "$(nproc)" "$mem" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$([ -n "$(git status --porcelain -- src 2>/dev/null)" ] && echo 1 || echo 0)" "$(uname -r)" "$RUNS" "$(ulimit -Hn)" \
-    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION" \
+    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION CLUSTER_NODES=$CLUSTER_NODES CLUSTER_HELD_CONNS=$CLUSTER_HELD_CONNS CLUSTER_HELD_VISITORS=$CLUSTER_HELD_VISITORS CLUSTER_PLACE=$CLUSTER_PLACE CLUSTER_PG_FSYNC=$CLUSTER_PG_FSYNC" \
     >"$RESULTS/meta.json"
 }
 
@@ -287,6 +440,7 @@ for s in "${scenarios[@]}"; do
     chat) if [ $did_peer = 1 ]; then run_chat_and_peer both; else run_chat_and_peer chat; fi ;;
     peer) [ $did_chat = 1 ] || run_chat_and_peer peer ;;
     rest) run_rest ;;
+    cluster) run_cluster ;;
     report) report_at_end=1 ;;
   esac
 done

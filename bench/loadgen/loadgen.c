@@ -1,8 +1,9 @@
 /* loadgen — ChatHub hub load generator (SignalR JSON over WebSocket).
  *
  *   loadgen held --url URL --tokens FILE --conns N [--procs P] [--hold S] [--batch B]
- *   loadgen chat --url URL --tokens FILE [--rate R] [--window W] [--duration S]
- *                [--warmup S] [--reply-every K] [--procs P] [--batch B]
+ *                [--source-per-proc]
+ *   loadgen chat --url URL [--url URL2 ...] [--place org|spread] --tokens FILE [--rate R]
+ *                [--window W] [--duration S] [--warmup S] [--reply-every K] [--procs P] [--batch B]
  *
  * One epoll loop per worker process; every worker is forked (also with
  * --procs 1) so the parent only synchronises the phases (barriers over pipes)
@@ -42,11 +43,23 @@
 
 /* ---- options ---------------------------------------------------------- */
 
-static struct {
-	bool chat;
+#define MAX_URLS 8
+
+/* One server (process) of the cluster: several --url spread the principals. */
+typedef struct {
 	char host[256];
 	char port[16];
 	char path[512]; /* "/chathub" under the URL's path */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+} target;
+
+static struct {
+	bool chat;
+	bool spread;          /* --place spread: visitor i on URL i mod n, not its organization's */
+	bool source_per_proc; /* worker w connects from 127.0.0.(w+2) */
+	target url[MAX_URLS];
+	int nurls;
 	const char *tokens;
 	int conns, procs, batch, window, reply_every;
 	double hold, rate, duration, warmup;
@@ -367,18 +380,26 @@ static void ws_send(conn *c, int opcode, const char *data, size_t len)
 
 static const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* The server a principal talks to: its organization's (operators always; visitors
+ * too unless --place spread, where visitor i goes to URL i mod n). */
+static target *target_of(int pidx)
+{
+	const principal *p = &princ[pidx];
+	int k = !p->op && opt.spread ? pidx : p->org;
+	return &opt.url[(k % opt.nurls + opt.nurls) % opt.nurls];
+}
+
 static void conn_start(conn *c)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
-	static struct sockaddr_storage addr;
-	static socklen_t addrlen;
-	if (!addrlen) {
-		if (getaddrinfo(opt.host, opt.port, &hints, &ai)) {
-			fprintf(stderr, "loadgen: cannot resolve %s\n", opt.host);
+	target *t = target_of(c->pidx);
+	if (!t->addrlen) {
+		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *ai;
+		if (getaddrinfo(t->host, t->port, &hints, &ai)) {
+			fprintf(stderr, "loadgen: cannot resolve %s\n", t->host);
 			_exit(2);
 		}
-		memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-		addrlen = ai->ai_addrlen;
+		memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
+		t->addrlen = ai->ai_addrlen;
 		freeaddrinfo(ai);
 	}
 	c->started = now_ns();
@@ -397,7 +418,20 @@ static void conn_start(conn *c)
 	int sndbuf = LOADGEN_TEST_SNDBUF;
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 #endif
-	if (connect(c->fd, (struct sockaddr *)&addr, addrlen) < 0 && errno != EINPROGRESS) {
+	if (opt.source_per_proc) {
+		/* One loopback address has ~28,000 ephemeral ports to one server address: each
+		 * worker connects from an address of its own. The port is chosen at connect(). */
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)worker_id) };
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+		if (bind(c->fd, (struct sockaddr *)&src, sizeof src) < 0) {
+			logf_("bind 127.0.0.%d: %s", worker_id + 2, strerror(errno));
+			conn_close(c, true);
+			return;
+		}
+	}
+	if (connect(c->fd, (struct sockaddr *)&t->addr, t->addrlen) < 0 && errno != EINPROGRESS) {
 		logf_("connect: %s", strerror(errno));
 		conn_close(c, true);
 		return;
@@ -414,13 +448,14 @@ static void send_upgrade(conn *c)
 		key[i] = b64[xorshift() % 64];
 	memcpy(key + 22, "==", 3); /* 16 random bytes in base64 */
 	const char *tok = princ[c->pidx].token;
-	size_t n = strlen(tok) + strlen(opt.path) + 512;
+	const target *t = target_of(c->pidx);
+	size_t n = strlen(tok) + strlen(t->path) + 512;
 	buf_reserve(&c->out, n);
 	c->out.len += (size_t)snprintf(c->out.p + c->out.len, n,
 				       "GET %s?access_token=%s HTTP/1.1\r\nHost: %s:%s\r\n"
 				       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 				       "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-				       opt.path, tok, opt.host, opt.port, key);
+				       t->path, tok, t->host, t->port, key);
 	c->state = C_HTTP;
 	conn_flush(c);
 }
@@ -962,8 +997,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage:\n"
 		"  loadgen held --url URL --tokens FILE --conns N [--procs P] [--hold S] [--batch B]\n"
-		"  loadgen chat --url URL --tokens FILE [--rate R] [--window W] [--duration S] [--warmup S]\n"
-		"               [--reply-every K] [--procs P] [--batch B]\n"
+		"               [--source-per-proc]\n"
+		"  loadgen chat --url URL [--url URL2 ...] [--place org|spread] --tokens FILE [--rate R]\n"
+		"               [--window W] [--duration S] [--warmup S] [--reply-every K] [--procs P] [--batch B]\n"
 		"\n"
 		"Load generator for ChatHub's hub (/chathub, SignalR JSON over WebSocket). FILE is what\n"
 		"bench/setup.js writes: lines `operator <org> <id> <token>` and `visitor <org> <id> <token>`.\n"
@@ -976,6 +1012,8 @@ static void usage(FILE *f)
 		"      (connected = still open at the end of the hold; connect_s = time to open them).\n"
 		"      \"connect phase over\" on stderr marks the moment to sample the server. Each\n"
 		"      process stays under %d fds: use --procs P (P workers, N/P each) above that.\n"
+		"      --source-per-proc: worker w connects from 127.0.0.(w+2) (one source address has\n"
+		"      about 28,000 ephemeral ports towards one server address; Linux routes 127/8 to lo).\n"
 		"chat  connects every operator and visitor of FILE (split over P processes); each visitor\n"
 		"      opens its chat with SendMessage(null, ...), then after S warmup seconds (default 2)\n"
 		"      the run is measured for --duration seconds (default 10):\n"
@@ -995,12 +1033,20 @@ static void usage(FILE *f)
 		"      loop sends not made: every visitor 1,000 behind), connected, failed.\n"
 		"\n"
 		"Never hangs: connecting/creating chats is capped at 120 s, the run at warmup+duration+30 s.\n"
-		"URL: http://HOST:PORT[/prefix] (ws:// too); the hub is PREFIX/chathub.\n",
-		MAX_FDS_PER_PROC);
+		"URL: http://HOST:PORT[/prefix] (ws:// too); the hub is PREFIX/chathub. Several --url\n"
+		"(up to %d, one per process of a cluster): an organization's operator and visitors go to\n"
+		"URL org mod n (--place org, the default), or with --place spread the operator does and\n"
+		"visitor i (its line in FILE) goes to URL i mod n, so most messages cross processes.\n",
+		MAX_FDS_PER_PROC, MAX_URLS);
 }
 
 static void parse_url(const char *url)
 {
+	if (opt.nurls == MAX_URLS) {
+		fprintf(stderr, "loadgen: at most %d --url\n", MAX_URLS);
+		exit(2);
+	}
+	target *t = &opt.url[opt.nurls++];
 	const char *p = url;
 	if (!strncmp(p, "http://", 7) || !strncmp(p, "ws://", 5))
 		p = strchr(p, '/') + 2;
@@ -1010,24 +1056,24 @@ static void parse_url(const char *url)
 	}
 	const char *slash = strchr(p, '/');
 	size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-	char hostport[sizeof opt.host];
+	char hostport[sizeof t->host];
 	snprintf(hostport, sizeof hostport, "%.*s", (int)hl, p);
 	char *colon = strrchr(hostport, ':');
 	if (colon) {
 		*colon = 0;
-		snprintf(opt.port, sizeof opt.port, "%s", colon + 1);
+		snprintf(t->port, sizeof t->port, "%s", colon + 1);
 	} else {
-		strcpy(opt.port, "80");
+		strcpy(t->port, "80");
 	}
-	snprintf(opt.host, sizeof opt.host, "%s", hostport);
+	snprintf(t->host, sizeof t->host, "%s", hostport);
 	const char *path = slash ? slash : "";
 	size_t pl = strlen(path);
 	while (pl && path[pl - 1] == '/')
 		pl--;
 	if (pl >= 8 && !strncmp(path + pl - 8, "/chathub", 8))
-		snprintf(opt.path, sizeof opt.path, "%.*s", (int)pl, path);
+		snprintf(t->path, sizeof t->path, "%.*s", (int)pl, path);
 	else
-		snprintf(opt.path, sizeof opt.path, "%.*s/chathub", (int)pl, path);
+		snprintf(t->path, sizeof t->path, "%.*s/chathub", (int)pl, path);
 }
 
 static double ms(uint64_t us) { return (double)us / 1000.0; }
@@ -1049,14 +1095,17 @@ int main(int argc, char **argv)
 		{ "procs", 1, 0, 'p' },    { "hold", 1, 0, 'H' },     { "batch", 1, 0, 'b' },
 		{ "rate", 1, 0, 'r' },     { "window", 1, 0, 'w' },   { "duration", 1, 0, 'd' },
 		{ "warmup", 1, 0, 'W' },   { "reply-every", 1, 0, 'k' }, { "help", 0, 0, 'h' },
+		{ "place", 1, 0, 'P' },    { "source-per-proc", 0, 0, 'S' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *url = NULL;
+	bool have_url = false, bad_place = false;
 	int ch;
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'u': url = optarg; break;
+		case 'u': parse_url(optarg); have_url = true; break;
+		case 'P': opt.spread = !strcmp(optarg, "spread"); bad_place = !opt.spread && strcmp(optarg, "org"); break;
+		case 'S': opt.source_per_proc = true; break;
 		case 't': opt.tokens = optarg; break;
 		case 'n': opt.conns = atoi(optarg); break;
 		case 'p': opt.procs = atoi(optarg); break;
@@ -1071,13 +1120,12 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!url || !opt.tokens || (!opt.chat && opt.conns <= 0) || opt.procs < 1 || opt.procs > 64 ||
+	if (!have_url || bad_place || !opt.tokens || (!opt.chat && opt.conns <= 0) || opt.procs < 1 || opt.procs > 64 ||
 	    opt.batch < 1 || opt.window < 1 || opt.reply_every < 1 || opt.duration <= 0 ||
 	    opt.warmup < 0 || opt.hold < 0) {
 		fprintf(stderr, "loadgen: missing or bad option (--help)\n");
 		return 2;
 	}
-	parse_url(url);
 	load_tokens(opt.tokens);
 	int per_proc = opt.chat ? (nprinc + opt.procs - 1) / opt.procs : (opt.conns + opt.procs - 1) / opt.procs;
 	struct rlimit rl;

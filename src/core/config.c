@@ -52,6 +52,10 @@ static const opt opts[] = {
 	{"node_id", ID(node_id), "", 0, 64, NULL, 0,
 	 "This process's name in a cluster (1 to 64 letters, digits, `.`, `_`, `-`), in its logs and in what it "
 	 "writes for the other processes. Empty: a new random UUID at each start, logged."},
+	{"listen_reuse_port", ENUM(listen_reuse_port), "false", 0, 0, "false|true", 0,
+	 "Let several chathub processes listen on the same `listen` address (`SO_REUSEPORT`): the kernel spreads "
+	 "new connections over them, with no proxy in front. For processes sharing a PostgreSQL `store_url` "
+	 "and a `bus_url`; each keeps its own open-files limit, so together they hold more connections."},
 	{"config", STR(config), "", 0, 0, NULL, 0,
 	 "Config file of `name = value` lines (`#` comments). Empty: `<data_dir>/chathub.conf` when it exists."},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL, 0,

@@ -22,6 +22,7 @@ typedef struct ch_config {
 	char *store_url;           /* "" | "sqlite:<file>" | "postgresql://…" | "postgres://…" */
 	char *bus_url;             /* "" = in-process | "redis://host:port[/db]" */
 	char *node_id;             /* "" = generated at start (serve) */
+	char *listen_reuse_port;   /* false|true: SO_REUSEPORT on the listening socket */
 	char *config;              /* config file path ("" = <data_dir>/chathub.conf if present) */
 	char *web_dir;             /* "" = auto */
 	char *web_bundle_dir;      /* "" = auto (<binary's dir>/web) */

@@ -24,6 +24,7 @@
 #include "core/workq.h"
 #include "net/conns.h"
 #include "net/http.h"
+#include "net/listener.h"
 #include "net/loop.h"
 #include "net/outbound.h"
 #include "net/peers.h"
@@ -89,6 +90,7 @@ static void finish(void)
 	ch_loop_fini();
 	ch_bus_set_sink(NULL);
 	ch_hub_shutdown();
+	ch_listener_close();
 	lws_context_destroy(S.ctx);
 	S.ctx = NULL;
 	ch_sessions_fini(); /* the negotiated connections no HTTP request held */
@@ -276,6 +278,8 @@ static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 	CH_INFO("signal %d: no new connections; finishing %d in-flight request(s)", w->signum,
 	        ch_http_inflight());
 	ch_http_set_draining();
+	/* a shared port (listen_reuse_port): the kernel sends new connections to the other processes */
+	ch_listener_close();
 	S.drain_deadline_ms = ch_now_ms() + S.o->shutdown_timeout_s * 1000;
 	ev_timer_init(&S.drain, on_drain_tick, 0., 0.02);
 	ev_timer_start(l, &S.drain);
@@ -349,7 +353,8 @@ static struct lws_context *create_context(const ch_server_opts *o, const char *a
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	protocols[0].per_session_data_size = ch_http_pss_size();
-	info.port = port;
+	/* listen_reuse_port: net/listener.c owns the socket, the vhost only serves what it adopts */
+	info.port = o->listen_reuse_port ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
 	info.iface = addr[0] && strcmp(addr, "*") && strcmp(addr, "0.0.0.0") ? addr : NULL;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
@@ -417,10 +422,13 @@ int ch_server_run(const ch_server_opts *o)
 	                                     .poll_ms = o->hub_poll_timeout_s * 1000, .idle_ms = 30000});
 	start_hub(o);
 	ch_bus_set_sink(sink);
-	int bus_failed = start_bus(o);
-	S.ctx = bus_failed ? NULL : create_context(o, addr, port);
+	int bus_failed = start_bus(o), listen_failed = 0;
+	if (!bus_failed && o->listen_reuse_port)
+		listen_failed = ch_listener_open(addr, port, &port);
+	S.ctx = bus_failed || listen_failed ? NULL : create_context(o, addr, port);
 	if (!S.ctx) {
-		if (!bus_failed)
+		ch_listener_close();
+		if (!bus_failed && !listen_failed)
 			CH_ERROR("cannot listen on %s (address in use, or libwebsockets-evlib-ev missing?)", o->listen);
 		if (S.bus_pool && !bus_failed)
 			ch_bus_cluster_stop();
@@ -435,6 +443,8 @@ int ch_server_run(const ch_server_opts *o)
 		return 1;
 	}
 	ch_outbound_init(S.ctx, o->store, S.outbound_pool, o->outbound_allow_private);
+	if (o->listen_reuse_port)
+		ch_listener_start(S.loop, lws_get_vhost_by_name(S.ctx, "chathub"));
 	ev_check_init(&S.after_io, on_after_io);
 	ev_check_start(S.loop, &S.after_io);
 	ch_store_defer_wakeups();

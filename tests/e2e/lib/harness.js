@@ -159,7 +159,7 @@ class Server {
     this.env = { ...process.env, ...DEFAULT_ENV, ...(opts.env || {}) };
     this.args = opts.args || [];
     this.child = null;
-    this.port = null;
+    this.port = opts.port || null; // a port of its own unless given (processes sharing one port)
     this.base = null;
     this._stdout = '';
     this._stderr = '';
