@@ -15,15 +15,15 @@
 # read CHATHUB_TEST_PG or CHATHUB_TEST_REDIS with both set (the store contract
 # suite then runs against PostgreSQL as well); `e2e [postgres]` is the e2e
 # suite against the normal build with each server on a database of its own
-# and the Redis bus. The other tiers never see those variables. The
-# PostgreSQL e2e tier runs alongside the browser and compatibility tiers
-# (one browser or one compat file at a time leaves a core free).
-# Cluster tiers (after those): `cluster [postgres]` is tests/cluster/ (chaos,
-# revocation and negotiation across three processes behind haproxy), and
+# and the Redis bus. The other tiers never see those variables.
+# Cluster tiers: `cluster [postgres]` is tests/cluster/ (chaos, routing,
+# revocation, negotiation, order across three processes behind haproxy), and
 # `e2e [cluster]` / `hostile [cluster]` run the isolation files and the
 # hostile tier with CHATHUB_TEST_CLUSTER=1 (each server a cluster); every
 # file starts its own cluster (scripts/cluster.sh, private services).
 # CHATHUB_TEST_SERVICES=0 skips the PostgreSQL + Redis tiers, cluster ones too.
+# After the unit tiers, two lanes run side by side (see below); the tiers are
+# reported in a fixed order once both are done.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -95,8 +95,6 @@ run_unit() {
 # node --test files of one directory against one binary: e2e (Node clients),
 # hostile (attacks; one file at a time) and browser (Debian chromium via
 # playwright-core; one file at a time, each browser is heavy on two cores).
-run_node() { node_run "$@"; node_report "$@"; }
-
 node_run() {
   local tier=$1 dir=$2 conc=$3 bin=$4 name=$5 log="$LOG_DIR/$1-$5.log"
   # shellcheck disable=SC2086 # dir: a directory or several files
@@ -111,6 +109,9 @@ node_report() {
   f=$(sed -nE 's/^# fail ([0-9]+)/\1/p' "$log" | tail -n 1); f=${f:-0}
   c=$(sed -nE 's/^# cancelled ([0-9]+)/\1/p' "$log" | tail -n 1); f=$((f + ${c:-0}))
   s=$(sed -nE 's/^# skipped ([0-9]+)/\1/p' "$log" | tail -n 1); s=${s:-0}
+  # node counts a skipped describe() (a whole file) as passed: count it skipped
+  sk=$(awk '/^ok [0-9]+ - .* # SKIP/ {m = 1; next} /^(ok|not ok) / {m = 0} m && /type: .suite./ {n++; m = 0}
+            END {print n + 0}' "$log"); p=$((p - sk)); s=$((s + sk))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   [ "$f" -gt 0 ] && { echo "  $tier failures ($log):"; grep -E '^not ok|^# Subtest' "$log" | grep -B1 '^not ok' | head -40 | sed 's/^/    /'; }
   if [ "$s" -gt 0 ]; then echo "$tier [$name]: $p passed, $f failed, $s skipped"; else echo "$tier [$name]: $p passed, $f failed"; fi
@@ -130,10 +131,15 @@ services_or_report() { # tier name
   return 1
 }
 
-run_fuzz() {
-  local out
+# Fuzz targets into a log (fuzz_run, any lane), reported later (fuzz_report).
+fuzz_run() {
   [ -d "${FUZZ_BUILD:-build-fuzz}" ] || return 0
-  out=$(scripts/fuzz.sh "${FUZZ_BUILD:-build-fuzz}" "${FUZZ_SECONDS:-20}")
+  scripts/fuzz.sh "${FUZZ_BUILD:-build-fuzz}" "${FUZZ_SECONDS:-20}" >"$LOG_DIR/fuzz.log" 2>&1
+}
+
+fuzz_report() {
+  [ -d "${FUZZ_BUILD:-build-fuzz}" ] || return 0
+  local out; out=$(cat "$LOG_DIR/fuzz.log" 2>/dev/null)
   echo "$out" | grep -v '^fuzz:'
   p=$(echo "$out" | sed -nE 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1/p')
   f=$(echo "$out" | sed -nE 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\2/p')
@@ -144,30 +150,52 @@ start_services
 run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
 services_or_report unit postgres && with_services run_unit "$BUILD" postgres 'CHATHUB_TEST_(PG|REDIS)'
-run_node e2e tests/e2e/ 2 "$BUILD/chathub" normal
-run_node e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
-run_node hostile tests/hostile/ 1 "$BUILD/chathub" normal
-run_node hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
-# alongside each other: the PostgreSQL e2e tier (background), then the
-# browser and compat tiers; reported in this order once all are done
-pg_e2e=
-if services_or_report e2e postgres; then
-  with_services node_run e2e tests/e2e/ 2 "$BUILD/chathub" postgres & pg_e2e=$!
-fi
-run_node browser tests/browser/ 1 "$BUILD/chathub" normal
-run_node compat tests/compat/ 1 "$BUILD/chathub" normal
-if [ -n "$pg_e2e" ]; then
-  wait "$pg_e2e"
-  node_report e2e tests/e2e/ 2 "$BUILD/chathub" postgres
+
+# Two lanes side by side (most of a tier's time is waiting: two cores keep
+# up with both); each tier writes its log, and every tier is reported below in
+# this fixed order once both lanes are done.
+# Lane 1: the single-process tiers on both builds, then the fuzz targets.
+(
+  node_run e2e tests/e2e/ 2 "$BUILD/chathub" normal
+  node_run e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
+  node_run hostile tests/hostile/ 1 "$BUILD/chathub" normal
+  node_run hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
+  fuzz_run
+) & lane1=$!
+# Lane 2: PostgreSQL + Redis (one process), the clusters (each file starts its
+# own: scripts/cluster.sh), then the browser and compatibility tiers.
+pg_ok=0
+[ "$SVC_STATE" = up ] && pg_ok=1
+if [ "$pg_ok" = 1 ]; then
+  with_services node_run e2e tests/e2e/ 2 "$BUILD/chathub" postgres
+  # files that start their processes on the shared services, and files that
+  # start whole clusters of their own
+  with_services node_run cluster tests/cluster/ 1 "$BUILD/chathub" postgres
+  stop_services
+  CHATHUB_TEST_CLUSTER=1 node_run e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 \
+    "$BUILD/chathub" cluster
+  CHATHUB_TEST_CLUSTER=1 node_run hostile tests/hostile/ 1 "$BUILD/chathub" cluster
 fi
 stop_services
-if services_or_report cluster postgres; then
-  # the chaos file is timed: it runs alone, then the cluster-mode files
-  run_node cluster tests/cluster/ 1 "$BUILD/chathub" postgres
-  CHATHUB_TEST_CLUSTER=1 run_node e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 "$BUILD/chathub" cluster
-  CHATHUB_TEST_CLUSTER=1 run_node hostile tests/hostile/ 1 "$BUILD/chathub" cluster
+node_run browser tests/browser/ 1 "$BUILD/chathub" normal
+node_run compat tests/compat/ 1 "$BUILD/chathub" normal
+wait "$lane1"
+
+node_report e2e tests/e2e/ 2 "$BUILD/chathub" normal
+node_report e2e tests/e2e/ 2 "$ASAN_BUILD/chathub" asan
+node_report hostile tests/hostile/ 1 "$BUILD/chathub" normal
+node_report hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
+if [ "$pg_ok" = 1 ]; then
+  node_report e2e tests/e2e/ 2 "$BUILD/chathub" postgres
+  node_report cluster tests/cluster/ 1 "$BUILD/chathub" postgres
+  node_report e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 "$BUILD/chathub" cluster
+  node_report hostile tests/hostile/ 1 "$BUILD/chathub" cluster
+else
+  for t in "e2e postgres" "cluster postgres" "e2e cluster" "hostile cluster"; do services_or_report $t; done
 fi
-run_fuzz
+node_report browser tests/browser/ 1 "$BUILD/chathub" normal
+node_report compat tests/compat/ 1 "$BUILD/chathub" normal
+fuzz_report
 
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
