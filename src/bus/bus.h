@@ -35,6 +35,8 @@ typedef struct ch_event {
 	int64_t epoch;           /* CH_EV_CLOSE_OPERATOR: the token epoch from which tokens are valid again */
 	int64_t key_id;          /* CH_EV_CLOSE_KEY */
 	uint64_t exclude_conn;   /* hub connection that must not get it (the sender), 0 = none */
+	int64_t chat_id;         /* the chat it belongs to, 0 = none (presence, closes, Typing) */
+	int64_t seq;             /* ReceiveMessage, ReceiveMediaMessage: the message's seq; else 0 */
 	char *target;            /* owned */
 	json_t *args;            /* owned: the argument array */
 	struct ch_event *next;

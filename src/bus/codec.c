@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC_CHUNK "CHE1"
+#define MAGIC_CHUNK "CHE2"
+#define MAGIC_CHUNK_V1 "CHE1" /* without chat and seq: still read, for a rolling upgrade */
 #define MAGIC_BATCH "CHB1"
 #define MAGIC_BEAT "CHH1"
 #define MAGIC_EPH "CHT1"
@@ -42,6 +43,8 @@ static void encode_event(ch_buf *b, const ch_event *e, const char *node_id)
 		put_u(b, (uint64_t)ids[i], 8);
 	put_u(b, e->exclude_conn, 8);
 	put_str8(b, e->exclude_conn ? node_id : NULL);
+	put_u(b, (uint64_t)e->chat_id, 8);
+	put_u(b, (uint64_t)e->seq, 8);
 	size_t tn = e->target ? strlen(e->target) : 0;
 	if (tn > CH_BUS_TARGET_MAX)
 		tn = CH_BUS_TARGET_MAX; /* targets are method names of ours, far shorter */
@@ -108,7 +111,7 @@ static void get_str8(rd *r, char *out, size_t max)
 	out[p ? n : 0] = '\0';
 }
 
-static ch_event *decode_event(rd *r, const char *self_node)
+static ch_event *decode_event(rd *r, const char *self_node, int v2)
 {
 	unsigned kind = (unsigned)get_u(r, 1);
 	unsigned aud = (unsigned)get_u(r, 4);
@@ -118,6 +121,7 @@ static ch_event *decode_event(rd *r, const char *self_node)
 	uint64_t xconn = get_u(r, 8);
 	char xnode[CH_BUS_NODE_MAX + 1];
 	get_str8(r, xnode, CH_BUS_NODE_MAX);
+	int64_t chat = v2 ? (int64_t)get_u(r, 8) : 0, seq = v2 ? (int64_t)get_u(r, 8) : 0;
 	size_t tn = (size_t)get_u(r, 2);
 	const unsigned char *t = tn <= CH_BUS_TARGET_MAX ? take(r, tn) : NULL;
 	size_t an = (size_t)get_u(r, 4);
@@ -136,6 +140,7 @@ static ch_event *decode_event(rd *r, const char *self_node)
 	ch_event *e = ch_event_new((ch_event_kind)kind, aud, target, args);
 	e->company_id = ids[0], e->org_id = ids[1], e->client_id = ids[2], e->operator_id = ids[3];
 	e->epoch = ids[4], e->key_id = ids[5];
+	e->chat_id = chat, e->seq = seq;
 	e->exclude_conn = xconn && self_node && xnode[0] && !strcmp(xnode, self_node) ? xconn : 0;
 	return e;
 }
@@ -150,12 +155,13 @@ int ch_bus_decode(const void *payload, size_t len, const char *self_node, ch_eve
 	while (r.left && !r.bad) {
 		const unsigned char *m = take(&r, 4);
 		uint32_t n = (uint32_t)get_u(&r, 4);
-		if (r.bad || memcmp(m, MAGIC_CHUNK, 4) || n == 0 || n > CH_BUS_EVENTS_MAX) {
+		int v2 = m && !memcmp(m, MAGIC_CHUNK, 4);
+		if (r.bad || (!v2 && memcmp(m, MAGIC_CHUNK_V1, 4)) || n == 0 || n > CH_BUS_EVENTS_MAX) {
 			r.bad = 1;
 			break;
 		}
 		for (uint32_t i = 0; i < n && !r.bad; i++) {
-			ch_event *e = decode_event(&r, self_node);
+			ch_event *e = decode_event(&r, self_node, v2);
 			if (e) {
 				*tail = e;
 				tail = &e->next;

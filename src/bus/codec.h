@@ -4,10 +4,13 @@
  *
  * A payload is one or more chunks, one per successful job of a group commit,
  * so the store may concatenate what ch_bus_encode wrote for each job:
- *   chunk = "CHE1" n:u32 event*n                           (integers little-endian)
+ *   chunk = "CHE2" n:u32 event*n                           (integers little-endian)
  *   event = kind:u8 audience:u32 company:i64 org:i64 client:i64 operator:i64
- *           epoch:i64 key_id:i64 xconn:u64 xnode_len:u8 xnode target_len:u16 target
- *           args_len:u32 args (the JSON text of the argument array)
+ *           epoch:i64 key_id:i64 xconn:u64 xnode_len:u8 xnode chat:i64 seq:i64
+ *           target_len:u16 target args_len:u32 args (the JSON text of the argument array)
+ * chat and seq let the receiving hubs keep each chat's messages in seq order
+ * (hub/order.c). A "CHE1" chunk (the previous version, written by a process
+ * not yet upgraded) has no chat and seq and still decodes, with both 0.
  * The excluded sender connection is (xnode, xconn): a receiver honours it only
  * when xnode is its own id; a connection id alone means nothing elsewhere.
  * Messages on the channels:

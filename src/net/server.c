@@ -34,6 +34,7 @@
 #include "bus/bus.h"
 #include "bus/node.h"
 #include "hub/hub.h"
+#include "hub/order.h"
 
 /* The outbox keeps two minutes, far above the bus's fill window, so a fill
  * always finds every committed row; one process trims every 10 s. */
@@ -47,6 +48,9 @@ static struct {
 	ch_workq *outbound_pool; /* delivery loads and their DNS lookups, off the API pool */
 	ch_workq *bus_pool;      /* cluster bus: outbox reads and trims, off the clients' pools */
 	int64_t trimmed_ms;      /* the last outbox trim */
+	ch_order *order;         /* cluster only: each chat's events in seq order (hub/order.h) */
+	ev_timer order_timer;    /* armed for the order's earliest hold deadline */
+	int64_t order_at;        /* that deadline (monotonic ms), INT64_MAX = not armed */
 	ev_signal sigterm, sigint;
 	ev_timer drain, tick;
 	ev_check after_io;
@@ -67,6 +71,8 @@ static ch_err noop(ch_store_tx *tx, void *arg)
 	(void)tx, (void)arg;
 	return CH_OK;
 }
+
+static void order_stop(void);
 
 static void finish(void)
 {
@@ -89,6 +95,7 @@ static void finish(void)
 		ch_bus_cluster_stop(); /* after the writer's last batch went to it */
 	ch_loop_fini();
 	ch_bus_set_sink(NULL);
+	order_stop(); /* what it still holds goes out first */
 	ch_hub_shutdown();
 	ch_listener_close();
 	lws_context_destroy(S.ctx);
@@ -135,6 +142,61 @@ static void poll_run(void *arg)
 		ch_api_keys_reload(); /* keys another process created or revoked */
 	}
 	ch_loop_post(poll_done, changed ? (void *)1 : NULL);
+}
+
+/* ---- per-chat order on a cluster (hub/order.h) --------------------------- */
+
+static void on_order_timer(struct ev_loop *l, ev_timer *w, int revents);
+
+/* Arms the timer for the earliest hold deadline, finer than the 1 s tick. */
+static void order_arm(void)
+{
+	int64_t at = ch_order_deadline(S.order);
+	if (at == S.order_at)
+		return;
+	ev_timer_stop(S.loop, &S.order_timer);
+	S.order_at = at;
+	if (at == INT64_MAX)
+		return;
+	int64_t in = at - ch_mono_ms();
+	ev_timer_set(&S.order_timer, in > 0 ? (double)in / 1000. : 0., 0.);
+	ev_timer_start(S.loop, &S.order_timer);
+}
+
+static void order_tick(void)
+{
+	ch_event *out = NULL;
+	ch_order_tick(S.order, ch_mono_ms(), &out);
+	ch_hub_deliver(out);
+	S.order_at = INT64_MAX; /* the timer is stopped or has fired */
+	ev_timer_stop(S.loop, &S.order_timer);
+	order_arm();
+}
+
+static void on_order_timer(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)w, (void)revents;
+	order_tick();
+}
+
+static void order_start(void)
+{
+	S.order = ch_order_new(NULL);
+	S.order_at = INT64_MAX;
+	ev_timer_init(&S.order_timer, on_order_timer, 0., 0.);
+}
+
+/* Shutdown: what is held goes to the hub, in each chat's order. */
+static void order_stop(void)
+{
+	if (!S.order)
+		return;
+	ev_timer_stop(S.loop, &S.order_timer);
+	ch_event *out = NULL;
+	ch_order_flush(S.order, &out);
+	ch_hub_deliver(out);
+	ch_order_free(S.order);
+	S.order = NULL;
 }
 
 /* ---- the cluster bus (bus/node.h) ------------------------------------------ */
@@ -210,6 +272,7 @@ static int start_bus(const ch_server_opts *o)
 	if (!o->bus_url || !*o->bus_url)
 		return 0;
 	S.bus_pool = ch_workq_start("bus", 1, 0);
+	order_start();
 	ch_bus_cluster_opts bo = {.url = o->bus_url, .node_id = o->node_id, .prefix = o->bus_prefix,
 	                          .loop = S.loop, .post = ch_loop_post,
 	                          .pool = S.bus_pool, .log_read = log_read, .log_heads = log_heads,
@@ -240,6 +303,8 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 		ch_workq_submit(S.api_pool, poll_run, NULL);
 	}
 	ch_hub_tick(ch_now_ms());
+	if (S.order)
+		order_tick(); /* idle chats are forgotten */
 	if (!S.stopping)
 		bus_tick(ch_mono_ms());
 	ch_sessions_tick();
@@ -248,7 +313,20 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 	ch_metrics_gauge_set(CH_GAUGE_HUB_CONNECTIONS, (int64_t)ch_hub_count());
 }
 
-static void deliver(void *arg) { ch_hub_deliver(arg); }
+/* The sink's hand-over on the network thread. One process alone delivers at
+ * once (its events are in commit order already); on a cluster every event,
+ * local or another process's, passes the order first. */
+static void deliver(void *arg)
+{
+	if (!S.order) {
+		ch_hub_deliver(arg);
+		return;
+	}
+	ch_event *out = NULL;
+	ch_order_push(S.order, arg, ch_mono_ms(), &out);
+	ch_hub_deliver(out);
+	order_arm();
+}
 
 static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
 {
@@ -438,6 +516,8 @@ int ch_server_run(const ch_server_opts *o)
 		ch_workq_stop(S.hash_pool);
 		ch_workq_stop(S.hub_pool);
 		ch_workq_stop(S.outbound_pool);
+		ch_order_free(S.order);
+		S.order = NULL;
 		ch_hub_fini();
 		ch_loop_fini();
 		return 1;

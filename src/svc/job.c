@@ -60,6 +60,7 @@ ch_event *svc_emit(svc_job *j, unsigned audience, const ch_chat_row *c, const ch
 	e->company_id = c->company_id;
 	e->org_id = c->organization_id;
 	e->client_id = c->client_id;
+	e->chat_id = c->id; /* a cluster's hubs keep each chat's events in order (hub/order.c) */
 	ch_event_append(&j->events, e);
 	return e;
 }

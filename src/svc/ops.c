@@ -119,8 +119,10 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	json_t *mj = ch_svc_json_message(msg, &c);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
 	                        mj ? json_pack("[O]", mj) : NULL);
-	if (ev)
+	if (ev) {
 		ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
+		ev->seq = msg->seq;
+	}
 	svc_result(j, mj ? json_deep_copy(mj) : NULL); /* the event and the caller use it on different threads */
 	json_decref(mj);
 	if (next != old)

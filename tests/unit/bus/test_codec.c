@@ -18,6 +18,7 @@ static ch_event *sample(int n)
 		e->company_id = 7 + i, e->org_id = 12, e->client_id = 345, e->operator_id = -1;
 		e->epoch = 1700000000123LL, e->key_id = 99;
 		e->exclude_conn = i % 2 ? 88 : 0;
+		e->chat_id = i % 3 ? 991 + i : 0, e->seq = i % 2 ? 5000000000LL + i : 0;
 		ch_event_append(&list, e);
 	}
 	return list;
@@ -34,6 +35,8 @@ static void same(const ch_event *a, const ch_event *b, int excl)
 	cr_assert_eq(a->epoch, b->epoch);
 	cr_assert_eq(a->key_id, b->key_id);
 	cr_assert_eq(b->exclude_conn, excl ? a->exclude_conn : 0);
+	cr_assert_eq(a->chat_id, b->chat_id);
+	cr_assert_eq(a->seq, b->seq);
 	cr_assert_str_eq(a->target, b->target);
 	cr_assert(json_equal(a->args, b->args));
 }
@@ -77,6 +80,55 @@ Test(codec, chunks_concatenate)
 	cr_assert_null(out);
 	ch_event_free_list(a);
 	ch_event_free_list(c);
+	ch_buf_free(&b);
+}
+
+static void put_le(unsigned char **p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		*(*p)++ = (unsigned char)(v >> (8 * i));
+}
+
+/* What the previous version wrote ("CHE1": no chat, no seq) still decodes,
+ * with both 0, also mixed with a current chunk in one batch: a rolling
+ * upgrade has both kinds of process on one bus. */
+Test(codec, previous_version_decodes)
+{
+	unsigned char v1[128], *p = v1;
+	memcpy(p, "CHE1", 4), p += 4;
+	put_le(&p, 1, 4);
+	put_le(&p, CH_EV_INVOKE, 1);
+	put_le(&p, 5, 4);
+	const int64_t ids[] = {7, 12, 345, 0, 0, 0};
+	for (int i = 0; i < 6; i++)
+		put_le(&p, (uint64_t)ids[i], 8);
+	put_le(&p, 88, 8);
+	put_le(&p, strlen(SELF), 1);
+	memcpy(p, SELF, strlen(SELF)), p += strlen(SELF);
+	put_le(&p, 14, 2);
+	memcpy(p, "ReceiveMessage", 14), p += 14;
+	put_le(&p, 9, 4);
+	memcpy(p, "[{\"a\":1}]", 9), p += 9;
+	size_t n1 = (size_t)(p - v1);
+	ch_buf b = CH_BUF_INIT;
+	ch_buf_append(&b, v1, n1);
+	ch_event *cur = sample(2);
+	ch_bus_encode(cur, SELF, &b);
+	ch_event *out;
+	cr_assert_eq(ch_bus_decode(b.data, b.len, SELF, &out), 0);
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out->target, "ReceiveMessage");
+	cr_assert_eq(out->company_id, 7);
+	cr_assert_eq(out->client_id, 345);
+	cr_assert_eq(out->exclude_conn, 88);
+	cr_assert_eq(out->chat_id, 0);
+	cr_assert_eq(out->seq, 0);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(out->args, 0), "a")), 1);
+	same(cur, out->next, 1);
+	same(cur->next, out->next->next, 1);
+	cr_assert_null(out->next->next->next);
+	ch_event_free_list(out);
+	ch_event_free_list(cur);
 	ch_buf_free(&b);
 }
 
