@@ -308,6 +308,7 @@ int ch_cli_serve(ch_cli *c)
 	find_web_dir(c, web, sizeof web);
 	find_bundle_dir(c, bundles, sizeof bundles);
 	ch_server_opts so = {.listen = c->cfg.listen, .listen_reuse_port = !strcmp(c->cfg.listen_reuse_port, "true"),
+	                     .proxy_protocol_from = c->cfg.proxy_protocol_from,
 	                     .web_dir = web, .web_bundle_dir = bundles, .api = api, .store = s,
 	                     .bus_url = c->cfg.bus_url, .node_id = c->cfg.node_id, .bus_prefix = prefix,
 	                     .http_timeout_s = c->cfg.http_timeout,

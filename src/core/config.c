@@ -56,6 +56,13 @@ static const opt opts[] = {
 	 "Let several chathub processes listen on the same `listen` address (`SO_REUSEPORT`): the kernel spreads "
 	 "new connections over them, with no proxy in front. For processes sharing a PostgreSQL `store_url` "
 	 "and a `bus_url`; each keeps its own open-files limit, so together they hold more connections."},
+	{"proxy_protocol_from", STR(proxy_protocol_from), "", 0, 0, NULL, 0,
+	 "Addresses of the TCP balancers in front (comma-separated IPv4/IPv6 addresses or `ADDR/BITS` ranges) "
+	 "that send the PROXY protocol header (haproxy `send-proxy` or `send-proxy-v2`, nginx stream "
+	 "`proxy_protocol on`). A connection from one of them must start with a v1 or v2 header within 2 "
+	 "seconds, else it is closed; it is then limited, rate-limited and logged under the client address the "
+	 "header names (a v2 LOCAL health check: the balancer's). From any other address a PROXY header is "
+	 "just bad HTTP. Empty: off, every connection is its TCP peer (docs/deploy.md)."},
 	{"config", STR(config), "", 0, 0, NULL, 0,
 	 "Config file of `name = value` lines (`#` comments). Empty: `<data_dir>/chathub.conf` when it exists."},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL, 0,

@@ -23,6 +23,7 @@ typedef struct ch_config {
 	char *bus_url;             /* "" = in-process | "redis://host:port[/db]" */
 	char *node_id;             /* "" = generated at start (serve) */
 	char *listen_reuse_port;   /* false|true: SO_REUSEPORT on the listening socket */
+	char *proxy_protocol_from; /* "" = off | "ADDR[/BITS],...": balancers sending a PROXY header */
 	char *config;              /* config file path ("" = <data_dir>/chathub.conf if present) */
 	char *web_dir;             /* "" = auto */
 	char *web_bundle_dir;      /* "" = auto (<binary's dir>/web) */

@@ -80,6 +80,8 @@ static uint64_t next_req_id;
 static ch_idmap peer_of_wsi;
 static ch_peer *pending_peer;
 
+static ch_peer *peer_of(struct lws *wsi) { return ch_idmap_get(&peer_of_wsi, (int64_t)(intptr_t)wsi); }
+
 size_t ch_http_pss_size(void) { return sizeof(http_pss); }
 ch_ws_state *ch_http_ws_state(struct lws *wsi) { return &((http_pss *)lws_wsi_user(wsi))->ws; }
 void ch_http_init(const ch_http_opts *o) { opts = *o; }
@@ -150,16 +152,19 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
 	r->signature = dup_custom(wsi, "x-chathub-signature:");
-	/* Every request of a keep-alive connection comes from the same peer:
-	 * one getpeername(2) per connection, not per request. */
-	if (!p->peer[0])
-		lws_get_peer_simple(wsi, p->peer, sizeof p->peer);
+	/* The address the connection was admitted under (net/peers.c): behind a
+	 * trusted balancer the client's from its PROXY header, not the socket's. */
+	if (!p->peer[0]) {
+		ch_peer *pr = peer_of(wsi);
+		if (pr)
+			snprintf(p->peer, sizeof p->peer, "%s", ch_peers_ip(pr));
+		else /* not counted (accepted before the count began): one getpeername(2) per connection */
+			lws_get_peer_simple(wsi, p->peer, sizeof p->peer);
+	}
 	memcpy(r->peer, p->peer, sizeof r->peer);
 }
 
 /* ---- the body budget ----------------------------------------------------- */
-
-static ch_peer *peer_of(struct lws *wsi) { return ch_idmap_get(&peer_of_wsi, (int64_t)(intptr_t)wsi); }
 
 /* Frees a request and gives back the body bytes it held (net/peers.c). */
 static void free_req(ch_req *r)

@@ -146,6 +146,8 @@ void ch_peers_release(ch_peer *p, int64_t n)
 	}
 }
 
+const char *ch_peers_ip(const ch_peer *p) { return p->ip; }
+
 int64_t ch_peers_connections(void) { return P.conns; }
 int64_t ch_peers_body_bytes(void) { return P.bytes; }
 

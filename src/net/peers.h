@@ -32,6 +32,10 @@ void ch_peers_fini(void);
  * connection limit: the caller refuses the connection. */
 ch_peer *ch_peers_connect(const char *ip);
 void ch_peers_disconnect(ch_peer *p);
+/* The address p was connected under (borrowed, lives as long as p): the
+ * client's, from a trusted balancer's PROXY header (net/proxyproto.h), or
+ * the TCP peer's. Every per-address limit and log line uses this one. */
+const char *ch_peers_ip(const ch_peer *p);
 
 /* Reserves n more body bytes for p (server-wide and per address). Returns 0,
  * or -1 when a budget would be exceeded (nothing reserved). */

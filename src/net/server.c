@@ -25,6 +25,7 @@
 #include "net/conns.h"
 #include "net/http.h"
 #include "net/listener.h"
+#include "net/proxyproto.h"
 #include "net/loop.h"
 #include "net/outbound.h"
 #include "net/peers.h"
@@ -432,7 +433,7 @@ static struct lws_context *create_context(const ch_server_opts *o, const char *a
 	memset(&info, 0, sizeof info);
 	protocols[0].per_session_data_size = ch_http_pss_size();
 	/* listen_reuse_port: net/listener.c owns the socket, the vhost only serves what it adopts */
-	info.port = o->listen_reuse_port ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
+	info.port = o->listen_reuse_port || ch_proxyproto_enabled() ? CONTEXT_PORT_NO_LISTEN_SERVER : port;
 	info.iface = addr[0] && strcmp(addr, "*") && strcmp(addr, "0.0.0.0") ? addr : NULL;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
@@ -474,6 +475,11 @@ int ch_server_run(const ch_server_opts *o)
 		CH_ERROR("listen: expected ADDR:PORT, got \"%s\"", o->listen);
 		return 2;
 	}
+	char why[200];
+	if (ch_proxyproto_trust_set(o->proxy_protocol_from, why, sizeof why)) {
+		CH_ERROR("%s", why);
+		return 2;
+	}
 	if (ch_static_load(o->web_dir, o->web_bundle_dir) < 0)
 		CH_WARN("no static files served (web dir %s unreadable)", o->web_dir);
 	memset(&S, 0, sizeof S);
@@ -501,8 +507,10 @@ int ch_server_run(const ch_server_opts *o)
 	start_hub(o);
 	ch_bus_set_sink(sink);
 	int bus_failed = start_bus(o), listen_failed = 0;
-	if (!bus_failed && o->listen_reuse_port)
-		listen_failed = ch_listener_open(addr, port, &port);
+	/* our own accept loop: a shared port, or a balancer's PROXY header to read first */
+	int own_listener = o->listen_reuse_port || ch_proxyproto_enabled();
+	if (!bus_failed && own_listener)
+		listen_failed = ch_listener_open(addr, port, o->listen_reuse_port, &port);
 	S.ctx = bus_failed || listen_failed ? NULL : create_context(o, addr, port);
 	if (!S.ctx) {
 		ch_listener_close();
@@ -523,7 +531,7 @@ int ch_server_run(const ch_server_opts *o)
 		return 1;
 	}
 	ch_outbound_init(S.ctx, o->store, S.outbound_pool, o->outbound_allow_private);
-	if (o->listen_reuse_port)
+	if (own_listener)
 		ch_listener_start(S.loop, lws_get_vhost_by_name(S.ctx, "chathub"));
 	ev_check_init(&S.after_io, on_after_io);
 	ev_check_start(S.loop, &S.after_io);

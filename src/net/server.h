@@ -14,6 +14,7 @@
 typedef struct ch_server_opts {
 	const char *listen;      /* "ADDR:PORT" */
 	int listen_reuse_port;   /* SO_REUSEPORT: other processes may listen on the same address */
+	const char *proxy_protocol_from; /* trusted balancers sending a PROXY header ("" or NULL: none) */
 	const char *web_dir;     /* static files */
 	const char *web_bundle_dir; /* overlaid on web_dir (net/static.h); NULL: none */
 	ch_api *api;             /* borrowed */
