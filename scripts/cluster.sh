@@ -17,7 +17,11 @@
 # through it. haproxy: mode tcp (WebSocket and Long Polling pass through
 # untouched), balance leastconn, `option httpchk GET /healthz` every 500 ms
 # (a node is out after 2 failures, back after 1 success), client and server
-# timeouts of 60 s, above the hub's 15 s keep-alive. Environment: CHATHUB_BIN
+# timeouts of 60 s, above the hub's 15 s keep-alive. haproxy connects to the
+# nodes from 127.0.0.254 and starts each connection (health checks too) with a
+# PROXY v2 header; the nodes trust that address only (--proxy-protocol-from),
+# so each client is limited under its own address while tests still reach a
+# node directly from 127.0.0.1. Environment: CHATHUB_BIN
 # (default build/chathub), CHATHUB_CLUSTER_DIR (default D), CLUSTER_ARGS (more
 # `serve` flags for every node).
 set -euo pipefail
@@ -50,6 +54,8 @@ done
 case "$DIR" in /*) ;; *) DIR=$PWD/$DIR ;; esac
 BIN=${CHATHUB_BIN:-$REPO/build/chathub}
 NODES="1 2 3"
+# haproxy's source address towards the nodes: the one sender they trust for PROXY headers
+BALANCER_SRC=127.0.0.254
 
 pid_alive() {
   [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && ! grep -qs '^State:.*Z' "/proc/$1/status"
@@ -88,7 +94,7 @@ start_node() {
   # shellcheck disable=SC2086
   CHATHUB_JWT_SECRET=$(cat "$DIR/jwt-secret") setsid "$BIN" serve --listen "127.0.0.1:$port" \
     --data-dir "$DIR/node$n" --store-url "$(cat "$DIR/store-url")" --bus-url "$(cat "$DIR/bus-url")" \
-    --node-id "node$n" --public-url "http://localhost:$(cat "$DIR/port")" "${demo[@]}" ${CLUSTER_ARGS:-} \
+    --node-id "node$n" --proxy-protocol-from "$BALANCER_SRC" --public-url "http://localhost:$(cat "$DIR/port")" "${demo[@]}" ${CLUSTER_ARGS:-} \
     </dev/null >>"$DIR/node$n.log" 2>&1 &
   echo $! >"$DIR/node$n.pid"
 }
@@ -123,7 +129,7 @@ write_haproxy_cfg() {
     echo "    option httpchk GET /healthz"
     echo "    http-check expect status 200"
     for n in $NODES; do
-      echo "    server node$n 127.0.0.1:$(cat "$DIR/node$n.port") check inter 500 fall 2 rise 1"
+      echo "    server node$n 127.0.0.1:$(cat "$DIR/node$n.port") source $BALANCER_SRC send-proxy-v2 check check-send-proxy inter 500 fall 2 rise 1"
     done
   } >"$DIR/haproxy.cfg"
   haproxy -c -q -f "$DIR/haproxy.cfg" || die "haproxy rejects $DIR/haproxy.cfg"

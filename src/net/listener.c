@@ -9,9 +9,9 @@
  * under the client's address, then lws adopts it as an HTTP connection.
  *
  * A connection from a trusted balancer is first read here, without blocking,
- * by a small watcher of its own until its PROXY header is complete; the bytes
- * read past the header go to lws with the socket. No complete header within
- * PROXY_DEADLINE, or a malformed one, closes it. At most PENDING_MAX wait at
+ * by a small watcher of its own until its PROXY header is complete; only the
+ * header's bytes are taken off the socket, lws reads the rest. No complete
+ * header within PROXY_DEADLINE, or a malformed one, closes it. At most PENDING_MAX wait at
  * once: past that the oldest waiting is closed, so half-sent headers cannot
  * hold the balancer's other connections back.
  * Threading: network thread only.
@@ -123,8 +123,8 @@ int ch_listener_open(const char *addr, int port, int reuse_port, int *bound_port
 }
 
 /* One accepted socket from the client at from: admitted (limits, draining)
- * and adopted with the len bytes already read from it, or closed. */
-static void admit(int cfd, const struct sockaddr_storage *from, socklen_t flen, const char *rx, size_t len)
+ * and adopted, or closed. */
+static void admit(int cfd, const struct sockaddr_storage *from, socklen_t flen)
 {
 	struct lws_filter_network_conn_args args;
 	memset(&args, 0, sizeof args);
@@ -139,9 +139,7 @@ static void admit(int cfd, const struct sockaddr_storage *from, socklen_t flen, 
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	lws_sock_file_fd_type d = {.sockfd = cfd};
 	/* on failure lws closes the socket; its WSI_DESTROY (or none) settles the peer count */
-	struct lws *wsi = len ? lws_adopt_socket_vhost_readbuf(L.vhost, cfd, rx, len)
-	                      : lws_adopt_descriptor_vhost(L.vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP, d, NULL, NULL);
-	if (!wsi)
+	if (!lws_adopt_descriptor_vhost(L.vhost, LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP, d, NULL, NULL))
 		CH_WARN("listener: lws could not adopt an accepted connection");
 }
 
@@ -173,35 +171,38 @@ static void on_header_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	pending_drop((pending *)((char *)w - offsetof(pending, deadline)), "no PROXY header in time");
 }
 
+/* The header is peeked, and only its own bytes are taken off the socket:
+ * what follows stays there for lws to read (no hand-over of bytes). Bytes of
+ * an incomplete header are taken, so a level-triggered watcher does not spin
+ * on them while the rest is awaited. */
 static void on_header_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop, (void)revents;
 	pending *p = (pending *)w;
-	ssize_t n = read(p->fd, p->buf + p->len, sizeof p->buf - p->len);
+	ssize_t n = recv(p->fd, p->buf + p->len, sizeof p->buf - p->len, MSG_PEEK);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
 		pending_drop(p, n ? strerror(errno) : "closed before its PROXY header");
 		return;
 	}
-	p->len += (size_t)n;
 	ch_proxyproto_hdr h;
-	int rc = ch_proxyproto_parse(p->buf, p->len, &h);
-	if (rc == CH_PROXYPROTO_MORE && p->len < sizeof p->buf)
-		return;
-	if (rc != CH_PROXYPROTO_DONE) {
+	int rc = ch_proxyproto_parse(p->buf, p->len + (size_t)n, &h);
+	size_t take = rc == CH_PROXYPROTO_DONE ? h.consumed - p->len : (size_t)n;
+	if (rc == CH_PROXYPROTO_BAD || (rc == CH_PROXYPROTO_MORE && p->len + take >= sizeof p->buf) ||
+	    recv(p->fd, p->buf + p->len, take, 0) != (ssize_t)take) {
 		pending_drop(p, "malformed or oversized PROXY header");
 		return;
 	}
+	p->len += take;
+	if (rc == CH_PROXYPROTO_MORE)
+		return;
 	/* LOCAL (a health check) and UNKNOWN keep the balancer's own address */
 	struct sockaddr_storage from = h.has_addr ? h.addr : p->from;
 	socklen_t flen = h.has_addr ? (socklen_t)sizeof h.addr : p->flen;
 	int fd = p->fd;
-	char rest[CH_PROXYPROTO_MAX];
-	size_t rlen = p->len - h.consumed;
-	memcpy(rest, p->buf + h.consumed, rlen);
 	pending_free(p, 0);
-	admit(fd, &from, flen, rest, rlen);
+	admit(fd, &from, flen);
 }
 
 static void pending_start(int cfd, const struct sockaddr_storage *from, socklen_t flen)
@@ -242,7 +243,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		if (ch_proxyproto_trusted((struct sockaddr *)&from))
 			pending_start(cfd, &from, flen);
 		else
-			admit(cfd, &from, flen, NULL, 0);
+			admit(cfd, &from, flen);
 	}
 }
 

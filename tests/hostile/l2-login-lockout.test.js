@@ -11,8 +11,8 @@ const { stage } = require('./lib/bystanders');
 const { Problems } = require('./lib/problems');
 
 describe('L2 login lockout', () => {
-  // one process: through a TCP balancer every client has the balancer's address
-  test('10 wrong passwords from 127.0.0.2, then the right one from 127.0.0.1: 200', { skip: h.SINGLE_ONLY }, async (t) => {
+  // on a cluster too: the balancer names each client's address in a PROXY header (proxy_protocol_from)
+  test('10 wrong passwords from 127.0.0.2, then the right one from 127.0.0.1: 200', async (t) => {
     const { srv, by } = await stage(t, { env: { CHATHUB_LOGIN_RATE_PER_MINUTE: '10' } });
     const p = new Problems();
     const co = await h.createCompany(srv, 'l2co', 'the right password');
