@@ -32,9 +32,9 @@ static int v1_port(const char *s)
 /* One complete line (without its CRLF, NUL-terminated). */
 static int v1_fields(char *line, ch_proxyproto_hdr *out)
 {
-	char *f[6];
+	char *f[7]; /* a 7th field is one too many */
 	int n = 0;
-	for (char *s = line, *sp; n < 6; s = sp + 1) {
+	for (char *s = line, *sp; n < 7; s = sp + 1) {
 		f[n++] = s;
 		if (!(sp = strchr(s, ' ')))
 			break;
