@@ -20,7 +20,8 @@ static size_t v2(unsigned char *out, unsigned char ver_cmd, unsigned char fam, c
 	out[13] = fam;
 	out[14] = (unsigned char)(n >> 8);
 	out[15] = (unsigned char)n;
-	memcpy(out + 16, body, n);
+	if (n)
+		memcpy(out + 16, body, n);
 	return 16 + n;
 }
 
