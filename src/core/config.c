@@ -60,7 +60,7 @@ static const opt opts[] = {
 	 "Addresses of the TCP balancers in front (comma-separated IPv4/IPv6 addresses or `ADDR/BITS` ranges) "
 	 "that send the PROXY protocol header (haproxy `send-proxy` or `send-proxy-v2`, nginx stream "
 	 "`proxy_protocol on`). A connection from one of them must start with a v1 or v2 header within 2 "
-	 "seconds, else it is closed; it is then limited, rate-limited and logged under the client address the "
+	 "seconds, else it is closed; it is then counted and rate-limited under the client address the "
 	 "header names (a v2 LOCAL health check: the balancer's). From any other address a PROXY header is "
 	 "just bad HTTP. Empty: off, every connection is its TCP peer (docs/deploy.md)."},
 	{"config", STR(config), "", 0, 0, NULL, 0,
