@@ -122,6 +122,24 @@ int ch_listener_open(const char *addr, int port, int reuse_port, int *bound_port
 	return 0;
 }
 
+int ch_listener_probe(const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (fill_addr(addr, port, &ss, &len))
+		return 0;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		return 0;
+	int rc = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(fd, (struct sockaddr *)&ss, len)) {
+		CH_ERROR("cannot listen on %s:%d: %s", addr, port, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
 /* One accepted socket from the client at from: admitted (limits, draining)
  * and adopted, or closed. */
 static void admit(int cfd, const struct sockaddr_storage *from, socklen_t flen)

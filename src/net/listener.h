@@ -15,6 +15,11 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
+/* Whether addr:port can be bound now, tried and released at once (SO_REUSEADDR,
+ * like lws): a clear "address in use" before lws's own listen, whose failure
+ * in lws 4.1 also leaks. 0, or -1 with the error logged; an address it cannot
+ * parse answers 0 (lws decides). */
+int ch_listener_probe(const char *addr, int port);
 /* Binds and listens on addr:port (addr "" or "*" for every interface) with
  * SO_REUSEADDR, and SO_REUSEPORT when reuse_port. Returns 0 and sets
  * *bound_port (the port actually bound, for port 0), or -1 with the reason

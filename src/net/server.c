@@ -511,6 +511,8 @@ int ch_server_run(const ch_server_opts *o)
 	int own_listener = o->listen_reuse_port || ch_proxyproto_enabled();
 	if (!bus_failed && own_listener)
 		listen_failed = ch_listener_open(addr, port, o->listen_reuse_port, &port);
+	else if (!bus_failed)
+		listen_failed = ch_listener_probe(addr, port);
 	S.ctx = bus_failed || listen_failed ? NULL : create_context(o, addr, port);
 	if (!S.ctx) {
 		ch_listener_close();
