@@ -135,17 +135,6 @@ static ch_err operator_of(ch_store_tx *tx, const ch_message_new *m, ch_message_r
 	return err;
 }
 
-static ch_err check_new(const ch_message_new *m)
-{
-	if (m->author < CH_AUTHOR_OPERATOR || m->author > CH_AUTHOR_SYSTEM || m->status < CH_MSG_NEW ||
-	    m->status > CH_MSG_READ || m->operator_id < 0 || m->media_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_pg_check_len(m->text, CH_TEXT_MAX_BYTES, 1, "message text");
-	if (err == CH_OK)
-		err = ch_pg_check_len(m->client_message_id, CH_EXTID_MAX, 1, "client message id");
-	return err;
-}
-
 static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
 	ch_err err = CH_OK;
@@ -230,7 +219,7 @@ ch_err ch_store_pg_message_append(ch_store_tx *tx, const ch_message_new *m, ch_c
 		*duplicate = 0;
 	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = check_new(m);
+	ch_err err = ch_store_check_message_new(m);
 	/* Locked even when the caller read the chat: another process may have
 	 * appended since, and the lock makes last_seq current. */
 	if (err == CH_OK)

@@ -21,6 +21,7 @@
 
 #include "core/buf.h"
 #include "store/backend.h"
+#include "store/check.h"
 #include "store/postgres/pg_sql.h"
 #include "store/store.h"
 
@@ -133,8 +134,6 @@ int ch_pg_isnull(const PGresult *r, int row, int col);
 ch_err ch_pg_str(const PGresult *r, int row, int col, char *dst, size_t cap);
 /* A bytea column as a new malloc'd buffer (free()); *n its length. */
 ch_err ch_pg_bytea(const PGresult *r, int row, int col, unsigned char **out, size_t *n);
-/* CH_OK when s (may be NULL when nullable) is at most max bytes. */
-ch_err ch_pg_check_len(const char *s, size_t max, int nullable, const char *what);
 
 /* "is row b one of company a's": statement id with ($1 a, $2 b). */
 ch_err ch_pg_owned(ch_store_tx *tx, ch_pg_stmt id, int64_t a, int64_t b);

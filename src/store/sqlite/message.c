@@ -244,19 +244,6 @@ static ch_err chat_appended(ch_store_tx *tx, int64_t chat_id, int64_t seq, int64
 	return err;
 }
 
-static ch_err check_new(const ch_message_new *m)
-{
-	if (m->author < CH_AUTHOR_OPERATOR || m->author > CH_AUTHOR_SYSTEM ||
-	    m->status < CH_MSG_NEW || m->status > CH_MSG_READ || m->operator_id < 0 ||
-	    m->media_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_check_len(m->text, CH_TEXT_MAX_BYTES, 1, "message text");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(m->client_message_id, CH_EXTID_MAX, 1,
-		                                "client message id");
-	return err;
-}
-
 /* Every check of an append that can refuse it, before anything is written;
  * fills the row's media and operator name from what they refer to. */
 static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
@@ -273,7 +260,7 @@ static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_ro
 	return err;
 }
 
-/* src (check_new bounded its length) into dst of cap bytes. */
+/* src (ch_store_check_message_new bounded its length) into dst of cap bytes. */
 static void copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
@@ -321,7 +308,7 @@ ch_err ch_store_sqlite_message_append(ch_store_tx *tx, const ch_message_new *m, 
 		*duplicate = 0;
 	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = check_new(m);
+	ch_err err = ch_store_check_message_new(m);
 	if (err == CH_OK && chat) /* read in this job: current under the single writer */
 		cs.last_seq = chat->last_seq;
 	else if (err == CH_OK)

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "store/backend.h"
+#include "store/check.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/store.h"
 
@@ -124,9 +125,6 @@ ch_err ch_store_sqlite_bound(ch_store_tx *c, sqlite3_stmt *st, int rc, const cha
 /* Copies a text column into a fixed buffer of cap bytes (NUL included); a
  * value that would not fit is CH_ERR_INTERNAL, never a silent truncation. */
 ch_err ch_store_sqlite_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
-/* CH_OK when s (may be NULL when nullable) is at most max bytes; else
- * CH_ERR_OUT_OF_RANGE (the API layer validates first, so this is a guard). */
-ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const char *what);
 
 /* rows.c: small helpers shared by the second half of store.h. */
 /* Binds ?1 and ?2, the (company_id, id) shape of most scoped statements. */
