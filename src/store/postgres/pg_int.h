@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "store/backend.h"
 #include "store/check.h"
+#include "store/writeq.h"
 #include "store/postgres/pg_sql.h"
 #include "store/store.h"
 
@@ -51,7 +52,6 @@ struct ch_store_tx {
 	unsigned char prepared[CH_PG__COUNT];
 };
 
-typedef struct ch_store_job ch_store_job;
 
 struct ch_store {
 	const ch_store_ops *ops; /* first: store.c dispatches on it */
@@ -59,19 +59,9 @@ struct ch_store {
 	char *node_id;           /* NULL: no bus_log rows */
 	int schema_version;      /* as of open */
 
-	/* Writer: a queue guarded by q_mu; stats and the sink are guarded by q_mu too. */
+	/* Writer: its queue, stats and batch sink (writeq.c). */
 	ch_store_tx *writer_conn;
-	pthread_t writer;
-	int writer_started;
-	pthread_mutex_t q_mu;
-	pthread_cond_t q_cv;
-	ch_store_job *q_head, *q_tail;
-	uint64_t q_len;
-	uint64_t q_max;
-	int stopping;
-	ch_store_stats stats;
-	ch_store_batch_sink sink;
-	void *sink_ctx;
+	ch_writeq wq;
 	uint64_t bseq;           /* writer: the last payload batch committed */
 	_Atomic uint64_t principals_gen;
 	_Atomic int64_t revocations_seen;

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "store/backend.h"
 #include "store/check.h"
+#include "store/writeq.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/store.h"
 
@@ -41,7 +42,6 @@ struct ch_store_tx {
 	sqlite3_stmt *stmts[CH_STMT__COUNT];
 };
 
-typedef struct ch_store_job ch_store_job;
 
 struct ch_store {
 	const ch_store_ops *ops; /* first: store.c dispatches on it */
@@ -50,21 +50,11 @@ struct ch_store {
 	int busy_timeout_ms;
 	int schema_version; /* as of open */
 
-	/* Writer: a queue guarded by q_mu; stats are guarded by q_mu too. */
+	/* Writer: its queue, stats and batch sink (writeq.c). */
 	ch_store_tx *writer_conn;
-	pthread_t writer;
-	int writer_started;
-	pthread_mutex_t q_mu;
-	pthread_cond_t q_cv;
-	ch_store_job *q_head, *q_tail;
-	uint64_t q_len;
-	uint64_t q_max;  /* ch_store_sqlite_write refuses past it; 0 = no bound */
-	int stopping;
-	ch_store_stats stats;
+	ch_writeq wq;
 	_Atomic uint64_t principals_gen; /* see ch_store_sqlite_principals_gen() */
 	_Atomic int64_t revocations_seen; /* the database's counter at the last poll */
-	ch_store_batch_sink sink;         /* guarded by q_mu */
-	void *sink_ctx;
 	uint64_t bseq;                    /* writer: payload batches handed to the sink */
 
 	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
