@@ -145,15 +145,8 @@ ch_err ch_store_pg_api_key_create(ch_store_tx *tx, int64_t company_id, const cha
 		return CH_ERR_CONFLICT; /* the hash exists */
 	if (err == CH_OK)
 		tx->principals_changed = 1; /* other processes' key tables load it */
-	if (err == CH_OK && out) {
-		memset(out, 0, sizeof *out);
-		out->id = id;
-		out->company_id = company_id;
-		snprintf(out->name, sizeof out->name, "%s", name);
-		snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
-		out->created_at = now;
-		memcpy(out->hash, hash, CH_API_KEY_HASH);
-	}
+	if (err == CH_OK && out)
+		ch_store_fill_api_key(out, id, company_id, name, prefix, hash, now);
 	return err;
 }
 

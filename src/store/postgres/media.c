@@ -42,14 +42,7 @@ ch_err ch_store_pg_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_i
 	err = ch_pg_one_int64(tx, CH_PG_MEDIA_INSERT, &p, &id);
 	if (err != CH_OK || !out)
 		return err;
-	memset(out, 0, sizeof *out);
-	out->id = id;
-	out->company_id = company_id;
-	out->chat_id = chat_id;
-	out->type = type;
-	out->size = (int64_t)len;
-	memcpy(out->name, name, strlen(name) + 1);
-	memcpy(out->format, format, strlen(format) + 1);
+	ch_store_fill_media(out, id, company_id, chat_id, type, len, name, format);
 	return CH_OK;
 }
 

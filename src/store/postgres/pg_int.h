@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "store/backend.h"
 #include "store/check.h"
+#include "store/fill.h"
 #include "store/writeq.h"
 #include "store/postgres/pg_sql.h"
 #include "store/store.h"

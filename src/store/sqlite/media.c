@@ -50,14 +50,8 @@ ch_err ch_store_sqlite_media_put(ch_store_tx *tx, int64_t company_id, int64_t ch
 		err = ch_store_sqlite_step_done(tx, st, "media put");
 	if (err != CH_OK || !out)
 		return err;
-	memset(out, 0, sizeof *out);
-	out->id = sqlite3_last_insert_rowid(tx->db);
-	out->company_id = company_id;
-	out->chat_id = chat_id;
-	out->type = type;
-	out->size = (int64_t)len;
-	memcpy(out->name, name, strlen(name) + 1);
-	memcpy(out->format, format, strlen(format) + 1);
+	ch_store_fill_media(out, sqlite3_last_insert_rowid(tx->db), company_id, chat_id, type, len, name,
+	                    format);
 	return CH_OK;
 }
 
