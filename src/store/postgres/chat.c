@@ -75,9 +75,7 @@ static ch_err chat_each(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *p, c
 ch_err ch_store_pg_chat_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t client_id,
                                int source, const char *theme, ch_chat_row *out)
 {
-	if (source < CH_SOURCE_VIBER || source > CH_SOURCE_API)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_pg_check_len(theme, CH_NAME_MAX, 1, "chat theme");
+	ch_err err = ch_store_check_chat_create(source, theme);
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, org_id);
@@ -131,13 +129,14 @@ ch_err ch_pg_operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id
 ch_err ch_store_pg_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
                                int64_t operator_id, ch_chat_row *out)
 {
-	if (status < CH_CHAT_NEW || status > CH_CHAT_CLOSED || operator_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_chat_update(status, operator_id);
+	if (err != CH_OK)
+		return err;
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, id);
 	int64_t org_id = 0;
-	ch_err err = ch_pg_one_int64(tx, CH_PG_CHAT_STATE, &p, &org_id);
+	err = ch_pg_one_int64(tx, CH_PG_CHAT_STATE, &p, &org_id);
 	/* An operator must be one of the chat's organization. */
 	if (err == CH_OK && operator_id)
 		err = ch_pg_operator_in_org(tx, company_id, org_id, operator_id);
@@ -154,7 +153,7 @@ ch_err ch_store_pg_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, 
 
 ch_err ch_store_pg_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme)
 {
-	ch_err err = ch_pg_check_len(theme, CH_NAME_MAX, 0, "chat theme");
+	ch_err err = ch_store_check_len(theme, CH_NAME_MAX, 0, "chat theme");
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -252,14 +251,14 @@ static void bind_filter(ch_pg_params *p, const ch_chat_filter *f, const char *pa
 ch_err ch_store_pg_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
                              ch_chat_each_fn each, void *ctx)
 {
-	if (f->operator_id < -1 || f->offset < 0 || f->limit < 0)
-		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_chat_filter(f);
+	if (err != CH_OK)
+		return err;
 	ch_pg_stmt list_id, count_id;
 	pick(f, &list_id, &count_id);
 	char *pattern = like_pattern(f->search);
 	ch_pg_params p = {0};
 	bind_filter(&p, f, pattern);
-	ch_err err = CH_OK;
 	if (total)
 		err = ch_pg_one_int64(tx, count_id, &p, total);
 	if (f->limit > 0)

@@ -10,7 +10,6 @@
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/utf8.h"
 #include "store/postgres/pg_int.h"
 
 ch_err ch_store_pg_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out)
@@ -39,45 +38,11 @@ ch_err ch_store_pg_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, c
 	return err;
 }
 
-/* Every client field is served back as a JSON string: text that is not valid
- * UTF-8 is refused before it is stored (PostgreSQL would refuse it too, but
- * as an error that aborts the batch). */
-static ch_err text_ok(const char *s, const char *what)
-{
-	if (!s || ch_utf8_valid(s, strlen(s)))
-		return CH_OK;
-	CH_WARN("store: %s is not valid UTF-8", what);
-	return CH_ERR_BAD_JSON;
-}
-
-static ch_err check_fields(int source, const char *key, const char *name, const char *phone,
-                           const char *email)
-{
-	if (source < CH_SOURCE_VIBER || source > CH_SOURCE_API)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_pg_check_len(key, CH_EXTID_MAX, 1, "client external key");
-	if (err == CH_OK)
-		err = ch_pg_check_len(name, CH_NAME_MAX, 1, "client name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(phone, CH_PHONE_MAX, 1, "client phone");
-	if (err == CH_OK)
-		err = ch_pg_check_len(email, CH_EMAIL_MAX, 1, "client email");
-	if (err == CH_OK)
-		err = text_ok(key, "client external key");
-	if (err == CH_OK)
-		err = text_ok(name, "client name");
-	if (err == CH_OK)
-		err = text_ok(phone, "client phone");
-	if (err == CH_OK)
-		err = text_ok(email, "client email");
-	return err;
-}
-
 ch_err ch_store_pg_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
                                  const char *external_key, const char *name, const char *phone,
                                  const char *email, ch_client_row *out)
 {
-	ch_err err = check_fields(source, external_key, name, phone, email);
+	ch_err err = ch_store_check_client(source, external_key, name, phone, email);
 	if (err == CH_OK)
 		err = ch_pg_owned(tx, CH_PG_ORG_OWNED, company_id, org_id);
 	if (err != CH_OK)

@@ -16,9 +16,7 @@
 ch_err ch_store_pg_setting_ensure(ch_store_tx *tx, const char *key, const char *value_if_absent,
                                   char *out, size_t outlen)
 {
-	ch_err err = ch_pg_check_len(key, CH_SETTING_KEY_MAX, 0, "setting key");
-	if (err == CH_OK)
-		err = ch_pg_check_len(value_if_absent, CH_SETTING_VALUE_MAX, 0, "setting value");
+	ch_err err = ch_store_check_setting(key, value_if_absent);
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};

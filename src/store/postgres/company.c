@@ -32,11 +32,7 @@ static ch_err company_fetch(ch_store_tx *tx, ch_pg_stmt id, ch_pg_params *p, ch_
 ch_err ch_store_pg_company_create(ch_store_tx *tx, const char *login, const char *name,
                                   const char *password_hash, int64_t *id_out)
 {
-	ch_err err = ch_pg_check_len(login, CH_LOGIN_MAX, 0, "company login");
-	if (err == CH_OK)
-		err = ch_pg_check_len(name, CH_NAME_MAX, 0, "company name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
+	ch_err err = ch_store_check_company(login, name, password_hash);
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -69,7 +65,7 @@ ch_err ch_store_pg_company_get(ch_store_tx *tx, int64_t id, ch_company_row *out)
 
 ch_err ch_store_pg_company_set_password(ch_store_tx *tx, int64_t id, const char *password_hash)
 {
-	ch_err err = ch_pg_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
+	ch_err err = ch_store_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -132,9 +128,7 @@ ch_err ch_store_pg_api_key_create(ch_store_tx *tx, int64_t company_id, const cha
                                   ch_api_key_row *out)
 {
 	int64_t n = 0, id = 0, now = ch_now_ms();
-	ch_err err = ch_pg_check_len(name, CH_NAME_MAX, 0, "api key name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(prefix, CH_API_KEY_PREFIX, 0, "api key prefix");
+	ch_err err = ch_store_check_api_key(name, prefix);
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	if (err == CH_OK)
@@ -151,15 +145,8 @@ ch_err ch_store_pg_api_key_create(ch_store_tx *tx, int64_t company_id, const cha
 		return CH_ERR_CONFLICT; /* the hash exists */
 	if (err == CH_OK)
 		tx->principals_changed = 1; /* other processes' key tables load it */
-	if (err == CH_OK && out) {
-		memset(out, 0, sizeof *out);
-		out->id = id;
-		out->company_id = company_id;
-		snprintf(out->name, sizeof out->name, "%s", name);
-		snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
-		out->created_at = now;
-		memcpy(out->hash, hash, CH_API_KEY_HASH);
-	}
+	if (err == CH_OK && out)
+		ch_store_fill_api_key(out, id, company_id, name, prefix, hash, now);
 	return err;
 }
 

@@ -248,16 +248,6 @@ ch_err ch_pg_bytea(const PGresult *r, int row, int col, unsigned char **out, siz
 	return CH_OK;
 }
 
-ch_err ch_pg_check_len(const char *s, size_t max, int nullable, const char *what)
-{
-	if (!s && nullable)
-		return CH_OK;
-	if (s && strlen(s) <= max)
-		return CH_OK;
-	CH_WARN("store: %s %s", what, s ? "too long" : "missing");
-	return CH_ERR_OUT_OF_RANGE;
-}
-
 ch_err ch_pg_owned(ch_store_tx *tx, ch_pg_stmt id, int64_t a, int64_t b)
 {
 	ch_pg_params p = {0};

@@ -22,11 +22,9 @@
 ch_err ch_store_pg_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,
                              const char *format, int type, const void *data, size_t len, ch_media_row *out)
 {
-	if (type < CH_MEDIA_PHOTO || type > CH_MEDIA_FILE || len > (size_t)INT32_MAX || (!data && len))
+	if (len > (size_t)INT32_MAX || (!data && len))
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_pg_check_len(name, CH_NAME_MAX, 0, "media name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(format, CH_FORMAT_MAX, 0, "media format");
+	ch_err err = ch_store_check_media(name, format, type);
 	if (err == CH_OK)
 		err = ch_pg_owned(tx, CH_PG_CHAT_OWNED, company_id, chat_id);
 	if (err != CH_OK)
@@ -44,14 +42,7 @@ ch_err ch_store_pg_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_i
 	err = ch_pg_one_int64(tx, CH_PG_MEDIA_INSERT, &p, &id);
 	if (err != CH_OK || !out)
 		return err;
-	memset(out, 0, sizeof *out);
-	out->id = id;
-	out->company_id = company_id;
-	out->chat_id = chat_id;
-	out->type = type;
-	out->size = (int64_t)len;
-	memcpy(out->name, name, strlen(name) + 1);
-	memcpy(out->format, format, strlen(format) + 1);
+	ch_store_fill_media(out, id, company_id, chat_id, type, len, name, format);
 	return CH_OK;
 }
 
@@ -115,7 +106,7 @@ ch_err ch_store_pg_channel_find(ch_store_tx *tx, int64_t org_id, const char *ext
                                 int64_t *message_id_out)
 {
 	int64_t id = 0;
-	ch_err err = ch_pg_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
+	ch_err err = ch_store_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
 	if (err == CH_OK)
 		err = channel_find(tx, org_id, external_message_id, &id);
 	if (err == CH_OK && message_id_out)
@@ -127,7 +118,7 @@ ch_err ch_store_pg_channel_dedupe(ch_store_tx *tx, int64_t org_id, const char *e
                                   int64_t message_id, int64_t *message_id_out)
 {
 	int64_t first = 0, company = 0, id = 0;
-	ch_err err = ch_pg_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
+	ch_err err = ch_store_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
 	if (err == CH_OK)
 		err = message_of_org(tx, org_id, message_id, &company);
 	if (err == CH_ERR_NOT_FOUND) { /* no such message: still a duplicate when recorded */
@@ -162,7 +153,7 @@ ch_err ch_store_pg_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t org
                                 const char *event_id, int64_t *id_out)
 {
 	int64_t company = 0, id = 0;
-	ch_err err = ch_pg_check_len(event_id, CH_GUID_LEN, 0, "delivery event id");
+	ch_err err = ch_store_check_len(event_id, CH_GUID_LEN, 0, "delivery event id");
 	if (err == CH_OK)
 		err = message_of_org(tx, org_id, message_id, &company);
 	if (err == CH_OK && company != company_id)

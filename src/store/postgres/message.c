@@ -135,38 +135,15 @@ static ch_err operator_of(ch_store_tx *tx, const ch_message_new *m, ch_message_r
 	return err;
 }
 
-static ch_err check_new(const ch_message_new *m)
-{
-	if (m->author < CH_AUTHOR_OPERATOR || m->author > CH_AUTHOR_SYSTEM || m->status < CH_MSG_NEW ||
-	    m->status > CH_MSG_READ || m->operator_id < 0 || m->media_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_pg_check_len(m->text, CH_TEXT_MAX_BYTES, 1, "message text");
-	if (err == CH_OK)
-		err = ch_pg_check_len(m->client_message_id, CH_EXTID_MAX, 1, "client message id");
-	return err;
-}
-
 static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
 	ch_err err = CH_OK;
-	row->operator_name[0] = '\0';
-	row->operator_photo[0] = '\0';
-	row->has_media = m->media_id != 0;
-	memset(&row->media, 0, sizeof row->media);
+	ch_store_fill_refs_clear(row, m);
 	if (m->media_id)
 		err = media_of(tx, m, row);
 	if (err == CH_OK && m->operator_id)
 		err = operator_of(tx, m, row);
 	return err;
-}
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
 }
 
 /* Inserts the message as seq, then moves the chat's last message to it. */
@@ -196,31 +173,6 @@ static ch_err insert(ch_store_tx *tx, const ch_message_new *m, int64_t seq, int6
 	return ch_pg_exec(tx, CH_PG_CHAT_APPENDED, &q, NULL);
 }
 
-static void fill_appended(ch_message_row *row, const ch_message_new *m, int64_t id, int64_t seq, int64_t now)
-{
-	row->id = id;
-	row->chat_id = m->chat_id;
-	row->company_id = m->company_id;
-	row->seq = seq;
-	row->author = m->author;
-	row->operator_id = m->operator_id;
-	copy_text(row->text, sizeof row->text, m->text);
-	row->status = m->status;
-	row->has_client_message_id = m->client_message_id != NULL;
-	copy_text(row->client_message_id, sizeof row->client_message_id, m->client_message_id);
-	row->created_at = now;
-}
-
-static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview, size_t n)
-{
-	c->last_seq = msg->seq;
-	c->last_message_at = msg->created_at;
-	memcpy(c->last_message, preview, n);
-	c->last_message[n] = '\0';
-	if (msg->author == CH_AUTHOR_CLIENT)
-		c->count_unread++;
-}
-
 ch_err ch_store_pg_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
                                   ch_message_row *out, int *duplicate)
 {
@@ -230,7 +182,7 @@ ch_err ch_store_pg_message_append(ch_store_tx *tx, const ch_message_new *m, ch_c
 		*duplicate = 0;
 	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = check_new(m);
+	ch_err err = ch_store_check_message_new(m);
 	/* Locked even when the caller read the chat: another process may have
 	 * appended since, and the lock makes last_seq current. */
 	if (err == CH_OK)
@@ -255,9 +207,9 @@ ch_err ch_store_pg_message_append(ch_store_tx *tx, const ch_message_new *m, ch_c
 	if (err == CH_OK)
 		err = insert(tx, m, cs.last_seq + 1, now, preview, plen, &id);
 	if (err == CH_OK) {
-		fill_appended(row, m, id, cs.last_seq + 1, now);
+		ch_store_fill_appended(row, m, id, cs.last_seq + 1, now);
 		if (chat)
-			chat_row_appended(chat, row, preview, plen);
+			ch_store_fill_chat_appended(chat, row, preview, plen);
 	}
 done:
 	if (row != out)

@@ -52,9 +52,7 @@ static ch_err org_each(ch_store_tx *tx, ch_pg_stmt id, ch_pg_params *p, ch_org_e
 ch_err ch_store_pg_org_create(ch_store_tx *tx, int64_t company_id, const char *name, const char *guid,
                               int64_t *id_out)
 {
-	ch_err err = ch_pg_check_len(name, CH_NAME_MAX, 0, "organization name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(guid, CH_GUID_LEN, 0, "organization guid");
+	ch_err err = ch_store_check_org(name, guid);
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -87,9 +85,7 @@ ch_err ch_store_pg_org_by_guid(ch_store_tx *tx, const char *guid, ch_org_row *ou
 ch_err ch_store_pg_org_update(ch_store_tx *tx, int64_t company_id, int64_t id, const char *name,
                               const char *allowed_origins_json, int64_t max_chats_per_operator)
 {
-	ch_err err = ch_pg_check_len(name, CH_NAME_MAX, 1, "organization name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(allowed_origins_json, CH_ORIGINS_MAX, 1, "allowed origins");
+	ch_err err = ch_store_check_org_update(name, allowed_origins_json);
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -116,9 +112,6 @@ ch_err ch_store_pg_org_list_all(ch_store_tx *tx, ch_org_each_fn each, void *ctx)
 	return org_each(tx, CH_PG_ORG_LIST_ALL, NULL, each, ctx);
 }
 
-#define SECRET_MAX (sizeof(((ch_org_secrets *)0)->identity_secret) - 1)
-#define URL_MAX (sizeof(((ch_org_secrets *)0)->outbound_url) - 1)
-
 ch_err ch_store_pg_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                    ch_org_secrets *out)
 {
@@ -143,11 +136,7 @@ ch_err ch_store_pg_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t 
                                    const char *identity_secret, const char *channel_secret,
                                    const char *outbound_url, int prechat_form)
 {
-	ch_err err = ch_pg_check_len(identity_secret, SECRET_MAX, 1, "identity secret");
-	if (err == CH_OK)
-		err = ch_pg_check_len(channel_secret, SECRET_MAX, 1, "channel secret");
-	if (err == CH_OK)
-		err = ch_pg_check_len(outbound_url, URL_MAX, 1, "outbound url");
+	ch_err err = ch_store_check_org_secrets(identity_secret, channel_secret, outbound_url);
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};
@@ -223,9 +212,7 @@ ch_err ch_store_pg_operator_upsert(ch_store_tx *tx, int64_t company_id, int64_t 
                                    const char *name, const char *external_id, ch_operator_row *out,
                                    int *created_out)
 {
-	ch_err err = ch_pg_check_len(name, CH_NAME_MAX, 0, "operator name");
-	if (err == CH_OK)
-		err = ch_pg_check_len(external_id, CH_EXTID_MAX, 1, "operator external id");
+	ch_err err = ch_store_check_operator(name, external_id);
 	if (err == CH_OK)
 		err = ch_pg_owned(tx, CH_PG_ORG_OWNED, company_id, org_id);
 	if (err != CH_OK)
@@ -275,7 +262,7 @@ ch_err ch_store_pg_operator_set_status(ch_store_tx *tx, int64_t company_id, int6
 ch_err ch_store_pg_operator_set_photo(ch_store_tx *tx, int64_t company_id, int64_t id, const char *photo,
                                       ch_operator_row *out)
 {
-	ch_err err = ch_pg_check_len(photo, CH_PHOTO_MAX, 1, "operator photo");
+	ch_err err = ch_store_check_len(photo, CH_PHOTO_MAX, 1, "operator photo");
 	if (err != CH_OK)
 		return err;
 	ch_pg_params p = {0};

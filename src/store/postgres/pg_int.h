@@ -21,6 +21,9 @@
 
 #include "core/buf.h"
 #include "store/backend.h"
+#include "store/check.h"
+#include "store/fill.h"
+#include "store/writeq.h"
 #include "store/postgres/pg_sql.h"
 #include "store/store.h"
 
@@ -50,7 +53,6 @@ struct ch_store_tx {
 	unsigned char prepared[CH_PG__COUNT];
 };
 
-typedef struct ch_store_job ch_store_job;
 
 struct ch_store {
 	const ch_store_ops *ops; /* first: store.c dispatches on it */
@@ -58,19 +60,9 @@ struct ch_store {
 	char *node_id;           /* NULL: no bus_log rows */
 	int schema_version;      /* as of open */
 
-	/* Writer: a queue guarded by q_mu; stats and the sink are guarded by q_mu too. */
+	/* Writer: its queue, stats and batch sink (writeq.c). */
 	ch_store_tx *writer_conn;
-	pthread_t writer;
-	int writer_started;
-	pthread_mutex_t q_mu;
-	pthread_cond_t q_cv;
-	ch_store_job *q_head, *q_tail;
-	uint64_t q_len;
-	uint64_t q_max;
-	int stopping;
-	ch_store_stats stats;
-	ch_store_batch_sink sink;
-	void *sink_ctx;
+	ch_writeq wq;
 	uint64_t bseq;           /* writer: the last payload batch committed */
 	_Atomic uint64_t principals_gen;
 	_Atomic int64_t revocations_seen;
@@ -133,8 +125,6 @@ int ch_pg_isnull(const PGresult *r, int row, int col);
 ch_err ch_pg_str(const PGresult *r, int row, int col, char *dst, size_t cap);
 /* A bytea column as a new malloc'd buffer (free()); *n its length. */
 ch_err ch_pg_bytea(const PGresult *r, int row, int col, unsigned char **out, size_t *n);
-/* CH_OK when s (may be NULL when nullable) is at most max bytes. */
-ch_err ch_pg_check_len(const char *s, size_t max, int nullable, const char *what);
 
 /* "is row b one of company a's": statement id with ($1 a, $2 b). */
 ch_err ch_pg_owned(ch_store_tx *tx, ch_pg_stmt id, int64_t a, int64_t b);

@@ -28,8 +28,7 @@ static void store_free(ch_store *s)
 	}
 	pthread_key_delete(s->reader_key);
 	pthread_mutex_destroy(&s->readers_mu);
-	pthread_mutex_destroy(&s->q_mu);
-	pthread_cond_destroy(&s->q_cv);
+	ch_writeq_destroy(&s->wq);
 	free(s->url);
 	free(s->node_id);
 	free(s);
@@ -50,9 +49,7 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 	s->ops = &ch_store_pg_ops;
 	s->url = ch_xstrdup(opts->url);
 	s->node_id = opts->node_id && *opts->node_id ? ch_xstrdup(opts->node_id) : NULL;
-	s->q_max = opts->queue_max;
-	pthread_mutex_init(&s->q_mu, NULL);
-	pthread_cond_init(&s->q_cv, NULL);
+	ch_writeq_init(&s->wq, s, opts->queue_max);
 	pthread_mutex_init(&s->readers_mu, NULL);
 	*out = s;
 	return CH_OK;

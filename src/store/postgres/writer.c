@@ -1,7 +1,7 @@
 /* writer.c — the PostgreSQL backend's writer thread and its group commit.
  *
- * The queue is the SQLite writer's (bounded; a full queue refuses with
- * CH_ERR_BUSY on the caller's thread). A batch runs in one READ COMMITTED
+ * The queue is writeq.c's, shared with the SQLite writer (bounded; a full
+ * queue refuses with CH_ERR_BUSY on the caller's thread). A batch runs in one READ COMMITTED
  * transaction WITHOUT savepoints (each would be a subtransaction, and many
  * of them with row locks slow the whole server down):
  *  - a job that returns an error having written nothing keeps its error and
@@ -19,9 +19,8 @@
  * After COMMIT: stats, the principals generation, the batch sink, then every
  * job's done callback, on the writer thread.
  *
- * Threading: the queue, the stats and the sink are guarded by q_mu, which is
- * never held while SQL runs or a callback is called. The writer connection is
- * used by the writer thread only.
+ * Threading: the queue, the stats and the sink are writeq.c's. The writer
+ * connection is used by the writer thread only.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -32,29 +31,6 @@
 #include "store/postgres/pg_int.h"
 
 #define CH_PG_TRIES 5 /* runs of a job whose batch hit a lock conflict */
-
-struct ch_store_job {
-	ch_store_fn fn;
-	void *arg;
-	ch_store_done_fn done;
-	ch_err err;
-	int settled;  /* err is final: the job does not run again in this batch */
-	int tries;
-	ch_store_job *next;
-};
-
-static ch_store_job *take_batch(ch_store *s, size_t *n_out)
-{
-	pthread_mutex_lock(&s->q_mu);
-	while (!s->q_head && !s->stopping)
-		pthread_cond_wait(&s->q_cv, &s->q_mu);
-	ch_store_job *batch = s->q_head;
-	*n_out = (size_t)s->q_len;
-	s->q_head = s->q_tail = NULL;
-	s->q_len = 0;
-	pthread_mutex_unlock(&s->q_mu);
-	return batch;
-}
 
 static void tx_reset(ch_store_tx *c)
 {
@@ -182,9 +158,7 @@ static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
 			return 1;
 		if (r == RUN_FAIL)
 			break;
-		pthread_mutex_lock(&s->q_mu);
-		s->stats.replays++;
-		pthread_mutex_unlock(&s->q_mu);
+		ch_writeq_count_replay(&s->wq);
 	}
 	for (ch_store_job *j = batch; j; j = j->next)
 		if (!j->settled)
@@ -194,28 +168,10 @@ static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
 	return 0;
 }
 
-static void record_stats(ch_store *s, size_t n, int committed)
-{
-	static const size_t bounds[7] = {1, 2, 4, 8, 16, 32, 64};
-	pthread_mutex_lock(&s->q_mu);
-	s->stats.jobs += n;
-	if (committed) {
-		s->stats.commits++;
-		for (int i = 0; i < 8; i++)
-			if (i == 7 || n <= bounds[i])
-				s->stats.batch_le[i]++;
-	} else {
-		s->stats.failed_commits++;
-	}
-	pthread_mutex_unlock(&s->q_mu);
-}
-
 static void publish_events(ch_store *s, ch_store_tx *c)
 {
-	pthread_mutex_lock(&s->q_mu);
-	ch_store_batch_sink sink = s->sink;
-	void *ctx = s->sink_ctx;
-	pthread_mutex_unlock(&s->q_mu);
+	void *ctx;
+	ch_store_batch_sink sink = ch_writeq_sink(&s->wq, &ctx);
 	if (c->events.len) {
 		s->bseq++;
 		if (sink)
@@ -230,152 +186,40 @@ static void *writer_main(void *arg)
 	ch_store_tx *c = s->writer_conn;
 	size_t n;
 	ch_store_job *batch;
-	while ((batch = take_batch(s, &n)) != NULL) {
+	while ((batch = ch_writeq_take(&s->wq, &n)) != NULL) {
 		int committed = run_batch(s, c, batch, n);
-		record_stats(s, n, committed);
+		ch_writeq_record(&s->wq, n, committed);
 		if (committed && c->principals_changed)
 			atomic_fetch_add(&s->principals_gen, 1);
 		c->principals_changed = 0;
 		if (committed)
 			publish_events(s, c);
-		ch_store_job *next;
-		for (ch_store_job *j = batch; j; j = next) {
-			next = j->next;
-			if (j->done)
-				j->done(j->arg, j->err);
-			free(j);
-		}
+		ch_writeq_finish(batch);
 	}
 	return NULL;
 }
 
-ch_err ch_pg_writer_start(ch_store *s)
-{
-	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-		CH_ERROR("store: cannot start the writer thread");
-		return CH_ERR_INTERNAL;
-	}
-	pthread_setname_np(s->writer, "ch-store-writer");
-	s->writer_started = 1;
-	return CH_OK;
-}
+ch_err ch_pg_writer_start(ch_store *s) { return ch_writeq_start(&s->wq, writer_main, s); }
 
-void ch_pg_writer_stop(ch_store *s)
-{
-	if (!s->writer_started)
-		return;
-	pthread_mutex_lock(&s->q_mu);
-	s->stopping = 1;
-	pthread_cond_signal(&s->q_cv);
-	pthread_mutex_unlock(&s->q_mu);
-	pthread_join(s->writer, NULL);
-	s->writer_started = 0;
-}
+void ch_pg_writer_stop(ch_store *s) { ch_writeq_stop(&s->wq); }
 
-void ch_store_pg_wake(ch_store *s)
-{
-	pthread_mutex_lock(&s->q_mu);
-	pthread_cond_signal(&s->q_cv);
-	pthread_mutex_unlock(&s->q_mu);
-}
-
-static int enqueue(ch_store *s, ch_store_job *j, int bounded)
-{
-	pthread_mutex_lock(&s->q_mu);
-	if (bounded && s->q_max && s->q_len >= s->q_max) {
-		pthread_mutex_unlock(&s->q_mu);
-		return -1;
-	}
-	if (s->q_tail)
-		s->q_tail->next = j;
-	else
-		s->q_head = j;
-	s->q_tail = j;
-	s->q_len++;
-	if (!ch_store_backend_defer_wake(s))
-		pthread_cond_signal(&s->q_cv);
-	pthread_mutex_unlock(&s->q_mu);
-	return 0;
-}
-
-static ch_store_job *job_new(ch_store_fn fn, void *arg, ch_store_done_fn done)
-{
-	ch_store_job *j = ch_xcalloc(1, sizeof *j);
-	j->fn = fn;
-	j->arg = arg;
-	j->done = done;
-	return j;
-}
+void ch_store_pg_wake(ch_store *s) { ch_writeq_wake(&s->wq); }
 
 void ch_store_pg_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
 {
-	ch_store_job *j = job_new(fn, arg, done);
-	if (enqueue(s, j, 1) == 0)
-		return;
-	free(j);
-	if (done)
-		done(arg, CH_ERR_BUSY);
-}
-
-typedef struct sync_call {
-	ch_store_fn fn;
-	void *arg;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int done;
-	ch_err err;
-} sync_call;
-
-static void sync_done(void *arg, ch_err err)
-{
-	sync_call *call = arg;
-	pthread_mutex_lock(&call->mu);
-	call->err = err;
-	call->done = 1;
-	pthread_cond_signal(&call->cv);
-	pthread_mutex_unlock(&call->mu);
-}
-
-static ch_err sync_run(ch_store_tx *tx, void *arg)
-{
-	sync_call *call = arg;
-	return call->fn(tx, call->arg);
+	ch_writeq_write(&s->wq, fn, arg, done);
 }
 
 ch_err ch_store_pg_write_sync(ch_store *s, ch_store_fn fn, void *arg)
 {
-	if (s->writer_started && pthread_equal(pthread_self(), s->writer)) {
-		CH_ERROR("store: ch_store_write_sync called on the writer thread");
-		return CH_ERR_INTERNAL;
-	}
-	sync_call call = {.fn = fn, .arg = arg};
-	pthread_mutex_init(&call.mu, NULL);
-	pthread_cond_init(&call.cv, NULL);
-	enqueue(s, job_new(sync_run, &call, sync_done), 0);
-	ch_store_flush_wakeups();
-	pthread_mutex_lock(&call.mu);
-	while (!call.done)
-		pthread_cond_wait(&call.cv, &call.mu);
-	pthread_mutex_unlock(&call.mu);
-	pthread_mutex_destroy(&call.mu);
-	pthread_cond_destroy(&call.cv);
-	return call.err;
+	return ch_writeq_write_sync(&s->wq, fn, arg);
 }
 
-void ch_store_pg_stats_get(ch_store *s, ch_store_stats *out)
-{
-	pthread_mutex_lock(&s->q_mu);
-	*out = s->stats;
-	out->queue_len = s->q_len;
-	pthread_mutex_unlock(&s->q_mu);
-}
+void ch_store_pg_stats_get(ch_store *s, ch_store_stats *out) { ch_writeq_stats_get(&s->wq, out); }
 
 void ch_store_pg_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
 {
-	pthread_mutex_lock(&s->q_mu);
-	s->sink = fn;
-	s->sink_ctx = ctx;
-	pthread_mutex_unlock(&s->q_mu);
+	ch_writeq_set_sink(&s->wq, fn, ctx);
 }
 
 void ch_store_pg_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len)

@@ -46,9 +46,7 @@ ch_err ch_store_sqlite_api_key_create(ch_store_tx *tx, int64_t company_id, const
 {
 	sqlite3_stmt *st;
 	int64_t n = 0;
-	ch_err err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 0, "api key name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(prefix, CH_API_KEY_PREFIX, 0, "api key prefix");
+	ch_err err = ch_store_check_api_key(name, prefix);
 	if (err == CH_OK && (err = ch_store_sqlite_prep(tx, CH_STMT_API_KEY_COUNT, &st)) == CH_OK &&
 	    (err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 1, company_id), "api key count")) == CH_OK)
 		err = ch_store_sqlite_one_int64(tx, st, "api key count", &n);
@@ -73,15 +71,9 @@ ch_err ch_store_sqlite_api_key_create(ch_store_tx *tx, int64_t company_id, const
 		err = ch_store_sqlite_step_done(tx, st, "api key create");
 	if (err == CH_OK)
 		tx->principals_changed = 1; /* other processes' key tables load it (the revocation counter moves) */
-	if (err == CH_OK && out) {
-		memset(out, 0, sizeof *out);
-		out->id = sqlite3_last_insert_rowid(tx->db);
-		out->company_id = company_id;
-		snprintf(out->name, sizeof out->name, "%s", name);
-		snprintf(out->prefix, sizeof out->prefix, "%s", prefix);
-		out->created_at = now;
-		memcpy(out->hash, hash, CH_API_KEY_HASH);
-	}
+	if (err == CH_OK && out)
+		ch_store_fill_api_key(out, sqlite3_last_insert_rowid(tx->db), company_id, name, prefix, hash,
+		                      now);
 	return err;
 }
 

@@ -50,7 +50,7 @@ static ch_err channel_find(ch_store_tx *tx, int64_t org_id, const char *external
 ch_err ch_store_sqlite_channel_find(ch_store_tx *tx, int64_t org_id, const char *external_message_id,
                              int64_t *message_id_out)
 {
-	ch_err err = ch_store_sqlite_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
+	ch_err err = ch_store_check_len(external_message_id, CH_EXTID_MAX, 0, "external message id");
 	int64_t id = 0;
 	if (err == CH_OK)
 		err = channel_find(tx, org_id, external_message_id, &id);
@@ -64,7 +64,7 @@ ch_err ch_store_sqlite_channel_dedupe(ch_store_tx *tx, int64_t org_id, const cha
 {
 	sqlite3_stmt *st;
 	int64_t first = 0, company = 0;
-	ch_err err = ch_store_sqlite_check_len(external_message_id, CH_EXTID_MAX, 0,
+	ch_err err = ch_store_check_len(external_message_id, CH_EXTID_MAX, 0,
 	                                       "external message id");
 	if (err == CH_OK)
 		err = channel_find(tx, org_id, external_message_id, &first);
@@ -100,7 +100,7 @@ ch_err ch_store_sqlite_delivery_add(ch_store_tx *tx, int64_t company_id, int64_t
 {
 	sqlite3_stmt *st;
 	int64_t company = 0;
-	ch_err err = ch_store_sqlite_check_len(event_id, CH_GUID_LEN, 0, "delivery event id");
+	ch_err err = ch_store_check_len(event_id, CH_GUID_LEN, 0, "delivery event id");
 	/* The message's chat ties it to the org and the org to its company. */
 	if (err == CH_OK)
 		err = message_of_org(tx, org_id, message_id, &company);

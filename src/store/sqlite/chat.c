@@ -93,9 +93,7 @@ ch_err ch_store_sqlite_chat_create(ch_store_tx *tx, int64_t company_id, int64_t 
                             int source, const char *theme, ch_chat_row *out)
 {
 	sqlite3_stmt *st;
-	if (source < CH_SOURCE_VIBER || source > CH_SOURCE_API)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_check_len(theme, CH_NAME_MAX, 1, "chat theme");
+	ch_err err = ch_store_check_chat_create(source, theme);
 	/* The foreign key would refuse a foreign client too, but as an internal
 	 * error: another company's ids must read as missing ones. */
 	if (err == CH_OK)
@@ -201,9 +199,9 @@ ch_err ch_store_sqlite_chat_update(ch_store_tx *tx, int64_t company_id, int64_t 
                             int64_t operator_id, ch_chat_row *out)
 {
 	int64_t org_id = 0;
-	if (status < CH_CHAT_NEW || status > CH_CHAT_CLOSED || operator_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = chat_org(tx, company_id, id, &org_id);
+	ch_err err = ch_store_check_chat_update(status, operator_id);
+	if (err == CH_OK)
+		err = chat_org(tx, company_id, id, &org_id);
 	/* An operator must be one of the chat's organization (the schema's
 	 * foreign key says so too, but would answer an internal error). */
 	if (err == CH_OK && operator_id)
@@ -218,7 +216,7 @@ ch_err ch_store_sqlite_chat_update(ch_store_tx *tx, int64_t company_id, int64_t 
 ch_err ch_store_sqlite_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(theme, CH_NAME_MAX, 0, "chat theme");
+	ch_err err = ch_store_check_len(theme, CH_NAME_MAX, 0, "chat theme");
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_CHAT_SET_THEME, &st);
 	if (err == CH_OK)

@@ -118,13 +118,13 @@ static ch_err count_matches(ch_store_tx *tx, ch_stmt_id id, const ch_chat_filter
 ch_err ch_store_sqlite_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
                           ch_chat_each_fn each, void *ctx)
 {
-	if (f->operator_id < -1 || f->offset < 0 || f->limit < 0)
-		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_chat_filter(f);
+	if (err != CH_OK)
+		return err;
 	ch_stmt_id list_id, count_id;
 	pick(f, &list_id, &count_id);
 	char *pattern = like_pattern(f->search);
 	sqlite3_stmt *st;
-	ch_err err = CH_OK;
 	if (total)
 		err = count_matches(tx, count_id, f, pattern, total);
 	if (err == CH_OK)

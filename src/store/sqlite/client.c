@@ -11,7 +11,6 @@
 
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/utf8.h"
 #include "store/sqlite/sqlite_int.h"
 
 static ch_err client_fill(sqlite3_stmt *st, ch_client_row *out)
@@ -124,39 +123,6 @@ static ch_err client_update(ch_store_tx *tx, int64_t id, const client_fields *f)
 	return err;
 }
 
-/* Every client field is served back as a JSON string, which must be valid
- * UTF-8: text that is not would make every later object of the client's
- * chats fail to serialise, so it is refused here, before it is stored. */
-static ch_err text_ok(const char *s, const char *what)
-{
-	if (!s || ch_utf8_valid(s, strlen(s)))
-		return CH_OK;
-	CH_WARN("store: %s is not valid UTF-8", what);
-	return CH_ERR_BAD_JSON;
-}
-
-static ch_err check_fields(const client_fields *f)
-{
-	if (f->source < CH_SOURCE_VIBER || f->source > CH_SOURCE_API)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_check_len(f->key, CH_EXTID_MAX, 1, "client external key");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(f->name, CH_NAME_MAX, 1, "client name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(f->phone, CH_PHONE_MAX, 1, "client phone");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(f->email, CH_EMAIL_MAX, 1, "client email");
-	if (err == CH_OK)
-		err = text_ok(f->key, "client external key");
-	if (err == CH_OK)
-		err = text_ok(f->name, "client name");
-	if (err == CH_OK)
-		err = text_ok(f->phone, "client phone");
-	if (err == CH_OK)
-		err = text_ok(f->email, "client email");
-	return err;
-}
-
 ch_err ch_store_sqlite_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_id, int source,
                               const char *external_key, const char *name, const char *phone,
                               const char *email, ch_client_row *out)
@@ -164,7 +130,7 @@ ch_err ch_store_sqlite_client_upsert(ch_store_tx *tx, int64_t company_id, int64_
 	client_fields f = {company_id, org_id, source, external_key, name, phone, email};
 	int64_t id = 0;
 	int found = 0;
-	ch_err err = check_fields(&f);
+	ch_err err = ch_store_check_client(source, external_key, name, phone, email);
 	if (err == CH_OK)
 		err = ch_store_sqlite_owned(tx, CH_STMT_ORG_OWNED, company_id, org_id,
 		                            "organization check");

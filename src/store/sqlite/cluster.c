@@ -15,9 +15,7 @@ ch_err ch_store_sqlite_setting_ensure(ch_store_tx *tx, const char *key, const ch
                                       char *out, size_t outlen)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(key, CH_SETTING_KEY_MAX, 0, "setting key");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(value_if_absent, CH_SETTING_VALUE_MAX, 0, "setting value");
+	ch_err err = ch_store_check_setting(key, value_if_absent);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_SETTING_INSERT, &st);
 	if (err != CH_OK)

@@ -34,21 +34,11 @@ static ch_err company_fetch(ch_store_tx *tx, sqlite3_stmt *st, ch_company_row *o
 	return err;
 }
 
-static ch_err check_fields(const char *login, const char *name, const char *password_hash)
-{
-	ch_err err = ch_store_sqlite_check_len(login, CH_LOGIN_MAX, 0, "company login");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 0, "company name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
-	return err;
-}
-
 ch_err ch_store_sqlite_company_create(ch_store_tx *tx, const char *login, const char *name,
                                const char *password_hash, int64_t *id_out)
 {
 	sqlite3_stmt *st;
-	ch_err err = check_fields(login, name, password_hash);
+	ch_err err = ch_store_check_company(login, name, password_hash);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_INSERT, &st);
 	if (err != CH_OK)
@@ -94,7 +84,7 @@ ch_err ch_store_sqlite_company_get(ch_store_tx *tx, int64_t id, ch_company_row *
 ch_err ch_store_sqlite_company_set_password(ch_store_tx *tx, int64_t id, const char *password_hash)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
+	ch_err err = ch_store_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_COMPANY_SET_PASSWORD, &st);
 	if (err != CH_OK)

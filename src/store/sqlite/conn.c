@@ -206,16 +206,6 @@ ch_err ch_store_sqlite_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap
 	return CH_OK;
 }
 
-ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const char *what)
-{
-	if (!s && nullable)
-		return CH_OK;
-	if (s && strlen(s) <= max)
-		return CH_OK;
-	CH_WARN("store: %s %s", what, s ? "too long" : "missing");
-	return CH_ERR_OUT_OF_RANGE;
-}
-
 ch_err ch_store_sqlite_one_int64(ch_store_tx *tx, sqlite3_stmt *st, const char *what, int64_t *out)
 {
 	ch_err err = CH_OK;

@@ -15,23 +15,13 @@
 #include "core/log.h"
 #include "store/sqlite/sqlite_int.h"
 
-static ch_err check_media(const char *name, const char *format, int type, size_t len)
-{
-	if (type < CH_MEDIA_PHOTO || type > CH_MEDIA_FILE || len > (size_t)INT64_MAX)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 0, "media name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(format, CH_FORMAT_MAX, 0, "media format");
-	return err;
-}
-
 ch_err ch_store_sqlite_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,
                           const char *format, int type, const void *data, size_t len, ch_media_row *out)
 {
 	sqlite3_stmt *st;
-	ch_err err = check_media(name, format, type, len);
-	if (err == CH_OK && !data && len)
-		err = CH_ERR_OUT_OF_RANGE;
+	ch_err err = len > (size_t)INT64_MAX || (!data && len) ? CH_ERR_OUT_OF_RANGE : CH_OK;
+	if (err == CH_OK)
+		err = ch_store_check_media(name, format, type);
 	if (err == CH_OK)
 		err = ch_store_sqlite_owned(tx, CH_STMT_CHAT_OWNED, company_id, chat_id, "chat check");
 	if (err == CH_OK)
@@ -60,14 +50,8 @@ ch_err ch_store_sqlite_media_put(ch_store_tx *tx, int64_t company_id, int64_t ch
 		err = ch_store_sqlite_step_done(tx, st, "media put");
 	if (err != CH_OK || !out)
 		return err;
-	memset(out, 0, sizeof *out);
-	out->id = sqlite3_last_insert_rowid(tx->db);
-	out->company_id = company_id;
-	out->chat_id = chat_id;
-	out->type = type;
-	out->size = (int64_t)len;
-	memcpy(out->name, name, strlen(name) + 1);
-	memcpy(out->format, format, strlen(format) + 1);
+	ch_store_fill_media(out, sqlite3_last_insert_rowid(tx->db), company_id, chat_id, type, len, name,
+	                    format);
 	return CH_OK;
 }
 

@@ -244,72 +244,17 @@ static ch_err chat_appended(ch_store_tx *tx, int64_t chat_id, int64_t seq, int64
 	return err;
 }
 
-static ch_err check_new(const ch_message_new *m)
-{
-	if (m->author < CH_AUTHOR_OPERATOR || m->author > CH_AUTHOR_SYSTEM ||
-	    m->status < CH_MSG_NEW || m->status > CH_MSG_READ || m->operator_id < 0 ||
-	    m->media_id < 0)
-		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_check_len(m->text, CH_TEXT_MAX_BYTES, 1, "message text");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(m->client_message_id, CH_EXTID_MAX, 1,
-		                                "client message id");
-	return err;
-}
-
 /* Every check of an append that can refuse it, before anything is written;
  * fills the row's media and operator name from what they refer to. */
 static ch_err check_refs(ch_store_tx *tx, const ch_message_new *m, ch_message_row *row)
 {
 	ch_err err = CH_OK;
-	row->operator_name[0] = '\0';
-	row->operator_photo[0] = '\0';
-	row->has_media = m->media_id != 0;
-	memset(&row->media, 0, sizeof row->media);
+	ch_store_fill_refs_clear(row, m);
 	if (m->media_id)
 		err = media_of(tx, m, row);
 	if (err == CH_OK && m->operator_id)
 		err = operator_of(tx, m, row);
 	return err;
-}
-
-/* src (check_new bounded its length) into dst of cap bytes. */
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-}
-
-/* The rest of the appended message's row, as MESSAGE_GET would read it. */
-static void fill_appended(ch_message_row *row, const ch_message_new *m, int64_t id, int64_t seq,
-                          int64_t now)
-{
-	row->id = id;
-	row->chat_id = m->chat_id;
-	row->company_id = m->company_id;
-	row->seq = seq;
-	row->author = m->author;
-	row->operator_id = m->operator_id;
-	copy_text(row->text, sizeof row->text, m->text);
-	row->status = m->status;
-	row->has_client_message_id = m->client_message_id != NULL;
-	copy_text(row->client_message_id, sizeof row->client_message_id, m->client_message_id);
-	row->created_at = now;
-}
-
-/* The chat row read earlier in this job, moved as CHAT_APPENDED moved the
- * chat: what ch_store_sqlite_chat_get would now read. */
-static void chat_row_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview, size_t n)
-{
-	c->last_seq = msg->seq;
-	c->last_message_at = msg->created_at;
-	memcpy(c->last_message, preview, n);
-	c->last_message[n] = '\0';
-	if (msg->author == CH_AUTHOR_CLIENT) /* seq > operator_read_seq, always */
-		c->count_unread++;
 }
 
 ch_err ch_store_sqlite_message_append(ch_store_tx *tx, const ch_message_new *m, ch_chat_row *chat,
@@ -321,7 +266,7 @@ ch_err ch_store_sqlite_message_append(ch_store_tx *tx, const ch_message_new *m, 
 		*duplicate = 0;
 	if (chat && (chat->id != m->chat_id || chat->company_id != m->company_id))
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = check_new(m);
+	ch_err err = ch_store_check_message_new(m);
 	if (err == CH_OK && chat) /* read in this job: current under the single writer */
 		cs.last_seq = chat->last_seq;
 	else if (err == CH_OK)
@@ -348,9 +293,9 @@ ch_err ch_store_sqlite_message_append(ch_store_tx *tx, const ch_message_new *m, 
 	if (err == CH_OK)
 		err = chat_appended(tx, m->chat_id, cs.last_seq + 1, now, preview, plen, m->author);
 	if (err == CH_OK) {
-		fill_appended(row, m, id, cs.last_seq + 1, now);
+		ch_store_fill_appended(row, m, id, cs.last_seq + 1, now);
 		if (chat)
-			chat_row_appended(chat, row, preview, plen);
+			ch_store_fill_chat_appended(chat, row, preview, plen);
 	}
 done:
 	if (row != out)

@@ -173,9 +173,7 @@ ch_err ch_store_sqlite_operator_upsert(ch_store_tx *tx, int64_t company_id, int6
 {
 	int64_t id = 0;
 	int created = 1;
-	ch_err err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 0, "operator name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(external_id, CH_EXTID_MAX, 1, "operator external id");
+	ch_err err = ch_store_check_operator(name, external_id);
 	if (err == CH_OK)
 		err = org_owned(tx, company_id, org_id);
 	/* Only the writer runs this, inside BEGIN IMMEDIATE: no other writer can
@@ -227,7 +225,7 @@ ch_err ch_store_sqlite_operator_set_photo(ch_store_tx *tx, int64_t company_id, i
                                    ch_operator_row *out)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(photo, CH_PHOTO_MAX, 1, "operator photo");
+	ch_err err = ch_store_check_len(photo, CH_PHOTO_MAX, 1, "operator photo");
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_OPERATOR_SET_PHOTO, &st);
 	if (err == CH_OK)

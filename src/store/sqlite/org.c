@@ -59,9 +59,7 @@ ch_err ch_store_sqlite_org_create(ch_store_tx *tx, int64_t company_id, const cha
                            int64_t *id_out)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 0, "organization name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(guid, CH_GUID_LEN, 0, "organization guid");
+	ch_err err = ch_store_check_org(name, guid);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_ORG_INSERT, &st);
 	if (err != CH_OK)
@@ -128,10 +126,7 @@ ch_err ch_store_sqlite_org_update(ch_store_tx *tx, int64_t company_id, int64_t i
                            const char *allowed_origins_json, int64_t max_chats_per_operator)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(name, CH_NAME_MAX, 1, "organization name");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(allowed_origins_json, CH_ORIGINS_MAX, 1,
-		                                "allowed origins");
+	ch_err err = ch_store_check_org_update(name, allowed_origins_json);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_ORG_UPDATE, &st);
 	if (err != CH_OK)

@@ -8,9 +8,6 @@
  */
 #include "store/sqlite/sqlite_int.h"
 
-#define SECRET_MAX (sizeof(((ch_org_secrets *)0)->identity_secret) - 1)
-#define URL_MAX (sizeof(((ch_org_secrets *)0)->outbound_url) - 1)
-
 ch_err ch_store_sqlite_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 ch_org_secrets *out)
 {
@@ -45,11 +42,7 @@ ch_err ch_store_sqlite_org_secrets_set(ch_store_tx *tx, int64_t company_id, int6
                                 const char *outbound_url, int prechat_form)
 {
 	sqlite3_stmt *st;
-	ch_err err = ch_store_sqlite_check_len(identity_secret, SECRET_MAX, 1, "identity secret");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(channel_secret, SECRET_MAX, 1, "channel secret");
-	if (err == CH_OK)
-		err = ch_store_sqlite_check_len(outbound_url, URL_MAX, 1, "outbound url");
+	ch_err err = ch_store_check_org_secrets(identity_secret, channel_secret, outbound_url);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, CH_STMT_ORG_SECRETS_SET, &st);
 	if (err != CH_OK)

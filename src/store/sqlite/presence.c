@@ -241,9 +241,7 @@ static ch_err drop_node(ch_store_tx *tx, const char *node_id, ch_presence_each_f
 ch_err ch_store_sqlite_node_register(ch_store_tx *tx, const char *node_id, int64_t lease_ms,
                               ch_presence_each_fn each, void *ctx)
 {
-	ch_err err = ch_store_sqlite_check_len(node_id, CH_NODE_ID_MAX, 0, "node id");
-	if (err == CH_OK && (!*node_id || lease_ms <= 0))
-		err = CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_node(node_id, lease_ms);
 	if (err == CH_OK)
 		err = drop_node(tx, node_id, each, ctx);
 	return err ? err : run_node(tx, CH_STMT_NODE_INSERT, node_id, ch_now_ms(), lease_ms, 2, "node register");

@@ -16,6 +16,9 @@
 
 #include "core/buf.h"
 #include "store/backend.h"
+#include "store/check.h"
+#include "store/fill.h"
+#include "store/writeq.h"
 #include "store/sqlite/sqlite_sql.h"
 #include "store/store.h"
 
@@ -40,7 +43,6 @@ struct ch_store_tx {
 	sqlite3_stmt *stmts[CH_STMT__COUNT];
 };
 
-typedef struct ch_store_job ch_store_job;
 
 struct ch_store {
 	const ch_store_ops *ops; /* first: store.c dispatches on it */
@@ -49,21 +51,11 @@ struct ch_store {
 	int busy_timeout_ms;
 	int schema_version; /* as of open */
 
-	/* Writer: a queue guarded by q_mu; stats are guarded by q_mu too. */
+	/* Writer: its queue, stats and batch sink (writeq.c). */
 	ch_store_tx *writer_conn;
-	pthread_t writer;
-	int writer_started;
-	pthread_mutex_t q_mu;
-	pthread_cond_t q_cv;
-	ch_store_job *q_head, *q_tail;
-	uint64_t q_len;
-	uint64_t q_max;  /* ch_store_sqlite_write refuses past it; 0 = no bound */
-	int stopping;
-	ch_store_stats stats;
+	ch_writeq wq;
 	_Atomic uint64_t principals_gen; /* see ch_store_sqlite_principals_gen() */
 	_Atomic int64_t revocations_seen; /* the database's counter at the last poll */
-	ch_store_batch_sink sink;         /* guarded by q_mu */
-	void *sink_ctx;
 	uint64_t bseq;                    /* writer: payload batches handed to the sink */
 
 	/* Checkpointer (checkpoint.c): its own connection and thread, woken by
@@ -124,9 +116,6 @@ ch_err ch_store_sqlite_bound(ch_store_tx *c, sqlite3_stmt *st, int rc, const cha
 /* Copies a text column into a fixed buffer of cap bytes (NUL included); a
  * value that would not fit is CH_ERR_INTERNAL, never a silent truncation. */
 ch_err ch_store_sqlite_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
-/* CH_OK when s (may be NULL when nullable) is at most max bytes; else
- * CH_ERR_OUT_OF_RANGE (the API layer validates first, so this is a guard). */
-ch_err ch_store_sqlite_check_len(const char *s, size_t max, int nullable, const char *what);
 
 /* rows.c: small helpers shared by the second half of store.h. */
 /* Binds ?1 and ?2, the (company_id, id) shape of most scoped statements. */

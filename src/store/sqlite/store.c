@@ -61,8 +61,7 @@ static void store_free(ch_store *s)
 	}
 	pthread_key_delete(s->reader_key);
 	pthread_mutex_destroy(&s->readers_mu);
-	pthread_mutex_destroy(&s->q_mu);
-	pthread_cond_destroy(&s->q_cv);
+	ch_writeq_destroy(&s->wq);
 	pthread_mutex_destroy(&s->ckpt_mu);
 	pthread_cond_destroy(&s->ckpt_cv);
 	free(s->path);
@@ -92,9 +91,7 @@ static ch_err store_new(const ch_store_opts *opts, const char *path, ch_store **
 	s->path = ch_xstrdup(path);
 	s->synchronous_full = opts->synchronous_full != 0;
 	s->busy_timeout_ms = opts->busy_timeout_ms;
-	s->q_max = opts->queue_max;
-	pthread_mutex_init(&s->q_mu, NULL);
-	pthread_cond_init(&s->q_cv, NULL);
+	ch_writeq_init(&s->wq, s, opts->queue_max);
 	pthread_mutex_init(&s->readers_mu, NULL);
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);

@@ -1,0 +1,170 @@
+/* check.c — the dialect-free argument checks of store operations (check.h):
+ * what both backends refuse before they write, written once so the SQLite
+ * and the PostgreSQL store answer the same input the same way.
+ *
+ * Threading: pure functions of their arguments; any thread.
+ */
+#include <string.h>
+
+#include "core/log.h"
+#include "core/utf8.h"
+#include "store/check.h"
+
+#define SECRET_MAX (sizeof(((ch_org_secrets *)0)->identity_secret) - 1)
+#define URL_MAX (sizeof(((ch_org_secrets *)0)->outbound_url) - 1)
+
+ch_err ch_store_check_len(const char *s, size_t max, int nullable, const char *what)
+{
+	if (!s && nullable)
+		return CH_OK;
+	if (s && strlen(s) <= max)
+		return CH_OK;
+	CH_WARN("store: %s %s", what, s ? "too long" : "missing");
+	return CH_ERR_OUT_OF_RANGE;
+}
+
+ch_err ch_store_check_utf8(const char *s, const char *what)
+{
+	if (!s || ch_utf8_valid(s, strlen(s)))
+		return CH_OK;
+	CH_WARN("store: %s is not valid UTF-8", what);
+	return CH_ERR_BAD_JSON;
+}
+
+ch_err ch_store_check_company(const char *login, const char *name, const char *password_hash)
+{
+	ch_err err = ch_store_check_len(login, CH_LOGIN_MAX, 0, "company login");
+	if (err == CH_OK)
+		err = ch_store_check_len(name, CH_NAME_MAX, 0, "company name");
+	if (err == CH_OK)
+		err = ch_store_check_len(password_hash, CH_HASH_MAX, 0, "password hash");
+	return err;
+}
+
+ch_err ch_store_check_api_key(const char *name, const char *prefix)
+{
+	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "api key name");
+	if (err == CH_OK)
+		err = ch_store_check_len(prefix, CH_API_KEY_PREFIX, 0, "api key prefix");
+	return err;
+}
+
+ch_err ch_store_check_org(const char *name, const char *guid)
+{
+	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "organization name");
+	if (err == CH_OK)
+		err = ch_store_check_len(guid, CH_GUID_LEN, 0, "organization guid");
+	return err;
+}
+
+ch_err ch_store_check_org_update(const char *name, const char *allowed_origins_json)
+{
+	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 1, "organization name");
+	if (err == CH_OK)
+		err = ch_store_check_len(allowed_origins_json, CH_ORIGINS_MAX, 1, "allowed origins");
+	return err;
+}
+
+ch_err ch_store_check_org_secrets(const char *identity_secret, const char *channel_secret,
+                                  const char *outbound_url)
+{
+	ch_err err = ch_store_check_len(identity_secret, SECRET_MAX, 1, "identity secret");
+	if (err == CH_OK)
+		err = ch_store_check_len(channel_secret, SECRET_MAX, 1, "channel secret");
+	if (err == CH_OK)
+		err = ch_store_check_len(outbound_url, URL_MAX, 1, "outbound url");
+	return err;
+}
+
+ch_err ch_store_check_operator(const char *name, const char *external_id)
+{
+	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "operator name");
+	if (err == CH_OK)
+		err = ch_store_check_len(external_id, CH_EXTID_MAX, 1, "operator external id");
+	return err;
+}
+
+/* Every client field is served back as a JSON string, which must be valid
+ * UTF-8: text that is not would make every later object of the client's
+ * chats fail to serialise (and PostgreSQL would refuse it as an error that
+ * aborts the batch), so it is refused here, before it is stored. */
+ch_err ch_store_check_client(int source, const char *key, const char *name, const char *phone,
+                             const char *email)
+{
+	if (source < CH_SOURCE_VIBER || source > CH_SOURCE_API)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_len(key, CH_EXTID_MAX, 1, "client external key");
+	if (err == CH_OK)
+		err = ch_store_check_len(name, CH_NAME_MAX, 1, "client name");
+	if (err == CH_OK)
+		err = ch_store_check_len(phone, CH_PHONE_MAX, 1, "client phone");
+	if (err == CH_OK)
+		err = ch_store_check_len(email, CH_EMAIL_MAX, 1, "client email");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(key, "client external key");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(name, "client name");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(phone, "client phone");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(email, "client email");
+	return err;
+}
+
+ch_err ch_store_check_chat_create(int source, const char *theme)
+{
+	if (source < CH_SOURCE_VIBER || source > CH_SOURCE_API)
+		return CH_ERR_OUT_OF_RANGE;
+	return ch_store_check_len(theme, CH_NAME_MAX, 1, "chat theme");
+}
+
+ch_err ch_store_check_chat_update(int status, int64_t operator_id)
+{
+	if (status < CH_CHAT_NEW || status > CH_CHAT_CLOSED || operator_id < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	return CH_OK;
+}
+
+ch_err ch_store_check_chat_filter(const ch_chat_filter *f)
+{
+	if (f->operator_id < -1 || f->offset < 0 || f->limit < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	return CH_OK;
+}
+
+ch_err ch_store_check_media(const char *name, const char *format, int type)
+{
+	if (type < CH_MEDIA_PHOTO || type > CH_MEDIA_FILE)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "media name");
+	if (err == CH_OK)
+		err = ch_store_check_len(format, CH_FORMAT_MAX, 0, "media format");
+	return err;
+}
+
+ch_err ch_store_check_message_new(const ch_message_new *m)
+{
+	if (m->author < CH_AUTHOR_OPERATOR || m->author > CH_AUTHOR_SYSTEM || m->status < CH_MSG_NEW ||
+	    m->status > CH_MSG_READ || m->operator_id < 0 || m->media_id < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_len(m->text, CH_TEXT_MAX_BYTES, 1, "message text");
+	if (err == CH_OK)
+		err = ch_store_check_len(m->client_message_id, CH_EXTID_MAX, 1, "client message id");
+	return err;
+}
+
+ch_err ch_store_check_setting(const char *key, const char *value)
+{
+	ch_err err = ch_store_check_len(key, CH_SETTING_KEY_MAX, 0, "setting key");
+	if (err == CH_OK)
+		err = ch_store_check_len(value, CH_SETTING_VALUE_MAX, 0, "setting value");
+	return err;
+}
+
+ch_err ch_store_check_node(const char *node_id, int64_t lease_ms)
+{
+	ch_err err = ch_store_check_len(node_id, CH_NODE_ID_MAX, 0, "node id");
+	if (err == CH_OK && (!*node_id || lease_ms <= 0))
+		err = CH_ERR_OUT_OF_RANGE;
+	return err;
+}

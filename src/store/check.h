@@ -1,0 +1,39 @@
+/* check.h — private to src/store/: the argument checks of store operations
+ * that do not depend on the backend's SQL dialect, so that each rule (a
+ * field's length bound, an enum's range, valid UTF-8) lives once and both
+ * backends refuse the same input with the same error before they write. */
+#ifndef CH_STORE_CHECK_H
+#define CH_STORE_CHECK_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* CH_OK when s (borrowed) is at most max bytes, or NULL and nullable; else
+ * CH_ERR_OUT_OF_RANGE, logged with `what` (the API layer validates first, so
+ * this is a guard). */
+ch_err ch_store_check_len(const char *s, size_t max, int nullable, const char *what);
+/* CH_OK when s is NULL or valid UTF-8; else CH_ERR_BAD_JSON (every text a
+ * row serves back is a JSON string). */
+ch_err ch_store_check_utf8(const char *s, const char *what);
+
+ch_err ch_store_check_company(const char *login, const char *name, const char *password_hash);
+ch_err ch_store_check_api_key(const char *name, const char *prefix);
+ch_err ch_store_check_org(const char *name, const char *guid);
+/* NULL fields are left as they are. */
+ch_err ch_store_check_org_update(const char *name, const char *allowed_origins_json);
+ch_err ch_store_check_org_secrets(const char *identity_secret, const char *channel_secret,
+                                  const char *outbound_url);
+ch_err ch_store_check_operator(const char *name, const char *external_id);
+ch_err ch_store_check_client(int source, const char *key, const char *name, const char *phone,
+                             const char *email);
+ch_err ch_store_check_chat_create(int source, const char *theme);
+ch_err ch_store_check_chat_update(int status, int64_t operator_id);
+ch_err ch_store_check_chat_filter(const ch_chat_filter *f);
+/* The type, name and format of a media file (its size bound is the backend's). */
+ch_err ch_store_check_media(const char *name, const char *format, int type);
+ch_err ch_store_check_message_new(const ch_message_new *m);
+ch_err ch_store_check_setting(const char *key, const char *value);
+ch_err ch_store_check_node(const char *node_id, int64_t lease_ms);
+
+#endif
