@@ -5,6 +5,7 @@
 #include "bus/counter.h"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,12 @@ static int enabled;
 
 static __thread redisContext *conn;
 static __thread int64_t failed_at;
+/* its destructor frees a worker's connection when the worker ends */
+static pthread_key_t conn_key;
+static pthread_once_t conn_key_once = PTHREAD_ONCE_INIT;
+
+static void conn_free(void *c) { redisFree(c); }
+static void conn_key_make(void) { pthread_key_create(&conn_key, conn_free); }
 
 static int64_t mono_ms(void)
 {
@@ -40,6 +47,7 @@ int ch_counter_init(const char *url, const char *pfx)
 	if (ch_bus_redis_parse_url(url, host, sizeof host, &port))
 		return -1;
 	snprintf(prefix, sizeof prefix, "%s", pfx && *pfx ? pfx : "chathub");
+	pthread_once(&conn_key_once, conn_key_make);
 	enabled = 1;
 	return 0;
 }
@@ -51,6 +59,8 @@ void ch_counter_thread_close(void)
 	if (conn)
 		redisFree(conn);
 	conn = NULL;
+	if (enabled)
+		pthread_setspecific(conn_key, NULL);
 }
 
 /* The thread's connection, connecting when needed (not within a second of a
@@ -75,6 +85,7 @@ static redisContext *link_get(void)
 		return NULL;
 	}
 	failed_at = 0;
+	pthread_setspecific(conn_key, conn);
 	return conn;
 }
 
