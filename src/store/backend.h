@@ -164,6 +164,25 @@
 	CH_STORE_TX_OPS_3(X, P)
 
 #define CH_STORE_TX_OPS_3(X, P)                                                                    \
+	X(P, ch_err, org_set_canned_policy,                                                        \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int allow),                       \
+	  (tx, company_id, org_id, allow))                                                         \
+	X(P, ch_err, canned_create,                                                                \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t operator_id,              \
+	   const char *shortcut, const char *title, const char *text, ch_canned_row *out),         \
+	  (tx, company_id, org_id, operator_id, shortcut, title, text, out))                       \
+	X(P, ch_err, canned_list,                                                                  \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t operator_id,              \
+	   ch_canned_each_fn each, void *ctx),                                                     \
+	  (tx, company_id, org_id, operator_id, each, ctx))                                        \
+	X(P, ch_err, canned_get, (ch_store_tx * tx, int64_t company_id, int64_t id, ch_canned_row *out), \
+	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, canned_update,                                                                \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, const char *shortcut,                 \
+	   const char *title, const char *text, ch_canned_row *out),                               \
+	  (tx, company_id, id, shortcut, title, text, out))                                        \
+	X(P, ch_err, canned_delete, (ch_store_tx * tx, int64_t company_id, int64_t id),           \
+	  (tx, company_id, id))                                                                    \
 	X(P, ch_err, channel_find,                                                                 \
 	  (ch_store_tx * tx, int64_t org_id, const char *external_message_id,                      \
 	   int64_t *message_id_out),                                                               \

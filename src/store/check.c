@@ -49,6 +49,39 @@ ch_err ch_store_check_api_key(const char *name, const char *prefix)
 	return err;
 }
 
+ch_err ch_store_check_canned(const char *shortcut, const char *title, const char *text)
+{
+	ch_err err = ch_store_check_len(shortcut, CH_CANNED_SHORTCUT_MAX, 0, "canned shortcut");
+	for (const char *p = shortcut; err == CH_OK && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-'))
+			err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK && !*shortcut)
+		err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK)
+		err = ch_store_check_len(title, CH_CANNED_TITLE_MAX, 0, "canned title");
+	if (err == CH_OK)
+		err = ch_store_check_len(text, CH_TEXT_MAX_BYTES, 0, "canned text");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(title, "canned title");
+	if (err == CH_OK)
+		err = ch_store_check_utf8(text, "canned text");
+	return err;
+}
+
+ch_err ch_store_check_canned_owner(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t operator_id)
+{
+	if (operator_id == 0) {
+		ch_org_row org;
+		return ch_store_org_get(tx, company_id, org_id, &org);
+	}
+	ch_operator_row op;
+	ch_err err = ch_store_operator_get(tx, company_id, operator_id, &op);
+	if (err == CH_OK && op.organization_id != org_id)
+		err = CH_ERR_NOT_FOUND;
+	return err;
+}
+
 ch_err ch_store_check_org(const char *name, const char *guid)
 {
 	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "organization name");

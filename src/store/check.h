@@ -20,6 +20,11 @@ ch_err ch_store_check_utf8(const char *s, const char *what);
 ch_err ch_store_check_company(const char *login, const char *name, const char *password_hash);
 ch_err ch_store_check_api_key(const char *name, const char *prefix);
 ch_err ch_store_check_org(const char *name, const char *guid);
+/* A canned response's shortcut ([A-Za-z0-9_-]{1,32}), title and text. */
+ch_err ch_store_check_canned(const char *shortcut, const char *title, const char *text);
+/* The organization is the company's and operator_id (0 = none) one of its
+ * operators; CH_ERR_NOT_FOUND otherwise. Reads through store.h, inside tx. */
+ch_err ch_store_check_canned_owner(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t operator_id);
 /* NULL fields are left as they are. */
 ch_err ch_store_check_org_update(const char *name, const char *allowed_origins_json);
 ch_err ch_store_check_org_secrets(const char *identity_secret, const char *channel_secret,

@@ -76,3 +76,17 @@ void ch_store_fill_media(ch_media_row *out, int64_t id, int64_t company_id, int6
 	memcpy(out->name, name, strlen(name) + 1);
 	memcpy(out->format, format, strlen(format) + 1);
 }
+
+void ch_store_fill_canned(ch_canned_row *out, int64_t id, int64_t company_id, int64_t org_id, int64_t operator_id,
+                          const char *shortcut, const char *title, const char *text, int64_t created_at)
+{
+	/* out may already hold the row being replaced: copy the texts first. */
+	copy_text(out->shortcut, sizeof out->shortcut, shortcut);
+	copy_text(out->title, sizeof out->title, title);
+	copy_text(out->text, sizeof out->text, text);
+	out->id = id;
+	out->company_id = company_id;
+	out->organization_id = org_id;
+	out->operator_id = operator_id;
+	out->created_at = created_at;
+}

@@ -21,6 +21,8 @@ void ch_store_fill_chat_appended(ch_chat_row *c, const ch_message_row *msg, cons
                                  size_t n);
 void ch_store_fill_api_key(ch_api_key_row *out, int64_t id, int64_t company_id, const char *name,
                            const char *prefix, const unsigned char hash[CH_API_KEY_HASH], int64_t now);
+void ch_store_fill_canned(ch_canned_row *out, int64_t id, int64_t company_id, int64_t org_id, int64_t operator_id,
+                          const char *shortcut, const char *title, const char *text, int64_t created_at);
 void ch_store_fill_media(ch_media_row *out, int64_t id, int64_t company_id, int64_t chat_id, int type,
                          size_t len, const char *name, const char *format);
 

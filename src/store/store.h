@@ -275,6 +275,7 @@ typedef struct ch_org_secrets {
 	char channel_secret[65];    /* HMAC-SHA256 key of channel inbound/outbound requests */
 	char outbound_url[1025];    /* where operator replies to channel chats are POSTed; "" = none */
 	int prechat_form;           /* visitor widget asks name/email first */
+	int operators_manage_canned; /* operators may manage organization-wide canned responses */
 } ch_org_secrets;
 
 /* Scoped read/update. NULL strings / negative prechat_form leave fields unchanged. */
@@ -282,6 +283,45 @@ ch_err ch_store_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t org
 ch_err ch_store_org_secrets_set(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                                 const char *identity_secret, const char *channel_secret,
                                 const char *outbound_url, int prechat_form);
+/* Sets operators_manage_canned (0 or 1); CH_ERR_NOT_FOUND for another company's org. */
+ch_err ch_store_org_set_canned_policy(ch_store_tx *tx, int64_t company_id, int64_t org_id, int allow);
+
+/* ---- canned responses (ext) -------------------------------------------- */
+
+#define CH_CANNED_SHORTCUT_MAX 32     /* characters of [A-Za-z0-9_-] */
+#define CH_CANNED_TITLE_MAX 256       /* bytes of UTF-8 */
+#define CH_CANNED_PER_ORG_MAX 1000    /* organization-wide responses per organization */
+#define CH_CANNED_PER_OPERATOR_MAX 200 /* personal responses per operator */
+
+typedef struct ch_canned_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;
+	int64_t operator_id; /* 0 = organization-wide */
+	char shortcut[CH_CANNED_SHORTCUT_MAX + 1];
+	char title[CH_CANNED_TITLE_MAX + 1];
+	char text[CH_TEXT_MAX_BYTES + 1];
+	int64_t created_at;
+} ch_canned_row;
+
+typedef void (*ch_canned_each_fn)(void *ctx, const ch_canned_row *row);
+
+/* Creates a response owned by the organization (operator_id 0) or by one of
+ * its operators. CH_ERR_NOT_FOUND: the organization (or the operator in it) is
+ * not the company's; CH_ERR_OUT_OF_RANGE: a bad shortcut, title or text length;
+ * CH_ERR_BAD_JSON: invalid UTF-8; CH_ERR_CONFLICT: the owner has that shortcut
+ * already, or its budget (CH_CANNED_PER_ORG_MAX / _PER_OPERATOR_MAX) is full. */
+ch_err ch_store_canned_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t operator_id,
+                              const char *shortcut, const char *title, const char *text, ch_canned_row *out);
+/* The organization's organization-wide responses, plus operator_id's own when
+ * operator_id > 0; by shortcut, organization-wide first. */
+ch_err ch_store_canned_list(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t operator_id,
+                            ch_canned_each_fn each, void *ctx);
+ch_err ch_store_canned_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_canned_row *out);
+/* Replaces shortcut, title and text (same checks and errors as create). */
+ch_err ch_store_canned_update(ch_store_tx *tx, int64_t company_id, int64_t id, const char *shortcut,
+                              const char *title, const char *text, ch_canned_row *out);
+ch_err ch_store_canned_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
 
 /* ---- clients (the customer side of chats) ----------------------------- */
 

@@ -128,6 +128,8 @@ ch_err ch_store_pg_org_secrets_get(ch_store_tx *tx, int64_t company_id, int64_t 
 		err = ch_pg_str(r, 0, 2, out->outbound_url, sizeof out->outbound_url);
 	if (err == CH_OK)
 		out->prechat_form = (int)ch_pg_i64(r, 0, 3);
+	if (err == CH_OK)
+		out->operators_manage_canned = (int)ch_pg_i64(r, 0, 4);
 	PQclear(r);
 	return err;
 }

@@ -14,6 +14,7 @@
 
 #define CH_PG_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_PG_API_KEY_COLS "id, company_id, name, prefix, created_at"
+#define CH_PG_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
 #define CH_PG_ORG_COLS "id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
 #define CH_PG_OPERATOR_FROM                                                                        \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
@@ -135,8 +136,30 @@
 	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
 
 #define CH_PG_STMTS_CHATS(X)                                                                       \
+	X(ORG_CANNED_POLICY,                                                                       \
+	  "UPDATE organizations SET operators_manage_canned = $3 WHERE company_id = $1 AND id = $2") \
+	/* A shortcut the owner has already answers no row (CONFLICT). */                         \
+	X(CANNED_INSERT,                                                                           \
+	  "INSERT INTO canned_responses (company_id, organization_id, operator_id, "               \
+	  "shortcut, title, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "                \
+	  "ON CONFLICT (organization_id, operator_id, shortcut) DO NOTHING RETURNING id")          \
+	X(CANNED_COUNT,                                                                            \
+	  "SELECT COUNT(*) FROM canned_responses WHERE organization_id = $1 AND operator_id = $2") \
+	X(CANNED_LIST,                                                                             \
+	  "SELECT " CH_PG_CANNED_COLS " FROM canned_responses WHERE company_id = $1 AND "          \
+	  "organization_id = $2 AND (operator_id = 0 OR operator_id = $3) "                       \
+	  "ORDER BY operator_id <> 0, shortcut COLLATE \"C\"")                                     \
+	X(CANNED_GET,                                                                              \
+	  "SELECT " CH_PG_CANNED_COLS " FROM canned_responses WHERE company_id = $1 AND id = $2")  \
+	/* The same shortcut on another of the owner's responses answers no row (CONFLICT). */    \
+	X(CANNED_UPDATE,                                                                           \
+	  "UPDATE canned_responses c SET shortcut = $3, title = $4, text = $5 "                    \
+	  "WHERE c.company_id = $1 AND c.id = $2 AND NOT EXISTS (SELECT 1 FROM canned_responses d " \
+	  "WHERE d.organization_id = c.organization_id AND d.operator_id = c.operator_id "         \
+	  "AND d.shortcut = $3 AND d.id <> c.id)")                                                 \
+	X(CANNED_DELETE, "DELETE FROM canned_responses WHERE company_id = $1 AND id = $2")         \
 	X(ORG_SECRETS_GET,                                                                         \
-	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form FROM organizations " \
+	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form, operators_manage_canned FROM organizations " \
 	  "WHERE company_id = $1 AND id = $2")                                                     \
 	X(ORG_SECRETS_SET,                                                                         \
 	  "UPDATE organizations SET identity_secret = COALESCE($3, identity_secret), "             \

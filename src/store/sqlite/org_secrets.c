@@ -28,6 +28,7 @@ ch_err ch_store_sqlite_org_secrets_get(ch_store_tx *tx, int64_t company_id, int6
 			err = ch_store_sqlite_col_text(st, 2, out->outbound_url,
 			                               sizeof out->outbound_url);
 		out->prechat_form = sqlite3_column_int(st, 3);
+		out->operators_manage_canned = sqlite3_column_int(st, 4);
 	} else if (rc == SQLITE_DONE) {
 		err = CH_ERR_NOT_FOUND;
 	} else {

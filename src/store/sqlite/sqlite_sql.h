@@ -11,6 +11,7 @@
 
 #define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_SQL_API_KEY_COLS "id, company_id, name, prefix, created_at"
+#define CH_SQL_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
 #define CH_SQL_ORG_COLS \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
 #define CH_SQL_OPERATOR_FROM                                                                      \
@@ -132,8 +133,26 @@
 	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
 
 #define CH_SQLITE_STMTS_CHATS(X)                                                                   \
+	X(ORG_CANNED_POLICY,                                                                       \
+	  "UPDATE organizations SET operators_manage_canned = ?3 WHERE company_id = ?1 AND id = ?2") \
+	/* A shortcut the owner has already inserts nothing (CONFLICT). */                       \
+	X(CANNED_INSERT,                                                                           \
+	  "INSERT OR IGNORE INTO canned_responses (company_id, organization_id, operator_id, "     \
+	  "shortcut, title, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                \
+	X(CANNED_COUNT,                                                                            \
+	  "SELECT COUNT(*) FROM canned_responses WHERE organization_id = ?1 AND operator_id = ?2") \
+	X(CANNED_LIST,                                                                             \
+	  "SELECT " CH_SQL_CANNED_COLS " FROM canned_responses WHERE company_id = ?1 AND "         \
+	  "organization_id = ?2 AND (operator_id = 0 OR operator_id = ?3) "                       \
+	  "ORDER BY operator_id <> 0, shortcut")                                                   \
+	X(CANNED_GET,                                                                              \
+	  "SELECT " CH_SQL_CANNED_COLS " FROM canned_responses WHERE company_id = ?1 AND id = ?2") \
+	X(CANNED_UPDATE,                                                                           \
+	  "UPDATE OR IGNORE canned_responses SET shortcut = ?3, title = ?4, text = ?5 "            \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	X(CANNED_DELETE, "DELETE FROM canned_responses WHERE company_id = ?1 AND id = ?2")         \
 	X(ORG_SECRETS_GET,                                                                         \
-	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form FROM organizations " \
+	  "SELECT identity_secret, channel_secret, outbound_url, prechat_form, operators_manage_canned FROM organizations " \
 	  "WHERE company_id = ?1 AND id = ?2")                                                     \
 	X(ORG_SECRETS_SET,                                                                         \
 	  "UPDATE organizations SET identity_secret = COALESCE(?3, identity_secret), "             \

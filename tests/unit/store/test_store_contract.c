@@ -1100,6 +1100,195 @@ Test(store, api_keys_are_capped_per_company)
 	cr_assert_eq(key_create(beta, "another company's first", 0x78, NULL), CH_OK);
 }
 
+/* ---- canned responses --------------------------------------------------- */
+
+typedef struct canned_args {
+	int64_t company, org, op, id;
+	int allow;
+	const char *shortcut, *title, *text;
+	ch_canned_row row;
+	int64_t ids[16];
+	int64_t ops[16];
+	size_t n;
+	ch_org_secrets sec;
+} canned_args;
+
+static ch_err job_canned_create(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	return ch_store_canned_create(tx, a->company, a->org, a->op, a->shortcut, a->title, a->text, &a->row);
+}
+
+static ch_err job_canned_update(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	return ch_store_canned_update(tx, a->company, a->id, a->shortcut, a->title, a->text, &a->row);
+}
+
+static ch_err job_canned_get(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	return ch_store_canned_get(tx, a->company, a->id, &a->row);
+}
+
+static ch_err job_canned_delete(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	return ch_store_canned_delete(tx, a->company, a->id);
+}
+
+static void collect_canned(void *ctx, const ch_canned_row *r)
+{
+	canned_args *a = ctx;
+	if (a->n < 16) {
+		a->ops[a->n] = r->operator_id;
+		a->ids[a->n++] = r->id;
+	}
+}
+
+static ch_err job_canned_list(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	a->n = 0;
+	return ch_store_canned_list(tx, a->company, a->org, a->op, collect_canned, a);
+}
+
+static ch_err job_canned_policy(ch_store_tx *tx, void *p)
+{
+	canned_args *a = p;
+	ch_err err = ch_store_org_set_canned_policy(tx, a->company, a->org, a->allow);
+	return err ? err : ch_store_org_secrets_get(tx, a->company, a->org, &a->sec);
+}
+
+static ch_err canned_new(int64_t company, int64_t org, int64_t op, const char *shortcut, const char *text,
+                         int64_t *id)
+{
+	canned_args *a = calloc(1, sizeof *a);
+	*a = (canned_args){.company = company, .org = org, .op = op, .shortcut = shortcut, .title = "T",
+	                   .text = text};
+	ch_err e = ch_store_write_sync(g_store, job_canned_create, a);
+	if (id)
+		*id = a->row.id;
+	free(a);
+	return e;
+}
+
+Test(store, canned_create_list_update_delete_scoped)
+{
+	int64_t acme, org, beta, org_b, org2, o1, o2, c1, c2, p1, p2;
+	seed(g_store, "acme", 1, &acme, &org);
+	seed(g_store, "beta", 2, &beta, &org_b);
+	char guid[CH_GUID_LEN + 1];
+	make_guid(guid, 3);
+	cr_assert_eq(org_create(g_store, acme, "Sales", guid, &org2), CH_OK);
+	ch_operator_row r;
+	cr_assert_eq(op_upsert(g_store, acme, org, "Ann", "ann", &r, NULL), CH_OK);
+	o1 = r.id;
+	cr_assert_eq(op_upsert(g_store, acme, org, "Bob", "bob", &r, NULL), CH_OK);
+	o2 = r.id;
+
+	cr_assert_eq(canned_new(acme, org, 0, "hello", "Hi {{client.name}}, I am {{operator.name}}", &c1), CH_OK);
+	cr_assert_eq(canned_new(acme, org, 0, "bye", "Bye", &c2), CH_OK);
+	cr_assert_eq(canned_new(acme, org, 0, "hello", "again", NULL), CH_ERR_CONFLICT, "same owner, same shortcut");
+	cr_assert_eq(canned_new(acme, org, o1, "hello", "mine", &p1), CH_OK, "another owner may");
+	cr_assert_eq(canned_new(acme, org, o2, "hello", "Bob's", &p2), CH_OK);
+	cr_assert_eq(canned_new(acme, org2, 0, "hello", "Sales", NULL), CH_OK, "another organization may");
+	cr_assert_eq(canned_new(beta, org, 0, "x", "t", NULL), CH_ERR_NOT_FOUND, "another company's org");
+	cr_assert_eq(canned_new(acme, org2, o1, "x", "t", NULL), CH_ERR_NOT_FOUND, "an operator of another org");
+	cr_assert_eq(canned_new(acme, org, 0, "bad shortcut", "t", NULL), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(canned_new(acme, org, 0, "", "t", NULL), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(canned_new(acme, org, 0, "abcdefghijklmnopqrstuvwxyz0123456", "t", NULL), CH_ERR_OUT_OF_RANGE,
+	             "33 characters");
+	cr_assert_eq(canned_new(acme, org, 0, "abcdefghijklmnopqrstuvwxyz_-0123", "t", NULL), CH_OK, "32 are fine");
+	cr_assert_eq(canned_new(acme, org, 0, "utf", "\xff\xfe", NULL), CH_ERR_BAD_JSON);
+	char *big = malloc(CH_TEXT_MAX_BYTES + 2);
+	memset(big, 'a', CH_TEXT_MAX_BYTES + 1);
+	big[CH_TEXT_MAX_BYTES + 1] = '\0';
+	cr_assert_eq(canned_new(acme, org, 0, "big", big, NULL), CH_ERR_OUT_OF_RANGE);
+	big[CH_TEXT_MAX_BYTES] = '\0';
+	cr_assert_eq(canned_new(acme, org, 0, "big", big, NULL), CH_OK, "exactly the limit");
+
+	canned_args *a = calloc(1, sizeof *a);
+	*a = (canned_args){.company = acme, .org = org, .op = 0};
+	cr_assert_eq(ch_store_read(g_store, job_canned_list, a), CH_OK);
+	cr_assert_eq(a->n, 4, "organization-wide only");
+	a->op = o1;
+	cr_assert_eq(ch_store_read(g_store, job_canned_list, a), CH_OK);
+	cr_assert_eq(a->n, 5, "plus Ann's own, not Bob's");
+	cr_assert_eq(a->ids[4], p1);
+	cr_assert_eq(a->ops[4], o1);
+	a->company = beta;
+	cr_assert_eq(ch_store_read(g_store, job_canned_list, a), CH_OK);
+	cr_assert_eq(a->n, 0, "another company sees none");
+
+	a->id = c1;
+	cr_assert_eq(ch_store_read(g_store, job_canned_get, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_delete, a), CH_ERR_NOT_FOUND);
+	a->company = acme;
+	cr_assert_eq(ch_store_read(g_store, job_canned_get, a), CH_OK);
+	cr_assert_str_eq(a->row.text, "Hi {{client.name}}, I am {{operator.name}}", "placeholders as written");
+	cr_assert_eq(a->row.operator_id, 0);
+	cr_assert_eq(a->row.organization_id, org);
+
+	a->shortcut = "bye";
+	a->title = "Greeting";
+	a->text = "Hello";
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_update, a), CH_ERR_CONFLICT, "bye is taken");
+	a->shortcut = "hi";
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_update, a), CH_OK);
+	cr_assert_str_eq(a->row.shortcut, "hi");
+	cr_assert_eq(a->row.id, c1);
+	cr_assert_eq(ch_store_read(g_store, job_canned_get, a), CH_OK);
+	cr_assert_str_eq(a->row.title, "Greeting");
+	cr_assert_str_eq(a->row.text, "Hello");
+	a->shortcut = "no way";
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_update, a), CH_ERR_OUT_OF_RANGE);
+	a->shortcut = "hi";
+	a->company = beta;
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_update, a), CH_ERR_NOT_FOUND);
+	a->company = acme;
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_delete, a), CH_OK);
+	cr_assert_eq(ch_store_read(g_store, job_canned_get, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_delete, a), CH_ERR_NOT_FOUND);
+	cr_assert_eq(canned_new(acme, org, 0, "hello", "reused", NULL), CH_OK, "a deleted shortcut is free");
+	free(big);
+	free(a);
+	(void)p2;
+}
+
+Test(store, canned_budgets_and_policy)
+{
+	int64_t acme, org, beta, org_b, o1;
+	seed(g_store, "acme", 1, &acme, &org);
+	seed(g_store, "beta", 2, &beta, &org_b);
+	ch_operator_row r;
+	cr_assert_eq(op_upsert(g_store, acme, org, "Ann", "ann", &r, NULL), CH_OK);
+	o1 = r.id;
+	char sc[16];
+	for (int i = 0; i < CH_CANNED_PER_OPERATOR_MAX; i++) {
+		snprintf(sc, sizeof sc, "p%d", i);
+		cr_assert_eq(canned_new(acme, org, o1, sc, "t", NULL), CH_OK, "%d", i);
+	}
+	cr_assert_eq(canned_new(acme, org, o1, "over", "t", NULL), CH_ERR_CONFLICT, "the operator's budget");
+	for (int i = 0; i < CH_CANNED_PER_ORG_MAX; i++) {
+		snprintf(sc, sizeof sc, "o%d", i);
+		cr_assert_eq(canned_new(acme, org, 0, sc, "t", NULL), CH_OK, "%d", i);
+	}
+	cr_assert_eq(canned_new(acme, org, 0, "over", "t", NULL), CH_ERR_CONFLICT, "the organization's budget");
+	cr_assert_eq(canned_new(beta, org_b, 0, "first", "t", NULL), CH_OK);
+
+	canned_args *a = calloc(1, sizeof *a);
+	*a = (canned_args){.company = acme, .org = org, .allow = 1};
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_policy, a), CH_OK);
+	cr_assert_eq(a->sec.operators_manage_canned, 1);
+	a->allow = 0;
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_policy, a), CH_OK);
+	cr_assert_eq(a->sec.operators_manage_canned, 0);
+	a->company = beta;
+	cr_assert_eq(ch_store_write_sync(g_store, job_canned_policy, a), CH_ERR_NOT_FOUND);
+	free(a);
+}
+
 /* ---- transactions and group commit ------------------------------------ */
 
 Test(store, failing_job_rolls_back_alone_in_its_batch)
