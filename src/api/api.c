@@ -38,6 +38,11 @@ static const ch_route routes[] = {
 	/* answered on the network thread: its body stays small enough to parse there */
 	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE,
 	 CH_BODY_ANON, 0, ""},
+	{CH_M_GET, "/api/canned-responses", ch_h_canned_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "organizationId"},
+	{CH_M_POST, "/api/canned-responses", ch_h_canned_create, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_PUT, "/api/canned-responses/{id}", ch_h_canned_update, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_DELETE, "/api/canned-responses/{id}", ch_h_canned_delete, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_NONE, 0,
+	 ""},
 	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
 	 "page per_page search source date tg_user_id phone status organizationId operatorId"},
 	{CH_M_PUT, "/api/chat/status", ch_h_chat_status, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},

@@ -193,6 +193,7 @@ static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec)
 	json_object_set_new(j, "channelSecret", json_string(sec->channel_secret));
 	json_object_set_new(j, "outboundUrl", json_string(sec->outbound_url));
 	json_object_set_new(j, "prechatForm", json_boolean(sec->prechat_form));
+	json_object_set_new(j, "operatorsManageCanned", json_boolean(sec->operators_manage_canned));
 	return j;
 }
 
@@ -220,6 +221,7 @@ static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 {
 	const char *url = NULL;
 	json_t *pf = json_object_get(c->body, "prechatForm");
+	json_t *mc = json_object_get(c->body, "operatorsManageCanned");
 	if (ch_get_str(c, c->body, "", "identitySecret", 0, 16, 64, &j->identity_secret) < 0 ||
 	    ch_get_str(c, c->body, "", "channelSecret", 0, 16, 64, &j->channel_secret) < 0 ||
 	    ch_get_str(c, c->body, "", "outboundUrl", 0, 0, 1024, &url) < 0)
@@ -230,8 +232,13 @@ static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 		ch_ctx_error(c, CH_ERR_BAD_JSON, "prechatForm: must be true or false");
 		return -1;
 	}
+	if (mc && !json_is_null(mc) && !json_is_boolean(mc)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "operatorsManageCanned: must be true or false");
+		return -1;
+	}
 	j->outbound_url = url;
 	j->prechat_form = json_is_boolean(pf) ? json_is_true(pf) : -1;
+	j->operators_manage_canned = json_is_boolean(mc) ? json_is_true(mc) : -1;
 	return 0;
 }
 
@@ -280,7 +287,8 @@ static int read_origins(ch_ctx *c, char **out)
 
 void ch_h_org_update(ch_ctx *c)
 {
-	ch_svc_org_change j = {.id = c->path_id, .max_chats = -1, .prechat_form = -1};
+	ch_svc_org_change j = {.id = c->path_id, .max_chats = -1, .prechat_form = -1,
+	                       .operators_manage_canned = -1};
 	char *origins = NULL;
 	if (org_id_or_404(c) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||

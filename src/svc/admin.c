@@ -5,6 +5,8 @@
  * Threading: the *_wait functions block (worker threads); the jobs run on the
  * store writer thread and fill the caller's out rows, which the caller reads
  * only after the wait. */
+#include <stdlib.h>
+
 #include "core/buf.h"
 #include "svc/internal.h"
 
@@ -56,6 +58,8 @@ static ch_err org_update_fn(ch_store_tx *tx, svc_job *j)
 	if (!e)
 		e = ch_store_org_secrets_set(tx, o->company_id, ch->id, ch->identity_secret, ch->channel_secret,
 		                             ch->outbound_url, ch->prechat_form);
+	if (!e && ch->operators_manage_canned >= 0)
+		e = ch_store_org_set_canned_policy(tx, o->company_id, ch->id, ch->operators_manage_canned);
 	if (!e)
 		e = ch_store_org_secrets_get(tx, o->company_id, ch->id, o->settings);
 	return e ? e : ch_store_org_get(tx, o->company_id, ch->id, o->row);
@@ -100,6 +104,85 @@ ch_err ch_svc_operators_sync_wait(const ch_principal *p, ch_svc_operator_sync *r
 	operators_sync o = {.company_id = p->company_id, .rows = rows, .n = n,
 	                    .failed_row = failed_row ? failed_row : &failed};
 	return n ? run_wait(operators_sync_fn, p, &o) : CH_OK;
+}
+
+typedef struct canned_job {
+	int64_t id;
+	const ch_svc_canned *in;
+	ch_canned_row *out;
+} canned_job;
+
+/* Whether an operator may manage its organization's organization-wide responses. */
+static ch_err canned_org_wide_allowed(ch_store_tx *tx, const ch_principal *p)
+{
+	ch_org_secrets sec;
+	ch_err e = ch_store_org_secrets_get(tx, p->company_id, p->org_id, &sec);
+	return e ? e : sec.operators_manage_canned ? CH_OK : CH_ERR_WRONG_KIND;
+}
+
+/* The response if the principal may change it (see svc.h). */
+static ch_err canned_writable(ch_store_tx *tx, const ch_principal *p, int64_t id, ch_canned_row *row)
+{
+	ch_err e = ch_store_canned_get(tx, p->company_id, id, row);
+	if (e || p->kind != CH_TOKEN_OPERATOR)
+		return e;
+	if (row->organization_id != p->org_id || (row->operator_id && row->operator_id != p->operator_id))
+		return CH_ERR_NOT_FOUND;
+	return row->operator_id ? CH_OK : canned_org_wide_allowed(tx, p);
+}
+
+static ch_err canned_create_fn(ch_store_tx *tx, svc_job *j)
+{
+	const canned_job *c = j->extra;
+	const ch_principal *p = &j->p;
+	int64_t owner = 0;
+	ch_err e = CH_OK;
+	if (p->kind == CH_TOKEN_OPERATOR) {
+		if (c->in->org_id != p->org_id)
+			return CH_ERR_NOT_FOUND;
+		if (c->in->org_wide)
+			e = canned_org_wide_allowed(tx, p);
+		else
+			owner = p->operator_id;
+	}
+	return e ? e : ch_store_canned_create(tx, p->company_id, c->in->org_id, owner, c->in->shortcut, c->in->title,
+	                                      c->in->text, c->out);
+}
+
+ch_err ch_svc_canned_create_wait(const ch_principal *p, const ch_svc_canned *in, ch_canned_row *out)
+{
+	canned_job c = {.in = in, .out = out};
+	return run_wait(canned_create_fn, p, &c);
+}
+
+static ch_err canned_update_fn(ch_store_tx *tx, svc_job *j)
+{
+	const canned_job *c = j->extra;
+	ch_err e = canned_writable(tx, &j->p, c->id, c->out);
+	return e ? e : ch_store_canned_update(tx, j->p.company_id, c->id, c->in->shortcut, c->in->title, c->in->text,
+	                                      c->out);
+}
+
+ch_err ch_svc_canned_update_wait(const ch_principal *p, int64_t id, const ch_svc_canned *in, ch_canned_row *out)
+{
+	canned_job c = {.id = id, .in = in, .out = out};
+	return run_wait(canned_update_fn, p, &c);
+}
+
+static ch_err canned_delete_fn(ch_store_tx *tx, svc_job *j)
+{
+	const canned_job *c = j->extra;
+	ch_err e = canned_writable(tx, &j->p, c->id, c->out);
+	return e ? e : ch_store_canned_delete(tx, j->p.company_id, c->id);
+}
+
+ch_err ch_svc_canned_delete_wait(const ch_principal *p, int64_t id)
+{
+	ch_canned_row *row = ch_xmalloc(sizeof *row);
+	canned_job c = {.id = id, .out = row};
+	ch_err e = run_wait(canned_delete_fn, p, &c);
+	free(row);
+	return e;
 }
 
 typedef struct visitor_create {

@@ -313,6 +313,17 @@ ch_err ch_svc_media_get(ch_svc_tx *tx, int64_t company_id, int64_t media_id, ch_
 	return ch_store_media_get(tx, company_id, media_id, out, data);
 }
 
+ch_err ch_svc_canned_list(ch_svc_tx *tx, const ch_principal *p, int64_t org_id, ch_canned_each_fn each,
+                          void *ctx)
+{
+	ch_org_row org;
+	if (p->kind == CH_TOKEN_OPERATOR && org_id != p->org_id)
+		return CH_ERR_NOT_FOUND;
+	ch_err e = ch_store_org_get(tx, p->company_id, org_id, &org);
+	return e ? e : ch_store_canned_list(tx, p->company_id, org_id, p->kind == CH_TOKEN_OPERATOR ? p->operator_id : 0,
+	                                    each, ctx);
+}
+
 ch_err ch_svc_api_keys(ch_svc_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx)
 {
 	return ch_store_api_key_list(tx, company_id, each, ctx);

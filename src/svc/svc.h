@@ -166,6 +166,7 @@ typedef struct ch_svc_org_change {
 	int64_t max_chats;           /* -1: unchanged */
 	const char *identity_secret, *channel_secret, *outbound_url;
 	int prechat_form;            /* -1: unchanged */
+	int operators_manage_canned; /* -1: unchanged */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
 ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,
@@ -181,6 +182,20 @@ typedef struct ch_svc_operator_sync {
  * *failed_row names the row that failed. */
 ch_err ch_svc_operators_sync_wait(const ch_principal *p, ch_svc_operator_sync *rows, size_t n,
                                   size_t *failed_row);
+/* Canned responses. A company writes organization-wide ones of its
+ * organizations; an operator writes its own (personal) ones, and its
+ * organization's organization-wide ones only when the organization's
+ * operators_manage_canned is set (else CH_ERR_WRONG_KIND). Another company's,
+ * another organization's or another operator's personal response is
+ * CH_ERR_NOT_FOUND. Store errors as ch_store_canned_*. */
+typedef struct ch_svc_canned {
+	int64_t org_id;              /* create only: the operator's own org for an operator */
+	int org_wide;                /* create only: 1 organization-wide, 0 the operator's own */
+	const char *shortcut, *title, *text;
+} ch_svc_canned;
+ch_err ch_svc_canned_create_wait(const ch_principal *p, const ch_svc_canned *in, ch_canned_row *out);
+ch_err ch_svc_canned_update_wait(const ch_principal *p, int64_t id, const ch_svc_canned *in, ch_canned_row *out);
+ch_err ch_svc_canned_delete_wait(const ch_principal *p, int64_t id);
 /* A widget visitor: with key (a userJWT's "sub:<sub>") the organization's
  * client of that key, updated, else a new client. Anonymous: no principal. */
 ch_err ch_svc_visitor_create_wait(int64_t company_id, int64_t org_id, const char *key, const char *name,
@@ -236,6 +251,11 @@ ch_err ch_svc_chats_find(ch_svc_tx *tx, const ch_chat_filter *f, int64_t *total,
                          void *ctx);
 /* A stored medium; *data is a new malloc'd buffer of out->size bytes. */
 ch_err ch_svc_media_get(ch_svc_tx *tx, int64_t company_id, int64_t media_id, ch_media_row *out, void **data);
+/* The canned responses the principal sees in an organization: a company its
+ * organization-wide ones, an operator (of that organization only) those and its
+ * own. CH_ERR_NOT_FOUND for an organization not the principal's. */
+ch_err ch_svc_canned_list(ch_svc_tx *tx, const ch_principal *p, int64_t org_id, ch_canned_each_fn each,
+                          void *ctx);
 /* A company's API keys (no hashes); one of them (CH_ERR_NOT_FOUND once revoked);
  * every key of every company with its hash (the server's table of keys). */
 ch_err ch_svc_api_keys(ch_svc_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx);
