@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -65,7 +66,12 @@ static const char *fx_location(const char *name)
 	int i = fx_ndbs++;
 	char db[64], sql[256];
 	snprintf(fx_names[i], sizeof fx_names[i], "%s", name);
-	snprintf(db, sizeof db, "ch_test_%d_%d", (int)getpid(), i);
+	/* pid and a clock reading: a process id used again (a test that died
+	 * before dropping its database) never meets the old name */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(db, sizeof db, "ch_test_%d_%d_%lx", (int)getpid(), i,
+	         (unsigned long)(ts.tv_sec * 1000000000L + ts.tv_nsec) & 0xffffffffUL);
 	fx_url_of(fx_urls[i], sizeof fx_urls[i], db);
 	if (!strchr(name, '/')) {
 		/* C collation: text sorts byte-wise, as in SQLite */
