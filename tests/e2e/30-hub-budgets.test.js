@@ -66,7 +66,11 @@ describe('hub budgets, default limits', () => {
     const ok = done.filter((m) => !('error' in m));
     const refused = done.filter((m) => 'error' in m);
     for (const m of refused) assert.match(m.error, RATE_LIMITED, JSON.stringify(m));
-    assert.ok(refused.length >= 1 && refused.length <= BURST, `refusals before the close: ${refused.length}`);
+    // the close comes after BURST refusals in a row (an accepted call, once the budget refilled, starts the
+    // count again: how many there are in all depends on how fast the store answers)
+    let inARow = 0;
+    while (inARow < done.length && 'error' in done[done.length - 1 - inARow]) inARow++;
+    assert.ok(refused.length >= 1 && inARow >= 1 && inARow <= BURST, `refusals in a row before the close: ${inARow}`);
     assert.ok(done.slice(0, BURST - 10).every((m) => !('error' in m)), 'the burst is accepted');
     assert.ok(ok.length >= BURST - 10, `accepted: ${ok.length}`);
 
