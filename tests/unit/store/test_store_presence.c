@@ -1,7 +1,8 @@
 /* test_store_presence.c — the contract of the cluster calls of store.h:
  * nodes and their leases, operator connections and presence, the grace
- * sweep, the routing lock and the conditional assignment. Written only
- * against store.h; built for both backends (fixture.h).
+ * sweep (the routing lock and the conditional assignment are
+ * test_store_cluster.c's). Written only against store.h; built for both
+ * backends (fixture.h).
  *
  * Each test opens a fresh store in its own mkdtemp directory. Lease expiry
  * is waited for with a short lease and a sleep of a few milliseconds.
@@ -45,7 +46,7 @@ static void sleep_ms(int ms)
 /* ---- the world and the calls as jobs ------------------------------------ */
 
 typedef struct world {
-	int64_t company, org, org2, op1, op2, op3, client; /* op1, op2 in org; op3 in org2 */
+	int64_t company, org, org2, op1, op2, op3; /* op1, op2 in org; op3 in org2 */
 } world;
 
 static world W0;
@@ -54,7 +55,6 @@ static ch_err job_seed(ch_store_tx *tx, void *p)
 {
 	world *w = p;
 	ch_operator_row op;
-	ch_client_row cl;
 	ch_err e = ch_store_company_create(tx, "presco", "Acme", "hash", &w->company);
 	if (!e)
 		e = ch_store_org_create(tx, w->company, "Support", "00000001-0000-4000-8000-000000000001", &w->org);
@@ -69,9 +69,6 @@ static ch_err job_seed(ch_store_tx *tx, void *p)
 	if (!e)
 		e = ch_store_operator_upsert(tx, w->company, w->org2, "Clara", NULL, &op, NULL);
 	w->op3 = op.id;
-	if (!e)
-		e = ch_store_client_upsert(tx, w->company, w->org, CH_SOURCE_WIDGET, "k1", "Vic", NULL, NULL, &cl);
-	w->client = cl.id;
 	return e;
 }
 
@@ -336,40 +333,4 @@ Test(presence, due_reports_each_offline_period_once_after_the_grace)
 	conn("n1", W0.op1, 1);
 	sleep_ms(5);
 	cr_assert_eq(due(1).count, 0, "back within the grace period: nothing due");
-}
-
-static ch_err job_chat(ch_store_tx *tx, void *p)
-{
-	ch_chat_row *c = p;
-	ch_err e = ch_store_routing_lock(tx, W0.org);
-	return e ? e : ch_store_chat_create(tx, W0.company, W0.org, W0.client, CH_SOURCE_WIDGET, "theme", c);
-}
-
-typedef struct assign_call {
-	int64_t chat, op;
-	ch_chat_row out;
-} assign_call;
-
-static ch_err job_assign(ch_store_tx *tx, void *p)
-{
-	assign_call *a = p;
-	ch_err e = ch_store_routing_lock(tx, W0.org);
-	return e ? e : ch_store_chat_assign_if_queued(tx, W0.company, a->chat, a->op, &a->out);
-}
-
-Test(presence, assign_if_queued_assigns_once)
-{
-	seed();
-	ch_chat_row chat;
-	cr_assert_eq(W(job_chat, &chat), CH_OK);
-	assign_call a = {.chat = chat.id, .op = W0.op3};
-	cr_assert_eq(W(job_assign, &a), CH_ERR_NOT_FOUND, "an operator of another organization");
-	a.op = W0.op1;
-	cr_assert_eq(W(job_assign, &a), CH_OK);
-	cr_assert_eq(a.out.status, CH_CHAT_OPEN);
-	cr_assert_eq(a.out.operator_id, W0.op1);
-	a.op = W0.op2;
-	cr_assert_eq(W(job_assign, &a), CH_ERR_CONFLICT, "no longer queued");
-	a.chat = chat.id + 1000;
-	cr_assert_eq(W(job_assign, &a), CH_ERR_NOT_FOUND);
 }
