@@ -23,7 +23,9 @@ ch_err ch_store_check_len(const char *s, size_t max, int nullable, const char *w
 	return CH_ERR_OUT_OF_RANGE;
 }
 
-ch_err ch_store_check_utf8(const char *s, const char *what)
+/* CH_OK when s is NULL or valid UTF-8; else CH_ERR_BAD_JSON (every text a
+ * row serves back is a JSON string). */
+static ch_err check_utf8(const char *s, const char *what)
 {
 	if (!s || ch_utf8_valid(s, strlen(s)))
 		return CH_OK;
@@ -63,9 +65,9 @@ ch_err ch_store_check_canned(const char *shortcut, const char *title, const char
 	if (err == CH_OK)
 		err = ch_store_check_len(text, CH_TEXT_MAX_BYTES, 0, "canned text");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(title, "canned title");
+		err = check_utf8(title, "canned title");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(text, "canned text");
+		err = check_utf8(text, "canned text");
 	return err;
 }
 
@@ -134,13 +136,13 @@ ch_err ch_store_check_client(int source, const char *key, const char *name, cons
 	if (err == CH_OK)
 		err = ch_store_check_len(email, CH_EMAIL_MAX, 1, "client email");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(key, "client external key");
+		err = check_utf8(key, "client external key");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(name, "client name");
+		err = check_utf8(name, "client name");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(phone, "client phone");
+		err = check_utf8(phone, "client phone");
 	if (err == CH_OK)
-		err = ch_store_check_utf8(email, "client email");
+		err = check_utf8(email, "client email");
 	return err;
 }
 

@@ -13,9 +13,6 @@
  * CH_ERR_OUT_OF_RANGE, logged with `what` (the API layer validates first, so
  * this is a guard). */
 ch_err ch_store_check_len(const char *s, size_t max, int nullable, const char *what);
-/* CH_OK when s is NULL or valid UTF-8; else CH_ERR_BAD_JSON (every text a
- * row serves back is a JSON string). */
-ch_err ch_store_check_utf8(const char *s, const char *what);
 
 ch_err ch_store_check_company(const char *login, const char *name, const char *password_hash);
 ch_err ch_store_check_api_key(const char *name, const char *prefix);
