@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/clock.h"
 #include "core/log.h"
 #include "store/postgres/pg_int.h"
 
