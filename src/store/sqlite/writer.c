@@ -1,14 +1,13 @@
 /* writer.c — the store's single writer thread and its group commit.
  *
  * The queue is writeq.c's (bounded; a full queue refuses with CH_ERR_BUSY on
- * the caller's thread); the writer takes every queued job at once, runs them in one BEGIN IMMEDIATE transaction, each inside its own
- * savepoint so a failing job is undone alone, commits once, and only then
- * calls the jobs' done callbacks: one fsync acknowledges the whole batch.
+ * the caller's thread); the writer takes every queued job at once, runs them
+ * in one BEGIN IMMEDIATE transaction, each inside its own savepoint so a
+ * failing job is undone alone, commits once, and only then calls the jobs'
+ * done callbacks: one fsync acknowledges the whole batch.
  *
- * Threading: the queue and the stats are writeq.c's. The writer connection is
- * used by the writer thread only. done callbacks run on the writer thread; they
- * may queue more writes, but ch_store_sqlite_write_sync from that thread would
- * wait on itself and is refused.
+ * Threading: the queue, the stats, the sink and the done callbacks are
+ * writeq.c's. The writer connection is used by the writer thread only.
  */
 #include <stdlib.h>
 
