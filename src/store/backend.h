@@ -16,23 +16,17 @@
 #define CH_STORE_BACKEND_H
 
 #include "store/store.h"
+#include "store/writeq.h"
 
 #define CH_STORE_S_OPS(X, P)                                                                       \
 	X(P, int, schema_version, (ch_store * s), (s))                                             \
 	X(P, ch_err, read, (ch_store * s, ch_store_fn fn, void *arg), (s, fn, arg))               \
-	X(P, ch_err, write_sync, (ch_store * s, ch_store_fn fn, void *arg), (s, fn, arg))         \
 	X(P, uint64_t, principals_gen, (ch_store * s), (s))                                        \
 	X(P, ch_err, revocations_poll, (ch_store * s, int *changed), (s, changed))
 
 #define CH_STORE_S_VOPS(X, P)                                                                      \
 	X(P, void, close, (ch_store * s), (s))                                                     \
-	X(P, void, write, (ch_store * s, ch_store_fn fn, void *arg, ch_store_done_fn done),       \
-	  (s, fn, arg, done))                                                                      \
-	X(P, void, stats_get, (ch_store * s, ch_store_stats *out), (s, out))                      \
-	X(P, void, set_batch_sink, (ch_store * s, ch_store_batch_sink fn, void *ctx), (s, fn, ctx)) \
-	X(P, void, principals_stale, (ch_store * s), (s))                                          \
-	/* internal: wakes the writer after deferred ch_store_write calls */                        \
-	X(P, void, wake, (ch_store * s), (s))
+	X(P, void, principals_stale, (ch_store * s), (s))
 
 #define CH_STORE_TX_VOPS(X, P)                                                                     \
 	X(P, void, tx_add_events, (ch_store_tx * tx, const void *bytes, size_t len), (tx, bytes, len))
@@ -264,10 +258,19 @@ typedef struct ch_store_ops {
 	CH_STORE_TX_VOPS(CH_STORE_OP_FIELD, _)
 } ch_store_ops;
 
-/* What store.c reads of a backend's ch_store and ch_store_tx. */
+/* What store.c reads of a backend's ch_store_tx: its first member. */
 typedef struct ch_store_head {
 	const ch_store_ops *ops;
 } ch_store_head;
+
+/* The first member of a backend's ch_store: the ops, then the writer queue
+ * (writeq.c), which store.c drives itself: queueing, ch_store_write_sync,
+ * the deferred wake-up, the stats and the batch sink are the same for every
+ * backend; only the writer thread's transaction handling is the backend's. */
+typedef struct ch_store_common {
+	const ch_store_ops *ops;
+	ch_writeq wq;
+} ch_store_common;
 
 /* Prototypes of a backend's implementation: CH_STORE_OPS_DECLARE(sqlite). */
 #define CH_STORE_OP_DECL(P, ret, op, params, args) ret ch_store_##P##_##op params;
@@ -288,8 +291,8 @@ ch_err ch_store_sqlite_open(const ch_store_opts *opts, const char *path, ch_stor
                             int *applied_out);
 ch_err ch_store_pg_open(const ch_store_opts *opts, ch_store **out, int *applied_out);
 
-/* Deferred wake-ups (ch_store_defer_wakeups): a backend's ch_store_write asks
- * this after queueing; 1 = the wake-up is deferred to ch_store_flush_wakeups,
+/* Deferred wake-ups (ch_store_defer_wakeups): writeq.c asks this after
+ * queueing; 1 = the wake-up is deferred to ch_store_flush_wakeups,
  * 0 = the backend wakes its writer now. */
 int ch_store_backend_defer_wake(ch_store *s);
 

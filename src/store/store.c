@@ -1,6 +1,7 @@
 /* store.c — the functions of store.h, each one indirect call into the backend
- * the store was opened with (store/backend.h), and the choice of that backend
- * by URL in ch_store_open.
+ * the store was opened with (store/backend.h) but the writer queue's, which
+ * go to the store's writeq.c queue (ch_store_common), and the choice of that
+ * backend by URL in ch_store_open.
  *
  * Threading: no state of its own but the deferred wake-ups, which are
  * thread-local (ch_store_defer_wakeups is per thread); every call runs on the
@@ -12,6 +13,7 @@
 #include "store/backend.h"
 
 #define OPS(p) (((const ch_store_head *)(const void *)(p))->ops)
+#define WQ(s) (&((ch_store_common *)(void *)(s))->wq)
 
 static int has_prefix(const char *s, const char *prefix)
 {
@@ -47,23 +49,29 @@ CH_STORE_S_OPS(CH_DISPATCH_S, _)
 CH_STORE_TX_OPS(CH_DISPATCH_TX, _)
 CH_STORE_TX_VOPS(CH_DISPATCH_TXV, _)
 
-/* The store-level void operations but wake, which is internal. */
+/* The store-level void operations. */
 void ch_store_close(ch_store *s)
 {
 	if (s)
 		OPS(s)->close(s);
 }
 
+/* The writer queue is the same for every backend (ch_store_common). */
 void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
 {
-	OPS(s)->write(s, fn, arg, done);
+	ch_writeq_write(WQ(s), fn, arg, done);
 }
 
-void ch_store_stats_get(ch_store *s, ch_store_stats *out) { OPS(s)->stats_get(s, out); }
+ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg)
+{
+	return ch_writeq_write_sync(WQ(s), fn, arg);
+}
+
+void ch_store_stats_get(ch_store *s, ch_store_stats *out) { ch_writeq_stats_get(WQ(s), out); }
 
 void ch_store_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
 {
-	OPS(s)->set_batch_sink(s, fn, ctx);
+	ch_writeq_set_sink(WQ(s), fn, ctx);
 }
 
 void ch_store_principals_stale(ch_store *s) { OPS(s)->principals_stale(s); }
@@ -83,7 +91,7 @@ void ch_store_flush_wakeups(void)
 	if (!s)
 		return;
 	wake_pending = NULL;
-	OPS(s)->wake(s);
+	ch_writeq_wake(WQ(s));
 }
 
 int ch_store_backend_defer_wake(ch_store *s)

@@ -55,14 +55,13 @@ struct ch_store_tx {
 
 
 struct ch_store {
-	const ch_store_ops *ops; /* first: store.c dispatches on it */
+	ch_store_common c; /* first: store.c dispatches on c.ops and queues on c.wq */
 	char *url;
 	char *node_id;           /* NULL: no bus_log rows */
 	int schema_version;      /* as of open */
 
-	/* Writer: its queue, stats and batch sink (writeq.c). */
+	/* Writer (its queue, stats and batch sink are c.wq). */
 	ch_store_tx *writer_conn;
-	ch_writeq wq;
 	uint64_t bseq;           /* writer: the last payload batch committed */
 	_Atomic uint64_t principals_gen;
 	_Atomic int64_t revocations_seen;

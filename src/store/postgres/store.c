@@ -28,7 +28,7 @@ static void store_free(ch_store *s)
 	}
 	pthread_key_delete(s->reader_key);
 	pthread_mutex_destroy(&s->readers_mu);
-	ch_writeq_destroy(&s->wq);
+	ch_writeq_destroy(&s->c.wq);
 	free(s->url);
 	free(s->node_id);
 	free(s);
@@ -46,10 +46,10 @@ static ch_err store_new(const ch_store_opts *opts, ch_store **out)
 		free(s);
 		return CH_ERR_INTERNAL;
 	}
-	s->ops = &ch_store_pg_ops;
+	s->c.ops = &ch_store_pg_ops;
 	s->url = ch_xstrdup(opts->url);
 	s->node_id = opts->node_id && *opts->node_id ? ch_xstrdup(opts->node_id) : NULL;
-	ch_writeq_init(&s->wq, s, opts->queue_max);
+	ch_writeq_init(&s->c.wq, s, opts->queue_max);
 	pthread_mutex_init(&s->readers_mu, NULL);
 	*out = s;
 	return CH_OK;

@@ -157,7 +157,7 @@ static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
 			return 1;
 		if (r == RUN_FAIL)
 			break;
-		ch_writeq_count_replay(&s->wq);
+		ch_writeq_count_replay(&s->c.wq);
 	}
 	for (ch_store_job *j = batch; j; j = j->next)
 		if (!j->settled)
@@ -170,7 +170,7 @@ static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
 static void publish_events(ch_store *s, ch_store_tx *c)
 {
 	void *ctx;
-	ch_store_batch_sink sink = ch_writeq_sink(&s->wq, &ctx);
+	ch_store_batch_sink sink = ch_writeq_sink(&s->c.wq, &ctx);
 	if (c->events.len) {
 		s->bseq++;
 		if (sink)
@@ -185,9 +185,9 @@ static void *writer_main(void *arg)
 	ch_store_tx *c = s->writer_conn;
 	size_t n;
 	ch_store_job *batch;
-	while ((batch = ch_writeq_take(&s->wq, &n)) != NULL) {
+	while ((batch = ch_writeq_take(&s->c.wq, &n)) != NULL) {
 		int committed = run_batch(s, c, batch, n);
-		ch_writeq_record(&s->wq, n, committed);
+		ch_writeq_record(&s->c.wq, n, committed);
 		if (committed && c->principals_changed)
 			atomic_fetch_add(&s->principals_gen, 1);
 		c->principals_changed = 0;
@@ -198,28 +198,9 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-ch_err ch_pg_writer_start(ch_store *s) { return ch_writeq_start(&s->wq, writer_main, s); }
+ch_err ch_pg_writer_start(ch_store *s) { return ch_writeq_start(&s->c.wq, writer_main, s); }
 
-void ch_pg_writer_stop(ch_store *s) { ch_writeq_stop(&s->wq); }
-
-void ch_store_pg_wake(ch_store *s) { ch_writeq_wake(&s->wq); }
-
-void ch_store_pg_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
-{
-	ch_writeq_write(&s->wq, fn, arg, done);
-}
-
-ch_err ch_store_pg_write_sync(ch_store *s, ch_store_fn fn, void *arg)
-{
-	return ch_writeq_write_sync(&s->wq, fn, arg);
-}
-
-void ch_store_pg_stats_get(ch_store *s, ch_store_stats *out) { ch_writeq_stats_get(&s->wq, out); }
-
-void ch_store_pg_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
-{
-	ch_writeq_set_sink(&s->wq, fn, ctx);
-}
+void ch_pg_writer_stop(ch_store *s) { ch_writeq_stop(&s->c.wq); }
 
 void ch_store_pg_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len)
 {

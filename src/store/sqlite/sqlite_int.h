@@ -45,15 +45,14 @@ struct ch_store_tx {
 
 
 struct ch_store {
-	const ch_store_ops *ops; /* first: store.c dispatches on it */
+	ch_store_common c; /* first: store.c dispatches on c.ops and queues on c.wq */
 	char *path;
 	int synchronous_full;
 	int busy_timeout_ms;
 	int schema_version; /* as of open */
 
-	/* Writer: its queue, stats and batch sink (writeq.c). */
+	/* Writer (its queue, stats and batch sink are c.wq). */
 	ch_store_tx *writer_conn;
-	ch_writeq wq;
 	_Atomic uint64_t principals_gen; /* see ch_store_sqlite_principals_gen() */
 	_Atomic int64_t revocations_seen; /* the database's counter at the last poll */
 	uint64_t bseq;                    /* writer: payload batches handed to the sink */

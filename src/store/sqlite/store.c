@@ -61,7 +61,7 @@ static void store_free(ch_store *s)
 	}
 	pthread_key_delete(s->reader_key);
 	pthread_mutex_destroy(&s->readers_mu);
-	ch_writeq_destroy(&s->wq);
+	ch_writeq_destroy(&s->c.wq);
 	pthread_mutex_destroy(&s->ckpt_mu);
 	pthread_cond_destroy(&s->ckpt_cv);
 	free(s->path);
@@ -87,11 +87,11 @@ static ch_err store_new(const ch_store_opts *opts, const char *path, ch_store **
 		free(s);
 		return CH_ERR_INTERNAL;
 	}
-	s->ops = &ch_store_sqlite_ops;
+	s->c.ops = &ch_store_sqlite_ops;
 	s->path = ch_xstrdup(path);
 	s->synchronous_full = opts->synchronous_full != 0;
 	s->busy_timeout_ms = opts->busy_timeout_ms;
-	ch_writeq_init(&s->wq, s, opts->queue_max);
+	ch_writeq_init(&s->c.wq, s, opts->queue_max);
 	pthread_mutex_init(&s->readers_mu, NULL);
 	pthread_mutex_init(&s->ckpt_mu, NULL);
 	pthread_cond_init(&s->ckpt_cv, NULL);

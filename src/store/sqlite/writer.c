@@ -63,15 +63,10 @@ static void publish_events(ch_store *s)
 {
 	ch_buf *ev = &s->writer_conn->events;
 	void *ctx;
-	ch_store_batch_sink sink = ch_writeq_sink(&s->wq, &ctx);
+	ch_store_batch_sink sink = ch_writeq_sink(&s->c.wq, &ctx);
 	if (ev->len && sink)
 		sink(ctx, ++s->bseq, ev->data, ev->len);
 	ch_buf_reset(ev);
-}
-
-void ch_store_sqlite_set_batch_sink(ch_store *s, ch_store_batch_sink fn, void *ctx)
-{
-	ch_writeq_set_sink(&s->wq, fn, ctx);
 }
 
 void ch_store_sqlite_tx_add_events(ch_store_tx *tx, const void *bytes, size_t len)
@@ -85,11 +80,11 @@ static void *writer_main(void *arg)
 	ch_store *s = arg;
 	size_t n;
 	ch_store_job *batch;
-	while ((batch = ch_writeq_take(&s->wq, &n)) != NULL) {
+	while ((batch = ch_writeq_take(&s->c.wq, &n)) != NULL) {
 		int committed = run_batch(s->writer_conn, batch);
 		/* Stats first, so a caller woken by done already sees its job counted;
 		 * the generation too, so no cache serves a revoked token after done. */
-		ch_writeq_record(&s->wq, n, committed);
+		ch_writeq_record(&s->c.wq, n, committed);
 		if (s->writer_conn->principals_changed) {
 			s->writer_conn->principals_changed = 0;
 			atomic_fetch_add(&s->principals_gen, 1);
@@ -102,26 +97,10 @@ static void *writer_main(void *arg)
 
 ch_err ch_store_sqlite_writer_start(ch_store *s)
 {
-	return ch_writeq_start(&s->wq, writer_main, s);
+	return ch_writeq_start(&s->c.wq, writer_main, s);
 }
 
-void ch_store_sqlite_writer_stop(ch_store *s) { ch_writeq_stop(&s->wq); }
-
-/* Wakes the writer for writes queued with the wake-up deferred
- * (ch_store_defer_wakeups, store.c). */
-void ch_store_sqlite_wake(ch_store *s) { ch_writeq_wake(&s->wq); }
-
-void ch_store_sqlite_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done)
-{
-	ch_writeq_write(&s->wq, fn, arg, done);
-}
-
-ch_err ch_store_sqlite_write_sync(ch_store *s, ch_store_fn fn, void *arg)
-{
-	return ch_writeq_write_sync(&s->wq, fn, arg);
-}
-
-void ch_store_sqlite_stats_get(ch_store *s, ch_store_stats *out) { ch_writeq_stats_get(&s->wq, out); }
+void ch_store_sqlite_writer_stop(ch_store *s) { ch_writeq_stop(&s->c.wq); }
 
 static ch_err read_revocations(ch_store_tx *tx, void *arg)
 {
