@@ -406,7 +406,7 @@ Test(store, open_applies_migrations_and_reopen_applies_none)
 }
 
 typedef struct opener {
-	const char *path;
+	ch_store_opts opts; /* made before the threads start: fx_opts is not thread-safe */
 	pthread_barrier_t *start;
 	ch_store *s;
 	int applied;
@@ -416,9 +416,8 @@ typedef struct opener {
 static void *open_thread(void *p)
 {
 	opener *o = p;
-	ch_store_opts opts = fx_opts(o->path);
 	pthread_barrier_wait(o->start);
-	o->err = ch_store_open(&opts, &o->s, &o->applied);
+	o->err = ch_store_open(&o->opts, &o->s, &o->applied);
 	return NULL;
 }
 
@@ -428,7 +427,7 @@ Test(store, two_openers_of_a_new_file_migrate_it_once)
 	path_in_dir(path, sizeof path, "race.db");
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, 2);
-	opener a = {.path = path, .start = &start}, b = {.path = path, .start = &start};
+	opener a = {.opts = fx_opts(path), .start = &start}, b = {.opts = fx_opts(path), .start = &start};
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, open_thread, &a);
 	pthread_create(&tb, NULL, open_thread, &b);
