@@ -811,9 +811,8 @@ void ch_hub_deliver(ch_event *list)
 /* ---- time ----------------------------------------------------------------- */
 
 /* Publishes every operator's count again: this node had been reaped. */
-static void republish(void *arg)
+static void republish(void)
 {
-	(void)arg;
 	ch_idmap seen = {0};
 	for (size_t i = 0; i < H.n; i++) {
 		ch_hub_conn *c = H.all[i];
@@ -831,7 +830,7 @@ static void tick_finished(void *arg)
 {
 	tick_in_flight = 0;
 	if (arg)
-		republish(NULL);
+		republish();
 }
 
 /* Store writer (or this thread when the queue is full). */
