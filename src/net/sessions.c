@@ -202,9 +202,14 @@ static void answer_error(ch_resp *resp, ch_err e, const char *route, const char 
 /* A browser page may read the answers when it is the origin that negotiated
  * (the hub checks that origin against the organization's list at the
  * handshake, which it refuses otherwise). */
+static int cors_allowed(const session *s, const ch_req *req)
+{
+	return s && s->origin && req->origin && !strcmp(s->origin, req->origin);
+}
+
 static void cors(const session *s, const ch_req *req, ch_resp *resp)
 {
-	if (s && s->origin && req->origin && !strcmp(s->origin, req->origin)) {
+	if (cors_allowed(s, req)) {
 		ch_resp_header(resp, "Access-Control-Allow-Origin", "%s", req->origin);
 		ch_resp_header(resp, "Vary", "Origin");
 	}
@@ -409,7 +414,7 @@ static int write_stream_headers(struct lws *wsi, session *s, const ch_req *req)
 	    lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:", (unsigned char *)"nosniff", 7,
 	                                &p, end))
 		return -1;
-	if (s->origin && req->origin && !strcmp(s->origin, req->origin) &&
+	if (cors_allowed(s, req) &&
 	    (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-origin:",
 	                                 (unsigned char *)req->origin, (int)strlen(req->origin), &p, end) ||
 	     lws_add_http_header_by_name(wsi, (unsigned char *)"vary:", (unsigned char *)"Origin", 6, &p, end)))
