@@ -296,7 +296,8 @@ static session *authorize(const ch_req *req, ch_resp *resp)
 	size_t len = 0;
 	const char *tok = ch_api_token_text(req, &len);
 	ch_token_claims cl;
-	ch_err e = tok ? ch_token_verify(S.o.key, tok, len, CH_TOKEN_ANY, ch_now_ms() / 1000, &cl) : CH_ERR_NO_TOKEN;
+	/* every credential the negotiation and the WebSocket upgrade accept (API keys too) */
+	ch_err e = tok ? ch_api_credential_verify(S.o.key, tok, len, ch_now_ms() / 1000, &cl) : CH_ERR_NO_TOKEN;
 	if (!id || !*id) {
 		answer_error(resp, CH_ERR_BAD_JSON, "hub_transport", "the id of a negotiated connection is required (?id=)");
 		return NULL;
