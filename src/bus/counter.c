@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include "bus/redis.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #define TIMEOUT_MS 250
@@ -31,13 +31,6 @@ static pthread_once_t conn_key_once = PTHREAD_ONCE_INIT;
 
 static void conn_free(void *c) { redisFree(c); }
 static void conn_key_make(void) { pthread_key_create(&conn_key, conn_free); }
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ch_counter_init(const char *url, const char *pfx)
 {
@@ -72,7 +65,7 @@ static redisContext *link_get(void)
 	if (conn && !conn->err)
 		return conn;
 	ch_counter_thread_close();
-	int64_t now = mono_ms();
+	int64_t now = ch_mono_ms();
 	if (failed_at && now - failed_at < RETRY_AFTER_FAIL_MS)
 		return NULL;
 	struct timeval tv = {0, TIMEOUT_MS * 1000};
@@ -92,7 +85,7 @@ static redisContext *link_get(void)
 static void fail(void)
 {
 	ch_counter_thread_close();
-	failed_at = mono_ms();
+	failed_at = ch_mono_ms();
 }
 
 static void key_of(char *out, size_t n, const char *key, int64_t window_ms, int64_t now_ms)

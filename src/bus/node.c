@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bus/cluster.h"
 #include "bus/codec.h"
 #include "bus/redis.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 struct ch_bus_node {
@@ -27,13 +27,6 @@ struct ch_bus_node {
 	int polling, stopped;
 	int refs; /* atomic: the node itself, reads in flight, posted hand-overs */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void ref(ch_bus_node *n) { __atomic_add_fetch(&n->refs, 1, __ATOMIC_RELAXED); }
 
@@ -133,7 +126,7 @@ static void heads_back(void *arg)
 	read_job *j = arg;
 	ch_bus_node *n = j->n;
 	n->polling = 0;
-	int64_t now = mono_ms();
+	int64_t now = ch_mono_ms();
 	for (size_t i = 0; j->ok && !n->stopped && i < j->nrows; i++)
 		ch_cluster_head(n->cluster, j->nodes[i], j->rows[i].bseq, now);
 	read_job_free(j);
@@ -152,7 +145,7 @@ static void heads_run(void *arg)
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	ch_bus_node *n = w->data;
-	int64_t now = mono_ms();
+	int64_t now = ch_mono_ms();
 	ch_cluster_tick(n->cluster, now);
 	if (n->polling || (ch_bus_redis_subscribed(n->redis) && !ch_cluster_stale(n->cluster, now)))
 		return;

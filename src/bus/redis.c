@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bus/codec.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #define CONNECT_MS 1000
@@ -47,13 +47,6 @@ struct ch_bus_redis {
 	unsigned beats;
 	uint64_t upto, dropped;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ch_bus_redis_parse_url(const char *url, char *host, size_t hostsz, int *port)
 {
@@ -118,14 +111,14 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
 	if (!strcmp(kind->str, "subscribe")) {
 		if (++l->subscribed == 2) {
 			l->up = 1;
-			l->heard_ms = now_ms();
+			l->heard_ms = ch_mono_ms();
 			CH_INFO("bus: subscribed to %s and %s", l->r->chan_bus, l->r->chan_eph);
 		}
 		return;
 	}
 	if (strcmp(kind->str, "message") || data->type != REDIS_REPLY_STRING)
 		return;
-	l->heard_ms = now_ms();
+	l->heard_ms = ch_mono_ms();
 	ch_bus_msg msg;
 	if (ch_bus_msg_parse(data->str, data->len, &msg)) {
 		CH_DEBUG("bus: a malformed message on the channel was ignored");
@@ -239,7 +232,7 @@ static void on_beat(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_start(loop, &p->deadline);
 	}
 	/* our own heartbeat echoes back on a working subscribe rlink */
-	if (r->sub.up && p->up && now_ms() - r->sub.heard_ms > SUB_SILENT_MS)
+	if (r->sub.up && p->up && ch_mono_ms() - r->sub.heard_ms > SUB_SILENT_MS)
 		link_lost(&r->sub, "nothing received for 2 s, not even our own heartbeat");
 }
 

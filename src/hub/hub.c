@@ -238,12 +238,26 @@ static void publish_presence(const ch_principal *p, int added)
 	                     NULL);
 }
 
-static void ready(ch_hub_conn *c)
+/* The handshake answer: empty when accepted, else the error. */
+static void answer_handshake(ch_hub_conn *c, const char *error)
 {
 	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_handshake(&b, NULL);
+	ch_hub_write_handshake(&b, error);
 	hub_send_buf(c, &b);
 	ch_buf_free(&b);
+}
+
+/* A refused handshake: its answer goes out, then the transport closes. */
+static void handshake_fail(ch_hub_conn *c, const char *error, const char *why)
+{
+	answer_handshake(c, error);
+	c->state = ST_CLOSED;
+	c->ops->close(c->t, 1000, why);
+}
+
+static void ready(ch_hub_conn *c)
+{
+	answer_handshake(c, NULL);
 	c->state = ST_READY;
 }
 
@@ -263,12 +277,7 @@ static void join_finished(void *arg)
 	if (c && c->joining && c->state == ST_HANDSHAKE) {
 		c->joining = 0;
 		if (jn->fail[0]) {
-			ch_buf b = CH_BUF_INIT;
-			ch_hub_write_handshake(&b, jn->fail);
-			hub_send_buf(c, &b);
-			ch_buf_free(&b);
-			c->state = ST_CLOSED;
-			c->ops->close(c->t, 1000, "handshake failed");
+			handshake_fail(c, jn->fail, "handshake failed");
 		} else {
 			ready(c);
 			ch_svc_drain(c->p.company_id, c->p.org_id, NULL, NULL); /* its share of the queue, now it hears it */
@@ -361,7 +370,6 @@ enum { FEED_STOP = 1, FEED_HOLD = 2, FEED_REFRAME = 3 };
 static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 {
 	char err[200];
-	ch_buf b = CH_BUF_INIT;
 	ch_hub_proto proto = CH_HUB_JSON;
 	ch_err e = c->fail[0] ? CH_ERR_NO_TOKEN : ch_hub_handshake_parse(rec, len, &proto, err, sizeof err);
 	if (!e && proto == CH_HUB_MSGPACK && c->text_only) {
@@ -370,11 +378,7 @@ static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 		e = CH_ERR_BAD_JSON;
 	}
 	if (e) {
-		ch_hub_write_handshake(&b, c->fail[0] ? c->fail : err);
-		hub_send_buf(c, &b);
-		ch_buf_free(&b);
-		c->state = ST_CLOSED;
-		c->ops->close(c->t, 1000, "handshake failed");
+		handshake_fail(c, c->fail[0] ? c->fail : err, "handshake failed");
 		return FEED_STOP;
 	}
 	c->proto = proto;
@@ -807,9 +811,8 @@ void ch_hub_deliver(ch_event *list)
 /* ---- time ----------------------------------------------------------------- */
 
 /* Publishes every operator's count again: this node had been reaped. */
-static void republish(void *arg)
+static void republish(void)
 {
-	(void)arg;
 	ch_idmap seen = {0};
 	for (size_t i = 0; i < H.n; i++) {
 		ch_hub_conn *c = H.all[i];
@@ -827,7 +830,7 @@ static void tick_finished(void *arg)
 {
 	tick_in_flight = 0;
 	if (arg)
-		republish(NULL);
+		republish();
 }
 
 /* Store writer (or this thread when the queue is full). */
@@ -848,17 +851,6 @@ static void presence_tick(void)
 	ch_svc_presence_tick(H.o.offline_grace_ms, tick_done, NULL);
 }
 
-/* The handshake deadline: trickled bytes do not extend it. */
-static void handshake_timeout(ch_hub_conn *c)
-{
-	ch_buf b = CH_BUF_INIT;
-	ch_hub_write_handshake(&b, "handshake timed out");
-	hub_send_buf(c, &b);
-	ch_buf_free(&b);
-	c->state = ST_CLOSED;
-	c->ops->close(c->t, 1000, "handshake timed out");
-}
-
 /* One connection's timers; ping holds the shared ping records, one per
  * protocol (created lazily). */
 static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **ping)
@@ -866,7 +858,8 @@ static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **pi
 	if (c->exp_s && c->exp_s * 1000 <= now_ms) {
 		hub_close(c, "token expired", 0);
 	} else if (c->state < ST_READY && mono - c->opened_ms >= H.o.handshake_ms) {
-		handshake_timeout(c);
+		/* the handshake deadline: trickled bytes do not extend it */
+		handshake_fail(c, "handshake timed out", "handshake timed out");
 	} else if (stalled(c, mono)) {
 		drop(c, "send queue stalled", mono);
 	} else if (!c->rx_stopped && mono - c->last_recv_ms > H.o.idle_ms) {

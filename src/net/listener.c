@@ -65,18 +65,13 @@ static struct {
 	int npending;
 } L = {.fd = -1};
 
-static int fill_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+/* host is the listen address as server.c's parse_listen leaves it (an IPv6
+ * address without its brackets). */
+static int fill_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof *ss);
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	char host[128];
-	snprintf(host, sizeof host, "%s", addr);
-	size_t n = strlen(host);
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') { /* "[::1]" */
-		memmove(host, host + 1, n - 2);
-		host[n - 2] = 0;
-	}
 	if (!host[0] || !strcmp(host, "*") || !strcmp(host, "0.0.0.0")) {
 		v4->sin_family = AF_INET;
 		v4->sin_addr.s_addr = htonl(INADDR_ANY);

@@ -202,9 +202,14 @@ static void answer_error(ch_resp *resp, ch_err e, const char *route, const char 
 /* A browser page may read the answers when it is the origin that negotiated
  * (the hub checks that origin against the organization's list at the
  * handshake, which it refuses otherwise). */
+static int cors_allowed(const session *s, const ch_req *req)
+{
+	return s && s->origin && req->origin && !strcmp(s->origin, req->origin);
+}
+
 static void cors(const session *s, const ch_req *req, ch_resp *resp)
 {
-	if (s && s->origin && req->origin && !strcmp(s->origin, req->origin)) {
+	if (cors_allowed(s, req)) {
 		ch_resp_header(resp, "Access-Control-Allow-Origin", "%s", req->origin);
 		ch_resp_header(resp, "Vary", "Origin");
 	}
@@ -291,7 +296,8 @@ static session *authorize(const ch_req *req, ch_resp *resp)
 	size_t len = 0;
 	const char *tok = ch_api_token_text(req, &len);
 	ch_token_claims cl;
-	ch_err e = tok ? ch_token_verify(S.o.key, tok, len, CH_TOKEN_ANY, ch_now_ms() / 1000, &cl) : CH_ERR_NO_TOKEN;
+	/* every credential the negotiation and the WebSocket upgrade accept (API keys too) */
+	ch_err e = tok ? ch_api_credential_verify(S.o.key, tok, len, ch_now_ms() / 1000, &cl) : CH_ERR_NO_TOKEN;
 	if (!id || !*id) {
 		answer_error(resp, CH_ERR_BAD_JSON, "hub_transport", "the id of a negotiated connection is required (?id=)");
 		return NULL;
@@ -409,7 +415,7 @@ static int write_stream_headers(struct lws *wsi, session *s, const ch_req *req)
 	    lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:", (unsigned char *)"nosniff", 7,
 	                                &p, end))
 		return -1;
-	if (s->origin && req->origin && !strcmp(s->origin, req->origin) &&
+	if (cors_allowed(s, req) &&
 	    (lws_add_http_header_by_name(wsi, (unsigned char *)"access-control-allow-origin:",
 	                                 (unsigned char *)req->origin, (int)strlen(req->origin), &p, end) ||
 	     lws_add_http_header_by_name(wsi, (unsigned char *)"vary:", (unsigned char *)"Origin", 6, &p, end)))

@@ -93,6 +93,16 @@ describe('company tokens and API keys', () => {
     h.assertOk(await h.api(srv.base, 'GET', '/api/company/organization', { token: co.token }));
   });
 
+  test('a key connects on every hub transport, Long Polling and Server-Sent Events too', async () => {
+    const { json: made } = await keys(co.token, 'POST', undefined, { name: 'transports' });
+    for (const transport of ['WebSockets', 'LongPolling', 'ServerSentEvents']) {
+      const c = await hub.connectHub(srv.base, made.key, { transport, label: `key (${transport})` });
+      assert.equal(c.transport, transport);
+      assert.ok(Array.isArray((await c.invoke('Sync', { chats: {} })).chats), `Sync over ${transport}`);
+    }
+    h.assertOk(await keys(co.token, 'DELETE', `/api/company/api-keys/${made.id}`));
+  });
+
   test('a key that looks right but was never issued, and a forged one, are 401', async () => {
     const fake = `chk_${crypto.randomBytes(32).toString('base64url')}`;
     h.assertError(await h.api(srv.base, 'GET', '/api/company/organization', { token: fake }), 401, 2001);
