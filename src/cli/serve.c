@@ -241,13 +241,13 @@ int ch_cli_serve(ch_cli *c)
 	}
 	ch_password_set_concurrency((int)c->cfg.hash_workers);
 	if (!*c->cfg.node_id) {
-		char id[37];
+		char id[CH_GUID_LEN + 1];
 		ch_random_guid(id);
 		free(c->cfg.node_id);
 		c->cfg.node_id = ch_xstrdup(id);
 	}
 	CH_INFO("node id %s", c->cfg.node_id);
-	if (*c->cfg.bus_url && strncmp(c->cfg.store_url, "postgres", 8)) {
+	if (*c->cfg.bus_url && !ch_cli_store_is_postgres(c)) {
 		fprintf(stderr, "error: bus_url is for processes sharing a PostgreSQL store_url; SQLite serves one "
 		                "process (leave bus_url empty)\n");
 		return 2;
