@@ -86,9 +86,6 @@ void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side);
  * set when the cache cannot tell. */
 ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl);
 
-/* api.c: the request's token text — `Authorization: Bearer`, else
- * `X-Authorization-Key` (with or without `Bearer `), else ?access_token= —
- * trimmed, with its length in *len; NULL when there is none. Borrowed. */
 /* api.c: verifies the request's token (once per request: admission may have
  * done it) and that its principal is still valid (the same checks as every
  * authenticated route), claims into *out; or writes the error response (401

@@ -49,11 +49,6 @@ static int read_secret_file(const char *path, ch_token_key *key)
 	return 0;
 }
 
-/* Every process on one PostgreSQL database must sign and check tokens with
- * the same secret: a file per data directory would give each its own. So the
- * secret comes from the environment or the config file (load_key), or from
- * the database itself, which would keep the first one any process proposes;
- * the store has no such setting (st is for it), so jwt_secret is required. */
 typedef struct cluster_id_arg {
 	char id[CH_GUID_LEN + 1];
 	char out[64];
@@ -83,10 +78,11 @@ static int cluster_prefix(ch_store *s, char *out, size_t n)
 	return 0;
 }
 
-static int shared_key(ch_cli *c, ch_store *s, ch_token_key *key)
+/* Every process on one PostgreSQL database must sign and check tokens with
+ * the same secret, and a file per data directory would give each its own:
+ * with PostgreSQL, jwt_secret is required. */
+static int shared_key_missing(ch_cli *c)
 {
-	(void)s;
-	(void)key;
 	ch_buf name = CH_BUF_INIT;
 	ch_cli_store_name(c, &name);
 	fprintf(stderr, "error: store_url %s is shared by processes: set jwt_secret (CHATHUB_JWT_SECRET or the "
@@ -95,10 +91,9 @@ static int shared_key(ch_cli *c, ch_store *s, ch_token_key *key)
 	return 1;
 }
 
-/* The configured secret; else with PostgreSQL the shared one, with SQLite
- * the one in <data_dir>/jwt-secret, generated (0600, exclusively) on first
- * start. */
-static int load_key(ch_cli *c, ch_store *st, ch_token_key *key)
+/* The configured secret; else (SQLite only) the one in <data_dir>/jwt-secret,
+ * generated (0600, exclusively) on first start. */
+static int load_key(ch_cli *c, ch_token_key *key)
 {
 	const char *s = c->cfg.jwt_secret;
 	if (s && *s) {
@@ -112,7 +107,7 @@ static int load_key(ch_cli *c, ch_store *st, ch_token_key *key)
 		return 0;
 	}
 	if (ch_cli_store_is_postgres(c))
-		return shared_key(c, st, key);
+		return shared_key_missing(c);
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/jwt-secret", c->cfg.data_dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -246,13 +241,13 @@ int ch_cli_serve(ch_cli *c)
 	}
 	ch_password_set_concurrency((int)c->cfg.hash_workers);
 	if (!*c->cfg.node_id) {
-		char id[37];
+		char id[CH_GUID_LEN + 1];
 		ch_random_guid(id);
 		free(c->cfg.node_id);
 		c->cfg.node_id = ch_xstrdup(id);
 	}
 	CH_INFO("node id %s", c->cfg.node_id);
-	if (*c->cfg.bus_url && strncmp(c->cfg.store_url, "postgres", 8)) {
+	if (*c->cfg.bus_url && !ch_cli_store_is_postgres(c)) {
 		fprintf(stderr, "error: bus_url is for processes sharing a PostgreSQL store_url; SQLite serves one "
 		                "process (leave bus_url empty)\n");
 		return 2;
@@ -264,7 +259,7 @@ int ch_cli_serve(ch_cli *c)
 	if (applied)
 		CH_INFO("database migrated to schema version %d", ch_store_schema_version(s));
 	ch_token_key key;
-	int rc = load_key(c, s, &key);
+	int rc = load_key(c, &key);
 	if (!rc && c->demo) {
 		rc = ch_cli_demo_seed(c, s);
 		warn_public_demo(c->cfg.listen);

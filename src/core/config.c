@@ -267,11 +267,12 @@ void ch_config_url_masked(const char *url, ch_buf *out)
 	put_masking_query(out, url);
 }
 
-/* redis://host:port or redis://host:port/db, with a port 1-65535 and a db number. */
+/* redis://host:port or redis://host:port/db, with a port 1-65535 and a db
+ * number; no credentials (the bus refuses them: docs/deploy.md). */
 static int redis_url_ok(const char *rest)
 {
 	const char *colon = strrchr(rest, ':'), *slash = strchr(rest, '/');
-	if (!colon || colon == rest || (slash && slash < colon))
+	if (!colon || colon == rest || (slash && slash < colon) || strchr(rest, '@'))
 		return 0;
 	char *end;
 	long port = strtol(colon + 1, &end, 10);

@@ -77,11 +77,14 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		e = visitor_chat(tx, j, &c, &created);
 	else
 		e = visible(tx, j, j->chat_id, &c);
-	/* A queued chat is routed after the append, which locks its row; take the
-	 * org's routing lock first, as every other routing path does (org, then
-	 * chat): a drain of another process that holds the org lock and wants
-	 * this chat must not wait on us while we wait on it. */
-	if (!e && c.status == CH_CHAT_NEW && !c.operator_id)
+	int author = ch_principal_author(&j->p);
+	/* A chat queued after the message (already queued, or reopened by it) is
+	 * routed after the append, which locks its row; take the org's routing
+	 * lock first, as every other routing path does (org, then chat): a drain
+	 * of another process that holds the org lock and wants this chat must not
+	 * wait on us while we wait on it. */
+	if (!e && ((c.status == CH_CHAT_NEW && !c.operator_id) ||
+	           (c.status == CH_CHAT_CLOSED && ch_chat_status_after_message(c.status, author) == CH_CHAT_NEW)))
 		e = ch_store_routing_lock(tx, c.organization_id);
 	if (e)
 		return e;
@@ -93,7 +96,6 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 			return e;
 		media_id = mr.id;
 	}
-	int author = ch_principal_author(&j->p);
 	ch_message_new m = {.company_id = c.company_id, .chat_id = c.id, .author = author,
 	                    .operator_id = j->p.operator_id, .text = j->text,
 	                    .client_message_id = j->client_message_id, .media_id = media_id,
@@ -156,6 +158,13 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 {
 	ch_chat_row c;
 	ch_err e = visible(tx, j, j->chat_id, &c);
+	/* a reopen routes and a close that frees an operator drains: take the
+	 * org's routing lock before the update locks the chat (org, then chat,
+	 * like every routing path), and decide on the chat as it is under it */
+	if (!e && ((c.status == CH_CHAT_CLOSED && j->status == CH_CHAT_NEW) ||
+	           (j->status == CH_CHAT_CLOSED && c.operator_id)) &&
+	    !(e = ch_store_routing_lock(tx, c.organization_id)))
+		e = visible(tx, j, j->chat_id, &c);
 	if (e)
 		return e;
 	if (!ch_chat_transition_allowed(c.status, j->status))

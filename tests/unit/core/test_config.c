@@ -171,7 +171,7 @@ Test(config, bus_url_is_redis_host_port_db)
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		cr_assert_eq(set1(&c, "bus_url", good[i], &err), CH_OK, "%s: %s", good[i], err.data);
 	const char *bad[] = {"redis://h", "redis://h:0", "redis://h:70000", "redis://h:6379/x", "redis://:6379",
-	                     "http://h:6379", "redis://h:6379/"};
+	                     "http://h:6379", "redis://h:6379/", "redis://u:pw@h:6379"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cr_assert_eq(set1(&c, "bus_url", bad[i], &err), CH_ERR_OUT_OF_RANGE, "%s accepted", bad[i]);
 		cr_assert(strstr(err.data, "bus_url must be empty or redis://host:port[/db]"), "%s", err.data);
