@@ -139,6 +139,8 @@ start_all() {
   [ -x "$BIN" ] || die "$BIN not found: run make build (or set CHATHUB_BIN)"
   command -v haproxy >/dev/null || die "haproxy not found (scripts/deps.sh system installs it)"
   pid_alive "$(pid_of haproxy)" && die "a cluster is already running in $DIR (cluster.sh stop)"
+  # a start that fails (die exits the script) stops whatever it started
+  trap stop_all EXIT
   # traversable by the postgres user (services/pg), listable by us only
   mkdir -p "$DIR"; chmod 711 "$DIR"
   local t0 out n; t0=$(date +%s.%N)
@@ -162,6 +164,7 @@ start_all() {
   for i in $(seq 1 50); do healthy "$PORT" && break; sleep 0.1; done
   healthy "$PORT" || { tail -n 20 "$DIR/haproxy.log" >&2; die "haproxy is not answering on 127.0.0.1:$PORT"; }
   echo "cluster up in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s" >&2
+  trap - EXIT
   print_banner
 }
 
@@ -216,7 +219,7 @@ case "$cmd" in
   start) start_all ;;
   run)
     trap 'echo; echo "stopping the cluster"; stop_all; exit 0' INT TERM
-    start_all || { stop_all; exit 1; }
+    start_all
     # until Ctrl-C; a node that dies is reported, not restarted
     while sleep 1; do watch_processes; done ;;
   stop) stop_all ;;

@@ -61,8 +61,10 @@ install_packages() {
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
   fi
+  # `|| rc=$?`: under set -e a failing install would exit here and leave our policy behind
+  local rc=0
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null; local rc=$?
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
   [ "$ours" -eq 1 ] && rm -f "$policy"
   [ "$rc" -eq 0 ] || exit "$rc"
   quiet_services $missing

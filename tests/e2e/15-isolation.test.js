@@ -29,12 +29,6 @@ describe('isolation', () => {
   let chatB;
   let mediaA;
 
-  // The organization's one operator gets the chat (on a cluster too: every
-  // process routes on the same presence).
-  async function assigned(op, chatId) {
-    await op.waitFor('ChatAssigned', (x) => x.id === chatId);
-  }
-
   before(async () => {
     srv = await h.startServer({ env: hub.HUB_ENV });
     A = await hub.makeOrgFixture(srv, 'isoa', { operators: 1 });
@@ -59,7 +53,7 @@ describe('isolation', () => {
     const marks = Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.mark()]));
     const m1 = await c.vA1.invoke('SendMessage', null, 'secret of A', crypto.randomUUID());
     chatA = m1.chatId;
-    await assigned(c.opA, chatA);
+    await c.opA.waitFor('ChatAssigned', (x) => x.id === chatA);
     const m2 = await c.opA.invoke('SendMessage', chatA, 'reply of A', crypto.randomUUID());
     await c.vA1.waitFor('ReceiveMessage', (x) => x.id === m2.id);
     await c.vA1.invoke('Typing', chatA);
@@ -198,7 +192,7 @@ describe('isolation', () => {
     const marks = Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.mark()]));
     const m1 = await c.vB.invoke('SendMessage', null, 'hello from B', crypto.randomUUID());
     chatB = m1.chatId;
-    await assigned(c.opB, chatB);
+    await c.opB.waitFor('ChatAssigned', (x) => x.id === chatB);
     const m2 = await c.opB.invoke('SendMessage', chatB, 'B answers', crypto.randomUUID());
     await c.vB.waitFor('ReceiveMessage', (x) => x.id === m2.id);
     await c.vB.invoke('Typing', chatB);
@@ -215,7 +209,6 @@ describe('isolation', () => {
     assert.match(await c.opA.invokeError('GetMessages', chatB, null, 10), /not found/i);
   });
 
-  // presence events do not cross processes yet: on a cluster the new connection may be on another process than B's
   test('operator presence does not cross companies', async () => {
     const marks = { opA: c.opA.mark(), vA1: c.vA1.mark(), opB: c.opB.mark() };
     const [extra] = await h.syncOperators(srv, B.token, [{ organizationId: B.orgId, name: 'B extra' }]);

@@ -86,6 +86,8 @@ describe('canned responses', () => {
     h.assertError(await create(a.token, { organizationWide: true, shortcut: 'team', title: 'T', text: 't' }), 403, 2005);
     h.assertError(await put(a.token, wide.id, { shortcut: 'wide', title: 'W', text: 'changed' }), 403, 2005);
     h.assertError(await del(a.token, wide.id), 403, 2005);
+    assert.deepEqual((await list(o.token, `?organizationId=${o.orgId}`)).json.find((x) => x.id === wide.id), wide,
+      'the refused PUT and DELETE changed nothing');
     info = await hub.putOrg(srv, o.token, o.orgId, { operatorsManageCanned: true });
     assert.equal(info.operatorsManageCanned, true);
     let r = await create(a.token, { organizationWide: true, shortcut: 'team', title: 'T', text: 't' });
@@ -121,6 +123,9 @@ describe('canned responses', () => {
     h.assertError(await create(s.visitorToken, { organizationId: o.orgId, shortcut: 'x', title: 'x', text: 'x' }), 403, 2005);
     h.assertError(await del(s.visitorToken, ours.id), 403, 2005);
     assert.equal((await list(undefined, `?organizationId=${o.orgId}`)).status, 401);
+    // every refused write left the response as it was
+    const after = (await list(o.token, `?organizationId=${o.orgId}`)).json.find((x) => x.id === ours.id);
+    assert.deepEqual(after, ours, 'refused PUT/DELETE changed nothing');
   });
 
   test('bad input', async () => {
