@@ -11,15 +11,15 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "bus/redis.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 
 #define TIMEOUT_MS 250
 #define RETRY_AFTER_FAIL_MS 1000
 
 static char host[256];
-static int port;
+static int port, db;
 static char prefix[64] = "chathub";
 static int enabled;
 
@@ -37,7 +37,7 @@ int ch_counter_init(const char *url, const char *pfx)
 	enabled = 0;
 	if (!url || !*url)
 		return 0;
-	if (ch_bus_redis_parse_url(url, host, sizeof host, &port))
+	if (ch_netaddr_redis_url(url, host, sizeof host, &port, &db))
 		return -1;
 	snprintf(prefix, sizeof prefix, "%s", pfx && *pfx ? pfx : "chathub");
 	pthread_once(&conn_key_once, conn_key_make);
@@ -54,6 +54,19 @@ void ch_counter_thread_close(void)
 	conn = NULL;
 	if (enabled)
 		pthread_setspecific(conn_key, NULL);
+}
+
+/* SELECT the database of bus_url's /DB (the counters' keys live there;
+ * PUB/SUB spans the databases). 1 when selected. */
+static int select_db(redisContext *c)
+{
+	redisReply *r = redisCommand(c, "SELECT %d", db);
+	int ok = r && r->type == REDIS_REPLY_STATUS;
+	if (!ok)
+		CH_WARN("counters: redis %s:%d: SELECT %d refused; per-process limits apply", host, port, db);
+	if (r)
+		freeReplyObject(r);
+	return ok;
 }
 
 /* The thread's connection, connecting when needed (not within a second of a
@@ -73,6 +86,11 @@ static redisContext *link_get(void)
 	if (!conn || conn->err || redisSetTimeout(conn, tv) != REDIS_OK) {
 		CH_WARN("counters: redis %s:%d: %s; per-process limits apply", host, port,
 		        conn ? conn->errstr : "out of memory");
+		ch_counter_thread_close();
+		failed_at = now;
+		return NULL;
+	}
+	if (db && !select_db(conn)) {
 		ch_counter_thread_close();
 		failed_at = now;
 		return NULL;

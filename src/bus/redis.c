@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 
 #define CONNECT_MS 1000
 #define PING_EVERY_BEATS 4 /* 2 s */
@@ -47,31 +48,6 @@ struct ch_bus_redis {
 	unsigned beats;
 	uint64_t upto, dropped;
 };
-
-int ch_bus_redis_parse_url(const char *url, char *host, size_t hostsz, int *port)
-{
-	if (!url || !*url)
-		return -1;
-	if (!strncmp(url, "redis://", 8))
-		url += 8;
-	const char *at = strrchr(url, '@'); /* credentials are not supported: refuse rather than ignore */
-	if (at)
-		return -1;
-	size_t n = strcspn(url, ":/");
-	if (!n || n >= hostsz)
-		return -1;
-	memcpy(host, url, n);
-	host[n] = '\0';
-	*port = 6379;
-	if (url[n] == ':') {
-		char *end;
-		long p = strtol(url + n + 1, &end, 10);
-		if (p <= 0 || p > 65535 || (*end && *end != '/'))
-			return -1;
-		*port = (int)p;
-	}
-	return 0;
-}
 
 static void link_lost(rlink *l, const char *why);
 
@@ -250,8 +226,8 @@ static void link_init(ch_bus_redis *r, rlink *l, const char *name, int is_sub)
 ch_bus_redis *ch_bus_redis_start(const ch_bus_redis_opts *o)
 {
 	ch_bus_redis *r = ch_xcalloc(1, sizeof *r);
-	if (ch_bus_redis_parse_url(o->url, r->host, sizeof r->host, &r->port)) {
-		CH_ERROR("bus_url: expected redis://HOST[:PORT], got \"%s\"", o->url ? o->url : "");
+	if (ch_netaddr_redis_url(o->url, r->host, sizeof r->host, &r->port, NULL)) { /* PUB/SUB spans the databases */
+		CH_ERROR("bus_url: expected redis://HOST:PORT[/DB], got \"%s\"", o->url ? o->url : "");
 		free(r);
 		return NULL;
 	}

@@ -28,9 +28,6 @@ struct ev_loop;
 
 typedef struct ch_bus_redis ch_bus_redis;
 
-/* redis://host[:port][/db] or host[:port] into host and port (6379 by default);
- * -1 when it cannot be parsed or carries credentials. Any thread. */
-int ch_bus_redis_parse_url(const char *url, char *host, size_t hostsz, int *port);
 
 typedef struct ch_bus_redis_opts {
 	struct ev_loop *loop;

@@ -1,6 +1,7 @@
 /* config.c — the option table and its resolution (defaults < file < env < flags).
  * Threading: used by main before any thread starts. */
 #include "core/config.h"
+#include "core/netaddr.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -267,24 +268,12 @@ void ch_config_url_masked(const char *url, ch_buf *out)
 	put_masking_query(out, url);
 }
 
-/* redis://host:port or redis://host:port/db, with a port 1-65535 and a db
- * number; no credentials (the bus refuses them: docs/deploy.md). */
-static int redis_url_ok(const char *rest)
+/* core/netaddr.c holds the one grammar the bus and the counters read. */
+static int redis_url_ok(const char *url)
 {
-	const char *colon = strrchr(rest, ':'), *slash = strchr(rest, '/');
-	if (!colon || colon == rest || (slash && slash < colon) || strchr(rest, '@'))
-		return 0;
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (end == colon + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
-		return 0;
-	if (*end == '/') {
-		const char *db = end + 1;
-		long n = strtol(db, &end, 10);
-		if (end == db || *end || n < 0 || n > 1000000)
-			return 0;
-	}
-	return 1;
+	char host[256];
+	int port;
+	return ch_netaddr_redis_url(url, host, sizeof host, &port, NULL) == 0;
 }
 
 static ch_err check_url(const opt *o, const char *v, const char *src, ch_buf *err)
@@ -298,7 +287,7 @@ static ch_err check_url(const opt *o, const char *v, const char *src, ch_buf *er
 			scheme = p;
 		p += n + (p[n] ? 1 : 0);
 	}
-	int ok = scheme && (strncmp(scheme, "redis://", 8) || redis_url_ok(v + 8));
+	int ok = scheme && (strncmp(scheme, "redis://", 8) || redis_url_ok(v));
 	if (ok)
 		return CH_OK;
 	ch_buf shown = CH_BUF_INIT;

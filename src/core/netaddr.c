@@ -133,3 +133,43 @@ const char *ch_netaddr_url_parse(const char *url, ch_netaddr_url *u)
 	snprintf(u->path, sizeof u->path, "%s%.*s", *p == '/' ? "" : "/", (int)pl, p);
 	return NULL;
 }
+
+int ch_netaddr_redis_url(const char *url, char *host, size_t hostsz, int *port, int *db)
+{
+	if (!url || strncmp(url, "redis://", 8) || strchr(url, '@'))
+		return -1;
+	const char *h = url + 8, *end;
+	size_t n;
+	if (*h == '[') { /* [IPv6] */
+		end = strchr(h, ']');
+		if (!end || end[1] != ':')
+			return -1;
+		h++;
+		n = (size_t)(end - h);
+		end++;
+	} else {
+		n = strcspn(h, ":/");
+		end = h + n;
+		if (*end != ':')
+			return -1;
+	}
+	if (!n || n >= hostsz)
+		return -1;
+	char *e;
+	long p = strtol(end + 1, &e, 10);
+	if (e == end + 1 || p < 1 || p > 65535 || (*e && *e != '/'))
+		return -1;
+	long d = 0;
+	if (*e == '/') {
+		const char *ds = e + 1;
+		d = strtol(ds, &e, 10);
+		if (e == ds || *e || d < 0 || d > 1000000)
+			return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (int)p;
+	if (db)
+		*db = (int)d;
+	return 0;
+}

@@ -9,6 +9,7 @@
 #ifndef CH_CORE_NETADDR_H
 #define CH_CORE_NETADDR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum ch_netaddr_kind {
@@ -48,5 +49,12 @@ typedef struct ch_netaddr_url {
  * with u filled, or a static sentence saying what is wrong (no user
  * information, no spaces or control characters, a valid host and port). */
 const char *ch_netaddr_url_parse(const char *url, ch_netaddr_url *u);
+
+/* A Redis URL, the one grammar of bus_url (config, the bus, the counters):
+ * redis://HOST:PORT[/DB], HOST a name, an IPv4 literal or [an IPv6 literal]
+ * (stored without brackets), PORT 1-65535, DB 0-1000000 (0 when absent); no
+ * credentials (refused rather than ignored: keep Redis on a private network).
+ * 0, or -1 when url is not one. */
+int ch_netaddr_redis_url(const char *url, char *host, size_t hostsz, int *port, int *db);
 
 #endif

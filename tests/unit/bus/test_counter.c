@@ -53,6 +53,16 @@ Test(counter, shared_across_threads_and_windowed)
 	cr_assert_eq(n, 0, "the next window starts at zero");
 	cr_assert_eq(ch_counter_get("login:other", 60000, now, &n, NULL), 0);
 	cr_assert_eq(n, 0, "keys are apart");
+	/* bus_url's /DB: the counters live in that database */
+	char url[64];
+	snprintf(url, sizeof url, "redis://127.0.0.1:%d/3", port);
+	ch_counter_thread_close();
+	cr_assert_eq(ch_counter_init(url, "t"), 0);
+	cr_assert_eq(ch_counter_get("login:acme", 60000, now, &n, NULL), 0);
+	cr_assert_eq(n, 0, "database 3 has its own counts");
+	cr_assert_eq(ch_counter_incr("login:acme", 60000, now), 0);
+	cr_assert_eq(ch_counter_get("login:acme", 60000, now, &n, NULL), 0);
+	cr_assert_eq(n, 1);
 	redis_kill();
 	cr_assert_eq(ch_counter_get("login:acme", 60000, now, &n, NULL), -1, "Redis gone: the caller decides");
 	cr_assert_eq(ch_counter_incr("login:acme", 60000, now), -1);

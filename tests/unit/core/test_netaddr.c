@@ -136,3 +136,22 @@ Test(netaddr, url_refusals)
 	longhost[7 + 63] = '\0';
 	cr_assert_null(ch_netaddr_url_parse(longhost, &u), "a 63-character label");
 }
+
+Test(netaddr, redis_url_is_the_one_grammar_of_bus_url)
+{
+	char host[64];
+	int port, db;
+	cr_assert_eq(ch_netaddr_redis_url("redis://cache.example:6380/2", host, sizeof host, &port, &db), 0);
+	cr_assert_str_eq(host, "cache.example");
+	cr_assert_eq(port, 6380);
+	cr_assert_eq(db, 2);
+	cr_assert_eq(ch_netaddr_redis_url("redis://[::1]:6379", host, sizeof host, &port, &db), 0);
+	cr_assert_str_eq(host, "::1");
+	cr_assert_eq(db, 0);
+	const char *bad[] = {"redis://h", "redis://h:0", "redis://h:70000", "redis://h:6379/x", "redis://:6379",
+	                     "http://h:6379", "redis://h:6379/", "redis://u:pw@h:6379", "redis://[::1]6379", "h:6379"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert_eq(ch_netaddr_redis_url(bad[i], host, sizeof host, &port, &db), -1, "%s", bad[i]);
+	cr_assert_eq(ch_netaddr_redis_url("redis://averyveryverylonghostname:1", host, 8, &port, &db), -1,
+	             "a host longer than the buffer");
+}
