@@ -42,6 +42,9 @@ ch_err ch_store_pg_canned_create(ch_store_tx *tx, int64_t company_id, int64_t or
 	ch_err err = ch_store_check_canned(shortcut, title, text);
 	if (err == CH_OK)
 		err = ch_store_check_canned_owner(tx, company_id, org_id, operator_id);
+	if (err == CH_OK)
+		err = ch_pg_budget_lock(tx, operator_id ? CH_PG_BUDGET_CANNED_OPERATOR : CH_PG_BUDGET_CANNED_ORG,
+		                        operator_id ? operator_id : org_id);
 	ch_pg_params c = {0};
 	ch_pg_int(&c, org_id);
 	ch_pg_int(&c, operator_id);

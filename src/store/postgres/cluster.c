@@ -96,6 +96,14 @@ ch_err ch_store_pg_routing_lock(ch_store_tx *tx, int64_t org_id)
 	return ch_pg_exec(tx, CH_PG_ROUTING_LOCK, &p, NULL);
 }
 
+ch_err ch_pg_budget_lock(ch_store_tx *tx, ch_pg_budget kind, int64_t id)
+{
+	ch_pg_params p = {0};
+	ch_pg_int(&p, kind);
+	ch_pg_int(&p, id);
+	return ch_pg_exec(tx, CH_PG_BUDGET_LOCK, &p, NULL);
+}
+
 ch_err ch_store_pg_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, int64_t chat_id,
                                          int64_t operator_id, ch_chat_row *out)
 {

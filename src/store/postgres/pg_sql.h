@@ -298,6 +298,10 @@
 	  "ON CONFLICT (key) DO NOTHING RETURNING value) "                                         \
 	  "SELECT value FROM ins UNION ALL SELECT value FROM settings WHERE key = $1")            \
 	X(ROUTING_LOCK, "SELECT pg_advisory_xact_lock($1::bigint)")                                \
+	/* (kind, id): two int4 keys, apart from the routing lock's one-bigint keys \
+	 * and from the migrations' ("CHAT", 1) key; ids folded into int4 may share a lock, which \
+	 * only serialises two unrelated budgets. */                              \
+	X(BUDGET_LOCK, "SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)")   \
 	X(BUS_LOG_INSERT, "INSERT INTO bus_log (node_id, bseq, payload) VALUES ($1, $2, $3)")      \
 	X(BUS_LOG_HAS, "SELECT 1 FROM bus_log WHERE node_id = $1 AND bseq = $2")                   \
 	X(BUS_LOG_MAX, "SELECT COALESCE(MAX(bseq), 0) FROM bus_log WHERE node_id = $1")            \

@@ -1159,17 +1159,23 @@ static ch_err job_canned_policy(ch_store_tx *tx, void *p)
 	return err ? err : ch_store_org_secrets_get(tx, a->company, a->org, &a->sec);
 }
 
-static ch_err canned_new(int64_t company, int64_t org, int64_t op, const char *shortcut, const char *text,
-                         int64_t *id)
+static ch_err canned_new_in(ch_store *s, int64_t company, int64_t org, int64_t op, const char *shortcut,
+                            const char *text, int64_t *id)
 {
 	canned_args *a = calloc(1, sizeof *a);
 	*a = (canned_args){.company = company, .org = org, .op = op, .shortcut = shortcut, .title = "T",
 	                   .text = text};
-	ch_err e = ch_store_write_sync(g_store, job_canned_create, a);
+	ch_err e = ch_store_write_sync(s, job_canned_create, a);
 	if (id)
 		*id = a->row.id;
 	free(a);
 	return e;
+}
+
+static ch_err canned_new(int64_t company, int64_t org, int64_t op, const char *shortcut, const char *text,
+                         int64_t *id)
+{
+	return canned_new_in(g_store, company, org, op, shortcut, text, id);
 }
 
 Test(store, canned_create_list_update_delete_scoped)
@@ -1286,6 +1292,52 @@ Test(store, canned_budgets_and_policy)
 	a->company = beta;
 	cr_assert_eq(ch_store_write_sync(g_store, job_canned_policy, a), CH_ERR_NOT_FOUND);
 	free(a);
+}
+
+typedef struct canned_racer {
+	ch_store *s;
+	int64_t company, org, op;
+	char prefix;
+	int created, refused, other;
+} canned_racer;
+
+static void *canned_race_thread(void *p)
+{
+	canned_racer *r = p;
+	char sc[16];
+	for (int i = 0; i < CH_CANNED_PER_OPERATOR_MAX; i++) {
+		snprintf(sc, sizeof sc, "%c%d", r->prefix, i);
+		ch_err e = canned_new_in(r->s, r->company, r->org, r->op, sc, "t", NULL);
+		if (e == CH_OK)
+			r->created++;
+		else if (e == CH_ERR_CONFLICT)
+			r->refused++;
+		else
+			r->other++;
+	}
+	return NULL;
+}
+
+/* The budget is a count, then an insert: two stores (two processes on
+ * PostgreSQL) filling one operator's budget at once stop exactly at it. */
+Test(store, canned_budget_holds_with_two_stores_creating_at_once)
+{
+	int64_t acme, org;
+	seed(g_store, "acme", 1, &acme, &org);
+	ch_operator_row r;
+	cr_assert_eq(op_upsert(g_store, acme, org, "Ann", "ann", &r, NULL), CH_OK);
+	ch_store *s2 = open_at(g_path, NULL);
+	canned_racer a = {.s = g_store, .company = acme, .org = org, .op = r.id, .prefix = 'a'};
+	canned_racer b = {.s = s2, .company = acme, .org = org, .op = r.id, .prefix = 'b'};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, canned_race_thread, &a);
+	pthread_create(&tb, NULL, canned_race_thread, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ch_store_close(s2);
+	cr_assert_eq(a.other + b.other, 0);
+	cr_assert_eq(a.created + b.created, CH_CANNED_PER_OPERATOR_MAX, "created %d + %d", a.created, b.created);
+	cr_assert_eq(a.refused + b.refused, CH_CANNED_PER_OPERATOR_MAX);
 }
 
 /* ---- transactions and group commit ------------------------------------ */
