@@ -45,12 +45,22 @@ class ClusterAgent extends Agent {
 
   // An operator takes a New chat it heard of (the routing may have left it
   // unassigned: no operator was connected to the process that created it).
+  // One left with no chat at all (offline past the grace period while its
+  // process was down, its chats went to colleagues at full capacity, and
+  // routing never moves an assigned chat) transfers a colleague's open chat
+  // to itself, as a support team shares the load; else it could never send
+  // its quota.
   async takeOne() {
-    const waiting = [...this.chats].filter(([, c]) => c.operatorId === null && c.status === 0).map(([id]) => id);
+    let waiting = [...this.chats].filter(([, c]) => c.operatorId === null && c.status === 0).map(([id]) => id);
+    let call = (id) => this.client.invoke('TakeChat', id);
+    if (!waiting.length && !this.mine().length) {
+      waiting = [...this.chats].filter(([, c]) => c.status >= 0 && c.status !== 4).map(([id]) => id);
+      call = (id) => this.client.invoke('TransferChat', id, this.operatorId);
+    }
     if (!waiting.length) return;
     const id = waiting[rand(waiting.length)];
     try {
-      const c = await withTimeout(this.client.invoke('TakeChat', id), 8000, `${this.label} TakeChat`);
+      const c = await withTimeout(call(id), 8000, `${this.label} TakeChat`);
       this.noteChat(c);
       this.ctx.taken++;
     } catch (e) {
@@ -61,7 +71,8 @@ class ClusterAgent extends Agent {
   }
 
   async pickChat() {
-    if (this.kind !== 'visitor' && this.mine().length < 7 && Math.random() < 0.3) await this.takeOne();
+    if (this.kind !== 'visitor' && (!this.mine().length || (this.mine().length < 7 && Math.random() < 0.3)))
+      await this.takeOne();
     return super.pickChat();
   }
 }
