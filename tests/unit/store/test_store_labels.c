@@ -168,7 +168,8 @@ static ch_err set_labels(int64_t company, int64_t chat, const int64_t *ids, size
 {
 	args *a = calloc(1, sizeof *a);
 	*a = (args){.company = company, .id = chat, .n = n};
-	memcpy(a->ids, ids, n * sizeof *ids);
+	if (n)
+		memcpy(a->ids, ids, n * sizeof *ids);
 	ch_err e = W(job_set, a);
 	free(a);
 	return e;
