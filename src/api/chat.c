@@ -82,12 +82,13 @@ static void add_chat(void *ctx, const ch_chat_row *r) { json_array_append_new(ct
 void ch_h_chat_list(ch_ctx *c)
 {
 	ch_chat_filter f = {.company_id = c->who.company_id, .status = -1, .source = -1};
-	int64_t page, per, status, source, org, op;
+	int64_t page, per, status, source, org, op, label;
 	if (int_arg(c, "page", 1, 1000000, 1, &page) || int_arg(c, "per_page", 1, 100, 20, &per) ||
 	    int_arg(c, "status", 0, 4, -1, &status) || int_arg(c, "source", 1, 4, -1, &source) ||
 	    int_arg(c, "organizationId", 1, INT64_MAX, 0, &org) || int_arg(c, "operatorId", 1, INT64_MAX, 0, &op) ||
-	    date_args(c, &f))
+	    int_arg(c, "label", 1, INT64_MAX, 0, &label) || date_args(c, &f))
 		return;
+	f.label_id = label; /* another tenant's or organization's label matches none of these chats */
 	f.status = (int)status;
 	f.source = (int)source;
 	f.org_id = org;
@@ -109,6 +110,8 @@ void ch_h_chat_list(ch_ctx *c)
 	int64_t total = 0;
 	json_t *items = json_array();
 	ch_err e = ch_svc_chats_find(c->tx, &f, &total, add_chat, items);
+	if (!e) /* one read for the page's labels */
+		e = ch_svc_chats_labels(c->tx, c->who.company_id, items);
 	if (ch_ctx_store_failed(c, e, "chat")) {
 		json_decref(items);
 		return;

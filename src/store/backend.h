@@ -155,7 +155,28 @@
 	X(P, ch_err, media_get,                                                                    \
 	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_media_row *out, void **data),      \
 	  (tx, company_id, id, out, data))                                                         \
-	CH_STORE_TX_OPS_3(X, P)
+	CH_STORE_TX_OPS_3(X, P)                                                                    \
+	CH_STORE_TX_OPS_LABELS(X, P)
+
+#define CH_STORE_TX_OPS_LABELS(X, P)                                                               \
+	X(P, ch_err, label_create,                                                                 \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, const char *name, const char *color, \
+	   ch_label_row *out),                                                                     \
+	  (tx, company_id, org_id, name, color, out))                                              \
+	X(P, ch_err, label_list,                                                                   \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, ch_label_each_fn each, void *ctx), \
+	  (tx, company_id, org_id, each, ctx))                                                     \
+	X(P, ch_err, label_get, (ch_store_tx * tx, int64_t company_id, int64_t id, ch_label_row *out), \
+	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, label_delete, (ch_store_tx * tx, int64_t company_id, int64_t id),            \
+	  (tx, company_id, id))                                                                    \
+	X(P, ch_err, chat_labels_set,                                                              \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, const int64_t *label_ids, size_t n), \
+	  (tx, company_id, chat_id, label_ids, n))                                                 \
+	X(P, ch_err, chat_labels,                                                                  \
+	  (ch_store_tx * tx, int64_t company_id, const int64_t *chat_ids, size_t n,                \
+	   ch_chat_label_each_fn each, void *ctx),                                                 \
+	  (tx, company_id, chat_ids, n, each, ctx))
 
 #define CH_STORE_TX_OPS_3(X, P)                                                                    \
 	X(P, ch_err, org_set_canned_policy,                                                        \

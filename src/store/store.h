@@ -323,6 +323,54 @@ ch_err ch_store_canned_update(ch_store_tx *tx, int64_t company_id, int64_t id, c
                               const char *title, const char *text, ch_canned_row *out);
 ch_err ch_store_canned_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
 
+/* ---- labels (ext) ------------------------------------------------------ */
+
+#define CH_LABEL_NAME_MAX 64       /* bytes of UTF-8 */
+#define CH_LABEL_COLOR_LEN 7       /* "#rrggbb" */
+#define CH_LABELS_PER_ORG_MAX 200  /* labels per organization */
+#define CH_LABELS_PER_CHAT_MAX 20  /* labels set on one chat */
+
+typedef struct ch_label_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;
+	char name[CH_LABEL_NAME_MAX + 1];
+	char color[CH_LABEL_COLOR_LEN + 1]; /* "#rrggbb", lower case */
+	int64_t created_at;
+} ch_label_row;
+
+typedef void (*ch_label_each_fn)(void *ctx, const ch_label_row *row);
+/* One label set on one chat. */
+typedef void (*ch_chat_label_each_fn)(void *ctx, int64_t chat_id, const ch_label_row *row);
+
+/* Creates an organization's label. color NULL or "": the server chooses one
+ * (a fixed palette, in turn). A name is unique per organization ignoring case
+ * (the fold of store/label.c: ASCII, Latin-1, Latin Extended-A, Greek and
+ * Cyrillic letters). CH_ERR_NOT_FOUND: the organization is not the company's;
+ * CH_ERR_OUT_OF_RANGE: a name not of 1..CH_LABEL_NAME_MAX bytes or with a
+ * control character, a color not "#rrggbb"; CH_ERR_BAD_JSON: invalid UTF-8;
+ * CH_ERR_CONFLICT: the name is taken, or the organization has
+ * CH_LABELS_PER_ORG_MAX labels. */
+ch_err ch_store_label_create(ch_store_tx *tx, int64_t company_id, int64_t org_id, const char *name,
+                             const char *color, ch_label_row *out);
+/* The organization's labels by name (case-folded), then id. CH_ERR_NOT_FOUND
+ * when the organization is not the company's. */
+ch_err ch_store_label_list(ch_store_tx *tx, int64_t company_id, int64_t org_id, ch_label_each_fn each,
+                           void *ctx);
+ch_err ch_store_label_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_label_row *out);
+/* Deletes the label and takes it off every chat. */
+ch_err ch_store_label_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
+/* Replaces the chat's labels with label_ids (n may be 0: none). Locks the
+ * chat's row like ch_store_chat_lock. CH_ERR_NOT_FOUND: the chat is not the
+ * company's, or a label is not a label of the chat's organization;
+ * CH_ERR_OUT_OF_RANGE: more than CH_LABELS_PER_CHAT_MAX ids, or an id twice. */
+ch_err ch_store_chat_labels_set(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const int64_t *label_ids,
+                                size_t n);
+/* The labels of n chats (the company's; others' give nothing) in one query:
+ * each(ctx, chat_id, label) by chat id, then label name (case-folded), id. */
+ch_err ch_store_chat_labels(ch_store_tx *tx, int64_t company_id, const int64_t *chat_ids, size_t n,
+                            ch_chat_label_each_fn each, void *ctx);
+
 /* ---- clients (the customer side of chats) ----------------------------- */
 
 typedef struct ch_client_row {
@@ -399,6 +447,7 @@ typedef struct ch_chat_filter {
 	const char *search;   /* NULL or substring of client name/phone or message text */
 	const char *phone;    /* NULL or exact client phone */
 	const char *tg_user_id; /* NULL or the Telegram user id of a Telegram chat's client */
+	int64_t label_id;     /* 0 = any; else only chats with this label */
 	int64_t from_ms, to_ms; /* 0 = unbounded; on last activity (last_message_at, else created_at) */
 	int64_t offset, limit;  /* limit 0 = no limit */
 	int oldest_queued_first; /* 1 = order by queued_at, id (routing); 0 = newest activity first */

@@ -68,6 +68,12 @@ ch_err svc_requeue_operator(ch_store_tx *tx, svc_job *j, int64_t company_id, int
 /* presence.c: the node id (NULL/"" = random) and lease, from ch_svc_init. */
 void svc_presence_init(const char *node_id, int64_t lease_ms);
 /* Emits ChatAssigned (+ ChatStatusChanged when the status changed). */
-void svc_emit_assignment(svc_job *j, const ch_chat_row *c, int old_status);
+void svc_emit_assignment(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int old_status);
+/* labels.c: the chat object with its labels (operator side), or NULL with
+ * the job failed (unencodable) when it cannot be built. */
+json_t *svc_json_chat_staff(ch_store_tx *tx, svc_job *j, const ch_chat_row *c);
+/* The chat object as the job's principal sees it: with labels for the
+ * company and operators, without for anyone else. */
+json_t *svc_json_chat_for(ch_store_tx *tx, svc_job *j, const ch_chat_row *c);
 
 #endif

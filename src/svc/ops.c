@@ -117,7 +117,7 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	    (e = ch_store_chat_update(tx, c.company_id, c.id, next, op, &c)))
 		goto out;
 	if (created)
-		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", ch_svc_json_chat(&c)));
+		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", svc_json_chat_staff(tx, j, &c)));
 	json_t *mj = ch_svc_json_message(msg, &c);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
 	                        mj ? json_pack("[O]", mj) : NULL);
@@ -186,7 +186,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 			e = ch_store_chat_get(tx, c.company_id, c.id, &c);
 	}
 	if (!e)
-		svc_result(j, ch_svc_json_chat(&c));
+		svc_result(j, svc_json_chat_for(tx, j, &c));
 	return e;
 }
 
@@ -207,7 +207,7 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 	if (j->p.kind != CH_TOKEN_OPERATOR)
 		return svc_fail(j, CH_ERR_WRONG_KIND, "only operators take chats");
 	if (c.operator_id == j->p.operator_id && c.status != CH_CHAT_CLOSED) {
-		svc_result(j, ch_svc_json_chat(&c));
+		svc_result(j, svc_json_chat_for(tx, j, &c));
 		return CH_OK;
 	}
 	if (c.status != CH_CHAT_NEW || c.operator_id)
@@ -222,8 +222,8 @@ static ch_err take_fn(ch_store_tx *tx, svc_job *j)
 		return svc_fail(j, e, "conflict: the chat is not in the queue");
 	if (e || (e = ch_store_presence_touch(tx, j->p.operator_id)))
 		return e;
-	svc_emit_assignment(j, &c, old);
-	svc_result(j, ch_svc_json_chat(&c));
+	svc_emit_assignment(tx, j, &c, old);
+	svc_result(j, svc_json_chat_for(tx, j, &c));
 	return CH_OK;
 }
 
@@ -261,11 +261,11 @@ static ch_err transfer_fn(ch_store_tx *tx, svc_job *j)
 	int status = c.status == CH_CHAT_NEW ? CH_CHAT_OPEN : c.status;
 	if ((e = ch_store_chat_update(tx, c.company_id, c.id, status, op.id, &c)))
 		return e;
-	svc_emit_assignment(j, &c, old);
+	svc_emit_assignment(tx, j, &c, old);
 	if (from && from != op.id)
 		e = svc_drain_org(tx, j, c.company_id, c.organization_id);
 	if (!e)
-		svc_result(j, ch_svc_json_chat(&c));
+		svc_result(j, svc_json_chat_for(tx, j, &c));
 	return e;
 }
 
@@ -367,7 +367,7 @@ ch_err svc_requeue_operator(ch_store_tx *tx, svc_job *j, int64_t company_id, int
 		int old = l.rows[i].status;
 		if ((e = ch_store_chat_update(tx, company_id, l.rows[i].id, CH_CHAT_NEW, 0, &l.rows[i])))
 			break;
-		svc_emit_assignment(j, &l.rows[i], old);
+		svc_emit_assignment(tx, j, &l.rows[i], old);
 	}
 	free(l.rows);
 	return e ? e : svc_drain_org(tx, j, company_id, org_id);

@@ -149,6 +149,8 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
 	ch_err e = ch_store_chat_list(tx, &f, &total, add_chat, &chats);
 	if (!e && named)
 		e = sync_named(tx, p, named, &chats, &msgs);
+	if (!e && (p->kind == CH_TOKEN_COMPANY || p->kind == CH_TOKEN_OPERATOR))
+		e = ch_svc_chats_labels(tx, p->company_id, chats.arr); /* the operator side only */
 	if (!e) {
 		*result = json_pack("{s:o, s:o, s:b}", "chats", chats.arr, "messages", msgs.arr, "truncated",
 		                    msgs.truncated || total > SYNC_MAX_CHATS);

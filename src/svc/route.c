@@ -63,9 +63,10 @@ static void cands_free(cands *cs)
 	free(cs->c);
 }
 
-void svc_emit_assignment(svc_job *j, const ch_chat_row *c, int old_status)
+void svc_emit_assignment(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int old_status)
 {
-	svc_emit(j, SVC_OPERATOR_SIDE, c, "ChatAssigned", json_pack("[o]", ch_svc_json_chat(c)));
+	json_t *chat = svc_json_chat_staff(tx, j, c);
+	svc_emit(j, SVC_OPERATOR_SIDE, c, "ChatAssigned", chat ? json_pack("[o]", chat) : NULL);
 	if (c->status != old_status)
 		svc_emit(j, SVC_BOTH_SIDES, c, "ChatStatusChanged",
 		         json_pack("[I, i]", (json_int_t)c->id, c->status));
@@ -79,7 +80,7 @@ static ch_err assign(ch_store_tx *tx, svc_job *j, ch_chat_row *chat, int64_t ope
 	if (!e)
 		e = ch_store_presence_touch(tx, operator_id);
 	if (!e)
-		svc_emit_assignment(j, chat, old);
+		svc_emit_assignment(tx, j, chat, old);
 	return e;
 }
 

@@ -196,6 +196,21 @@ typedef struct ch_svc_canned {
 ch_err ch_svc_canned_create_wait(const ch_principal *p, const ch_svc_canned *in, ch_canned_row *out);
 ch_err ch_svc_canned_update_wait(const ch_principal *p, int64_t id, const ch_svc_canned *in, ch_canned_row *out);
 ch_err ch_svc_canned_delete_wait(const ch_principal *p, int64_t id);
+/* Labels. A company creates and deletes its organizations' labels (else
+ * CH_ERR_WRONG_KIND); another company's organization or label is
+ * CH_ERR_NOT_FOUND; store errors as ch_store_label_*. Deleting a label sends
+ * ChatLabelsChanged for every chat not Closed that had it. */
+ch_err ch_svc_label_create_wait(const ch_principal *p, int64_t org_id, const char *name, const char *color,
+                                ch_label_row *out);
+ch_err ch_svc_label_delete_wait(const ch_principal *p, int64_t id);
+/* Replaces the labels of a chat the principal (company or operator) may see
+ * with label_ids (borrowed for the call); out->result is the chat object with
+ * its labels. ChatLabelsChanged(chatId, [label…]) to the operator side when
+ * the set changed. Errors: CH_ERR_NOT_FOUND (the chat, or a label not of the
+ * chat's organization), CH_ERR_OUT_OF_RANGE (more than
+ * CH_LABELS_PER_CHAT_MAX, or an id twice), CH_ERR_WRONG_KIND (a visitor). */
+void ch_svc_chat_labels_set_wait(const ch_principal *p, int64_t chat_id, const int64_t *label_ids, size_t n,
+                                 ch_svc_result *out);
 /* A widget visitor: with key (a userJWT's "sub:<sub>") the organization's
  * client of that key, updated, else a new client. Anonymous: no principal. */
 ch_err ch_svc_visitor_create_wait(int64_t company_id, int64_t org_id, const char *key, const char *name,
@@ -256,6 +271,13 @@ ch_err ch_svc_media_get(ch_svc_tx *tx, int64_t company_id, int64_t media_id, ch_
  * own. CH_ERR_NOT_FOUND for an organization not the principal's. */
 ch_err ch_svc_canned_list(ch_svc_tx *tx, const ch_principal *p, int64_t org_id, ch_canned_each_fn each,
                           void *ctx);
+/* An organization's labels by name: a company's any organization's, an
+ * operator's its own (another is CH_ERR_NOT_FOUND). */
+ch_err ch_svc_labels(ch_svc_tx *tx, const ch_principal *p, int64_t org_id, ch_label_each_fn each, void *ctx);
+/* Sets "labels": [label…] on each chat object of chats (an array of chat
+ * objects, or one), read in one store call: for the operator side only (the
+ * visitor side never sees labels). */
+ch_err ch_svc_chats_labels(ch_svc_tx *tx, int64_t company_id, json_t *chats);
 /* A company's API keys (no hashes); one of them (CH_ERR_NOT_FOUND once revoked);
  * every key of every company with its hash (the server's table of keys). */
 ch_err ch_svc_api_keys(ch_svc_tx *tx, int64_t company_id, ch_api_key_each_fn each, void *ctx);
@@ -302,6 +324,8 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 /* NULL (logged) when a text field of the row is not valid UTF-8. A message's
  * media.url is signed afresh, at the time of the call. */
 json_t *ch_svc_json_chat(const ch_chat_row *c);
+/* {id, organizationId, name, color}. */
+json_t *ch_svc_json_label(const ch_label_row *r);
 /* Makes the media uris in j absolute with base (a request's ch_base_url):
  * j is a message, an array of messages (a history, an event's arguments) or
  * a Sync result; anything else is left alone. No-op for an empty base or

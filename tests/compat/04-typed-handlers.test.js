@@ -26,6 +26,7 @@ const ARGUMENTS = {
   MessagesRead: ['chatId', 'seq', 'reader'], // ext
   Typing: ['chatId', 'author'], // ext
   OperatorPresence: ['operatorId', 'presence'], // ext
+  ChatLabelsChanged: ['chatId', 'labels'], // ext
 };
 
 // A typed client: one handler per table entry recording the argument count;

@@ -246,6 +246,7 @@ static void bind_filter(ch_pg_params *p, const ch_chat_filter *f, const char *pa
 	ch_pg_int(p, f->from_ms > 0 ? f->from_ms : 0);
 	ch_pg_int(p, f->to_ms > 0 ? f->to_ms : 0);
 	ch_pg_text(p, f->tg_user_id);
+	ch_pg_int(p, f->label_id > 0 ? f->label_id : 0);
 }
 
 ch_err ch_store_pg_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,

@@ -110,10 +110,12 @@
 	"AND ($9::text IS NULL OR cl.phone = $9::text) "                                           \
 	"AND ($10::bigint = 0 OR c.activity_at >= $10::bigint) "                                   \
 	"AND ($11::bigint = 0 OR c.activity_at <= $11::bigint) "                                   \
-	"AND ($12::text IS NULL OR (c.source = 2 AND cl.external_key = $12::text)) "
+	"AND ($12::text IS NULL OR (c.source = 2 AND cl.external_key = $12::text)) "               \
+	"AND ($13::bigint = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "     \
+	"AND x.label_id = $13::bigint)) "
 
-#define CH_PG_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT $13 OFFSET $14"
-#define CH_PG_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT $13 OFFSET $14"
+#define CH_PG_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT $14 OFFSET $15"
+#define CH_PG_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT $14 OFFSET $15"
 #define CH_PG_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
 
 #define CH_PG_BY_COMPANY "WHERE c.company_id = $1 "
@@ -290,7 +292,34 @@
 	  "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, "               \
 	  "last_error = $5, lease_until = 0 WHERE id = $1")                                        \
 	CH_PG_STMTS_CLUSTER(X)                                                                     \
+	CH_PG_STMTS_LABELS(X)                                                                      \
 	CH_PG_STMTS_PRESENCE(X)
+
+/* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
+ * bigint[], so that one prepared statement takes any number of ids; names sort
+ * byte-wise (COLLATE "C"), as in SQLite, whatever the database's locale. */
+#define CH_PG_LABEL_COLS "l.id, l.company_id, l.organization_id, l.name, l.color, l.created_at"
+#define CH_PG_STMTS_LABELS(X)                                                                      \
+	/* A name the organization has already (its key) inserts nothing (CONFLICT). */            \
+	X(LABEL_INSERT,                                                                            \
+	  "INSERT INTO labels (company_id, organization_id, name, name_key, color, created_at) "   \
+	  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id")                  \
+	X(LABEL_COUNT, "SELECT COUNT(*) FROM labels WHERE organization_id = $1")                   \
+	X(LABEL_LIST,                                                                              \
+	  "SELECT " CH_PG_LABEL_COLS " FROM labels l WHERE l.company_id = $1 AND "                 \
+	  "l.organization_id = $2 ORDER BY l.name_key COLLATE \"C\", l.id")                       \
+	X(LABEL_GET, "SELECT " CH_PG_LABEL_COLS " FROM labels l WHERE l.company_id = $1 AND l.id = $2") \
+	X(LABEL_DELETE, "DELETE FROM labels WHERE company_id = $1 AND id = $2")                    \
+	X(LABEL_COUNT_IN_ORG,                                                                      \
+	  "SELECT COUNT(*) FROM labels WHERE company_id = $1 AND organization_id = $2 "            \
+	  "AND id = ANY($3::bigint[])")                                                            \
+	X(CHAT_LABELS_CLEAR, "DELETE FROM chat_labels WHERE chat_id = $1")                         \
+	X(CHAT_LABELS_ADD,                                                                         \
+	  "INSERT INTO chat_labels (chat_id, label_id) SELECT $1::bigint, unnest($2::bigint[])")           \
+	X(CHAT_LABELS_OF,                                                                          \
+	  "SELECT x.chat_id, " CH_PG_LABEL_COLS " FROM chat_labels x JOIN labels l ON "            \
+	  "l.id = x.label_id WHERE x.chat_id = ANY($2::bigint[]) AND l.company_id = $1 "           \
+	  "ORDER BY x.chat_id, l.name_key COLLATE \"C\", l.id")
 
 #define CH_PG_STMTS_CLUSTER(X)                                                                     \
 	X(SETTING_ENSURE,                                                                          \

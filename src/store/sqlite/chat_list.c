@@ -61,8 +61,8 @@ static char *like_pattern(const char *search)
 	return p;
 }
 
-/* Binds the filter (?1..?12) and, when the statement has them, ?13 limit and
- * ?14 offset. pattern is borrowed until the statement is reset. */
+/* Binds the filter (?1..?13) and, when the statement has them, ?14 limit and
+ * ?15 offset. pattern is borrowed until the statement is reset. */
 static ch_err bind_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filter *f,
                           const char *pattern)
 {
@@ -89,10 +89,12 @@ static ch_err bind_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filte
 		rc = sqlite3_bind_int64(st, 11, f->to_ms > 0 ? f->to_ms : 0);
 	if (rc == SQLITE_OK)
 		rc = ch_store_sqlite_bind_text(st, 12, f->tg_user_id);
-	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 14) {
-		rc = sqlite3_bind_int64(st, 13, ch_store_sqlite_limit(f->limit));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 13, f->label_id > 0 ? f->label_id : 0);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 15) {
+		rc = sqlite3_bind_int64(st, 14, ch_store_sqlite_limit(f->limit));
 		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(st, 14, f->offset);
+			rc = sqlite3_bind_int64(st, 15, f->offset);
 	}
 	return ch_store_sqlite_bound(tx, st, rc, "chat list");
 }

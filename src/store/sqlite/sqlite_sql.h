@@ -106,10 +106,12 @@
 	"OR EXISTS (SELECT 1 FROM messages s WHERE s.chat_id = c.id AND s.text LIKE ?8 ESCAPE '\\')) " \
 	"AND (?9 IS NULL OR cl.phone = ?9) AND (?10 = 0 OR c.activity_at >= ?10) "                 \
 	"AND (?11 = 0 OR c.activity_at <= ?11) "                                                   \
-	"AND (?12 IS NULL OR (c.source = 2 AND cl.external_key = ?12)) "
+	"AND (?12 IS NULL OR (c.source = 2 AND cl.external_key = ?12)) "                           \
+	"AND (?13 = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "             \
+	"AND x.label_id = ?13)) "
 
-#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?13 OFFSET ?14"
-#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?13 OFFSET ?14"
+#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?14 OFFSET ?15"
+#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?14 OFFSET ?15"
 #define CH_SQL_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
 
 /* The list's driving condition, one per index. A unary + keeps the planner off
@@ -269,7 +271,32 @@
 	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
 	  "last_error = ?5, lease_until = 0 WHERE id = ?1")                                       \
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
+	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)
+
+/* ---- labels (migration 014). An id list is a JSON array text read by
+ * json_each, so that one prepared statement takes any number of ids. */
+#define CH_SQL_LABEL_COLS "l.id, l.company_id, l.organization_id, l.name, l.color, l.created_at"
+#define CH_SQLITE_STMTS_LABELS(X)                                                                  \
+	/* A name the organization has already (its key) inserts nothing (CONFLICT). */            \
+	X(LABEL_INSERT,                                                                            \
+	  "INSERT OR IGNORE INTO labels (company_id, organization_id, name, name_key, color, "     \
+	  "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                           \
+	X(LABEL_COUNT, "SELECT COUNT(*) FROM labels WHERE organization_id = ?1")                   \
+	X(LABEL_LIST,                                                                              \
+	  "SELECT " CH_SQL_LABEL_COLS " FROM labels l WHERE l.company_id = ?1 AND "                \
+	  "l.organization_id = ?2 ORDER BY l.name_key, l.id")                                      \
+	X(LABEL_GET, "SELECT " CH_SQL_LABEL_COLS " FROM labels l WHERE l.company_id = ?1 AND l.id = ?2") \
+	X(LABEL_DELETE, "DELETE FROM labels WHERE company_id = ?1 AND id = ?2")                    \
+	X(LABEL_COUNT_IN_ORG,                                                                      \
+	  "SELECT COUNT(*) FROM labels WHERE company_id = ?1 AND organization_id = ?2 "            \
+	  "AND id IN (SELECT value FROM json_each(?3))")                                           \
+	X(CHAT_LABELS_CLEAR, "DELETE FROM chat_labels WHERE chat_id = ?1")                         \
+	X(CHAT_LABELS_ADD, "INSERT INTO chat_labels (chat_id, label_id) SELECT ?1, value FROM json_each(?2)") \
+	X(CHAT_LABELS_OF,                                                                          \
+	  "SELECT x.chat_id, " CH_SQL_LABEL_COLS " FROM chat_labels x JOIN labels l ON "           \
+	  "l.id = x.label_id WHERE x.chat_id IN (SELECT value FROM json_each(?2)) AND "            \
+	  "l.company_id = ?1 ORDER BY x.chat_id, l.name_key, l.id")
 
 /* ---- several processes on one database (migration 008) */
 #define CH_SQLITE_STMTS_CLUSTER(X)                                                                 \

@@ -12,7 +12,7 @@ const h = require('./harness');
 
 const RS = '\x1e';
 const EVENTS = ['ChatCreated', 'ChatAssigned', 'ReceiveMessage', 'ReceiveMediaMessage', 'ChatStatusChanged',
-  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence'];
+  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged'];
 
 // Servers for hub tests: no rate limiting in the way of the test traffic.
 const HUB_ENV = {
@@ -28,7 +28,7 @@ function eventChatId(ev) {
   switch (ev.name) {
     case 'ChatCreated': case 'ChatAssigned': return a[0] && a[0].id;
     case 'ReceiveMessage': case 'ReceiveMediaMessage': return a[0] && a[0].chatId;
-    case 'ChatStatusChanged': case 'Typing': case 'MessagesRead': return a[0];
+    case 'ChatStatusChanged': case 'Typing': case 'MessagesRead': case 'ChatLabelsChanged': return a[0];
     default: return undefined;
   }
 }
