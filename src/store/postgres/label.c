@@ -35,6 +35,8 @@ ch_err ch_store_pg_label_create(ch_store_tx *tx, int64_t company_id, int64_t org
 	ch_err err = ch_store_label_check(name, color);
 	if (err == CH_OK)
 		err = ch_pg_owned(tx, CH_PG_ORG_OWNED, company_id, org_id);
+	if (err == CH_OK)
+		err = ch_pg_budget_lock(tx, CH_PG_BUDGET_LABELS, org_id);
 	ch_pg_params c = {0};
 	ch_pg_int(&c, org_id);
 	if (err == CH_OK)

@@ -6,6 +6,7 @@
  * with it. Written only against store.h, so every backend runs it.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,15 @@
 #include "store/store.h"
 #include "fixture.h"
 
-static char g_dir[512];
+static char g_dir[512], g_path[600];
 static ch_store *g_store;
 
 static void setup(void)
 {
-	char path[600];
 	int applied;
 	fx_begin(g_dir, sizeof g_dir, "ch-labels-test");
-	snprintf(path, sizeof path, "%s/chathub.db", g_dir);
-	ch_store_opts o = fx_opts(path);
+	snprintf(g_path, sizeof g_path, "%s/chathub.db", g_dir);
+	ch_store_opts o = fx_opts(g_path);
 	cr_assert_eq(ch_store_open(&o, &g_store, &applied), CH_OK);
 }
 
@@ -106,15 +106,21 @@ static ch_err job_create(ch_store_tx *tx, void *p)
 	return ch_store_label_create(tx, a->company, a->org, a->name, a->color, &a->row);
 }
 
-static ch_err create(int64_t company, int64_t org, const char *name, const char *color, ch_label_row *row)
+static ch_err create_in(ch_store *s, int64_t company, int64_t org, const char *name, const char *color,
+                        ch_label_row *row)
 {
 	args *a = calloc(1, sizeof *a);
 	*a = (args){.company = company, .org = org, .name = name, .color = color};
-	ch_err e = W(job_create, a);
+	ch_err e = ch_store_write_sync(s, job_create, a);
 	if (row)
 		*row = a->row;
 	free(a);
 	return e;
+}
+
+static ch_err create(int64_t company, int64_t org, const char *name, const char *color, ch_label_row *row)
+{
+	return create_in(g_store, company, org, name, color, row);
 }
 
 static void collect(void *ctx, const ch_label_row *r)
@@ -292,6 +298,51 @@ Test(labels, budget_per_organization)
 	}
 	cr_assert_eq(create(w.company, w.org, "over", NULL, NULL), CH_ERR_CONFLICT);
 	cr_assert_eq(create(w.company, w.org2, "fine", NULL, NULL), CH_OK, "the other organization's own budget");
+}
+
+typedef struct racer {
+	ch_store *s;
+	int64_t company, org;
+	char prefix;
+	int created, refused, other;
+} racer;
+
+static void *race_thread(void *p)
+{
+	racer *r = p;
+	char name[16];
+	for (int i = 0; i < CH_LABELS_PER_ORG_MAX; i++) {
+		snprintf(name, sizeof name, "%c%d", r->prefix, i);
+		ch_err e = create_in(r->s, r->company, r->org, name, NULL, NULL);
+		if (e == CH_OK)
+			r->created++;
+		else if (e == CH_ERR_CONFLICT)
+			r->refused++;
+		else
+			r->other++;
+	}
+	return NULL;
+}
+
+/* Two stores (two processes on PostgreSQL) filling one organization's
+ * budget at once stop exactly at it. */
+Test(labels, budget_holds_with_two_stores_creating_at_once)
+{
+	world w = seed("acme", 1);
+	ch_store_opts o = fx_opts(g_path);
+	ch_store *s2 = NULL;
+	cr_assert_eq(ch_store_open(&o, &s2, NULL), CH_OK);
+	racer a = {.s = g_store, .company = w.company, .org = w.org, .prefix = 'a'};
+	racer b = {.s = s2, .company = w.company, .org = w.org, .prefix = 'b'};
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, race_thread, &a);
+	pthread_create(&tb, NULL, race_thread, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ch_store_close(s2);
+	cr_assert_eq(a.other + b.other, 0);
+	cr_assert_eq(a.created + b.created, CH_LABELS_PER_ORG_MAX, "created %d + %d", a.created, b.created);
+	cr_assert_eq(a.refused + b.refused, CH_LABELS_PER_ORG_MAX);
 }
 
 Test(labels, chat_labels_set_read_and_filter)
