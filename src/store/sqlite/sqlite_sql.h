@@ -7,6 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
 
 #define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
@@ -269,7 +270,8 @@
 	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
 	  "last_error = ?5, lease_until = 0 WHERE id = ?1")                                       \
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
-	CH_SQLITE_PRESENCE_STMTS(X)
+	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
+	CH_SQLITE_NOTE_STMTS(X)
 
 /* ---- several processes on one database (migration 008) */
 #define CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
