@@ -56,6 +56,8 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
 	 "afterSeq beforeSeq limit"},
 	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0, ""},
+	{CH_M_GET, "/api/chat/{id}/notes", ch_h_note_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_POST, "/api/chat/{id}/notes", ch_h_note_create, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
 	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE, "c e sig"},
 	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE,
 	 CH_CORS_GUID, ""},

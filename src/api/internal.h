@@ -157,6 +157,9 @@ void ch_h_chat_status(ch_ctx *c);
 void ch_h_chat_delete(ch_ctx *c);
 void ch_h_chat_messages(ch_ctx *c);
 void ch_h_chat_send(ch_ctx *c);
+/* note.c */
+void ch_h_note_list(ch_ctx *c);
+void ch_h_note_create(ch_ctx *c);
 void ch_h_media_get(ch_ctx *c);
 void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);

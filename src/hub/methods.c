@@ -352,6 +352,55 @@ static void m_messages(ch_hub_conn *c, const ch_hub_msg *m)
 	read_submit(k, messages_tx);
 }
 
+/* Private notes: the operator side only; a visitor's connection never learns
+ * whether a chat has any (refused here, before any read). */
+static int staff_only(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	if (c->p.kind == CH_TOKEN_COMPANY || c->p.kind == CH_TOKEN_OPERATOR)
+		return 1;
+	reply_error(c, m->invocation_id, "visitors cannot use notes");
+	return 0;
+}
+
+static void m_add_note(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	const char *text = arg_str(m->args, 1);
+	if (!staff_only(c, m))
+		return;
+	if (arg_id(m->args, 0, &chat, 0) || !text) {
+		reply_error(c, m->invocation_id, "bad arguments: AddNote(chatId, text)");
+		return;
+	}
+	if (!*text || strlen(text) > CH_NOTE_TEXT_MAX) {
+		reply_error(c, m->invocation_id, "text must be 1 to 16384 bytes of UTF-8");
+		return;
+	}
+	call *k = call_new(c, m);
+	k->text = ch_xstrdup(text);
+	ch_svc_note_add(&k->p, chat, k->text, c->id, svc_done, k);
+}
+
+static ch_err notes_tx(ch_svc_tx *tx, void *arg)
+{
+	call *k = arg;
+	return ch_svc_notes(tx, &k->p, k->a, &k->res.result);
+}
+
+static void m_get_notes(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	if (!staff_only(c, m))
+		return;
+	if (arg_id(m->args, 0, &chat, 0)) {
+		reply_error(c, m->invocation_id, "bad arguments: GetNotes(chatId)");
+		return;
+	}
+	call *k = call_new(c, m);
+	k->a = chat;
+	read_submit(k, notes_tx);
+}
+
 static int typing_throttled(ch_hub_conn *c, int64_t chat)
 {
 	int64_t now = ch_mono_ms();
@@ -394,7 +443,7 @@ static const struct {
 	{"SendMessage", m_send}, {"SendMediaMessage", m_send_media}, {"Sync", m_sync},
 	{"GetMessages", m_messages}, {"MarkRead", m_mark_read}, {"Typing", m_typing},
 	{"SetChatStatus", m_status}, {"TakeChat", m_take}, {"TransferChat", m_transfer},
-	{"SetPresence", m_presence},
+	{"SetPresence", m_presence}, {"AddNote", m_add_note}, {"GetNotes", m_get_notes},
 };
 
 /* One token from the connection's bucket and one from its principal's.

@@ -266,7 +266,17 @@
 	  (tx, org_id, each, ctx))                                                                 \
 	X(P, ch_err, presence_due,                                                                 \
 	  (ch_store_tx * tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each, void *ctx), \
-	  (tx, grace_ms, limit, each, ctx))
+	  (tx, grace_ms, limit, each, ctx)) \
+	CH_STORE_TX_OPS_NOTES(X, P)
+
+#define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
+	X(P, ch_err, note_create,                                                                  \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t operator_id,             \
+	   const char *text, const int64_t *mentions, size_t n_mentions, ch_note_row *out),        \
+	  (tx, company_id, chat_id, operator_id, text, mentions, n_mentions, out))                 \
+	X(P, ch_err, note_list,                                                                    \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each, void *ctx), \
+	  (tx, company_id, chat_id, each, ctx))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

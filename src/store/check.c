@@ -84,6 +84,16 @@ ch_err ch_store_check_canned_owner(ch_store_tx *tx, int64_t company_id, int64_t 
 	return err;
 }
 
+ch_err ch_store_check_note(const char *text, size_t n_mentions)
+{
+	ch_err err = ch_store_check_len(text, CH_NOTE_TEXT_MAX, 0, "note text");
+	if (err == CH_OK && (!*text || n_mentions > CH_NOTE_MENTIONS_MAX))
+		err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK)
+		err = check_utf8(text, "note text");
+	return err;
+}
+
 ch_err ch_store_check_org(const char *name, const char *guid)
 {
 	ch_err err = ch_store_check_len(name, CH_NAME_MAX, 0, "organization name");

@@ -17,6 +17,8 @@ ch_err ch_store_check_len(const char *s, size_t max, int nullable, const char *w
 ch_err ch_store_check_company(const char *login, const char *name, const char *password_hash);
 ch_err ch_store_check_api_key(const char *name, const char *prefix);
 ch_err ch_store_check_org(const char *name, const char *guid);
+/* A note's text (1..CH_NOTE_TEXT_MAX bytes of UTF-8) and mention count. */
+ch_err ch_store_check_note(const char *text, size_t n_mentions);
 /* A canned response's shortcut ([A-Za-z0-9_-]{1,32}), title and text. */
 ch_err ch_store_check_canned(const char *shortcut, const char *title, const char *text);
 /* The organization is the company's and operator_id (0 = none) one of its

@@ -3,6 +3,7 @@
  * Threading: pure functions of their arguments; any thread.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/fill.h"
@@ -89,4 +90,25 @@ void ch_store_fill_canned(ch_canned_row *out, int64_t id, int64_t company_id, in
 	out->organization_id = org_id;
 	out->operator_id = operator_id;
 	out->created_at = created_at;
+}
+
+void ch_store_fill_mentions_text(const int64_t *ids, size_t n, char out[CH_NOTE_MENTIONS_TEXT])
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < CH_NOTE_MENTIONS_MAX; i++)
+		len += (size_t)snprintf(out + len, CH_NOTE_MENTIONS_TEXT - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+}
+
+void ch_store_fill_note_mentions(ch_note_row *row, const char *text)
+{
+	row->n_mentions = 0;
+	for (const char *p = text; p && *p && row->n_mentions < CH_NOTE_MENTIONS_MAX;) {
+		char *end;
+		long long id = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		row->mentions[row->n_mentions++] = id;
+		p = *end == ',' ? end + 1 : end;
+	}
 }

@@ -26,4 +26,11 @@ void ch_store_fill_canned(ch_canned_row *out, int64_t id, int64_t company_id, in
 void ch_store_fill_media(ch_media_row *out, int64_t id, int64_t company_id, int64_t chat_id, int type,
                          size_t len, const char *name, const char *format);
 
+/* A note's mentions as the mentions column holds them: "12,15" ("" none);
+ * cap CH_NOTE_MENTIONS_TEXT is always enough for CH_NOTE_MENTIONS_MAX ids. */
+#define CH_NOTE_MENTIONS_TEXT (CH_NOTE_MENTIONS_MAX * 21 + 1)
+void ch_store_fill_mentions_text(const int64_t *ids, size_t n, char out[CH_NOTE_MENTIONS_TEXT]);
+/* The column's text back into row->mentions (ids past the maximum are dropped). */
+void ch_store_fill_note_mentions(ch_note_row *row, const char *text);
+
 #endif

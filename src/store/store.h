@@ -433,7 +433,7 @@ ch_err ch_store_chat_open_for_client(ch_store_tx *tx, int64_t company_id, int64_
 ch_err ch_store_chat_update(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
                             int64_t operator_id, ch_chat_row *out);
 ch_err ch_store_chat_set_theme(ch_store_tx *tx, int64_t company_id, int64_t id, const char *theme);
-/* Deletes the chat, its messages and its media. */
+/* Deletes the chat, its messages, its notes and its media. */
 ch_err ch_store_chat_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
 
 typedef struct ch_chat_filter {
@@ -613,6 +613,47 @@ ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_i
  * each (may be NULL) gets every message whose status changed. */
 ch_err ch_store_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int reader_author,
                                int64_t upto_seq, ch_message_each_fn each, void *ctx);
+
+/* ---- private notes (ext) -------------------------------------------------- */
+/* An operator's note on a chat, for the operator side only. A note is no
+ * message: it takes no seq and leaves the chat's last_seq, preview, unread
+ * count and activity as they are. */
+
+#define CH_NOTE_TEXT_MAX CH_TEXT_MAX_BYTES /* bytes of UTF-8 */
+#define CH_NOTES_PER_CHAT_MAX 1000
+#define CH_NOTE_MENTIONS_MAX 50            /* distinct operators one note mentions */
+
+typedef struct ch_note_row {
+	int64_t id;
+	int64_t company_id;
+	int64_t organization_id;               /* the chat's */
+	int64_t chat_id;
+	int64_t operator_id;                   /* 0 = written with a company token */
+	char operator_name[CH_NAME_MAX + 1];
+	char operator_photo[CH_PHOTO_MAX + 1]; /* "" = none */
+	char text[CH_NOTE_TEXT_MAX + 1];
+	size_t n_mentions;
+	int64_t mentions[CH_NOTE_MENTIONS_MAX]; /* operator ids, as given */
+	int64_t after_seq;                     /* the chat's last_seq when it was written */
+	int64_t created_at;
+} ch_note_row;
+
+typedef void (*ch_note_each_fn)(void *ctx, const ch_note_row *row);
+
+/* Adds a note to the company's chat, after_seq = the chat's last_seq (the
+ * chat's row is locked, as ch_store_chat_lock does, so the budget holds
+ * between processes). operator_id 0: none (a company wrote it). mentions are
+ * stored as given (the caller resolves them). CH_ERR_NOT_FOUND: the chat is
+ * not the company's, or operator_id is not an operator of its organization;
+ * CH_ERR_OUT_OF_RANGE: text empty or longer than CH_NOTE_TEXT_MAX bytes, or
+ * more than CH_NOTE_MENTIONS_MAX mentions; CH_ERR_BAD_JSON: text not valid
+ * UTF-8; CH_ERR_CONFLICT: the chat has CH_NOTES_PER_CHAT_MAX notes already.
+ * out (may be NULL) gets the stored note. */
+ch_err ch_store_note_create(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t operator_id,
+                            const char *text, const int64_t *mentions, size_t n_mentions, ch_note_row *out);
+/* The chat's notes, oldest first (none for another company's chat). */
+ch_err ch_store_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each,
+                          void *ctx);
 
 /* ---- media ------------------------------------------------------------- */
 

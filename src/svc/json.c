@@ -77,6 +77,22 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 	return j;
 }
 
+json_t *ch_svc_json_note(const ch_note_row *n)
+{
+	json_t *mentions = json_array();
+	for (size_t i = 0; i < n->n_mentions; i++)
+		json_array_append_new(mentions, json_integer(n->mentions[i]));
+	json_t *j = json_pack("{s:I, s:I, s:I, s:o, s:s, s:o, s:I, s:o}", "id", (json_int_t)n->id, "chatId",
+	                      (json_int_t)n->chat_id, "organizationId", (json_int_t)n->organization_id, "operator",
+	                      operator_ref(n->operator_id, n->operator_name, n->operator_photo), "text", n->text,
+	                      "mentions", mentions, "afterSeq", (json_int_t)n->after_seq, "createdAt",
+	                      iso_or_null(n->created_at));
+	if (!j)
+		CH_ERROR("note %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
+		         (long long)n->id, (long long)n->chat_id);
+	return j;
+}
+
 /* media.uri of one message object, prefixed with base when still relative. */
 static void absolute_uri(json_t *msg, const char *base, size_t blen)
 {

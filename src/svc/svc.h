@@ -82,6 +82,13 @@ void ch_svc_api_key_create(int64_t company_id, const ch_svc_key *key, ch_svc_don
 void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done, void *arg);
 /* Assigns queued chats of the org to operators with capacity. */
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg);
+/* Private notes (operator side only): a company or an operator of the
+ * chat's organization writes one; the result is the note (docs/api.md).
+ * NoteAdded goes to the operator side (not origin_conn), Mentioned to each
+ * mentioned operator. Visitors: CH_ERR_WRONG_KIND; a chat the principal does
+ * not see: CH_ERR_NOT_FOUND; errors of ch_store_note_create otherwise. */
+void ch_svc_note_add(const ch_principal *p, int64_t chat_id, const char *text, uint64_t origin_conn,
+                     ch_svc_done done, void *arg);
 /* ---- presence and this process's node ------------------------------------ */
 
 /* Registers this process's node (blocking; at start, before the hub opens):
@@ -238,6 +245,10 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
 ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t after_seq,
                        int64_t before_seq, int64_t limit, json_t **result);
 
+/* The notes of a chat the principal sees, oldest first (a JSON array);
+ * CH_ERR_WRONG_KIND for a visitor. */
+ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, json_t **result);
+
 /* The database answers (GET /healthz). */
 ch_err ch_svc_ping(ch_svc_tx *tx);
 /* Rows as REST shows them (tenant-scoped like the store: another company's row
@@ -326,6 +337,9 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 json_t *ch_svc_json_chat(const ch_chat_row *c);
 /* {id, organizationId, name, color}. */
 json_t *ch_svc_json_label(const ch_label_row *r);
+/* A private note: {id, chatId, organizationId, operator, text, mentions,
+ * afterSeq, createdAt}. */
+json_t *ch_svc_json_note(const ch_note_row *n);
 /* Makes the media uris in j absolute with base (a request's ch_base_url):
  * j is a message, an array of messages (a history, an event's arguments) or
  * a Sync result; anything else is left alone. No-op for an empty base or

@@ -10,6 +10,7 @@
 #ifndef CH_STORE_PG_SQL_H
 #define CH_STORE_PG_SQL_H
 
+#include "store/postgres/pg_note_sql.h"
 #include "store/postgres/pg_presence_sql.h"
 
 #define CH_PG_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
@@ -293,7 +294,8 @@
 	  "last_error = $5, lease_until = 0 WHERE id = $1")                                        \
 	CH_PG_STMTS_CLUSTER(X)                                                                     \
 	CH_PG_STMTS_LABELS(X)                                                                      \
-	CH_PG_STMTS_PRESENCE(X)
+	CH_PG_STMTS_PRESENCE(X)                                                                    \
+	CH_PG_STMTS_NOTES(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort

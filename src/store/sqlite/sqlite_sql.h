@@ -7,6 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
 
 #define CH_SQL_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
@@ -272,7 +273,8 @@
 	  "last_error = ?5, lease_until = 0 WHERE id = ?1")                                       \
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
-	CH_SQLITE_PRESENCE_STMTS(X)
+	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
+	CH_SQLITE_NOTE_STMTS(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
  * json_each, so that one prepared statement takes any number of ids. */

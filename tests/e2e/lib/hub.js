@@ -12,7 +12,7 @@ const h = require('./harness');
 
 const RS = '\x1e';
 const EVENTS = ['ChatCreated', 'ChatAssigned', 'ReceiveMessage', 'ReceiveMediaMessage', 'ChatStatusChanged',
-  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged'];
+  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged', 'NoteAdded', 'Mentioned'];
 
 // Servers for hub tests: no rate limiting in the way of the test traffic.
 const HUB_ENV = {
