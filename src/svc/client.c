@@ -77,7 +77,12 @@ static void emit_updated(svc_job *j, const ch_client_row *r)
 		j->unencodable = 1;
 		return;
 	}
-	ch_event *ev = ch_event_new(CH_EV_INVOKE, SVC_OPERATOR_SIDE, "ClientUpdated", json_pack("[o]", cj));
+	json_t *args = json_pack("[o]", cj);
+	if (!args) { /* never an event with empty arguments */
+		j->unencodable = 1;
+		return;
+	}
+	ch_event *ev = ch_event_new(CH_EV_INVOKE, SVC_OPERATOR_SIDE, "ClientUpdated", args);
 	ev->company_id = r->company_id;
 	ev->org_id = r->organization_id;
 	ch_event_append(&j->events, ev);
