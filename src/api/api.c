@@ -46,6 +46,10 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/labels", ch_h_label_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "organizationId"},
 	{CH_M_POST, "/api/labels", ch_h_label_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_DELETE, "/api/labels/{id}", ch_h_label_delete, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE, 0, ""},
+	{CH_M_GET, "/api/client/{id}", ch_h_client_get, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_PUT, "/api/client/{id}", ch_h_client_update, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_GET, "/api/client/{id}/chats", ch_h_client_chats, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
+	 "page per_page"},
 	{CH_M_GET, "/api/chat/chats", ch_h_chat_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
 	 "page per_page search source date tg_user_id phone status organizationId operatorId label"},
 	{CH_M_PUT, "/api/chat/{id}/labels", ch_h_chat_labels, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
@@ -64,6 +68,8 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/widget/{guid}/session", ch_h_widget_session, CH_AUTH_NONE, CH_POOL_API, CH_BODY_ANON,
 	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/widget/{guid}/message", ch_h_widget_message, CH_AUTH_VISITOR, CH_POOL_API, CH_BODY_MEDIA,
+	 CH_CORS_GUID, ""},
+	{CH_M_POST, "/api/widget/{guid}/attributes", ch_h_widget_attributes, CH_AUTH_VISITOR, CH_POOL_API, 0,
 	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_SIGNED,
 	 CH_CORS_NONE, ""},
@@ -92,6 +98,7 @@ void ch_req_free(ch_req *r)
 	free(r->if_none_match);
 	free(r->ac_request_method);
 	free(r->signature);
+	free(r->user_agent);
 	ch_buf_free(&r->body);
 	memset(r, 0, sizeof *r);
 }

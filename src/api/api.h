@@ -48,6 +48,7 @@ typedef struct ch_req {
 	char *if_none_match;
 	char *ac_request_method; /* Access-Control-Request-Method */
 	char *signature;        /* X-ChatHub-Signature (channel requests) */
+	char *user_agent;       /* User-Agent (a widget session records it) */
 	char peer[64];          /* client IP */
 	ch_buf body;
 	int body_too_large;     /* the body was over the limit and discarded */

@@ -164,6 +164,10 @@ void ch_h_media_get(ch_ctx *c);
 void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);
 void ch_h_widget_message(ch_ctx *c);
+void ch_h_widget_attributes(ch_ctx *c);
+void ch_h_client_get(ch_ctx *c);
+void ch_h_client_update(ch_ctx *c);
+void ch_h_client_chats(ch_ctx *c);
 void ch_h_negotiate(ch_ctx *c);
 void ch_h_channel_inbound(ch_ctx *c);
 /* The organization named by the {guid} segment after prefix; -1 after a 404. */

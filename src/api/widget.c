@@ -9,6 +9,7 @@
 
 #include "api/internal.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "core/ratelimit.h"
 #include "svc/svc.h"
 
@@ -66,9 +67,10 @@ static int64_t reuse_visitor(ch_ctx *c, const ch_org_row *org, const char *tok)
 	return cl.sub;
 }
 
-/* userJWT → the client key "sub:<sub>"; 1 on success, -1 after a 401. */
+/* userJWT → the client key "sub:<sub>", its name and attributes claim (*attrs
+ * a new reference or NULL); 1 on success, -1 after a 401. */
 static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[CH_EXTID_MAX + 1],
-                    char name[CH_NAME_MAX + 1])
+                    char name[CH_NAME_MAX + 1], json_t **attrs)
 {
 	ch_org_secrets sec;
 	if (ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org->company_id, org->id, &sec), "widget"))
@@ -76,8 +78,8 @@ static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[
 	ch_token_key k = {.len = strlen(sec.identity_secret)};
 	memcpy(k.bytes, sec.identity_secret, k.len);
 	char sub[CH_EXTID_MAX - 3];
-	ch_err e = k.len >= 16 ? ch_token_verify_identity(&k, jwt, strlen(jwt), c->now_ms / 1000, sub, sizeof sub,
-	                                                  name, CH_NAME_MAX + 1)
+	ch_err e = k.len >= 16 ? ch_token_verify_identity_attrs(&k, jwt, strlen(jwt), c->now_ms / 1000, sub, sizeof sub,
+	                                                        name, CH_NAME_MAX + 1, attrs)
 	                       : CH_ERR_NO_TOKEN;
 	if (e) {
 		ch_ctx_error(c, e == CH_ERR_TOKEN_EXPIRED ? e : CH_ERR_NO_TOKEN,
@@ -87,6 +89,45 @@ static int identity(ch_ctx *c, const ch_org_row *org, const char *jwt, char key[
 	}
 	snprintf(key, CH_EXTID_MAX + 1, "sub:%s", sub);
 	return 1;
+}
+
+/* An optional string of the body cut to at most max bytes, never inside a
+ * UTF-8 character (the page a visitor came from is recorded, never refused):
+ * 1 with out filled, 0 when absent or null, -1 after a 400 (not a string). */
+static int truncated(ch_ctx *c, const char *name, size_t max, char *out)
+{
+	json_t *v = json_object_get(c->body, name);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be a string", name);
+		return -1;
+	}
+	size_t n = ch_utf8_prefix(json_string_value(v), json_string_length(v), max);
+	memcpy(out, json_string_value(v), n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* The session's page, referrer, language and the User-Agent header (cut to
+ * its bound; dropped when not valid UTF-8). 0, or -1 after a 400. */
+static int session_page(ch_ctx *c, ch_svc_session *s, char *url, char *ref, char *lang, char *ua)
+{
+	int a = truncated(c, "pageUrl", CH_URL_MAX, url), b = a < 0 ? -1 : truncated(c, "referrer", CH_URL_MAX, ref);
+	int l = b < 0 ? -1 : truncated(c, "language", CH_LANGUAGE_MAX, lang);
+	if (a < 0 || b < 0 || l < 0)
+		return -1;
+	s->page_url = a ? url : NULL;
+	s->referrer = b ? ref : NULL;
+	s->language = l ? lang : NULL;
+	const char *h = c->req->user_agent;
+	if (h && ch_utf8_valid(h, strlen(h))) {
+		size_t n = ch_utf8_prefix(h, strlen(h), CH_USER_AGENT_MAX);
+		memcpy(ua, h, n);
+		ua[n] = '\0';
+		s->user_agent = ua;
+	}
+	return 0;
 }
 
 /* Each new anonymous visitor is a stored row: at most sessions_per_minute per
@@ -103,43 +144,69 @@ static int new_visitor_limited(ch_ctx *c)
 	return 1;
 }
 
-void ch_h_widget_session(ch_ctx *c)
+/* The answer's fields: the visitor's token and its open chat (null if none). */
+static void session_reply(ch_ctx *c, const ch_org_row *org, int64_t client_id)
 {
-	ch_org_row org;
-	const char *vt = NULL, *ujwt = NULL, *name = NULL, *email = NULL;
-	if (ch_org_of_guid_path(c, "/api/widget/", &org) || ch_body_object(c) ||
-	    ch_get_str(c, c->body, "", "visitorToken", 0, 0, 4096, &vt) < 0 ||
-	    ch_get_str(c, c->body, "", "userJWT", 0, 0, 4096, &ujwt) < 0 ||
-	    ch_get_str(c, c->body, "", "name", 0, 0, CH_NAME_MAX, &name) < 0 ||
-	    ch_get_str(c, c->body, "", "email", 0, 0, CH_EMAIL_MAX, &email) < 0)
-		return;
-	char key[CH_EXTID_MAX + 1] = "", jname[CH_NAME_MAX + 1] = "";
-	if (ujwt && *ujwt && identity(c, &org, ujwt, key, jname) < 0)
-		return;
-	/* a userJWT names the client; else a valid visitor token resumes it; else a new one */
-	int64_t client_id = key[0] ? 0 : reuse_visitor(c, &org, vt);
-	if (!client_id && !key[0] && new_visitor_limited(c))
-		return;
-	if (!client_id) {
-		ch_client_row cr;
-		ch_err e = ch_svc_visitor_create_wait(org.company_id, org.id, key[0] ? key : NULL,
-		                                      name && *name ? name : (jname[0] ? jname : NULL), email, &cr);
-		if (ch_ctx_store_failed(c, e, "visitor"))
-			return;
-		client_id = cr.id;
-	}
-	ch_token_claims cl = {.kind = CH_TOKEN_VISITOR, .sub = client_id, .company_id = org.company_id,
-	                      .org_id = org.id, .iat = c->now_ms / 1000,
+	ch_token_claims cl = {.kind = CH_TOKEN_VISITOR, .sub = client_id, .company_id = org->company_id,
+	                      .org_id = org->id, .iat = c->now_ms / 1000,
 	                      .exp = c->now_ms / 1000 + c->api->o.visitor_token_ttl_s};
 	char *tok = ch_ctx_sign(c, &cl);
 	if (!tok)
 		return;
 	ch_chat_row chat;
-	ch_err e = ch_svc_client_open_chat(c->tx, org.company_id, client_id, &chat);
+	ch_err e = ch_svc_client_open_chat(c->tx, org->company_id, client_id, &chat);
 	json_t *chat_id = e == CH_OK ? json_integer(chat.id) : json_null();
 	ch_ctx_json(c, 200, json_pack("{s:s, s:I, s:o}", "visitorToken", tok, "clientId", (json_int_t)client_id,
 	                              "chatId", chat_id));
 	free(tok);
+}
+
+/* Big enough for the page fields: the handler's stack stays small. */
+typedef struct session_bufs {
+	char key[CH_EXTID_MAX + 1], jname[CH_NAME_MAX + 1];
+	char url[CH_URL_MAX + 1], ref[CH_URL_MAX + 1], lang[CH_LANGUAGE_MAX + 1], ua[CH_USER_AGENT_MAX + 1];
+	char why[200];
+	ch_client_row row;
+} session_bufs;
+
+static void session(ch_ctx *c, const ch_org_row *org, session_bufs *b, json_t **jattrs)
+{
+	const char *vt = NULL, *ujwt = NULL;
+	ch_svc_session s = {.company_id = org->company_id, .org_id = org->id};
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "visitorToken", 0, 0, 4096, &vt) < 0 ||
+	    ch_get_str(c, c->body, "", "userJWT", 0, 0, 4096, &ujwt) < 0 ||
+	    ch_get_str(c, c->body, "", "name", 0, 0, CH_NAME_MAX, &s.name) < 0 ||
+	    ch_get_str(c, c->body, "", "email", 0, 0, CH_EMAIL_MAX, &s.email) < 0 ||
+	    ch_get_str(c, c->body, "", "phone", 0, 0, CH_PHONE_MAX, &s.phone) < 0 ||
+	    session_page(c, &s, b->url, b->ref, b->lang, b->ua))
+		return;
+	if (ujwt && *ujwt && identity(c, org, ujwt, b->key, b->jname, jattrs) < 0)
+		return;
+	/* a userJWT names the client; else a valid visitor token resumes it; else a new one */
+	s.key = b->key[0] ? b->key : NULL;
+	s.client_id = s.key ? 0 : reuse_visitor(c, org, vt);
+	if (!s.client_id && !s.key && new_visitor_limited(c))
+		return;
+	if (!(s.name && *s.name) && b->jname[0])
+		s.name = b->jname;
+	s.jwt_attributes = *jattrs;
+	ch_err e = ch_svc_visitor_session_wait(&s, &b->row, b->why, sizeof b->why);
+	if (e == CH_ERR_OUT_OF_RANGE || e == CH_ERR_BAD_JSON)
+		ch_ctx_error(c, e, "userJWT %s", b->why);
+	else if (!ch_ctx_store_failed(c, e, "visitor"))
+		session_reply(c, org, b->row.id);
+}
+
+void ch_h_widget_session(ch_ctx *c)
+{
+	ch_org_row org;
+	if (ch_org_of_guid_path(c, "/api/widget/", &org))
+		return;
+	session_bufs *b = ch_xcalloc(1, sizeof *b);
+	json_t *jattrs = NULL;
+	session(c, &org, b, &jattrs);
+	json_decref(jattrs);
+	free(b);
 }
 
 /* The transports of docs/hub.md, with their transfer formats: Server-Sent

@@ -286,10 +286,12 @@ static bool read_identity(json_t *obj, int64_t *exp, char *sub, size_t sublen, c
 	return ok;
 }
 
-ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
-                                char *sub, size_t sublen, char *name, size_t namelen)
+ch_err ch_token_verify_identity_attrs(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
+                                      char *sub, size_t sublen, char *name, size_t namelen, json_t **attributes)
 {
 	int64_t exp = 0;
+	if (attributes)
+		*attributes = NULL;
 	if (!key_ok(key) || !sub || !name || sublen < 2 || namelen < 1)
 		return CH_ERR_INTERNAL;
 	if (!shape_ok(token, len))
@@ -298,6 +300,14 @@ ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size
 	ch_err err = CH_ERR_NO_TOKEN;
 	if (obj && read_identity(obj, &exp, sub, sublen, name, namelen))
 		err = exp <= now_s ? CH_ERR_TOKEN_EXPIRED : CH_OK;
+	if (err == CH_OK && attributes && json_object_get(obj, "attributes"))
+		*attributes = json_incref(json_object_get(obj, "attributes"));
 	json_decref(obj);
 	return err;
+}
+
+ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
+                                char *sub, size_t sublen, char *name, size_t namelen)
+{
+	return ch_token_verify_identity_attrs(key, token, len, now_s, sub, sublen, name, namelen, NULL);
 }

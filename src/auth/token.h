@@ -16,6 +16,7 @@
 #ifndef CH_AUTH_TOKEN_H
 #define CH_AUTH_TOKEN_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,11 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
  * bytes on a UTF-8 character boundary. Same errors as verify. */
 ch_err ch_token_verify_identity(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
                                 char *sub, size_t sublen, char *name, size_t namelen);
+/* The same, and *attributes (a new reference, NULL when the token has no
+ * such claim) gets its `attributes` claim as it is (any JSON value: the
+ * caller checks it, chat/attrs.h). */
+ch_err ch_token_verify_identity_attrs(const ch_token_key *key, const char *token, size_t len, int64_t now_s,
+                                      char *sub, size_t sublen, char *name, size_t namelen, json_t **attributes);
 
 /* Name of a kind ("company", ...); static string. */
 const char *ch_token_kind_name(ch_token_kind k);

@@ -23,6 +23,17 @@
 #define CH_TEXT_MAX_CHARS 4096 /* a message's text, in characters */
 #define CH_TEXT_MAX_BYTES (4 * CH_TEXT_MAX_CHARS)
 #define CH_FORMAT_MAX 128    /* a medium's MIME type or extension as given */
+/* A client's profile (docs/api.md, "Client"): the page of the visitor's latest
+ * widget session, its browser, and custom attributes. */
+#define CH_URL_MAX 2048        /* a page URL or referrer, in bytes */
+#define CH_LANGUAGE_MAX 35     /* a BCP 47 language tag as the browser gives it */
+#define CH_USER_AGENT_MAX 512  /* a User-Agent header, in bytes */
+#define CH_ATTRS_MAX_KEYS 50   /* attributes per client */
+#define CH_ATTR_KEY_MAX 64     /* bytes of [A-Za-z0-9_.-] */
+#define CH_ATTR_VALUE_MAX 1024 /* bytes of a string value */
+#define CH_ATTRS_JSON_MAX 8192 /* the attributes object as compact JSON, in bytes */
+/* The verified keys as a JSON array of strings: fits 50 keys of 64 bytes. */
+#define CH_ATTRS_KEYS_JSON_MAX (CH_ATTRS_MAX_KEYS * (CH_ATTR_KEY_MAX + 3) + 2)
 
 /* ---- values ------------------------------------------------------------- */
 

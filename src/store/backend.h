@@ -108,6 +108,10 @@
 	  (tx, company_id, org_id, source, external_key, name, phone, email, out))                 \
 	X(P, ch_err, client_get, (ch_store_tx * tx, int64_t company_id, int64_t id, ch_client_row *out), \
 	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, client_update,                                                                \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, const ch_client_change *ch,           \
+	   ch_client_row *out),                                                                    \
+	  (tx, company_id, id, ch, out))                                                           \
 	X(P, ch_err, chat_create,                                                                  \
 	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t client_id, int source,    \
 	   const char *theme, ch_chat_row *out),                                                   \

@@ -4,6 +4,7 @@
  *
  * Threading: pure functions of their arguments; any thread.
  */
+#include <jansson.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -153,6 +154,46 @@ ch_err ch_store_check_client(int source, const char *key, const char *name, cons
 		err = check_utf8(phone, "client phone");
 	if (err == CH_OK)
 		err = check_utf8(email, "client email");
+	return err;
+}
+
+/* CH_OK when text is NULL or a JSON value of the type want (an object, or an
+ * array of strings); CH_ERR_OUT_OF_RANGE otherwise. */
+static ch_err check_json(const char *text, int want_object, const char *what)
+{
+	if (!text)
+		return CH_OK;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	int ok = j && (want_object ? json_is_object(j) : json_is_array(j));
+	for (size_t i = 0; ok && !want_object && i < json_array_size(j); i++)
+		ok = json_is_string(json_array_get(j, i));
+	json_decref(j);
+	if (!ok)
+		CH_WARN("store: %s is not a JSON %s", what, want_object ? "object" : "array of strings");
+	return ok ? CH_OK : CH_ERR_OUT_OF_RANGE;
+}
+
+ch_err ch_store_check_client_change(const ch_client_change *ch)
+{
+	struct {
+		const char *s;
+		size_t max;
+		const char *what;
+	} f[] = {{ch->name, CH_NAME_MAX, "client name"},        {ch->phone, CH_PHONE_MAX, "client phone"},
+	         {ch->email, CH_EMAIL_MAX, "client email"},     {ch->page_url, CH_URL_MAX, "client page URL"},
+	         {ch->referrer, CH_URL_MAX, "client referrer"}, {ch->language, CH_LANGUAGE_MAX, "client language"},
+	         {ch->user_agent, CH_USER_AGENT_MAX, "client user agent"},
+	         {ch->attributes, CH_ATTRS_JSON_MAX, "client attributes"},
+	         {ch->verified_keys, CH_ATTRS_KEYS_JSON_MAX, "client verified keys"}};
+	ch_err err = CH_OK;
+	for (size_t i = 0; err == CH_OK && i < sizeof f / sizeof f[0]; i++)
+		err = ch_store_check_len(f[i].s, f[i].max, 1, f[i].what);
+	for (size_t i = 0; err == CH_OK && i < sizeof f / sizeof f[0]; i++)
+		err = check_utf8(f[i].s, f[i].what);
+	if (err == CH_OK)
+		err = check_json(ch->attributes, 1, "client attributes");
+	if (err == CH_OK)
+		err = check_json(ch->verified_keys, 0, "client verified keys");
 	return err;
 }
 

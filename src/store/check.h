@@ -31,6 +31,9 @@ ch_err ch_store_check_org_secrets(const char *identity_secret, const char *chann
 ch_err ch_store_check_operator(const char *name, const char *external_id);
 ch_err ch_store_check_client(int source, const char *key, const char *name, const char *phone,
                              const char *email);
+/* A profile change: lengths, UTF-8, attributes a JSON object and
+ * verified_keys a JSON array of strings (NULL fields are not checked). */
+ch_err ch_store_check_client_change(const ch_client_change *ch);
 ch_err ch_store_check_chat_create(int source, const char *theme);
 ch_err ch_store_check_chat_update(int status, int64_t operator_id);
 ch_err ch_store_check_chat_filter(const ch_chat_filter *f);

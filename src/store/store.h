@@ -383,8 +383,28 @@ typedef struct ch_client_row {
 	char email[CH_EMAIL_MAX + 1];
 	int has_external_key;
 	char external_key[CH_EXTID_MAX + 1]; /* channel user id, or "sub:<sub>" of a userJWT */
-	int64_t created_at;
+	int64_t created_at;                  /* first seen */
+	/* the profile (migration 013): the page of the latest widget session */
+	char page_url[CH_URL_MAX + 1];
+	char referrer[CH_URL_MAX + 1];
+	char language[CH_LANGUAGE_MAX + 1];
+	char user_agent[CH_USER_AGENT_MAX + 1];
+	char attributes[CH_ATTRS_JSON_MAX + 1];         /* JSON object text, "{}" = none */
+	char verified_keys[CH_ATTRS_KEYS_JSON_MAX + 1]; /* JSON array of the keys a userJWT set */
+	int64_t updated_at;                  /* the profile's last change (created_at at first) */
+	int64_t chats_count;                 /* the client's chats, of any status */
 } ch_client_row;
+
+/* A change of a client's profile: NULL leaves a field as it is; "" clears a
+ * text field. attributes is the whole new object (JSON text) and
+ * verified_keys the whole new array: merging a change into them is the
+ * caller's (chat/attrs.h), the store only keeps them. */
+typedef struct ch_client_change {
+	const char *name, *phone, *email;
+	const char *page_url, *referrer, *language, *user_agent;
+	const char *attributes;    /* a JSON object of at most CH_ATTRS_JSON_MAX bytes */
+	const char *verified_keys; /* a JSON array of strings */
+} ch_client_change;
 
 /* With external_key NULL always creates. With a key, returns the org's client
  * with that (source, key), updating non-NULL non-empty name/phone/email, or
@@ -394,6 +414,13 @@ ch_err ch_store_client_upsert(ch_store_tx *tx, int64_t company_id, int64_t org_i
                               const char *external_key, const char *name, const char *phone,
                               const char *email, ch_client_row *out);
 ch_err ch_store_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_client_row *out);
+/* Applies ch to the company's client and sets updated_at to now; *out (may
+ * be NULL) gets the row after. CH_ERR_NOT_FOUND: not the company's client;
+ * CH_ERR_OUT_OF_RANGE: a field over its bound, attributes not a JSON object
+ * or verified_keys not an array of strings; CH_ERR_BAD_JSON: invalid UTF-8.
+ * Nothing is written on an error. */
+ch_err ch_store_client_update(ch_store_tx *tx, int64_t company_id, int64_t id, const ch_client_change *ch,
+                              ch_client_row *out);
 
 /* ---- chats ------------------------------------------------------------- */
 

@@ -184,24 +184,3 @@ ch_err ch_svc_canned_delete_wait(const ch_principal *p, int64_t id)
 	free(row);
 	return e;
 }
-
-typedef struct visitor_create {
-	int64_t company_id, org_id;
-	const char *key, *name, *email;
-	ch_client_row *out;
-} visitor_create;
-
-static ch_err visitor_create_fn(ch_store_tx *tx, svc_job *j)
-{
-	const visitor_create *v = j->extra;
-	return ch_store_client_upsert(tx, v->company_id, v->org_id, CH_SOURCE_WIDGET, v->key, v->name, NULL, v->email,
-	                              v->out);
-}
-
-ch_err ch_svc_visitor_create_wait(int64_t company_id, int64_t org_id, const char *key, const char *name,
-                                  const char *email, ch_client_row *out)
-{
-	visitor_create v = {.company_id = company_id, .org_id = org_id, .key = key, .name = name, .email = email,
-	                    .out = out};
-	return run_wait(visitor_create_fn, NULL, &v);
-}

@@ -218,10 +218,50 @@ ch_err ch_svc_label_delete_wait(const ch_principal *p, int64_t id);
  * CH_LABELS_PER_CHAT_MAX, or an id twice), CH_ERR_WRONG_KIND (a visitor). */
 void ch_svc_chat_labels_set_wait(const ch_principal *p, int64_t chat_id, const int64_t *label_ids, size_t n,
                                  ch_svc_result *out);
-/* A widget visitor: with key (a userJWT's "sub:<sub>") the organization's
- * client of that key, updated, else a new client. Anonymous: no principal. */
-ch_err ch_svc_visitor_create_wait(int64_t company_id, int64_t org_id, const char *key, const char *name,
-                                  const char *email, ch_client_row *out);
+/* ---- a client's profile (client.c) -------------------------------------- */
+
+/* A staff edit (PUT /api/client/{id}) or a visitor's setAttributes: NULL
+ * fields are left as they are ("" clears a text field); attributes is a
+ * change merged as chat/attrs.h says (borrowed; NULL = none). */
+typedef struct ch_svc_client_edit {
+	const char *name, *email, *phone;
+	const json_t *attributes;
+} ch_svc_client_edit;
+/* Staff: one write job; the result is the client object, or CH_ERR_NOT_FOUND
+ * (another company's client, or for an operator another organization's),
+ * CH_ERR_OUT_OF_RANGE / CH_ERR_BAD_JSON naming the attribute rule (message).
+ * Emits ClientUpdated when the profile changed. */
+void ch_svc_client_edit_wait(const ch_principal *p, int64_t client_id, const ch_svc_client_edit *edit,
+                             ch_svc_result *out);
+/* A visitor's own attributes (keys a userJWT verified are kept): the result is
+ * {"attributes", "verifiedAttributes", "ignored": [keys left as they were]}.
+ * Emits ClientUpdated when they changed and the client has a chat. */
+void ch_svc_visitor_attributes_wait(const ch_principal *p, const json_t *attributes, ch_svc_result *out);
+/* What one widget session (POST /api/widget/{guid}/session) records. */
+typedef struct ch_svc_session {
+	int64_t company_id, org_id;
+	int64_t client_id;            /* a resumed visitor (its token's); 0: by key, or a new client */
+	const char *key;              /* a userJWT's "sub:<sub>"; NULL: anonymous */
+	const char *name, *email, *phone; /* the pre-chat form or the userJWT's name; NULL or "": kept */
+	const char *page_url, *referrer, *language, *user_agent; /* NULL: kept; already bounded */
+	const json_t *jwt_attributes; /* the userJWT's attributes claim (verified keys); NULL: none */
+} ch_svc_session;
+/* One write job: the client (resumed, found by key or created) with the
+ * session's fields and attributes; *out gets it. Emits ClientUpdated when the
+ * profile changed and the client has a chat. Errors as ch_svc_client_edit_wait
+ * with why (whylen bytes) the message; CH_ERR_NOT_FOUND for a resumed client
+ * that is gone or of another organization. */
+ch_err ch_svc_visitor_session_wait(const ch_svc_session *s, ch_client_row *out, char *why, size_t whylen);
+/* The client if a staff principal may see it (company: its company's;
+ * operator: of its organization); CH_ERR_NOT_FOUND otherwise. A read. */
+ch_err ch_svc_client_visible(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, ch_client_row *out);
+/* The chats of a client the principal may see, newest activity first,
+ * offset/limit as the chat list; *total counts them all. A read. */
+ch_err ch_svc_client_chats(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, int64_t offset, int64_t limit,
+                           int64_t *total, ch_chat_each_fn each, void *ctx);
+/* The client object (a new reference; NULL, logged, when it cannot be built). */
+json_t *ch_svc_json_client(const ch_client_row *r);
+
 
 /* ---- reads (inside the caller's read transaction) ---------------------- */
 

@@ -43,7 +43,7 @@ const T = {
     tooBig: 'The file is too large (max 10 MB).', upFail: 'The file was not sent: ', failed: 'Not delivered',
     newer: 'New messages',
     st: ['Sent', 'Delivered', 'Not delivered', 'Read'], sending: 'Sending', you: 'You',
-    name: 'Name', email: 'Email', start: 'Start chat', badEmail: 'Please enter a valid email address.',
+    name: 'Name', email: 'Email', phone: 'Phone (optional)', start: 'Start chat', badEmail: 'Please enter a valid email address.',
     intro: 'Please introduce yourself', chatWith: (n) => `Operator: ${n}`,
   },
   uk: {
@@ -57,7 +57,7 @@ const T = {
     tooBig: 'Файл завеликий (максимум 10 МБ).', upFail: 'Файл не надіслано: ', failed: 'Не доставлено',
     newer: 'Нові повідомлення',
     st: ['Надіслано', 'Доставлено', 'Не доставлено', 'Прочитано'], sending: 'Надсилається', you: 'Ви',
-    name: 'Ім’я', email: 'Email', start: 'Почати чат', badEmail: 'Введіть коректну адресу email.',
+    name: 'Ім’я', email: 'Email', phone: 'Телефон (необов’язково)', start: 'Почати чат', badEmail: 'Введіть коректну адресу email.',
     intro: 'Будь ласка, представтеся', chatWith: (n) => `Оператор: ${n}`,
   },
 };
@@ -103,9 +103,11 @@ const store = {
   del(k) { try { localStorage.removeItem(k); } catch { /* storage blocked */ } },
 };
 
-async function api(path, body) {
+async function api(path, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
   const r = await fetch(new URL(path, BASE), body === undefined ? {} : {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    method: 'POST', headers, body: JSON.stringify(body) });
   let json = null;
   try { json = await r.json(); } catch { /* empty */ }
   return { status: r.status, json };
@@ -116,6 +118,9 @@ class Widget {
   constructor(el) {
     this.el = el;
     this.gen = 0;
+    this.attrs = {};    // setAttributes() not sent yet (kept across restarts)
+    this.attrsWait = [];
+    el.setAttributes = (a) => this.setAttributes(a);
     const { host, root } = shadowHost(STYLE);
     this.host = host;
     this.root = root;
@@ -137,6 +142,7 @@ class Widget {
     this.lastSeq = new Map();
     this.timers = new Set();
     this.chatId = null;
+    this.token = null;
     this.isOpen = false;
     this.lastTyping = 0;
     this.pre = null;
@@ -160,7 +166,39 @@ class Widget {
     this.root.replaceChildren();
   }
 
-  destroy() { this.stop(); this.host.remove(); }
+  destroy() {
+    this.stop();
+    this.host.remove();
+    delete this.el.setAttributes;
+    for (const [, no] of this.attrsWait) no(new Error('the widget was removed'));
+  }
+
+  // The page's el.setAttributes({key: value}) (docs/widgets.md): merged into what is
+  // pending and sent once the visitor has a session; resolves with the server's answer.
+  setAttributes(a) {
+    if (!a || typeof a !== 'object' || Array.isArray(a)) {
+      return Promise.reject(new TypeError('setAttributes: pass an object'));
+    }
+    Object.assign(this.attrs, a);
+    const p = new Promise((ok, no) => this.attrsWait.push([ok, no]));
+    if (this.token) this.flushAttrs();
+    return p;
+  }
+
+  async flushAttrs() {
+    const waits = this.attrsWait;
+    if (!waits.length) return;
+    const attributes = this.attrs;
+    this.attrs = {};
+    this.attrsWait = [];
+    let r;
+    try { r = await api(`api/widget/${encodeURIComponent(this.guid)}/attributes`, { attributes }, this.token); }
+    catch (e) { r = { status: 0, json: { message: e.message } }; }
+    for (const [ok, no] of waits) {
+      if (r.status === 200) ok(r.json);
+      else no(Object.assign(new Error((r.json && r.json.message) || `HTTP ${r.status}`), { status: r.status, code: r.json && r.json.code }));
+    }
+  }
 
   later(fn, ms) {
     const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
@@ -302,6 +340,7 @@ class Widget {
     const t = this.t;
     const name = h('input', { id: 'chw-name', name: 'name', autocomplete: 'name', required: true });
     const email = h('input', { id: 'chw-email', name: 'email', type: 'email', autocomplete: 'email', required: true });
+    const phone = h('input', { id: 'chw-phone', name: 'phone', type: 'tel', autocomplete: 'tel', maxlength: 64 });
     const msg = h('p', { class: 'ferr', role: 'alert' });
     const go = h('button', { type: 'submit', class: 'btn' }, t.start);
     const form = h('form', { class: 'pre', novalidate: true, onsubmit: async (e) => {
@@ -314,12 +353,14 @@ class Widget {
       }
       msg.textContent = '';
       go.disabled = true;
-      try { await this.session(gen, { name: n, email: m }); }
+      const p = phone.value.trim();
+      try { await this.session(gen, p ? { name: n, email: m, phone: p } : { name: n, email: m }); }
       catch (err) { if (gen === this.gen) this.fail('network', t.network, err); }
     } },
     h('p', { class: 'intro' }, t.intro),
     h('label', { for: 'chw-name' }, t.name), name,
-    h('label', { for: 'chw-email' }, t.email), email, msg,
+    h('label', { for: 'chw-email' }, t.email), email,
+    h('label', { for: 'chw-phone' }, t.phone), phone, msg,
     go);
     this.pre = form;
     this.foot.hidden = true;
@@ -328,7 +369,8 @@ class Widget {
 
   async session(gen, extra) {
     const saved = store.get(this.key);
-    const body = { ...extra };
+    // the page this session comes from, for the operator's view of the client
+    const body = { ...extra, pageUrl: location.href, referrer: document.referrer, language: navigator.language };
     if (saved.visitorToken) body.visitorToken = saved.visitorToken;
     if (this.jwt) body.userJWT = this.jwt;
     let r = await api(`api/widget/${encodeURIComponent(this.guid)}/session`, body);
@@ -345,6 +387,7 @@ class Widget {
     this.token = r.json.visitorToken;
     this.chatId = r.json.chatId || (body.visitorToken ? saved.chatId : null) || null;
     this.save();
+    this.flushAttrs();
     this.hub = new HubClient({
       url: new URL('chathub', BASE).toString(),
       token: () => this.token,

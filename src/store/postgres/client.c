@@ -27,14 +27,45 @@ ch_err ch_store_pg_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, c
 	out->source = (int)ch_pg_i64(r, 0, 3);
 	out->has_external_key = !ch_pg_isnull(r, 0, 7);
 	out->created_at = ch_pg_i64(r, 0, 8);
-	err = ch_pg_str(r, 0, 4, out->name, sizeof out->name);
-	if (err == CH_OK)
-		err = ch_pg_str(r, 0, 5, out->phone, sizeof out->phone);
-	if (err == CH_OK)
-		err = ch_pg_str(r, 0, 6, out->email, sizeof out->email);
-	if (err == CH_OK)
-		err = ch_pg_str(r, 0, 7, out->external_key, sizeof out->external_key);
+	out->updated_at = ch_pg_i64(r, 0, 15);
+	out->chats_count = ch_pg_i64(r, 0, 16);
+	struct {
+		int col;
+		char *dst;
+		size_t cap;
+	} t[] = {{4, out->name, sizeof out->name},
+	         {5, out->phone, sizeof out->phone},
+	         {6, out->email, sizeof out->email},
+	         {7, out->external_key, sizeof out->external_key},
+	         {9, out->page_url, sizeof out->page_url},
+	         {10, out->referrer, sizeof out->referrer},
+	         {11, out->language, sizeof out->language},
+	         {12, out->user_agent, sizeof out->user_agent},
+	         {13, out->attributes, sizeof out->attributes},
+	         {14, out->verified_keys, sizeof out->verified_keys}};
+	for (size_t i = 0; err == CH_OK && i < sizeof t / sizeof t[0]; i++)
+		err = ch_pg_str(r, 0, t[i].col, t[i].dst, t[i].cap);
 	PQclear(r);
+	return err;
+}
+
+ch_err ch_store_pg_client_update(ch_store_tx *tx, int64_t company_id, int64_t id, const ch_client_change *ch,
+                                 ch_client_row *out)
+{
+	ch_err err = ch_store_check_client_change(ch);
+	if (err != CH_OK)
+		return err;
+	const char *v[] = {ch->name,       ch->phone,    ch->email,      ch->page_url,     ch->referrer,
+	                   ch->language, ch->user_agent, ch->attributes, ch->verified_keys};
+	ch_pg_params p = {0};
+	ch_pg_int(&p, company_id);
+	ch_pg_int(&p, id);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		ch_pg_text(&p, v[i]);
+	ch_pg_int(&p, ch_now_ms());
+	err = ch_pg_change(tx, CH_PG_CLIENT_CHANGE, &p);
+	if (err == CH_OK && out)
+		err = ch_store_pg_client_get(tx, company_id, id, out);
 	return err;
 }
 

@@ -85,8 +85,10 @@
 	  "updated_at = $4 WHERE company_id = $1 AND id = $2")                                     \
 	CH_PG_STMTS_CHATS(X)
 
-#define CH_PG_CLIENT_COLS \
-	"id, company_id, organization_id, source, name, phone, email, external_key, created_at"
+#define CH_PG_CLIENT_COLS                                                                          \
+	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
+	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
 
 #define CH_PG_CHAT_COLS                                                                            \
 	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
@@ -171,19 +173,28 @@
 	X(CLIENT_GET, "SELECT " CH_PG_CLIENT_COLS " FROM clients WHERE company_id = $1 AND id = $2") \
 	X(CLIENT_INSERT,                                                                           \
 	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
-	  "external_key, created_at) VALUES ($1, $2, $3, COALESCE($4, ''), COALESCE($5, ''), "     \
-	  "COALESCE($6, ''), $7, $8) RETURNING id")                                                \
+	  "external_key, created_at, updated_at) VALUES ($1, $2, $3, COALESCE($4, ''), "           \
+	  "COALESCE($5, ''), COALESCE($6, ''), $7, $8, $8) RETURNING id")                          \
 	/* With a key: NULL or empty fields keep what the client had. */                           \
 	X(CLIENT_UPSERT,                                                                           \
 	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
-	  "external_key, created_at) VALUES ($1, $2, $3, COALESCE($4, ''), COALESCE($5, ''), "     \
-	  "COALESCE($6, ''), $7, $8) ON CONFLICT (organization_id, source, external_key) "         \
+	  "external_key, created_at, updated_at) VALUES ($1, $2, $3, COALESCE($4, ''), "           \
+	  "COALESCE($5, ''), COALESCE($6, ''), $7, $8, $8) "                                       \
+	  "ON CONFLICT (organization_id, source, external_key) "                                   \
 	  "DO UPDATE SET name = COALESCE(NULLIF($4, ''), clients.name), "                          \
 	  "phone = COALESCE(NULLIF($5, ''), clients.phone), "                                      \
 	  "email = COALESCE(NULLIF($6, ''), clients.email) RETURNING id")                          \
 	X(CLIENT_IN_ORG,                                                                           \
 	  "SELECT 1 FROM clients WHERE company_id = $1 AND organization_id = $2 AND id = $3")      \
 	X(CLIENT_LOCK, "SELECT 1 FROM clients WHERE company_id = $1 AND id = $2 FOR NO KEY UPDATE") \
+	/* NULL keeps a field (ch_client_change). */                                               \
+	X(CLIENT_CHANGE,                                                                           \
+	  "UPDATE clients SET name = COALESCE($3, name), phone = COALESCE($4, phone), "            \
+	  "email = COALESCE($5, email), page_url = COALESCE($6, page_url), "                       \
+	  "referrer = COALESCE($7, referrer), language = COALESCE($8, language), "                 \
+	  "user_agent = COALESCE($9, user_agent), attributes = COALESCE($10, attributes), "        \
+	  "verified_keys = COALESCE($11, verified_keys), updated_at = $12 "                        \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
 	X(CHAT_INSERT,                                                                             \
 	  "INSERT INTO chats (company_id, organization_id, client_id, source, status, theme, "     \
 	  "created_at, activity_at, queued_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $6) "        \

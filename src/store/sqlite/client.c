@@ -21,13 +21,25 @@ static ch_err client_fill(sqlite3_stmt *st, ch_client_row *out)
 	out->source = sqlite3_column_int(st, 3);
 	out->has_external_key = sqlite3_column_type(st, 7) != SQLITE_NULL;
 	out->created_at = sqlite3_column_int64(st, 8);
-	ch_err err = ch_store_sqlite_col_text(st, 4, out->name, sizeof out->name);
-	if (err == CH_OK)
-		err = ch_store_sqlite_col_text(st, 5, out->phone, sizeof out->phone);
-	if (err == CH_OK)
-		err = ch_store_sqlite_col_text(st, 6, out->email, sizeof out->email);
-	if (err == CH_OK)
-		err = ch_store_sqlite_col_text(st, 7, out->external_key, sizeof out->external_key);
+	out->updated_at = sqlite3_column_int64(st, 15);
+	out->chats_count = sqlite3_column_int64(st, 16);
+	struct {
+		int col;
+		char *dst;
+		size_t cap;
+	} t[] = {{4, out->name, sizeof out->name},
+	         {5, out->phone, sizeof out->phone},
+	         {6, out->email, sizeof out->email},
+	         {7, out->external_key, sizeof out->external_key},
+	         {9, out->page_url, sizeof out->page_url},
+	         {10, out->referrer, sizeof out->referrer},
+	         {11, out->language, sizeof out->language},
+	         {12, out->user_agent, sizeof out->user_agent},
+	         {13, out->attributes, sizeof out->attributes},
+	         {14, out->verified_keys, sizeof out->verified_keys}};
+	ch_err err = CH_OK;
+	for (size_t i = 0; err == CH_OK && i < sizeof t / sizeof t[0]; i++)
+		err = ch_store_sqlite_col_text(st, t[i].col, t[i].dst, t[i].cap);
 	return err;
 }
 
@@ -144,6 +156,32 @@ ch_err ch_store_sqlite_client_upsert(ch_store_tx *tx, int64_t company_id, int64_
 	}
 	if (err == CH_OK)
 		err = found ? client_update(tx, id, &f) : client_insert(tx, &f, &id);
+	if (err == CH_OK && out)
+		err = ch_store_sqlite_client_get(tx, company_id, id, out);
+	return err;
+}
+
+ch_err ch_store_sqlite_client_update(ch_store_tx *tx, int64_t company_id, int64_t id, const ch_client_change *ch,
+                                     ch_client_row *out)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_check_client_change(ch);
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_CLIENT_CHANGE, &st);
+	if (err != CH_OK)
+		return err;
+	const char *v[] = {ch->name,       ch->phone,    ch->email,      ch->page_url,     ch->referrer,
+	                   ch->language, ch->user_agent, ch->attributes, ch->verified_keys};
+	int rc = sqlite3_bind_int64(st, 1, company_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, id);
+	for (int i = 0; rc == SQLITE_OK && i < (int)(sizeof v / sizeof v[0]); i++)
+		rc = ch_store_sqlite_bind_text(st, 3 + i, v[i]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 12, ch_now_ms());
+	err = ch_store_sqlite_bound(tx, st, rc, "client update");
+	if (err == CH_OK)
+		err = ch_store_sqlite_matched(tx, ch_store_sqlite_step_done(tx, st, "client update"));
 	if (err == CH_OK && out)
 		err = ch_store_sqlite_client_get(tx, company_id, id, out);
 	return err;

@@ -84,8 +84,10 @@
 /* ---- second half of store.h: secrets, clients, chats, messages, media,
  * channels (migration 002). */
 
-#define CH_SQL_CLIENT_COLS \
-	"id, company_id, organization_id, source, name, phone, email, external_key, created_at"
+#define CH_SQL_CLIENT_COLS                                                                         \
+	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
+	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
 
 /* A chat row as ch_chat_row wants it (count_unread: kept by CHAT_APPENDED
  * and CHAT_READ_OPERATOR, migration 003). */
@@ -166,8 +168,8 @@
 	  "SELECT id FROM clients WHERE organization_id = ?1 AND source = ?2 AND external_key = ?3") \
 	X(CLIENT_INSERT,                                                                           \
 	  "INSERT INTO clients (organization_id, company_id, source, name, phone, email, "         \
-	  "external_key, created_at) VALUES (?1, ?2, ?3, COALESCE(?4, ''), COALESCE(?5, ''), "     \
-	  "COALESCE(?6, ''), ?7, ?8)")                                                             \
+	  "external_key, created_at, updated_at) VALUES (?1, ?2, ?3, COALESCE(?4, ''), "           \
+	  "COALESCE(?5, ''), COALESCE(?6, ''), ?7, ?8, ?8)")                                       \
 	/* NULL or empty keeps what the client had. */                                             \
 	X(CLIENT_UPDATE,                                                                           \
 	  "UPDATE clients SET name = COALESCE(NULLIF(?2, ''), name), "                             \
@@ -175,6 +177,14 @@
 	  "WHERE id = ?1")                                                                         \
 	X(CLIENT_IN_ORG,                                                                           \
 	  "SELECT 1 FROM clients WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")      \
+	/* NULL keeps a field (ch_client_change). */                                               \
+	X(CLIENT_CHANGE,                                                                           \
+	  "UPDATE clients SET name = COALESCE(?3, name), phone = COALESCE(?4, phone), "            \
+	  "email = COALESCE(?5, email), page_url = COALESCE(?6, page_url), "                       \
+	  "referrer = COALESCE(?7, referrer), language = COALESCE(?8, language), "                 \
+	  "user_agent = COALESCE(?9, user_agent), attributes = COALESCE(?10, attributes), "        \
+	  "verified_keys = COALESCE(?11, verified_keys), updated_at = ?12 "                        \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
 	X(CHAT_INSERT,                                                                             \
 	  "INSERT INTO chats (company_id, organization_id, client_id, source, status, theme, "     \
 	  "created_at, activity_at, queued_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6, ?6)")        \

@@ -12,7 +12,8 @@ const h = require('./harness');
 
 const RS = '\x1e';
 const EVENTS = ['ChatCreated', 'ChatAssigned', 'ReceiveMessage', 'ReceiveMediaMessage', 'ChatStatusChanged',
-  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged', 'NoteAdded', 'Mentioned'];
+  'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged', 'NoteAdded', 'Mentioned',
+  'ClientUpdated'];
 
 // Servers for hub tests: no rate limiting in the way of the test traffic.
 const HUB_ENV = {

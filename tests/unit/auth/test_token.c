@@ -544,3 +544,29 @@ Test(token, identity_name_is_cut_on_a_character_boundary)
 	             CH_OK);
 	cr_assert_str_eq(name, "");
 }
+
+Test(token, identity_attributes_claim_is_handed_over_only_when_valid)
+{
+	char sub[64], name[257];
+	json_t *attrs = (json_t *)1;
+	char *t = raw_token(JWT_ALG_HS256, &KEY_A,
+	                    "{\"sub\":\"u\",\"exp\":1700003600,\"attributes\":{\"plan\":\"pro\",\"id\":7}}");
+	cr_assert_eq(ch_token_verify_identity_attrs(&KEY_A, t, strlen(t), NOW, sub, sizeof sub, name, sizeof name,
+	                                            &attrs),
+	             CH_OK);
+	cr_assert(json_is_object(attrs));
+	cr_assert_str_eq(json_string_value(json_object_get(attrs, "plan")), "pro");
+	json_decref(attrs);
+	/* an expired token hands nothing over, nor does one without the claim */
+	cr_assert_eq(ch_token_verify_identity_attrs(&KEY_A, t, strlen(t), 1700003600 + 1, sub, sizeof sub, name,
+	                                            sizeof name, &attrs),
+	             CH_ERR_TOKEN_EXPIRED);
+	cr_assert_null(attrs);
+	free(t);
+	t = raw_token(JWT_ALG_HS256, &KEY_A, "{\"sub\":\"u\",\"exp\":1700003600}");
+	cr_assert_eq(ch_token_verify_identity_attrs(&KEY_A, t, strlen(t), NOW, sub, sizeof sub, name, sizeof name,
+	                                            &attrs),
+	             CH_OK);
+	cr_assert_null(attrs);
+	free(t);
+}

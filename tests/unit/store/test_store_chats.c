@@ -846,6 +846,158 @@ Test(chats, client_upsert_refuses_text_that_is_not_utf8)
 	cr_assert_eq(client_get(a.company, c.id + 1, &got), CH_ERR_NOT_FOUND, "no new client either");
 }
 
+/* ---- a client's profile (migration 013) -------------------------------- */
+
+typedef struct client_change_args {
+	int64_t company, id;
+	ch_client_change ch;
+	ch_client_row row;
+} client_change_args;
+
+static ch_err job_client_change(ch_store_tx *tx, void *p)
+{
+	client_change_args *a = p;
+	return ch_store_client_update(tx, a->company, a->id, &a->ch, &a->row);
+}
+
+/* ch applied to the client; *row (may be NULL) gets the row the write answered. */
+static ch_err client_change(int64_t company, int64_t id, ch_client_change ch, ch_client_row *row)
+{
+	client_change_args *a = calloc(1, sizeof *a);
+	*a = (client_change_args){.company = company, .id = id, .ch = ch};
+	ch_err e = W(job_client_change, a);
+	if (row)
+		*row = a->row;
+	free(a);
+	return e;
+}
+
+static void wait_next_ms(void)
+{
+	int64_t t = now_ms();
+	while (now_ms() == t)
+		;
+}
+
+Test(chats, client_profile_fields_round_trip_and_scope)
+{
+	world a = seed("a", 1), b = seed("b", 2);
+	ch_client_row *c = calloc(1, sizeof *c), *got = calloc(1, sizeof *got);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, NULL, "Zoë", NULL, NULL, c), CH_OK);
+	cr_assert_str_eq(c->attributes, "{}", "no attributes yet");
+	cr_assert_str_eq(c->verified_keys, "[]");
+	cr_assert_str_eq(c->page_url, "");
+	cr_assert_eq(c->updated_at, c->created_at, "first seen = last change at first");
+	cr_assert_eq(c->chats_count, 0);
+	wait_next_ms();
+
+	ch_client_change ch = {.page_url = "https://shop.example/cart?x=1", .referrer = "https://search.example/",
+	                       .language = "uk-UA", .user_agent = "Mozilla/5.0 (X11) Тест",
+	                       .attributes = "{\"plan\":\"pro\",\"seats\":5,\"vip\":true}",
+	                       .verified_keys = "[\"plan\"]", .email = "zoe@example.com", .phone = "+380"};
+	cr_assert_eq(client_change(a.company, c->id, ch, got), CH_OK);
+	cr_assert_str_eq(got->page_url, "https://shop.example/cart?x=1");
+	cr_assert_str_eq(got->referrer, "https://search.example/");
+	cr_assert_str_eq(got->language, "uk-UA");
+	cr_assert_str_eq(got->user_agent, "Mozilla/5.0 (X11) Тест");
+	cr_assert_str_eq(got->attributes, "{\"plan\":\"pro\",\"seats\":5,\"vip\":true}");
+	cr_assert_str_eq(got->verified_keys, "[\"plan\"]");
+	cr_assert_str_eq(got->name, "Zoë", "NULL keeps a field");
+	cr_assert_str_eq(got->email, "zoe@example.com");
+	cr_assert_str_eq(got->phone, "+380");
+	cr_assert_gt(got->updated_at, got->created_at, "the change moved updated_at");
+	cr_assert_eq(got->created_at, c->created_at, "first seen stays");
+
+	cr_assert_eq(client_get(a.company, c->id, c), CH_OK);
+	cr_assert_str_eq(c->page_url, got->page_url, "a read returns what the write answered");
+	cr_assert_str_eq(c->attributes, got->attributes);
+	cr_assert_eq(c->updated_at, got->updated_at);
+
+	/* "" clears a text field; the rest is kept */
+	cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.email = "", .referrer = ""}, got), CH_OK);
+	cr_assert_str_eq(got->email, "");
+	cr_assert_str_eq(got->referrer, "");
+	cr_assert_str_eq(got->page_url, "https://shop.example/cart?x=1");
+
+	/* chats_count counts every chat of the client, of any status */
+	cr_assert_eq(chat_create(a.company, a.org, c->id, CH_SOURCE_WIDGET, "one", NULL), CH_OK);
+	ch_chat_row chat;
+	cr_assert_eq(chat_create(a.company, a.org, c->id, CH_SOURCE_WIDGET, "two", &chat), CH_OK);
+	cr_assert_eq(chat_update(a.company, chat.id, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	new_chat(a.company, a.org, "Other", NULL);
+	cr_assert_eq(client_get(a.company, c->id, got), CH_OK);
+	cr_assert_eq(got->chats_count, 2);
+
+	/* another company's client is not found, and nothing changes */
+	cr_assert_eq(client_change(b.company, c->id, (ch_client_change){.name = "Eve"}, NULL), CH_ERR_NOT_FOUND);
+	cr_assert_eq(client_change(a.company, c->id + 1000, (ch_client_change){.name = "Eve"}, NULL),
+	             CH_ERR_NOT_FOUND);
+	cr_assert_eq(client_get(a.company, c->id, got), CH_OK);
+	cr_assert_str_eq(got->name, "Zoë");
+	free(c);
+	free(got);
+}
+
+Test(chats, client_profile_bounds_and_refusals)
+{
+	world a = seed("a", 1);
+	ch_client_row *c = calloc(1, sizeof *c), *got = calloc(1, sizeof *got);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, NULL, "Ann", NULL, NULL, c), CH_OK);
+	char *big = malloc(CH_ATTRS_JSON_MAX + 8);
+
+	/* every field at its bound round-trips; one byte more is refused */
+	struct {
+		size_t max;
+		const char **field;
+	} f[4];
+	ch_client_change ch = {0};
+	f[0].max = CH_URL_MAX, f[0].field = &ch.page_url;
+	f[1].max = CH_URL_MAX, f[1].field = &ch.referrer;
+	f[2].max = CH_LANGUAGE_MAX, f[2].field = &ch.language;
+	f[3].max = CH_USER_AGENT_MAX, f[3].field = &ch.user_agent;
+	for (int i = 0; i < 4; i++) {
+		memset(big, 'u', f[i].max + 1);
+		big[f[i].max + 1] = '\0';
+		ch = (ch_client_change){0};
+		*f[i].field = big;
+		cr_assert_eq(client_change(a.company, c->id, ch, NULL), CH_ERR_OUT_OF_RANGE, "field %d over", i);
+		big[f[i].max] = '\0';
+		cr_assert_eq(client_change(a.company, c->id, ch, got), CH_OK, "field %d at its bound", i);
+	}
+	cr_assert_eq(strlen(got->user_agent), CH_USER_AGENT_MAX);
+	cr_assert_eq(strlen(got->page_url), CH_URL_MAX);
+
+	/* attributes: a JSON object of at most CH_ATTRS_JSON_MAX bytes */
+	memset(big, 'v', CH_ATTRS_JSON_MAX);
+	memcpy(big, "{\"k\":\"", 6);
+	memcpy(big + CH_ATTRS_JSON_MAX - 2, "\"}", 3);
+	cr_assert_eq(strlen(big), CH_ATTRS_JSON_MAX);
+	cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.attributes = big}, got), CH_OK);
+	cr_assert_eq(strlen(got->attributes), CH_ATTRS_JSON_MAX, "the largest object round-trips");
+	cr_assert_eq(client_get(a.company, c->id, got), CH_OK);
+	cr_assert_eq(strcmp(got->attributes, big), 0);
+	static const char *const not_object[] = {"[1]", "\"x\"", "{", "", "{\"a\":1,\"a\":2}"};
+	for (size_t i = 0; i < sizeof not_object / sizeof not_object[0]; i++)
+		cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.attributes = not_object[i]}, NULL),
+		             CH_ERR_OUT_OF_RANGE, "attributes %zu", i);
+	static const char *const not_keys[] = {"{}", "[1]", "[\"a\",null]"};
+	for (size_t i = 0; i < sizeof not_keys / sizeof not_keys[0]; i++)
+		cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.verified_keys = not_keys[i]}, NULL),
+		             CH_ERR_OUT_OF_RANGE, "verified keys %zu", i);
+
+	/* text that is not UTF-8 is refused whole: nothing of the change is stored */
+	cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.page_url = "https://ok/", .language = "a\xc3"},
+	                           NULL),
+	             CH_ERR_BAD_JSON);
+	cr_assert_eq(client_change(a.company, c->id, (ch_client_change){.user_agent = "\xc0\xaf"}, NULL),
+	             CH_ERR_BAD_JSON);
+	cr_assert_eq(client_get(a.company, c->id, got), CH_OK);
+	cr_assert_neq(strcmp(got->page_url, "https://ok/"), 0, "nothing was stored");
+	free(big);
+	free(c);
+	free(got);
+}
+
 /* ---- chats ------------------------------------------------------------- */
 
 Test(chats, chat_create_get_and_scope)
