@@ -129,6 +129,9 @@ json_t *ch_json_org(const ch_org_row *o, int full)
 		if (!json_is_array(origins))
 			json_decref(origins);
 		json_object_set_new(j, "maxChatsPerOperator", json_integer(o->max_chats_per_operator));
+		json_object_set_new(j, "autoCloseWaitingMinutes", json_integer(o->auto_close_waiting));
+		json_object_set_new(j, "autoCloseOpenMinutes", json_integer(o->auto_close_open));
+		json_object_set_new(j, "autoCloseOnPauseMinutes", json_integer(o->auto_close_on_pause));
 		char ts[25];
 		ch_iso8601_format(o->created_at, ts);
 		json_object_set_new(j, "createdAt", json_string(ts));
@@ -242,6 +245,17 @@ static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 	return 0;
 }
 
+/* Minutes of silence per status after which a chat is closed; 0 = never. */
+static int read_auto_close(ch_ctx *c, ch_svc_org_change *j)
+{
+	const int64_t max = CH_AUTO_CLOSE_MINUTES_MAX;
+	if (ch_get_int(c, c->body, "", "autoCloseWaitingMinutes", 0, 0, max, &j->auto_close_waiting) < 0 ||
+	    ch_get_int(c, c->body, "", "autoCloseOpenMinutes", 0, 0, max, &j->auto_close_open) < 0 ||
+	    ch_get_int(c, c->body, "", "autoCloseOnPauseMinutes", 0, 0, max, &j->auto_close_on_pause) < 0)
+		return -1;
+	return 0;
+}
+
 /* An allowed origin is scheme://host[:port] with nothing after it. */
 static int valid_origin(const char *s)
 {
@@ -288,12 +302,13 @@ static int read_origins(ch_ctx *c, char **out)
 void ch_h_org_update(ch_ctx *c)
 {
 	ch_svc_org_change j = {.id = c->path_id, .max_chats = -1, .prechat_form = -1,
-	                       .operators_manage_canned = -1};
+	                       .operators_manage_canned = -1, .auto_close_waiting = -1, .auto_close_open = -1,
+	                       .auto_close_on_pause = -1};
 	char *origins = NULL;
 	if (org_id_or_404(c) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||
 	    ch_get_int(c, c->body, "", "maxChatsPerOperator", 0, 1, 1000, &j.max_chats) < 0 ||
-	    read_settings(c, &j) < 0 || read_origins(c, &origins) < 0)
+	    read_auto_close(c, &j) < 0 || read_settings(c, &j) < 0 || read_origins(c, &origins) < 0)
 		return;
 	j.origins_json = origins;
 	ch_principal p = ch_principal_from_claims(&c->who);

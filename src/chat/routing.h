@@ -14,7 +14,7 @@
 
 typedef struct ch_route_candidate {
 	int64_t operator_id;
-	int64_t open_chats;    /* assigned, not Closed */
+	int64_t open_chats;    /* assigned, neither Closed nor OnPause */
 	int64_t idle_since_ms; /* last assignment or activity; smaller = idle longer */
 } ch_route_candidate;
 

@@ -94,6 +94,10 @@ static const opt opts[] = {
 	{"offline_grace_seconds", INT(offline_grace_seconds), "120", 1, 86400, NULL, 0,
 	 "How long an operator may be offline (no hub connection) before its open chats go back to the "
 	 "organization's queue."},
+	{"auto_close_interval_seconds", INT(auto_close_interval_seconds), "60", 0, 86400, NULL, 0,
+	 "How often this process closes the chats whose organization's auto-close setting says they have "
+	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "
+	 "closed once. 0: this process never sweeps."},
 	{"node_lease_ms", INT(node_lease_ms), "10000", 2000, 600000, NULL, 0,
 	 "How long this process counts as alive without renewing its lease in the database (it renews every "
 	 "second). The operators of a process that stops renewing (killed, cut off) become offline when another "

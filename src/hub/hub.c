@@ -851,6 +851,39 @@ static void presence_tick(void)
 	ch_svc_presence_tick(H.o.offline_grace_ms, tick_done, NULL);
 }
 
+/* ---- the auto-close sweep ------------------------------------------------- */
+
+static int sweep_in_flight;
+static int64_t next_sweep_ms; /* monotonic; 0 = at the next tick */
+
+static void sweep_finished(void *more)
+{
+	sweep_in_flight = 0;
+	if (more)
+		next_sweep_ms = 0; /* a full batch: the rest at the next tick */
+}
+
+/* Store writer (or this thread when the queue is full). */
+static void sweep_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(json_object_get(r->result, "more"));
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("auto-close sweep failed: %s (again at the next period)", r->message);
+	json_decref(r->result);
+	H.o.post(sweep_finished, more ? (void *)1 : NULL);
+}
+
+/* Every auto_close_every_ms, one sweep job (svc/autoclose.c) at a time. */
+static void autoclose_tick(int64_t mono)
+{
+	if (!H.o.auto_close_every_ms || sweep_in_flight || shutting_down || mono < next_sweep_ms)
+		return;
+	next_sweep_ms = mono + H.o.auto_close_every_ms;
+	sweep_in_flight = 1;
+	ch_svc_autoclose_sweep(sweep_done, NULL);
+}
+
 /* One connection's timers; ping holds the shared ping records, one per
  * protocol (created lazily). */
 static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **ping)
@@ -887,6 +920,7 @@ void ch_hub_tick(int64_t now_ms)
 	hub_rec_unref(ping[0]);
 	hub_rec_unref(ping[1]);
 	presence_tick();
+	autoclose_tick(mono);
 }
 
 void ch_hub_fini(void)

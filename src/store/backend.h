@@ -270,8 +270,9 @@
 	  (tx, org_id, each, ctx))                                                                 \
 	X(P, ch_err, presence_due,                                                                 \
 	  (ch_store_tx * tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each, void *ctx), \
-	  (tx, grace_ms, limit, each, ctx)) \
-	CH_STORE_TX_OPS_NOTES(X, P)
+	  (tx, grace_ms, limit, each, ctx))                                                        \
+	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
+	CH_STORE_TX_OPS_AUTOCLOSE(X, P)
 
 #define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	X(P, ch_err, note_create,                                                                  \
@@ -281,6 +282,18 @@
 	X(P, ch_err, note_list,                                                                    \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each, void *ctx), \
 	  (tx, company_id, chat_id, each, ctx))
+
+#define CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
+	X(P, ch_err, org_set_auto_close,                                                           \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t waiting, int64_t open,    \
+	   int64_t on_pause),                                                                      \
+	  (tx, company_id, org_id, waiting, open, on_pause))                                       \
+	X(P, ch_err, chat_idle_due,                                                                \
+	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each, void *ctx),      \
+	  (tx, now_ms, limit, each, ctx))                                                          \
+	X(P, ch_err, chat_close_if_idle,                                                           \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t now_ms, ch_chat_row *out), \
+	  (tx, company_id, chat_id, now_ms, out))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

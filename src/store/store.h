@@ -212,6 +212,11 @@ typedef struct ch_org_row {
 	char allowed_origins[CH_ORIGINS_MAX + 1]; /* JSON array text, "[]" = every origin */
 	int64_t max_chats_per_operator;
 	int64_t created_at;
+	/* auto-close (ext): minutes of silence after which a chat of that status
+	 * is closed, 0 = never (see ch_store_chat_idle_due) */
+	int64_t auto_close_waiting;  /* default 1440 */
+	int64_t auto_close_open;     /* default 0 */
+	int64_t auto_close_on_pause; /* default 0 */
 } ch_org_row;
 
 typedef void (*ch_org_each_fn)(void *ctx, const ch_org_row *row);
@@ -486,11 +491,39 @@ ch_err ch_store_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *tot
                           ch_chat_each_fn each, void *ctx);
 
 /* Routing load of an organization: each(ctx, operator_id, n) once for every
- * Active operator of the org, n = its assigned chats that are not Closed
- * (0 included), ascending by operator id. */
+ * Active operator of the org, n = its assigned chats that are neither Closed
+ * nor OnPause (a parked chat does not use a seat; 0 included), ascending by
+ * operator id. */
 typedef void (*ch_load_each_fn)(void *ctx, int64_t operator_id, int64_t open_chats);
 ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_id,
                               ch_load_each_fn each, void *ctx);
+
+/* ---- auto-close (ext) ----------------------------------------------------- */
+/* A chat is silent since the later of its newest message (any author) and the
+ * last change of its status. An organization's auto_close_* minutes say how
+ * long a chat of that status (Open, Waiting, OnPause) may stay silent; 0 =
+ * never. New and Closed chats are never due. */
+
+#define CH_AUTO_CLOSE_MINUTES_MAX 525600 /* one year */
+
+/* Sets the organization's auto-close minutes; a negative value leaves that
+ * one unchanged. CH_ERR_OUT_OF_RANGE above CH_AUTO_CLOSE_MINUTES_MAX (nothing
+ * written); CH_ERR_NOT_FOUND for another company's organization. */
+ch_err ch_store_org_set_auto_close(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t waiting,
+                                   int64_t open, int64_t on_pause);
+/* A read or a write: chats of every company that are due at now_ms (silent
+ * for at least their organization's minutes for their status), ascending by
+ * id, at most limit. Walks only the chats that are not Closed. */
+ch_err ch_store_chat_idle_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each,
+                              void *ctx);
+/* The conditional close: sets the chat Closed only while it is still due at
+ * now_ms by its organization's current minutes (nothing happened since it
+ * was found due; not already closed by another process): CH_ERR_CONFLICT and
+ * nothing written otherwise; CH_ERR_NOT_FOUND for a missing chat or another
+ * company's. The operator stays on the chat, as with any close. *out (may be
+ * NULL) gets the row after. */
+ch_err ch_store_chat_close_if_idle(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
+                                   ch_chat_row *out);
 
 /* ---- locks between processes (write jobs) ------------------------------- */
 /* Held until the batch commits or rolls back. On SQLite, where one writer

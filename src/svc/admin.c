@@ -60,6 +60,9 @@ static ch_err org_update_fn(ch_store_tx *tx, svc_job *j)
 		                             ch->outbound_url, ch->prechat_form);
 	if (!e && ch->operators_manage_canned >= 0)
 		e = ch_store_org_set_canned_policy(tx, o->company_id, ch->id, ch->operators_manage_canned);
+	if (!e && (ch->auto_close_waiting >= 0 || ch->auto_close_open >= 0 || ch->auto_close_on_pause >= 0))
+		e = ch_store_org_set_auto_close(tx, o->company_id, ch->id, ch->auto_close_waiting, ch->auto_close_open,
+		                                ch->auto_close_on_pause);
 	if (!e)
 		e = ch_store_org_secrets_get(tx, o->company_id, ch->id, o->settings);
 	return e ? e : ch_store_org_get(tx, o->company_id, ch->id, o->row);

@@ -154,15 +154,19 @@ void ch_svc_send(const ch_principal *p, int64_t chat_id, const char *text, const
 	svc_submit(j);
 }
 
+/* A chat in this status uses no seat of its operator's capacity. */
+static int frees_seat(int status) { return status == CH_CHAT_CLOSED || status == CH_CHAT_ON_PAUSE; }
+
 static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 {
 	ch_chat_row c;
 	ch_err e = visible(tx, j, j->chat_id, &c);
-	/* a reopen routes and a close that frees an operator drains: take the
-	 * org's routing lock before the update locks the chat (org, then chat,
-	 * like every routing path), and decide on the chat as it is under it */
+	/* a reopen routes, and a close or a pause that frees an operator's seat
+	 * (an OnPause chat is not load) drains: take the org's routing lock
+	 * before the update locks the chat (org, then chat, like every routing
+	 * path), and decide on the chat as it is under it */
 	if (!e && ((c.status == CH_CHAT_CLOSED && j->status == CH_CHAT_NEW) ||
-	           (j->status == CH_CHAT_CLOSED && c.operator_id)) &&
+	           (frees_seat(j->status) && c.operator_id)) &&
 	    !(e = ch_store_routing_lock(tx, c.organization_id)))
 		e = visible(tx, j, j->chat_id, &c);
 	if (e)
@@ -171,7 +175,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 		return svc_fail(j, CH_ERR_CONFLICT, "conflict: illegal status transition");
 	if (c.status != j->status) {
 		int old = c.status;
-		int64_t freed = j->status == CH_CHAT_CLOSED ? c.operator_id : 0;
+		int64_t freed = frees_seat(j->status) && !frees_seat(old) ? c.operator_id : 0;
 		int64_t op = j->status == CH_CHAT_NEW ? 0 : c.operator_id;
 		if (!op && j->status == CH_CHAT_OPEN && j->p.kind == CH_TOKEN_OPERATOR)
 			op = j->p.operator_id;

@@ -113,6 +113,11 @@ void ch_svc_presence_set(int64_t company_id, int64_t org_id, int64_t operator_id
  * another process had reaped this node: the caller publishes every operator
  * connection it holds again (ch_svc_presence_conn). */
 void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
+/* The auto-close sweep (autoclose.c): closes up to 100 chats due now, each
+ * with a system message saying why and the events of a close, safe against
+ * other processes sweeping at once. The result is {"closed": n, "more": b};
+ * more: the batch was full, sweep again soon. */
+void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
 
 /* Runs one of the operations above and waits for it (worker threads only):
  *   ch_svc_result r; ch_svc_wait(&r, ch_svc_set_status(p, id, s, CH_SVC_WAIT));  */
@@ -174,6 +179,7 @@ typedef struct ch_svc_org_change {
 	const char *identity_secret, *channel_secret, *outbound_url;
 	int prechat_form;            /* -1: unchanged */
 	int operators_manage_canned; /* -1: unchanged */
+	int64_t auto_close_waiting, auto_close_open, auto_close_on_pause; /* minutes; -1: unchanged */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
 ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,

@@ -48,17 +48,24 @@ describe('routing', () => {
     await h.sleep(500);
     assert.equal(a.all('ChatAssigned', (c) => c.id === v3.chatId).length, 0, 'over capacity: not assigned');
     hub.assertChat(await chatOf(o, v3.chatId), { chatStatus: 0, operator: null });
-    // Waiting / OnPause still count as open
+    // a Waiting chat still counts as open
     await a.invoke('SendMessage', v1.chatId, 'answer', crypto.randomUUID());
-    h.assertOk(await hub.setChatStatus(srv, co.token, v2.chatId, 3));
     await h.sleep(300);
-    assert.equal((await chatOf(o, v3.chatId)).chatStatus, 0, 'Waiting and OnPause chats still use capacity');
+    assert.equal((await chatOf(o, v3.chatId)).chatStatus, 0, 'a Waiting chat still uses capacity');
     // closing one frees a seat
     const m = a.mark();
     h.assertOk(await hub.setChatStatus(srv, co.token, v1.chatId, 4));
     const [as] = await a.waitFor('ChatAssigned', (c) => c.id === v3.chatId, { from: m });
     hub.assertChat(as, { chatStatus: 1, operatorId: o.ops[0].id });
     await waitChat(o, v3.chatId, (c) => c.chatStatus === 1 && c.operator && c.operator.id === o.ops[0].id);
+    // so does parking one: an OnPause chat uses no seat (46-auto-close tests it further)
+    const v4 = await hub.visitorChat(srv, o.guid, 'four');
+    await a.waitFor('ChatCreated', (c) => c.id === v4.chatId);
+    await h.sleep(300);
+    assert.equal((await chatOf(o, v4.chatId)).chatStatus, 0, 'full again');
+    const m2 = a.mark();
+    h.assertOk(await hub.setChatStatus(srv, co.token, v2.chatId, 3));
+    await a.waitFor('ChatAssigned', (c) => c.id === v4.chatId && c.operator.id === o.ops[0].id, { from: m2 });
   });
 
   test('the operator with the fewest open chats gets the next one, then the longest idle', async () => {

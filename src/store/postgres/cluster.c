@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "store/postgres/pg_int.h"
 
 ch_err ch_store_pg_setting_ensure(ch_store_tx *tx, const char *key, const char *value_if_absent,
@@ -121,6 +122,7 @@ ch_err ch_store_pg_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, in
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, chat_id);
 	ch_pg_int(&p, operator_id);
+	ch_pg_int(&p, ch_now_ms());
 	if (err == CH_OK && (err = ch_pg_change(tx, CH_PG_CHAT_ASSIGN_QUEUED, &p)) == CH_ERR_NOT_FOUND)
 		err = CH_ERR_CONFLICT; /* cannot happen under the row lock; kept as the guard */
 	if (err == CH_OK && out)

@@ -24,6 +24,9 @@ static ch_err org_fill(const PGresult *r, int i, ch_org_row *out)
 		err = ch_pg_str(r, i, 4, out->allowed_origins, sizeof out->allowed_origins);
 	out->max_chats_per_operator = ch_pg_i64(r, i, 5);
 	out->created_at = ch_pg_i64(r, i, 6);
+	out->auto_close_waiting = ch_pg_i64(r, i, 7);
+	out->auto_close_open = ch_pg_i64(r, i, 8);
+	out->auto_close_on_pause = ch_pg_i64(r, i, 9);
 	return err;
 }
 

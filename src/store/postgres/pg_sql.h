@@ -16,7 +16,9 @@
 #define CH_PG_COMPANY_COLS "id, login, name, password_hash, created_at, token_epoch"
 #define CH_PG_API_KEY_COLS "id, company_id, name, prefix, created_at"
 #define CH_PG_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
-#define CH_PG_ORG_COLS "id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
+#define CH_PG_ORG_COLS                                                                             \
+	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, "        \
+	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes"
 #define CH_PG_OPERATOR_FROM                                                                        \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
@@ -215,10 +217,11 @@
 	X(CHAT_UPDATE,                                                                             \
 	  "UPDATE chats SET status = $3::int, operator_id = NULLIF($4::bigint, 0), queued_at = CASE " \
 	  "WHEN $3::int = 0 AND $4::bigint = 0 AND NOT (status = 0 AND operator_id IS NULL) THEN $5 " \
-	  "ELSE queued_at END WHERE company_id = $1 AND id = $2")                                  \
+	  "ELSE queued_at END, status_at = CASE WHEN status <> $3::int THEN $5 ELSE status_at END " \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
 	X(CHAT_ASSIGN_QUEUED,                                                                      \
-	  "UPDATE chats SET status = 1, operator_id = $3 WHERE company_id = $1 AND id = $2 "       \
-	  "AND status = 0 AND operator_id IS NULL")                                                \
+	  "UPDATE chats SET status = 1, operator_id = $3, status_at = $4 WHERE company_id = $1 "   \
+	  "AND id = $2 AND status = 0 AND operator_id IS NULL")                                    \
 	X(CHAT_SET_THEME, "UPDATE chats SET theme = $3 WHERE company_id = $1 AND id = $2")         \
 	X(CHAT_DELETE, "DELETE FROM chats WHERE company_id = $1 AND id = $2")                      \
 	X(CHAT_APPENDED,                                                                           \
@@ -246,8 +249,8 @@
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = $1 AND organization_id = $2 AND id = $3")    \
 	X(OPERATOR_LOAD,                                                                           \
-	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4) " \
-	  "FROM operators o WHERE o.company_id = $1 AND o.organization_id = $2 AND o.status = 0 "  \
+	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4 " \
+	  "AND c.status <> 3) FROM operators o WHERE o.company_id = $1 AND o.organization_id = $2 AND o.status = 0 "  \
 	  "ORDER BY o.id")                                                                         \
 	X(MESSAGE_GET, CH_PG_MESSAGE_FROM "WHERE m.company_id = $1 AND m.id = $2")                 \
 	X(MESSAGE_BY_CLIENT_ID, CH_PG_MESSAGE_FROM "WHERE m.chat_id = $1 AND m.client_message_id = $2") \
@@ -306,7 +309,8 @@
 	CH_PG_STMTS_CLUSTER(X)                                                                     \
 	CH_PG_STMTS_LABELS(X)                                                                      \
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
-	CH_PG_STMTS_NOTES(X)
+	CH_PG_STMTS_NOTES(X)                                                                \
+	CH_PG_STMTS_AUTOCLOSE(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort
@@ -354,5 +358,35 @@
 	X(BUS_LOG_TRIM,                                                                            \
 	  "DELETE FROM bus_log WHERE created_at < "                                                \
 	  "(extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1::bigint")
+
+/* ---- auto-close (migration 015) */
+/* The minutes chat t of organization g may stay silent in its status; 0 = never. */
+#define CH_PG_IDLE_MINUTES(t, g)                                                                   \
+	"(CASE " t ".status WHEN 1 THEN " g ".auto_close_open_minutes WHEN 2 THEN "              \
+	g ".auto_close_waiting_minutes WHEN 3 THEN " g ".auto_close_on_pause_minutes ELSE 0 END)"
+/* Chat t of organization g is due at the time now: silent for its minutes. */
+#define CH_PG_IDLE_DUE(t, g, now)                                                                  \
+	CH_PG_IDLE_MINUTES(t, g) " > 0 AND GREATEST(" t ".activity_at, " t ".status_at) <= " now   \
+	"::bigint - 60000 * " CH_PG_IDLE_MINUTES(t, g)
+
+#define CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
+	X(ORG_SET_AUTO_CLOSE,                                                                      \
+	  "UPDATE organizations SET "                                                              \
+	  "auto_close_waiting_minutes = COALESCE($3::bigint, auto_close_waiting_minutes), "        \
+	  "auto_close_open_minutes = COALESCE($4::bigint, auto_close_open_minutes), "              \
+	  "auto_close_on_pause_minutes = COALESCE($5::bigint, auto_close_on_pause_minutes) "       \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	/* Only the chats that are not Closed (the partial index chats_operator_open). */         \
+	X(CHAT_IDLE_DUE,                                                                           \
+	  CH_PG_CHAT_FROM "WHERE c.id IN (SELECT d.id FROM chats d JOIN organizations g "          \
+	  "ON g.id = d.organization_id WHERE d.status <> 4 AND " CH_PG_IDLE_DUE("d", "g", "$1")   \
+	  " ORDER BY d.id LIMIT NULLIF($2::bigint, 0)) ORDER BY c.id")                            \
+	/* Under READ COMMITTED a row another transaction changed meanwhile is                    \
+	 * checked again as it is after that commit: a message or a close in                      \
+	 * between leaves it not due, and nothing is written. */                                  \
+	X(CHAT_CLOSE_IF_IDLE,                                                                      \
+	  "UPDATE chats c SET status = 4, status_at = $3 FROM organizations g "                    \
+	  "WHERE c.company_id = $1 AND c.id = $2 AND g.id = c.organization_id AND c.status <> 4 "  \
+	  "AND " CH_PG_IDLE_DUE("c", "g", "$3"))
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "store/sqlite/sqlite_int.h"
 
 ch_err ch_store_sqlite_setting_ensure(ch_store_tx *tx, const char *key, const char *value_if_absent,
@@ -68,6 +69,13 @@ ch_err ch_store_sqlite_client_lock(ch_store_tx *tx, int64_t company_id, int64_t 
 
 ch_err ch_store_sqlite_routing_lock(ch_store_tx *tx, int64_t org_id) { return CH_OK; }
 
+/* ?3 the operator, ?4 now: when the chat's status (Open) began. */
+static int bind_assign(sqlite3_stmt *st, int64_t operator_id)
+{
+	int rc = sqlite3_bind_int64(st, 3, operator_id);
+	return rc == SQLITE_OK ? sqlite3_bind_int64(st, 4, ch_now_ms()) : rc;
+}
+
 ch_err ch_store_sqlite_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id, int64_t chat_id,
                                              int64_t operator_id, ch_chat_row *out)
 {
@@ -84,7 +92,7 @@ ch_err ch_store_sqlite_chat_assign_if_queued(ch_store_tx *tx, int64_t company_id
 	if (err == CH_OK)
 		err = ch_store_sqlite_bind_ids(tx, st, company_id, chat_id, "chat assign");
 	if (err == CH_OK)
-		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 3, operator_id), "chat assign");
+		err = ch_store_sqlite_bound(tx, st, bind_assign(st, operator_id), "chat assign");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "chat assign");
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)

@@ -20,6 +20,9 @@ static ch_err org_fill(sqlite3_stmt *st, ch_org_row *out)
 		                               sizeof out->allowed_origins);
 	out->max_chats_per_operator = sqlite3_column_int64(st, 5);
 	out->created_at = sqlite3_column_int64(st, 6);
+	out->auto_close_waiting = sqlite3_column_int64(st, 7);
+	out->auto_close_open = sqlite3_column_int64(st, 8);
+	out->auto_close_on_pause = sqlite3_column_int64(st, 9);
 	return err;
 }
 

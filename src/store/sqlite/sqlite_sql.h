@@ -14,7 +14,8 @@
 #define CH_SQL_API_KEY_COLS "id, company_id, name, prefix, created_at"
 #define CH_SQL_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
 #define CH_SQL_ORG_COLS \
-	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at"
+	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, " \
+	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes"
 #define CH_SQL_OPERATOR_FROM                                                                      \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
@@ -201,7 +202,8 @@
 	X(CHAT_UPDATE,                                                                             \
 	  "UPDATE chats SET status = ?3, operator_id = NULLIF(?4, 0), queued_at = CASE "           \
 	  "WHEN ?3 = 0 AND ?4 = 0 AND NOT (status = 0 AND operator_id IS NULL) THEN ?5 "           \
-	  "ELSE queued_at END WHERE company_id = ?1 AND id = ?2")                                  \
+	  "ELSE queued_at END, status_at = CASE WHEN status <> ?3 THEN ?5 ELSE status_at END "     \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
 	X(CHAT_SET_THEME, "UPDATE chats SET theme = ?3 WHERE company_id = ?1 AND id = ?2")         \
 	/* Messages, media, channel records and deliveries go by ON DELETE CASCADE. */             \
 	X(CHAT_DELETE, "DELETE FROM chats WHERE company_id = ?1 AND id = ?2")                      \
@@ -229,8 +231,8 @@
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \
 	X(OPERATOR_LOAD,                                                                           \
-	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4) " \
-	  "FROM operators o WHERE o.company_id = ?1 AND o.organization_id = ?2 AND o.status = 0 "  \
+	  "SELECT o.id, (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.status <> 4 " \
+	  "AND c.status <> 3) FROM operators o WHERE o.company_id = ?1 AND o.organization_id = ?2 AND o.status = 0 "  \
 	  "ORDER BY o.id")                                                                         \
 	X(MESSAGE_GET, CH_SQL_MESSAGE_FROM "WHERE m.company_id = ?1 AND m.id = ?2")                \
 	X(MESSAGE_BY_CLIENT_ID, CH_SQL_MESSAGE_FROM "WHERE m.chat_id = ?1 AND m.client_message_id = ?2") \
@@ -284,7 +286,8 @@
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
-	CH_SQLITE_NOTE_STMTS(X)
+	CH_SQLITE_NOTE_STMTS(X)                                                             \
+	CH_SQLITE_STMTS_AUTOCLOSE(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
  * json_each, so that one prepared statement takes any number of ids. */
@@ -316,11 +319,39 @@
 	X(SETTING_GET, "SELECT value FROM settings WHERE key = ?1")                                \
 	X(CLIENT_OWNED, "SELECT 1 FROM clients WHERE company_id = ?1 AND id = ?2")                 \
 	X(CHAT_ASSIGN_QUEUED,                                                                      \
-	  "UPDATE chats SET status = 1, operator_id = ?3 WHERE company_id = ?1 AND id = ?2 "       \
-	  "AND status = 0 AND operator_id IS NULL")                                                \
+	  "UPDATE chats SET status = 1, operator_id = ?3, status_at = ?4 WHERE company_id = ?1 "   \
+	  "AND id = ?2 AND status = 0 AND operator_id IS NULL")                                    \
 	X(DELIVERY_CLAIMABLE,                                                                      \
 	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                      \
 	  "AND next_attempt_at <= ?1 AND lease_until <= ?1 ORDER BY next_attempt_at, id LIMIT ?2") \
 	X(DELIVERY_LEASE, "UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")
+
+/* ---- auto-close (migration 015) */
+/* The minutes chat t of organization g may stay silent in its status; 0 = never. */
+#define CH_SQL_IDLE_MINUTES(t, g)                                                                  \
+	"(CASE " t ".status WHEN 1 THEN " g ".auto_close_open_minutes WHEN 2 THEN "              \
+	g ".auto_close_waiting_minutes WHEN 3 THEN " g ".auto_close_on_pause_minutes ELSE 0 END)"
+/* Chat t of organization g is due at the time now: silent for its minutes. */
+#define CH_SQL_IDLE_DUE(t, g, now)                                                                 \
+	CH_SQL_IDLE_MINUTES(t, g) " > 0 AND MAX(" t ".activity_at, " t ".status_at) <= " now       \
+	" - 60000 * " CH_SQL_IDLE_MINUTES(t, g)
+
+#define CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	X(ORG_SET_AUTO_CLOSE,                                                                      \
+	  "UPDATE organizations SET "                                                              \
+	  "auto_close_waiting_minutes = COALESCE(?3, auto_close_waiting_minutes), "                \
+	  "auto_close_open_minutes = COALESCE(?4, auto_close_open_minutes), "                      \
+	  "auto_close_on_pause_minutes = COALESCE(?5, auto_close_on_pause_minutes) "               \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	/* Only the chats that are not Closed, through chats_operator_open (its key,              \
+	 * the operator, is one no message moves); organizations by their key. */                 \
+	X(CHAT_IDLE_DUE,                                                                           \
+	  CH_SQL_CHAT_FROM "WHERE c.id IN (SELECT d.id FROM chats d INDEXED BY chats_operator_open " \
+	  "CROSS JOIN organizations g ON g.id = d.organization_id WHERE d.status <> 4 AND "        \
+	  CH_SQL_IDLE_DUE("d", "g", "?1") " ORDER BY d.id LIMIT ?2) ORDER BY c.id")               \
+	X(CHAT_CLOSE_IF_IDLE,                                                                      \
+	  "UPDATE chats SET status = 4, status_at = ?3 WHERE company_id = ?1 AND id = ?2 "         \
+	  "AND status <> 4 AND EXISTS (SELECT 1 FROM organizations g WHERE "                       \
+	  "g.id = chats.organization_id AND " CH_SQL_IDLE_DUE("chats", "g", "?3") ")")
 
 #endif

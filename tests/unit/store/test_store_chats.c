@@ -2147,7 +2147,7 @@ Test(chats, operator_load_counts_assigned_open_chats)
 	cr_assert_eq(l.ops[1], a.op2);
 	cr_assert_eq(l.counts[1], 0, "an idle operator is listed with 0");
 	cr_assert_eq(l.ops[2], op5);
-	cr_assert_eq(l.counts[2], 1, "OnPause is load");
+	cr_assert_eq(l.counts[2], 0, "OnPause is not load");
 	op_set_status(a.company, op5, CH_OPERATOR_DELETED);
 	cr_assert_eq(operator_load(a.company, a.org, &l), CH_OK);
 	cr_assert_eq(l.n, 2);
