@@ -256,10 +256,14 @@ export class Panel {
   onEvent(name, a) {
     switch (name) {
       case 'ChatCreated': case 'ChatAssigned': {
-        const { isNew, x } = this.chat(a[0]);
         const c = a[0];
-        const toMe = name === 'ChatAssigned' && c.operator && c.operator.id === this.me;
-        if (isNew || toMe) {
+        const before = this.chats.get(c.id);
+        const wasMine = !!(before && before.c && before.c.operator && before.c.operator.id === this.me);
+        const { isNew, x } = this.chat(c);
+        const toMe = name === 'ChatAssigned' && c.operator && c.operator.id === this.me && !wasMine;
+        // a new chat routed to me at once is ChatCreated then ChatAssigned: one alert
+        if (isNew || (toMe && Date.now() - (x.alertedAt || 0) > 5000)) {
+          x.alertedAt = Date.now();
           this.notifier.beep();
           this.notifier.show({ title: `${this.t.newChat}: ${chatTitle(x.c, this.t)}`, body: x.c.lastMessage, chatId: c.id });
         }

@@ -108,7 +108,7 @@ min-width:min(300px,90%);max-width:90%;max-height:90%;overflow:auto}
 .helpbox h3{font-weight:700;font-size:15px;flex:1}
 .keys{margin-top:8px}
 .krow{display:flex;gap:12px;padding:3px 0}
-.keys dt{min-width:120px;flex:none}
+.keys dt{min-width:140px;flex:none}
 kbd{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;border:1px solid var(--line);border-bottom-width:2px;
 border-radius:4px;padding:0 5px;background:var(--soft);color:var(--fg)}
 @media (max-width:599px){
