@@ -14,6 +14,7 @@
 import { h, replace } from '../shared/dom.js';
 
 let seq = 0;
+const FRESH_MS = 60000;
 
 /** Fills the placeholders of a canned response's text. */
 export function fill(text, vars) {
@@ -40,15 +41,18 @@ export class CannedStore {
   constructor(api) {
     this.api = api;
     this.items = null; // null: not loaded yet
+    this.at = 0;       // when it was loaded
     this.loading = null;
   }
 
+  /** The list; fetched again when `force`d or older than FRESH_MS (colleagues change shared ones). */
   load(force) {
-    if (this.items && !force) return Promise.resolve(this.items);
+    if (this.items && !force && Date.now() - this.at < FRESH_MS) return Promise.resolve(this.items);
     if (!this.loading) {
       this.loading = this.api('api/canned-responses').then((r) => {
         if (!r.ok) throw r;
         this.items = Array.isArray(r.body) ? r.body : [];
+        this.at = Date.now();
         return this.items;
       }).finally(() => { this.loading = null; });
     }
@@ -138,6 +142,10 @@ export class CannedPicker {
     if (first) {
       try { await this.store.load(); } catch { this.store.items = null; }
       if (this.q !== q || !this.trigger()) return;
+    } else {
+      // shown at once from what is known; redrawn if a refresh brings changes
+      const had = this.store.items;
+      this.store.load().then((items) => { if (items !== had && this.open && this.q === q) this.show(q); }, () => {});
     }
     const all = this.store.items || [];
     const prevId = this.open && this.items[this.active] && this.items[this.active].id;
