@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Checks the widgets' download budget in bytes actually transferred: starts the
-# server (BIN, on a free loopback port, with a throw-away data directory) and
-# downloads each widget the way a browser does (Accept-Encoding: gzip, deflate,
-# br), plus every module it imports (followed recursively through relative
-# `import … from '…'`; the bundles of `make build` import nothing). The bytes
-# on the wire, in whatever coding the server chose, must total at most LIMIT
-# (30 KB). A source map the module links must be served; it is not counted (a
-# browser fetches it only for its developer tools).
-# Prints one line per widget; exits 1 when a widget is over budget or missing,
-# 2 when the server does not start.
+# Checks the visitor widget's download budget and reports the operator panel's
+# size next to it: starts the server (BIN, on a free loopback port, with a
+# throw-away data directory) and downloads each widget the way a browser does
+# (Accept-Encoding: gzip, deflate, br), plus every module it imports (followed
+# recursively through relative `import … from '…'`; the bundles of `make build`
+# import nothing), and once more asking for gzip only. The visitor widget
+# (chat-widget) must total at most LIMIT (30 KB) both on the wire, in whatever
+# coding the server chose, and gzipped. The operator panel (all of its modules)
+# may grow: its sizes are printed, never enforced. A source map a module links
+# must be served; it is not counted (a browser fetches it only for its
+# developer tools).
+# Prints one line per widget; exits 1 when the visitor widget is over budget
+# or a file is missing, 2 when the server does not start.
 # Usage: scripts/widget-size.sh [BIN] [WEB_DIR]   (build/chathub, web/; LIMIT=30720)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,7 +19,9 @@ BIN=${1:-"$REPO/build/chathub"}
 WEB=${2:-"$REPO/web"}
 LIMIT=${LIMIT:-30720}
 ACCEPT_ENCODING='gzip, deflate, br'
-WIDGETS=(/operator-chat-panel/widget-script.js /chat-widget/widget-script.js)
+WIDGETS=(/chat-widget/widget-script.js /operator-chat-panel/widget-script.js)
+# the widgets held to LIMIT; the others are reported
+BUDGETED=(/chat-widget/widget-script.js)
 
 tmp=$(mktemp -d)
 pid=
@@ -67,7 +72,7 @@ status=0
 for w in "${WIDGETS[@]}"; do
   declare -A seen=()
   queue=("$w")
-  total=0 files=0 codings='' maps=''
+  total=0 gz=0 files=0 codings='' maps=''
   while [ ${#queue[@]} -gt 0 ]; do
     u=${queue[0]}
     queue=("${queue[@]:1}")
@@ -81,6 +86,7 @@ for w in "${WIDGETS[@]}"; do
       continue
     fi
     total=$((total + size))
+    gz=$((gz + $(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}' "$BASE$u")))
     files=$((files + 1))
     codings="$codings ${coding:-identity}"
     text=$(curl -s "$BASE$u")
@@ -97,11 +103,17 @@ for w in "${WIDGETS[@]}"; do
     while read -r dep; do [ -n "$dep" ] && queue+=("$dep"); done < <(printf '%s' "$text" | imports "$u")
   done
   unset seen
-  verdict=ok
-  if [ "$total" -gt "$LIMIT" ]; then verdict="OVER BUDGET"; status=1; fi
+  budget=0
+  for x in "${BUDGETED[@]}"; do [ "$x" = "$w" ] && budget=1; done
+  if [ "$budget" = 1 ]; then
+    verdict="limit $LIMIT: ok"
+    if [ "$total" -gt "$LIMIT" ] || [ "$gz" -gt "$LIMIT" ]; then verdict="limit $LIMIT: OVER BUDGET"; status=1; fi
+  else
+    verdict='reported, no limit'
+  fi
   codings=$(echo "$codings" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd, -)
   if [ -n "$maps" ]; then maps="; source map${maps} not counted"; else maps="; no source map"; fi
-  printf 'widget-size: %-38s %6d bytes transferred (%s) in %d file(s)%s (limit %d): %s\n' \
-    "${w#/}" "$total" "$codings" "$files" "$maps" "$LIMIT" "$verdict"
+  printf 'widget-size: %-38s %6d bytes transferred (%s), %6d gzipped, in %d file(s)%s (%s)\n' \
+    "${w#/}" "$total" "$codings" "$gz" "$files" "$maps" "$verdict"
 done
 exit $status

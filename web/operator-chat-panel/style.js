@@ -16,9 +16,10 @@ direction:ltr;text-transform:none}
 button,textarea,select,input{font:inherit;color:inherit;margin:0}
 button{cursor:pointer;border:1px solid var(--line);background:var(--soft);color:var(--fg);border-radius:6px;
 padding:4px 10px;min-height:32px}
-button:focus-visible,textarea:focus-visible,select:focus-visible,.log:focus-visible,a:focus-visible{
+button:focus-visible,textarea:focus-visible,select:focus-visible,input:focus-visible,.log:focus-visible,a:focus-visible,
+.helpbox:focus-visible,.manage h3:focus-visible,[role="option"]:focus-visible{
 outline:3px solid var(--acc);outline-offset:2px}
-h2,h3,p,ul{margin:0;padding:0;font:inherit}
+h2,h3,h4,p,ul,dl,dd{margin:0;padding:0;font:inherit}
 ul{list-style:none}
 a{color:inherit;text-decoration:underline}
 .launcher{position:fixed;right:calc(20px + var(--slot,0) * 72px);bottom:20px;width:56px;height:56px;border-radius:50%;
@@ -27,7 +28,7 @@ z-index:2147483000;box-shadow:0 4px 14px rgba(0,0,0,.3)}
 .launcher svg{width:26px;height:26px}
 .badge{position:absolute;top:-4px;right:-4px;background:#b3261e;color:#fff;border-radius:10px;min-width:20px;
 padding:0 5px;font-size:12px;line-height:20px;text-align:center;font-weight:700}
-.panel{background:var(--bg);color:var(--fg);display:flex;flex-direction:column;overflow:hidden}
+.panel{background:var(--bg);color:var(--fg);display:flex;flex-direction:column;overflow:hidden;position:relative}
 .float .panel{position:fixed;right:20px;bottom:88px;width:min(760px,calc(100vw - 40px));
 height:min(620px,calc(100vh - 110px));border:1px solid var(--line);border-radius:12px;z-index:2147483001;
 box-shadow:0 8px 30px rgba(0,0,0,.3)}
@@ -72,10 +73,44 @@ select{border:1px solid var(--line);background:var(--bg);color:var(--fg);border-
 .photo{max-width:220px;max-height:180px;display:block;border-radius:6px}
 .fileln{display:block;font-weight:600}
 .typing{padding:2px 12px;color:var(--mut);font-size:12px;font-style:italic}
-.composer{display:flex;gap:6px;padding:8px;border-top:1px solid var(--line);align-items:flex-end}
+.composer{display:flex;gap:6px;padding:8px;border-top:1px solid var(--line);align-items:flex-end;position:relative}
 .composer textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:8px;padding:6px 8px;
 background:var(--bg);color:var(--fg);min-height:40px;max-height:120px}
 .file{display:none}
+.canned-pop{position:absolute;left:8px;right:8px;bottom:100%;max-height:240px;overflow:auto;background:var(--bg);
+border:1px solid var(--line);border-radius:8px;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:5;padding:4px}
+.canned-opt{display:flex;gap:8px;align-items:baseline;padding:6px 8px;border-radius:6px;cursor:pointer}
+.canned-opt[aria-selected="true"]{background:var(--acc);color:var(--accfg)}
+.canned-opt .sc,.mitem .sc{font-weight:700;font-family:ui-monospace,Menlo,Consolas,monospace}
+.canned-opt .ti{flex:none;font-weight:600}
+.canned-opt .tx{color:var(--mut);flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.canned-opt[aria-selected="true"] .tx{color:inherit}
+.manage{flex:1;overflow:auto;padding:10px 12px;display:flex;flex-direction:column;gap:8px;min-height:0}
+.mhead{display:flex;gap:8px;align-items:center}
+.mhead h3{flex:1;font-weight:700;font-size:15px}
+.merror:not(:empty){color:var(--err);font-weight:600}
+.mstatus:not(:empty){color:var(--mut)}
+.mlist{display:flex;flex-direction:column;gap:6px}
+.mitem{border:1px solid var(--line);border-radius:8px;padding:8px}
+.mrow{display:flex;gap:8px;align-items:baseline;flex-wrap:wrap}
+.scope{font-size:12px;color:var(--mut);border:1px solid var(--line);border-radius:10px;padding:0 6px}
+.mitem .tx{white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
+.mform{display:flex;flex-direction:column;gap:6px;border:1px solid var(--line);border-radius:8px;padding:8px}
+.mform h4{font-size:14px;font-weight:700}
+.field{display:flex;flex-direction:column;gap:2px;font-size:13px}
+.field input,.field textarea,.field select{border:1px solid var(--line);border-radius:6px;padding:4px 8px;
+background:var(--bg);color:var(--fg);min-height:32px}
+.field textarea{resize:vertical}
+.overlay{position:absolute;inset:0;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center;
+z-index:10}
+.helpbox{background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:10px;padding:12px 16px;
+min-width:min(300px,90%);max-width:90%;max-height:90%;overflow:auto}
+.helpbox h3{font-weight:700;font-size:15px;flex:1}
+.keys{margin-top:8px}
+.krow{display:flex;gap:12px;padding:3px 0}
+.keys dt{min-width:140px;flex:none}
+kbd{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;border:1px solid var(--line);border-bottom-width:2px;
+border-radius:4px;padding:0 5px;background:var(--soft);color:var(--fg)}
 @media (max-width:599px){
 .float .panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0;border:0}
 .list{width:100%;border-right:0}
