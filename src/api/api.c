@@ -60,7 +60,7 @@ static const ch_route routes[] = {
 	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
 	 "afterSeq beforeSeq limit"},
 	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0, ""},
-	{CH_M_GET, "/api/chat/{id}/notes", ch_h_note_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
+	{CH_M_GET, "/api/chat/{id}/notes", ch_h_note_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "before limit"},
 	{CH_M_POST, "/api/chat/{id}/notes", ch_h_note_create, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
 	{CH_M_GET, "/api/media/{id}", ch_h_media_get, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE, CH_CORS_NONE, "c e sig"},
 	{CH_M_GET, "/api/widget/{guid}/config", ch_h_widget_config, CH_AUTH_NONE, CH_POOL_API, CH_BODY_NONE,
@@ -235,6 +235,27 @@ const char *ch_ctx_arg(ch_ctx *c, const char *name)
 		if (!strncmp(c->req->args[i], name, nl) && c->req->args[i][nl] == '=')
 			return c->req->args[i] + nl + 1;
 	return NULL;
+}
+
+int ch_ctx_int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out)
+{
+	const char *v = ch_ctx_arg(c, name);
+	*out = def;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end || end == v) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be an integer", name);
+		return -1;
+	}
+	if (n < min || n > max) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s: must be from %lld to %lld", name, (long long)min,
+		             (long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
 }
 
 int ch_parse_id(const char *s, int64_t *out)

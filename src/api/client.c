@@ -78,24 +78,11 @@ void ch_h_client_update(ch_ctx *c)
 static void add_chat(void *ctx, const ch_chat_row *r) { json_array_append_new(ctx, ch_svc_json_chat(r)); }
 
 /* page (1…1,000,000) and per_page (1…100, default 20), as the chat list. */
-static int page_arg(ch_ctx *c, const char *name, int64_t max, int64_t def, int64_t *out)
-{
-	const char *v = ch_ctx_arg(c, name);
-	*out = def;
-	if (!v || !*v)
-		return 0;
-	int r = ch_parse_id(v, out);
-	if (r == -1)
-		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be an integer", name);
-	else if (r == -2 || *out > max)
-		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s: must be from 1 to %lld", name, (long long)max);
-	return r || *out > max ? -1 : 0;
-}
-
 void ch_h_client_chats(ch_ctx *c)
 {
 	int64_t page, per, total = 0;
-	if (!path_ok(c) || page_arg(c, "page", 1000000, 1, &page) || page_arg(c, "per_page", 100, 20, &per))
+	if (!path_ok(c) || ch_ctx_int_arg(c, "page", 1, 1000000, 1, &page) ||
+	    ch_ctx_int_arg(c, "per_page", 1, 100, 20, &per))
 		return;
 	ch_principal p = ch_principal_from_claims(&c->who);
 	json_t *items = json_array();

@@ -107,6 +107,9 @@ void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len);
 void ch_ctx_token(ch_ctx *c, const char *token);
 /* Value of query argument name, or NULL. Borrowed from the request. */
 const char *ch_ctx_arg(ch_ctx *c, const char *name);
+/* Integer query argument name in [min, max], def when absent or empty: 0, or
+ * -1 after answering 400 (1001 not an integer, 1003 out of range). */
+int ch_ctx_int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out);
 
 /* Field readers. where names the field for messages ("[2].name"). Each returns
  * 0 with *out set, 1 when the field is absent and not required, -1 after

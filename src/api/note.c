@@ -13,9 +13,13 @@ void ch_h_note_list(ch_ctx *c)
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
 		return;
 	}
+	int64_t before, limit;
+	if (ch_ctx_int_arg(c, "before", 1, INT64_MAX, 0, &before) ||
+	    ch_ctx_int_arg(c, "limit", 1, CH_SVC_PAGE_MAX, CH_SVC_PAGE_MAX, &limit))
+		return;
 	ch_principal p = ch_principal_from_claims(&c->who);
 	json_t *res = NULL;
-	ch_err e = ch_svc_notes(c->tx, &p, c->path_id, &res);
+	ch_err e = ch_svc_notes(c->tx, &p, c->path_id, before, limit, &res);
 	if (!ch_ctx_store_failed(c, e, "chat"))
 		ch_ctx_json(c, 200, res);
 }

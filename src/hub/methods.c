@@ -384,20 +384,24 @@ static void m_add_note(ch_hub_conn *c, const ch_hub_msg *m)
 static ch_err notes_tx(ch_svc_tx *tx, void *arg)
 {
 	call *k = arg;
-	return ch_svc_notes(tx, &k->p, k->a, &k->res.result);
+	return ch_svc_notes(tx, &k->p, k->a, k->b, k->c, &k->res.result);
 }
 
 static void m_get_notes(ch_hub_conn *c, const ch_hub_msg *m)
 {
-	int64_t chat;
+	int64_t chat, before = 0, limit = CH_SVC_PAGE_MAX;
+	json_t *l = json_array_get(m->args, 2);
 	if (!staff_only(c, m))
 		return;
-	if (arg_id(m->args, 0, &chat, 0)) {
-		reply_error(c, m->invocation_id, "bad arguments: GetNotes(chatId)");
+	if (arg_id(m->args, 0, &chat, 0) || arg_id(m->args, 1, &before, 1) ||
+	    (l && !json_is_null(l) && (arg_int(m->args, 2, &limit) || limit < 1))) {
+		reply_error(c, m->invocation_id, "bad arguments: GetNotes(chatId, beforeId | null, limit)");
 		return;
 	}
 	call *k = call_new(c, m);
 	k->a = chat;
+	k->b = before;
+	k->c = limit;
 	read_submit(k, notes_tx);
 }
 

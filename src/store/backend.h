@@ -280,8 +280,9 @@
 	   const char *text, const int64_t *mentions, size_t n_mentions, ch_note_row *out),        \
 	  (tx, company_id, chat_id, operator_id, text, mentions, n_mentions, out))                 \
 	X(P, ch_err, note_list,                                                                    \
-	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each, void *ctx), \
-	  (tx, company_id, chat_id, each, ctx))
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t before_id, int64_t limit, \
+	   ch_note_each_fn each, void *ctx),                                                       \
+	  (tx, company_id, chat_id, before_id, limit, each, ctx))
 
 #define CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
 	X(P, ch_err, org_set_auto_close,                                                           \

@@ -711,9 +711,10 @@ typedef void (*ch_note_each_fn)(void *ctx, const ch_note_row *row);
  * out (may be NULL) gets the stored note. */
 ch_err ch_store_note_create(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t operator_id,
                             const char *text, const int64_t *mentions, size_t n_mentions, ch_note_row *out);
-/* The chat's notes, oldest first (none for another company's chat). */
-ch_err ch_store_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each,
-                          void *ctx);
+/* The chat's newest `limit` notes with an id below before_id (0: the newest
+ * of all), newest first (none for another company's chat). */
+ch_err ch_store_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t before_id, int64_t limit,
+                          ch_note_each_fn each, void *ctx);
 
 /* ---- media ------------------------------------------------------------- */
 

@@ -108,9 +108,11 @@ void ch_svc_note_add(const ch_principal *p, int64_t chat_id, const char *text, u
 	svc_submit(j);
 }
 
-static void add_note(void *ctx, const ch_note_row *n) { json_array_append_new(ctx, ch_svc_json_note(n)); }
+/* The store gives a page newest first; the answer is oldest first. */
+static void add_note(void *ctx, const ch_note_row *n) { json_array_insert_new(ctx, 0, ch_svc_json_note(n)); }
 
-ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, json_t **result)
+ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t before_id, int64_t limit,
+                    json_t **result)
 {
 	if (p->kind != CH_TOKEN_COMPANY && p->kind != CH_TOKEN_OPERATOR)
 		return CH_ERR_WRONG_KIND;
@@ -121,7 +123,8 @@ ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, jso
 	if (e)
 		return e;
 	json_t *arr = json_array();
-	e = ch_store_note_list(tx, c.company_id, c.id, add_note, arr);
+	limit = limit < 1 ? 1 : limit > CH_SVC_PAGE_MAX ? CH_SVC_PAGE_MAX : limit;
+	e = ch_store_note_list(tx, c.company_id, c.id, before_id, limit, add_note, arr);
 	if (e)
 		json_decref(arr);
 	else

@@ -291,9 +291,11 @@ ch_err ch_svc_sync(ch_store_tx *tx, const ch_principal *p, json_t *arg, json_t *
 ch_err ch_svc_messages(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t after_seq,
                        int64_t before_seq, int64_t limit, json_t **result);
 
-/* The notes of a chat the principal sees, oldest first (a JSON array);
- * CH_ERR_WRONG_KIND for a visitor. */
-ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, json_t **result);
+/* A page of the notes of a chat the principal sees: the newest `limit`
+ * (clamped to 1..CH_SVC_PAGE_MAX) with an id below before_id (0: of all),
+ * oldest first (a JSON array); CH_ERR_WRONG_KIND for a visitor. */
+ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int64_t before_id, int64_t limit,
+                    json_t **result);
 
 /* The database answers (GET /healthz). */
 ch_err ch_svc_ping(ch_svc_tx *tx);

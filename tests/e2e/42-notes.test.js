@@ -235,7 +235,11 @@ describe('private notes', () => {
     }
     assert.match(await op.invokeError('AddNote', chatId, ''), /text must be 1 to 16384 bytes/);
     assert.match(await op.invokeError('AddNote', chatId, 'x'.repeat(16385)), /text must be 1 to 16384 bytes/);
-    assert.match(await op.invokeError('GetNotes', 'x'), /bad arguments: GetNotes\(chatId\)/);
+    for (const args of [['x'], [chatId, 'x'], [chatId, 0], [chatId, null, 0], [chatId, null, 'x']]) {
+      assert.match(await op.invokeError('GetNotes', ...args), /bad arguments: GetNotes\(chatId, beforeId \| null, limit\)/);
+    }
+    h.assertError(await h.api(srv.base, 'GET', `/api/chat/${chatId}/notes?limit=201`, { token }), 400, 1003);
+    h.assertError(await h.api(srv.base, 'GET', `/api/chat/${chatId}/notes?before=x`, { token }), 400, 1001);
     assert.match(await op.invokeError('GetNotes', 987654321), /chat not found/);
     assert.equal((await notes(token, chatId)).json.length, 1, 'only the note that fit was stored');
 
@@ -247,9 +251,23 @@ describe('private notes', () => {
     }
     h.assertError(await addNote(token, chatId, { text: 'one more' }), 409, 3002);
     assert.match(await op.invokeError('AddNote', chatId, 'one more'), /conflict/);
-    r = await notes(token, chatId);
-    h.assertOk(r);
-    assert.equal(r.json.length, 1000);
+    // read in pages of at most 200, newest first, each page oldest first
+    const seen = [];
+    let before = null;
+    for (;;) {
+      r = await h.api(srv.base, 'GET', `/api/chat/${chatId}/notes${before ? `?before=${before}` : ''}`, { token });
+      h.assertOk(r);
+      assert.ok(r.json.length <= 200);
+      if (!r.json.length) break;
+      for (let k = 1; k < r.json.length; k++) assert.ok(r.json[k - 1].id < r.json[k].id, 'a page is oldest first');
+      seen.unshift(...r.json.map((n) => n.id));
+      before = r.json[0].id;
+    }
+    assert.equal(seen.length, 1000);
+    assert.equal(new Set(seen).size, 1000);
+    const hubPage = await op.invoke('GetNotes', chatId, seen[100], 50);
+    assert.deepEqual(hubPage.map((n) => n.id), seen.slice(50, 100));
+    assert.deepEqual((await op.invoke('GetNotes', chatId)).map((n) => n.id), seen.slice(800), 'the newest 200');
     const msgs = await hub.allMessages(srv, token, chatId);
     hub.assertContiguous(msgs, 1, 'messages of a chat with 1000 notes');
     assert.equal(msgs.length, 1);

@@ -88,12 +88,14 @@ ch_err ch_store_pg_note_create(ch_store_tx *tx, int64_t company_id, int64_t chat
 	return err;
 }
 
-ch_err ch_store_pg_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each,
-                             void *ctx)
+ch_err ch_store_pg_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t before_id,
+                             int64_t limit, ch_note_each_fn each, void *ctx)
 {
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, chat_id);
+	ch_pg_int(&p, before_id > 0 ? before_id : INT64_MAX);
+	ch_pg_int(&p, limit);
 	PGresult *r = NULL;
 	ch_err err = ch_pg_exec(tx, CH_PG_NOTE_LIST, &p, &r);
 	ch_note_row *row = ch_xmalloc(sizeof *row);

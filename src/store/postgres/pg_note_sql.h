@@ -16,6 +16,7 @@
 	  "after_seq, created_at) VALUES ($1, $2, $3, NULLIF($4::bigint, 0), $5, $6, $7, $8) "     \
 	  "RETURNING id")                                                                          \
 	X(NOTE_GET, CH_PG_NOTE_FROM "WHERE n.company_id = $1 AND n.id = $2")                       \
-	X(NOTE_LIST, CH_PG_NOTE_FROM "WHERE n.chat_id = $2 AND n.company_id = $1 ORDER BY n.id")
+	X(NOTE_LIST, CH_PG_NOTE_FROM "WHERE n.chat_id = $2 AND n.company_id = $1 AND n.id < $3 " \
+	  "ORDER BY n.id DESC LIMIT $4")
 
 #endif

@@ -104,13 +104,18 @@ ch_err ch_store_sqlite_note_create(ch_store_tx *tx, int64_t company_id, int64_t 
 	return err;
 }
 
-ch_err ch_store_sqlite_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, ch_note_each_fn each,
-                                 void *ctx)
+ch_err ch_store_sqlite_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t before_id,
+                                 int64_t limit, ch_note_each_fn each, void *ctx)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_NOTE_LIST, &st);
 	if (err == CH_OK)
 		err = ch_store_sqlite_bind_ids(tx, st, company_id, chat_id, "note list");
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 3, before_id > 0 ? before_id : INT64_MAX),
+		                            "note list");
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 4, limit), "note list");
 	if (err != CH_OK)
 		return err;
 	ch_note_row *row = ch_xmalloc(sizeof *row);

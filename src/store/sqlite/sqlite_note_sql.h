@@ -15,6 +15,7 @@
 	  "INSERT INTO notes (company_id, organization_id, chat_id, operator_id, text, mentions, " \
 	  "after_seq, created_at) VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, ?7, ?8)")             \
 	X(NOTE_GET, CH_SQL_NOTE_FROM "WHERE n.company_id = ?1 AND n.id = ?2")                      \
-	X(NOTE_LIST, CH_SQL_NOTE_FROM "WHERE n.chat_id = ?2 AND +n.company_id = ?1 ORDER BY n.id")
+	X(NOTE_LIST, CH_SQL_NOTE_FROM "WHERE n.chat_id = ?2 AND +n.company_id = ?1 AND n.id < ?3 " \
+	  "ORDER BY n.id DESC LIMIT ?4")
 
 #endif

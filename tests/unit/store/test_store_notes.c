@@ -135,7 +135,7 @@ static ch_err note_add(int64_t company, int64_t chat, int64_t op, const char *te
 }
 
 typedef struct note_list {
-	int64_t company, chat;
+	int64_t company, chat, before, limit;
 	ch_note_row *rows;
 	size_t n;
 } note_list;
@@ -150,13 +150,26 @@ static void collect(void *ctx, const ch_note_row *r)
 static ch_err job_list(ch_store_tx *tx, void *p)
 {
 	note_list *l = p;
-	return ch_store_note_list(tx, l->company, l->chat, collect, l);
+	return ch_store_note_list(tx, l->company, l->chat, l->before, l->limit, collect, l);
 }
 
+/* A page as the store gives it: newest first. */
+static note_list page(int64_t company, int64_t chat, int64_t before, int64_t limit)
+{
+	note_list l = {.company = company, .chat = chat, .before = before, .limit = limit};
+	cr_assert_eq(R(job_list, &l), CH_OK);
+	return l;
+}
+
+/* Every note, oldest first. */
 static note_list list(int64_t company, int64_t chat)
 {
-	note_list l = {.company = company, .chat = chat};
-	cr_assert_eq(R(job_list, &l), CH_OK);
+	note_list l = page(company, chat, 0, CH_NOTES_PER_CHAT_MAX);
+	for (size_t i = 0; i < l.n / 2; i++) {
+		ch_note_row t = l.rows[i];
+		l.rows[i] = l.rows[l.n - 1 - i];
+		l.rows[l.n - 1 - i] = t;
+	}
 	return l;
 }
 
@@ -284,6 +297,32 @@ Test(notes, the_budget_of_a_chat_is_1000_notes)
 	note_list l = list(w.company, w.chat);
 	cr_assert_eq(l.n, CH_NOTES_PER_CHAT_MAX);
 	free(l.rows);
+}
+
+Test(notes, pages_walk_back_from_the_newest)
+{
+	world w = seed("acme", 1);
+	note_args a = {.company = w.company, .chat = w.chat, .op = w.op1, .text = "n", .repeat = 5};
+	cr_assert_eq(W(job_note, &a), CH_OK);
+	note_list all = list(w.company, w.chat);
+	cr_assert_eq(all.n, 5);
+	note_list p1 = page(w.company, w.chat, 0, 2);
+	cr_assert_eq(p1.n, 2);
+	cr_assert_eq(p1.rows[0].id, all.rows[4].id, "newest first");
+	cr_assert_eq(p1.rows[1].id, all.rows[3].id);
+	note_list p2 = page(w.company, w.chat, p1.rows[1].id, 2);
+	cr_assert_eq(p2.n, 2);
+	cr_assert_eq(p2.rows[0].id, all.rows[2].id, "below the given id");
+	note_list p3 = page(w.company, w.chat, p2.rows[1].id, 2);
+	cr_assert_eq(p3.n, 1);
+	cr_assert_eq(p3.rows[0].id, all.rows[0].id);
+	note_list p4 = page(w.company, w.chat, all.rows[0].id, 2);
+	cr_assert_eq(p4.n, 0);
+	free(all.rows);
+	free(p1.rows);
+	free(p2.rows);
+	free(p3.rows);
+	free(p4.rows);
 }
 
 Test(notes, another_company_or_organization_sees_nothing)
