@@ -151,6 +151,12 @@ run_unit "$BUILD" normal
 run_unit "$ASAN_BUILD" asan
 services_or_report unit postgres && with_services run_unit "$BUILD" postgres 'CHATHUB_TEST_(PG|REDIS)'
 
+# The e2e files that also run on a 3-process cluster: isolation, and the
+# operator's tools whose events and budgets cross processes.
+CLUSTER_E2E="tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js tests/e2e/41-canned-responses.test.js
+  tests/e2e/42-notes.test.js tests/e2e/44-client-profile.test.js tests/e2e/45-labels.test.js
+  tests/e2e/46-auto-close.test.js"
+
 # Two lanes side by side (most of a tier's time is waiting: two cores keep
 # up with both); each tier writes its log, and every tier is reported below in
 # this fixed order once both lanes are done.
@@ -172,7 +178,7 @@ if [ "$pg_ok" = 1 ]; then
   # start whole clusters of their own
   with_services node_run cluster tests/cluster/ 1 "$BUILD/chathub" postgres
   stop_services
-  CHATHUB_TEST_CLUSTER=1 node_run e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 \
+  CHATHUB_TEST_CLUSTER=1 node_run e2e "$CLUSTER_E2E" 1 \
     "$BUILD/chathub" cluster
   CHATHUB_TEST_CLUSTER=1 node_run hostile tests/hostile/ 1 "$BUILD/chathub" cluster
 fi
@@ -188,7 +194,7 @@ node_report hostile tests/hostile/ 1 "$ASAN_BUILD/chathub" asan
 if [ "$pg_ok" = 1 ]; then
   node_report e2e tests/e2e/ 2 "$BUILD/chathub" postgres
   node_report cluster tests/cluster/ 1 "$BUILD/chathub" postgres
-  node_report e2e "tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js" 1 "$BUILD/chathub" cluster
+  node_report e2e "$CLUSTER_E2E" 1 "$BUILD/chathub" cluster
   node_report hostile tests/hostile/ 1 "$BUILD/chathub" cluster
 else
   for t in "e2e postgres" "cluster postgres" "e2e cluster" "hostile cluster"; do services_or_report $t; done
