@@ -127,10 +127,16 @@
 	"WHERE s.company_id = $1 AND s.author <> 2 "                                               \
 	"AND chathub_message_doc(s.text) @@ (SELECT m FROM q) GROUP BY s.chat_id), "               \
 	"who AS MATERIALIZED (SELECT w.id FROM clients w WHERE w.company_id = $1 "                 \
-	"AND chathub_client_doc(w.name, w.email, w.phone) @@ (SELECT w FROM q)) "
-#define CH_PG_SEARCH_WHERE                                                                         \
-	"LEFT JOIN hit h ON h.chat_id = c.id WHERE c.company_id = $1 "                             \
-	"AND (h.mid IS NOT NULL OR c.client_id IN (SELECT id FROM who)) "
+	"AND chathub_client_doc(w.name, w.email, w.phone) @@ (SELECT w FROM q)), "                 \
+	"f AS MATERIALIZED (SELECT id, MAX(mid) AS mid FROM (SELECT chat_id AS id, mid FROM hit "  \
+	"UNION ALL SELECT x.id, 0 FROM chats x WHERE x.company_id = $1 "                           \
+	"AND x.client_id IN (SELECT id FROM who)) u GROUP BY id) "
+/* The found chats drive the join (f: each chat once, with its newest
+ * matching message or 0), so that a common word's thousands of chats are
+ * looked up by key rather than joined against every chat of the company. */
+#define CH_PG_SEARCH_FROM                                                                          \
+	"FROM f JOIN chats c ON c.id = f.id JOIN clients cl ON cl.id = c.client_id "               \
+	"LEFT JOIN operators o ON o.id = c.operator_id WHERE c.company_id = $1 "
 /* ts_headline's options: the marks are search.h's (U+FDD0, U+FDD1). */
 #define CH_PG_HEADLINE "'StartSel=' || chr(64976) || ', StopSel=' || chr(64977) || ', ShortWord=0, "
 #define CH_PG_HEADLINE_ALL CH_PG_HEADLINE "HighlightAll=true'"
@@ -251,13 +257,13 @@
 	 * matching message's id (0: none), whether the client matched, and the      \
 	 * count of every found chat (so that one statement serves a page). */       \
 	X(CHAT_SEARCH,                                                                             \
-	  CH_PG_SEARCH_WITH "SELECT " CH_PG_CHAT_COLS ", COALESCE(h.mid, 0), "                     \
-	  "c.client_id IN (SELECT id FROM who), COUNT(*) OVER () " CH_PG_CHAT_JOIN                 \
-	  CH_PG_SEARCH_WHERE CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST)                                  \
+	  CH_PG_SEARCH_WITH "SELECT " CH_PG_CHAT_COLS ", f.mid, "                                  \
+	  "c.client_id IN (SELECT id FROM who), COUNT(*) OVER () " CH_PG_SEARCH_FROM               \
+	  CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST)                                                     \
 	/* Bound like CHAT_SEARCH, with LIMIT NULL OFFSET 0. */                       \
 	X(CHAT_SEARCH_COUNT,                                                                       \
-	  CH_PG_SEARCH_WITH "SELECT COUNT(*) FROM (SELECT 1 " CH_PG_CHAT_JOIN CH_PG_SEARCH_WHERE   \
-	  CH_PG_CHAT_FILTER "LIMIT $12 OFFSET $13) x")                                             \
+	  CH_PG_SEARCH_WITH "SELECT COUNT(*) FROM (SELECT 1 " CH_PG_SEARCH_FROM CH_PG_CHAT_FILTER  \
+	  "LIMIT $12 OFFSET $13) x")                                                               \
 	/* The match of one found chat ($1 company, $2 client or message, $3 the     \
 	 * user's words): the client's highlighted name and e-mail, or the           \
 	 * message's seq and snippet. */                                             \
