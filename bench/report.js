@@ -29,6 +29,7 @@ const rest = readJsonl('rest.jsonl')[0];
 const clHeld = readJsonl('cluster-held.jsonl');
 const clChat = readJsonl('cluster-chat.jsonl');
 const clSqlite = readJsonl('cluster-sqlite.jsonl');
+const searchRuns = { SQLite: readJsonl('search-sqlite.jsonl'), PostgreSQL: readJsonl('search-postgres.jsonl') };
 
 function median(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -239,6 +240,27 @@ if (clChat.length) {
 }
 if (!clHeld.length && !clChat.length) { p('Not run.'); p(); }
 
+p('## 6. Search over 1,000,000 messages');
+p();
+p('`bench/search.sh` fills a fresh store with direct SQL in one transaction (the search index filled as the server ' +
+  'fills it: FTS5 triggers on SQLite, GIN indexes on PostgreSQL), then times `GET /api/chat/chats?search=…&per_page=20` ' +
+  'with a company token over every chat of the company: median and p90 of 30 requests each (curl, after two unmeasured ones).');
+p();
+let anySearch = false;
+for (const [store, rowsIn] of Object.entries(searchRuns)) {
+  const sum = rowsIn.find((r) => r.summary);
+  const rowsS = rowsIn.filter((r) => !r.summary);
+  if (!rowsS.length) continue;
+  anySearch = true;
+  p(`**${store}**${sum ? `: ${fmt(sum.messages)} messages in ${fmt(sum.chats)} chats, filled in ${sum.fillSeconds} s, database ${fmt(sum.databaseBytes / 1048576)} MiB` : ''}`);
+  p();
+  p('| search | chats found | median ms | p90 ms |');
+  p('|---|---|---|---|');
+  for (const r of rowsS) p(`| ${r.label}: \`${r.search}\` | ${fmt(r.chatsFound)} | ${r.medianMs} | ${r.p90Ms} |`);
+  p();
+}
+if (!anySearch) { p('Not run.'); p(); }
+
 // The analysis (profiles, what was tried) is written by hand next to this script.
 const analysis = path.join(__dirname, 'analysis.md');
 if (fs.existsSync(analysis)) { p(fs.readFileSync(analysis, 'utf8').trimEnd()); p(); }
@@ -247,7 +269,7 @@ p('## How to rerun');
 p();
 p('```sh');
 p('make bench                      # everything (< 10 minutes), rewrites this file');
-p('bench/run.sh held               # one scenario: held | chat | rest | peer | cluster (prints its figures)');
+p('bench/run.sh held               # one scenario: held | chat | rest | peer | cluster | search (prints its figures)');
 p('RUNS=5 DURATION=20 bench/run.sh chat peer');
 p('bench/run.sh report             # rewrite this file from the last raw results (build/bench-results/)');
 p('```');

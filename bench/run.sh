@@ -5,6 +5,8 @@
 #   bench/run.sh held            # one scenario (or several: chat peer); prints its figures, keeps the raw results
 #   bench/run.sh report          # rewrite docs/performance.md from the kept results
 #   bench/run.sh cluster         # scenario 5: three processes on PostgreSQL + Redis (scripts/services.sh)
+#   bench/run.sh search          # scenario 6: bench/search.sh, full-text search over 1,000,000 messages (SQLite;
+#                                #   PostgreSQL too when SEARCH_PG names a server)
 #
 # Scenarios: held (idle hub connections, RSS per connection), chat (closed loop → msgs/s at saturation; open loop
 # at OPEN_RATE msgs/s → latency), rest (bench/rest.sh: validate-token and chat/chats next to nginx), peer (the
@@ -48,11 +50,11 @@ scenarios=("$@")
 [ ${#scenarios[@]} -eq 0 ] && scenarios=(all)
 report_at_end=0
 case " ${scenarios[*]} " in
-  *" all "*) scenarios=(held chat peer rest cluster); report_at_end=1 ;;
+  *" all "*) scenarios=(held chat peer rest cluster search); report_at_end=1 ;;
 esac
 for s in "${scenarios[@]}"; do
-  case $s in held|chat|peer|rest|cluster|report) ;; -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown scenario '$s' (held, chat, peer, rest, cluster, report, all)" ;; esac
+  case $s in held|chat|peer|rest|cluster|search|report) ;; -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown scenario '$s' (held, chat, peer, rest, cluster, search, report, all)" ;; esac
 done
 
 need_tools() {
@@ -428,6 +430,16 @@ write_meta() {
     >"$RESULTS/meta.json"
 }
 
+# Scenario 6: bench/search.sh on SQLite, and on PostgreSQL when SEARCH_PG names a server.
+run_search() {
+  log "search: SQLite"
+  CHATHUB_BIN=$BIN PORT=$((PORT + 90)) bench/search.sh >"$RESULTS/search-sqlite.jsonl"
+  if [ -n "${SEARCH_PG:-}" ]; then
+    log "search: PostgreSQL"
+    CHATHUB_BIN=$BIN PORT=$((PORT + 91)) SEARCH_STORE=postgres bench/search.sh >"$RESULTS/search-postgres.jsonl"
+  fi
+}
+
 started=$(date +%s)
 [ "${scenarios[*]}" = report ] || write_meta
 did_chat=0 did_peer=0
@@ -441,6 +453,7 @@ for s in "${scenarios[@]}"; do
     peer) [ $did_chat = 1 ] || run_chat_and_peer peer ;;
     rest) run_rest ;;
     cluster) run_cluster ;;
+    search) run_search ;;
     report) report_at_end=1 ;;
   esac
 done

@@ -809,6 +809,10 @@ static int takes_param(const char *params, const char *name, size_t n)
  * silently ignored would answer something else than what was asked. */
 static int unknown_param(ch_ctx *c)
 {
+	if (c->req->arg_too_long) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "a query parameter is longer than 4095 bytes");
+		return 1;
+	}
 	for (int i = 0; i < c->req->nargs; i++) {
 		const char *a = c->req->args[i];
 		size_t n = strcspn(a, "=");

@@ -38,6 +38,7 @@ typedef struct ch_req {
 	char *path;             /* owned; without the query */
 	char *args[CH_REQ_MAX_ARGS]; /* owned; URL-decoded "name=value" query args */
 	int nargs;
+	int arg_too_long;       /* a query arg did not fit (4095 bytes): not in args, the request is a 400 */
 	char *authorization;    /* owned or NULL: each header as received */
 	char *x_auth_key;
 	char *accept;

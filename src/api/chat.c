@@ -79,6 +79,28 @@ static int date_args(ch_ctx *c, ch_chat_filter *f)
 
 static void add_chat(void *ctx, const ch_chat_row *r) { json_array_append_new(ctx, ch_svc_json_chat(r)); }
 
+/* search=: the user's words (store.h bounds them); white space alone is no
+ * search. 0 with *out set (NULL: none), or -1 after the error reply. */
+static int search_arg(ch_ctx *c, const char **out)
+{
+	const char *v = ch_ctx_arg(c, "search");
+	*out = NULL;
+	if (!v || !v[strspn(v, " \t\r\n\f\v")])
+		return 0;
+	ch_err e = ch_svc_search_check(v);
+	if (e == CH_ERR_BAD_JSON) {
+		ch_ctx_error(c, e, "search: must be UTF-8 text");
+		return -1;
+	}
+	if (e != CH_OK) {
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "search: at most %d bytes and %d words", CH_SEARCH_MAX_BYTES,
+		             CH_SEARCH_MAX_WORDS);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 void ch_h_chat_list(ch_ctx *c)
 {
 	ch_chat_filter f = {.company_id = c->who.company_id, .status = -1, .source = -1};
@@ -86,7 +108,7 @@ void ch_h_chat_list(ch_ctx *c)
 	if (int_arg(c, "page", 1, 1000000, 1, &page) || int_arg(c, "per_page", 1, 100, 20, &per) ||
 	    int_arg(c, "status", 0, 4, -1, &status) || int_arg(c, "source", 1, 4, -1, &source) ||
 	    int_arg(c, "organizationId", 1, INT64_MAX, 0, &org) || int_arg(c, "operatorId", 1, INT64_MAX, 0, &op) ||
-	    int_arg(c, "label", 1, INT64_MAX, 0, &label) || date_args(c, &f))
+	    int_arg(c, "label", 1, INT64_MAX, 0, &label) || date_args(c, &f) || search_arg(c, &f.search))
 		return;
 	f.label_id = label; /* another tenant's or organization's label matches none of these chats */
 	f.status = (int)status;
@@ -100,9 +122,8 @@ void ch_h_chat_list(ch_ctx *c)
 		}
 		f.org_id = c->who.org_id;
 	}
-	const char *search = ch_ctx_arg(c, "search"), *phone = ch_ctx_arg(c, "phone");
+	const char *phone = ch_ctx_arg(c, "phone");
 	const char *tg = ch_ctx_arg(c, "tg_user_id");
-	f.search = search && *search ? search : NULL;
 	f.phone = phone && *phone ? phone : NULL;
 	f.tg_user_id = tg && *tg ? tg : NULL;
 	f.offset = (page - 1) * per;

@@ -17,6 +17,8 @@
 #define CH_GUID_LEN 36       /* 8-4-4-4-12 hex: an organization's widget guid, event ids */
 #define CH_ORIGINS_MAX 4096  /* JSON text of an organization's allowed-origins array */
 #define CH_PHOTO_MAX 2048    /* an operator's photo URL */
+#define CH_SEARCH_MAX_BYTES 256 /* a search's words, UTF-8 (chat/search.h) */
+#define CH_SEARCH_MAX_WORDS 16  /* ... separated by white space */
 #define CH_PHONE_MAX 64      /* a client's phone */
 #define CH_EMAIL_MAX 256     /* a client's email */
 #define CH_PREVIEW_MAX 256   /* the newest message's text kept on its chat */

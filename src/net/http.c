@@ -139,9 +139,16 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->method = method_of(wsi);
 	r->path = ch_xstrdup(path && *path ? path : "/");
 	char arg[4096];
-	while (r->nargs < CH_REQ_MAX_ARGS &&
-	       lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, r->nargs) >= 0)
-		r->args[r->nargs++] = ch_xstrdup(arg);
+	/* A parameter longer than arg is not dropped silently (the handler would
+	 * answer as if it had not been asked): the request is refused (api.c). */
+	for (int i = 0; r->nargs < CH_REQ_MAX_ARGS; i++) {
+		if (lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0)
+			r->args[r->nargs++] = ch_xstrdup(arg);
+		else if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) >= (int)sizeof arg)
+			r->arg_too_long = 1;
+		else
+			break;
+	}
 	r->authorization = dup_hdr(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	r->x_auth_key = dup_custom(wsi, "x-authorization-key:");
 	r->accept = dup_hdr(wsi, WSI_TOKEN_HTTP_ACCEPT);

@@ -215,7 +215,7 @@ ch_err ch_store_check_chat_filter(const ch_chat_filter *f)
 {
 	if (f->operator_id < -1 || f->offset < 0 || f->limit < 0)
 		return CH_ERR_OUT_OF_RANGE;
-	return CH_OK;
+	return ch_store_search_check(f->search);
 }
 
 ch_err ch_store_check_media(const char *name, const char *format, int type)

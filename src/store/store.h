@@ -429,6 +429,26 @@ ch_err ch_store_client_update(ch_store_tx *tx, int64_t company_id, int64_t id, c
 
 /* ---- chats ------------------------------------------------------------- */
 
+/* ---- search (a chat list with ch_chat_filter.search) -------------------- */
+
+#define CH_SNIPPET_MAX 512      /* bytes of a match's snippet */
+
+/* CH_OK for NULL or a search of at most CH_SEARCH_MAX_BYTES and
+ * CH_SEARCH_MAX_WORDS words (chat/model.h; separated by white space);
+ * CH_ERR_OUT_OF_RANGE beyond; CH_ERR_BAD_JSON when it is not UTF-8. Pure. */
+ch_err ch_store_search_check(const char *q);
+
+/* Where a found chat matched: a field of its client, else one of its messages. */
+enum { CH_MATCH_NONE = 0, CH_MATCH_MESSAGE = 1, CH_MATCH_NAME = 2, CH_MATCH_PHONE = 3, CH_MATCH_EMAIL = 4 };
+
+typedef struct ch_chat_match {
+	int field;  /* CH_MATCH_*; NONE outside a search */
+	int64_t seq; /* the message's seq (CH_MATCH_MESSAGE), else 0 */
+	/* Plain text around the match, each matched word between U+0002 and
+	 * U+0003 (a U+0002 or U+0003 of the text itself is left out). */
+	char snippet[CH_SNIPPET_MAX + 1];
+} ch_chat_match;
+
 typedef struct ch_chat_row {
 	int64_t id;
 	int64_t company_id;
@@ -450,6 +470,7 @@ typedef struct ch_chat_row {
 	char client_name[CH_NAME_MAX + 1];
 	char client_phone[CH_PHONE_MAX + 1];
 	char last_message[CH_PREVIEW_MAX + 1]; /* preview of the newest message's text */
+	ch_chat_match match;        /* a chat_list with a search only */
 } ch_chat_row;
 
 typedef void (*ch_chat_each_fn)(void *ctx, const ch_chat_row *row);
@@ -476,7 +497,19 @@ typedef struct ch_chat_filter {
 	int status;           /* -1 = any */
 	int not_closed;       /* 1 = status != Closed */
 	int source;           /* -1 = any */
-	const char *search;   /* NULL or substring of client name/phone or message text */
+	/* NULL, or the user's words (at most CH_SEARCH_MAX_BYTES of UTF-8 and
+	 * CH_SEARCH_MAX_WORDS words; never query syntax): full-text search over
+	 * the text of operator and client messages and the client's name, e-mail
+	 * and phone, case- and diacritic-insensitive. White space and punctuation
+	 * separate words; every word must match in one message or in the client's
+	 * name and e-mail together; a word of two characters or more matches as a
+	 * prefix. A search made only of digits and + - ( ) . / and spaces, with
+	 * three digits or more, also finds the clients whose phone's digits
+	 * contain those digits (however either is written).
+	 * Words with no letter or digit are no words; a search of no word finds
+	 * nothing. Rows come newest activity first (oldest_queued_first is
+	 * ignored) and carry their match. */
+	const char *search;
 	const char *phone;    /* NULL or exact client phone */
 	const char *tg_user_id; /* NULL or the Telegram user id of a Telegram chat's client */
 	int64_t label_id;     /* 0 = any; else only chats with this label */
@@ -486,7 +519,8 @@ typedef struct ch_chat_filter {
 } ch_chat_filter;
 
 /* Rows matching the filter in the asked order; *total (may be NULL) gets the
- * count of all matches ignoring offset/limit. */
+ * count of all matches ignoring offset/limit. A search beyond its bounds or
+ * not UTF-8 answers CH_ERR_OUT_OF_RANGE / CH_ERR_BAD_JSON. */
 ch_err ch_store_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
                           ch_chat_each_fn each, void *ctx);
 

@@ -28,6 +28,16 @@ static json_t *operator_ref(int64_t id, const char *name, const char *photo)
 	          : json_null();
 }
 
+/* Where a found chat matched (a chat list with a search). */
+static json_t *match_json(const ch_chat_match *m)
+{
+	static const char *const fields[] = {[CH_MATCH_MESSAGE] = "message", [CH_MATCH_NAME] = "name",
+	                                     [CH_MATCH_PHONE] = "phone", [CH_MATCH_EMAIL] = "email"};
+	return json_pack("{s:s, s:o, s:s}", "field", fields[m->field], "seq",
+	                 m->field == CH_MATCH_MESSAGE ? json_integer(m->seq) : json_null(), "snippet",
+	                 m->snippet);
+}
+
 json_t *ch_svc_json_chat(const ch_chat_row *c)
 {
 	json_t *op = operator_ref(c->operator_id, c->operator_name, c->operator_photo);
@@ -41,6 +51,8 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	                      "lastSeq", (json_int_t)c->last_seq, "lastMessage", c->last_message);
 	if (j) /* the public sample's name for source (additive) */
 		json_object_set_new(j, "messSource", json_integer(c->source));
+	if (j && c->match.field != CH_MATCH_NONE)
+		json_object_set_new(j, "match", match_json(&c->match));
 	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
 		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)c->id);

@@ -304,6 +304,8 @@ ch_err ch_svc_client_open_chat(ch_svc_tx *tx, int64_t company_id, int64_t client
 	return ch_store_chat_open_for_client(tx, company_id, client_id, out);
 }
 
+ch_err ch_svc_search_check(const char *q) { return ch_store_search_check(q); }
+
 ch_err ch_svc_chats_find(ch_svc_tx *tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,
                          void *ctx)
 {

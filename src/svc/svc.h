@@ -321,6 +321,9 @@ ch_err ch_svc_client_get(ch_svc_tx *tx, int64_t company_id, int64_t client_id, c
 /* The client's newest chat that is not Closed; CH_ERR_NOT_FOUND if none. */
 ch_err ch_svc_client_open_chat(ch_svc_tx *tx, int64_t company_id, int64_t client_id, ch_chat_row *out);
 /* The chats matching f (GET /api/chat/list); *total counts every match. */
+/* Whether a chat list's search= is within its bounds (store.h,
+ * ch_store_search_check): CH_OK, CH_ERR_OUT_OF_RANGE or CH_ERR_BAD_JSON. */
+ch_err ch_svc_search_check(const char *q);
 ch_err ch_svc_chats_find(ch_svc_tx *tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,
                          void *ctx);
 /* A stored medium; *data is a new malloc'd buffer of out->size bytes. */

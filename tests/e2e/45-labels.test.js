@@ -238,6 +238,12 @@ describe('labels', () => {
     assert.equal(r.total, 0, 'with organizationId');
     r = await hub.listChats(srv, o.token, `label=${hot.id}&status=4`);
     assert.equal(r.total, 0, 'with status');
+    r = await hub.listChats(srv, o.token, `label=${hot.id}&search=Xena`);
+    assert.deepEqual(r.items.map((c) => c.id), [v3.chatId], 'with a search');
+    assert.equal(r.items[0].match.field, 'name');
+    assert.ok(r.items[0].labels.some((l) => l.id === hot.id), 'found chats carry their labels');
+    r = await hub.listChats(srv, o.token, `label=${cold.id}&search=Xena`);
+    assert.equal(r.total, 0, 'a search and another label');
     r = await hub.listChats(srv, sales.ops[0].token, `label=${hot.id}`);
     assert.equal(r.total, 0, "another organization's operator sees none");
     r = await hub.listChats(srv, rival.token, `label=${hot.id}`);

@@ -17,6 +17,9 @@
 
 ch_err ch_pg_chat_fill(const PGresult *r, int i, ch_chat_row *out)
 {
+	out->match.field = CH_MATCH_NONE;
+	out->match.seq = 0;
+	out->match.snippet[0] = '\0';
 	out->id = ch_pg_i64(r, i, 0);
 	out->company_id = ch_pg_i64(r, i, 1);
 	out->organization_id = ch_pg_i64(r, i, 2);
@@ -214,25 +217,7 @@ static void pick(const ch_chat_filter *f, ch_pg_stmt *list, ch_pg_stmt *count)
 		*list = CH_PG_CHAT_LIST_QUEUED;
 }
 
-/* "%<search with \, % and _ escaped>%", a new string; NULL for no search. */
-static char *like_pattern(const char *search)
-{
-	if (!search)
-		return NULL;
-	size_t n = strlen(search);
-	char *p = ch_xmalloc(2 * n + 3), *w = p;
-	*w++ = '%';
-	for (size_t i = 0; i < n; i++) {
-		if (search[i] == '\\' || search[i] == '%' || search[i] == '_')
-			*w++ = '\\';
-		*w++ = search[i];
-	}
-	*w++ = '%';
-	*w = '\0';
-	return p;
-}
-
-static void bind_filter(ch_pg_params *p, const ch_chat_filter *f, const char *pattern)
+void ch_pg_bind_chat_filter(ch_pg_params *p, const ch_chat_filter *f)
 {
 	ch_pg_int(p, f->company_id);
 	ch_pg_int(p, f->org_id > 0 ? f->org_id : 0);
@@ -241,7 +226,6 @@ static void bind_filter(ch_pg_params *p, const ch_chat_filter *f, const char *pa
 	ch_pg_int(p, f->status);
 	ch_pg_int(p, f->not_closed != 0);
 	ch_pg_int(p, f->source);
-	ch_pg_text(p, pattern);
 	ch_pg_text(p, f->phone);
 	ch_pg_int(p, f->from_ms > 0 ? f->from_ms : 0);
 	ch_pg_int(p, f->to_ms > 0 ? f->to_ms : 0);
@@ -255,11 +239,12 @@ ch_err ch_store_pg_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *
 	ch_err err = ch_store_check_chat_filter(f);
 	if (err != CH_OK)
 		return err;
+	if (f->search)
+		return ch_pg_chat_search(tx, f, total, each, ctx);
 	ch_pg_stmt list_id, count_id;
 	pick(f, &list_id, &count_id);
-	char *pattern = like_pattern(f->search);
 	ch_pg_params p = {0};
-	bind_filter(&p, f, pattern);
+	ch_pg_bind_chat_filter(&p, f);
 	if (total)
 		err = ch_pg_one_int64(tx, count_id, &p, total);
 	if (f->limit > 0)
@@ -269,6 +254,5 @@ ch_err ch_store_pg_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *
 	ch_pg_int(&p, f->offset);
 	if (err == CH_OK)
 		err = chat_each(tx, list_id, &p, each, ctx);
-	free(pattern);
 	return err;
 }

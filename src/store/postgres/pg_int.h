@@ -131,6 +131,11 @@ ch_err ch_pg_owned(ch_store_tx *tx, ch_pg_stmt id, int64_t a, int64_t b);
 /* chat.c: every chat row of res (CH_PG_CHAT_COLS) into each / one into out. */
 ch_err ch_pg_chat_fill(const PGresult *r, int row, ch_chat_row *out);
 ch_err ch_pg_operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t operator_id);
+/* chat.c: ch_chat_filter but its search as $1..$11. */
+void ch_pg_bind_chat_filter(ch_pg_params *p, const ch_chat_filter *f);
+/* search.c: ch_store_pg_chat_list with f->search set. */
+ch_err ch_pg_chat_search(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,
+                         void *ctx);
 
 /* cluster.c: holds, until the transaction ends, the lock of one budget (a
  * count, then an insert): another process creating under the same budget

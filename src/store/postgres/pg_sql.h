@@ -101,27 +101,53 @@
 	"FROM chats c JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
 #define CH_PG_CHAT_FROM "SELECT " CH_PG_CHAT_COLS CH_PG_CHAT_JOIN
 
-/* ch_chat_filter, one parameter per field; "no filter" values make a term
- * true. $8 is an ILIKE pattern whose %, _ and \ the code has escaped. */
+/* ch_chat_filter but its search, one parameter per field; "no filter"
+ * values make a term true. */
 #define CH_PG_CHAT_FILTER                                                                          \
 	"AND ($2::bigint = 0 OR c.organization_id = $2::bigint) "                                  \
 	"AND ($3::bigint = 0 OR ($3::bigint = -1 AND c.operator_id IS NULL) "                      \
 	"OR c.operator_id = $3::bigint) "                                                          \
 	"AND ($4::bigint = 0 OR c.client_id = $4::bigint) AND ($5::int < 0 OR c.status = $5::int) " \
 	"AND ($6::int = 0 OR c.status <> 4) AND ($7::int < 0 OR c.source = $7::int) "              \
-	"AND ($8::text IS NULL OR cl.name ILIKE $8::text ESCAPE '\\' "                             \
-	"OR cl.phone ILIKE $8::text ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages s "              \
-	"WHERE s.chat_id = c.id AND s.text ILIKE $8::text ESCAPE '\\')) "                          \
-	"AND ($9::text IS NULL OR cl.phone = $9::text) "                                           \
-	"AND ($10::bigint = 0 OR c.activity_at >= $10::bigint) "                                   \
-	"AND ($11::bigint = 0 OR c.activity_at <= $11::bigint) "                                   \
-	"AND ($12::text IS NULL OR (c.source = 2 AND cl.external_key = $12::text)) "               \
-	"AND ($13::bigint = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "     \
-	"AND x.label_id = $13::bigint)) "
+	"AND ($8::text IS NULL OR cl.phone = $8::text) "                                           \
+	"AND ($9::bigint = 0 OR c.activity_at >= $9::bigint) "                                     \
+	"AND ($10::bigint = 0 OR c.activity_at <= $10::bigint) "                                   \
+	"AND ($11::text IS NULL OR (c.source = 2 AND cl.external_key = $11::text)) "               \
+	"AND ($12::bigint = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "     \
+	"AND x.label_id = $12::bigint)) "
 
-#define CH_PG_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT $14 OFFSET $15"
-#define CH_PG_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT $14 OFFSET $15"
+#define CH_PG_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT $13 OFFSET $14"
+#define CH_PG_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT $13 OFFSET $14"
 #define CH_PG_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
+
+/* A search (migration 012): $15 the user's words, $16 NULL or the phone
+ * digits' tsquery text ('<digits>':*C, made of digits only). q: the
+ * messages' query (m) and the clients' (w: the words in the name or e-mail,
+ * or the digits in the phone keys); hit: the company's chats with a matching
+ * message and the newest one's id; who: the company's matching clients. */
+#define CH_PG_SEARCH_WITH                                                                          \
+	"WITH q AS MATERIALIZED (SELECT chathub_search_query($15::text, '') AS m, "                 \
+	"CASE WHEN $16::text IS NULL THEN chathub_search_query($15::text, 'AB') "                  \
+	"ELSE chathub_search_query($15::text, 'AB') || to_tsquery('pg_catalog.simple', $16::text) " \
+	"END AS w), "                                                                              \
+	"hit AS MATERIALIZED (SELECT s.chat_id, MAX(s.id) AS mid FROM messages s "                 \
+	"WHERE s.company_id = $1 AND s.author <> 2 "                                               \
+	"AND chathub_message_doc(s.text) @@ (SELECT m FROM q) GROUP BY s.chat_id), "               \
+	"who AS MATERIALIZED (SELECT w.id FROM clients w WHERE w.company_id = $1 "                 \
+	"AND chathub_client_doc(w.name, w.email, w.phone) @@ (SELECT w FROM q)), "                 \
+	"f AS MATERIALIZED (SELECT id, MAX(mid) AS mid FROM (SELECT chat_id AS id, mid FROM hit "  \
+	"UNION ALL SELECT x.id, 0 FROM chats x WHERE x.company_id = $1 "                           \
+	"AND x.client_id IN (SELECT id FROM who)) u GROUP BY id) "
+/* The found chats drive the join (f: each chat once, with its newest
+ * matching message or 0), so that a common word's thousands of chats are
+ * looked up by key rather than joined against every chat of the company. */
+#define CH_PG_SEARCH_FROM                                                                          \
+	"FROM f JOIN chats c ON c.id = f.id JOIN clients cl ON cl.id = c.client_id "               \
+	"LEFT JOIN operators o ON o.id = c.operator_id WHERE c.company_id = $1 "
+/* ts_headline's options: the marks are search.h's (U+FDD0, U+FDD1). */
+#define CH_PG_HEADLINE "'StartSel=' || chr(64976) || ', StopSel=' || chr(64977) || ', ShortWord=0, "
+#define CH_PG_HEADLINE_ALL CH_PG_HEADLINE "HighlightAll=true'"
+#define CH_PG_HEADLINE_FRAGMENT CH_PG_HEADLINE "MaxFragments=1, MaxWords=16, MinWords=8'"
 
 #define CH_PG_BY_COMPANY "WHERE c.company_id = $1 "
 #define CH_PG_BY_ORG "WHERE c.organization_id = $2::bigint AND c.company_id = $1 "
@@ -244,6 +270,37 @@
 	X(CHAT_COUNT_OPERATOR, CH_PG_CHAT_COUNT CH_PG_BY_OPERATOR CH_PG_CHAT_FILTER)              \
 	X(CHAT_COUNT_CLIENT, CH_PG_CHAT_COUNT CH_PG_BY_CLIENT CH_PG_CHAT_FILTER)                  \
 	X(CHAT_COUNT_QUEUE, CH_PG_CHAT_COUNT CH_PG_BY_QUEUE CH_PG_CHAT_FILTER)                    \
+	/* A page of found chats with, after the chat's columns, the newest          \
+	 * matching message's id (0: none), whether the client matched, and the      \
+	 * count of every found chat (so that one statement serves a page). */       \
+	X(CHAT_SEARCH,                                                                             \
+	  CH_PG_SEARCH_WITH "SELECT " CH_PG_CHAT_COLS ", f.mid, "                                  \
+	  "c.client_id IN (SELECT id FROM who), COUNT(*) OVER () " CH_PG_SEARCH_FROM               \
+	  CH_PG_CHAT_FILTER CH_PG_CHAT_NEWEST)                                                     \
+	/* Bound like CHAT_SEARCH, with LIMIT NULL OFFSET 0. */                       \
+	X(CHAT_SEARCH_COUNT,                                                                       \
+	  CH_PG_SEARCH_WITH "SELECT COUNT(*) FROM (SELECT 1 " CH_PG_SEARCH_FROM CH_PG_CHAT_FILTER  \
+	  "LIMIT $13 OFFSET $14) x")                                                               \
+	/* The match of one found chat ($1 company, $2 client or message, $3 the     \
+	 * user's words): the client's highlighted name and e-mail, or the           \
+	 * message's seq and snippet. */                                             \
+	/* The parser keeps an e-mail whole where the index has its words, so      \
+	 * whether a field matched is read from the headline of its words (columns \
+	 * 2 and 3), the snippet from the field's own. */                           \
+	X(SEARCH_CLIENT_MATCH,                                                                     \
+	  "SELECT ts_headline('chathub_search', name, q, " CH_PG_HEADLINE_ALL "), "                \
+	  "ts_headline('chathub_search', email, q, " CH_PG_HEADLINE_ALL "), "                      \
+	  "strpos(ts_headline('chathub_search', chathub_search_text(name), q, "                    \
+	  CH_PG_HEADLINE_ALL "), chr(64976)) > 0, "                                                \
+	  "strpos(ts_headline('chathub_search', chathub_search_text(email), q, "                   \
+	  CH_PG_HEADLINE_ALL "), chr(64976)) > 0 "                                                 \
+	  "FROM clients, chathub_search_query($3::text, '') q WHERE company_id = $1 AND id = $2")  \
+	/* A short text whole (as FTS5's snippet gives it), a long one around the match. */ \
+	X(SEARCH_MESSAGE_MATCH,                                                                    \
+	  "SELECT seq, CASE WHEN length(text) <= 160 "                                             \
+	  "THEN ts_headline('chathub_search', text, q, " CH_PG_HEADLINE_ALL ") "                   \
+	  "ELSE ts_headline('chathub_search', text, q, " CH_PG_HEADLINE_FRAGMENT ") END "          \
+	  "FROM messages, chathub_search_query($3::text, '') q WHERE company_id = $1 AND id = $2") \
 	X(OPERATOR_NAME,                                                                           \
 	  "SELECT name, COALESCE(photo, '') FROM operators WHERE company_id = $1 AND id = $2")     \
 	X(OPERATOR_IN_ORG,                                                                         \

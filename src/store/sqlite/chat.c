@@ -13,8 +13,11 @@
 #include "core/clock.h"
 #include "store/sqlite/sqlite_int.h"
 
-static ch_err chat_fill(sqlite3_stmt *st, ch_chat_row *out)
+ch_err ch_store_sqlite_chat_fill(sqlite3_stmt *st, ch_chat_row *out)
 {
+	out->match.field = CH_MATCH_NONE;
+	out->match.seq = 0;
+	out->match.snippet[0] = '\0';
 	out->id = sqlite3_column_int64(st, 0);
 	out->company_id = sqlite3_column_int64(st, 1);
 	out->organization_id = sqlite3_column_int64(st, 2);
@@ -48,7 +51,7 @@ ch_err ch_store_sqlite_chat_fetch(ch_store_tx *c, sqlite3_stmt *st, ch_chat_row 
 	int rc = sqlite3_step(st);
 	ch_err err = CH_OK;
 	if (rc == SQLITE_ROW)
-		err = chat_fill(st, out);
+		err = ch_store_sqlite_chat_fill(st, out);
 	else if (rc == SQLITE_DONE)
 		err = CH_ERR_NOT_FOUND;
 	else
@@ -64,7 +67,7 @@ ch_err ch_store_sqlite_chat_each(ch_store_tx *c, sqlite3_stmt *st, ch_chat_each_
 	ch_err err = CH_OK;
 	int rc = SQLITE_DONE;
 	while (err == CH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		err = chat_fill(st, &row);
+		err = ch_store_sqlite_chat_fill(st, &row);
 		if (err == CH_OK)
 			each(ctx, &row);
 	}

@@ -2,7 +2,8 @@
  * (ch_store_sqlite_chat_list in store.h).
  *
  * Every field of ch_chat_filter is one parameter of one WHERE clause
- * (CH_SQL_CHAT_FILTER), combined with AND. What varies is the driving
+ * (CH_SQL_CHAT_FILTER), combined with AND; a search goes to search.c, which
+ * adds its own condition to the same clause. What varies is the driving
  * condition, so that the planner walks the narrowest index already in the
  * wanted order: a client's chats, an operator's, an organization's, the
  * organization's queue (New and unassigned, by queued_at), or the company's.
@@ -12,9 +13,6 @@
  * Threading: runs inside a job or read function, on the thread that owns tx;
  * keeps no state of its own.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "core/buf.h"
 #include "store/sqlite/sqlite_int.h"
 
@@ -43,28 +41,7 @@ static void pick(const ch_chat_filter *f, ch_stmt_id *list, ch_stmt_id *count)
 		*list = CH_STMT_CHAT_LIST_QUEUED;
 }
 
-/* "%<search with \, % and _ escaped>%", a new string; NULL for no search. */
-static char *like_pattern(const char *search)
-{
-	if (!search)
-		return NULL;
-	size_t n = strlen(search);
-	char *p = ch_xmalloc(2 * n + 3), *w = p;
-	*w++ = '%';
-	for (size_t i = 0; i < n; i++) {
-		if (search[i] == '\\' || search[i] == '%' || search[i] == '_')
-			*w++ = '\\';
-		*w++ = search[i];
-	}
-	*w++ = '%';
-	*w = '\0';
-	return p;
-}
-
-/* Binds the filter (?1..?13) and, when the statement has them, ?14 limit and
- * ?15 offset. pattern is borrowed until the statement is reset. */
-static ch_err bind_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filter *f,
-                          const char *pattern)
+ch_err ch_store_sqlite_bind_chat_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filter *f)
 {
 	int rc = sqlite3_bind_int64(st, 1, f->company_id);
 	if (rc == SQLITE_OK)
@@ -80,32 +57,29 @@ static ch_err bind_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filte
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(st, 7, f->source);
 	if (rc == SQLITE_OK)
-		rc = ch_store_sqlite_bind_text(st, 8, pattern);
+		rc = ch_store_sqlite_bind_text(st, 8, f->phone);
 	if (rc == SQLITE_OK)
-		rc = ch_store_sqlite_bind_text(st, 9, f->phone);
+		rc = sqlite3_bind_int64(st, 9, f->from_ms > 0 ? f->from_ms : 0);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 10, f->from_ms > 0 ? f->from_ms : 0);
+		rc = sqlite3_bind_int64(st, 10, f->to_ms > 0 ? f->to_ms : 0);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 11, f->to_ms > 0 ? f->to_ms : 0);
+		rc = ch_store_sqlite_bind_text(st, 11, f->tg_user_id);
 	if (rc == SQLITE_OK)
-		rc = ch_store_sqlite_bind_text(st, 12, f->tg_user_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 13, f->label_id > 0 ? f->label_id : 0);
-	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 15) {
-		rc = sqlite3_bind_int64(st, 14, ch_store_sqlite_limit(f->limit));
+		rc = sqlite3_bind_int64(st, 12, f->label_id > 0 ? f->label_id : 0);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 14) {
+		rc = sqlite3_bind_int64(st, 13, ch_store_sqlite_limit(f->limit));
 		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(st, 15, f->offset);
+			rc = sqlite3_bind_int64(st, 14, f->offset);
 	}
 	return ch_store_sqlite_bound(tx, st, rc, "chat list");
 }
 
-static ch_err count_matches(ch_store_tx *tx, ch_stmt_id id, const ch_chat_filter *f,
-                            const char *pattern, int64_t *total)
+static ch_err count_matches(ch_store_tx *tx, ch_stmt_id id, const ch_chat_filter *f, int64_t *total)
 {
 	sqlite3_stmt *st;
 	ch_err err = ch_store_sqlite_prep(tx, id, &st);
 	if (err == CH_OK)
-		err = bind_filter(tx, st, f, pattern);
+		err = ch_store_sqlite_bind_chat_filter(tx, st, f);
 	if (err != CH_OK)
 		return err;
 	int rc = sqlite3_step(st);
@@ -123,18 +97,18 @@ ch_err ch_store_sqlite_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64
 	ch_err err = ch_store_check_chat_filter(f);
 	if (err != CH_OK)
 		return err;
+	if (f->search)
+		return ch_store_sqlite_chat_search(tx, f, total, each, ctx);
 	ch_stmt_id list_id, count_id;
 	pick(f, &list_id, &count_id);
-	char *pattern = like_pattern(f->search);
 	sqlite3_stmt *st;
 	if (total)
-		err = count_matches(tx, count_id, f, pattern, total);
+		err = count_matches(tx, count_id, f, total);
 	if (err == CH_OK)
 		err = ch_store_sqlite_prep(tx, list_id, &st);
 	if (err == CH_OK)
-		err = bind_filter(tx, st, f, pattern);
+		err = ch_store_sqlite_bind_chat_filter(tx, st, f);
 	if (err == CH_OK)
 		err = ch_store_sqlite_chat_each(tx, st, each, ctx);
-	free(pattern);
 	return err;
 }

@@ -138,6 +138,18 @@ ch_err ch_store_sqlite_chat_fetch(ch_store_tx *c, sqlite3_stmt *st, ch_chat_row 
 ch_err ch_store_sqlite_chat_each(ch_store_tx *c, sqlite3_stmt *st, ch_chat_each_fn each,
                                  void *ctx);
 
+/* chat.c: fills out from the current row of a statement selecting
+ * CH_SQL_CHAT_COLS first. */
+ch_err ch_store_sqlite_chat_fill(sqlite3_stmt *st, ch_chat_row *out);
+
+/* chat_list.c: binds ch_chat_filter but its search (?1..?12) and, when the
+ * statement has them, ?13 limit and ?14 offset. */
+ch_err ch_store_sqlite_bind_chat_filter(ch_store_tx *tx, sqlite3_stmt *st, const ch_chat_filter *f);
+
+/* search.c: ch_store_sqlite_chat_list with f->search set. */
+ch_err ch_store_sqlite_chat_search(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
+                                   ch_chat_each_fn each, void *ctx);
+
 /* CH_OK when operator_id is one of the organization's operators (any status),
  * else CH_ERR_NOT_FOUND. */
 ch_err ch_store_sqlite_operator_in_org(ch_store_tx *tx, int64_t company_id, int64_t org_id,

@@ -92,31 +92,45 @@
 
 /* A chat row as ch_chat_row wants it (count_unread: kept by CHAT_APPENDED
  * and CHAT_READ_OPERATOR, migration 003). */
-#define CH_SQL_CHAT_FROM                                                                           \
-	"SELECT c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "  \
+#define CH_SQL_CHAT_COLS                                                                           \
+	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
 	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
 	"c.count_unread, c.created_at, c.last_message_at, c.queued_at, "                           \
-	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, '') FROM chats c "                    \
-	"JOIN clients cl ON cl.id = c.client_id LEFT JOIN operators o ON o.id = c.operator_id "
+	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, '') "
+#define CH_SQL_CHAT_JOIN                                                                           \
+	"FROM chats c JOIN clients cl ON cl.id = c.client_id "                                     \
+	"LEFT JOIN operators o ON o.id = c.operator_id "
+#define CH_SQL_CHAT_FROM "SELECT " CH_SQL_CHAT_COLS CH_SQL_CHAT_JOIN
 
-/* ch_chat_filter, one parameter per field; "no filter" values make a term
- * true. ?8 is a LIKE pattern whose %, _ and \ the code has escaped. */
+/* ch_chat_filter but its search, one parameter per field; "no filter"
+ * values make a term true. */
 #define CH_SQL_CHAT_FILTER                                                                         \
 	"AND (?2 = 0 OR c.organization_id = ?2) "                                                  \
 	"AND (?3 = 0 OR (?3 = -1 AND c.operator_id IS NULL) OR c.operator_id = ?3) "               \
 	"AND (?4 = 0 OR c.client_id = ?4) AND (?5 < 0 OR c.status = ?5) "                          \
 	"AND (?6 = 0 OR c.status <> 4) AND (?7 < 0 OR c.source = ?7) "                             \
-	"AND (?8 IS NULL OR cl.name LIKE ?8 ESCAPE '\\' OR cl.phone LIKE ?8 ESCAPE '\\' "          \
-	"OR EXISTS (SELECT 1 FROM messages s WHERE s.chat_id = c.id AND s.text LIKE ?8 ESCAPE '\\')) " \
-	"AND (?9 IS NULL OR cl.phone = ?9) AND (?10 = 0 OR c.activity_at >= ?10) "                 \
-	"AND (?11 = 0 OR c.activity_at <= ?11) "                                                   \
-	"AND (?12 IS NULL OR (c.source = 2 AND cl.external_key = ?12)) "                           \
-	"AND (?13 = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "             \
-	"AND x.label_id = ?13)) "
+	"AND (?8 IS NULL OR cl.phone = ?8) AND (?9 = 0 OR c.activity_at >= ?9) "                   \
+	"AND (?10 = 0 OR c.activity_at <= ?10) "                                                   \
+	"AND (?11 IS NULL OR (c.source = 2 AND cl.external_key = ?11)) "                           \
+	"AND (?12 = 0 OR EXISTS (SELECT 1 FROM chat_labels x WHERE x.chat_id = c.id "             \
+	"AND x.label_id = ?12)) "
 
-#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?14 OFFSET ?15"
-#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?14 OFFSET ?15"
+#define CH_SQL_CHAT_NEWEST " ORDER BY c.activity_at DESC, c.id DESC LIMIT ?13 OFFSET ?14"
+#define CH_SQL_CHAT_QUEUED " ORDER BY c.queued_at, c.id LIMIT ?13 OFFSET ?14"
 #define CH_SQL_CHAT_COUNT "SELECT COUNT(*) FROM chats c JOIN clients cl ON cl.id = c.client_id "
+
+/* A search (migration 012): ?15 the FTS5 query of the messages, ?16 the
+ * clients'. hit: the company's chats with a matching message and the newest
+ * one's id; who: the company's clients that match. Both are computed once. */
+#define CH_SQL_SEARCH_WITH                                                                         \
+	"WITH hit (chat_id, mid) AS MATERIALIZED (SELECT m.chat_id, MAX(m.id) FROM messages_fts "   \
+	"JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?15 "               \
+	"AND m.company_id = ?1 GROUP BY m.chat_id), "                                              \
+	"who (id) AS MATERIALIZED (SELECT w.id FROM clients_fts JOIN clients w "                   \
+	"ON w.id = clients_fts.rowid WHERE clients_fts MATCH ?16 AND w.company_id = ?1) "
+#define CH_SQL_SEARCH_WHERE                                                                        \
+	"LEFT JOIN hit h ON h.chat_id = c.id WHERE c.company_id = ?1 "                             \
+	"AND (h.mid IS NOT NULL OR c.client_id IN who) "
 
 /* The list's driving condition, one per index. A unary + keeps the planner off
  * the company index where a narrower one serves (company_id is then only
@@ -227,6 +241,26 @@
 	X(CHAT_COUNT_OPERATOR, CH_SQL_CHAT_COUNT CH_SQL_BY_OPERATOR CH_SQL_CHAT_FILTER)            \
 	X(CHAT_COUNT_CLIENT, CH_SQL_CHAT_COUNT CH_SQL_BY_CLIENT CH_SQL_CHAT_FILTER)                \
 	X(CHAT_COUNT_QUEUE, CH_SQL_CHAT_COUNT CH_SQL_BY_QUEUE CH_SQL_CHAT_FILTER)                  \
+	/* A page of found chats with, after the chat's columns, the newest          \
+	 * matching message's id (0: none), whether the client matched, and the      \
+	 * count of every found chat (so that one statement serves a page). */       \
+	X(CHAT_SEARCH,                                                                             \
+	  CH_SQL_SEARCH_WITH "SELECT " CH_SQL_CHAT_COLS ", COALESCE(h.mid, 0), "                   \
+	  "c.client_id IN who, COUNT(*) OVER () " CH_SQL_CHAT_JOIN CH_SQL_SEARCH_WHERE             \
+	  CH_SQL_CHAT_FILTER CH_SQL_CHAT_NEWEST)                                                   \
+	X(CHAT_SEARCH_COUNT,                                                                       \
+	  CH_SQL_SEARCH_WITH CH_SQL_CHAT_COUNT CH_SQL_SEARCH_WHERE CH_SQL_CHAT_FILTER)             \
+	/* The match of one found chat: the client's highlighted name and e-mail    \
+	 * (?1 client, ?2 the clients' query), or the message's seq and snippet     \
+	 * (?1 message, ?2 the messages' query); the marks are search.h's. */        \
+	X(SEARCH_CLIENT_MATCH,                                                                     \
+	  "SELECT highlight(clients_fts, 0, ?3, ?4), highlight(clients_fts, 1, ?3, ?4) "           \
+	  "FROM clients_fts WHERE clients_fts MATCH ?2 AND rowid = ?1")                            \
+	X(SEARCH_MESSAGE_MATCH,                                                                    \
+	  "SELECT m.seq, snippet(messages_fts, 0, ?3, ?4, '…', 16) FROM messages_fts "             \
+	  "JOIN messages m ON m.id = messages_fts.rowid "                                          \
+	  "WHERE messages_fts MATCH ?2 AND messages_fts.rowid = ?1")                               \
+	X(FTS5_API, "SELECT fts5(?1)")                                                             \
 	X(OPERATOR_NAME, "SELECT name, COALESCE(photo, '') FROM operators WHERE company_id = ?1 AND id = ?2")           \
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \

@@ -74,8 +74,10 @@ static const char *fx_location(const char *name)
 	         (unsigned long)(ts.tv_sec * 1000000000L + ts.tv_nsec) & 0xffffffffUL);
 	fx_url_of(fx_urls[i], sizeof fx_urls[i], db);
 	if (!strchr(name, '/')) {
-		/* C collation: text sorts byte-wise, as in SQLite */
-		snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'", db);
+		/* C collation: text sorts byte-wise, as in SQLite; a UTF-8 LC_CTYPE:
+		 * full-text search lowercases every script (docs/deploy.md) */
+		snprintf(sql, sizeof sql,
+		         "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'", db);
 		fx_admin(sql);
 		fx_created[i] = 1;
 	}

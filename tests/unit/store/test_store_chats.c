@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "store/store.h"
 #include "fixture.h"
 
@@ -2001,6 +2002,24 @@ Test(chats, chat_list_tg_user_id)
 	expect_page(&f, (int64_t[]){c.id}, 1, 1);
 }
 
+/* A search's error, not its rows. */
+static ch_err search_err(int64_t company, const char *q)
+{
+	list_args *a = calloc(1, sizeof *a);
+	a->f = all_of(company);
+	a->f.search = q;
+	ch_err e = R(job_chat_list, a);
+	free(a);
+	return e;
+}
+
+static list_args *search(int64_t company, const char *q)
+{
+	ch_chat_filter f = all_of(company);
+	f.search = q;
+	return chat_list(&f);
+}
+
 Test(chats, chat_list_search)
 {
 	fixture x;
@@ -2008,31 +2027,36 @@ Test(chats, chat_list_search)
 	ch_chat_filter f = all_of(x.a.company);
 	f.search = "order";
 	expect_list(&f, (int64_t[]){x.c1}, 1); /* message text, any case */
-	f.search = "OLGA iv";
-	expect_list(&f, (int64_t[]){x.c1}, 1); /* client name */
-	f.search = "900";
-	expect_list(&f, (int64_t[]){x.c2, x.c1}, 2); /* client phone */
+	list_args *l = chat_list(&f);
+	cr_assert_eq(l->rows[0].match.field, CH_MATCH_MESSAGE);
+	cr_assert_eq(l->rows[0].match.seq, 1);
+	cr_assert_str_eq(l->rows[0].match.snippet, "Where is my \x02ORDER\x03?");
+	free(l);
+	f.search = "OLGA iv"; /* client name; a word is a prefix */
+	expect_list(&f, (int64_t[]){x.c1}, 1);
+	l = chat_list(&f);
+	cr_assert_eq(l->rows[0].match.field, CH_MATCH_NAME);
+	cr_assert_eq(l->rows[0].match.seq, 0);
+	cr_assert_str_eq(l->rows[0].match.snippet, "\x02Olga\x03 \x02Ivanova\x03");
+	free(l);
+	f.search = "900"; /* client phone */
+	expect_list(&f, (int64_t[]){x.c2, x.c1}, 2);
+	l = chat_list(&f);
+	cr_assert_eq(l->rows[0].match.field, CH_MATCH_PHONE);
+	cr_assert_str_eq(l->rows[0].match.snippet, "\x02+7 900 222\x03");
+	free(l);
 	f.search = "hello";
 	expect_list(&f, (int64_t[]){x.c2}, 1);
-	/* LIKE's wildcards are matched literally. */
-	f.search = "%";
+	f.search = "sure_thing"; /* punctuation separates words, in the text and in the search */
 	expect_list(&f, (int64_t[]){x.c3}, 1);
-	f.search = "_";
+	f.search = "Under-Score";
 	expect_list(&f, (int64_t[]){x.c3}, 1);
-	f.search = "e_T";
-	expect_list(&f, (int64_t[]){x.c3}, 1);
-	f.search = "r_s";
-	expect_list(&f, (int64_t[]){x.c3}, 1);
-	f.search = "0%";
-	expect_list(&f, (int64_t[]){x.c3}, 1);
-	f.search = "\\";
-	expect_list(&f, NULL, 0);
-	f.search = "o%e"; /* would match "Olga Ivanova"... unescaped */
-	expect_list(&f, NULL, 0);
-	f.search = "nobody";
-	expect_list(&f, NULL, 0);
-	f.search = "";
-	expect_list(&f, (int64_t[]){x.c2, x.c1, x.c3, x.c4}, 4);
+	/* No word: nothing is found. */
+	const char *none[] = {"%", "_", "\\", "-", "\"\"", "*", "()", "", "   ", "nobody", "order hello"};
+	for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+		f.search = none[i];
+		expect_list(&f, NULL, 0);
+	}
 	/* With other filters, AND. */
 	f.search = "900";
 	f.status = CH_CHAT_NEW;
@@ -2040,6 +2064,170 @@ Test(chats, chat_list_search)
 	f.status = -1;
 	f.operator_id = x.a.op1;
 	expect_list(&f, (int64_t[]){x.c2}, 1);
+	f.operator_id = 0;
+	f.org_id = x.a.org2;
+	f.search = "percent";
+	expect_list(&f, (int64_t[]){x.c3}, 1);
+	f.org_id = x.a.org;
+	expect_list(&f, NULL, 0);
+}
+
+/* The words are data: query syntax of FTS5 or tsquery is text like any other,
+ * and every answer is an answer, never a store error. */
+Test(chats, chat_search_hostile_words)
+{
+	fixture x;
+	make_fixture(&x);
+	const char *found[] = {"\"order\"", "order*", "ORDER)", "(order", "order -", "'order'", "order:",
+	                       "{order}", "order^", "order\\", "+order", "order&", "order|!", "ord", "«order»"};
+	for (size_t i = 0; i < sizeof found / sizeof *found; i++) {
+		list_args *l = search(x.a.company, found[i]);
+		cr_assert_eq(l->n, 1, "%s: %zu rows", found[i], l->n);
+		cr_assert_eq(l->ids[0], x.c1, "%s", found[i]);
+		free(l);
+	}
+	const char *nothing[] = {"order OR hello", "NEAR(order hello)", "order NOT hello", "text:order",
+	                         "order AND", "^order hello", "order\" OR \"hello", "x' | 'hello", "!order"};
+	for (size_t i = 0; i < sizeof nothing / sizeof *nothing; i++) {
+		list_args *l = search(x.a.company, nothing[i]);
+		cr_assert(l->n == 0 || (l->n == 1 && l->ids[0] == x.c1), "%s: %zu rows", nothing[i], l->n);
+		cr_assert(l->n == 0 || strcmp(nothing[i], "order OR hello"), "%s: OR is a word", nothing[i]);
+		free(l);
+	}
+	/* Bounds: bytes, words, UTF-8. */
+	char big[CH_SEARCH_MAX_BYTES + 2];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	cr_assert_eq(search_err(x.a.company, big), CH_ERR_OUT_OF_RANGE);
+	big[CH_SEARCH_MAX_BYTES] = '\0';
+	cr_assert_eq(search_err(x.a.company, big), CH_OK);
+	cr_assert_eq(search_err(x.a.company, "a b c d e f g h i j k l m n o p"), CH_OK);
+	cr_assert_eq(search_err(x.a.company, "a b c d e f g h i j k l m n o p q"), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(search_err(x.a.company, "caf\xc3"), CH_ERR_BAD_JSON);
+	cr_assert_eq(search_err(x.a.company, "\xff\xfe"), CH_ERR_BAD_JSON);
+	/* Many terms in few words (a-b-c-…), and a stray control character. */
+	cr_assert_eq(search_err(x.a.company, "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t-u-v-w-x-y-z-a-b-c-d-e-f-g-h-i-j"), CH_OK);
+	cr_assert_eq(search_err(x.a.company, "order\x02hello\x03"), CH_OK);
+}
+
+/* The acceptance of the search: Cyrillic and Latin words in any case and
+ * without their diacritics, a phone however typed, an e-mail, a Closed chat of
+ * last month; another company's chats never. */
+Test(chats, chat_search_languages_phone_email_and_tenants)
+{
+	world a = seed("a", 1), b = seed("b", 2);
+	ch_client_row cl;
+	ch_chat_row c;
+	/* A Closed chat of last month. */
+	ch_clock_set_offset_ms(-35LL * 86400000);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:ivan", "Иван Петров",
+	                           "+7 (912) 345-67-89", "ivan.petrov@example.org", &cl), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_WIDGET, "", &c), CH_OK);
+	int64_t old = c.id;
+	say(a.company, old, CH_AUTHOR_CLIENT, 0, "Где мой ЗАКАЗ? Номер 4711.");
+	say(a.company, old, CH_AUTHOR_OPERATOR, a.op1, "Ваш заказ уже в пути, Crème brûlée included.");
+	say(a.company, old, CH_AUTHOR_SYSTEM, 0, "Chat closed by zebra");
+	cr_assert_eq(chat_update(a.company, old, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	ch_clock_set_offset_ms(0);
+	int64_t now = new_chat(a.company, a.org, "Zoë Müller", "0049 30 1234567");
+	say(a.company, now, CH_AUTHOR_CLIENT, 0, "My order of CRÈME BRÛLÉE never arrived");
+	/* Company B has the same words, name, phone and e-mail. */
+	cr_assert_eq(client_upsert(b.company, b.org, CH_SOURCE_WIDGET, "sub:ivan", "Иван Петров",
+	                           "+7 (912) 345-67-89", "ivan.petrov@example.org", &cl), CH_OK);
+	cr_assert_eq(chat_create(b.company, b.org, cl.id, CH_SOURCE_WIDGET, "", &c), CH_OK);
+	int64_t other = c.id;
+	say(b.company, other, CH_AUTHOR_CLIENT, 0, "Где мой заказ? Crème brûlée, zoe");
+
+	struct { const char *q; int64_t id; int field; int64_t seq; } cases[] = {
+	    {"заказ", old, CH_MATCH_MESSAGE, 2},  {"ЗАКАЗ", old, CH_MATCH_MESSAGE, 2},
+	    {"где МОЙ", old, CH_MATCH_MESSAGE, 1}, {"иван", old, CH_MATCH_NAME, 0},
+	    {"ПЕТРОВ", old, CH_MATCH_NAME, 0},     {"zoe", now, CH_MATCH_NAME, 0},
+	    {"ZOË", now, CH_MATCH_NAME, 0},        {"muller", now, CH_MATCH_NAME, 0},
+	    {"4711", old, CH_MATCH_MESSAGE, 1},    {"ivan.petrov@example.org", old, CH_MATCH_EMAIL, 0},
+	    {"example.org", old, CH_MATCH_EMAIL, 0}, {"+7 912 345 67 89", old, CH_MATCH_PHONE, 0},
+	    {"79123456789", old, CH_MATCH_PHONE, 0}, {"8 (912) 345-67-89", 0, 0, 0},
+	    {"(912) 345-6789", old, CH_MATCH_PHONE, 0}, {"912-345", old, CH_MATCH_PHONE, 0},
+	    {"3456789", old, CH_MATCH_PHONE, 0},   {"+49 30 1234567", now, CH_MATCH_PHONE, 0},
+	    {"030 1234567", 0, 0, 0},              {"30 1234567", now, CH_MATCH_PHONE, 0},
+	    {"zebra", 0, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		list_args *l = search(a.company, cases[i].q);
+		if (!cases[i].id) {
+			cr_assert_eq(l->n, 0, "%s: %zu rows", cases[i].q, l->n);
+			free(l);
+			continue;
+		}
+		cr_assert_eq(l->n, 1, "%s: %zu rows", cases[i].q, l->n);
+		cr_assert_eq(l->ids[0], cases[i].id, "%s", cases[i].q);
+		cr_assert_eq(l->rows[0].match.field, cases[i].field, "%s: field %d", cases[i].q, l->rows[0].match.field);
+		cr_assert_eq(l->rows[0].match.seq, cases[i].seq, "%s: seq %lld", cases[i].q,
+		             (long long)l->rows[0].match.seq);
+		cr_assert(strchr(l->rows[0].match.snippet, '\x02') && strchr(l->rows[0].match.snippet, '\x03'),
+		          "%s: %s", cases[i].q, l->rows[0].match.snippet);
+		free(l);
+	}
+	/* Both chats, newest activity first; diacritics either way. */
+	const char *both[] = {"creme brulee", "CRÈME", "brûlée"};
+	for (size_t i = 0; i < 3; i++) {
+		ch_chat_filter f = all_of(a.company);
+		f.search = both[i];
+		expect_list(&f, (int64_t[]){now, old}, 2);
+	}
+	list_args *l = search(a.company, "заказ");
+	/* (each engine ends its snippet its own way) */
+	const char *want = "Ваш \x02заказ\x03 уже в пути, Crème brûlée included";
+	cr_assert(!strncmp(l->rows[0].match.snippet, want, strlen(want)), "%s", l->rows[0].match.snippet);
+	cr_assert_eq(l->rows[0].status, CH_CHAT_CLOSED);
+	free(l);
+	/* Company B finds only its own. */
+	ch_chat_filter f = all_of(b.company);
+	f.search = "заказ";
+	expect_list(&f, (int64_t[]){other}, 1);
+	f.search = "+7 912 345 67 89";
+	expect_list(&f, (int64_t[]){other}, 1);
+	f.search = "muller";
+	expect_list(&f, NULL, 0);
+}
+
+/* Paging: total counts every found chat, a page past the end is empty with
+ * the same total; a deleted chat and a renamed client leave the index. */
+Test(chats, chat_search_pages_and_index_follows_changes)
+{
+	world a = seed("a", 1);
+	int64_t ids[5];
+	for (int i = 0; i < 5; i++) {
+		ids[i] = new_chat(a.company, a.org, "Client", NULL);
+		say(a.company, ids[i], CH_AUTHOR_CLIENT, 0, "refund please");
+		tick();
+	}
+	ch_chat_filter f = all_of(a.company);
+	f.search = "refund";
+	f.limit = 2;
+	expect_page(&f, (int64_t[]){ids[4], ids[3]}, 2, 5);
+	f.offset = 4;
+	expect_page(&f, (int64_t[]){ids[0]}, 1, 5);
+	f.offset = 10;
+	expect_page(&f, NULL, 0, 5);
+	cr_assert_eq(chat_delete(a.company, ids[4]), CH_OK);
+	f.offset = 0;
+	f.limit = 0;
+	expect_page(&f, (int64_t[]){ids[3], ids[2], ids[1], ids[0]}, 4, 4);
+	/* The client's new name is found, the old one no longer. */
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, ids[0], &c), CH_OK);
+	ch_client_row cl;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:x", "Old Name", NULL, NULL, &cl), CH_OK);
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_WIDGET, "", &c), CH_OK);
+	f.search = "old name";
+	expect_page(&f, (int64_t[]){c.id}, 1, 1);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:x", "Newer Name", "+1 555 0100",
+	                           NULL, &cl), CH_OK);
+	expect_page(&f, NULL, 0, 0);
+	f.search = "newer";
+	expect_page(&f, (int64_t[]){c.id}, 1, 1);
+	f.search = "555-0100";
+	expect_page(&f, (int64_t[]){c.id}, 1, 1);
 }
 
 Test(chats, chat_list_pages_combined_filters_and_queue_order)
