@@ -27,27 +27,6 @@ static void reply_svc(ch_ctx *c, ch_svc_result *r, const char *what)
 		ch_ctx_error(c, r->err, "%s", r->message[0] ? r->message : ch_err_text(r->err));
 }
 
-static int int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out)
-{
-	const char *v = ch_ctx_arg(c, name);
-	*out = def;
-	if (!v || !*v)
-		return 0;
-	char *end;
-	long long n = strtoll(v, &end, 10);
-	if (*end || end == v) {
-		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be an integer", name);
-		return -1;
-	}
-	if (n < min || n > max) {
-		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s: must be from %lld to %lld", name, (long long)min,
-		             (long long)max);
-		return -1;
-	}
-	*out = n;
-	return 0;
-}
-
 /* date=D (that day) or date=FROM&date=TO, each an ISO date or date-time. */
 static int date_args(ch_ctx *c, ch_chat_filter *f)
 {
@@ -105,10 +84,10 @@ void ch_h_chat_list(ch_ctx *c)
 {
 	ch_chat_filter f = {.company_id = c->who.company_id, .status = -1, .source = -1};
 	int64_t page, per, status, source, org, op, label;
-	if (int_arg(c, "page", 1, 1000000, 1, &page) || int_arg(c, "per_page", 1, 100, 20, &per) ||
-	    int_arg(c, "status", 0, 4, -1, &status) || int_arg(c, "source", 1, 4, -1, &source) ||
-	    int_arg(c, "organizationId", 1, INT64_MAX, 0, &org) || int_arg(c, "operatorId", 1, INT64_MAX, 0, &op) ||
-	    int_arg(c, "label", 1, INT64_MAX, 0, &label) || date_args(c, &f) || search_arg(c, &f.search))
+	if (ch_ctx_int_arg(c, "page", 1, 1000000, 1, &page) || ch_ctx_int_arg(c, "per_page", 1, 100, 20, &per) ||
+	    ch_ctx_int_arg(c, "status", 0, 4, -1, &status) || ch_ctx_int_arg(c, "source", 1, 4, -1, &source) ||
+	    ch_ctx_int_arg(c, "organizationId", 1, INT64_MAX, 0, &org) || ch_ctx_int_arg(c, "operatorId", 1, INT64_MAX, 0, &op) ||
+	    ch_ctx_int_arg(c, "label", 1, INT64_MAX, 0, &label) || date_args(c, &f) || search_arg(c, &f.search))
 		return;
 	f.label_id = label; /* another tenant's or organization's label matches none of these chats */
 	f.status = (int)status;
@@ -205,8 +184,8 @@ void ch_h_chat_messages(ch_ctx *c)
 		whole_history(c, &p);
 		return;
 	}
-	if (int_arg(c, "afterSeq", 0, INT64_MAX, 0, &after) || int_arg(c, "beforeSeq", 0, INT64_MAX, 0, &before) ||
-	    int_arg(c, "limit", 1, CH_SVC_PAGE_MAX, 50, &limit))
+	if (ch_ctx_int_arg(c, "afterSeq", 0, INT64_MAX, 0, &after) || ch_ctx_int_arg(c, "beforeSeq", 0, INT64_MAX, 0, &before) ||
+	    ch_ctx_int_arg(c, "limit", 1, CH_SVC_PAGE_MAX, 50, &limit))
 		return;
 	/* afterSeq=0 pages from the start: the first `limit` are the newest below limit+1 */
 	if (a && after == 0 && (before == 0 || before > limit + 1))
