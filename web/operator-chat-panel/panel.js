@@ -4,9 +4,9 @@
 // modules: transcript.js (history and messages), composer.js (sending, the
 // canned picker), canned.js / canned-manage.js (canned responses), shortcuts.js
 // (keys and the `?` overlay), notify.js (title badge, sound, desktop
-// notifications). A view added later (notes, search, profile, labels) gets a
-// module of its own and a place in build(); `onEvent` is where its hub events
-// arrive.
+// notifications), notes.js (private notes: the Note mode, the `@` list, notes
+// in the transcript). Each view has a module of its own and a place in
+// build(); `onEvent` is where its hub events arrive.
 //
 // Rules: everything renders in the Shadow DOM, styled only by the adopted
 // stylesheet (strict-CSP safe); user text only as text; every listener on
@@ -19,6 +19,7 @@ import { T, P, chatTitle } from './i18n.js';
 import { setBadge, Notifier } from './notify.js';
 import { PAGE, loadEarlier, earlier, renderLog } from './transcript.js';
 import { buildComposer, send } from './composer.js';
+import { loadNotes, addNote, drawMode } from './notes.js';
 import { CannedStore } from './canned.js';
 import { CannedManager } from './canned-manage.js';
 import { shortcutOf, HelpOverlay } from './shortcuts.js';
@@ -198,6 +199,8 @@ export class Panel {
       if (r.operatorId) this.me = r.operatorId;
       for (const c of r.chats || []) this.chat(c);
       for (const m of r.messages || []) this.addMsg(m, !first);
+      // notes written while this connection was away come back with GetNotes
+      if (!first) for (const [id, x] of this.chats) if (x.loaded) loadNotes(this, id).then(() => this.render());
       const moved = Object.entries(want).some(([id, seq]) => this.contig(this.chats.get(Number(id))) > seq);
       if (r.truncated && moved) { await this.sync(first); return; }
       this.client.invoke('SetPresence', this.presence).catch(() => {});
@@ -287,7 +290,8 @@ export class Panel {
         if (a[0] && a[0] !== this.me) this.colleagues.set(a[0], { ...this.colleagues.get(a[0]), presence: a[1] });
         else if (a[0] === this.me) this.presence = a[1] === 'away' ? 'away' : 'online';
         break;
-      case 'Mentioned': this.onMention(a[0]); return;
+      case 'NoteAdded': if (!addNote(this, a[0])) return; break;
+      case 'Mentioned': this.onMention(a[0]); break;
       default: return;
     }
     this.render();
@@ -298,6 +302,15 @@ export class Panel {
     if (!note) return;
     const who = (note.operator && note.operator.name) || this.t.operator;
     this.notifier.show({ title: `${who} ${this.t.mention}`, body: note.text, chatId: note.chatId, tag: `chathub-note-${note.id}` });
+    const mark = () => {
+      const x = this.chats.get(note.chatId);
+      if (!x) return;
+      addNote(this, note);
+      if (!this.viewing(note.chatId)) x.mentioned = true;
+      this.flash(`${who} ${this.t.mentionedYou} ${chatTitle(x.c, this.t)}`);
+      this.render();
+    };
+    if (this.chats.has(note.chatId) || !this.client) mark(); else this.fetchChat(note.chatId).then(mark);
   }
 
   // ---------- actions ----------
@@ -323,12 +336,14 @@ export class Panel {
     this.selected = id;
     this.typing.hidden = true;
     this.picker.close();
+    this.mention.close();
     const x = this.chats.get(id);
+    if (x) x.mentioned = false;
     this.root.classList.add('has-chat');
     this.render();
     if (x && !x.loaded) {
       x.loaded = true;
-      await loadEarlier(this, id, null);
+      await Promise.all([loadEarlier(this, id, null), loadNotes(this, id)]);
     }
     if (this.viewing(id)) this.markRead(id);
     this.render(true);
@@ -420,8 +435,9 @@ export class Panel {
     });
     this.typing = h('div', { class: 'typing', 'data-typing': '', hidden: true, 'aria-live': 'polite' }, t.typing);
     this.composer = buildComposer(this);
+    this.readOnly = h('p', { class: 'readonly', 'data-read-only': '', hidden: true, text: t.readOnly });
     this.conv = h('section', { class: 'conv', 'aria-label': t.conversation }, this.convHead, this.log, this.typing,
-      this.composer);
+      this.composer, this.readOnly);
     this.manager = new CannedManager({ store: this.canned, t, onClose: () => this.setManaging(false) });
     this.bodyEl = h('div', { class: 'body' }, this.list, this.conv);
     this.panel = h('div', { class: 'panel', tabindex: '-1', role: this.inline ? 'region' : 'dialog', 'aria-label': t.title,
@@ -516,6 +532,7 @@ export class Panel {
       return h('li', null, h('button', { type: 'button', class: 'item', 'data-chat-id': c.id,
         'aria-current': c.id === this.selected ? 'true' : null, onclick: () => this.select(c.id) },
       h('span', { class: 'row' }, h('b', { class: 'name', 'data-title': '', text: chatTitle(c, t) }),
+        x.mentioned ? h('span', { class: 'at', 'data-mentioned': '', role: 'img', 'aria-label': t.mentionedMark }, '@') : null,
         n ? h('span', { class: 'count', 'data-unread': n, 'aria-label': `${n} ${t.unread}` }, String(n)) : null),
       h('span', { class: 'meta', text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` }),
       h('span', { class: 'last', text: c.lastMessage || '' })));
@@ -555,6 +572,12 @@ export class Panel {
     this.root.classList.toggle('has-chat', !!x);
     if (!x) return;
     this.drawHead(x.c);
+    // a Closed chat is read-only (a search result, a previous chat): Reopen first
+    const closed = x.c.chatStatus === 4;
+    this.composer.hidden = closed;
+    this.readOnly.hidden = !closed;
+    if (closed) { this.picker.close(); this.mention.close(); }
+    drawMode(this);
     renderLog(this, stick);
   }
 

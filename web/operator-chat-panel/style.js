@@ -5,14 +5,16 @@ export const CSS = `
 [hidden]{display:none!important}
 .root{--bg:#fff;--fg:#1b1f24;--mut:#4a525c;--line:#d5d9de;--soft:#f1f3f5;--acc:#0b57d0;--accfg:#fff;
 --me:#0b57d0;--mefg:#fff;--they:#eef0f3;--theyfg:#1b1f24;--err:#a50e0e;--warn:#fff4ce;--warnfg:#3d2e00;
+--note:#fff3b0;--notefg:#3d2e00;--noteline:#d9b300;
 font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;font-size:14px;line-height:1.4;
 font-weight:400;font-style:normal;letter-spacing:normal;text-align:left;color:var(--fg);box-sizing:border-box;
 direction:ltr;text-transform:none}
 .root.dark{--bg:#1b1e23;--fg:#e8eaed;--mut:#b4bac3;--line:#3b4048;--soft:#262a31;--acc:#8ab4f8;--accfg:#0b1a33;
---me:#8ab4f8;--mefg:#0b1a33;--they:#2e333b;--theyfg:#e8eaed;--err:#ffb4ab;--warn:#4a3c00;--warnfg:#ffe08a}
+--me:#8ab4f8;--mefg:#0b1a33;--they:#2e333b;--theyfg:#e8eaed;--err:#ffb4ab;--warn:#4a3c00;--warnfg:#ffe08a;
+--note:#4a3c00;--notefg:#ffe9a3;--noteline:#b38f00}
 @media (prefers-color-scheme:dark){.root.auto{--bg:#1b1e23;--fg:#e8eaed;--mut:#b4bac3;--line:#3b4048;--soft:#262a31;
 --acc:#8ab4f8;--accfg:#0b1a33;--me:#8ab4f8;--mefg:#0b1a33;--they:#2e333b;--theyfg:#e8eaed;--err:#ffb4ab;
---warn:#4a3c00;--warnfg:#ffe08a}}
+--warn:#4a3c00;--warnfg:#ffe08a;--note:#4a3c00;--notefg:#ffe9a3;--noteline:#b38f00}}
 button,textarea,select,input{font:inherit;color:inherit;margin:0}
 button{cursor:pointer;border:1px solid var(--line);background:var(--soft);color:var(--fg);border-radius:6px;
 padding:4px 10px;min-height:32px}
@@ -66,7 +68,22 @@ select{border:1px solid var(--line);background:var(--bg);color:var(--fg);border-
 .msg{max-width:78%;padding:6px 10px;border-radius:12px;overflow-wrap:anywhere;white-space:pre-wrap}
 .msg.a1{align-self:flex-start;background:var(--they);color:var(--theyfg)}
 .msg.a0{align-self:flex-end;background:var(--me);color:var(--mefg)}
-.msg.a2{align-self:center;background:transparent;color:var(--mut);font-size:12px}
+.msg.a2{align-self:stretch;max-width:none;background:transparent;color:var(--mut);font-size:12px;text-align:center;
+display:flex;align-items:center;gap:8px;border-radius:0;padding:2px 0}
+.msg.a2::before,.msg.a2::after{content:"";flex:1;border-top:1px solid var(--line)}
+.msg.a2 .time{display:inline;text-align:center}
+.msg.hit{outline:3px solid var(--noteline);outline-offset:1px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.pnote{align-self:stretch;background:var(--note);color:var(--notefg);border:1px dashed var(--noteline);
+border-left:4px solid var(--noteline);border-radius:6px;padding:6px 10px;overflow-wrap:anywhere;white-space:pre-wrap}
+.ntag{display:block;font-size:12px}
+.composer.notemode{background:var(--note);color:var(--notefg)}
+.composer.notemode textarea{border:2px dashed var(--noteline)}
+.notetag{position:absolute;left:8px;top:-20px;background:var(--note);color:var(--notefg);font-size:12px;font-weight:700;
+padding:0 8px;border-radius:6px 6px 0 0;border:1px solid var(--noteline);border-bottom:0}
+.notebtn[aria-pressed="true"]{background:var(--noteline);color:#1b1f24;border-color:var(--noteline)}
+.readonly{padding:8px 12px;border-top:1px solid var(--line);color:var(--mut);font-size:13px}
+.at{background:var(--noteline);color:#1b1f24;border-radius:10px;padding:0 6px;font-size:12px;font-weight:700}
 .msg[data-pending]{opacity:.85}
 .by{display:block;font-size:12px;font-weight:700}
 .time{display:block;font-size:11px;text-align:right}
