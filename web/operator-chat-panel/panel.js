@@ -505,7 +505,7 @@ export class Panel {
       this.helpBtn, this.closeBtn),
     this.banner, this.errBox, this.note, this.bodyEl);
     this.help = new HelpOverlay({ t, container: this.panel, getFocus: () => this.shadow.activeElement });
-    this.badge = h('span', { class: 'badge', hidden: true });
+    this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' }); // the launcher's name says it
     this.launcher = this.inline ? null : h('button', { type: 'button', class: 'launcher', 'aria-label': t.open,
       'aria-expanded': 'false', onclick: () => this.setOpen(!this.open) }, icon(P.chat), this.badge);
     if (this.launcher && this.slot) this.launcher.style.setProperty('--slot', String(this.slot));
@@ -628,6 +628,7 @@ export class Panel {
       const err = this.state === 'error';
       this.badge.hidden = !unread && !err;
       this.badge.textContent = err ? '!' : String(unread);
+      if (this.launcher) this.launcher.setAttribute('aria-label', unread && !err ? `${t.open}, ${t.unread}: ${unread}` : t.open);
     }
     setBadge(this, unread && (!this.open || document.hidden) && this.state !== 'error' ? unread : 0);
 
