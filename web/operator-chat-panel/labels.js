@@ -91,6 +91,7 @@ export class LabelPicker {
   }
 
   async show() {
+    if (!this.el.isConnected) this.p.convHead.after(this.el);
     this.open = true;
     this.el.hidden = false;
     this.status.textContent = '';

@@ -495,10 +495,11 @@ export class Panel {
     this.readOnly = h('p', { class: 'readonly', 'data-read-only': '', hidden: true, text: t.readOnly });
     this.labelPicker = new LabelPicker(this);
     this.profile = new ProfilePane(this);
-    this.conv = h('section', { class: 'conv', 'aria-label': t.conversation }, this.convHead, this.labelPicker.el, this.log,
+    // the picker and the profile are attached on first use: their alert regions are not the panel's until then
+    this.conv = h('section', { class: 'conv', 'aria-label': t.conversation }, this.convHead, this.log,
       this.typing, this.composer, this.readOnly);
     this.manager = new CannedManager({ store: this.canned, t, onClose: () => this.setManaging(false) });
-    this.bodyEl = h('div', { class: 'body' }, this.list, this.conv, this.profile.el);
+    this.bodyEl = h('div', { class: 'body' }, this.list, this.conv);
     this.panel = h('div', { class: 'panel', tabindex: '-1', role: this.inline ? 'region' : 'dialog', 'aria-label': t.title,
       'aria-modal': this.inline ? null : 'true', hidden: !this.open },
     h('header', { class: 'top' }, h('h2', { text: t.title }), this.presenceBtn, this.notifyBtn, this.manageBtn,
@@ -646,6 +647,7 @@ export class Panel {
     drawMode(this);
     const showProfile = this.profileShown();
     this.profile.el.hidden = !showProfile;
+    if (showProfile && !this.profile.el.isConnected) this.conv.after(this.profile.el);
     if (showProfile) this.profile.show(x.c);
     renderLog(this, stick);
   }
