@@ -4,9 +4,11 @@
 // modules: transcript.js (history and messages), composer.js (sending, the
 // canned picker), canned.js / canned-manage.js (canned responses), shortcuts.js
 // (keys and the `?` overlay), notify.js (title badge, sound, desktop
-// notifications). A view added later (notes, search, profile, labels) gets a
-// module of its own and a place in build(); `onEvent` is where its hub events
-// arrive.
+// notifications), notes.js (private notes: the Note mode, the `@` list, notes
+// in the transcript), profile.js (the client's profile pane), labels.js
+// (chips, the label picker), search.js (the search box and the label filter
+// over all chats). Each view has a module of its own and a place in build();
+// `onEvent` is where its hub events arrive.
 //
 // Rules: everything renders in the Shadow DOM, styled only by the adopted
 // stylesheet (strict-CSP safe); user text only as text; every listener on
@@ -19,6 +21,10 @@ import { T, P, chatTitle } from './i18n.js';
 import { setBadge, Notifier } from './notify.js';
 import { PAGE, loadEarlier, earlier, renderLog } from './transcript.js';
 import { buildComposer, send } from './composer.js';
+import { loadNotes, addNote, drawMode } from './notes.js';
+import { ProfilePane } from './profile.js';
+import { LabelStore, LabelPicker, chips } from './labels.js';
+import { Search } from './search.js';
 import { CannedStore } from './canned.js';
 import { CannedManager } from './canned-manage.js';
 import { shortcutOf, HelpOverlay } from './shortcuts.js';
@@ -26,6 +32,7 @@ import { shortcutOf, HelpOverlay } from './shortcuts.js';
 const SERVER = new URL('..', import.meta.url);
 const HUB_URL = new URL('chathub', SERVER).toString();
 const READ_EVERY_MS = 300; // MarkRead at most this often per chat (a burst of messages is one read)
+const WIDE_PX = 880;       // a panel this wide shows the profile beside the transcript by default
 
 function claims(token) {
   try {
@@ -51,6 +58,8 @@ export class Panel {
     this.open = this.inline;
     this.order = [];
     this.canned = new CannedStore((path, init) => this.api(path, init));
+    this.labels = new LabelStore((path, init) => this.api(path, init));
+    this.profileOpen = null; // null: shown when the panel is wide (WIDE_PX), else as the operator chose
     this.notifier = new Notifier({ onOpen: (id) => this.openChat(id) });
     this.build();
   }
@@ -88,6 +97,7 @@ export class Panel {
     this.connected = false;
     this.netWarned = false;
     this.canned.items = null; // another token may be another operator
+    this.labels.items = null;
     this.render();
   }
 
@@ -143,6 +153,7 @@ export class Panel {
   async loaded() {
     this.connected = true;
     this.loadColleagues();
+    this.search.fillFilter().then(() => this.render(), () => {});
     await this.sync(true);
     this.setState('ready');
     emit(this.el, 'chathub:ready', { operatorId: this.me });
@@ -198,6 +209,8 @@ export class Panel {
       if (r.operatorId) this.me = r.operatorId;
       for (const c of r.chats || []) this.chat(c);
       for (const m of r.messages || []) this.addMsg(m, !first);
+      // notes written while this connection was away come back with GetNotes
+      if (!first) for (const [id, x] of this.chats) if (x.loaded) loadNotes(this, id).then(() => this.render());
       const moved = Object.entries(want).some(([id, seq]) => this.contig(this.chats.get(Number(id))) > seq);
       if (r.truncated && moved) { await this.sync(first); return; }
       this.client.invoke('SetPresence', this.presence).catch(() => {});
@@ -287,7 +300,10 @@ export class Panel {
         if (a[0] && a[0] !== this.me) this.colleagues.set(a[0], { ...this.colleagues.get(a[0]), presence: a[1] });
         else if (a[0] === this.me) this.presence = a[1] === 'away' ? 'away' : 'online';
         break;
-      case 'Mentioned': this.onMention(a[0]); return;
+      case 'NoteAdded': if (!addNote(this, a[0])) return; break;
+      case 'ChatLabelsChanged': this.chatLabels(a[0], a[1] || []); return;
+      case 'ClientUpdated': this.clientChanged(a[0]); return;
+      case 'Mentioned': this.onMention(a[0]); break;
       default: return;
     }
     this.render();
@@ -298,6 +314,57 @@ export class Panel {
     if (!note) return;
     const who = (note.operator && note.operator.name) || this.t.operator;
     this.notifier.show({ title: `${who} ${this.t.mention}`, body: note.text, chatId: note.chatId, tag: `chathub-note-${note.id}` });
+    const mark = () => {
+      const x = this.chats.get(note.chatId);
+      if (!x) return;
+      addNote(this, note);
+      if (!this.viewing(note.chatId)) x.mentioned = true;
+      this.flash(`${who} ${this.t.mentionedYou} ${chatTitle(x.c, this.t)}`);
+      this.render();
+    };
+    if (this.chats.has(note.chatId) || !this.client) mark(); else this.fetchChat(note.chatId).then(mark);
+  }
+
+  /** A chat's labels changed (ChatLabelsChanged, or the picker's own PUT). */
+  chatLabels(id, labels) {
+    const x = this.chats.get(id);
+    if (x) x.c.labels = labels;
+    const r = this.search.results;
+    if (r) for (const it of r.items) if (it.id === id) it.labels = labels;
+    this.search.labelsChanged();
+    if (id === this.selected) this.labelPicker.draw();
+    this.render();
+  }
+
+  /** A client's profile changed (ClientUpdated, or the profile form): titles and the pane follow. */
+  clientChanged(cl) {
+    if (!cl) return;
+    for (const x of this.chats.values()) {
+      if (x.c && x.c.client && x.c.client.id === cl.id) x.c.client = { ...x.c.client, name: cl.name, phone: cl.phone };
+    }
+    this.profile.updated(cl);
+    this.render();
+  }
+
+  /** Opens a chat found elsewhere (a search result, a client's previous chat), on message `seq` when given. */
+  async openFound(found, seq) {
+    const { match, ...c } = found;
+    const { x } = this.chat(c);
+    if (seq) { x.hit = seq; x.hitScroll = true; }
+    await this.select(c.id);
+  }
+
+  setProfile(on) {
+    this.profileOpen = on;
+    this.render();
+    queueMicrotask(() => {
+      const b = on ? this.profile.closeBtn : this.convHead.querySelector('[data-profile-toggle]');
+      if (b) b.focus();
+    });
+  }
+
+  profileShown() {
+    return this.profileOpen ?? this.panel.clientWidth >= WIDE_PX;
   }
 
   // ---------- actions ----------
@@ -320,15 +387,18 @@ export class Panel {
   }
 
   async select(id) {
+    if (id !== this.selected) this.labelPicker.close();
     this.selected = id;
     this.typing.hidden = true;
     this.picker.close();
+    this.mention.close();
     const x = this.chats.get(id);
+    if (x) x.mentioned = false;
     this.root.classList.add('has-chat');
     this.render();
     if (x && !x.loaded) {
       x.loaded = true;
-      await loadEarlier(this, id, null);
+      await Promise.all([loadEarlier(this, id, null), loadNotes(this, id)]);
     }
     if (this.viewing(id)) this.markRead(id);
     this.render(true);
@@ -407,7 +477,9 @@ export class Panel {
       title: t.keysHelp, onclick: () => this.help.show() }, icon(P.keys));
     this.closeBtn = this.inline ? null : h('button', { type: 'button', class: 'icon', 'aria-label': t.close,
       onclick: () => this.setOpen(false) }, icon(P.close));
-    this.list = h('nav', { class: 'list', 'aria-label': t.chats });
+    this.search = new Search(this);
+    this.listBody = h('div', { class: 'listbody' });
+    this.list = h('nav', { class: 'list', 'aria-label': t.chats }, this.search.el, this.listBody);
     this.convHead = h('div', { class: 'convhead' });
     this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t.conversation, tabindex: '0' });
     this.log.addEventListener('scroll', () => {
@@ -420,8 +492,12 @@ export class Panel {
     });
     this.typing = h('div', { class: 'typing', 'data-typing': '', hidden: true, 'aria-live': 'polite' }, t.typing);
     this.composer = buildComposer(this);
-    this.conv = h('section', { class: 'conv', 'aria-label': t.conversation }, this.convHead, this.log, this.typing,
-      this.composer);
+    this.readOnly = h('p', { class: 'readonly', 'data-read-only': '', hidden: true, text: t.readOnly });
+    this.labelPicker = new LabelPicker(this);
+    this.profile = new ProfilePane(this);
+    // the picker and the profile are attached on first use: their alert regions are not the panel's until then
+    this.conv = h('section', { class: 'conv', 'aria-label': t.conversation }, this.convHead, this.log,
+      this.typing, this.composer, this.readOnly);
     this.manager = new CannedManager({ store: this.canned, t, onClose: () => this.setManaging(false) });
     this.bodyEl = h('div', { class: 'body' }, this.list, this.conv);
     this.panel = h('div', { class: 'panel', tabindex: '-1', role: this.inline ? 'region' : 'dialog', 'aria-label': t.title,
@@ -430,7 +506,7 @@ export class Panel {
       this.helpBtn, this.closeBtn),
     this.banner, this.errBox, this.note, this.bodyEl);
     this.help = new HelpOverlay({ t, container: this.panel, getFocus: () => this.shadow.activeElement });
-    this.badge = h('span', { class: 'badge', hidden: true });
+    this.badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' }); // the launcher's name says it
     this.launcher = this.inline ? null : h('button', { type: 'button', class: 'launcher', 'aria-label': t.open,
       'aria-expanded': 'false', onclick: () => this.setOpen(!this.open) }, icon(P.chat), this.badge);
     if (this.launcher && this.slot) this.launcher.style.setProperty('--slot', String(this.slot));
@@ -516,19 +592,25 @@ export class Panel {
       return h('li', null, h('button', { type: 'button', class: 'item', 'data-chat-id': c.id,
         'aria-current': c.id === this.selected ? 'true' : null, onclick: () => this.select(c.id) },
       h('span', { class: 'row' }, h('b', { class: 'name', 'data-title': '', text: chatTitle(c, t) }),
+        x.mentioned ? h('span', { class: 'at', 'data-mentioned': '', role: 'img', 'aria-label': t.mentionedMark }, '@') : null,
         n ? h('span', { class: 'count', 'data-unread': n, 'aria-label': `${n} ${t.unread}` }, String(n)) : null),
       h('span', { class: 'meta', text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` }),
+      chips(c.labels, t),
       h('span', { class: 'last', text: c.lastMessage || '' })));
     };
     const section = (label, key, arr) => h('div', { class: 'sect', 'data-list': key },
       h('h3', { text: `${label} (${arr.length})` }),
       arr.length ? h('ul', null, arr.map(item)) : h('p', { class: 'muted', text: t.empty }));
     const fa = this.shadow.activeElement;
-    const focusChat = fa && this.list.contains(fa) && fa.getAttribute('data-chat-id');
-    replace(this.list, section(t.queue, 'queue', queue), section(t.mine, 'mine', mine));
-    if (focusChat) {
-      const nb = this.list.querySelector(`[data-chat-id="${focusChat}"]`);
-      (nb || this.list.querySelector('button') || this.panel).focus();
+    const inBody = fa && this.listBody.contains(fa);
+    const focusAttr = inBody && ['data-chat-id', 'data-result-id'].find((k) => fa.hasAttribute(k));
+    const focusId = focusAttr && fa.getAttribute(focusAttr);
+    // a search or a label filter shows its results in place of the sections
+    if (this.search.active) replace(this.listBody, this.search.draw());
+    else replace(this.listBody, section(t.queue, 'queue', queue), section(t.mine, 'mine', mine));
+    if (inBody && !this.listBody.contains(this.shadow.activeElement)) {
+      const nb = focusAttr && this.listBody.querySelector(`[${focusAttr}="${focusId}"]`);
+      (nb || this.listBody.querySelector('button') || this.search.input).focus();
     }
     return [...queue, ...mine].reduce((a, x) => a + (x.c.countUnread || 0), 0);
   }
@@ -547,14 +629,26 @@ export class Panel {
       const err = this.state === 'error';
       this.badge.hidden = !unread && !err;
       this.badge.textContent = err ? '!' : String(unread);
+      if (this.launcher) this.launcher.setAttribute('aria-label', unread && !err ? `${t.open}, ${t.unread}: ${unread}` : t.open);
     }
     setBadge(this, unread && (!this.open || document.hidden) && this.state !== 'error' ? unread : 0);
 
     const x = this.chats.get(this.selected);
     this.conv.hidden = !x;
+    if (!x) this.profile.el.hidden = true;
     this.root.classList.toggle('has-chat', !!x);
     if (!x) return;
     this.drawHead(x.c);
+    // a Closed chat is read-only (a search result, a previous chat): Reopen first
+    const closed = x.c.chatStatus === 4;
+    this.composer.hidden = closed;
+    this.readOnly.hidden = !closed;
+    if (closed) { this.picker.close(); this.mention.close(); }
+    drawMode(this);
+    const showProfile = this.profileShown();
+    this.profile.el.hidden = !showProfile;
+    if (showProfile && !this.profile.el.isConnected) this.conv.after(this.profile.el);
+    if (showProfile) this.profile.show(x.c);
     renderLog(this, stick);
   }
 
@@ -582,16 +676,23 @@ export class Panel {
           text: `${o.name || `${t.operator} #${oid}`}${o.presence && o.presence !== 'online' ? ` (${t[o.presence] || o.presence})` : ''}` })));
       acts.push(sel, btn(t.transfer, () => cl.invoke('TransferChat', id, Number(sel.value)), 'transfer'));
     }
+    acts.push(this.labelPicker.button());
+    const shown = this.profileShown();
+    acts.push(h('button', { type: 'button', class: 'icon', 'data-profile-toggle': '', 'aria-expanded': String(shown),
+      'aria-controls': this.profile.id, 'aria-label': shown ? t.profileHide : t.profileShow,
+      title: shown ? t.profileHide : t.profileShow, onclick: () => this.setProfile(!this.profileShown()) }, icon(P.person)));
     const keep = this.shadow.activeElement;
-    const keepKey = keep && keep.getAttribute && keep.getAttribute('data-action');
+    const keepKey = keep && keep.getAttribute && (['data-action', 'data-labels-open', 'data-profile-toggle']
+      .map((k) => keep.hasAttribute(k) && (keep.getAttribute(k) ? `[${k}="${keep.getAttribute(k)}"]` : `[${k}]`))
+      .find(Boolean));
     replace(this.convHead,
       this.inline ? null : h('button', { type: 'button', class: 'icon back', 'aria-label': t.back,
         onclick: () => { this.selected = null; this.render(); (this.list.querySelector('button') || this.closeBtn).focus(); } },
       icon(P.back)),
       h('div', { class: 'who' }, h('h3', { 'data-title': '', text: chatTitle(c, t) }),
         h('span', { class: 'meta', 'data-status-label': c.chatStatus, text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` +
-          (c.operator ? ` · ${c.operator.name}` : '') })),
+          (c.operator ? ` · ${c.operator.name}` : '') }), chips(c.labels, t)),
       h('div', { class: 'acts' }, acts));
-    if (keepKey) { const b = this.convHead.querySelector(`[data-action="${keepKey}"]`); if (b) b.focus(); }
+    if (keepKey) { const b = this.convHead.querySelector(keepKey); if (b) b.focus(); }
   }
 }

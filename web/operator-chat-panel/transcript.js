@@ -2,8 +2,11 @@
 // paging (GetMessages, PAGE at a time) and rendering. The DOM holds at most
 // MAX_DOM messages; paging further back moves that window, "Show latest"
 // returns to the end. Every piece of user text goes through richText (text
-// nodes and safe http(s) links only). Functions take the panel instance.
+// nodes and safe http(s) links only). Private notes (notes.js) sit after the
+// message they followed; system messages (author 2: an auto-close, …) are
+// centered lines. Functions take the panel instance.
 import { h, richText, clock, replace } from '../shared/dom.js';
+import { notesBySeq, noteEl } from './notes.js';
 
 export const PAGE = 50;      // messages per history page
 export const MAX_DOM = 300;  // messages rendered at most
@@ -44,6 +47,11 @@ function media(m, server) {
 
 function message(p, m, pending) {
   const t = p.t;
+  if (m.author === 2) {
+    return h('div', { class: 'msg a2 sys', 'data-seq': m.seq, 'data-author': 2, 'data-status': m.status || 0 },
+      h('span', { class: 'sr', text: `${t.system}: ` }), h('span', { class: 'text' }, richText(m.textMessage || '')),
+      h('span', { class: 'time', text: clock(m.createdAt, p.lang) }));
+  }
   const mine = m.author === 0;
   const st = pending ? null : m.status || 0;
   const mark = pending ? '…' : st === 3 ? '✓✓' : st === 2 ? '!' : '✓';
@@ -68,12 +76,26 @@ export function renderLog(p, stick) {
   const windowed = x.show > MAX_DOM;
   const more = seqs.length > x.show || (!x.complete && seqs.length && seqs[0] > 1);
   const refocus = p.shadow.activeElement && p.shadow.activeElement.classList.contains('earlier');
+  // notes after a shown message, those just before the first one shown, and
+  // those after messages not loaded yet (at the end); older ones wait for paging
+  const notes = notesBySeq(x);
+  const first = shown.length ? shown[0] : Infinity;
+  const last = shown.length ? shown[shown.length - 1] : 0;
+  const at = (s) => (notes.get(s) || []).map((n) => noteEl(p, n));
+  const head = [...notes.keys()].filter((s) => s === first - 1 || (!shown.length && s >= 0)).sort((a, b) => a - b);
+  const tail = windowed ? [] : [...notes.keys()].filter((s) => s > last && shown.length).sort((a, b) => a - b);
   replace(log,
     more ? h('button', { type: 'button', class: 'earlier', onclick: () => earlier(p) }, p.t.earlier) : null,
-    shown.map((s) => message(p, x.msgs.get(s), false)),
+    head.map(at),
+    shown.map((s) => [message(p, x.msgs.get(s), false), at(s)]),
+    tail.map(at),
     windowed ? h('button', { type: 'button', class: 'earlier', 'data-latest': '',
       onclick: () => { x.show = PAGE; renderLog(p, true); } }, p.t.latest) : null,
     windowed ? null : [...x.pending.values()].map((m) => message(p, m, true)));
-  if (atBottom) log.scrollTop = log.scrollHeight;
+  // a search result opened on its message: marked, and scrolled to once
+  const hit = x.hit ? log.querySelector(`.msg[data-seq="${x.hit}"]`) : null;
+  if (hit) hit.classList.add('hit');
+  if (hit && x.hitScroll) { x.hitScroll = false; hit.scrollIntoView({ block: 'center' }); }
+  else if (atBottom) log.scrollTop = log.scrollHeight;
   if (refocus) (log.querySelector('.earlier') || log).focus();
 }

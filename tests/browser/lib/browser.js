@@ -94,13 +94,14 @@ async function hubConnections(srv) {
 /**
  * The usual stage of a browser test file, as before/after hooks: a ChatHub server
  * (hub timings of the e2e suite), a website on another origin, an organization
- * with `operators` operators (hub.makeOrgFixture) and chromium. Returns the
+ * with `operators` operators (hub.makeOrgFixture) and chromium (`env`: more
+ * of the server's environment). Returns the
  * object the hooks fill: {srv, site, fx, browser}.
  */
-function stage(login, { operators = 1, orgName } = {}) {
+function stage(login, { operators = 1, orgName, env } = {}) {
   const s = {};
   before(async () => {
-    s.srv = await h.startServer({ env: hub.HUB_ENV });
+    s.srv = await h.startServer({ env: { ...hub.HUB_ENV, ...env } });
     s.site = await startSite();
     s.fx = await hub.makeOrgFixture(s.srv, login, { operators, orgName });
     s.browser = await launch();
