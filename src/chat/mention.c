@@ -1,11 +1,15 @@
 /* mention.c — '@name' mentions of a private note (see mention.h).
  *
- * Names are compared code point by code point after a simple case fold of
- * the scripts operators' names are written in; anything else compares as is.
+ * Names and the text are compared after a simple case fold of the scripts
+ * operators' names are written in (anything else compares as is), byte by
+ * byte: the fold keeps each code point's UTF-8 length.
  * Threading: pure; any thread. */
 #include "chat/mention.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/buf.h"
 
 /* Decodes one code point of valid UTF-8 at s; *len gets its byte length. */
 static uint32_t decode(const unsigned char *s, size_t *len)
@@ -63,27 +67,6 @@ static int wordish(uint32_t c)
 	       (c >= 0x400 && c <= 0x52F);
 }
 
-/* How many bytes of t the name matches (folded), 0 when it does not match
- * there or runs on into a letter or digit. */
-static size_t match(const unsigned char *t, const unsigned char *name)
-{
-	size_t i = 0, j = 0;
-	while (name[j]) {
-		size_t a, b;
-		if (!t[i])
-			return 0;
-		uint32_t ct = decode(t + i, &a), cn = decode(name + j, &b);
-		if (fold(ct) != fold(cn))
-			return 0;
-		i += a;
-		j += b;
-	}
-	size_t len;
-	if (t[i] && wordish(decode(t + i, &len)))
-		return 0;
-	return i;
-}
-
 /* The code point that ends just before position i of s (0 at the start). */
 static uint32_t before(const unsigned char *s, size_t i)
 {
@@ -95,30 +78,129 @@ static uint32_t before(const unsigned char *s, size_t i)
 	return decode(s + k, &len);
 }
 
+/* Folds n bytes of s into out (n bytes): every code point fold() changes
+ * keeps its UTF-8 length (ASCII to ASCII, the others two bytes to two), so a
+ * byte of out stands where it stood in s. */
+static void fold_bytes(const unsigned char *s, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len;
+		uint32_t c = decode(s + i, &len), f = fold(c);
+		if (len > n - i)
+			len = n - i;
+		memcpy(out + i, s + i, len);
+		if (f != c && f < 0x80)
+			out[i] = (unsigned char)f;
+		else if (f != c && len == 2) {
+			out[i] = (unsigned char)(0xC0 | (f >> 6));
+			out[i + 1] = (unsigned char)(0x80 | (f & 0x3F));
+		}
+		i += len;
+	}
+}
+
+typedef struct key {
+	const unsigned char *f; /* the folded name */
+	size_t len;
+	size_t k; /* its index in names */
+} key;
+
+/* Folded bytes in order, a prefix before its extensions, then the index:
+ * equal names give the first one. */
+static int cmp_key(const void *a, const void *b)
+{
+	const key *x = a, *y = b;
+	int c = memcmp(x->f, y->f, x->len < y->len ? x->len : y->len);
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* In keys[lo, hi), all longer than at and equal before it, the first whose
+ * byte at `at` is not below c (above: when above is set). */
+static size_t bound(const key *keys, size_t lo, size_t hi, size_t at, unsigned char c, int above)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[mid].f[at] < c || (above && keys[mid].f[at] == c))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The longest name that the folded text at ft (original bytes t) begins with
+ * and that does not run on into a letter or digit: its index in keys and its
+ * length in *len, or -1. Walks the sorted names once along the text: each
+ * byte narrows the range of names that still match, so a mention costs its
+ * length times log n, whatever the number of names. *steps counts the bytes
+ * walked. */
+static long longest(const key *keys, size_t n, const unsigned char *t, const unsigned char *ft, size_t *len,
+                    size_t *steps)
+{
+	size_t lo = 0, hi = n, at = 0;
+	long best = -1;
+	for (;;) {
+		if (lo < hi && keys[lo].len == at) { /* a whole name: the shortest sorts first */
+			size_t l;
+			if (!t[at] || !wordish(decode(t + at, &l))) {
+				best = (long)lo;
+				*len = at;
+			}
+			while (lo < hi && keys[lo].len == at)
+				lo++;
+		}
+		if (lo >= hi || !ft[at])
+			return best;
+		lo = bound(keys, lo, hi, at, ft[at], 0);
+		hi = bound(keys, lo, hi, at, ft[at], 1);
+		at++;
+		++*steps;
+	}
+}
+
 size_t ch_mentions_find(const char *text, const ch_mention_name *names, size_t n, int64_t *out, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t found = 0;
-	for (size_t i = 0; s[i] && found < max; i++) {
+	size_t tn = strlen(text), nk = 0, found = 0, steps = 0;
+	key *keys = ch_xcalloc(n ? n : 1, sizeof *keys);
+	unsigned char *ft = ch_xmalloc(tn + 1), *fn = NULL;
+	size_t total = 0;
+	for (size_t k = 0; k < n; k++)
+		total += names[k].name ? strlen(names[k].name) + 1 : 0;
+	fn = ch_xmalloc(total ? total : 1);
+	fold_bytes(s, tn, ft);
+	ft[tn] = '\0';
+	for (size_t k = 0, at = 0; k < n; k++) {
+		size_t l = names[k].name ? strlen(names[k].name) : 0;
+		if (!l)
+			continue; /* an empty name never matches */
+		fold_bytes((const unsigned char *)names[k].name, l, fn + at);
+		fn[at + l] = '\0';
+		keys[nk++] = (key){fn + at, l, k};
+		at += l + 1;
+	}
+	qsort(keys, nk, sizeof *keys, cmp_key);
+	for (size_t i = 0; s[i] && found < max && steps < CH_MENTION_STEPS_MAX; i++) {
 		if (s[i] != '@' || wordish(before(s, i)))
 			continue;
-		size_t best = 0, best_len = 0;
-		for (size_t k = 0; k < n; k++) {
-			size_t m = names[k].name && names[k].name[0] ? match(s + i + 1, (const unsigned char *)names[k].name)
-			                                             : 0;
-			if (m > best_len) {
-				best_len = m;
-				best = k;
-			}
-		}
-		if (!best_len)
+		size_t len = 0;
+		long best = longest(keys, nk, s + i + 1, ft + i + 1, &len, &steps);
+		if (best < 0)
 			continue;
+		int64_t id = names[keys[best].k].id;
 		int seen = 0;
 		for (size_t k = 0; k < found && !seen; k++)
-			seen = out[k] == names[best].id;
+			seen = out[k] == id;
 		if (!seen)
-			out[found++] = names[best].id;
-		i += best_len; /* the name's bytes hold no mention of their own */
+			out[found++] = id;
+		i += len; /* the name's bytes hold no mention of their own */
 	}
+	free(keys);
+	free(ft);
+	free(fn);
 	return found;
 }

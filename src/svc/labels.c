@@ -181,7 +181,9 @@ static void add_row(void *ctx, const ch_chat_row *row)
 }
 
 /* Deleting a label takes it off every chat; the chats not Closed (those in
- * operators' panels) get ChatLabelsChanged with what they keep. */
+ * operators' panels) get ChatLabelsChanged with what they keep, all read in
+ * one query (the job runs on the store writer: a label on 10,000 open chats
+ * must not cost 10,000 reads there). */
 static ch_err label_delete_fn(ch_store_tx *tx, svc_job *j)
 {
 	const label_job *l = j->extra;
@@ -196,12 +198,14 @@ static ch_err label_delete_fn(ch_store_tx *tx, svc_job *j)
 		e = ch_store_chat_list(tx, &f, NULL, add_row, &open);
 	if (!e)
 		e = ch_store_label_delete(tx, j->p.company_id, l->id);
-	for (size_t i = 0; !e && i < open.n; i++) {
-		json_t *labels = labels_of(tx, &open.rows[i], &e);
-		if (!e)
-			emit_changed(j, &open.rows[i], labels);
-		json_decref(labels);
-	}
+	json_t *kept = json_array();
+	for (size_t i = 0; !e && i < open.n; i++)
+		json_array_append_new(kept, json_pack("{s:I}", "id", (json_int_t)open.rows[i].id));
+	if (!e)
+		e = ch_svc_chats_labels(tx, j->p.company_id, kept);
+	for (size_t i = 0; !e && i < open.n; i++)
+		emit_changed(j, &open.rows[i], json_object_get(json_array_get(kept, i), "labels"));
+	json_decref(kept);
 	free(open.rows);
 	return e;
 }

@@ -2108,6 +2108,16 @@ Test(chats, chat_search_hostile_words)
 	/* Many terms in few words (a-b-c-…), and a stray control character. */
 	cr_assert_eq(search_err(x.a.company, "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t-u-v-w-x-y-z-a-b-c-d-e-f-g-h-i-j"), CH_OK);
 	cr_assert_eq(search_err(x.a.company, "order\x02hello\x03"), CH_OK);
+	/* Both engines take the first CH_SEARCH_MAX_TERMS terms and drop the
+	 * rest: 32 times "order" and then a word no chat has still finds c1. */
+	char many[CH_SEARCH_MAX_BYTES + 1] = "";
+	for (int i = 0; i < 32; i++)
+		strcat(many, "order-");
+	strcat(many, "zzzz");
+	list_args *l = search(x.a.company, many);
+	cr_assert_eq(l->n, 1, "terms past the 32nd are dropped: %zu rows", l->n);
+	cr_assert_eq(l->ids[0], x.c1);
+	free(l);
 }
 
 /* The acceptance of the search: Cyrillic and Latin words in any case and
