@@ -546,8 +546,11 @@ ch_err ch_store_operator_load(ch_store_tx *tx, int64_t company_id, int64_t org_i
 ch_err ch_store_org_set_auto_close(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t waiting,
                                    int64_t open, int64_t on_pause);
 /* A read or a write: chats of every company that are due at now_ms (silent
- * for at least their organization's minutes for their status), ascending by
- * id, at most limit. Walks only the chats that are not Closed. */
+ * for at least their organization's minutes for their status), at most limit
+ * (the oldest ids), ascending by organization then id: a sweep that closes
+ * them in this order takes the organizations' routing locks in one order, so
+ * two processes sweeping at once never wait on each other in a cycle. Walks
+ * only the chats that are not Closed. */
 ch_err ch_store_chat_idle_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each,
                               void *ctx);
 /* The conditional close: sets the chat Closed only while it is still due at

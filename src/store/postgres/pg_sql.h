@@ -437,7 +437,7 @@
 	X(CHAT_IDLE_DUE,                                                                           \
 	  CH_PG_CHAT_FROM "WHERE c.id IN (SELECT d.id FROM chats d JOIN organizations g "          \
 	  "ON g.id = d.organization_id WHERE d.status <> 4 AND " CH_PG_IDLE_DUE("d", "g", "$1")   \
-	  " ORDER BY d.id LIMIT NULLIF($2::bigint, 0)) ORDER BY c.id")                            \
+	  " ORDER BY d.id LIMIT NULLIF($2::bigint, 0)) ORDER BY c.organization_id, c.id")         \
 	/* Under READ COMMITTED a row another transaction changed meanwhile is                    \
 	 * checked again as it is after that commit: a message or a close in                      \
 	 * between leaves it not due, and nothing is written. */                                  \

@@ -382,7 +382,7 @@
 	X(CHAT_IDLE_DUE,                                                                           \
 	  CH_SQL_CHAT_FROM "WHERE c.id IN (SELECT d.id FROM chats d INDEXED BY chats_operator_open " \
 	  "CROSS JOIN organizations g ON g.id = d.organization_id WHERE d.status <> 4 AND "        \
-	  CH_SQL_IDLE_DUE("d", "g", "?1") " ORDER BY d.id LIMIT ?2) ORDER BY c.id")               \
+	  CH_SQL_IDLE_DUE("d", "g", "?1") " ORDER BY d.id LIMIT ?2) ORDER BY c.organization_id, c.id") \
 	X(CHAT_CLOSE_IF_IDLE,                                                                      \
 	  "UPDATE chats SET status = 4, status_at = ?3 WHERE company_id = ?1 AND id = ?2 "         \
 	  "AND status <> 4 AND EXISTS (SELECT 1 FROM organizations g WHERE "                       \

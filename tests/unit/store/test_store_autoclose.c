@@ -302,6 +302,26 @@ Test(autoclose, org_minutes_default_bounds_and_partial_update)
 
 /* ---- the chats due ------------------------------------------------------------ */
 
+/* A sweep closes them in this order, taking each organization's routing lock:
+ * one order for every process. */
+Test(autoclose, due_chats_come_grouped_by_organization)
+{
+	world a = seed("a", 1), b = seed("b", 2);
+	int64_t a1 = new_chat(&a, CH_CHAT_WAITING, a.op);
+	int64_t b1 = new_chat(&b, CH_CHAT_WAITING, b.op);
+	int64_t a2 = new_chat(&a, CH_CHAT_WAITING, a.op);
+	int64_t b2 = new_chat(&b, CH_CHAT_WAITING, b.op);
+	int64_t t1 = tick();
+	due_args d = due_at(t1 + 1440 * MIN, 0);
+	cr_assert_eq(d.n, 4);
+	int64_t want[] = {a1, a2, b1, b2};
+	if (b.org < a.org) {
+		want[0] = b1, want[1] = b2, want[2] = a1, want[3] = a2;
+	}
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(d.ids[i], want[i], "#%d", i);
+}
+
 Test(autoclose, only_statuses_with_minutes_are_due_after_their_silence)
 {
 	world a = seed("a", 1);
