@@ -93,6 +93,25 @@ describe('operator panel: search', () => {
     assert.deepEqual(page.log.errors, []);
   });
 
+  test('a match older than the loaded history: the transcript is fetched back to it and shows it', async () => {
+    const long = await b.hub.visitorChat(srv, fx.guid, 'Hello there', { name: 'Taras' });
+    await b.hub.postMessage(srv, fx.token, long.chatId, { textMessage: 'Your voucher code is QUINCEBLOSSOM' });
+    for (let i = 0; i < 120; i++) await b.hub.postMessage(srv, fx.token, long.chatId, { textMessage: `Line ${i}` });
+    const box = page.locator(`${P} input[data-search]`);
+    await box.fill('quinceblossom');
+    await L.poll(async () => (await results()).some((r) => r.id === long.chatId), 'found');
+    await page.locator(`${P} [data-result-id="${long.chatId}"]`).click();
+    const hit = () => page.evaluate((sel) => {
+      const el = document.querySelector(sel).shadowRoot.querySelector('.msg.hit');
+      return el ? { seq: Number(el.getAttribute('data-seq')), text: el.textContent } : null;
+    }, P);
+    await L.poll(async () => { const x = await hit(); return x && x.seq === 2; }, 'message 2 of 122 loaded and marked');
+    assert.match((await hit()).text, /QUINCEBLOSSOM/);
+    await box.focus();
+    await page.keyboard.press('Escape');
+    assert.deepEqual(page.log.errors, []);
+  });
+
   test('axe-core and screenshots with results (light and dark)', async () => {
     for (const theme of ['light', 'dark']) {
       const sp = await L.newPage(browser);

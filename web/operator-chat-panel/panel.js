@@ -19,7 +19,7 @@ import { HubClient } from '../shared/hub-client.js';
 import { CSS } from './style.js';
 import { T, P, chatTitle } from './i18n.js';
 import { setBadge, Notifier } from './notify.js';
-import { PAGE, loadEarlier, earlier, renderLog } from './transcript.js';
+import { PAGE, loadEarlier, earlier, renderLog, reveal } from './transcript.js';
 import { buildComposer, send } from './composer.js';
 import { loadNotes, addNote, drawMode } from './notes.js';
 import { ProfilePane } from './profile.js';
@@ -352,6 +352,7 @@ export class Panel {
     const { x } = this.chat(c);
     if (seq) { x.hit = seq; x.hitScroll = true; }
     await this.select(c.id);
+    if (seq && !x.msgs.has(seq)) { await reveal(this, c.id, seq); this.render(); }
   }
 
   setProfile(on) {

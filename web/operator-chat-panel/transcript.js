@@ -20,6 +20,21 @@ export async function loadEarlier(p, id, before) {
   } catch { x.loaded = before !== null; }
 }
 
+const REVEAL_PAGES = 40; // a found message this many pages back is fetched; older ones are not
+
+/** Loads history back to message `seq` of chat `id` (a search hit) and shows it with a few before it. */
+export async function reveal(p, id, seq) {
+  const x = p.chats.get(id);
+  for (let i = 0; x && !x.msgs.has(seq) && !x.complete && i < REVEAL_PAGES; i++) {
+    const first = Math.min(...x.msgs.keys());
+    if (!Number.isFinite(first) || first <= seq) break;
+    const n = x.msgs.size;
+    await loadEarlier(p, id, first);
+    if (x.msgs.size === n) break;
+  }
+  if (x && x.msgs.has(seq)) x.show = Math.max(x.show || PAGE, [...x.msgs.keys()].filter((s) => s >= seq - 5).length);
+}
+
 export async function earlier(p) {
   const x = p.chats.get(p.selected);
   if (!x) return;
