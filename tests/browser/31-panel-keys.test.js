@@ -48,7 +48,7 @@ describe('operator panel: title, shortcuts, help overlay, notifications', () => 
     return a ? { chat: a.getAttribute('data-chat-id'), composer: a.hasAttribute('data-composer'),
       help: !!a.closest('[data-help]'), tag: a.tagName } : {};
   }, P);
-  const current = async () => Number(await sel('[aria-current="true"]').getAttribute('data-chat-id'));
+  const current = async () => Number(await sel('[data-chat-id][aria-current="true"]').getAttribute('data-chat-id'));
 
   test('title: the client\'s name, else "Visitor #<client id>", never the first message', async () => {
     page = await L.newPage(browser);

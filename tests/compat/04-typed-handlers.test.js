@@ -27,6 +27,9 @@ const ARGUMENTS = {
   Typing: ['chatId', 'author'], // ext
   OperatorPresence: ['operatorId', 'presence'], // ext
   ChatLabelsChanged: ['chatId', 'labels'], // ext
+  NoteAdded: ['note'], // ext
+  Mentioned: ['note'], // ext
+  ClientUpdated: ['client'], // ext
 };
 
 // A typed client: one handler per table entry recording the argument count;
@@ -94,6 +97,12 @@ for (const variant of VARIANTS) {
       await op.conn.invoke('SetPresence', 'away');
       await op.conn.invoke('SetPresence', 'online');
       await visitor.conn.invoke('SendMessage', chatId, 'thanks', crypto.randomUUID());
+      // (ext) a note mentioning the colleague, a label, a profile edit
+      await op.conn.invoke('AddNote', chatId, `@${fx.ops[1].name} please have a look`);
+      const label = await h.api(srv.base, 'POST', '/api/labels', { token: fx.token, body: { organizationId: fx.orgId, name: 'vip' } });
+      h.assertOk(label, 201);
+      h.assertOk(await h.api(srv.base, 'PUT', `/api/chat/${chatId}/labels`, { token: fx.token, body: { labelIds: [label.json.id] } }));
+      h.assertOk(await h.api(srv.base, 'PUT', `/api/client/${session.clientId}`, { token: fx.token, body: { email: 'typed@example.com' } }));
       await company.conn.invoke('TransferChat', chatId, fx.ops[1].id);
       await colleague.conn.invoke('SetChatStatus', chatId, 4);
 
