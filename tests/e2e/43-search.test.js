@@ -143,6 +143,7 @@ describe('search', () => {
     // three chats that say the same word, newest activity first
     const more = [];
     for (let i = 0; i < 3; i++) more.push(await widgetChat(a, `Refund ${i}`, undefined, 'refund please'));
+    await h.sleep(5); // activity times are milliseconds: the reply must come in a later one than the last chat
     await hub.postMessage(srv, a.ops[0].token, more[0], { textMessage: 'your refund is on its way' });
     items = await found(a.token, 'refund');
     assert.deepEqual(ids(items), [more[0], more[2], more[1]]);
