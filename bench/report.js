@@ -243,7 +243,7 @@ if (!clHeld.length && !clChat.length) { p('Not run.'); p(); }
 p('## 6. Search over 1,000,000 messages');
 p();
 p('`bench/search.sh` fills a fresh store with direct SQL in one transaction (the search index filled as the server ' +
-  'fills it: FTS5 triggers on SQLite, GIN indexes on PostgreSQL), then times `GET /api/chat/chats?search=…&per_page=20` ' +
+  'fills it: the FTS5 index the catch-up fills on SQLite, GIN indexes on PostgreSQL), then times `GET /api/chat/chats?search=…&per_page=20` ' +
   'with a company token over every chat of the company: median and p90 of 30 requests each (curl, after two unmeasured ones).');
 p();
 let anySearch = false;

@@ -77,8 +77,11 @@ now=$(($(date +%s) * 1000))
 # One SQL text for both dialects: k numbers rows from 0; r(x) is a pseudo-random integer of x (the same in
 # SQLite and PostgreSQL, so both stores hold the same texts).
 fill_sql() {   # $1: sqlite|postgres
-  local seq_chats seq_msgs mod
+  local seq_chats seq_msgs mod index=''
   if [ "$1" = sqlite ]; then
+    # what the server's catch-up would do (migration 017), in the fill's transaction
+    index="INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE author <> 2 AND text <> '';
+UPDATE search_progress SET messages_upto = (SELECT MAX(id) FROM messages);"
     seq_chats="WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < $CHATS - 1) SELECT k FROM n"
     seq_msgs="WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < $MESSAGES - 1) SELECT k FROM n"
   else
@@ -126,6 +129,7 @@ SELECT 1, k % $CHATS + 1, k / $CHATS + 1, k % 2,
   || CASE WHEN k % 10000 = 3 THEN ' zebra' ELSE '' END,
   3, $now - 86400000 + k
 FROM nums;
+$index
 COMMIT;
 SQL
 }

@@ -876,12 +876,34 @@ static ch_err run_in_tx(ch_svc_tx *tx, void *arg)
 	return CH_OK;
 }
 
+/* A chat search (GET /api/chat/chats?search= with a word) sees every message
+ * committed before it: the search index catches up first (svc/search.c),
+ * before the request's read snapshot begins. Nothing is read or checked yet:
+ * at worst an unauthenticated request costs one writer job that finds
+ * nothing to index, as an anonymous widget session costs a write. */
+static void search_catch_up(const ch_req *req)
+{
+	if (req->method != CH_M_GET || strcmp(req->path, "/api/chat/chats") != 0)
+		return;
+	for (int i = 0; i < req->nargs; i++) {
+		const char *v = req->args[i];
+		if (strncmp(v, "search=", 7) != 0)
+			continue;
+		for (v += 7; *v; v++)
+			if (*v != ' ' && *v != '+' && *v != '\t') {
+				ch_svc_search_catch_up_wait();
+				return;
+			}
+	}
+}
+
 void ch_api_handle(ch_api *a, const ch_req *req, ch_resp *resp)
 {
 	if (ch_demo_owns(req->path)) {
 		ch_demo_handle(a, req, resp); /* walks sub-requests, each in its own transaction */
 		return;
 	}
+	search_catch_up(req);
 	ch_ctx c = {.api = a, .req = req, .resp = resp, .now_ms = ch_now_ms(),
 	            .gen0 = ch_svc_principals_gen()};
 	ch_err e = ch_svc_read(run_in_tx, &c);

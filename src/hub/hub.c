@@ -884,6 +884,38 @@ static void autoclose_tick(int64_t mono)
 	ch_svc_autoclose_sweep(sweep_done, NULL);
 }
 
+/* The search index's catch-up (svc/search.c): one job at a time, every tick,
+ * and again at once while a full chunk says more wait. */
+static int index_in_flight;
+
+static void index_tick(void);
+
+static void index_finished(void *arg)
+{
+	index_in_flight = 0;
+	if (arg && !shutting_down)
+		index_tick();
+}
+
+/* Store writer (or this thread when the queue is full). */
+static void index_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(r->result);
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("search index catch-up failed: %s (again at the next tick)", r->message);
+	json_decref(r->result);
+	H.o.post(index_finished, more ? (void *)1 : NULL);
+}
+
+static void index_tick(void)
+{
+	if (index_in_flight || shutting_down)
+		return;
+	index_in_flight = 1;
+	ch_svc_search_catch_up(index_done, NULL);
+}
+
 /* One connection's timers; ping holds the shared ping records, one per
  * protocol (created lazily). */
 static void tick_conn(ch_hub_conn *c, int64_t now_ms, int64_t mono, hub_rec **ping)
@@ -921,6 +953,7 @@ void ch_hub_tick(int64_t now_ms)
 	hub_rec_unref(ping[1]);
 	presence_tick();
 	autoclose_tick(mono);
+	index_tick();
 }
 
 void ch_hub_fini(void)

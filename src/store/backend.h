@@ -134,6 +134,8 @@
 	  (ch_store_tx * tx, const ch_chat_filter *f, int64_t *total, ch_chat_each_fn each,        \
 	   void *ctx),                                                                             \
 	  (tx, f, total, each, ctx))                                                               \
+	X(P, ch_err, search_catch_up, (ch_store_tx * tx, int64_t limit, int64_t *walked),         \
+	  (tx, limit, walked))                                                                     \
 	X(P, ch_err, operator_load,                                                                \
 	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, ch_load_each_fn each, void *ctx), \
 	  (tx, company_id, org_id, each, ctx))                                                     \

@@ -524,6 +524,13 @@ typedef struct ch_chat_filter {
 ch_err ch_store_chat_list(ch_store_tx *tx, const ch_chat_filter *f, int64_t *total,
                           ch_chat_each_fn each, void *ctx);
 
+/* A write: puts up to `limit` messages committed since the last call into the
+ * search index; *walked counts the message ids it went over (fewer than limit:
+ * none is left). A backend that indexes as it writes (PostgreSQL) walks none.
+ * A search made after this returned walked < limit sees every message
+ * committed before the call. */
+ch_err ch_store_search_catch_up(ch_store_tx *tx, int64_t limit, int64_t *walked);
+
 /* Routing load of an organization: each(ctx, operator_id, n) once for every
  * Active operator of the org, n = its assigned chats that are neither Closed
  * nor OnPause (a parked chat does not use a seat; 0 included), ascending by

@@ -118,6 +118,13 @@ void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
  * other processes sweeping at once. The result is {"closed": n, "more": b};
  * more: the batch was full, sweep again soon. */
 void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
+/* One job putting up to 500 committed messages into the search index; the
+ * result is JSON true when more wait (run it again). The hub's tick runs it. */
+void ch_svc_search_catch_up(ch_svc_done done, void *arg);
+/* Before a search (an API worker, outside the request's read snapshot): the
+ * index catches up with what was committed (at most 16,000 messages; a full
+ * writer queue or a failure leaves the index as it is, logged). */
+void ch_svc_search_catch_up_wait(void);
 
 /* Runs one of the operations above and waits for it (worker threads only):
  *   ch_svc_result r; ch_svc_wait(&r, ch_svc_set_status(p, id, s, CH_SVC_WAIT));  */

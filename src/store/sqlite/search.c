@@ -245,3 +245,51 @@ ch_err ch_store_sqlite_chat_search(ch_store_tx *tx, const ch_chat_filter *f, int
 	free(q.clients);
 	return err;
 }
+
+/* ---- the index's catch-up (migration 017) ---------------------------------- */
+
+static int bind2(sqlite3_stmt *st, int64_t a, int64_t b)
+{
+	int rc = sqlite3_bind_int64(st, 1, a);
+	return rc == SQLITE_OK ? sqlite3_bind_int64(st, 2, b) : rc;
+}
+
+ch_err ch_store_sqlite_search_catch_up(ch_store_tx *tx, int64_t limit, int64_t *walked)
+{
+	sqlite3_stmt *st;
+	int64_t upto = 0, next = 0, n = 0;
+	*walked = 0;
+	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_SEARCH_UPTO, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_one_int64(tx, st, "search progress", &upto);
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_SEARCH_NEXT, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, bind2(st, upto, limit), "search next");
+	if (err == CH_OK) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			next = sqlite3_column_int64(st, 0);
+			n = sqlite3_column_int64(st, 1);
+		} else {
+			err = ch_store_sqlite_fail(tx, rc, "search next");
+		}
+		ch_store_sqlite_reset(st);
+	}
+	if (err != CH_OK || n == 0)
+		return err;
+	err = ch_store_sqlite_prep(tx, CH_STMT_SEARCH_INDEX, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, bind2(st, upto, next), "search index");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "search index");
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_SEARCH_SET_UPTO, &st);
+	if (err == CH_OK)
+		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 1, next), "search progress");
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, "search progress");
+	if (err == CH_OK)
+		*walked = n;
+	return err;
+}

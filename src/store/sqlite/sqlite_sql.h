@@ -261,6 +261,15 @@
 	  "JOIN messages m ON m.id = messages_fts.rowid "                                          \
 	  "WHERE messages_fts MATCH ?2 AND messages_fts.rowid = ?1")                               \
 	X(FTS5_API, "SELECT fts5(?1)")                                                             \
+	/* migration 017: the messages above messages_upto wait for the index */                 \
+	X(SEARCH_UPTO, "SELECT messages_upto FROM search_progress WHERE id = 1")                   \
+	X(SEARCH_NEXT,                                                                             \
+	  "SELECT COALESCE(MAX(id), ?1), COUNT(*) FROM (SELECT id FROM messages WHERE id > ?1 "    \
+	  "ORDER BY id LIMIT ?2)")                                                                 \
+	X(SEARCH_INDEX,                                                                            \
+	  "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages "                  \
+	  "WHERE id > ?1 AND id <= ?2 AND author <> 2 AND text <> ''")                             \
+	X(SEARCH_SET_UPTO, "UPDATE search_progress SET messages_upto = ?1 WHERE id = 1")           \
 	X(OPERATOR_NAME, "SELECT name, COALESCE(photo, '') FROM operators WHERE company_id = ?1 AND id = ?2")           \
 	X(OPERATOR_IN_ORG,                                                                         \
 	  "SELECT 1 FROM operators WHERE company_id = ?1 AND organization_id = ?2 AND id = ?3")    \
