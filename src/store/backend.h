@@ -150,6 +150,10 @@
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t after_seq,               \
 	   int64_t before_seq, int64_t limit, ch_message_each_fn each, void *ctx),                 \
 	  (tx, company_id, chat_id, after_seq, before_seq, limit, each, ctx))                      \
+	X(P, ch_err, message_redact,                                                               \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t id, int64_t operator_id, \
+	   ch_message_row *out),                                                                   \
+	  (tx, company_id, chat_id, id, operator_id, out))                                         \
 	X(P, ch_err, chat_mark_read,                                                               \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int reader_author,               \
 	   int64_t upto_seq, ch_message_each_fn each, void *ctx),                                  \

@@ -681,6 +681,9 @@ typedef struct ch_message_row {
 	int has_client_message_id;
 	char client_message_id[CH_EXTID_MAX + 1];
 	int64_t created_at;
+	int64_t redacted_at;                   /* 0 = not redacted */
+	int64_t redacted_by;                   /* operator who redacted it, 0 = the company */
+	char redacted_by_name[CH_NAME_MAX + 1];
 } ch_message_row;
 
 typedef void (*ch_message_each_fn)(void *ctx, const ch_message_row *row);
@@ -711,6 +714,14 @@ ch_err ch_store_message_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_
  * (or neither) it returns the newest `limit` rows before it, still ascending. */
 ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t after_seq,
                              int64_t before_seq, int64_t limit, ch_message_each_fn each, void *ctx);
+/* Redacts message id of chat chat_id: its text becomes "", its media is
+ * deleted (with its bytes), redacted_at = now and redacted_by = operator_id
+ * (0 = the company); id, seq, author, status and times stay. The chat's
+ * preview is cleared when it was that message (the chat's last). A message
+ * already redacted is left as it is. *out (may be NULL) gets the tombstone;
+ * NOT_FOUND unless the message is that chat's and company's. */
+ch_err ch_store_message_redact(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t id,
+                               int64_t operator_id, ch_message_row *out);
 /* The reader side marks read up to seq: for reader = operator side, client
  * messages with seq <= upto become Read and chat.operator_read_seq = max(old,
  * upto); for reader = client, operator (and system) messages and client_read_seq.

@@ -35,7 +35,11 @@ static ch_err message_fill(const PGresult *r, int i, ch_message_row *out)
 	memset(&out->media, 0, sizeof out->media);
 	out->has_client_message_id = !ch_pg_isnull(r, i, 14);
 	out->created_at = ch_pg_i64(r, i, 15);
+	out->redacted_at = ch_pg_i64(r, i, 17);
+	out->redacted_by = ch_pg_i64(r, i, 18);
 	ch_err err = ch_pg_str(r, i, 6, out->operator_name, sizeof out->operator_name);
+	if (err == CH_OK)
+		err = ch_pg_str(r, i, 19, out->redacted_by_name, sizeof out->redacted_by_name);
 	if (err == CH_OK)
 		err = ch_pg_str(r, i, 16, out->operator_photo, sizeof out->operator_photo);
 	if (err == CH_OK)
@@ -299,5 +303,44 @@ ch_err ch_store_pg_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64_t c
 	}
 	free(row);
 	PQclear(ids);
+	return err;
+}
+
+/* Runs a change statement with integer parameters; no row changed is fine. */
+static ch_err run_ints(ch_store_tx *tx, ch_pg_stmt id, int n, const int64_t *v)
+{
+	ch_pg_params p = {0};
+	for (int i = 0; i < n; i++)
+		ch_pg_int(&p, v[i]);
+	PGresult *r = NULL;
+	ch_err err = ch_pg_exec(tx, id, &p, &r);
+	PQclear(r);
+	return err;
+}
+
+/* Two processes redacting at once write once: the second UPDATE waits for
+ * the first's row lock, then re-checks redacted_at = 0 and changes nothing. */
+ch_err ch_store_pg_message_redact(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t id,
+                                  int64_t operator_id, ch_message_row *out)
+{
+	ch_message_row *m = ch_xmalloc(sizeof *m);
+	ch_err err = ch_store_pg_message_get(tx, company_id, id, m);
+	if (err == CH_OK && m->chat_id != chat_id)
+		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK && !m->redacted_at) {
+		int64_t upd[4] = {company_id, id, ch_now_ms(), operator_id};
+		int64_t media[2] = {company_id, m->media.id};
+		int64_t chat[3] = {company_id, chat_id, m->seq};
+		err = run_ints(tx, CH_PG_MESSAGE_REDACT, 4, upd);
+		if (err == CH_OK && m->has_media)
+			err = run_ints(tx, CH_PG_MEDIA_DELETE_UNUSED, 2, media);
+		if (err == CH_OK)
+			err = run_ints(tx, CH_PG_CHAT_PREVIEW_CLEAR, 3, chat);
+		if (err == CH_OK)
+			err = ch_store_pg_message_get(tx, company_id, id, m);
+	}
+	if (err == CH_OK && out)
+		*out = *m;
+	free(m);
 	return err;
 }

@@ -160,10 +160,11 @@
 #define CH_PG_MESSAGE_COLS                                                                         \
 	"m.id, m.chat_id, m.company_id, m.seq, m.author, COALESCE(m.operator_id, 0), "             \
 	"COALESCE(o.name, ''), m.text, m.status, m.media_id, d.name, d.format, d.type, d.size, "   \
-	"m.client_message_id, m.created_at, COALESCE(o.photo, '') "
+	"m.client_message_id, m.created_at, COALESCE(o.photo, ''), m.redacted_at, "                 \
+	"COALESCE(m.redacted_by, 0), COALESCE(r.name, '') "
 #define CH_PG_MESSAGE_FROM                                                                         \
 	"SELECT " CH_PG_MESSAGE_COLS "FROM messages m LEFT JOIN operators o ON o.id = m.operator_id " \
-	"LEFT JOIN media d ON d.id = m.media_id "
+	"LEFT JOIN media d ON d.id = m.media_id LEFT JOIN operators r ON r.id = m.redacted_by "
 
 #define CH_PG_DELIVERY_COLS \
 	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
@@ -331,6 +332,14 @@
 	X(MEDIA_INSERT,                                                                            \
 	  "INSERT INTO media (company_id, chat_id, name, format, type, size, created_at, data) "   \
 	  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")                                  \
+	X(MESSAGE_REDACT,                                                                          \
+	  "UPDATE messages SET text = '', media_id = NULL, redacted_at = $3, "                     \
+	  "redacted_by = NULLIF($4::bigint, 0) WHERE company_id = $1 AND id = $2 AND redacted_at = 0") \
+	X(MEDIA_DELETE_UNUSED,                                                                     \
+	  "DELETE FROM media WHERE company_id = $1 AND id = $2 AND NOT EXISTS "                    \
+	  "(SELECT 1 FROM messages WHERE media_id = $2)")                                          \
+	X(CHAT_PREVIEW_CLEAR,                                                                      \
+	  "UPDATE chats SET last_message = '' WHERE company_id = $1 AND id = $2 AND last_seq = $3") \
 	X(MEDIA_IN_CHAT,                                                                           \
 	  "SELECT name, format, type, size FROM media WHERE company_id = $1 AND chat_id = $2 "     \
 	  "AND id = $3")                                                                           \

@@ -34,7 +34,11 @@ static ch_err message_fill(sqlite3_stmt *st, ch_message_row *out)
 	memset(&out->media, 0, sizeof out->media);
 	out->has_client_message_id = sqlite3_column_type(st, 14) != SQLITE_NULL;
 	out->created_at = sqlite3_column_int64(st, 15);
+	out->redacted_at = sqlite3_column_int64(st, 17);
+	out->redacted_by = sqlite3_column_int64(st, 18);
 	ch_err err = ch_store_sqlite_col_text(st, 6, out->operator_name, sizeof out->operator_name);
+	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 19, out->redacted_by_name, sizeof out->redacted_by_name);
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 16, out->operator_photo, sizeof out->operator_photo);
 	if (err == CH_OK)
@@ -456,5 +460,46 @@ ch_err ch_store_sqlite_chat_mark_read(ch_store_tx *tx, int64_t company_id, int64
 	if (err == CH_OK && each)
 		err = emit_changed(tx, company_id, &ids, each, ctx);
 	free(ids.v);
+	return err;
+}
+
+/* Runs a prepared change statement with up to four integer parameters. */
+static ch_err run_ints(ch_store_tx *tx, ch_stmt_id id, int n, const int64_t *v, const char *what)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_sqlite_prep(tx, id, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = SQLITE_OK;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = sqlite3_bind_int64(st, i + 1, v[i]);
+	err = ch_store_sqlite_bound(tx, st, rc, what);
+	if (err == CH_OK)
+		err = ch_store_sqlite_step_done(tx, st, what);
+	return err;
+}
+
+ch_err ch_store_sqlite_message_redact(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t id,
+                                      int64_t operator_id, ch_message_row *out)
+{
+	ch_message_row *m = ch_xmalloc(sizeof *m);
+	ch_err err = message_get(tx, company_id, id, m);
+	if (err == CH_OK && m->chat_id != chat_id)
+		err = CH_ERR_NOT_FOUND;
+	if (err == CH_OK && !m->redacted_at) {
+		int64_t upd[4] = {company_id, id, ch_now_ms(), operator_id};
+		int64_t media[2] = {company_id, m->media.id};
+		int64_t chat[3] = {company_id, chat_id, m->seq};
+		err = run_ints(tx, CH_STMT_MESSAGE_REDACT, 4, upd, "message redact");
+		if (err == CH_OK && m->has_media)
+			err = run_ints(tx, CH_STMT_MEDIA_DELETE_UNUSED, 2, media, "media delete");
+		if (err == CH_OK)
+			err = run_ints(tx, CH_STMT_CHAT_PREVIEW_CLEAR, 3, chat, "chat preview");
+		if (err == CH_OK)
+			err = message_get(tx, company_id, id, m);
+	}
+	if (err == CH_OK && out)
+		*out = *m;
+	free(m);
 	return err;
 }

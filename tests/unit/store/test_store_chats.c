@@ -2783,3 +2783,96 @@ Test(chats, data_survives_reopen)
 	cr_assert_str_eq(c.last_message, "persist me");
 	cr_assert_eq(say(a.company, chat, CH_AUTHOR_CLIENT, 0, "again"), 2);
 }
+
+/* ---- redaction --------------------------------------------------------- */
+
+typedef struct redact_args {
+	int64_t company, chat, id, op;
+	ch_message_row *row;
+} redact_args;
+
+static ch_err job_redact(ch_store_tx *tx, void *p)
+{
+	redact_args *a = p;
+	return ch_store_message_redact(tx, a->company, a->chat, a->id, a->op, a->row);
+}
+
+static ch_err redact(int64_t company, int64_t chat, int64_t id, int64_t op, ch_message_row *row)
+{
+	redact_args a = {company, chat, id, op, row};
+	return W(job_redact, &a);
+}
+
+Test(chats, redaction_keeps_the_place_and_drops_text_media_preview_and_index)
+{
+	world a = seed("a", 1);
+	world b = seed("b", 2);
+	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
+	int64_t other = new_chat(a.company, a.org, "Petr", NULL);
+	ch_media_row md;
+	cr_assert_eq(media_put(a.company, chat, "secret.png", "\x89PNG", 4, &md), CH_OK);
+	ch_message_row *m = malloc(sizeof *m), *t = malloc(sizeof *t);
+	ch_message_new n = {.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_CLIENT,
+	                    .text = "my passport zebracode", .media_id = md.id, .status = CH_MSG_SUCCESS};
+	cr_assert_eq(append(&n, m, NULL), CH_OK);
+	say(a.company, chat, CH_AUTHOR_OPERATOR, a.op1, "thanks");
+	int64_t last_id;
+	{
+		ch_message_new n2 = {.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_CLIENT,
+		                     .text = "another lastword", .status = CH_MSG_SUCCESS};
+		cr_assert_eq(append(&n2, t, NULL), CH_OK);
+		last_id = t->id;
+	}
+	ch_chat_filter f = all_of(a.company);
+	f.search = "zebracode";
+	expect_list(&f, (int64_t[]){chat}, 1); /* indexed before it is redacted */
+	/* Another company, another chat, an unknown id: not found. */
+	cr_assert_eq(redact(b.company, chat, m->id, 0, t), CH_ERR_NOT_FOUND);
+	cr_assert_eq(redact(a.company, other, m->id, 0, t), CH_ERR_NOT_FOUND);
+	cr_assert_eq(redact(a.company, chat, m->id + 1000, 0, t), CH_ERR_NOT_FOUND);
+	cr_assert_eq(redact(a.company, chat, m->id, a.op1, t), CH_OK);
+	cr_assert_eq(t->id, m->id);
+	cr_assert_eq(t->chat_id, chat);
+	cr_assert_eq(t->seq, 1);
+	cr_assert_eq(t->author, CH_AUTHOR_CLIENT);
+	cr_assert_eq(t->status, m->status);
+	cr_assert_eq(t->created_at, m->created_at);
+	cr_assert_str_eq(t->text, "");
+	cr_assert_not(t->has_media);
+	cr_assert_gt(t->redacted_at, 0);
+	cr_assert_eq(t->redacted_by, a.op1);
+	cr_assert_str_neq(t->redacted_by_name, "");
+	cr_assert_eq(media_get(a.company, md.id, NULL, NULL), CH_ERR_NOT_FOUND, "the bytes are gone");
+	expect_list(&f, NULL, 0);
+	/* Twice: nothing changes, the tombstone answers. */
+	int64_t at = t->redacted_at;
+	cr_assert_eq(redact(a.company, chat, m->id, 0, t), CH_OK);
+	cr_assert_eq(t->redacted_at, at);
+	cr_assert_eq(t->redacted_by, a.op1);
+	/* History keeps it at its seq. */
+	msgs_args l;
+	cr_assert_eq(msg_list(a.company, chat, 0, 0, 0, &l), CH_OK);
+	expect_seqs(&l, 1, 3);
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, chat, &c), CH_OK);
+	cr_assert_str_eq(c.last_message, "another lastword", "not the chat's last: the preview stays");
+	/* By the company, the chat's last message, not yet indexed. */
+	say(a.company, chat, CH_AUTHOR_CLIENT, 0, "fresh quokkaword");
+	cr_assert_eq(chat_get(a.company, chat, &c), CH_OK);
+	cr_assert_eq(c.last_seq, 4);
+	cr_assert_eq(msg_list(a.company, chat, 3, 0, 0, &l), CH_OK);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(redact(a.company, chat, l.ids[0], 0, t), CH_OK);
+	cr_assert_eq(t->redacted_by, 0);
+	cr_assert_str_eq(t->redacted_by_name, "");
+	cr_assert_eq(chat_get(a.company, chat, &c), CH_OK);
+	cr_assert_str_eq(c.last_message, "");
+	f.search = "quokkaword";
+	expect_list(&f, NULL, 0);
+	f.search = "lastword";
+	expect_list(&f, (int64_t[]){chat}, 1);
+	cr_assert_eq(redact(a.company, chat, last_id, 0, t), CH_OK);
+	expect_list(&f, NULL, 0);
+	free(m);
+	free(t);
+}
