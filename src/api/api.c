@@ -59,6 +59,8 @@ static const ch_route routes[] = {
 	 "afterSeq beforeSeq limit"},
 	{CH_M_GET, "/api/chat/{id}/messages", ch_h_chat_messages, CH_AUTH_STAFF, CH_POOL_API, 0, 0,
 	 "afterSeq beforeSeq limit"},
+	{CH_M_DELETE, "/api/chat/{id}/messages/{messageId}", ch_h_chat_redact, CH_AUTH_STAFF, CH_POOL_API,
+	 CH_BODY_NONE, 0, ""},
 	{CH_M_POST, "/api/chat/{id}/message", ch_h_chat_send, CH_AUTH_STAFF, CH_POOL_API, CH_BODY_MEDIA, 0, ""},
 	{CH_M_GET, "/api/chat/{id}/notes", ch_h_note_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "before limit"},
 	{CH_M_POST, "/api/chat/{id}/notes", ch_h_note_create, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
@@ -378,13 +380,15 @@ static int match(const char *pattern, const char *path, const char **seg, size_t
 				return 0;
 			continue;
 		}
-		if (!strncmp(pattern, "{guid}", 6)) { /* any one segment, read by the handler */
+		/* any one segment, read by the handler */
+		size_t any = !strncmp(pattern, "{guid}", 6) ? 6 : !strncmp(pattern, "{messageId}", 11) ? 11 : 0;
+		if (any) {
 			const char *end = strchr(path, '/');
 			size_t n = end ? (size_t)(end - path) : strlen(path);
 			if (n == 0)
 				return 0;
 			path += n;
-			pattern += 6;
+			pattern += any;
 			continue;
 		}
 		if (!strncmp(pattern, "{id}", 4)) {

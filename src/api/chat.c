@@ -196,6 +196,28 @@ void ch_h_chat_messages(ch_ctx *c)
 		ch_ctx_json(c, 200, res);
 }
 
+/* DELETE /api/chat/{id}/messages/{messageId}: the tombstone. Visitor tokens
+ * are refused by the route (staff only); a bad id of either kind is 404. */
+void ch_h_chat_redact(ch_ctx *c)
+{
+	int64_t id = 0;
+	const char *seg = strrchr(c->req->path, '/');
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "chat not found");
+		return;
+	}
+	if (!seg || strlen(seg + 1) > 20 || ch_parse_id(seg + 1, &id)) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "message not found");
+		return;
+	}
+	ch_principal p = who(c);
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	ch_svc_redact_message(&p, c->path_id, id, ch_svc_waiter_done, w);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	reply_svc(c, &r, "message");
+}
+
 /* Characters of UTF-8 text (jansson validated it). */
 static size_t utf8_chars(const char *s)
 {

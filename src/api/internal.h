@@ -159,6 +159,7 @@ void ch_h_chat_list(ch_ctx *c);
 void ch_h_chat_status(ch_ctx *c);
 void ch_h_chat_delete(ch_ctx *c);
 void ch_h_chat_messages(ch_ctx *c);
+void ch_h_chat_redact(ch_ctx *c);
 void ch_h_chat_send(ch_ctx *c);
 /* note.c */
 void ch_h_note_list(ch_ctx *c);

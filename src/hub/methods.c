@@ -237,6 +237,21 @@ static void m_mark_read(ch_hub_conn *c, const ch_hub_msg *m)
 	ch_svc_mark_read(&k->p, chat, seq, svc_done, k);
 }
 
+static void m_redact(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat, id;
+	if (c->p.kind == CH_TOKEN_VISITOR) {
+		reply_error(c, m->invocation_id, "visitors cannot redact messages");
+		return;
+	}
+	if (arg_id(m->args, 0, &chat, 0) || arg_id(m->args, 1, &id, 0)) {
+		reply_error(c, m->invocation_id, "bad arguments: RedactMessage(chatId, messageId)");
+		return;
+	}
+	call *k = call_new(c, m);
+	ch_svc_redact_message(&k->p, chat, id, svc_done, k);
+}
+
 static void m_take(ch_hub_conn *c, const ch_hub_msg *m)
 {
 	int64_t chat;
@@ -448,6 +463,7 @@ static const struct {
 	{"GetMessages", m_messages}, {"MarkRead", m_mark_read}, {"Typing", m_typing},
 	{"SetChatStatus", m_status}, {"TakeChat", m_take}, {"TransferChat", m_transfer},
 	{"SetPresence", m_presence}, {"AddNote", m_add_note}, {"GetNotes", m_get_notes},
+	{"RedactMessage", m_redact},
 };
 
 /* One token from the connection's bucket and one from its principal's.

@@ -27,6 +27,7 @@ struct svc_job {
 	svc_fn fn;
 	ch_principal p;
 	int64_t chat_id, operator_id, org_id, company_id, seq;
+	int64_t message_id;
 	int status;
 	const char *text, *client_message_id;
 	const void *extra; /* operation-specific parameters (channel.c) */

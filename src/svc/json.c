@@ -83,6 +83,12 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 		json_object_set_new(j, "message", json_string(m->text));
 		json_object_set_new(j, "phone", chat ? str_or_null(chat->client_phone) : json_null());
 	}
+	if (j && m->redacted_at) /* a tombstone says so; a normal message has no "redacted" */
+		json_object_set_new(j, "redacted",
+		                    json_pack("{s:o, s:o}", "at", iso_or_null(m->redacted_at), "by",
+		                              m->redacted_by ? json_pack("{s:I, s:s}", "id", (json_int_t)m->redacted_by,
+		                                                         "name", m->redacted_by_name)
+		                                             : json_null()));
 	if (!j)
 		CH_ERROR("message %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)m->id, (long long)m->chat_id);

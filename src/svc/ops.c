@@ -342,6 +342,41 @@ void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done
 	svc_submit(j);
 }
 
+/* The tombstone goes to both sides as one event, in the chat's order like
+ * MessageStatusChanged; a second redaction answers it again and emits nothing. */
+static ch_err redact_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_chat_row c;
+	if (j->p.kind == CH_TOKEN_VISITOR)
+		return svc_fail(j, CH_ERR_WRONG_KIND, "visitors cannot redact messages");
+	ch_err e = visible(tx, j, j->chat_id, &c);
+	if (e)
+		return e;
+	int64_t by = j->p.kind == CH_TOKEN_OPERATOR ? j->p.operator_id : 0;
+	ch_message_row *m = ch_xmalloc(sizeof *m);
+	e = ch_store_message_get(tx, c.company_id, j->message_id, m);
+	int was = !e && m->chat_id == c.id && m->redacted_at;
+	if (!e || e == CH_ERR_NOT_FOUND)
+		e = ch_store_message_redact(tx, c.company_id, c.id, j->message_id, by, m);
+	if (e == CH_ERR_NOT_FOUND)
+		e = svc_fail(j, e, "message not found");
+	if (!e && !was)
+		svc_emit(j, SVC_BOTH_SIDES, &c, "MessageRedacted", json_pack("[o]", ch_svc_json_message(m, &c)));
+	if (!e)
+		svc_result(j, ch_svc_json_message(m, &c));
+	free(m);
+	return e;
+}
+
+void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t message_id, ch_svc_done done,
+                           void *arg)
+{
+	svc_job *j = svc_job_new(redact_fn, p, done, arg);
+	j->chat_id = chat_id;
+	j->message_id = message_id;
+	svc_submit(j);
+}
+
 /* ---- operators ----------------------------------------------------------- */
 
 typedef struct open_list {

@@ -65,6 +65,12 @@ void ch_svc_set_status(const ch_principal *p, int64_t chat_id, int status, ch_sv
 void ch_svc_take(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id, ch_svc_done done,
                      void *arg);
+/* Redacts message_id of chat_id (store.h ch_store_message_redact): company
+ * or an operator who sees the chat; visitors WRONG_KIND, another chat's
+ * message NOT_FOUND. Result: the tombstone message; MessageRedacted(message)
+ * to both sides the first time. */
+void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t message_id, ch_svc_done done,
+                           void *arg);
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
 void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub

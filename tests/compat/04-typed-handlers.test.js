@@ -30,6 +30,7 @@ const ARGUMENTS = {
   NoteAdded: ['note'], // ext
   Mentioned: ['note'], // ext
   ClientUpdated: ['client'], // ext
+  MessageRedacted: ['message'], // ext
 };
 
 // A typed client: one handler per table entry recording the argument count;
@@ -96,8 +97,9 @@ for (const variant of VARIANTS) {
       await op.conn.invoke('Typing', chatId);
       await op.conn.invoke('SetPresence', 'away');
       await op.conn.invoke('SetPresence', 'online');
-      await visitor.conn.invoke('SendMessage', chatId, 'thanks', crypto.randomUUID());
-      // (ext) a note mentioning the colleague, a label, a profile edit
+      const thanks = await visitor.conn.invoke('SendMessage', chatId, 'thanks', crypto.randomUUID());
+      // (ext) a redaction, a note mentioning the colleague, a label, a profile edit
+      await op.conn.invoke('RedactMessage', chatId, thanks.id);
       await op.conn.invoke('AddNote', chatId, `@${fx.ops[1].name} please have a look`);
       const label = await h.api(srv.base, 'POST', '/api/labels', { token: fx.token, body: { organizationId: fx.orgId, name: 'vip' } });
       h.assertOk(label, 201);
@@ -131,6 +133,9 @@ for (const variant of VARIANTS) {
       assert.ok(media.media.uri, JSON.stringify(media));
       assert.deepEqual(mine(op, 'MessageStatusChanged')[0], [reply.id, 3], "the visitor read the operator's reply");
       assert.deepEqual(mine(visitor, 'MessageStatusChanged')[0], [first.id, 3], "the operator read the visitor's message");
+      const [[redacted]] = mine(visitor, 'MessageRedacted');
+      assert.equal(redacted.id, thanks.id);
+      assert.equal(redacted.message, '');
       assert.match(media.media.uri, /^http:\/\/127\.0\.0\.1:\d+\/api\/media\/\d+\?/, 'absolute');
       const got = await fetch(media.media.uri);
       assert.equal(got.status, 200);
