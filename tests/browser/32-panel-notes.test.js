@@ -196,4 +196,23 @@ describe('operator panel: private notes', () => {
       await sp.context().close();
     }
   });
+
+  test("a redacted message: both panels and the visitor's widget show the tombstone at its seq, live", async () => {
+    const r = await b.api(srv.base, 'DELETE', `/api/chat/${chatId}/messages/${await firstId()}`, { token: fx.token });
+    assert.equal(r.status, 200);
+    for (const [pg, who] of [[p1, 'op1'], [p2, 'op2']]) {
+      await L.poll(async () => (await pg.locator(`${P} [role="log"] [data-seq="1"] [data-redacted]`).count()) === 1,
+        `${who}: the tombstone at seq 1`);
+      assert.doesNotMatch(await pg.locator(`${P} [role="log"]`).textContent(), /my order 1234/, `${who}: the text is gone`);
+    }
+    await wp.locator('[role="log"] [data-seq="1"] [data-redacted]').waitFor({ timeout: T });
+    assert.doesNotMatch(await wp.locator('[role="log"]').textContent(), /my order 1234/, 'the widget: the text is gone');
+    assert.match(await wp.locator('[role="log"] [data-seq="1"]').textContent(), /Message removed/);
+    assert.deepEqual(wp.log.errors, []);
+  });
+
+  async function firstId() {
+    const r = await b.api(srv.base, 'GET', `/api/chat/${chatId}/messages?limit=1&afterSeq=0`, { token: fx.token });
+    return (r.json.items || r.json)[0].id;
+  }
 });

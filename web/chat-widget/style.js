@@ -48,6 +48,7 @@ background:var(--c);color:var(--cf);font-size:12.5px;font-weight:600;box-shadow:
 .a2 .bubble{background:none;color:inherit;padding:2px}
 .bubble a{color:inherit;text-decoration:underline}
 .text{margin:0;white-space:pre-wrap}
+.removed{font-style:italic}
 .photo{display:block;max-width:100%;max-height:220px;border-radius:8px}
 .fileln{display:inline-flex;align-items:center;gap:4px}
 .meta{display:flex;gap:6px;font-size:11.5px;color:var(--mu);margin-top:2px;padding:0 4px}

@@ -37,7 +37,7 @@ const T = {
     open: 'Open chat', close: 'Close chat', message: 'Message', send: 'Send', attach: 'Attach file',
     messages: 'Messages', typing: 'Operator is typing…', offline: 'We are offline — leave a message',
     online: 'We usually reply in a few minutes', reconnecting: 'Reconnecting…', loading: 'Loading…',
-    ended: 'The conversation has ended. Write to start a new one.', unread: (n) => `${n} unread`,
+    removed: 'Message removed', ended: 'The conversation has ended. Write to start a new one.', unread: (n) => `${n} unread`,
     noGuid: 'Chat is unavailable: the widget has no valid guid.', network: 'Chat is unavailable right now.',
     identity: 'Chat is unavailable: the sign-in could not be verified.',
     tooBig: 'The file is too large (max 10 MB).', upFail: 'The file was not sent: ', failed: 'Not delivered',
@@ -50,7 +50,7 @@ const T = {
     open: 'Відкрити чат', close: 'Закрити чат', message: 'Повідомлення', send: 'Надіслати',
     attach: 'Прикріпити файл', messages: 'Повідомлення', typing: 'Оператор друкує…',
     offline: 'Ми зараз офлайн — залиште повідомлення', online: 'Зазвичай відповідаємо за кілька хвилин',
-    reconnecting: 'Повторне з’єднання…', loading: 'Завантаження…',
+    reconnecting: 'Повторне з’єднання…', loading: 'Завантаження…', removed: 'Повідомлення видалено',
     ended: 'Розмову завершено. Напишіть, щоб почати нову.', unread: (n) => `${n} непрочитаних`,
     noGuid: 'Чат недоступний: віджет не має дійсного guid.', network: 'Чат зараз недоступний.',
     identity: 'Чат недоступний: не вдалося перевірити вхід.',
@@ -562,6 +562,7 @@ class Widget {
         break;
       }
       case 'MessageStatusChanged': this.status(a[0], a[1]); break;
+      case 'MessageRedacted': { const e = a[0] && this.msgs.get(a[0].id); if (e) { e.m = a[0]; this.fill(e); } break; }
       case 'MessagesRead': if (a[2] === 'operator') this.readUpTo(a[0], a[1]); break;
       case 'Typing': if (a[0] === this.chatId && a[1] === 0) this.showTyping(); break;
       case 'ChatStatusChanged': {
@@ -625,6 +626,7 @@ class Widget {
     const body = h('div', { class: 'bubble' });
     if (m.media) body.append(this.media(m.media));
     if (m.textMessage) body.append(h('p', { class: 'text' }, richText(m.textMessage)));
+    if (m.redacted) body.append(h('p', { class: 'text removed', 'data-redacted': '' }, this.t.removed));
     e.tick = m.author === 1 ? h('span', { class: 'tick', role: 'img' }) : null;
     const who = m.author === 0 && m.operator && m.operator.name ? h('span', { class: 'who' }, m.operator.name) : null;
     replace(el, body, h('div', { class: 'meta' }, who, m.createdAt ? clock(m.createdAt, this.t === T.uk ? 'uk' : 'en') : '',

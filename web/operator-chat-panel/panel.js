@@ -283,6 +283,13 @@ export class Panel {
         break;
       }
       case 'ReceiveMessage': case 'ReceiveMediaMessage': this.addMsg(a[0], true); break;
+      case 'MessageRedacted': { // the tombstone at the same seq: text and media gone
+        const m = a[0]; const x = m && this.chats.get(m.chatId);
+        if (!x) break;
+        if (x.msgs.has(m.seq)) x.msgs.set(m.seq, { ...m });
+        if (m.seq === x.c.lastSeq) x.c.lastMessage = '';
+        break;
+      }
       case 'ChatStatusChanged': { const x = this.chats.get(a[0]); if (x) x.c.chatStatus = a[1]; break; }
       case 'MessagesRead': { // (chatId, seq, reader): the client read the operator side's messages up to seq
         const x = a[2] === 'client' && this.chats.get(a[0]);

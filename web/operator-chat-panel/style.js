@@ -93,6 +93,7 @@ select{border:1px solid var(--line);background:var(--bg);color:var(--fg);border-
 .log{flex:1;overflow-y:auto;padding:10px 12px;display:flex;flex-direction:column;gap:6px;min-height:0}
 .earlier{align-self:center}
 .msg{max-width:78%;padding:6px 10px;border-radius:12px;overflow-wrap:anywhere;white-space:pre-wrap}
+.msg .removed{font-style:italic}
 .msg.a1{align-self:flex-start;background:var(--they);color:var(--theyfg)}
 .msg.a0{align-self:flex-end;background:var(--me);color:var(--mefg)}
 .msg.a2{align-self:stretch;max-width:none;background:transparent;color:var(--mut);font-size:12px;text-align:center;

@@ -76,6 +76,7 @@ function message(p, m, pending) {
     'data-client-message-id': m.clientMessageId || null },
   m.author === 0 && m.operator && m.operator.id !== p.me ? h('span', { class: 'by', text: m.operator.name }) : null,
   media(m, p.server), m.textMessage ? h('div', { class: 'text' }, richText(m.textMessage)) : null,
+  m.redacted ? h('div', { class: 'text removed', 'data-redacted': '', text: t.removed }) : null,
   h('span', { class: 'time' }, pending ? '' : clock(m.createdAt, p.lang),
     mine ? h('span', { class: 'tick', role: 'img', 'aria-label': label }, ` ${mark}`) : null));
 }
