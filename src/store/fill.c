@@ -40,6 +40,9 @@ void ch_store_fill_appended(ch_message_row *row, const ch_message_new *m, int64_
 	row->has_client_message_id = m->client_message_id != NULL;
 	copy_text(row->client_message_id, sizeof row->client_message_id, m->client_message_id);
 	row->created_at = now;
+	row->redacted_at = 0; /* a new message is no tombstone */
+	row->redacted_by = 0;
+	row->redacted_by_name[0] = '\0';
 }
 
 void ch_store_fill_chat_appended(ch_chat_row *c, const ch_message_row *msg, const char *preview,

@@ -2803,6 +2803,23 @@ static ch_err redact(int64_t company, int64_t chat, int64_t id, int64_t op, ch_m
 	return W(job_redact, &a);
 }
 
+/* The appended row is whole: a caller's row that held anything before (a
+ * reused buffer) says nothing of a tombstone. */
+Test(chats, an_appended_message_row_is_no_tombstone)
+{
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Client", NULL);
+	ch_message_row *row = malloc(sizeof *row);
+	memset(row, 0xab, sizeof *row);
+	ch_message_new m = {.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_CLIENT,
+	                    .text = "hello", .status = CH_MSG_SUCCESS};
+	cr_assert_eq(append(&m, row, NULL), CH_OK);
+	cr_assert_eq(row->redacted_at, 0);
+	cr_assert_eq(row->redacted_by, 0);
+	cr_assert_str_eq(row->redacted_by_name, "");
+	free(row);
+}
+
 Test(chats, redaction_keeps_the_place_and_drops_text_media_preview_and_index)
 {
 	world a = seed("a", 1);
