@@ -359,6 +359,19 @@ int ch_ctx_store_failed(ch_ctx *c, ch_err e, const char *what)
 	return 1;
 }
 
+void ch_ctx_reply_svc(ch_ctx *c, ch_svc_result *r, int status, const char *what)
+{
+	if (r->err == CH_OK) {
+		ch_ctx_json(c, status, r->result ? r->result : json_null());
+		return;
+	}
+	json_decref(r->result);
+	if (r->err == CH_ERR_STORE || r->err == CH_ERR_BUSY || r->err == CH_ERR_TOKEN_REVOKED)
+		ch_ctx_store_failed(c, r->err, what);
+	else
+		ch_ctx_error(c, r->err, "%s", r->message[0] ? r->message : ch_err_text(r->err));
+}
+
 char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims)
 {
 	char *tok = NULL;

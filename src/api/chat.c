@@ -13,20 +13,6 @@
 
 static ch_principal who(ch_ctx *c) { return ch_principal_from_claims(&c->who); }
 
-/* Replies with a finished service call's result or error. */
-static void reply_svc(ch_ctx *c, ch_svc_result *r, const char *what)
-{
-	if (r->err == CH_OK) {
-		ch_ctx_json(c, 200, r->result ? r->result : json_null());
-		return;
-	}
-	json_decref(r->result);
-	if (r->err == CH_ERR_STORE)
-		ch_ctx_store_failed(c, r->err, what);
-	else
-		ch_ctx_error(c, r->err, "%s", r->message[0] ? r->message : ch_err_text(r->err));
-}
-
 /* date=D (that day) or date=FROM&date=TO, each an ISO date or date-time. */
 static int date_args(ch_ctx *c, ch_chat_filter *f)
 {
@@ -130,7 +116,7 @@ void ch_h_chat_status(ch_ctx *c)
 	ch_svc_set_status(&p, id, (int)status, ch_svc_waiter_done, w);
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
-	reply_svc(c, &r, "chat");
+	ch_ctx_reply_svc(c, &r, 200, "chat");
 }
 
 void ch_h_chat_delete(ch_ctx *c)
@@ -145,7 +131,7 @@ void ch_h_chat_delete(ch_ctx *c)
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
 	if (r.err) {
-		reply_svc(c, &r, "chat");
+		ch_ctx_reply_svc(c, &r, 200, "chat");
 		return;
 	}
 	json_decref(r.result);
@@ -215,7 +201,7 @@ void ch_h_chat_redact(ch_ctx *c)
 	ch_svc_redact_message(&p, c->path_id, id, ch_svc_waiter_done, w);
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
-	reply_svc(c, &r, "message");
+	ch_ctx_reply_svc(c, &r, 200, "message");
 }
 
 /* Characters of UTF-8 text (jansson validated it). */
@@ -303,5 +289,5 @@ void ch_api_send_message(ch_ctx *c, int64_t chat_id, int64_t side)
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
 	free(data);
-	reply_svc(c, &r, "chat");
+	ch_ctx_reply_svc(c, &r, 200, "chat");
 }

@@ -9,19 +9,6 @@
 
 #include "api/internal.h"
 
-static void reply(ch_ctx *c, ch_svc_result *r)
-{
-	if (r->err == CH_OK) {
-		ch_ctx_json(c, 200, r->result ? r->result : json_null());
-		return;
-	}
-	json_decref(r->result);
-	if (r->err == CH_ERR_STORE || r->err == CH_ERR_BUSY || r->err == CH_ERR_TOKEN_REVOKED)
-		ch_ctx_store_failed(c, r->err, "client");
-	else
-		ch_ctx_error(c, r->err, "%s", r->message[0] ? r->message : ch_err_text(r->err));
-}
-
 static int path_ok(ch_ctx *c)
 {
 	if (!c->path_id_bad)
@@ -72,7 +59,7 @@ void ch_h_client_update(ch_ctx *c)
 	ch_principal p = ch_principal_from_claims(&c->who);
 	ch_svc_result r;
 	ch_svc_client_edit_wait(&p, c->path_id, &e, &r);
-	reply(c, &r);
+	ch_ctx_reply_svc(c, &r, 200, "client");
 }
 
 static void add_chat(void *ctx, const ch_chat_row *r) { json_array_append_new(ctx, ch_svc_json_chat(r)); }
@@ -115,5 +102,5 @@ void ch_h_widget_attributes(ch_ctx *c)
 	ch_principal p = ch_principal_from_claims(&c->who);
 	ch_svc_result r;
 	ch_svc_visitor_attributes_wait(&p, attrs, &r);
-	reply(c, &r);
+	ch_ctx_reply_svc(c, &r, 200, "client");
 }

@@ -109,6 +109,11 @@ void ch_ctx_token(ch_ctx *c, const char *token);
 const char *ch_ctx_arg(ch_ctx *c, const char *name);
 /* Integer query argument name in [min, max], def when absent or empty: 0, or
  * -1 after answering 400 (1001 not an integer, 1003 out of range). */
+/* Replies with a finished service call: its result with status (200, 201),
+ * else its error (the store's, a full queue and a revoked token as
+ * ch_ctx_store_failed says them; others with the service's message). Takes
+ * ownership of r->result. */
+void ch_ctx_reply_svc(ch_ctx *c, ch_svc_result *r, int status, const char *what);
 int ch_ctx_int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out);
 
 /* Field readers. where names the field for messages ("[2].name"). Each returns

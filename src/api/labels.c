@@ -120,13 +120,5 @@ void ch_h_chat_labels(ch_ctx *c)
 	ch_principal p = ch_principal_from_claims(&c->who);
 	ch_svc_result r;
 	ch_svc_chat_labels_set_wait(&p, c->path_id, ids, n, &r);
-	if (r.err == CH_OK) {
-		ch_ctx_json(c, 200, r.result);
-		return;
-	}
-	json_decref(r.result);
-	if (r.err == CH_ERR_STORE)
-		ch_ctx_store_failed(c, r.err, "chat");
-	else
-		ch_ctx_error(c, r.err, "%s", r.message[0] ? r.message : ch_err_text(r.err));
+	ch_ctx_reply_svc(c, &r, 200, "chat");
 }

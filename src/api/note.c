@@ -38,13 +38,5 @@ void ch_h_note_create(ch_ctx *c)
 	ch_svc_note_add(&p, c->path_id, text, 0, ch_svc_waiter_done, w);
 	ch_svc_result r;
 	ch_svc_waiter_wait(w, &r);
-	if (r.err == CH_OK) {
-		ch_ctx_json(c, 201, r.result);
-		return;
-	}
-	json_decref(r.result);
-	if (r.err == CH_ERR_STORE)
-		ch_ctx_store_failed(c, r.err, "chat");
-	else
-		ch_ctx_error(c, r.err, "%s", r.message[0] ? r.message : ch_err_text(r.err));
+	ch_ctx_reply_svc(c, &r, 201, "chat");
 }
