@@ -278,7 +278,23 @@
 	  (ch_store_tx * tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each, void *ctx), \
 	  (tx, grace_ms, limit, each, ctx))                                                        \
 	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
-	CH_STORE_TX_OPS_AUTOCLOSE(X, P)
+	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
+	CH_STORE_TX_OPS_WEBHOOKS(X, P)
+
+#define CH_STORE_TX_OPS_WEBHOOKS(X, P)                                                             \
+	X(P, ch_err, webhook_create, (ch_store_tx * tx, const ch_webhook_row *in, ch_webhook_row *out), \
+	  (tx, in, out))                                                                           \
+	X(P, ch_err, webhook_list,                                                                 \
+	  (ch_store_tx * tx, int64_t company_id, ch_webhook_each_fn each, void *ctx),              \
+	  (tx, company_id, each, ctx))                                                             \
+	X(P, ch_err, webhook_get,                                                                  \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_webhook_row *out),                 \
+	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, webhook_delete, (ch_store_tx * tx, int64_t company_id, int64_t id),          \
+	  (tx, company_id, id))                                                                    \
+	X(P, ch_err, webhook_enable,                                                               \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_webhook_row *out),                 \
+	  (tx, company_id, id, out))
 
 #define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	X(P, ch_err, note_create,                                                                  \

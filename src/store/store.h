@@ -820,4 +820,44 @@ ch_err ch_store_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, i
 ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
                                 int64_t next_attempt_at, const char *last_error);
 
+/* ---- webhooks (migration 020) -------------------------------------------- */
+
+#define CH_WEBHOOK_URL_MAX 2048      /* bytes */
+#define CH_WEBHOOK_EVENTS_MAX 511    /* the event types, comma-separated */
+#define CH_WEBHOOK_SECRET_MAX 63
+#define CH_WEBHOOKS_PER_COMPANY_MAX 20
+#define CH_WEBHOOK_ERROR_MAX 255
+
+enum { CH_WEBHOOK_ACTIVE = 0, CH_WEBHOOK_FAILING = 1 };
+
+typedef struct ch_webhook_row {
+	int64_t id, company_id;
+	int64_t organization_id;                  /* 0: every organization of the company */
+	char url[CH_WEBHOOK_URL_MAX + 1];
+	char events[CH_WEBHOOK_EVENTS_MAX + 1];   /* "chat.created,message.created"; "" = all */
+	char secret[CH_WEBHOOK_SECRET_MAX + 1];
+	int status;                               /* CH_WEBHOOK_ACTIVE / CH_WEBHOOK_FAILING */
+	char last_error[CH_WEBHOOK_ERROR_MAX + 1];
+	int64_t last_success_at, failing_since, created_at; /* ms; 0 = never */
+} ch_webhook_row;
+
+typedef void (*ch_webhook_each_fn)(void *ctx, const ch_webhook_row *row);
+
+/* A new webhook of in->company_id (in's id, status and times are ignored):
+ * CH_ERR_NOT_FOUND when in->organization_id (not 0) is not the company's,
+ * CH_ERR_CONFLICT when the company has CH_WEBHOOKS_PER_COMPANY_MAX already
+ * (counted under a lock every process takes), CH_ERR_OUT_OF_RANGE when a
+ * text does not fit. *out: the row as stored. */
+ch_err ch_store_webhook_create(ch_store_tx *tx, const ch_webhook_row *in, ch_webhook_row *out);
+/* The company's webhooks, by id. */
+ch_err ch_store_webhook_list(ch_store_tx *tx, int64_t company_id, ch_webhook_each_fn each, void *ctx);
+/* CH_ERR_NOT_FOUND when it is not the company's. */
+ch_err ch_store_webhook_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out);
+/* Deletes it with its cursors; CH_ERR_NOT_FOUND when it is not the company's. */
+ch_err ch_store_webhook_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
+/* Makes it active again (failing_since and the error cleared) and its cursors
+ * due at once with no attempts counted: deliveries resume from each cursor.
+ * *out (may be NULL): the row after. */
+ch_err ch_store_webhook_enable(ch_store_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out);
+
 #endif

@@ -140,7 +140,8 @@ ch_err ch_pg_chat_search(ch_store_tx *tx, const ch_chat_filter *f, int64_t *tota
 /* cluster.c: holds, until the transaction ends, the lock of one budget (a
  * count, then an insert): another process creating under the same budget
  * waits, then counts what this one committed. */
-typedef enum { CH_PG_BUDGET_CANNED_ORG = 1, CH_PG_BUDGET_CANNED_OPERATOR = 2, CH_PG_BUDGET_LABELS = 3 } ch_pg_budget;
+typedef enum { CH_PG_BUDGET_CANNED_ORG = 1, CH_PG_BUDGET_CANNED_OPERATOR = 2, CH_PG_BUDGET_LABELS = 3,
+               CH_PG_BUDGET_WEBHOOKS = 4 } ch_pg_budget;
 ch_err ch_pg_budget_lock(ch_store_tx *tx, ch_pg_budget kind, int64_t id);
 
 /* migrate.c: applies pending migrations under a session advisory lock. */

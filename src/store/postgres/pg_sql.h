@@ -376,7 +376,8 @@
 	CH_PG_STMTS_LABELS(X)                                                                      \
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
 	CH_PG_STMTS_NOTES(X)                                                                \
-	CH_PG_STMTS_AUTOCLOSE(X)
+	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
+	CH_PG_STMTS_WEBHOOKS(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort
@@ -454,5 +455,24 @@
 	  "UPDATE chats c SET status = 4, status_at = $3 FROM organizations g "                    \
 	  "WHERE c.company_id = $1 AND c.id = $2 AND g.id = c.organization_id AND c.status <> 4 "  \
 	  "AND " CH_PG_IDLE_DUE("c", "g", "$3"))
+
+/* ---- webhooks (migration 020) */
+#define CH_PG_WEBHOOK_COLS                                                                        \
+	"id, company_id, COALESCE(organization_id, 0), url, events, secret, status, last_error, " \
+	"last_success_at, failing_since, created_at"
+#define CH_PG_STMTS_WEBHOOKS(X)                                                                \
+	X(WEBHOOK_COUNT, "SELECT COUNT(*) FROM webhooks WHERE company_id = $1")                    \
+	X(WEBHOOK_INSERT,                                                                          \
+	  "INSERT INTO webhooks (company_id, organization_id, url, events, secret, created_at) "   \
+	  "VALUES ($1, NULLIF($2::bigint, 0), $3, $4, $5, $6) RETURNING id")                                            \
+	X(WEBHOOK_LIST, "SELECT " CH_PG_WEBHOOK_COLS " FROM webhooks WHERE company_id = $1 ORDER BY id") \
+	X(WEBHOOK_GET, "SELECT " CH_PG_WEBHOOK_COLS " FROM webhooks WHERE company_id = $1 AND id = $2") \
+	X(WEBHOOK_DELETE, "DELETE FROM webhooks WHERE company_id = $1 AND id = $2")                \
+	X(WEBHOOK_ENABLE,                                                                          \
+	  "UPDATE webhooks SET status = 0, failing_since = 0, last_error = '' "                    \
+	  "WHERE company_id = $1 AND id = $2")                                                     \
+	X(WEBHOOK_CURSORS_RESET,                                                                   \
+	  "UPDATE webhook_cursors SET attempts = 0, first_failure_at = 0, next_attempt_at = 0 "    \
+	  "WHERE webhook_id = $1")
 
 #endif

@@ -341,7 +341,8 @@
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
 	CH_SQLITE_NOTE_STMTS(X)                                                             \
-	CH_SQLITE_STMTS_AUTOCLOSE(X)
+	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	CH_SQLITE_STMTS_WEBHOOKS(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
  * json_each, so that one prepared statement takes any number of ids. */
@@ -407,5 +408,24 @@
 	  "UPDATE chats SET status = 4, status_at = ?3 WHERE company_id = ?1 AND id = ?2 "         \
 	  "AND status <> 4 AND EXISTS (SELECT 1 FROM organizations g WHERE "                       \
 	  "g.id = chats.organization_id AND " CH_SQL_IDLE_DUE("chats", "g", "?3") ")")
+
+/* ---- webhooks (migration 020) */
+#define CH_SQL_WEBHOOK_COLS                                                                        \
+	"id, company_id, COALESCE(organization_id, 0), url, events, secret, status, last_error, " \
+	"last_success_at, failing_since, created_at"
+#define CH_SQLITE_STMTS_WEBHOOKS(X)                                                                \
+	X(WEBHOOK_COUNT, "SELECT COUNT(*) FROM webhooks WHERE company_id = ?1")                    \
+	X(WEBHOOK_INSERT,                                                                          \
+	  "INSERT INTO webhooks (company_id, organization_id, url, events, secret, created_at) "   \
+	  "VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, ?6)")                                            \
+	X(WEBHOOK_LIST, "SELECT " CH_SQL_WEBHOOK_COLS " FROM webhooks WHERE company_id = ?1 ORDER BY id") \
+	X(WEBHOOK_GET, "SELECT " CH_SQL_WEBHOOK_COLS " FROM webhooks WHERE company_id = ?1 AND id = ?2") \
+	X(WEBHOOK_DELETE, "DELETE FROM webhooks WHERE company_id = ?1 AND id = ?2")                \
+	X(WEBHOOK_ENABLE,                                                                          \
+	  "UPDATE webhooks SET status = 0, failing_since = 0, last_error = '' "                    \
+	  "WHERE company_id = ?1 AND id = ?2")                                                     \
+	X(WEBHOOK_CURSORS_RESET,                                                                   \
+	  "UPDATE webhook_cursors SET attempts = 0, first_failure_at = 0, next_attempt_at = 0 "    \
+	  "WHERE webhook_id = ?1")
 
 #endif
