@@ -5,6 +5,9 @@
 #include "core/netaddr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +175,29 @@ int ch_netaddr_redis_url(const char *url, char *host, size_t hostsz, int *port, 
 	if (db)
 		*db = (int)d;
 	return 0;
+}
+
+/* IPv4 only: the classifier and the connection agree on AF_INET. */
+int ch_netaddr_resolve_v4(const char *host, int allow_private, char ip[16], ch_netaddr_kind *kind)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	*kind = CH_NETADDR_PUBLIC;
+	ip[0] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &res) || !res)
+		return -1;
+	struct in_addr a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	*kind = ch_netaddr_kind_v4(ntohl(a.s_addr));
+	if (!ch_netaddr_is_public(ntohl(a.s_addr), allow_private))
+		return -2;
+	inet_ntop(AF_INET, &a, ip, 16);
+	return 0;
+}
+
+void ch_netaddr_resolve_error(int rc, const char *host, ch_netaddr_kind kind, char *why, size_t n)
+{
+	if (rc == -2)
+		snprintf(why, n, "refused: %s resolves to a %s address", host, ch_netaddr_kind_name(kind));
+	else
+		snprintf(why, n, "%s does not resolve", host);
 }

@@ -42,13 +42,23 @@ typedef struct ch_netaddr_url {
 	int tls;         /* https */
 	int port;        /* explicit, or 80/443 */
 	char host[254];  /* a host name or IPv4 literal: letters, digits, '-', '_', '.' */
-	char path[1026]; /* "/…" with the query, without the fragment */
+	char path[2050]; /* "/…" with the query, without the fragment */
 } ch_netaddr_url;
 
 /* Splits an http(s)://host[:port][/path][?query][#fragment] URL. Returns NULL
  * with u filled, or a static sentence saying what is wrong (no user
  * information, no spaces or control characters, a valid host and port). */
 const char *ch_netaddr_url_parse(const char *url, ch_netaddr_url *u);
+
+/* The one IPv4 address to connect to for host (a name, or a literal), found
+ * with the system resolver: call it on a worker thread (it blocks). 0 and
+ * ip (dotted) when the address may be connected to (ch_netaddr_is_public);
+ * -1 when host does not resolve; -2 when it resolves to an address that is
+ * refused, *kind its class. The caller connects to ip, never to the name, so
+ * a second lookup cannot lead elsewhere. */
+int ch_netaddr_resolve_v4(const char *host, int allow_private, char ip[16], ch_netaddr_kind *kind);
+/* Why ch_netaddr_resolve_v4 answered rc (not 0), as a sentence into why. */
+void ch_netaddr_resolve_error(int rc, const char *host, ch_netaddr_kind kind, char *why, size_t n);
 
 /* A Redis URL, the one grammar of bus_url (config, the bus, the counters):
  * redis://HOST:PORT[/DB], HOST a name, an IPv4 literal or [an IPv6 literal]

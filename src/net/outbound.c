@@ -6,11 +6,9 @@
  * never the name, so a second lookup cannot lead elsewhere. */
 #include "net/outbound.h"
 
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -21,24 +19,33 @@
 
 #define BATCH 8
 
-/* What resolve() found for a delivery's URL. */
-enum { TARGET_OK, TARGET_BAD_URL, TARGET_UNRESOLVED, TARGET_REFUSED };
-
+/* One POST in flight: the request and what lws said of it. */
 typedef struct out_req {
-	ch_svc_outbound o;
-	ch_netaddr_url u;
-	char ip[64];
-	int target;
+	ch_svc_http_post p;
 	int status, reported;
-	int refs;     /* lws's (until a terminal callback) + start()'s */
+	int refs;     /* lws's (until a terminal callback) + send_now()'s */
 	int terminal; /* lws said its last word on this request */
 	size_t sent;
 } out_req;
 
+/* A channel delivery loaded, with its address resolved on the worker. */
+typedef struct loaded {
+	ch_svc_outbound o;
+	ch_netaddr_url u;
+	char ip[16];
+	char why[320]; /* "" when it can be sent */
+} loaded;
+
 typedef struct batch {
-	out_req req[BATCH];
+	loaded req[BATCH];
 	size_t n;
 } batch;
+
+/* What the channel delivery's done needs. */
+typedef struct channel_arg {
+	int64_t delivery_id;
+	int attempts;
+} channel_arg;
 
 static struct {
 	struct lws_context *ctx;
@@ -49,58 +56,47 @@ static struct {
 	int outstanding;
 } O;
 
+static void post_async(void *arg);
+
+static void sender(ch_svc_http_post *req) { ch_loop_post(post_async, req); }
+
 void ch_outbound_init(struct lws_context *ctx, ch_store *store, ch_workq *workers, int allow_private)
 {
 	O.ctx = ctx;
 	O.store = store;
 	O.workers = workers;
 	O.allow_private = allow_private;
+	ch_svc_http_sender_set(sender);
 }
 
 /* URL → parts and the one address to connect to; DNS on this (worker)
- * thread. IPv4 only: the classifier and the connection agree on AF_INET. */
-static int resolve(out_req *r)
+ * thread. */
+static void resolve(loaded *r)
 {
-	if (ch_netaddr_url_parse(r->o.url, &r->u))
-		return TARGET_BAD_URL;
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
-	if (getaddrinfo(r->u.host, NULL, &hints, &res) || !res)
-		return TARGET_UNRESOLVED;
-	struct in_addr a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-	freeaddrinfo(res);
-	if (!ch_netaddr_is_public(ntohl(a.s_addr), O.allow_private))
-		return TARGET_REFUSED;
-	inet_ntop(AF_INET, &a, r->ip, sizeof r->ip);
-	return TARGET_OK;
+	ch_netaddr_kind kind;
+	if (ch_netaddr_url_parse(r->o.url, &r->u)) {
+		snprintf(r->why, sizeof r->why, "outbound URL unusable");
+		return;
+	}
+	int rc = ch_netaddr_resolve_v4(r->u.host, O.allow_private, r->ip, &kind);
+	if (rc == -2)
+		snprintf(r->why, sizeof r->why, "refused: %s resolves to a non-public address", r->u.host);
+	else if (rc)
+		snprintf(r->why, sizeof r->why, "%s does not resolve", r->u.host);
 }
 
-/* Why a delivery cannot be attempted at all (it is given up). */
-static void target_error(const out_req *r, char *why, size_t n)
-{
-	if (r->target == TARGET_REFUSED)
-		snprintf(why, n, "refused: %s resolves to a non-public address", r->u.host);
-	else if (r->target == TARGET_UNRESOLVED)
-		snprintf(why, n, "%s does not resolve", r->u.host);
-	else
-		snprintf(why, n, "outbound URL unusable");
-}
-
-static void report(out_req *r, int ok, int final, const char *why)
+static void report(out_req *r, int status, const char *why)
 {
 	if (r->reported)
 		return;
 	r->reported = 1;
-	if (!ok)
-		CH_INFO("outbound: delivery %lld attempt %d failed: %s", (long long)r->o.delivery_id, r->o.attempts + 1, why);
-	ch_svc_outbound_result(r->o.delivery_id, r->o.attempts, ok, final, why);
-	if (--O.outstanding == 0)
-		O.busy = 0;
+	r->p.done(r->p.arg, status, why);
 }
 
 static void unref(out_req *r)
 {
 	if (--r->refs == 0) {
-		free(r->o.body);
+		free(r->p.body);
 		free(r);
 	}
 }
@@ -114,6 +110,71 @@ static void lws_done(out_req *r)
 	unref(r);
 }
 
+/* Starts one POST (network thread); takes ownership of req. */
+static void send_now(ch_svc_http_post *req)
+{
+	out_req *r = ch_xcalloc(1, sizeof *r);
+	r->p = *req;
+	free(req);
+	r->refs = 2;
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof ci);
+	ci.context = O.ctx;
+	ci.address = r->p.ip;
+	ci.port = r->p.u.port;
+	ci.ssl_connection = r->p.u.tls ? LCCSCF_USE_SSL : 0;
+	ci.path = r->p.u.path;
+	ci.host = r->p.u.host;
+	ci.origin = r->p.u.host;
+	ci.method = "POST";
+	ci.local_protocol_name = CH_OUTBOUND_PROTOCOL;
+	ci.userdata = r;
+	if (!lws_client_connect_via_info(&ci)) {
+		report(r, 0, "cannot connect"); /* no-op if lws already reported */
+		if (!r->terminal) { /* lws will not call back for it */
+			r->terminal = 1;
+			r->refs--;
+		}
+	}
+	unref(r);
+}
+
+static void post_async(void *arg)
+{
+	ch_svc_http_post *req = arg;
+	if (!O.ctx) {
+		req->done(req->arg, 0, "no outbound HTTP client");
+		free(req->body);
+		free(req);
+		return;
+	}
+	send_now(req);
+}
+
+/* ---- channel deliveries ------------------------------------------------------ */
+
+static void channel_finished(void)
+{
+	if (--O.outstanding == 0)
+		O.busy = 0;
+}
+
+static void channel_done(void *arg, int status, const char *why)
+{
+	channel_arg *a = arg;
+	char text[64];
+	int ok = status >= 200 && status < 300;
+	if (!why || (status && !ok)) {
+		snprintf(text, sizeof text, "HTTP %d", status);
+		why = text;
+	}
+	if (!ok)
+		CH_INFO("outbound: delivery %lld attempt %d failed: %s", (long long)a->delivery_id, a->attempts + 1, why);
+	ch_svc_outbound_result(a->delivery_id, a->attempts, ok, 0, why);
+	free(a);
+	channel_finished();
+}
+
 static void start(void *arg)
 {
 	batch *b = arg;
@@ -121,38 +182,31 @@ static void start(void *arg)
 	if (!b->n)
 		O.busy = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		out_req *r = ch_xmalloc(sizeof *r);
-		*r = b->req[i];
-		r->refs = 2;
-		if (r->target != TARGET_OK) {
-			char why[320];
-			target_error(r, why, sizeof why);
-			report(r, 0, 1, why);
-			r->terminal = 1;
-			r->refs--;
-			unref(r);
+		loaded *l = &b->req[i];
+		if (l->why[0]) { /* it cannot be attempted at all: given up */
+			CH_INFO("outbound: delivery %lld attempt %d failed: %s", (long long)l->o.delivery_id,
+			        l->o.attempts + 1, l->why);
+			ch_svc_outbound_result(l->o.delivery_id, l->o.attempts, 0, 1, l->why);
+			free(l->o.body);
+			channel_finished();
 			continue;
 		}
-		struct lws_client_connect_info ci;
-		memset(&ci, 0, sizeof ci);
-		ci.context = O.ctx;
-		ci.address = r->ip;
-		ci.port = r->u.port;
-		ci.ssl_connection = r->u.tls ? LCCSCF_USE_SSL : 0;
-		ci.path = r->u.path;
-		ci.host = r->u.host;
-		ci.origin = r->u.host;
-		ci.method = "POST";
-		ci.local_protocol_name = CH_OUTBOUND_PROTOCOL;
-		ci.userdata = r;
-		if (!lws_client_connect_via_info(&ci)) {
-			report(r, 0, 0, "cannot connect"); /* no-op if lws already reported */
-			if (!r->terminal) { /* lws will not call back for it */
-				r->terminal = 1;
-				r->refs--;
-			}
-		}
-		unref(r);
+		ch_svc_http_post *req = ch_xcalloc(1, sizeof *req);
+		channel_arg *a = ch_xmalloc(sizeof *a);
+		a->delivery_id = l->o.delivery_id;
+		a->attempts = l->o.attempts;
+		req->u = l->u;
+		memcpy(req->ip, l->ip, sizeof req->ip);
+		req->body = l->o.body;
+		req->len = l->o.len;
+		snprintf(req->h[0].name, sizeof req->h[0].name, "x-chathub-signature");
+		snprintf(req->h[0].value, sizeof req->h[0].value, "%s", l->o.signature);
+		snprintf(req->h[1].name, sizeof req->h[1].name, "x-chathub-event-id");
+		snprintf(req->h[1].value, sizeof req->h[1].value, "%s", l->o.event_id);
+		req->nh = 2;
+		req->done = channel_done;
+		req->arg = a;
+		send_now(req);
 	}
 	free(b);
 }
@@ -184,7 +238,7 @@ static void load_run(void *arg)
 	}
 	/* after the job: a slow resolver must not hold the writer */
 	for (size_t i = 0; i < b->n; i++)
-		b->req[i].target = resolve(&b->req[i]);
+		resolve(&b->req[i]);
 	ch_loop_post(start, b);
 }
 
@@ -199,14 +253,17 @@ void ch_outbound_tick(void)
 static int add_headers(struct lws *wsi, out_req *r, unsigned char **p, unsigned char *end)
 {
 	char len[24];
-	snprintf(len, sizeof len, "%zu", r->o.len);
+	snprintf(len, sizeof len, "%zu", r->p.len);
 	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (unsigned char *)"application/json", 16, p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (unsigned char *)len, (int)strlen(len), p, end) ||
-	    lws_add_http_header_by_name(wsi, (unsigned char *)"x-chathub-signature:", (unsigned char *)r->o.signature,
-	                                (int)strlen(r->o.signature), p, end) ||
-	    lws_add_http_header_by_name(wsi, (unsigned char *)"x-chathub-event-id:", (unsigned char *)r->o.event_id,
-	                                (int)strlen(r->o.event_id), p, end))
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (unsigned char *)len, (int)strlen(len), p, end))
 		return -1;
+	for (size_t i = 0; i < r->p.nh; i++) {
+		char name[48];
+		snprintf(name, sizeof name, "%s:", r->p.h[i].name);
+		if (lws_add_http_header_by_name(wsi, (unsigned char *)name, (unsigned char *)r->p.h[i].value,
+		                                (int)strlen(r->p.h[i].value), p, end))
+			return -1;
+	}
 	lws_client_http_body_pending(wsi, 1);
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -214,10 +271,10 @@ static int add_headers(struct lws *wsi, out_req *r, unsigned char **p, unsigned 
 
 static int write_body(struct lws *wsi, out_req *r)
 {
-	size_t n = r->o.len - r->sent > 16384 ? 16384 : r->o.len - r->sent;
+	size_t n = r->p.len - r->sent > 16384 ? 16384 : r->p.len - r->sent;
 	unsigned char *buf = ch_xmalloc(LWS_PRE + n + 1);
-	memcpy(buf + LWS_PRE, r->o.body + r->sent, n);
-	int last = r->sent + n == r->o.len;
+	memcpy(buf + LWS_PRE, r->p.body + r->sent, n);
+	int last = r->sent + n == r->p.len;
 	int w = lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
 	free(buf);
 	if (w < (int)n)
@@ -239,7 +296,7 @@ int ch_outbound_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return r && !r->terminal ? add_headers(wsi, r, (unsigned char **)in, (unsigned char *)in + len) : 0;
 	case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
-		return r && !r->terminal && r->o.body ? write_body(wsi, r) : 0;
+		return r && !r->terminal && r->p.body ? write_body(wsi, r) : 0;
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		if (r && !r->terminal)
 			r->status = (int)lws_http_client_http_response(wsi);
@@ -248,20 +305,18 @@ int ch_outbound_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return lws_http_client_read(wsi, &px, &lenx) < 0 ? -1 : 0;
 	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
 		if (r && !r->terminal) {
-			char why[48];
-			snprintf(why, sizeof why, "HTTP %d", r->status);
-			report(r, r->status >= 200 && r->status < 300, 0, why);
+			report(r, r->status, NULL);
 		}
 		return -1; /* one request per connection */
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (r && !r->terminal) {
-			report(r, 0, 0, in ? (const char *)in : "connection error");
+			report(r, 0, in ? (const char *)in : "connection error");
 			lws_done(r);
 		}
 		return 0;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 		if (r && !r->terminal) {
-			report(r, r->status >= 200 && r->status < 300, 0, "closed before the answer");
+			report(r, r->status, "closed before the answer");
 			lws_done(r);
 		}
 		return 0;

@@ -20,6 +20,7 @@
 
 #include "auth/principal.h"
 #include "auth/token.h"
+#include "core/netaddr.h"
 #include "store/store.h"
 
 typedef struct ch_svc_opts {
@@ -393,6 +394,68 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 /* Records an attempt (a store write; any thread): delivered, or retried with
  * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
 void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error);
+
+/* ---- outbound HTTP POSTs ------------------------------------------------- */
+
+/* One POST to a resolved, checked address, sent by the lws HTTP client of
+ * net/outbound.c (the one outbound client: channel deliveries, webhooks),
+ * which registers itself with ch_svc_http_sender_set at start. */
+#define CH_SVC_HTTP_HEADERS 8
+typedef struct ch_svc_http_post {
+	ch_netaddr_url u;  /* the URL's parts (host for Host:, port, path, tls) */
+	char ip[16];       /* the address connected to (ch_netaddr_resolve_v4) */
+	char *body;        /* malloc'd; the sender frees it */
+	size_t len;
+	size_t nh;         /* headers besides Content-Type and Content-Length */
+	struct {
+		char name[40]; /* lower case, without the colon */
+		char value[160];
+	} h[CH_SVC_HTTP_HEADERS];
+	/* Called once, on the network thread: status the HTTP status of the
+	 * answer (2xx = delivered), or 0 with why saying what failed (why may be
+	 * NULL with a status). */
+	void (*done)(void *arg, int status, const char *why);
+	void *arg;
+} ch_svc_http_post;
+/* Takes ownership of req (body and req free()d by the sender after done); any thread. */
+typedef void (*ch_svc_http_send_fn)(ch_svc_http_post *req);
+void ch_svc_http_sender_set(ch_svc_http_send_fn fn);
+/* Sends through the registered sender; without one, done(arg, 0, "…") at once. */
+void ch_svc_http_send(ch_svc_http_post *req);
+
+/* ---- webhooks (svc/webhooks.c) ------------------------------------------- */
+
+#define CH_SVC_WEBHOOK_SECRET_TAG "whsec_"
+#define CH_SVC_WEBHOOK_TEST_TIMEOUT_S 10
+/* Whether type (n bytes) is an event type a webhook may subscribe to. */
+int ch_svc_webhook_event_known(const char *type, size_t n);
+/* The known event types, comma-separated (for error messages). Static. */
+const char *ch_svc_webhook_event_types(void);
+/* {id, url, organizationId|null, events:[…], secretPrefix, status:"active"|"failing",
+ * lastError|null, lastSuccessAt|null, failingSince|null, createdAt}; with_secret adds "secret". */
+json_t *ch_svc_json_webhook(const ch_webhook_row *r, int with_secret);
+ch_err ch_svc_webhooks(ch_svc_tx *tx, int64_t company_id, ch_webhook_each_fn each, void *ctx);
+ch_err ch_svc_webhook_get(ch_svc_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out);
+/* Creates one for the company principal p (in: url, organization_id, events;
+ * the secret is made here, *out has it). Errors as ch_store_webhook_create. */
+ch_err ch_svc_webhook_create_wait(const ch_principal *p, const ch_webhook_row *in, ch_webhook_row *out);
+ch_err ch_svc_webhook_delete_wait(const ch_principal *p, int64_t id);
+ch_err ch_svc_webhook_enable_wait(const ch_principal *p, int64_t id, ch_webhook_row *out);
+/* "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>" into out. */
+#define CH_SVC_WEBHOOK_SIG_MAX 96
+void ch_svc_webhook_sign(const char *secret, int64_t t, const char *body, size_t len,
+                         char out[CH_SVC_WEBHOOK_SIG_MAX]);
+/* A POST of body (takes ownership) to webhook r, signed now, with the
+ * webhook headers (User-Agent, X-ChatHub-Event-Id, -Event-Seq, -Webhook-Id,
+ * -Signature); the URL's parts and the address (ip) as resolved by the caller. */
+ch_svc_http_post *ch_svc_webhook_post(const ch_webhook_row *r, const ch_netaddr_url *u, const char *ip,
+                                      const char *event_id, int64_t event_seq, char *body);
+/* Sends webhook r (read by the caller: its company's) a signed ping
+ * ({"type":"ping", "eventSeq":0, …}, never stored) and waits for the answer,
+ * at most CH_SVC_WEBHOOK_TEST_TIMEOUT_S seconds: *status the receiver's HTTP
+ * status, or 0 with why (does not resolve, refused address, connection
+ * error, timeout). Blocks (resolves the host here): worker threads only. */
+void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *status, char *why, size_t whylen);
 
 /* ---- JSON of the API objects (new references) -------------------------- */
 

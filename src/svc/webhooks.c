@@ -1,0 +1,337 @@
+/* webhooks.c — a company's webhooks as the API sees them: the JSON object
+ * (the secret only in the answer to the creation), the event types one may
+ * subscribe to, the company's writes as store jobs, and the signed test ping.
+ *
+ * The secret is "whsec_" + 43 base64url characters (256 random bits). A
+ * request is signed as "t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+ * "<t>.<body>")>" (docs/webhooks.md).
+ *
+ * The outbound POST itself is net/outbound.c's (registered here at start,
+ * ch_svc_http_sender_set): svc resolves and checks the address on the
+ * calling worker, the network thread connects to that address.
+ * Threading: reads on the calling worker inside its read transaction; the
+ * jobs run on the store writer; the *_wait functions block (worker threads). */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "svc/internal.h"
+
+static const char *const EVENT_TYPES[] = {
+	"chat.created",    "chat.assigned",          "chat.status_changed", "chat.closed",
+	"chat.deleted",    "message.created",        "message.status_changed", "message.redacted",
+	"client.updated",  "client.erased",          "csat.submitted",
+};
+#define N_TYPES (sizeof EVENT_TYPES / sizeof *EVENT_TYPES)
+
+int ch_svc_webhook_event_known(const char *type, size_t n)
+{
+	for (size_t i = 0; i < N_TYPES; i++)
+		if (strlen(EVENT_TYPES[i]) == n && !memcmp(EVENT_TYPES[i], type, n))
+			return 1;
+	return 0;
+}
+
+const char *ch_svc_webhook_event_types(void)
+{
+	return "chat.created, chat.assigned, chat.status_changed, chat.closed, chat.deleted, message.created, "
+	       "message.status_changed, message.redacted, client.updated, client.erased, csat.submitted";
+}
+
+/* ---- the outbound sender ----------------------------------------------------- */
+
+static _Atomic(ch_svc_http_send_fn) Sender;
+
+void ch_svc_http_sender_set(ch_svc_http_send_fn fn) { atomic_store(&Sender, fn); }
+
+void ch_svc_http_send(ch_svc_http_post *req)
+{
+	ch_svc_http_send_fn fn = atomic_load(&Sender);
+	if (fn) {
+		fn(req);
+		return;
+	}
+	req->done(req->arg, 0, "no outbound HTTP client in this process");
+	free(req->body);
+	free(req);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_t *iso_or_null(int64_t ms)
+{
+	char ts[25];
+	if (!ms)
+		return json_null();
+	ch_iso8601_format(ms, ts);
+	return json_string(ts);
+}
+
+static json_t *events_array(const char *list)
+{
+	json_t *a = json_array();
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+json_t *ch_svc_json_webhook(const ch_webhook_row *r, int with_secret)
+{
+	char prefix[16];
+	snprintf(prefix, sizeof prefix, "%.10s", r->secret);
+	json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)r->id, "url",
+	                      r->url, "organizationId",
+	                      r->organization_id ? json_integer(r->organization_id) : json_null(), "events",
+	                      events_array(r->events), "secretPrefix", prefix, "status",
+	                      r->status == CH_WEBHOOK_FAILING ? "failing" : "active", "lastError",
+	                      r->last_error[0] ? json_string(r->last_error) : json_null(), "lastSuccessAt",
+	                      iso_or_null(r->last_success_at), "failingSince", iso_or_null(r->failing_since),
+	                      "createdAt", iso_or_null(r->created_at));
+	if (o && with_secret)
+		json_object_set_new(o, "secret", json_string(r->secret));
+	return o;
+}
+
+/* ---- reads ----------------------------------------------------------------- */
+
+ch_err ch_svc_webhooks(ch_svc_tx *tx, int64_t company_id, ch_webhook_each_fn each, void *ctx)
+{
+	return ch_store_webhook_list(tx, company_id, each, ctx);
+}
+
+ch_err ch_svc_webhook_get(ch_svc_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out)
+{
+	return ch_store_webhook_get(tx, company_id, id, out);
+}
+
+/* ---- writes ---------------------------------------------------------------- */
+
+typedef struct hook_job {
+	int64_t id;
+	const ch_webhook_row *in;
+	ch_webhook_row *out;
+} hook_job;
+
+static ch_err run_wait(svc_fn fn, const ch_principal *p, hook_job *params)
+{
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
+	j->extra = params;
+	svc_submit(j);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	json_decref(r.result);
+	return r.err;
+}
+
+static ch_err create_fn(ch_store_tx *tx, svc_job *j)
+{
+	const hook_job *h = j->extra;
+	if (j->p.kind != CH_TOKEN_COMPANY)
+		return CH_ERR_WRONG_KIND;
+	return ch_store_webhook_create(tx, h->in, h->out);
+}
+
+ch_err ch_svc_webhook_create_wait(const ch_principal *p, const ch_webhook_row *in, ch_webhook_row *out)
+{
+	unsigned char raw[32];
+	ch_webhook_row *row = ch_xmalloc(sizeof *row);
+	*row = *in;
+	row->company_id = p->company_id;
+	randombytes_buf(raw, sizeof raw);
+	memcpy(row->secret, CH_SVC_WEBHOOK_SECRET_TAG, 6);
+	sodium_bin2base64(row->secret + 6, sizeof row->secret - 6, raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+	hook_job h = {.in = row, .out = out};
+	ch_err e = run_wait(create_fn, p, &h);
+	sodium_memzero(row->secret, sizeof row->secret);
+	free(row);
+	return e;
+}
+
+static ch_err delete_fn(ch_store_tx *tx, svc_job *j)
+{
+	const hook_job *h = j->extra;
+	if (j->p.kind != CH_TOKEN_COMPANY)
+		return CH_ERR_WRONG_KIND;
+	return ch_store_webhook_delete(tx, j->p.company_id, h->id);
+}
+
+ch_err ch_svc_webhook_delete_wait(const ch_principal *p, int64_t id)
+{
+	hook_job h = {.id = id};
+	return run_wait(delete_fn, p, &h);
+}
+
+static ch_err enable_fn(ch_store_tx *tx, svc_job *j)
+{
+	const hook_job *h = j->extra;
+	if (j->p.kind != CH_TOKEN_COMPANY)
+		return CH_ERR_WRONG_KIND;
+	return ch_store_webhook_enable(tx, j->p.company_id, h->id, h->out);
+}
+
+ch_err ch_svc_webhook_enable_wait(const ch_principal *p, int64_t id, ch_webhook_row *out)
+{
+	hook_job h = {.id = id, .out = out};
+	return run_wait(enable_fn, p, &h);
+}
+
+/* ---- signed requests --------------------------------------------------------- */
+
+void ch_svc_webhook_sign(const char *secret, int64_t t, const char *body, size_t len,
+                         char out[CH_SVC_WEBHOOK_SIG_MAX])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char ts[24], hex[2 * crypto_auth_hmacsha256_BYTES + 1];
+	int tl = snprintf(ts, sizeof ts, "%lld.", (long long)t);
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, (unsigned long long)tl);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+	snprintf(out, CH_SVC_WEBHOOK_SIG_MAX, "t=%lld,v1=%s", (long long)t, hex);
+}
+
+static void header(ch_svc_http_post *req, const char *name, const char *value)
+{
+	if (req->nh == CH_SVC_HTTP_HEADERS)
+		return;
+	snprintf(req->h[req->nh].name, sizeof req->h[req->nh].name, "%s", name);
+	snprintf(req->h[req->nh].value, sizeof req->h[req->nh].value, "%s", value);
+	req->nh++;
+}
+
+ch_svc_http_post *ch_svc_webhook_post(const ch_webhook_row *r, const ch_netaddr_url *u, const char *ip,
+                                      const char *event_id, int64_t event_seq, char *body)
+{
+	ch_svc_http_post *req = ch_xcalloc(1, sizeof *req);
+	char sig[CH_SVC_WEBHOOK_SIG_MAX], num[24];
+	req->u = *u;
+	snprintf(req->ip, sizeof req->ip, "%s", ip);
+	req->body = body;
+	req->len = strlen(body);
+	ch_svc_webhook_sign(r->secret, ch_now_ms() / 1000, body, req->len, sig);
+	header(req, "user-agent", "ChatHub-Webhooks");
+	header(req, "x-chathub-event-id", event_id);
+	snprintf(num, sizeof num, "%lld", (long long)event_seq);
+	header(req, "x-chathub-event-seq", num);
+	snprintf(num, sizeof num, "%lld", (long long)r->id);
+	header(req, "x-chathub-webhook-id", num);
+	header(req, "x-chathub-signature", sig);
+	return req;
+}
+
+/* ---- the test ping ------------------------------------------------------------ */
+
+typedef struct ping_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs, finished, status;
+	char why[256];
+} ping_wait;
+
+static void ping_unref(ping_wait *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int last = --w->refs == 0;
+	pthread_mutex_unlock(&w->mu);
+	if (last) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w);
+	}
+}
+
+/* The sender's answer (network thread); the waiter may have given up. */
+static void ping_done(void *arg, int status, const char *why)
+{
+	ping_wait *w = arg;
+	pthread_mutex_lock(&w->mu);
+	w->status = status;
+	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+	w->finished = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	ping_unref(w);
+}
+
+static char *ping_body(const ch_webhook_row *r, char event_id[37])
+{
+	char at[25];
+	ch_random_guid(event_id);
+	ch_iso8601_format(ch_now_ms(), at);
+	json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:o, s:{s:I}}", "eventId", event_id, "eventSeq", 0, "type",
+	                      "ping", "at", at, "organizationId",
+	                      r->organization_id ? json_integer(r->organization_id) : json_null(), "data",
+	                      "webhookId", (json_int_t)r->id);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+/* Waits for w until the timeout; 1 when it finished. */
+static int ping_wait_for(ping_wait *w, int *status, char *why, size_t whylen)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CH_SVC_WEBHOOK_TEST_TIMEOUT_S;
+	pthread_mutex_lock(&w->mu);
+	while (!w->finished && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+		;
+	int finished = w->finished;
+	if (finished) {
+		*status = w->status;
+		snprintf(why, whylen, "%s", w->why);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return finished;
+}
+
+void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *status, char *why, size_t whylen)
+{
+	ch_netaddr_url u;
+	ch_netaddr_kind kind;
+	char ip[16], event_id[37];
+	*status = 0;
+	why[0] = '\0';
+	const char *bad = ch_netaddr_url_parse(r->url, &u);
+	if (bad) {
+		snprintf(why, whylen, "url %s", bad);
+		return;
+	}
+	int rc = ch_netaddr_resolve_v4(u.host, allow_private, ip, &kind);
+	if (rc) {
+		ch_netaddr_resolve_error(rc, u.host, kind, why, whylen);
+		return;
+	}
+	char *body = ping_body(r, event_id);
+	if (!body) {
+		snprintf(why, whylen, "the ping could not be built");
+		return;
+	}
+	ping_wait *w = ch_xcalloc(1, sizeof *w);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->refs = 2; /* this waiter and the sender's done */
+	ch_svc_http_post *req = ch_svc_webhook_post(r, &u, ip, event_id, 0, body);
+	req->done = ping_done;
+	req->arg = w;
+	ch_svc_http_send(req);
+	if (!ping_wait_for(w, status, why, whylen))
+		snprintf(why, whylen, "no answer within %d s", CH_SVC_WEBHOOK_TEST_TIMEOUT_S);
+	ping_unref(w);
+}
