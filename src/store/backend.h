@@ -309,7 +309,17 @@
 	  (tx, company_id, id))                                                                    \
 	X(P, ch_err, webhook_enable,                                                               \
 	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_webhook_row *out),                 \
-	  (tx, company_id, id, out))
+	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, webhook_cursor_claim,                                                         \
+	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, int64_t lease_ms,                      \
+	   ch_webhook_cursor_each_fn each, void *ctx),                                             \
+	  (tx, now_ms, limit, lease_ms, each, ctx))                                                \
+	X(P, ch_err, webhook_cursor_update, (ch_store_tx * tx, const ch_webhook_attempt *a), (tx, a)) \
+	X(P, ch_err, webhook_cursors,                                                              \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_webhook_cursor_each_fn each,       \
+	   void *ctx),                                                                             \
+	  (tx, company_id, id, each, ctx))                                                         \
+	X(P, ch_err, webhook_failing_count, (ch_store_tx * tx, int64_t *n), (tx, n))
 
 #define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	X(P, ch_err, note_create,                                                                  \

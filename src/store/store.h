@@ -912,4 +912,49 @@ ch_err ch_store_webhook_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
  * *out (may be NULL): the row after. */
 ch_err ch_store_webhook_enable(ch_store_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out);
 
+/* Delivery cursors: for each (webhook, organization) the last eventSeq
+ * delivered. A webhook's cursors are made with it, at each organization's
+ * latest eventSeq (it gets the events from its creation on); an organization
+ * created later gets a cursor at 0 in every webhook of all organizations. */
+typedef struct ch_webhook_cursor_row {
+	ch_webhook_row hook; /* its webhook, secret included (claim only) */
+	int64_t organization_id, last_seq;
+	int attempts;        /* failed attempts at the event after last_seq */
+	int64_t first_failure_at, next_attempt_at; /* ms; 0 = none */
+	int64_t lease_until; /* claim: this claim's lease, the token of its update */
+} ch_webhook_cursor_row;
+
+typedef void (*ch_webhook_cursor_each_fn)(void *ctx, const ch_webhook_cursor_row *row);
+
+/* A write job for senders: up to limit cursors of active webhooks that are
+ * due (next_attempt_at <= now_ms), not leased (lease_until <= now_ms) and
+ * behind their organization's latest eventSeq, oldest due first, each leased
+ * until now_ms + lease_ms so that no other caller (process) gets it meanwhile
+ * (PostgreSQL: FOR UPDATE SKIP LOCKED). ch_store_webhook_cursor_update ends it. */
+ch_err ch_store_webhook_cursor_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, int64_t lease_ms,
+                                     ch_webhook_cursor_each_fn each, void *ctx);
+
+/* What an attempt (or a skip over events the webhook does not take) did. */
+typedef struct ch_webhook_attempt {
+	int64_t webhook_id, organization_id;
+	int64_t lease_until;    /* the claim's: applied only while the cursor holds this lease */
+	int64_t last_seq;       /* the cursor after (moved by a delivery or a skip) */
+	int attempts;           /* failed attempts at the next event (0 after a delivery) */
+	int64_t first_failure_at, next_attempt_at;
+	int delivered;          /* a request answered 2xx: last_success_at = now_ms, last_error cleared */
+	const char *error;      /* a failed request: the webhook's last_error (NULL: unchanged) */
+	int failing;            /* mark the webhook failing (failing_since = now_ms) */
+	int64_t now_ms;
+} ch_webhook_attempt;
+
+/* Records it and ends the lease; CH_ERR_CONFLICT when the cursor no longer
+ * holds that lease (it expired and another claim took it: nothing changed). */
+ch_err ch_store_webhook_cursor_update(ch_store_tx *tx, const ch_webhook_attempt *a);
+/* The cursors of the company's webhook id, by organization (hook not filled);
+ * CH_ERR_NOT_FOUND when the webhook is not the company's. */
+ch_err ch_store_webhook_cursors(ch_store_tx *tx, int64_t company_id, int64_t id, ch_webhook_cursor_each_fn each,
+                                void *ctx);
+/* Webhooks of every company marked failing. */
+ch_err ch_store_webhook_failing_count(ch_store_tx *tx, int64_t *n);
+
 #endif

@@ -65,6 +65,8 @@ ch_err ch_store_pg_org_create(ch_store_tx *tx, int64_t company_id, const char *n
 	ch_pg_int(&p, ch_now_ms());
 	int64_t id = 0;
 	err = ch_pg_one_int64(tx, CH_PG_ORG_INSERT, &p, &id);
+	if (err == CH_OK) /* the company's webhooks of all organizations take it too */
+		err = ch_pg_webhook_cursors_new_org(tx, company_id, id);
 	if (err == CH_OK && id_out)
 		*id_out = id;
 	return err;

@@ -156,4 +156,8 @@ ch_err ch_pg_events_flush(ch_store_tx *tx);
 ch_err ch_pg_writer_start(ch_store *s);
 void ch_pg_writer_stop(ch_store *s);
 
+/* webhook.c: cursors at 0 for a new organization in the company's webhooks of
+ * all organizations (org_create). */
+ch_err ch_pg_webhook_cursors_new_org(ch_store_tx *tx, int64_t company_id, int64_t org_id);
+
 #endif

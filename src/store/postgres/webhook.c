@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "store/postgres/pg_int.h"
 
 /* Reads CH_PG_WEBHOOK_COLS of row i. */
@@ -59,6 +60,12 @@ ch_err ch_store_pg_webhook_create(ch_store_tx *tx, const ch_webhook_row *in, ch_
 	ch_pg_text(&p, in->secret);
 	ch_pg_int(&p, now);
 	err = ch_pg_one_int64(tx, CH_PG_WEBHOOK_INSERT, &p, &id);
+	ch_pg_params k = {0};
+	ch_pg_int(&k, id);
+	ch_pg_int(&k, in->company_id);
+	ch_pg_int(&k, in->organization_id);
+	if (err == CH_OK) /* its cursors, at each organization's latest eventSeq */
+		err = ch_pg_exec(tx, CH_PG_WEBHOOK_CURSORS_INIT, &k, NULL);
 	if (err == CH_OK && out) {
 		if (out != in)
 			*out = *in;
@@ -120,4 +127,105 @@ ch_err ch_store_pg_webhook_enable(ch_store_tx *tx, int64_t company_id, int64_t i
 	if (err == CH_OK && out)
 		err = ch_store_pg_webhook_get(tx, company_id, id, out);
 	return err;
+}
+
+/* ---- delivery cursors ------------------------------------------------------ */
+
+ch_err ch_pg_webhook_cursors_new_org(ch_store_tx *tx, int64_t company_id, int64_t org_id)
+{
+	ch_pg_params p = {0};
+	ch_pg_int(&p, company_id);
+	ch_pg_int(&p, org_id);
+	return ch_pg_exec(tx, CH_PG_WEBHOOK_CURSORS_NEW_ORG, &p, NULL);
+}
+
+static void cursor_fill(const PGresult *r, int i, int first, ch_webhook_cursor_row *out)
+{
+	out->organization_id = ch_pg_i64(r, i, first);
+	out->last_seq = ch_pg_i64(r, i, first + 1);
+	out->attempts = (int)ch_pg_i64(r, i, first + 2);
+	out->first_failure_at = ch_pg_i64(r, i, first + 3);
+	out->next_attempt_at = ch_pg_i64(r, i, first + 4);
+}
+
+ch_err ch_store_pg_webhook_cursor_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, int64_t lease_ms,
+                                        ch_webhook_cursor_each_fn each, void *ctx)
+{
+	if (limit <= 0 || limit > 1000 || lease_ms < 0)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_pg_params p = {0};
+	ch_pg_int(&p, now_ms);
+	ch_pg_int(&p, limit);
+	ch_pg_int(&p, lease_ms);
+	PGresult *r = NULL;
+	ch_err err = ch_pg_exec(tx, CH_PG_WEBHOOK_CURSOR_CLAIM, &p, &r);
+	ch_webhook_cursor_row *row = ch_xcalloc(1, sizeof *row);
+	for (int i = 0; err == CH_OK && i < PQntuples(r); i++)
+		if ((err = fill(r, i, &row->hook)) == CH_OK) {
+			cursor_fill(r, i, 11, row);
+			row->lease_until = ch_pg_i64(r, i, 16);
+			each(ctx, row);
+		}
+	PQclear(r);
+	free(row);
+	return err;
+}
+
+/* Statement id over ($1 webhook id, $2 value). */
+static ch_err hook_set(ch_store_tx *tx, ch_pg_stmt id, int64_t webhook_id, int64_t v, const char *text)
+{
+	ch_pg_params p = {0};
+	ch_pg_int(&p, webhook_id);
+	if (text) /* a diagnostic, not data: a long one is cut on a UTF-8 boundary */
+		ch_pg_textn(&p, text, ch_utf8_prefix(text, strlen(text), CH_WEBHOOK_ERROR_MAX));
+	else
+		ch_pg_int(&p, v);
+	return ch_pg_exec(tx, id, &p, NULL);
+}
+
+ch_err ch_store_pg_webhook_cursor_update(ch_store_tx *tx, const ch_webhook_attempt *a)
+{
+	ch_pg_params p = {0};
+	ch_pg_int(&p, a->webhook_id);
+	ch_pg_int(&p, a->organization_id);
+	ch_pg_int(&p, a->lease_until);
+	ch_pg_int(&p, a->last_seq);
+	ch_pg_int(&p, a->attempts);
+	ch_pg_int(&p, a->first_failure_at);
+	ch_pg_int(&p, a->next_attempt_at);
+	ch_err err = ch_pg_change(tx, CH_PG_WEBHOOK_CURSOR_UPDATE, &p);
+	if (err == CH_ERR_NOT_FOUND)
+		return CH_ERR_CONFLICT; /* the lease is no longer this one */
+	if (err == CH_OK && a->delivered)
+		err = hook_set(tx, CH_PG_WEBHOOK_DELIVERED, a->webhook_id, a->now_ms, NULL);
+	if (err == CH_OK && a->error)
+		err = hook_set(tx, CH_PG_WEBHOOK_FAILED, a->webhook_id, 0, a->error);
+	if (err == CH_OK && a->failing)
+		err = hook_set(tx, CH_PG_WEBHOOK_MARK_FAILING, a->webhook_id, a->now_ms, NULL);
+	return err;
+}
+
+ch_err ch_store_pg_webhook_cursors(ch_store_tx *tx, int64_t company_id, int64_t id, ch_webhook_cursor_each_fn each,
+                                   void *ctx)
+{
+	ch_err err = ch_pg_owned(tx, CH_PG_WEBHOOK_GET, company_id, id);
+	ch_pg_params p = {0};
+	ch_pg_int(&p, company_id);
+	ch_pg_int(&p, id);
+	PGresult *r = NULL;
+	if (err == CH_OK)
+		err = ch_pg_exec(tx, CH_PG_WEBHOOK_CURSOR_LIST, &p, &r);
+	ch_webhook_cursor_row *row = ch_xcalloc(1, sizeof *row);
+	for (int i = 0; err == CH_OK && i < PQntuples(r); i++) {
+		cursor_fill(r, i, 0, row);
+		each(ctx, row);
+	}
+	PQclear(r);
+	free(row);
+	return err;
+}
+
+ch_err ch_store_pg_webhook_failing_count(ch_store_tx *tx, int64_t *n)
+{
+	return ch_pg_one_int64(tx, CH_PG_WEBHOOK_FAILING_COUNT, NULL, n);
 }

@@ -77,8 +77,11 @@ ch_err ch_store_sqlite_org_create(ch_store_tx *tx, int64_t company_id, const cha
 	err = ch_store_sqlite_bound(tx, st, rc, "organization create");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "organization create");
+	int64_t id = sqlite3_last_insert_rowid(tx->db);
+	if (err == CH_OK) /* the company's webhooks of all organizations take it too */
+		err = ch_store_sqlite_webhook_cursors_new_org(tx, company_id, id);
 	if (err == CH_OK && id_out)
-		*id_out = sqlite3_last_insert_rowid(tx->db);
+		*id_out = id;
 	return err;
 }
 

@@ -168,4 +168,8 @@ ch_err ch_store_sqlite_events_flush(ch_store_tx *tx);
 /* Lets the writer finish every queued job, then joins it. */
 void ch_store_sqlite_writer_stop(ch_store *s);
 
+/* webhook.c: cursors at 0 for a new organization in the company's webhooks of
+ * all organizations (org_create). */
+ch_err ch_store_sqlite_webhook_cursors_new_org(ch_store_tx *tx, int64_t company_id, int64_t org_id);
+
 #endif

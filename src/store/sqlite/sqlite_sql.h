@@ -415,6 +415,8 @@
 #define CH_SQL_WEBHOOK_COLS                                                                        \
 	"id, company_id, COALESCE(organization_id, 0), url, events, secret, status, last_error, " \
 	"last_success_at, failing_since, created_at"
+#define CH_SQL_WEBHOOK_COLS_W "w.id, w.company_id, COALESCE(w.organization_id, 0), w.url, w.events, w.secret, w.status, " \
+	"w.last_error, w.last_success_at, w.failing_since, w.created_at"
 #define CH_SQLITE_STMTS_WEBHOOKS(X)                                                                \
 	X(WEBHOOK_COUNT, "SELECT COUNT(*) FROM webhooks WHERE company_id = ?1")                    \
 	X(WEBHOOK_INSERT,                                                                          \
@@ -428,6 +430,35 @@
 	  "WHERE company_id = ?1 AND id = ?2")                                                     \
 	X(WEBHOOK_CURSORS_RESET,                                                                   \
 	  "UPDATE webhook_cursors SET attempts = 0, first_failure_at = 0, next_attempt_at = 0 "    \
-	  "WHERE webhook_id = ?1")
+	  "WHERE webhook_id = ?1") \
+	X(WEBHOOK_CURSORS_INIT,                                                                    \
+	  "INSERT INTO webhook_cursors (webhook_id, organization_id, last_seq) SELECT ?1, o.id, "  \
+	  "COALESCE((SELECT h.last_seq FROM org_event_heads h WHERE h.organization_id = o.id), 0) " \
+	  "FROM organizations o WHERE o.company_id = ?2 AND (?3 = 0 OR o.id = ?3)")      \
+	X(WEBHOOK_CURSORS_NEW_ORG,                                                                 \
+	  "INSERT INTO webhook_cursors (webhook_id, organization_id) SELECT id, ?2 FROM webhooks " \
+	  "WHERE company_id = ?1 AND organization_id IS NULL")                                     \
+	X(WEBHOOK_CURSOR_CLAIMABLE,                                                                \
+	  "SELECT " CH_SQL_WEBHOOK_COLS_W ", c.organization_id, c.last_seq, c.attempts, "       \
+	  "c.first_failure_at, c.next_attempt_at " "FROM webhook_cursors c JOIN webhooks w ON w.id = c.webhook_id "  \
+	  "JOIN org_event_heads h ON h.organization_id = c.organization_id WHERE w.status = 0 "  \
+	  "AND c.next_attempt_at <= ?1 AND c.lease_until <= ?1 AND h.last_seq > c.last_seq "  \
+	  "ORDER BY c.next_attempt_at, c.webhook_id, c.organization_id LIMIT ?2")                                        \
+	X(WEBHOOK_CURSOR_LEASE,                                                                    \
+	  "UPDATE webhook_cursors SET lease_until = ?3 WHERE webhook_id = ?1 AND organization_id = ?2") \
+	X(WEBHOOK_CURSOR_UPDATE,                                                                   \
+	  "UPDATE webhook_cursors SET last_seq = ?4, attempts = ?5, first_failure_at = ?6, "     \
+	  "next_attempt_at = ?7, lease_until = 0 WHERE webhook_id = ?1 AND organization_id = ?2 " \
+	  "AND lease_until = ?3")                                                                 \
+	X(WEBHOOK_DELIVERED,                                                                       \
+	  "UPDATE webhooks SET last_success_at = ?2, last_error = '' WHERE id = ?1")               \
+	X(WEBHOOK_FAILED, "UPDATE webhooks SET last_error = ?2 WHERE id = ?1")                      \
+	X(WEBHOOK_MARK_FAILING,                                                                    \
+	  "UPDATE webhooks SET status = 1, failing_since = ?2 WHERE id = ?1 AND status = 0")      \
+	X(WEBHOOK_CURSOR_LIST,                                                                     \
+	  "SELECT c.organization_id, c.last_seq, c.attempts, c.first_failure_at, c.next_attempt_at " \
+	  "FROM webhook_cursors c JOIN webhooks w ON w.id = c.webhook_id WHERE w.company_id = ?1 " \
+	  "AND c.webhook_id = ?2 ORDER BY c.organization_id")                                     \
+	X(WEBHOOK_FAILING_COUNT, "SELECT COUNT(*) FROM webhooks WHERE status = 1")
 
 #endif
