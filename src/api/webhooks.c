@@ -9,7 +9,7 @@
  * A URL is an http(s) URL of at most CH_WEBHOOK_URL_MAX bytes; a literal
  * address is refused at once unless it is public (or outbound_allow_private),
  * a host name after resolution, at each request. The test is rate limited
- * per company (it holds a worker up to CH_SVC_WEBHOOK_TEST_TIMEOUT_S).
+ * per company (it holds a worker up to CH_SVC_WEBHOOK_TIMEOUT_S).
  * Threading: handlers on API workers; the limiter is any thread's. */
 #include <pthread.h>
 #include <stdio.h>
@@ -53,11 +53,21 @@ static int path_hook(ch_ctx *c, ch_webhook_row *row)
 	           : 0;
 }
 
+/* The webhook with its per-organization delivery cursors. */
+static void reply_with_cursors(ch_ctx *c, const ch_webhook_row *row)
+{
+	json_t *o = ch_svc_json_webhook(row, 0);
+	if (!ch_ctx_store_failed(c, ch_svc_webhook_add_cursors(c->tx, c->who.company_id, row->id, o), "webhook"))
+		ch_ctx_json(c, 200, o);
+	else
+		json_decref(o);
+}
+
 void ch_h_webhook_get(ch_ctx *c)
 {
 	ch_webhook_row *row = ch_xmalloc(sizeof *row);
 	if (!path_hook(c, row))
-		ch_ctx_json(c, 200, ch_svc_json_webhook(row, 0));
+		reply_with_cursors(c, row);
 	free(row);
 }
 

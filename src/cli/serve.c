@@ -273,6 +273,8 @@ int ch_cli_serve(ch_cli *c)
 	                           .media_url_ttl = c->cfg.media_url_ttl, .public_url = c->cfg.public_url,
 	                           .outbox = *c->cfg.bus_url != '\0', .node_id = c->cfg.node_id,
 	                           .node_lease_ms = c->cfg.node_lease_ms});
+	ch_svc_webhooks_configure(c->cfg.webhook_retry_hours * 3600000, c->cfg.webhook_backoff_max_ms,
+	                          !strcmp(c->cfg.outbound_allow_private, "true"));
 	if (ch_svc_node_start()) {
 		fprintf(stderr, "error: could not register this process in the store\n");
 		ch_store_close(s);

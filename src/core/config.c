@@ -97,6 +97,15 @@ static const opt opts[] = {
 	{"events_retention_days", INT(events_retention_days), "30", 1, 3650, NULL, 0,
 	 "How long an organization's events are kept for GET /api/events and webhooks (docs/api.md, events). "
 	 "Older events are deleted once a minute; a reader asking for a deleted one is told so (410)."},
+	{"webhook_retry_hours", INT(webhook_retry_hours), "24", 1, 720, NULL, 0,
+	 "How long a webhook's deliveries are retried while they keep failing (docs/webhooks.md): an event that "
+	 "no attempt delivered for this long marks the webhook failing, and its deliveries stop until it is "
+	 "enabled again (`POST /api/company/webhooks/{id}/enable`), which resumes from the first event not "
+	 "delivered."},
+	{"webhook_backoff_max_ms", INT(webhook_backoff_max_ms), "600000", 100, 3600000, NULL, 0,
+	 "The longest wait between two attempts at a webhook delivery, in milliseconds: the waits start at 1 s "
+	 "and double up to it (each a random point in the upper half of its step, so receivers coming back are "
+	 "not hit by every sender at once)."},
 	{"auto_close_interval_seconds", INT(auto_close_interval_seconds), "60", 0, 86400, NULL, 0,
 	 "How often this process closes the chats whose organization's auto-close setting says they have "
 	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "
@@ -161,8 +170,8 @@ static const opt opts[] = {
 	 "Bearer token `GET /metrics` requires. Environment or config file only. Empty: `/metrics` answers only "
 	 "requests from loopback addresses."},
 	{"outbound_allow_private", ENUM(outbound_allow_private), "false", 0, 0, "false|true", 0,
-	 "Allow channel deliveries to loopback, private, link-local and CGNAT addresses (for self-hosted "
-	 "bridges on the same network). Never set it where tenants are not trusted."},
+	 "Allow channel deliveries and webhooks to loopback, private, link-local and CGNAT addresses (for "
+	 "self-hosted bridges and receivers on the same network). Never set it where tenants are not trusted."},
 	{"work_queue_max", INT(work_queue_max), "4096", 16, 10000000, NULL, 0,
 	 "Jobs that may wait for a worker in each pool (REST, password hashing, hub reads). Past it, new "
 	 "requests are answered 503 / `server busy, retry later` instead of queuing."},

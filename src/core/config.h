@@ -39,6 +39,8 @@ typedef struct ch_config {
 	int64_t offline_grace_seconds;
 	int64_t auto_close_interval_seconds;
 	int64_t events_retention_days;
+	int64_t webhook_retry_hours;
+	int64_t webhook_backoff_max_ms;
 	int64_t node_lease_ms;
 	int64_t visitor_token_ttl;
 	int64_t api_workers;

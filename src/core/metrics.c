@@ -27,12 +27,15 @@ static const char *gauge_names[CH_GAUGE__COUNT][2] = {
 	{"chathub_hub_connections", "Hub connections open now (every transport; negotiated ones included)."},
 	{"chathub_api_queue_length", "REST requests waiting for a worker thread."},
 	{"chathub_request_body_bytes", "Request-body bytes held now (body_memory_max bounds them)."},
+	{"chathub_webhooks_failing", "Webhooks marked failing (their deliveries stopped until enabled), of every company."},
 };
 
 static atomic_uint_fast64_t counters[CH_COUNTER__COUNT];
 static const char *counter_names[CH_COUNTER__COUNT][2] = {
 	{"chathub_refused_connections_total", "TCP connections closed at accept (max_connections, per address)."},
 	{"chathub_refused_bodies_total", "Requests answered 503 because the request-body budget was full."},
+	{"chathub_webhook_deliveries_ok_total", "Webhook requests this process sent that were answered 2xx."},
+	{"chathub_webhook_deliveries_failed_total", "Webhook requests this process attempted that failed (status, connection, timeout, address)."},
 };
 
 static int find_series(const char *route, int status)

@@ -17,6 +17,7 @@ typedef enum ch_gauge {
 	CH_GAUGE_HUB_CONNECTIONS,  /* hub (WebSocket) connections open now */
 	CH_GAUGE_API_QUEUE,        /* REST requests waiting for a worker */
 	CH_GAUGE_BODY_BYTES,       /* request-body bytes held (body_memory_max) */
+	CH_GAUGE_WEBHOOKS_FAILING, /* webhooks marked failing (the database's, every company) */
 	CH_GAUGE__COUNT
 } ch_gauge;
 
@@ -24,6 +25,8 @@ typedef enum ch_gauge {
 typedef enum ch_counter {
 	CH_COUNTER_REFUSED_CONNECTIONS, /* closed at accept: max_connections(_per_ip) */
 	CH_COUNTER_BODY_REFUSED,        /* 503: the body budget was full */
+	CH_COUNTER_WEBHOOK_OK,          /* webhook requests answered 2xx (this process's) */
+	CH_COUNTER_WEBHOOK_FAILED,      /* webhook requests that failed (this process's) */
 	CH_COUNTER__COUNT
 } ch_counter;
 

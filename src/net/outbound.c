@@ -26,6 +26,10 @@ typedef struct out_req {
 	int refs;     /* lws's (until a terminal callback) + send_now()'s */
 	int terminal; /* lws said its last word on this request */
 	size_t sent;
+	struct lws *wsi;         /* until terminal */
+	int64_t deadline_ms;     /* p.timeout_s: when it is cut (monotonic); 0 = never */
+	struct out_req *prev, *next; /* in O.timed while it has a deadline and is not terminal */
+	int timed;
 } out_req;
 
 /* A channel delivery loaded, with its address resolved on the worker. */
@@ -54,6 +58,7 @@ static struct {
 	int allow_private;
 	int busy;
 	int outstanding;
+	out_req *timed; /* requests with a deadline, not terminal yet */
 } O;
 
 static void post_async(void *arg);
@@ -101,13 +106,46 @@ static void unref(out_req *r)
 	}
 }
 
+static void untime(out_req *r)
+{
+	if (!r->timed)
+		return;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		O.timed = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->timed = 0;
+	r->prev = r->next = NULL;
+}
+
 /* lws's last callback for r: it holds r no more. */
 static void lws_done(out_req *r)
 {
 	if (!r || r->terminal)
 		return;
 	r->terminal = 1;
+	r->wsi = NULL;
+	untime(r);
 	unref(r);
+}
+
+/* Requests past their deadline fail now; lws closes their connections. */
+static void cut_overdue(void)
+{
+	int64_t now = ch_mono_ms();
+	for (out_req *r = O.timed, *next; r; r = next) {
+		next = r->next;
+		if (now < r->deadline_ms)
+			continue;
+		char why[48];
+		snprintf(why, sizeof why, "no answer within %d s", r->p.timeout_s);
+		untime(r);
+		report(r, 0, why);
+		if (r->wsi && !r->terminal)
+			lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
 }
 
 /* Starts one POST (network thread); takes ownership of req. */
@@ -129,10 +167,21 @@ static void send_now(ch_svc_http_post *req)
 	ci.method = "POST";
 	ci.local_protocol_name = CH_OUTBOUND_PROTOCOL;
 	ci.userdata = r;
+	ci.pwsi = &r->wsi;
+	if (r->p.timeout_s > 0) {
+		r->deadline_ms = ch_mono_ms() + 1000LL * r->p.timeout_s;
+		r->next = O.timed;
+		if (O.timed)
+			O.timed->prev = r;
+		O.timed = r;
+		r->timed = 1;
+	}
 	if (!lws_client_connect_via_info(&ci)) {
 		report(r, 0, "cannot connect"); /* no-op if lws already reported */
 		if (!r->terminal) { /* lws will not call back for it */
 			r->terminal = 1;
+			r->wsi = NULL;
+			untime(r);
 			r->refs--;
 		}
 	}
@@ -244,6 +293,7 @@ static void load_run(void *arg)
 
 void ch_outbound_tick(void)
 {
+	cut_overdue();
 	if (O.busy || !O.workers)
 		return;
 	O.busy = 1;

@@ -28,6 +28,7 @@
 #include "net/proxyproto.h"
 #include "net/loop.h"
 #include "net/outbound.h"
+#include "net/webhooks.h"
 #include "net/peers.h"
 #include "net/sessions.h"
 #include "net/static.h"
@@ -309,8 +310,10 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
 	if (!S.stopping)
 		bus_tick(ch_mono_ms());
 	ch_sessions_tick();
-	if (!S.stopping)
+	if (!S.stopping) {
 		ch_outbound_tick();
+		ch_webhooks_tick();
+	}
 	ch_metrics_gauge_set(CH_GAUGE_HUB_CONNECTIONS, (int64_t)ch_hub_count());
 }
 
@@ -535,6 +538,7 @@ int ch_server_run(const ch_server_opts *o)
 		return 1;
 	}
 	ch_outbound_init(S.ctx, o->store, S.outbound_pool, o->outbound_allow_private);
+	ch_webhooks_init(S.outbound_pool);
 	if (own_listener)
 		ch_listener_start(S.loop, lws_get_vhost_by_name(S.ctx, "chathub"));
 	ev_check_init(&S.after_io, on_after_io);

@@ -406,6 +406,7 @@ typedef struct ch_svc_http_post {
 	char ip[16];       /* the address connected to (ch_netaddr_resolve_v4) */
 	char *body;        /* malloc'd; the sender frees it */
 	size_t len;
+	int timeout_s;     /* the whole request at most this long (0: the HTTP timeouts of lws) */
 	size_t nh;         /* headers besides Content-Type and Content-Length */
 	struct {
 		char name[40]; /* lower case, without the colon */
@@ -426,7 +427,6 @@ void ch_svc_http_send(ch_svc_http_post *req);
 /* ---- webhooks (svc/webhooks.c) ------------------------------------------- */
 
 #define CH_SVC_WEBHOOK_SECRET_TAG "whsec_"
-#define CH_SVC_WEBHOOK_TEST_TIMEOUT_S 10
 /* Whether type (n bytes) is an event type a webhook may subscribe to. */
 int ch_svc_webhook_event_known(const char *type, size_t n);
 /* The known event types, comma-separated (for error messages). Static. */
@@ -436,6 +436,9 @@ const char *ch_svc_webhook_event_types(void);
 json_t *ch_svc_json_webhook(const ch_webhook_row *r, int with_secret);
 ch_err ch_svc_webhooks(ch_svc_tx *tx, int64_t company_id, ch_webhook_each_fn each, void *ctx);
 ch_err ch_svc_webhook_get(ch_svc_tx *tx, int64_t company_id, int64_t id, ch_webhook_row *out);
+/* Adds to webhook object o its "organizations": [{organizationId, lastEventSeq,
+ * failedAttempts, nextAttemptAt}] (its delivery cursors). */
+ch_err ch_svc_webhook_add_cursors(ch_svc_tx *tx, int64_t company_id, int64_t id, json_t *o);
 /* Creates one for the company principal p (in: url, organization_id, events;
  * the secret is made here, *out has it). Errors as ch_store_webhook_create. */
 ch_err ch_svc_webhook_create_wait(const ch_principal *p, const ch_webhook_row *in, ch_webhook_row *out);
@@ -452,7 +455,7 @@ ch_svc_http_post *ch_svc_webhook_post(const ch_webhook_row *r, const ch_netaddr_
                                       const char *event_id, int64_t event_seq, char *body);
 /* Sends webhook r (read by the caller: its company's) a signed ping
  * ({"type":"ping", "eventSeq":0, …}, never stored) and waits for the answer,
- * at most CH_SVC_WEBHOOK_TEST_TIMEOUT_S seconds: *status the receiver's HTTP
+ * at most CH_SVC_WEBHOOK_TIMEOUT_S seconds: *status the receiver's HTTP
  * status, or 0 with why (does not resolve, refused address, connection
  * error, timeout). Blocks (resolves the host here): worker threads only. */
 void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *status, char *why, size_t whylen);
@@ -461,6 +464,35 @@ void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *s
 
 /* NULL (logged) when a text field of the row is not valid UTF-8. A message's
  * media.url is signed afresh, at the time of the call. */
+/* ---- webhook deliveries (svc/webhook_delivery.c) ---- */
+
+/* A claimed cursor is leased to this process this long: far above one attempt
+ * (the DNS lookup, then the request's CH_SVC_WEBHOOK_TIMEOUT_S), so no other
+ * process sends its event meanwhile; recording the attempt ends the lease. A
+ * process killed with a lease leaves it to expire: another one resumes then. */
+#define CH_SVC_WEBHOOK_LEASE_MS 30000
+#define CH_SVC_WEBHOOK_TIMEOUT_S 10
+/* webhook_retry_hours (as ms), webhook_backoff_max_ms, outbound_allow_private. */
+void ch_svc_webhooks_configure(int64_t retry_ms, int64_t backoff_max_ms, int allow_private);
+/* One cursor's next request. */
+typedef struct ch_svc_webhook_send {
+	ch_webhook_cursor_row cur; /* as claimed (its lease is the update's token) */
+	int64_t seq;               /* the eventSeq sent */
+	ch_svc_http_post *req;     /* the request to send (done/arg for the caller to set), or NULL: */
+	char why[256];             /* why it could not be made (unresolved, refused address): a failed attempt */
+} ch_svc_webhook_send;
+/* Claims up to max due cursors (a store write), reads each one's next event
+ * it takes, moves the cursors over events they do not take, and resolves the
+ * URLs: out[0..*n) are new (free()), each to send or to record as failed with
+ * ch_svc_webhook_result; *progress counts cursors moved without a request.
+ * Blocks: worker threads only. */
+ch_err ch_svc_webhooks_load(ch_svc_webhook_send **out, size_t max, size_t *n, int *progress);
+/* Records the outcome of s (status 2xx: delivered; else failed with why, or
+ * "HTTP <status>"): an asynchronous store write, any thread. s stays the caller's. */
+void ch_svc_webhook_result(const ch_svc_webhook_send *s, int status, const char *why);
+/* Webhooks marked failing, of every company (a read: worker threads). */
+ch_err ch_svc_webhooks_failing(int64_t *n);
+
 /* ---- organization events (events.c) ---- */
 /* The organization's events with eventSeq > after, ascending, at most limit,
  * as a new JSON array of event objects with their chat, message and client as

@@ -115,6 +115,24 @@ ch_err ch_svc_webhook_get(ch_svc_tx *tx, int64_t company_id, int64_t id, ch_webh
 	return ch_store_webhook_get(tx, company_id, id, out);
 }
 
+static void add_cursor(void *ctx, const ch_webhook_cursor_row *c)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:I, s:i, s:o}", "organizationId", (json_int_t)c->organization_id,
+	                                     "lastEventSeq", (json_int_t)c->last_seq, "failedAttempts", c->attempts,
+	                                     "nextAttemptAt", c->attempts ? iso_or_null(c->next_attempt_at) : json_null()));
+}
+
+ch_err ch_svc_webhook_add_cursors(ch_svc_tx *tx, int64_t company_id, int64_t id, json_t *o)
+{
+	json_t *arr = json_array();
+	ch_err e = ch_store_webhook_cursors(tx, company_id, id, add_cursor, arr);
+	if (e || !o)
+		json_decref(arr);
+	else
+		json_object_set_new(o, "organizations", arr);
+	return e;
+}
+
 /* ---- writes ---------------------------------------------------------------- */
 
 typedef struct hook_job {
@@ -224,6 +242,7 @@ ch_svc_http_post *ch_svc_webhook_post(const ch_webhook_row *r, const ch_netaddr_
 	snprintf(req->ip, sizeof req->ip, "%s", ip);
 	req->body = body;
 	req->len = strlen(body);
+	req->timeout_s = CH_SVC_WEBHOOK_TIMEOUT_S;
 	ch_svc_webhook_sign(r->secret, ch_now_ms() / 1000, body, req->len, sig);
 	header(req, "user-agent", "ChatHub-Webhooks");
 	header(req, "x-chathub-event-id", event_id);
@@ -288,7 +307,7 @@ static int ping_wait_for(ping_wait *w, int *status, char *why, size_t whylen)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += CH_SVC_WEBHOOK_TEST_TIMEOUT_S;
+	until.tv_sec += CH_SVC_WEBHOOK_TIMEOUT_S;
 	pthread_mutex_lock(&w->mu);
 	while (!w->finished && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
 		;
@@ -332,6 +351,6 @@ void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *s
 	req->arg = w;
 	ch_svc_http_send(req);
 	if (!ping_wait_for(w, status, why, whylen))
-		snprintf(why, whylen, "no answer within %d s", CH_SVC_WEBHOOK_TEST_TIMEOUT_S);
+		snprintf(why, whylen, "no answer within %d s", CH_SVC_WEBHOOK_TIMEOUT_S);
 	ping_unref(w);
 }

@@ -16,6 +16,7 @@ const http = require('node:http');
 const path = require('node:path');
 const h = require('./lib/harness');
 const hub = require('./lib/hub');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const DOCS = path.join(__dirname, '..', '..', 'docs');
@@ -99,7 +100,10 @@ describe('webhooks', () => {
     assert.equal(r.json.secret, undefined);
     const { secret, ...shown } = made;
     assert.ok(secret);
-    assert.deepEqual(r.json, shown);
+    const { organizations, ...got } = r.json;
+    assert.deepEqual(got, shown);
+    assert.deepEqual(organizations, [{ organizationId: co.orgId, lastEventSeq: organizations[0].lastEventSeq,
+      failedAttempts: 0, nextAttemptAt: null }], 'one cursor per organization');
 
     // another company sees nothing of them
     r = await api(rival.token, 'GET', '/api/company/webhooks');
@@ -273,5 +277,219 @@ describe('webhooks without outbound_allow_private', () => {
     assert.equal(t.json.ok, false);
     assert.equal(t.json.status, null);
     assert.match(t.json.error, /refused: localhost resolves to a loopback address/);
+  });
+});
+
+// ---- deliveries ----------------------------------------------------------------
+
+// A receiver whose answer the test sets: 'ok' (204), 'fail' (500), or closed
+// (connection refused) and opened again on the same port. It keeps, per path,
+// the requests it accepted (2xx) and counts the ones it refused.
+class Receiver {
+  constructor() { this.accepted = []; this.refused = 0; this.mode = 'ok'; this.port = 0; this.server = null; }
+
+  async open() {
+    this.server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        if (this.mode !== 'ok') {
+          this.refused++;
+          res.writeHead(500).end('down');
+          return;
+        }
+        const raw = Buffer.concat(chunks);
+        this.accepted.push({ path: req.url, headers: req.headers, raw, event: JSON.parse(raw.toString('utf8')) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = this.server.address().port;
+    this.base = `http://127.0.0.1:${this.port}`;
+  }
+
+  async close() {
+    const s = this.server;
+    this.server = null;
+    await new Promise((resolve) => { s.close(resolve); s.closeAllConnections(); });
+  }
+
+  of(p) { return this.accepted.filter((r) => r.path === p); }
+}
+
+async function until(what, fn, ms = 90000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function eventsAfter(srv, token, orgId, after) {
+  const out = [];
+  let last = 0;
+  for (;;) {
+    const r = await h.api(srv.base, 'GET', `/api/events?organizationId=${orgId}&after=${after}&limit=1000`, { token });
+    h.assertOk(r);
+    out.push(...r.json.events);
+    last = r.json.lastEventSeq;
+    if (!r.json.hasMore) return { events: out, last };
+    after = r.json.next;
+  }
+}
+
+// kill -9 of the server (one node of a cluster) and a restart.
+async function killAndRestart(srv) {
+  if (process.env.CHATHUB_TEST_CLUSTER === '1') {
+    await srv.kill(1);
+    await srv.restart(1);
+  } else {
+    await srv.kill9();
+    await srv.start();
+  }
+}
+
+describe('webhook deliveries', () => {
+  let srv, co, sales, rival, rec, op;
+  const api = (token, method, p, body) => h.api(srv.base, method, p, { token, body });
+  const hooks = {};
+
+  before(async () => {
+    srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_OUTBOUND_ALLOW_PRIVATE: 'true',
+      CHATHUB_WEBHOOK_BACKOFF_MAX_MS: '200' } });
+    co = await hub.makeOrgFixture(srv, 'deliverco', { operators: 1 });
+    sales = await hub.addOrg(srv, co.company, 'Sales', { operators: 1 });
+    rival = await hub.makeOrgFixture(srv, 'deliverrival', { operators: 1 });
+    op = co.ops[0];
+    rec = new Receiver();
+    await rec.open();
+    const mk = async (token, p, body = {}) => {
+      const r = await api(token, 'POST', '/api/company/webhooks', { url: rec.base + p, ...body });
+      h.assertOk(r, 201);
+      return r.json;
+    };
+    hooks.all = await mk(co.token, '/all'); // every organization of the company, every type
+    hooks.sales = await mk(co.token, '/sales', { organizationId: sales.orgId });
+    hooks.rival = await mk(rival.token, '/rival');
+    hooks.closed = await mk(co.token, '/closed', { events: ['chat.closed'] });
+  });
+  after(async () => {
+    await hub.closeAllClients();
+    if (srv) await srv.stop();
+    if (rec && rec.server) await rec.close();
+  });
+
+  // Every expected event of org after `from`, accepted exactly once by path, in order, signed.
+  function assertExactlyOnce(p, secret, orgId, expected, from = 0) {
+    const got = rec.of(p).filter((r) => r.event.organizationId === orgId && r.event.eventSeq > from);
+    const ids = got.map((r) => r.event.eventId);
+    assert.equal(new Set(ids).size, ids.length, `${p}: no event twice`);
+    assert.deepEqual(got.map((r) => r.event.eventSeq), expected.map((e) => e.eventSeq), `${p}: every event, in order`);
+    assert.deepEqual(ids, expected.map((e) => e.eventId));
+    for (const r of got) {
+      assert.equal(verifyWebhook(secret, r.raw, r.headers['x-chathub-signature']), true, `${p}: signed`);
+      assert.equal(r.headers['x-chathub-event-id'], r.event.eventId);
+      assert.equal(r.headers['x-chathub-event-seq'], String(r.event.eventSeq));
+      assert.equal(r.headers['content-type'], 'application/json');
+      assert.equal(r.headers['user-agent'], 'ChatHub-Webhooks');
+    }
+    return got;
+  }
+
+  async function outage({ kill }) {
+    const before = (await eventsAfter(srv, co.token, co.orgId, 0)).last;
+    const opHub = await hub.connectHub(srv.base, op.token, { label: 'op' });
+    const v = await hub.visitorChat(srv, co.guid, 'Hello before the outage');
+    await until('the first events', () => rec.of('/all').some((r) => r.event.eventSeq > before &&
+      r.event.organizationId === co.orgId));
+    // down: 500 first, then refused connections, while 500 messages are posted
+    rec.mode = 'fail';
+    const refused0 = rec.refused;
+    await hub.postMessage(srv, op.token, v.chatId, { textMessage: 'during the 500s' });
+    await until('a 500 answered', () => rec.refused > refused0);
+    const lastSeen = Math.max(before, ...rec.of('/all').filter((r) => r.event.organizationId === co.orgId)
+      .map((r) => r.event.eventSeq));
+    await rec.close();
+    const note = `note-${crypto.randomBytes(6).toString('hex')}`;
+    h.assertOk(await api(op.token, 'POST', `/api/chat/${v.chatId}/notes`, { text: note }), 201);
+    for (let i = 0; i < 500; i++) {
+      await hub.postMessage(srv, op.token, v.chatId, { textMessage: `message ${i}` });
+      if (kill && i === 250) {
+        await opHub.stop();
+        await killAndRestart(srv);
+      }
+    }
+    h.assertOk(await hub.setChatStatus(srv, co.token, v.chatId, 4));
+    // failing attempts are visible while it is down
+    const w = (await api(co.token, 'GET', `/api/company/webhooks/${hooks.all.id}`)).json;
+    assert.equal(w.status, 'active');
+    assert.equal(typeof w.lastError, 'string', JSON.stringify(w));
+    const cur = w.organizations.find((o) => o.organizationId === co.orgId);
+    assert.ok(cur.lastEventSeq <= lastSeen, JSON.stringify(w));
+    // back on the same port
+    rec.mode = 'ok';
+    await rec.open();
+    const { events: rest, last } = await eventsAfter(srv, co.token, co.orgId, lastSeen);
+    assert.ok(rest.length >= 500, `${rest.length} events during the outage`);
+    await until(`event ${last} at the receiver`, () => rec.of('/all').some((r) => r.event.organizationId === co.orgId &&
+      r.event.eventSeq === last));
+    const all = (await eventsAfter(srv, co.token, co.orgId, before)).events;
+    const got = assertExactlyOnce('/all', hooks.all.secret, co.orgId, all, before);
+    // what GET /api/events?after=<its last seen before the outage> answers is exactly what came after
+    assert.deepEqual(got.filter((r) => r.event.eventSeq > lastSeen).map((r) => r.event.eventId),
+      rest.map((e) => e.eventId));
+    assert.ok(!rec.accepted.some((r) => r.raw.toString('utf8').includes(note)), 'a private note never appears');
+    // the webhook of chat.closed only: that event alone, after its cursor passed the others
+    await until('chat.closed', () => rec.of('/closed').some((r) => r.event.chat && r.event.chat.id === v.chatId));
+    assertExactlyOnce('/closed', hooks.closed.secret, co.orgId, all.filter((e) => e.type === 'chat.closed'), before);
+    const after = (await api(co.token, 'GET', `/api/company/webhooks/${hooks.all.id}`)).json;
+    assert.equal(after.status, 'active');
+    assert.equal(after.lastError, null);
+    assert.match(after.lastSuccessAt, hub.ISO_RE);
+    const c2 = after.organizations.find((o) => o.organizationId === co.orgId);
+    assert.deepEqual(c2, { organizationId: co.orgId, lastEventSeq: last, failedAttempts: 0, nextAttemptAt: null });
+    await opHub.stop().catch(() => {});
+  }
+
+  test('a receiver down (500, then refused) while 500 events happen gets each once, in order, signed', async () => {
+    await outage({ kill: false });
+  });
+
+  test('the same with the server killed (kill -9) during the outage and restarted', async () => {
+    await outage({ kill: true });
+  });
+
+  test('isolation: another company, another organization', async () => {
+    const vs = await hub.visitorChat(srv, sales.guid, 'sales question');
+    const vr = await hub.visitorChat(srv, rival.guid, 'rival question');
+    const s = await eventsAfter(srv, co.token, sales.orgId, 0);
+    const r = await eventsAfter(srv, rival.token, rival.orgId, 0);
+    await until('sales events', () => rec.of('/sales').some((x) => x.event.eventSeq === s.last), 15000).catch(async (e) => {
+      const w = (await api(co.token, 'GET', `/api/company/webhooks/${hooks.sales.id}`)).json;
+      throw new Error(`${e.message}: ${JSON.stringify(w)} last ${s.last} got ${JSON.stringify(rec.of('/sales').map((x) => x.event.eventSeq))}\n${srv.stderr ? srv.stderr().slice(-3000) : ''}`);
+    });
+    await until('sales events (all)', () => rec.of('/all').some((x) => x.event.organizationId === sales.orgId &&
+      x.event.eventSeq === s.last));
+    await until('rival events', () => rec.of('/rival').some((x) => x.event.eventSeq === r.last));
+    assert.ok(rec.of('/sales').every((x) => x.event.organizationId === sales.orgId), 'one organization only');
+    assert.ok(rec.of('/rival').every((x) => x.event.organizationId === rival.orgId), 'one company only');
+    assert.ok(rec.of('/all').every((x) => x.event.organizationId !== rival.orgId), 'never another company');
+    assert.ok(rec.of('/closed').every((x) => x.event.type === 'chat.closed'));
+    assert.ok(rec.of('/rival').some((x) => x.event.chat && x.event.chat.id === vr.chatId));
+    assert.ok(rec.of('/sales').some((x) => x.event.chat && x.event.chat.id === vs.chatId));
+    const first = rec.of('/sales')[0].event.eventSeq;
+    assertExactlyOnce('/sales', hooks.sales.secret, sales.orgId, s.events.filter((e) => e.eventSeq >= first), 0);
+    // metrics
+    const m = await h.api(srv.base, 'GET', '/metrics', { validate: false });
+    if (m.status === 200) {
+      assert.match(m.text, /^chathub_webhooks_failing 0$/m);
+      assert.match(m.text, /^chathub_webhook_deliveries_ok_total [1-9]\d*$/m);
+      assert.match(m.text, /^chathub_webhook_deliveries_failed_total \d+$/m);
+    }
   });
 });
