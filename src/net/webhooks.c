@@ -59,7 +59,7 @@ static void sent(void *arg, int status, const char *why)
 	ch_svc_webhook_send *s = arg;
 	ch_svc_webhook_result(s, status, why);
 	W.progress += status >= 200 && status < 300;
-	free(s);
+	ch_svc_webhook_send_free(s);
 	finished();
 }
 
@@ -74,7 +74,7 @@ static void start(void *arg)
 		ch_svc_webhook_send *s = b->s[i];
 		if (!s->req) { /* failed before a request (address refused, no resolution) */
 			ch_svc_webhook_result(s, 0, s->why);
-			free(s);
+			ch_svc_webhook_send_free(s);
 			W.outstanding--;
 			continue;
 		}

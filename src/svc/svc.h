@@ -490,6 +490,8 @@ ch_err ch_svc_webhooks_load(ch_svc_webhook_send **out, size_t max, size_t *n, in
 /* Records the outcome of s (status 2xx: delivered; else failed with why, or
  * "HTTP <status>"): an asynchronous store write, any thread. s stays the caller's. */
 void ch_svc_webhook_result(const ch_svc_webhook_send *s, int status, const char *why);
+/* Frees s (its copy of the webhook's secret wiped); NULL is a no-op. */
+void ch_svc_webhook_send_free(ch_svc_webhook_send *s);
 /* Webhooks marked failing, of every company (a read: worker threads). */
 ch_err ch_svc_webhooks_failing(int64_t *n);
 

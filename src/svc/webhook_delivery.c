@@ -198,6 +198,14 @@ void ch_svc_webhook_result(const ch_svc_webhook_send *s, int status, const char 
 	record(&s->cur, s->seq, ok, 0, why);
 }
 
+void ch_svc_webhook_send_free(ch_svc_webhook_send *s)
+{
+	if (!s)
+		return;
+	sodium_memzero(s->cur.hook.secret, sizeof s->cur.hook.secret);
+	free(s);
+}
+
 /* ---- load ------------------------------------------------------------------------ */
 
 /* The request of s's event (takes ownership of event), or s->why. */
@@ -248,7 +256,7 @@ ch_err ch_svc_webhooks_load(ch_svc_webhook_send **out, size_t max, size_t *n, in
 			out[(*n)++] = s;
 			continue;
 		}
-		free(s);
+		ch_svc_webhook_send_free(s);
 	}
 	sodium_memzero(c.rows, c.cap * sizeof *c.rows); /* the secrets */
 	free(c.rows);
