@@ -10,6 +10,7 @@
 #ifndef CH_STORE_PG_SQL_H
 #define CH_STORE_PG_SQL_H
 
+#include "store/postgres/pg_events_sql.h"
 #include "store/postgres/pg_note_sql.h"
 #include "store/postgres/pg_presence_sql.h"
 
@@ -377,7 +378,8 @@
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
 	CH_PG_STMTS_NOTES(X)                                                                \
 	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
-	CH_PG_STMTS_HOURS(X)
+	CH_PG_STMTS_HOURS(X)                                                                       \
+	CH_PG_STMTS_EVENTS(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort
