@@ -150,7 +150,7 @@ static ch_err sweep_fn(ch_store_tx *tx, svc_job *j)
 		if (!(e = ch_store_hours_drained(tx, l->v[i].org_id, l->v[i].at)))
 			e = svc_drain_org(tx, j, l->v[i].company_id, l->v[i].org_id); /* still closed: asks again */
 	if (!e) {
-		hint_at(next);
+		hint_at(l->n == SWEEP_BATCH ? now : next); /* a full batch: the rest at the next tick */
 		svc_result(j, json_pack("{s:I, s:b}", "organizations", (json_int_t)l->n, "more", l->n == SWEEP_BATCH));
 	}
 	free(l);
