@@ -2,6 +2,7 @@
  * daylight-saving changes of Europe/Kyiv and America/New_York, from the
  * system's zone files and from the POSIX rule alone. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/tz.h"
@@ -124,4 +125,33 @@ Test(tz, civil_days)
 	cr_assert(y == 2000 && m == 2 && d == 29);
 	ch_tz_civil_from_days(-1, &y, &m, &d);
 	cr_assert(y == 1969 && m == 12 && d == 31);
+}
+
+/* Every prefix of a real zone file, and the file with each byte changed,
+ * parses safely (refused, or a zone whose answers are still computed). */
+Test(tz, damaged_files)
+{
+	static unsigned char f[65536];
+	FILE *fp = fopen("/usr/share/zoneinfo/Europe/Kyiv", "rb");
+	cr_assert_not_null(fp);
+	size_t n = fread(f, 1, sizeof f, fp);
+	fclose(fp);
+	cr_assert_gt(n, 44);
+	for (size_t len = 0; len < n; len++)
+		ch_tz_free(ch_tz_parse(f, len));
+	for (size_t i = 0; i < n; i++) {
+		unsigned char keep = f[i];
+		f[i] ^= 0xa5;
+		ch_tz *z = ch_tz_parse(f, n);
+		if (z) {
+			(void)ch_tz_offset(z, utc(2026, 7, 1, 0, 0));
+			(void)ch_tz_to_utc(z, utc(2026, 3, 29, 3, 30));
+		}
+		ch_tz_free(z);
+		f[i] = keep;
+	}
+	ch_tz *z = ch_tz_parse(f, n);
+	cr_assert_not_null(z, "the file itself");
+	cr_assert_eq(ch_tz_offset(z, utc(2026, 7, 1, 0, 0)), 10800);
+	ch_tz_free(z);
 }
