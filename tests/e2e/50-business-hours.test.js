@@ -18,8 +18,8 @@ const hub = require('./lib/hub');
 
 const OPENING = Date.parse('2026-11-30T07:00:00.000Z'); // Monday 09:00 in Kyiv (UTC+2 in winter)
 const LEAD_MS = 20000;
-const OFFSET_S = Math.floor((OPENING - LEAD_MS - Date.now()) / 1000);
-const serverNow = () => Date.now() + OFFSET_S * 1000;
+let offsetS = 0; // chosen when the server starts
+const serverNow = () => Date.now() + offsetS * 1000;
 
 const AWAY = 'We are closed now: we open at 9:00 (Kyiv time) and will answer then.';
 const week = (mon) => ({ mon, tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']],
@@ -45,7 +45,8 @@ describe('business hours', () => {
   const isAway = (m) => m.author === 2 && m.textMessage === AWAY;
 
   before(async () => {
-    srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_CLOCK_OFFSET: String(OFFSET_S) } });
+    offsetS = Math.floor((OPENING - LEAD_MS - Date.now()) / 1000);
+    srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_CLOCK_OFFSET: String(offsetS) } });
     co = await h.makeCompany(srv, 'hoursco');
     other = await h.makeCompany(srv, 'hoursother');
     a = await hub.addOrg(srv, co, 'Kyiv support');
