@@ -142,6 +142,8 @@ void ch_h_org_list(ch_ctx *c);
 void ch_h_org_create(ch_ctx *c);
 void ch_h_org_get(ch_ctx *c);
 void ch_h_org_update(ch_ctx *c);
+void ch_h_org_hours_get(ch_ctx *c);
+void ch_h_org_hours_put(ch_ctx *c);
 void ch_h_canned_list(ch_ctx *c);
 void ch_h_canned_create(ch_ctx *c);
 void ch_h_canned_update(ch_ctx *c);

@@ -569,6 +569,39 @@ ch_err ch_store_chat_idle_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch
 ch_err ch_store_chat_close_if_idle(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
                                    ch_chat_row *out);
 
+/* ---- business hours (ext, migration 022) -------------------------------- */
+/* An organization's schedule is a JSON text chat/hours.h checks (the store
+ * keeps it as given); no row = none (always open). drain_at is the opening
+ * when chats were left queued because the organization was closed: the
+ * drain sweep (svc/hours.c) assigns them then. */
+
+#define CH_HOURS_CONFIG_MAX 8192 /* bytes of the schedule's text, NUL included */
+
+/* The organization's schedule into config ("" when it has none) and its
+ * pending drain (0 = none). CH_ERR_NOT_FOUND for another company's org. */
+ch_err ch_store_hours_get(ch_store_tx *tx, int64_t company_id, int64_t org_id, char config[CH_HOURS_CONFIG_MAX],
+                          int64_t *drain_at);
+/* Writes the organization's schedule (borrowed; at most
+ * CH_HOURS_CONFIG_MAX - 1 bytes, else CH_ERR_OUT_OF_RANGE) and clears its
+ * pending drain. CH_ERR_NOT_FOUND for another company's org. */
+ch_err ch_store_hours_set(ch_store_tx *tx, int64_t company_id, int64_t org_id, const char *config);
+/* Asks for a drain of the organization at `at` (Unix ms), or earlier when
+ * one is pending sooner. An organization without a schedule: nothing. */
+ch_err ch_store_hours_drain_at(ch_store_tx *tx, int64_t org_id, int64_t at);
+typedef void (*ch_hours_due_fn)(void *ctx, int64_t company_id, int64_t org_id, int64_t drain_at);
+/* Organizations whose pending drain is due at now_ms (at most limit, by
+ * organization id), and *next (may be NULL) the earliest pending drain after
+ * now_ms (0 = none). */
+ch_err ch_store_hours_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_hours_due_fn each, void *ctx,
+                          int64_t *next);
+/* Clears the organization's pending drain while it is still `at` (a later
+ * request made meanwhile stays). */
+ch_err ch_store_hours_drained(ch_store_tx *tx, int64_t org_id, int64_t at);
+/* Marks the chat's away auto-reply as posted: *first = 1 the first time, 0
+ * after (once per chat, across processes). CH_ERR_NOT_FOUND for another
+ * company's chat. */
+ch_err ch_store_chat_away_replied(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int *first);
+
 /* ---- locks between processes (write jobs) ------------------------------- */
 /* Held until the batch commits or rolls back. On SQLite, where one writer
  * runs every job in turn, they are plain reads or no-ops. */

@@ -124,6 +124,24 @@ void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
  * other processes sweeping at once. The result is {"closed": n, "more": b};
  * more: the batch was full, sweep again soon. */
 void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
+/* Business hours (hours.c). The drain sweep: assigns the queued chats of
+ * up to 50 organizations whose opening (pending drain) is due, each under its
+ * routing lock; result {"organizations": n, "more": b}. */
+void ch_svc_hours_sweep(ch_svc_done done, void *arg);
+/* 1 (once) when a drain this process knows of is due at now_ms: run the
+ * sweep now. Any thread. */
+int ch_svc_hours_due(int64_t now_ms);
+/* The organization's schedule (a new reference; the default, disabled, when
+ * it has none). CH_ERR_NOT_FOUND for another company's organization. */
+ch_err ch_svc_hours_get(ch_store_tx *tx, int64_t company_id, int64_t org_id, json_t **out);
+/* Writes the schedule (config: JSON text chat/hours.h accepted, borrowed for
+ * the call), then drains the organization's queue when it is open now; one
+ * job, waited for (worker threads only). CH_ERR_NOT_FOUND for another
+ * company's organization. */
+ch_err ch_svc_hours_set_wait(const ch_principal *p, int64_t org_id, const char *config);
+/* What a visitor's widget shows: {"open", "nextOpenAt" (ISO or null),
+ * "awayMessage" (or null)} at the server's wall clock (new reference). */
+ch_err ch_svc_hours_public(ch_store_tx *tx, int64_t company_id, int64_t org_id, json_t **out);
 /* One job putting up to 500 committed messages into the search index; the
  * result is JSON true when more wait (run it again). The hub's tick runs it. */
 void ch_svc_search_catch_up(ch_svc_done done, void *arg);

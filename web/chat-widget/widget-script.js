@@ -325,7 +325,7 @@ class Widget {
     this.title.textContent = this.cfg.title || '';
     this.panel.setAttribute('aria-label', this.cfg.title || t.messages);
     this.online = !!this.cfg.operatorsOnline;
-    this.renderSub();
+    this.applyHours(this.cfg.businessHours, gen);
     const saved = store.get(this.key);
     if (!saved.visitorToken && this.cfg.prechatForm && !this.jwt) {
       this.prechat(gen);
@@ -703,8 +703,28 @@ class Widget {
     const t = this.t;
     const c = this.chats.get(this.chatId);
     const name = (c && c.operator && c.operator.name) || this.opName;
-    this.sub.textContent = name && this.chatId && !this.ended ? t.chatWith(name) : (this.online ? t.online : '');
-    this.off.hidden = this.online;
+    const open = this.online && !this.closed;
+    this.sub.textContent = name && this.chatId && !this.ended ? t.chatWith(name) : (open ? t.online : '');
+    this.off.hidden = open;
+  }
+
+  // Business hours (docs/widgets.md): while the organization is closed the
+  // offline line shows, with its away message when it has one, whoever is
+  // online; the configuration is read again around the opening.
+  applyHours(bh, gen) {
+    this.closed = !!(bh && bh.open === false);
+    this.off.textContent = this.closed && bh.awayMessage ? bh.awayMessage : this.t.offline;
+    this.off.setAttribute('data-hours', this.closed ? 'closed' : 'open');
+    this.renderSub();
+    if (!this.closed) return;
+    const wait = bh.nextOpenAt ? Date.parse(bh.nextOpenAt) - Date.now() + 1000 : 600000;
+    this.later(async () => {
+      if (gen !== this.gen) return;
+      let cfg = null;
+      try { cfg = await api(`api/widget/${encodeURIComponent(this.guid)}/config`); } catch { /* next time */ }
+      if (gen !== this.gen) return;
+      this.applyHours(cfg && cfg.status === 200 && cfg.json ? cfg.json.businessHours : bh, gen);
+    }, Math.min(Math.max(wait, 30000), 600000));
   }
 
   renderChat() {

@@ -378,6 +378,7 @@
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
 	CH_PG_STMTS_NOTES(X)                                                                \
 	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
+	CH_PG_STMTS_HOURS(X)                                                                       \
 	CH_PG_STMTS_EVENTS(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
@@ -456,5 +457,25 @@
 	  "UPDATE chats c SET status = 4, status_at = $3 FROM organizations g "                    \
 	  "WHERE c.company_id = $1 AND c.id = $2 AND g.id = c.organization_id AND c.status <> 4 "  \
 	  "AND " CH_PG_IDLE_DUE("c", "g", "$3"))
+
+/* ---- business hours (migration 022) */
+#define CH_PG_STMTS_HOURS(X)                                                                       \
+	X(HOURS_GET,                                                                               \
+	  "SELECT COALESCE(h.config, ''), COALESCE(h.drain_at, 0) FROM organizations g "           \
+	  "LEFT JOIN business_hours h ON h.organization_id = g.id WHERE g.company_id = $1 AND g.id = $2") \
+	X(HOURS_SET,                                                                               \
+	  "INSERT INTO business_hours (organization_id, config, drain_at) VALUES ($1, $2, 0) "     \
+	  "ON CONFLICT (organization_id) DO UPDATE SET config = excluded.config, drain_at = 0")    \
+	X(HOURS_DRAIN_AT,                                                                          \
+	  "UPDATE business_hours SET drain_at = $2 WHERE organization_id = $1 "                    \
+	  "AND (drain_at = 0 OR drain_at > $2)")                                                   \
+	X(HOURS_DUE,                                                                               \
+	  "SELECT g.company_id, h.organization_id, h.drain_at FROM business_hours h "              \
+	  "JOIN organizations g ON g.id = h.organization_id WHERE h.drain_at > 0 AND h.drain_at <= $1 " \
+	  "ORDER BY h.organization_id LIMIT $2")                                                   \
+	X(HOURS_NEXT, "SELECT COALESCE(MIN(drain_at), 0) FROM business_hours WHERE drain_at > $1") \
+	X(HOURS_DRAINED, "UPDATE business_hours SET drain_at = 0 WHERE organization_id = $1 AND drain_at = $2") \
+	X(CHAT_AWAY_REPLIED,                                                                       \
+	  "UPDATE chats SET away_replied = 1 WHERE company_id = $1 AND id = $2 AND away_replied = 0")
 
 #endif
