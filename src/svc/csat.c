@@ -7,7 +7,8 @@
  * chat reopened and closed again may be rated again, the new rating
  * replacing the old). The chat object then carries "csat"; ChatRated(chat)
  * goes to both sides (the staff object with labels to the operator side) and
- * the organization event csat.submitted is recorded in the same transaction.
+ * the organization event csat.submitted ({rating}) is recorded in the same
+ * transaction.
  * The comment is the visitor's text: it is never put in the event's data.
  * Threading: the job runs on the store writer. */
 #include <stdlib.h>
@@ -75,8 +76,8 @@ static ch_err rate_fn(ch_store_tx *tx, svc_job *j)
 	if (!e) {
 		svc_emit(j, SVC_OPERATOR_SIDE, c, "ChatRated", json_pack("[o]", svc_json_chat_staff(tx, j, c)));
 		svc_emit(j, CH_AUD_CLIENT, c, "ChatRated", json_pack("[o]", ch_svc_json_chat(c)));
-		/* ORGANIZATION EVENT (add when svc_org_event is on main):
-		 * svc_org_event(tx, j, "csat.submitted", c, 0, json_pack("{s:i}", "rating", j->status)); */
+		/* the comment is the visitor's text: the event carries the chat, read when the event is */
+		svc_org_event(tx, j, "csat.submitted", c, 0, json_pack("{s:i}", "rating", j->status));
 		svc_result(j, ch_svc_json_chat(c));
 	}
 	free(c);

@@ -3,7 +3,8 @@
 // closed the widget asks for a 1–5 rating (a radio group, used here with the
 // keyboard) and an optional comment, sends it and thanks; the operator's panel
 // (a company page on another origin) shows "★ 4" and the comment live, and
-// again after a reload (from the chat object); the chat object shows it. A
+// again after a reload (from the chat object); the chat object and the
+// organization's event (GET /api/events: csat.submitted) show it. A
 // failed send says so and can be retried; the Ukrainian widget asks in
 // Ukrainian; axe-core finds nothing serious in the rating form.
 
@@ -93,6 +94,14 @@ describe('CSAT: the visitor rates a closed chat', () => {
     const c = await b.hub.getChat(srv, fx.token, chatId);
     assert.equal(c.csat.rating, 4, 'the chat object has the rating');
     assert.equal(c.csat.comment, 'Very helpful, thanks');
+    // the organization's event: csat.submitted with the rating, the chat (and its comment) attached
+    const ev = await b.api(srv.base, 'GET', `/api/events?organizationId=${fx.orgId}&after=0&limit=1000`, { token: fx.token });
+    assert.equal(ev.status, 200);
+    const rated = ev.json.events.filter((e) => e.type === 'csat.submitted');
+    assert.equal(rated.length, 1);
+    assert.deepEqual(rated[0].data, { rating: 4 });
+    assert.equal(rated[0].chat.id, chatId);
+    assert.equal(rated[0].chat.csat.comment, 'Very helpful, thanks');
     assert.deepEqual(wp.log.errors, []);
   });
 

@@ -5,7 +5,9 @@
 // ChatRated(chat) reaches the operator side and the visitor. Rules: only the
 // chat's own visitor, only a Closed chat, only with the organization's
 // csatEnabled (on by default, in the organization and the widget config),
-// once per close (reopened and closed again: rated again). Hostile input:
+// once per close (reopened and closed again: rated again). Each rating is the
+// organization event csat.submitted ({rating}; the comment only in the chat
+// object attached when the event is read). Hostile input:
 // another visitor, an open chat, rating 0/6/"5"/missing, a long or invalid
 // comment, CSAT off, twice.
 
@@ -32,6 +34,11 @@ describe('CSAT', () => {
   const rate = (v, guid, body) => h.api(srv.base, 'POST', `/api/widget/${guid}/csat`,
     { token: v.session.visitorToken, body });
   const close = async (chatId) => h.assertOk(await hub.setChatStatus(srv, o.token, chatId, 4));
+  const csatEvents = async (fx, chatId) => {
+    const r = await h.api(srv.base, 'GET', `/api/events?organizationId=${fx.orgId}&after=0&limit=1000`, { token: fx.token });
+    h.assertOk(r);
+    return r.json.events.filter((e) => e.type === 'csat.submitted' && (!chatId || (e.chat && e.chat.id === chatId)));
+  };
 
   test('the organization and the widget config say csatEnabled, on by default', async () => {
     const org = await hub.orgInfo(srv, o.token, o.orgId);
@@ -96,6 +103,16 @@ describe('CSAT', () => {
     await opA.waitFor('ChatRated', (c) => c.id === chatId && c.csat.rating === 5, { from: marks[1] });
     chat = await hub.getChat(srv, o.token, chatId);
     assert.deepEqual(chat.csat, again.csat, 'the new rating replaces the old one');
+
+    // the organization's events: one csat.submitted per rating, {rating} only; the chat read as it is now
+    const evs = await csatEvents(o, chatId);
+    assert.deepEqual(evs.map((e) => e.data), [{ rating: 4 }, { rating: 5 }]);
+    for (const e of evs) {
+      assert.equal(e.organizationId, o.orgId);
+      assert.deepEqual(e.chat.csat, again.csat, 'the chat as it is when the event is read');
+      assert.ok(!JSON.stringify(e.data).includes('Quick'), 'no comment in data');
+    }
+    assert.ok(evs[0].eventSeq < evs[1].eventSeq);
   });
 
   test('who may rate: only the chat\'s own visitor, only a closed chat', async () => {
@@ -122,9 +139,11 @@ describe('CSAT', () => {
     h.assertError(await h.api(srv.base, 'POST', `/api/widget/${o.guid}/csat`, { body: { chatId, rating: 3 } }), 401);
     // an unknown chat
     h.assertError(await rate(v, o.guid, { chatId: chatId + 100000, rating: 3 }), 404, 3001, 'chat not found');
-    // nothing was rated
+    // nothing was rated, nothing was recorded
     const chat = await hub.getChat(srv, o.token, chatId);
     assert.equal(chat.csat, null);
+    assert.deepEqual(await csatEvents(o, chatId), []);
+    assert.deepEqual(await csatEvents(rival), [], "nothing in the other company's events");
     // and now its visitor may
     h.assertOk(await rate(v, o.guid, { chatId, rating: 2, comment: 'slow' }));
   });
@@ -181,5 +200,8 @@ describe('CSAT', () => {
     assert.equal((await hub.orgInfo(srv, rival.token, rival.orgId)).csatEnabled, true);
     const got = await v.invoke('RateChat', v.chatId, 1, 'no one answered');
     assert.equal(got.csat.rating, 1);
+    const evs = await csatEvents(rival, v.chatId);
+    assert.deepEqual(evs.map((e) => e.data), [{ rating: 1 }], 'one event: the refused rating recorded none');
+    assert.equal(evs[0].chat.csat.comment, 'no one answered');
   });
 });

@@ -7,6 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_events_sql.h"
 #include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
 
@@ -345,6 +346,7 @@
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
 	CH_SQLITE_NOTE_STMTS(X)                                                             \
 	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	CH_SQLITE_EVENTS_STMTS(X)                                                                  \
 	CH_SQLITE_STMTS_CSAT(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
