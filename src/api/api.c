@@ -78,6 +78,7 @@ static const ch_route routes[] = {
 	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/widget/{guid}/attributes", ch_h_widget_attributes, CH_AUTH_VISITOR, CH_POOL_API, 0,
 	 CH_CORS_GUID, ""},
+	{CH_M_POST, "/api/widget/{guid}/csat", ch_h_widget_csat, CH_AUTH_VISITOR, CH_POOL_API, 0, CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_SIGNED,
 	 CH_CORS_NONE, ""},
 	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE, 0, "negotiateVersion"},

@@ -177,6 +177,8 @@ void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);
 void ch_h_widget_message(ch_ctx *c);
 void ch_h_widget_attributes(ch_ctx *c);
+/* csat.c */
+void ch_h_widget_csat(ch_ctx *c);
 void ch_h_client_get(ch_ctx *c);
 void ch_h_client_update(ch_ctx *c);
 void ch_h_client_chats(ch_ctx *c);

@@ -53,9 +53,9 @@ void ch_h_widget_config(ch_ctx *c)
 	    ch_ctx_store_failed(c, ch_svc_org_online(c->tx, org.id, &online), "widget") ||
 	    ch_ctx_store_failed(c, ch_svc_hours_public(c->tx, org.company_id, org.id, &hours), "widget"))
 		return;
-	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b, s:o}", "guid", org.guid, "title", org.name,
-	                              "operatorsOnline", online, "prechatForm", sec.prechat_form, "businessHours",
-	                              hours));
+	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b, s:b, s:o}", "guid", org.guid, "title", org.name,
+	                              "operatorsOnline", online, "prechatForm", sec.prechat_form, "csatEnabled",
+	                              org.csat_enabled, "businessHours", hours));
 }
 
 /* A still-valid visitor token of this organization → its client id, else 0. */

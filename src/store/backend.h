@@ -281,7 +281,8 @@
 	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
 	CH_STORE_TX_OPS_HOURS(X, P)                                                                \
-	CH_STORE_TX_OPS_EVENTS(X, P)
+	CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
+	CH_STORE_TX_OPS_CSAT(X, P)
 
 #define CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
 	X(P, ch_err, event_list,                                                                   \
@@ -334,6 +335,14 @@
 	X(P, ch_err, chat_away_replied,                                                            \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int *first),                     \
 	  (tx, company_id, chat_id, first))
+
+#define CH_STORE_TX_OPS_CSAT(X, P)                                                                 \
+	X(P, ch_err, org_set_csat, (ch_store_tx * tx, int64_t company_id, int64_t org_id, int enabled), \
+	  (tx, company_id, org_id, enabled))                                                       \
+	X(P, ch_err, chat_rate,                                                                    \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int rating, const char *comment, \
+	   int64_t now_ms, ch_chat_row *out),                                                      \
+	  (tx, company_id, chat_id, rating, comment, now_ms, out))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

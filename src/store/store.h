@@ -217,6 +217,7 @@ typedef struct ch_org_row {
 	int64_t auto_close_waiting;  /* default 1440 */
 	int64_t auto_close_open;     /* default 0 */
 	int64_t auto_close_on_pause; /* default 0 */
+	int csat_enabled;            /* (ext) the visitor may rate a closed chat; default 1 */
 } ch_org_row;
 
 typedef void (*ch_org_each_fn)(void *ctx, const ch_org_row *row);
@@ -471,6 +472,10 @@ typedef struct ch_chat_row {
 	char client_phone[CH_PHONE_MAX + 1];
 	char last_message[CH_PREVIEW_MAX + 1]; /* preview of the newest message's text */
 	ch_chat_match match;        /* a chat_list with a search only */
+	/* CSAT (ext): the visitor's latest rating of the chat, 0 = none */
+	int csat_rating;            /* 1..5 */
+	int64_t csat_at;            /* when it was given (ms), 0 = never */
+	char csat_comment[CH_CSAT_COMMENT_MAX + 1]; /* "" = none */
 } ch_chat_row;
 
 typedef void (*ch_chat_each_fn)(void *ctx, const ch_chat_row *row);
@@ -601,6 +606,28 @@ ch_err ch_store_hours_drained(ch_store_tx *tx, int64_t org_id, int64_t at);
  * after (once per chat, across processes). CH_ERR_NOT_FOUND for another
  * company's chat. */
 ch_err ch_store_chat_away_replied(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int *first);
+
+/* ---- CSAT (ext) ------------------------------------------------------------ */
+/* A visitor's rating of a closed chat (1..5, an optional comment); the chat
+ * row carries the latest one (csat_*). */
+
+#define CH_CSAT_RATING_MIN 1
+#define CH_CSAT_RATING_MAX 5
+
+/* Sets the organization's csat_enabled (0 or 1); CH_ERR_NOT_FOUND for another
+ * company's organization. */
+ch_err ch_store_org_set_csat(ch_store_tx *tx, int64_t company_id, int64_t org_id, int enabled);
+/* Records the rating of chat chat_id at now_ms (comment: "" or NULL = none,
+ * at most CH_CSAT_COMMENT_MAX bytes, stored as given) only while the chat is
+ * Closed and not rated since it was closed (a chat reopened and closed again
+ * may be rated again; the new rating replaces the old one). csat_at becomes
+ * the later of now_ms and the close's time, so the rating always counts for
+ * that close. CH_ERR_CONFLICT and nothing written when the chat is not Closed
+ * or already rated since its close; CH_ERR_OUT_OF_RANGE for a rating outside
+ * 1..5 or a longer comment; CH_ERR_NOT_FOUND for a missing chat or another
+ * company's. *out (may be NULL) gets the row after. */
+ch_err ch_store_chat_rate(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int rating, const char *comment,
+                          int64_t now_ms, ch_chat_row *out);
 
 /* ---- locks between processes (write jobs) ------------------------------- */
 /* Held until the batch commits or rolls back. On SQLite, where one writer

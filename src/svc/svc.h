@@ -71,6 +71,14 @@ void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id
  * to both sides the first time. */
 void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t message_id, ch_svc_done done,
                            void *arg);
+/* CSAT (csat.c): the visitor p rates its chat chat_id (rating 1..5; comment
+ * NULL or text, trimmed, at most CH_CSAT_COMMENT_MAX bytes of UTF-8, borrowed
+ * until done). OUT_OF_RANGE for a bad rating or comment; WRONG_KIND unless p
+ * is a visitor; NOT_FOUND for a chat not its own; CONFLICT when the
+ * organization has CSAT off, the chat is not Closed, or it is rated since its
+ * close. Result: the chat object with "csat"; ChatRated(chat) to both sides. */
+void ch_svc_rate_chat(const ch_principal *p, int64_t chat_id, int rating, const char *comment, ch_svc_done done,
+                      void *arg);
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
 void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub
@@ -211,6 +219,7 @@ typedef struct ch_svc_org_change {
 	int prechat_form;            /* -1: unchanged */
 	int operators_manage_canned; /* -1: unchanged */
 	int64_t auto_close_waiting, auto_close_open, auto_close_on_pause; /* minutes; -1: unchanged */
+	int csat_enabled;            /* (ext) -1: unchanged */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
 ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,
