@@ -16,7 +16,7 @@
 #include "svc/svc.h"
 
 #define BATCH 16
-#define GAUGE_EVERY 10 /* loads between two reads of the failing count */
+#define GAUGE_EVERY 5 /* loads between two reads of the failing count */
 
 typedef struct batch {
 	ch_svc_webhook_send *s[BATCH];

@@ -9,6 +9,15 @@
 // and the sample verifier of docs/webhooks.md (docs/examples/verify-webhook.js,
 // run as written) accepts it and rejects a stale timestamp, a tampered body
 // and a tampered signature.
+//
+// Deliveries: a receiver answering 500, then refusing connections while 500
+// events happen (with and without a kill -9 of the server), gets every event
+// once, in eventSeq order, signed, and GET /api/events?after=<its last seen>
+// answers exactly the rest; a webhook of one event type gets those only;
+// companies and organizations see only their own events; private notes never
+// appear. A webhook failing past webhook_retry_hours (a fake clock two hours
+// on) is marked failing, sends nothing, and resumes from its cursor when
+// enabled; a receiver that never answers is given up after 10 s.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -499,5 +508,91 @@ describe('webhook deliveries', () => {
         : /^chathub_webhook_deliveries_ok_total [1-9]\d*$/m);
       assert.match(m.text, /^chathub_webhook_deliveries_failed_total \d+$/m);
     }
+  });
+});
+
+describe('a webhook failing for longer than webhook_retry_hours', () => {
+  let srv, co, rec, hook, v;
+  const api = (method, p, body) => h.api(srv.base, method, p, { token: co.token, body });
+  const get = async () => (await api('GET', `/api/company/webhooks/${hook.id}`)).json;
+
+  before(async () => {
+    // one process: the fake clock moves with a restart
+    srv = await h.startServer({ single: true, env: { ...hub.HUB_ENV, CHATHUB_OUTBOUND_ALLOW_PRIVATE: 'true',
+      CHATHUB_WEBHOOK_BACKOFF_MAX_MS: '200', CHATHUB_WEBHOOK_RETRY_HOURS: '1' } });
+    co = await hub.makeOrgFixture(srv, 'failingco', { operators: 1 });
+    rec = new Receiver();
+    await rec.open();
+    await rec.close(); // its port refuses connections
+    const r = await api('POST', '/api/company/webhooks', { url: `${rec.base}/hook` });
+    h.assertOk(r, 201);
+    hook = r.json;
+  });
+  after(async () => {
+    await hub.closeAllClients();
+    if (srv) await srv.stop();
+    if (rec && rec.server) await rec.close();
+  });
+
+  test('is marked failing, delivers nothing until enabled, then resumes from its cursor', async () => {
+    v = await hub.visitorChat(srv, co.guid, 'Hello');
+    await until('failed attempts', async () => {
+      const w = await get();
+      return w.lastError && w.organizations[0].failedAttempts >= 2 && w;
+    });
+    let w = await get();
+    assert.equal(w.status, 'active');
+    assert.match(w.lastError, /refused|connect/i, w.lastError);
+    assert.match(w.organizations[0].nextAttemptAt, hub.ISO_RE);
+    const cursor = w.organizations[0].lastEventSeq;
+    // two hours later the same event still fails: past webhook_retry_hours (1)
+    srv.env.CHATHUB_CLOCK_OFFSET = '7200';
+    await srv.restart();
+    w = await until('failing', async () => { const x = await get(); return x.status === 'failing' && x; });
+    assert.match(w.failingSince, hub.ISO_RE);
+    assert.equal(w.organizations[0].lastEventSeq, cursor, 'the cursor stayed');
+    h.assertOk((await api('GET', '/api/company/webhooks')));
+    await until('the failing gauge', async () => {
+      const m = await h.api(srv.base, 'GET', '/metrics', { validate: false });
+      return /^chathub_webhooks_failing 1$/m.test(m.text);
+    }, 20000);
+    // the receiver is back, more events happen: nothing is sent while it is failing
+    await rec.open();
+    h.assertOk(await api('POST', '/api/chat/' + v.chatId + '/message', { author: 0, textMessage: 'while failing' }));
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(rec.accepted.length, 0, 'nothing while failing');
+    // enabled: from the cursor on, every event once, in order
+    const r = await api('POST', `/api/company/webhooks/${hook.id}/enable`);
+    h.assertOk(r);
+    assert.equal(r.json.status, 'active');
+    assert.equal(r.json.failingSince, null);
+    const { events: rest, last } = await eventsAfter(srv, co.token, co.orgId, cursor);
+    assert.ok(rest.length >= 3, JSON.stringify(rest.map((e) => e.type)));
+    await until('every event', () => rec.accepted.some((x) => x.event.eventSeq === last));
+    assert.deepEqual(rec.accepted.map((x) => x.event.eventId), rest.map((e) => e.eventId));
+    for (const x of rec.accepted) assert.equal(verifyWebhook(hook.secret, x.raw, x.headers['x-chathub-signature'],
+      { now: Date.now() + 7200e3 }), true, 'signed (at the server\'s clock)');
+    w = await get();
+    assert.equal(w.status, 'active');
+    assert.equal(w.lastError, null);
+    assert.deepEqual(w.organizations[0], { organizationId: co.orgId, lastEventSeq: last, failedAttempts: 0,
+      nextAttemptAt: null });
+  });
+
+  test('a receiver that never answers: the test ping gives up after 10 s', async () => {
+    const sockets = new Set();
+    const silent = http.createServer(() => { /* never answers */ });
+    silent.on('connection', (s) => sockets.add(s));
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    let r = await api('POST', '/api/company/webhooks', { url: `http://127.0.0.1:${silent.address().port}/x` });
+    h.assertOk(r, 201);
+    const t0 = Date.now();
+    r = await h.api(srv.base, 'POST', `/api/company/webhooks/${r.json.id}/test`, { token: co.token, timeoutMs: 30000 });
+    h.assertOk(r);
+    const took = Date.now() - t0;
+    assert.deepEqual(r.json, { ok: false, status: null, error: 'no answer within 10 s' });
+    assert.ok(took >= 9000 && took < 15000, `${took} ms`);
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   });
 });
