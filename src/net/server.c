@@ -322,6 +322,8 @@ static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
  * local or another process's, passes the order first. */
 static void deliver(void *arg)
 {
+	if (!S.stopping)
+		ch_webhooks_kick(); /* the commit may have recorded organization events */
 	if (!S.order) {
 		ch_hub_deliver(arg);
 		return;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "net/loop.h"
@@ -31,6 +32,7 @@ static struct {
 	int outstanding; /* its requests without an outcome yet */
 	int progress;    /* its cursors that moved forward */
 	unsigned loads;
+	int64_t loaded_ms; /* when the last load began (monotonic) */
 } W;
 
 void ch_webhooks_init(ch_workq *workers) { W.workers = workers; }
@@ -40,6 +42,7 @@ static void load_run(void *arg);
 static void submit(void)
 {
 	W.busy = 1;
+	W.loaded_ms = ch_mono_ms();
 	batch *b = ch_xcalloc(1, sizeof *b);
 	b->failing = W.loads++ % GAUGE_EVERY ? -1 : 0;
 	ch_workq_submit(W.workers, load_run, b);
@@ -102,6 +105,13 @@ static void load_run(void *arg)
 void ch_webhooks_tick(void)
 {
 	if (W.busy || !W.workers)
+		return;
+	submit();
+}
+
+void ch_webhooks_kick(void)
+{
+	if (W.busy || !W.workers || ch_mono_ms() - W.loaded_ms < CH_WEBHOOKS_KICK_MS)
 		return;
 	submit();
 }
