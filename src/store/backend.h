@@ -278,7 +278,8 @@
 	  (ch_store_tx * tx, int64_t grace_ms, int64_t limit, ch_presence_each_fn each, void *ctx), \
 	  (tx, grace_ms, limit, each, ctx))                                                        \
 	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
-	CH_STORE_TX_OPS_AUTOCLOSE(X, P)
+	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
+	CH_STORE_TX_OPS_ERASURE(X, P)
 
 #define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	X(P, ch_err, note_create,                                                                  \
@@ -301,6 +302,18 @@
 	X(P, ch_err, chat_close_if_idle,                                                           \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t now_ms, ch_chat_row *out), \
 	  (tx, company_id, chat_id, now_ms, out))
+
+/* Erasure and retention (migration 023). */
+#define CH_STORE_TX_OPS_ERASURE(X, P)                                                              \
+	X(P, ch_err, chat_erase,                                                                   \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t now_ms,                  \
+	   ch_erase_counts *out),                                                                  \
+	  (tx, company_id, chat_id, now_ms, out))                                                  \
+	X(P, ch_err, client_erase,                                                                 \
+	  (ch_store_tx * tx, int64_t company_id, int64_t client_id, int64_t now_ms,                \
+	   int64_t *erased_at_out),                                                                \
+	  (tx, company_id, client_id, now_ms, erased_at_out))                                      \
+	X(P, ch_err, search_compact, (ch_store_tx * tx), (tx))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

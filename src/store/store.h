@@ -398,6 +398,7 @@ typedef struct ch_client_row {
 	char verified_keys[CH_ATTRS_KEYS_JSON_MAX + 1]; /* JSON array of the keys a userJWT set */
 	int64_t updated_at;                  /* the profile's last change (created_at at first) */
 	int64_t chats_count;                 /* the client's chats, of any status */
+	int64_t erased_at;                   /* 0 = not erased (migration 023) */
 } ch_client_row;
 
 /* A change of a client's profile: NULL leaves a field as it is; "" clears a
@@ -819,5 +820,38 @@ ch_err ch_store_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, i
 /* Records an attempt: status 1 delivered, 2 gave up, 0 retry at next_attempt_at. */
 ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
                                 int64_t next_attempt_at, const char *last_error);
+
+/* ---- erasure and retention (migration 023) -------------------------------- */
+
+/* What an erasure changed; each call adds to it. */
+typedef struct ch_erase_counts {
+	int64_t chats;    /* chats in which a message or a media row was erased */
+	int64_t messages; /* messages that became tombstones */
+	int64_t media;    /* media rows deleted (with their bytes) */
+} ch_erase_counts;
+
+/* Erases chat chat_id of the company: every message not yet redacted becomes
+ * a tombstone like ch_store_message_redact's (text "", media gone,
+ * redacted_at = now_ms, redacted_by = the company), every media row of the
+ * chat is deleted, and the chat's preview and theme (the client's name) are
+ * cleared. seq, author, status and times stay. Adds to *out what changed
+ * (nothing the second time). NOT_FOUND: not the company's chat. */
+ch_err ch_store_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
+                           ch_erase_counts *out);
+/* Clears client_id's profile: name, phone, e-mail, page URL, referrer,
+ * language, user agent, attributes ({}), verified keys ([]), and its external
+ * key (NULL: the channel user or userJWT subject is a new client next time);
+ * erased_at = now_ms unless it was erased before (it keeps the first time);
+ * its visitor tokens are revoked (the principals generation moves).
+ * *erased_at_out gets erased_at. Its chats are the caller's
+ * (ch_store_chat_erase). NOT_FOUND: not the company's client. */
+ch_err ch_store_client_erase(ch_store_tx *tx, int64_t company_id, int64_t client_id, int64_t now_ms,
+                             int64_t *erased_at_out);
+/* After erasures: SQLite merges the search indexes' segments into one
+ * (FTS5 'optimize'), so that no old segment still holds an erased word; with
+ * secure_delete the freed pages are zeroed. PostgreSQL: nothing (dead tuples
+ * stay until VACUUM, docs/privacy.md). A write job; its cost grows with the
+ * index (the whole index is rewritten). */
+ch_err ch_store_search_compact(ch_store_tx *tx);
 
 #endif

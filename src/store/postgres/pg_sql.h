@@ -10,6 +10,7 @@
 #ifndef CH_STORE_PG_SQL_H
 #define CH_STORE_PG_SQL_H
 
+#include "store/postgres/pg_erasure_sql.h"
 #include "store/postgres/pg_note_sql.h"
 #include "store/postgres/pg_presence_sql.h"
 
@@ -90,7 +91,7 @@
 #define CH_PG_CLIENT_COLS                                                                          \
 	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
 	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
-	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id), erased_at"
 
 #define CH_PG_CHAT_COLS                                                                            \
 	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
@@ -376,7 +377,8 @@
 	CH_PG_STMTS_LABELS(X)                                                                      \
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
 	CH_PG_STMTS_NOTES(X)                                                                \
-	CH_PG_STMTS_AUTOCLOSE(X)
+	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
+	CH_PG_STMTS_ERASURE(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort

@@ -7,6 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_erasure_sql.h"
 #include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
 
@@ -88,7 +89,7 @@
 #define CH_SQL_CLIENT_COLS                                                                         \
 	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
 	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
-	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id), erased_at"
 
 /* A chat row as ch_chat_row wants it (count_unread: kept by CHAT_APPENDED
  * and CHAT_READ_OPERATOR, migration 003). */
@@ -341,7 +342,8 @@
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
 	CH_SQLITE_NOTE_STMTS(X)                                                             \
-	CH_SQLITE_STMTS_AUTOCLOSE(X)
+	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	CH_SQLITE_STMTS_ERASURE(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
  * json_each, so that one prepared statement takes any number of ids. */

@@ -1,0 +1,24 @@
+/* sqlite_erasure_sql.h — the statements of erasure.c (client erasure and
+ * retention, migration 023), in the X(ID, "SQL") form of sqlite_sql.h, which
+ * includes them in its table. Private to src/store/sqlite/. */
+#ifndef CH_STORE_SQLITE_ERASURE_SQL_H
+#define CH_STORE_SQLITE_ERASURE_SQL_H
+
+#define CH_SQLITE_STMTS_ERASURE(X)                                                                 \
+	X(ERASE_CHAT_OWNED, "SELECT 1 FROM chats WHERE company_id = ?1 AND id = ?2")               \
+	/* The text change goes through 017's triggers: the words leave the index. */               \
+	X(ERASE_MESSAGES,                                                                          \
+	  "UPDATE messages SET text = '', media_id = NULL, redacted_at = ?3, redacted_by = NULL "  \
+	  "WHERE chat_id = ?2 AND company_id = ?1 AND redacted_at = 0")                            \
+	X(ERASE_MEDIA, "DELETE FROM media WHERE chat_id = ?2 AND company_id = ?1")                  \
+	X(ERASE_CHAT_TEXTS,                                                                        \
+	  "UPDATE chats SET last_message = '', theme = '' WHERE company_id = ?1 AND id = ?2 "     \
+	  "AND (last_message <> '' OR theme <> '')")                                               \
+	X(ERASE_CLIENT,                                                                            \
+	  "UPDATE clients SET name = '', phone = '', email = '', external_key = NULL, "            \
+	  "page_url = '', referrer = '', language = '', user_agent = '', attributes = '{}', "      \
+	  "verified_keys = '[]', updated_at = ?3, "                                                \
+	  "erased_at = CASE WHEN erased_at = 0 THEN ?3 ELSE erased_at END "                        \
+	  "WHERE company_id = ?1 AND id = ?2 RETURNING erased_at")
+
+#endif
