@@ -795,6 +795,15 @@ static void close_key(const ch_event *ev)
 			hub_close(v[i], ev->target, 0);
 }
 
+/* An erased client: its visitor connections (its tokens are revoked). */
+static void close_client(const ch_event *ev)
+{
+	size_t n;
+	void **v = hub_index_get(HUB_KEY(KEY_CLIENT, ev->client_id), &n);
+	for (size_t i = 0; i < n; i++)
+		hub_close(v[i], ev->target, 0);
+}
+
 void ch_hub_deliver(ch_event *list)
 {
 	for (ch_event *ev = list; ev; ev = ev->next) {
@@ -804,6 +813,8 @@ void ch_hub_deliver(ch_event *list)
 			close_operator(ev);
 		else if (ev->kind == CH_EV_CLOSE_KEY)
 			close_key(ev);
+		else if (ev->kind == CH_EV_CLOSE_CLIENT)
+			close_client(ev);
 	}
 	ch_event_free_list(list);
 }

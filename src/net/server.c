@@ -261,7 +261,7 @@ static void trim_run(void *arg)
 static void cluster_deliver(void *ctx, ch_event *list)
 {
 	for (const ch_event *ev = list; ev; ev = ev->next)
-		if (ev->kind == CH_EV_CLOSE_OPERATOR || ev->kind == CH_EV_CLOSE_KEY) {
+		if (ev->kind == CH_EV_CLOSE_OPERATOR || ev->kind == CH_EV_CLOSE_KEY || ev->kind == CH_EV_CLOSE_CLIENT) {
 			ch_store_principals_stale(ctx);
 			break;
 		}

@@ -72,6 +72,11 @@ void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id
 void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t message_id, ch_svc_done done,
                            void *arg);
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
+/* Erases client_id (svc/erasure.c, docs/privacy.md): the company only
+ * (WRONG_KIND otherwise), NOT_FOUND for another company's. Blocks (worker
+ * threads). Result: the receipt {clientId, erasedAt, chats, messages, media,
+ * fields}; zeros and [] when there was nothing left to erase. */
+void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_result *out);
 void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub
  * connections and send its open chats back to the queue. */
@@ -278,6 +283,12 @@ ch_err ch_svc_client_visible(ch_svc_tx *tx, const ch_principal *p, int64_t clien
  * offset/limit as the chat list; *total counts them all. A read. */
 ch_err ch_svc_client_chats(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, int64_t offset, int64_t limit,
                            int64_t *total, ch_chat_each_fn each, void *ctx);
+/* GET /api/client/{id}/export: {exportedAt, client, total, chats: [chat +
+ * {messages, messagesTruncated}]} for the chats offset…offset+limit (newest
+ * activity first), at most 2,000 messages in all; the company only
+ * (NOT_FOUND else). */
+ch_err ch_svc_client_export(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, int64_t offset,
+                            int64_t limit, json_t **out);
 /* The client object (a new reference; NULL, logged, when it cannot be built). */
 json_t *ch_svc_json_client(const ch_client_row *r);
 
@@ -286,7 +297,7 @@ json_t *ch_svc_json_client(const ch_client_row *r);
 
 /* Whether the principal a token named is still valid now, in this
  * transaction: a company's or operator's token epoch unchanged, the operator
- * Active, the client still there. CH_OK, CH_ERR_TOKEN_REVOKED, CH_ERR_NO_TOKEN
+ * Active, the client still there and not erased. CH_OK, CH_ERR_TOKEN_REVOKED, CH_ERR_NO_TOKEN
  * (no such client) or a store error. Every write job checks it before it acts
  * (so nothing is done for a principal revoked before the job's commit), and so
  * do Sync and history reads: revocation reaches requests already in flight. */
