@@ -27,6 +27,7 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_PUT, "/api/company/organization/{id}", ch_h_org_update, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_GET, "/api/events", ch_h_events_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, "organizationId after limit"},
 	{CH_M_GET, "/api/company/api-keys", ch_h_api_key_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_POST, "/api/company/api-keys", ch_h_api_key_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_DELETE, "/api/company/api-keys/{id}", ch_h_api_key_revoke, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE, 0, ""},

@@ -170,6 +170,7 @@ void ch_h_client_erase(ch_ctx *c);
 void ch_h_client_export(ch_ctx *c);
 void ch_h_chat_send(ch_ctx *c);
 /* note.c */
+void ch_h_events_list(ch_ctx *c);
 void ch_h_note_list(ch_ctx *c);
 void ch_h_note_create(ch_ctx *c);
 void ch_h_media_get(ch_ctx *c);

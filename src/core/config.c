@@ -94,6 +94,9 @@ static const opt opts[] = {
 	{"offline_grace_seconds", INT(offline_grace_seconds), "120", 1, 86400, NULL, 0,
 	 "How long an operator may be offline (no hub connection) before its open chats go back to the "
 	 "organization's queue."},
+	{"events_retention_days", INT(events_retention_days), "30", 1, 3650, NULL, 0,
+	 "How long an organization's events are kept for GET /api/events and webhooks (docs/api.md, events). "
+	 "Older events are deleted once a minute; a reader asking for a deleted one is told so (410)."},
 	{"auto_close_interval_seconds", INT(auto_close_interval_seconds), "60", 0, 86400, NULL, 0,
 	 "How often this process closes the chats whose organization's auto-close setting says they have "
 	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "

@@ -27,6 +27,7 @@ static const struct {
 	[CH_ERR_STORE] = {5002, 503, "store unavailable"},
 	[CH_ERR_METHOD] = {1006, 405, "method not allowed"},
 	[CH_ERR_BUSY] = {5003, 503, "server busy, retry later"},
+	[CH_ERR_GONE] = {3003, 410, "no longer kept"},
 };
 
 static int valid(ch_err e) { return (int)e >= 0 && e < CH_ERR__COUNT; }
@@ -49,6 +50,7 @@ const char *ch_http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";

@@ -27,6 +27,7 @@ typedef enum ch_err {
 	CH_ERR_STORE,           /* 5002 503 store unavailable */
 	CH_ERR_METHOD,          /* 1006 405 method not allowed on this path */
 	CH_ERR_BUSY,            /* 5003 503 a bounded queue is full: retry later */
+	CH_ERR_GONE,            /* 3003 410 no longer kept (an event cursor older than the retention) */
 	CH_ERR__COUNT
 } ch_err;
 

@@ -895,6 +895,38 @@ static void autoclose_tick(int64_t mono)
 	ch_svc_autoclose_sweep(sweep_done, NULL);
 }
 
+/* Once a minute, the organization events older than the retention are
+ * deleted (svc/events.c), one job at a time, at once again while a full
+ * batch says more wait. Several processes may trim: deleting is idempotent. */
+static int trim_in_flight;
+static int64_t next_trim_ms;
+
+static void trim_finished(void *arg)
+{
+	trim_in_flight = 0;
+	if (arg)
+		next_trim_ms = 0;
+}
+
+static void trim_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(json_object_get(r->result, "more"));
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("events retention trim failed: %s (again in a minute)", r->message);
+	json_decref(r->result);
+	H.o.post(trim_finished, more ? (void *)1 : NULL);
+}
+
+static void trim_tick(int64_t mono)
+{
+	if (!H.o.events_retention_ms || trim_in_flight || shutting_down || mono < next_trim_ms)
+		return;
+	next_trim_ms = mono + 60000;
+	trim_in_flight = 1;
+	ch_svc_events_trim(H.o.events_retention_ms, trim_done, NULL);
+}
+
 /* The search index's catch-up (svc/search.c): one job at a time, every tick,
  * and again at once while a full chunk says more wait. */
 static int index_in_flight;
@@ -964,6 +996,7 @@ void ch_hub_tick(int64_t now_ms)
 	hub_rec_unref(ping[1]);
 	presence_tick();
 	autoclose_tick(mono);
+	trim_tick(mono);
 	index_tick();
 }
 

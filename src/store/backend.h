@@ -29,7 +29,8 @@
 	X(P, void, principals_stale, (ch_store * s), (s))
 
 #define CH_STORE_TX_VOPS(X, P)                                                                     \
-	X(P, void, tx_add_events, (ch_store_tx * tx, const void *bytes, size_t len), (tx, bytes, len))
+	X(P, void, tx_add_events, (ch_store_tx * tx, const void *bytes, size_t len), (tx, bytes, len)) \
+	X(P, void, tx_add_org_event, (ch_store_tx * tx, const ch_org_event_new *ev), (tx, ev))
 
 #define CH_STORE_TX_OPS(X, P)                                                                      \
 	X(P, ch_err, ping, (ch_store_tx * tx), (tx))                                               \
@@ -279,7 +280,21 @@
 	  (tx, grace_ms, limit, each, ctx))                                                        \
 	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
+	CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
 	CH_STORE_TX_OPS_ERASURE(X, P)
+
+#define CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
+	X(P, ch_err, event_list,                                                                   \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t after, int64_t limit,     \
+	   ch_org_event_each_fn each, void *ctx),                                                  \
+	  (tx, company_id, org_id, after, limit, each, ctx))                                       \
+	X(P, ch_err, event_head,                                                                   \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t *last_seq,                \
+	   int64_t *trimmed_upto),                                                                 \
+	  (tx, company_id, org_id, last_seq, trimmed_upto))                                        \
+	X(P, ch_err, event_trim,                                                                   \
+	  (ch_store_tx * tx, int64_t older_than_ms, int64_t limit, int64_t *deleted),              \
+	  (tx, older_than_ms, limit, deleted))
 
 #define CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	X(P, ch_err, note_create,                                                                  \

@@ -772,6 +772,58 @@ ch_err ch_store_note_create(ch_store_tx *tx, int64_t company_id, int64_t chat_id
 ch_err ch_store_note_list(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t before_id, int64_t limit,
                           ch_note_each_fn each, void *ctx);
 
+/* ---- organization events (ext, migration 019) ----------------------------- */
+/* Everything a company may follow (chats, messages, clients, ratings) as one
+ * log per organization, numbered 1, 2, 3… without gaps (eventSeq). A job adds
+ * its events to the running batch (ch_store_tx_add_org_event); the writer
+ * numbers and inserts them just before COMMIT, organization by organization in
+ * ascending id order, so they are committed with the change or not at all, and
+ * two processes' batches never wait on each other's heads in a cycle. An event
+ * row holds ids and a small JSON object, never user-typed text: its objects are
+ * read when the event is (so a redaction or an erasure reaches the log too). */
+
+#define CH_EVENT_TYPE_MAX 32   /* bytes of a type name, "message.status_changed" */
+#define CH_EVENT_DATA_MAX 1024 /* bytes of an event's JSON data */
+
+typedef struct ch_org_event_new {
+	int64_t company_id;
+	int64_t organization_id;
+	int64_t chat_id;    /* 0 = none */
+	int64_t message_id; /* 0 = none */
+	int64_t client_id;  /* 0 = none */
+	int64_t at;         /* ms */
+	const char *type;   /* borrowed; at most CH_EVENT_TYPE_MAX bytes */
+	const char *data;   /* borrowed JSON object text, at most CH_EVENT_DATA_MAX bytes; NULL = "{}" */
+} ch_org_event_new;
+
+typedef struct ch_org_event_row {
+	int64_t organization_id;
+	int64_t seq;
+	int64_t company_id;
+	int64_t chat_id, message_id, client_id;
+	int64_t at;
+	char type[CH_EVENT_TYPE_MAX + 1];
+	char data[CH_EVENT_DATA_MAX + 1];
+} ch_org_event_row;
+
+typedef void (*ch_org_event_each_fn)(void *ctx, const ch_org_event_row *row);
+
+/* Adds an event to the running write batch (copied; a job that fails takes
+ * its events with it). Only on the writer's transaction; elsewhere nothing. */
+void ch_store_tx_add_org_event(ch_store_tx *tx, const ch_org_event_new *ev);
+/* The organization's events with seq > after, ascending, at most limit; none
+ * for another company's organization. */
+ch_err ch_store_event_list(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t after, int64_t limit,
+                           ch_org_event_each_fn each, void *ctx);
+/* The organization's latest seq and the highest seq trimmed away (0, 0 when
+ * it has none); CH_ERR_NOT_FOUND for another company's organization. */
+ch_err ch_store_event_head(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t *last_seq,
+                           int64_t *trimmed_upto);
+/* A write job: deletes events older than older_than_ms, at most limit of
+ * them, oldest of each organization first (an organization's log keeps no
+ * hole: trimmed_upto moves to the highest seq deleted). */
+ch_err ch_store_event_trim(ch_store_tx *tx, int64_t older_than_ms, int64_t limit, int64_t *deleted);
+
 /* ---- media ------------------------------------------------------------- */
 
 ch_err ch_store_media_put(ch_store_tx *tx, int64_t company_id, int64_t chat_id, const char *name,

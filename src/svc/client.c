@@ -73,9 +73,11 @@ ch_err ch_svc_client_chats(ch_svc_tx *tx, const ch_principal *p, int64_t client_
 	return e ? e : ch_store_chat_list(tx, &f, total, each, ctx);
 }
 
-/* ClientUpdated(client) to the operator side of its organization. */
-static void emit_updated(svc_job *j, const ch_client_row *r)
+/* ClientUpdated(client) to the operator side of its organization, and the
+ * organization event client.updated. */
+static void emit_updated(ch_store_tx *tx, svc_job *j, const ch_client_row *r)
 {
+	svc_org_event_client(tx, j, "client.updated", r->company_id, r->organization_id, r->id, NULL);
 	json_t *cj = ch_svc_json_client(r);
 	if (!cj) {
 		j->unencodable = 1;
@@ -164,7 +166,7 @@ static ch_err staff_edit_fn(ch_store_tx *tx, svc_job *j)
 	if ((e = change_client(tx, j, c->row, &ch, c->edit->attributes, CH_ATTRS_STAFF, &changed, NULL)))
 		return e;
 	if (changed)
-		emit_updated(j, c->row);
+		emit_updated(tx, j, c->row);
 	svc_result(j, ch_svc_json_client(c->row));
 	return CH_OK;
 }
@@ -193,7 +195,7 @@ static ch_err visitor_attrs_fn(ch_store_tx *tx, svc_job *j)
 	if ((e = change_client(tx, j, c->row, &ch, c->edit->attributes, CH_ATTRS_VISITOR, &changed, &ignored)))
 		return e;
 	if (changed && c->row->chats_count > 0)
-		emit_updated(j, c->row);
+		emit_updated(tx, j, c->row);
 	json_t *attrs = json_loads(c->row->attributes, 0, NULL), *ver = json_loads(c->row->verified_keys, 0, NULL);
 	svc_result(j, json_pack("{s:o, s:o, s:o}", "attributes", attrs ? attrs : json_object(), "verifiedAttributes",
 	                        ver ? ver : json_array(), "ignored", ignored ? ignored : json_array()));
@@ -240,7 +242,7 @@ static ch_err session_fn(ch_store_tx *tx, svc_job *j)
 	if ((e = change_client(tx, j, c->row, &ch, s->jwt_attributes, CH_ATTRS_IDENTITY, &changed, NULL)))
 		return e;
 	if (changed && c->row->chats_count > 0)
-		emit_updated(j, c->row);
+		emit_updated(tx, j, c->row);
 	svc_result(j, json_pack("{s:I}", "clientId", (json_int_t)c->row->id));
 	return CH_OK;
 }

@@ -116,8 +116,11 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	if ((next != old || op != c.operator_id) &&
 	    (e = ch_store_chat_update(tx, c.company_id, c.id, next, op, &c)))
 		goto out;
-	if (created)
+	if (created) {
 		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", svc_json_chat_staff(tx, j, &c)));
+		svc_org_chat(tx, j, "chat.created", &c);
+	}
+	svc_org_message(tx, j, "message.created", &c, msg);
 	json_t *mj = ch_svc_json_message(msg, &c);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
 	                        mj ? json_pack("[O]", mj) : NULL);
@@ -127,8 +130,10 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	}
 	svc_result(j, mj ? json_deep_copy(mj) : NULL); /* the event and the caller use it on different threads */
 	json_decref(mj);
-	if (next != old)
+	if (next != old) {
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
+		svc_org_chat_status(tx, j, &c, old);
+	}
 	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id && (e = ch_store_presence_touch(tx, j->p.operator_id)))
 		goto out;
 	if (author == CH_AUTHOR_OPERATOR && c.source != CH_SOURCE_WIDGET && (e = queue_delivery(tx, &c, msg->id)))
@@ -182,6 +187,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 		if ((e = ch_store_chat_update(tx, c.company_id, c.id, j->status, op, &c)))
 			return e;
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
+		svc_org_chat_status(tx, j, &c, old);
 		if (old == CH_CHAT_CLOSED && c.status == CH_CHAT_NEW)
 			e = svc_route_chat(tx, j, &c);
 		else if (freed)
@@ -308,10 +314,15 @@ static ch_err mark_read_fn(ch_store_tx *tx, svc_job *j)
 	e = ch_store_chat_mark_read(tx, c.company_id, c.id, reader, j->seq, emit_read, &r);
 	/* the whole chat's receipt, for clients that track reads by seq (the
 	 * widgets): both sides, so the reader's other tabs follow too */
-	if (!e && r.changed)
-		svc_emit(j, SVC_BOTH_SIDES, &c, "MessagesRead",
-		         json_pack("[I, I, s]", (json_int_t)c.id, (json_int_t)(j->seq < c.last_seq ? j->seq : c.last_seq),
-		                   reader == CH_AUTHOR_CLIENT ? "client" : "operator"));
+	if (!e && r.changed) {
+		int64_t upto = j->seq < c.last_seq ? j->seq : c.last_seq;
+		const char *by = reader == CH_AUTHOR_CLIENT ? "client" : "operator";
+		svc_emit(j, SVC_BOTH_SIDES, &c, "MessagesRead", json_pack("[I, I, s]", (json_int_t)c.id, (json_int_t)upto, by));
+		/* one event for the receipt, not one per message it marked */
+		svc_org_event(tx, j, "message.status_changed", &c, 0,
+		              json_pack("{s:i, s:I, s:s, s:I}", "status", CH_MSG_READ, "uptoSeq", (json_int_t)upto, "reader",
+		                        by, "messages", (json_int_t)r.changed));
+	}
 	return e;
 }
 
@@ -331,6 +342,7 @@ static ch_err delete_fn(ch_store_tx *tx, svc_job *j)
 		return e;
 	if ((e = ch_store_chat_delete(tx, c.company_id, c.id)))
 		return e;
+	svc_org_event(tx, j, "chat.deleted", &c, 0, json_pack("{s:I}", "chatId", (json_int_t)c.id));
 	return c.operator_id && c.status != CH_CHAT_CLOSED ? svc_drain_org(tx, j, c.company_id, c.organization_id)
 	                                                    : CH_OK;
 }
@@ -356,12 +368,19 @@ static ch_err redact_fn(ch_store_tx *tx, svc_job *j)
 	ch_message_row *m = ch_xmalloc(sizeof *m);
 	e = ch_store_message_get(tx, c.company_id, j->message_id, m);
 	int was = !e && m->chat_id == c.id && m->redacted_at;
+	/* a theme made of the message's first words (default_theme) goes with it */
+	int theme_of_it = !e && !was && m->chat_id == c.id && c.theme[0] &&
+	                  (!strncmp(m->text, c.theme, strlen(c.theme)) || (m->has_media && !strcmp(m->media.name, c.theme)));
 	if (!e || e == CH_ERR_NOT_FOUND)
 		e = ch_store_message_redact(tx, c.company_id, c.id, j->message_id, by, m);
+	if (!e && theme_of_it && !(e = ch_store_chat_set_theme(tx, c.company_id, c.id, "")))
+		c.theme[0] = '\0';
 	if (e == CH_ERR_NOT_FOUND)
 		e = svc_fail(j, e, "message not found");
-	if (!e && !was)
+	if (!e && !was) {
 		svc_emit(j, SVC_BOTH_SIDES, &c, "MessageRedacted", json_pack("[o]", ch_svc_json_message(m, &c)));
+		svc_org_message(tx, j, "message.redacted", &c, m);
+	}
 	if (!e)
 		svc_result(j, ch_svc_json_message(m, &c));
 	free(m);

@@ -35,7 +35,9 @@ static void sign(const char *secret, const char *body, size_t len, char out[80])
 	sodium_bin2hex(out + 7, 73, mac, sizeof mac);
 }
 
-/* The request of one delivery; CH_ERR_NOT_FOUND when its message is gone. */
+/* The request of one delivery; CH_ERR_NOT_FOUND when its message is gone
+ * (deleted with its chat, or redacted before it went out: an empty tombstone
+ * is nothing to send). */
 static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound *o)
 {
 	ch_message_row *m = ch_xmalloc(sizeof *m);
@@ -43,6 +45,8 @@ static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound
 	ch_client_row cl;
 	ch_org_secrets sec;
 	ch_err e = ch_store_message_get(tx, d->company_id, d->message_id, m);
+	if (!e && m->redacted_at)
+		e = CH_ERR_NOT_FOUND;
 	if (!e)
 		e = ch_store_chat_get(tx, d->company_id, m->chat_id, &c);
 	if (!e)

@@ -409,6 +409,19 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 
 /* NULL (logged) when a text field of the row is not valid UTF-8. A message's
  * media.url is signed afresh, at the time of the call. */
+/* ---- organization events (events.c) ---- */
+/* The organization's events with eventSeq > after, ascending, at most limit,
+ * as a new JSON array of event objects with their chat, message and client as
+ * they are now; *last_seq_out the organization's latest eventSeq, *trimmed_out
+ * (may be NULL) the highest one deleted by the retention. CH_ERR_NOT_FOUND:
+ * not the company's organization; CH_ERR_GONE: after < *trimmed_out (events
+ * were deleted); CH_ERR_OUT_OF_RANGE: after > *last_seq_out. */
+ch_err ch_svc_events_page(ch_svc_tx *tx, int64_t company_id, int64_t org_id, int64_t after, int64_t limit,
+                          json_t **events_out, int64_t *last_seq_out, int64_t *trimmed_out);
+/* A write job deleting events older than retention_ms (a bounded number per
+ * job; the result says {deleted, more}). */
+void ch_svc_events_trim(int64_t retention_ms, ch_svc_done done, void *arg);
+
 json_t *ch_svc_json_chat(const ch_chat_row *c);
 /* {id, organizationId, name, color}. */
 json_t *ch_svc_json_label(const ch_label_row *r);

@@ -184,6 +184,20 @@ describe('channel outbound delivery', () => {
     assert.equal(got.filter((g) => g.url === '/fail').length, 1, 'never sent again');
   });
 
+  test('a reply redacted after a failed attempt is given up: its tombstone never goes out', async () => {
+    const o3 = await hub.addOrg(srv, co, 'Redacting bridge', { operators: 0 });
+    await hub.putOrg(srv, co.token, o3.orgId,
+      { channelSecret: SECRET, outboundUrl: `http://127.0.0.1:${receiver.address().port}/fail?redact` });
+    const chatId = await channelChat(srv, o3, SECRET, 'redact-1');
+    const reply = await hub.postMessage(srv, co.token, chatId, { textMessage: 'sent to the wrong person' });
+    await hub.pollUntil(() => got.some((g) => g.url === '/fail?redact'), { ms: 10000, what: 'the failing attempt' });
+    h.assertOk(await h.api(srv.base, 'DELETE', `/api/chat/${chatId}/messages/${reply.id}`, { token: co.token }));
+    const d = await hub.pollUntil(async () => (await deliveries(srv)).find((x) => x.messageId === reply.id && x.status === GAVE_UP),
+      { ms: 10000, every: 200, what: 'the delivery given up' });
+    assert.equal(d.lastError, 'message or outbound URL gone');
+    assert.equal(got.filter((g) => g.url === '/fail?redact').length, 1, 'never sent again');
+  });
+
   test('the option opens the local network only: unspecified, multicast and reserved stay refused', async () => {
     const o3 = await hub.addOrg(srv, co, 'Local bridge', { operators: 0 });
     for (const url of ['http://10.1.2.3/', 'http://169.254.169.254/latest', 'http://100.64.0.1/', 'http://192.168.0.1:8080/x']) {

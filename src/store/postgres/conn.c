@@ -300,6 +300,7 @@ void ch_pg_conn_close(ch_store_tx *c)
 	if (!c)
 		return;
 	ch_buf_free(&c->events);
+	ch_oev_free(&c->oevs);
 	PQfinish(c->conn);
 	free(c);
 }

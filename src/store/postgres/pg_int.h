@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "store/backend.h"
 #include "store/check.h"
+#include "store/events.h"
 #include "store/fill.h"
 #include "store/writeq.h"
 #include "store/postgres/pg_sql.h"
@@ -49,6 +50,7 @@ struct ch_store_tx {
 	int wrote;               /* writer: the running job changed a row */
 	int principals_changed;  /* writer: this batch wrote what token checks read */
 	ch_buf events;           /* writer: the running batch's outbox bytes */
+	ch_oev_list oevs;        /* writer: the running batch's organization events */
 	struct ch_store_tx *next; /* reader registry link (guarded by s->readers_mu) */
 	unsigned char prepared[CH_PG__COUNT];
 };
@@ -145,6 +147,9 @@ ch_err ch_pg_budget_lock(ch_store_tx *tx, ch_pg_budget kind, int64_t id);
 
 /* migrate.c: applies pending migrations under a session advisory lock. */
 ch_err ch_pg_migrate(ch_store_tx *c, int *applied_out, int *version_out);
+
+/* events.c: numbers and inserts the batch's organization events (writer). */
+ch_err ch_pg_events_flush(ch_store_tx *tx);
 
 /* writer.c */
 ch_err ch_pg_writer_start(ch_store *s);

@@ -11,6 +11,7 @@
 #define CH_STORE_PG_SQL_H
 
 #include "store/postgres/pg_erasure_sql.h"
+#include "store/postgres/pg_events_sql.h"
 #include "store/postgres/pg_note_sql.h"
 #include "store/postgres/pg_presence_sql.h"
 
@@ -378,6 +379,7 @@
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
 	CH_PG_STMTS_NOTES(X)                                                                \
 	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
+	CH_PG_STMTS_EVENTS(X)                                                                      \
 	CH_PG_STMTS_ERASURE(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to

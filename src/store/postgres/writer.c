@@ -10,7 +10,8 @@
  *    back, and the batch runs again without that job; a deadlock, lock
  *    timeout or serialisation failure (40P01, 55P03, 40001) runs it again
  *    with the job, at most CH_PG_TRIES times;
- *  - the batch's outbox bytes become one bus_log row (node_id, bseq) just
+ *  - the batch's organization events are numbered and inserted (events.c),
+ *    and its outbox bytes become one bus_log row (node_id, bseq), just
  *    before COMMIT, so they exist if and only if the batch committed;
  *  - when the connection is lost during COMMIT the outcome is unknown: the
  *    writer reconnects, ends the old backend, and looks for the batch's
@@ -38,6 +39,7 @@ static void tx_reset(ch_store_tx *c)
 	c->wrote = 0;
 	c->principals_changed = 0;
 	ch_buf_reset(&c->events);
+	ch_oev_truncate(&c->oevs, 0);
 }
 
 static void rollback(ch_store_tx *c)
@@ -53,7 +55,7 @@ typedef enum { RUN_COMMIT, RUN_REPLAY, RUN_FAIL } run_result;
 /* Runs one job; RUN_REPLAY when the batch must be rolled back and run again. */
 static run_result run_job(ch_store_tx *c, ch_store_job *j)
 {
-	size_t mark = c->events.len;
+	size_t mark = c->events.len, oevs_mark = c->oevs.n;
 	c->wrote = 0;
 	ch_err err = j->fn(c, j->arg);
 	if (c->failed) {
@@ -69,15 +71,18 @@ static run_result run_job(ch_store_tx *c, ch_store_job *j)
 	if (err == CH_OK)
 		return RUN_COMMIT;
 	c->events.len = mark;
+	ch_oev_truncate(&c->oevs, oevs_mark);
 	j->settled = 1;
 	return c->wrote ? RUN_REPLAY : RUN_COMMIT;
 }
 
-/* The batch's last statements: the revocation counter and the outbox row. */
+/* The batch's last statements: its organization events (each organization's
+ * head row locked from here to COMMIT only), the revocation counter and the
+ * outbox row. */
 static ch_err finish_batch(ch_store *s, ch_store_tx *c)
 {
-	ch_err err = CH_OK;
-	if (c->principals_changed)
+	ch_err err = c->oevs.n ? ch_pg_events_flush(c) : CH_OK;
+	if (err == CH_OK && c->principals_changed)
 		err = ch_pg_exec(c, CH_PG_REVOCATIONS_BUMP, NULL, NULL);
 	if (err == CH_OK && c->events.len && s->node_id) {
 		ch_pg_params p = {0};
@@ -163,6 +168,7 @@ static int run_batch(ch_store *s, ch_store_tx *c, ch_store_job *batch, size_t n)
 		if (!j->settled)
 			j->err = CH_ERR_STORE;
 	ch_buf_reset(&c->events);
+	ch_oev_truncate(&c->oevs, 0);
 	c->principals_changed = 0;
 	return 0;
 }

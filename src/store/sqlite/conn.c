@@ -127,6 +127,7 @@ void ch_store_sqlite_conn_close(ch_store_tx *c)
 	for (int i = 0; i < CH_STMT__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
 	ch_buf_free(&c->events);
+	ch_oev_free(&c->oevs);
 	int rc = sqlite3_close(c->db);
 	if (rc != SQLITE_OK)
 		ch_store_sqlite_fail(c, rc, "close");

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "store/backend.h"
 #include "store/check.h"
+#include "store/events.h"
 #include "store/fill.h"
 #include "store/writeq.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -40,6 +41,7 @@ struct ch_store_tx {
 	int principals_changed;     /* writer: this batch wrote what token checks read */
 	struct ch_store_tx *next;   /* reader registry link (guarded by s->readers_mu) */
 	ch_buf events;              /* writer: the running batch's outbox bytes */
+	ch_oev_list oevs;           /* writer: the running batch's organization events */
 	sqlite3_stmt *stmts[CH_STMT__COUNT];
 };
 
@@ -161,6 +163,8 @@ ch_err ch_store_sqlite_migrate(ch_store_tx *c, int *applied_out, int *version_ou
 
 /* writer.c */
 ch_err ch_store_sqlite_writer_start(ch_store *s);
+/* events.c: numbers and inserts the batch's organization events (writer). */
+ch_err ch_store_sqlite_events_flush(ch_store_tx *tx);
 /* Lets the writer finish every queued job, then joins it. */
 void ch_store_sqlite_writer_stop(ch_store *s);
 

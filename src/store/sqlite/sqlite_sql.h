@@ -8,6 +8,7 @@
 #define CH_STORE_SQLITE_SQL_H
 
 #include "store/sqlite/sqlite_erasure_sql.h"
+#include "store/sqlite/sqlite_events_sql.h"
 #include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
 
@@ -343,6 +344,7 @@
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
 	CH_SQLITE_NOTE_STMTS(X)                                                             \
 	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	CH_SQLITE_EVENTS_STMTS(X)                                                                  \
 	CH_SQLITE_STMTS_ERASURE(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by

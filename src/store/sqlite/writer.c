@@ -3,8 +3,10 @@
  * The queue is writeq.c's (bounded; a full queue refuses with CH_ERR_BUSY on
  * the caller's thread); the writer takes every queued job at once, runs them
  * in one BEGIN IMMEDIATE transaction, each inside its own savepoint so a
- * failing job is undone alone, commits once, and only then calls the jobs'
- * done callbacks: one fsync acknowledges the whole batch.
+ * failing job is undone alone (with the organization events it added), numbers
+ * and inserts the batch's organization events (events.c), commits once, and
+ * only then calls the jobs' done callbacks: one fsync acknowledges the whole
+ * batch.
  *
  * Threading: the queue, the stats, the sink and the done callbacks are
  * writeq.c's. The writer connection is used by the writer thread only.
@@ -24,9 +26,12 @@ static int run_job(ch_store_tx *c, ch_store_job *j)
 		return !sqlite3_get_autocommit(c->db);
 	}
 	size_t events_mark = c->events.len; /* a failed job's events go with its writes */
+	size_t oevs_mark = c->oevs.n;
 	j->err = j->fn(c, j->arg);
-	if (j->err != CH_OK)
+	if (j->err != CH_OK) {
 		c->events.len = events_mark;
+		ch_oev_truncate(&c->oevs, oevs_mark);
+	}
 	if (sqlite3_get_autocommit(c->db))
 		return 0;
 	if (j->err != CH_OK && ch_store_sqlite_run(c, CH_STMT_ROLLBACK_TO) != CH_OK)
@@ -42,6 +47,10 @@ static int run_batch(ch_store_tx *c, ch_store_job *batch)
 	for (ch_store_job *j = batch; ok && j; j = j->next)
 		ok = run_job(c, j);
 	c->in_tx = 0;
+	/* the batch's organization events, numbered in the same transaction */
+	if (ok && c->oevs.n)
+		ok = ch_store_sqlite_events_flush(c) == CH_OK;
+	ch_oev_truncate(&c->oevs, 0);
 	/* the counter other processes' caches poll (ch_store_sqlite_revocations_poll) */
 	if (ok && c->principals_changed)
 		ok = ch_store_sqlite_run(c, CH_STMT_REVOCATIONS_BUMP) == CH_OK;
