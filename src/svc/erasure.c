@@ -11,8 +11,10 @@
  * Events, after the commit: MessageRedacted(message) to both sides for each
  * tombstone when there are at most ERASE_EVENTS_MAX of them, else one
  * ClientErased({clientId, chatIds}) to the operator side (a panel reloads
- * those chats); ClientUpdated(client) to the operator side; and the client's
- * visitor connections are closed ("token revoked").
+ * those chats); ClientUpdated(client) to the operator side; the organization
+ * event client.erased {chats, messages, media}; and the client's visitor
+ * connections are closed ("token revoked"). An erasure that finds nothing
+ * left to erase emits nothing.
  *
  * The export reads, in the caller's read transaction, the client's profile
  * and a page of its chats, each with its messages (at most EXPORT_MESSAGES
@@ -61,6 +63,7 @@ typedef struct erase_job {
 	ch_erase_counts n;
 	json_t *fields;
 	int64_t erased_at;
+	int changed; /* first erasure, or something was left to erase */
 } erase_job;
 
 /* The personal fields the client had ("name", "email", …): the receipt's. */
@@ -130,6 +133,9 @@ static ch_err emit_erased(ch_store_tx *tx, svc_job *j, erase_job *x)
 		ev->org_id = x->row->organization_id;
 		ch_event_append(&j->events, ev);
 	}
+	svc_org_event_client(tx, j, "client.erased", x->row->company_id, x->row->organization_id, x->client_id,
+	                     json_pack("{s:I, s:I, s:I}", "chats", (json_int_t)x->n.chats, "messages",
+	                               (json_int_t)x->n.messages, "media", (json_int_t)x->n.media));
 	json_t *cj = ch_svc_json_client(x->row);
 	json_t *args = cj ? json_pack("[o]", cj) : NULL;
 	if (!args)
@@ -164,6 +170,7 @@ static ch_err erase_fn(ch_store_tx *tx, svc_job *j)
 		return e == CH_ERR_NOT_FOUND ? svc_fail(j, e, "client not found") : e;
 	x->now = ch_now_ms();
 	x->fields = filled_fields(x->row);
+	int was_erased = x->row->erased_at != 0;
 	e = client_chat_ids(tx, x->row, &x->chats);
 	for (size_t i = 0; !e && i < x->chats.n; i++)
 		e = ch_store_chat_erase(tx, j->p.company_id, x->chats.v[i], x->now, &x->n);
@@ -171,7 +178,8 @@ static ch_err erase_fn(ch_store_tx *tx, svc_job *j)
 		e = ch_store_client_erase(tx, j->p.company_id, x->client_id, x->now, &x->erased_at);
 	if (!e)
 		e = ch_store_client_get(tx, j->p.company_id, x->client_id, x->row);
-	if (!e)
+	x->changed = !was_erased || x->n.messages || x->n.media || json_array_size(x->fields);
+	if (!e && x->changed)
 		e = emit_erased(tx, j, x);
 	return e;
 }
@@ -197,7 +205,7 @@ void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_r
 	j->extra = &x;
 	svc_submit(j);
 	ch_svc_waiter_wait(w, out);
-	if (!out->err && (x.n.messages || x.n.media || json_array_size(x.fields))) {
+	if (!out->err && x.changed) {
 		ch_svc_result r;
 		w = ch_svc_waiter_new();
 		svc_submit(svc_job_new(compact_fn, NULL, ch_svc_waiter_done, w));

@@ -122,12 +122,25 @@ describe('client erasure and export', () => {
     h.assertOk(r);
     assert.deepEqual(r.json.items, [], 'search no longer finds the e-mail');
 
+    // the organization's events: client.erased with the counts; the message events read tombstones
+    r = await h.api(srv.base, 'GET', `/api/events?organizationId=${o.orgId}&after=0&limit=1000`, { token: o.token });
+    h.assertOk(r);
+    const erasedEvs = r.json.events.filter((e) => e.type === 'client.erased' && e.client && e.client.id === clientId);
+    assert.equal(erasedEvs.length, 1, JSON.stringify(r.json.events.map((e) => e.type)));
+    assert.deepEqual(erasedEvs[0].data, { chats: 1, messages: 3, media: 1 });
+    assert.equal(erasedEvs[0].client.erased, true);
+    assert.ok(!JSON.stringify(r.json).includes(word) && !JSON.stringify(r.json).includes(tag), 'no event holds the erased data');
+    const lastSeq = r.json.events[r.json.events.length - 1].eventSeq;
+
     // again: the receipt with zeros
     r = await erase(o.token, clientId);
     h.assertOk(r);
     assert.deepEqual(r.json, { ...receipt, chats: 0, messages: 0, media: 0, fields: [] });
     await h.sleep(300);
     assert.equal(opB.all('MessageRedacted', (m) => m.chatId === chatId, marks[1]).length, 3, 'no second event');
+    r = await h.api(srv.base, 'GET', `/api/events?organizationId=${o.orgId}&after=${lastSeq}`, { token: o.token });
+    h.assertOk(r);
+    assert.deepEqual(r.json.events.filter((e) => e.type === 'client.erased'), [], 'no second client.erased');
 
     // the same widget (its old token) starts over as a new client
     const s2 = await hub.widgetSession(srv, o.guid, { visitorToken: v.session.visitorToken });
