@@ -97,6 +97,10 @@ static const opt opts[] = {
 	{"events_retention_days", INT(events_retention_days), "30", 1, 3650, NULL, 0,
 	 "How long an organization's events are kept for GET /api/events and webhooks (docs/api.md, events). "
 	 "Older events are deleted once a minute; a reader asking for a deleted one is told so (410)."},
+	{"retention_interval_seconds", INT(retention_interval_seconds), "3600", 0, 86400, NULL, 0,
+	 "How often this process erases the closed chats older than their organization's retentionDays "
+	 "(docs/privacy.md): their messages become tombstones. Several processes may all sweep: a chat is "
+	 "erased once. 0: this process never sweeps."},
 	{"auto_close_interval_seconds", INT(auto_close_interval_seconds), "60", 0, 86400, NULL, 0,
 	 "How often this process closes the chats whose organization's auto-close setting says they have "
 	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "

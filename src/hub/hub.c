@@ -895,6 +895,37 @@ static void autoclose_tick(int64_t mono)
 	ch_svc_autoclose_sweep(sweep_done, NULL);
 }
 
+/* Every retention_every_ms, one retention sweep (svc/erasure.c) at a time,
+ * at once again while a full batch says more wait. */
+static int retention_in_flight;
+static int64_t next_retention_ms;
+
+static void retention_finished(void *more)
+{
+	retention_in_flight = 0;
+	if (more)
+		next_retention_ms = 0;
+}
+
+static void retention_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(json_object_get(r->result, "more"));
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("retention sweep failed: %s (again at the next period)", r->message);
+	json_decref(r->result);
+	H.o.post(retention_finished, more ? (void *)1 : NULL);
+}
+
+static void retention_tick(int64_t mono)
+{
+	if (!H.o.retention_every_ms || retention_in_flight || shutting_down || mono < next_retention_ms)
+		return;
+	next_retention_ms = mono + H.o.retention_every_ms;
+	retention_in_flight = 1;
+	ch_svc_retention_sweep(retention_done, NULL);
+}
+
 /* Once a minute, the organization events older than the retention are
  * deleted (svc/events.c), one job at a time, at once again while a full
  * batch says more wait. Several processes may trim: deleting is idempotent. */
@@ -996,6 +1027,7 @@ void ch_hub_tick(int64_t now_ms)
 	hub_rec_unref(ping[1]);
 	presence_tick();
 	autoclose_tick(mono);
+	retention_tick(mono);
 	trim_tick(mono);
 	index_tick();
 }

@@ -328,7 +328,13 @@
 	  (ch_store_tx * tx, int64_t company_id, int64_t client_id, int64_t now_ms,                \
 	   int64_t *erased_at_out),                                                                \
 	  (tx, company_id, client_id, now_ms, erased_at_out))                                      \
-	X(P, ch_err, search_compact, (ch_store_tx * tx), (tx))
+	X(P, ch_err, search_compact, (ch_store_tx * tx), (tx))                                      \
+	X(P, ch_err, org_set_retention,                                                            \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t days),                    \
+	  (tx, company_id, org_id, days))                                                          \
+	X(P, ch_err, chat_retention_due,                                                           \
+	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each, void *ctx),      \
+	  (tx, now_ms, limit, each, ctx))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

@@ -217,6 +217,7 @@ typedef struct ch_org_row {
 	int64_t auto_close_waiting;  /* default 1440 */
 	int64_t auto_close_open;     /* default 0 */
 	int64_t auto_close_on_pause; /* default 0 */
+	int64_t retention_days;      /* closed chats older than this are erased; 0 = keep (migration 023) */
 } ch_org_row;
 
 typedef void (*ch_org_each_fn)(void *ctx, const ch_org_row *row);
@@ -886,7 +887,8 @@ typedef struct ch_erase_counts {
  * a tombstone like ch_store_message_redact's (text "", media gone,
  * redacted_at = now_ms, redacted_by = the company), every media row of the
  * chat is deleted, and the chat's preview and theme (the client's name) are
- * cleared. seq, author, status and times stay. Adds to *out what changed
+ * cleared, and the chat records when it was erased (the retention sweep's
+ * mark). seq, author, status and times stay. Adds to *out what changed
  * (nothing the second time). NOT_FOUND: not the company's chat. */
 ch_err ch_store_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
                            ch_erase_counts *out);
@@ -905,5 +907,18 @@ ch_err ch_store_client_erase(ch_store_tx *tx, int64_t company_id, int64_t client
  * stay until VACUUM, docs/privacy.md). A write job; its cost grows with the
  * index (the whole index is rewritten). */
 ch_err ch_store_search_compact(ch_store_tx *tx);
+
+#define CH_RETENTION_DAYS_MAX 3650
+/* Sets the organization's retention_days (0 = keep forever, at most
+ * CH_RETENTION_DAYS_MAX, else OUT_OF_RANGE). NOT_FOUND: not the company's. */
+ch_err ch_store_org_set_retention(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t days);
+/* The retention sweep's work, at most limit chats by id: Closed chats of
+ * organizations with a retention_days whose last activity (their newest
+ * message, else their creation) is older than now_ms minus that many days,
+ * and that had activity since they were last erased (ch_store_chat_erase
+ * records when). Erasing one takes it off this list until it has activity
+ * again. */
+ch_err ch_store_chat_retention_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each,
+                                   void *ctx);
 
 #endif

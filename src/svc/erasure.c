@@ -312,3 +312,74 @@ ch_err ch_svc_client_export(ch_svc_tx *tx, const ch_principal *p, int64_t client
 	free(cl);
 	return e;
 }
+
+/* ---- retention --------------------------------------------------------------- */
+
+#define RETENTION_BATCH 20 /* chats per sweep job; a full batch sweeps again at once */
+
+typedef struct due_chats {
+	ch_chat_row *v;
+	size_t n;
+} due_chats;
+
+static void add_due(void *ctx, const ch_chat_row *row)
+{
+	due_chats *l = ctx;
+	if (l->n < RETENTION_BATCH)
+		l->v[l->n++] = *row;
+}
+
+/* One due chat, re-checked under its row lock (another process may have
+ * erased it, or a message reopened it, since it was found). */
+static ch_err retain_one(ch_store_tx *tx, const ch_chat_row *due, int64_t now, ch_erase_counts *n)
+{
+	ch_org_row org;
+	ch_chat_row *c = ch_xmalloc(sizeof *c);
+	ch_err e = ch_store_org_get(tx, due->company_id, due->organization_id, &org);
+	if (!e)
+		e = ch_store_chat_lock(tx, due->company_id, due->id, c);
+	if (!e) {
+		int64_t activity = c->last_message_at ? c->last_message_at : c->created_at;
+		if (c->status == CH_CHAT_CLOSED && org.retention_days > 0 &&
+		    activity < now - org.retention_days * 86400000LL)
+			e = ch_store_chat_erase(tx, c->company_id, c->id, now, n);
+	}
+	free(c);
+	return e == CH_ERR_NOT_FOUND ? CH_OK : e; /* deleted meanwhile */
+}
+
+/* Tombstones made since the last index merge; the writer thread's only. */
+static int64_t unmerged;
+
+/* The sweep emits no hub or organization event: the chats are Closed and
+ * old; a panel that shows one reads the tombstones with its next history.
+ * The search index is merged once the sweep is through (not after each
+ * full batch: a merge rewrites the whole index). */
+static ch_err retention_fn(ch_store_tx *tx, svc_job *j)
+{
+	int64_t now = ch_now_ms();
+	due_chats l = {.v = ch_xcalloc(RETENTION_BATCH, sizeof *l.v)};
+	ch_erase_counts n = {0};
+	ch_err e = ch_store_chat_retention_due(tx, now, RETENTION_BATCH, add_due, &l);
+	for (size_t i = 0; !e && i < l.n; i++)
+		e = retain_one(tx, &l.v[i], now, &n);
+	unmerged += e ? 0 : n.messages + n.media;
+	if (!e && unmerged && l.n < RETENTION_BATCH) {
+		e = ch_store_search_compact(tx);
+		unmerged = e ? unmerged : 0;
+	}
+	if (!e)
+		svc_result(j, json_pack("{s:I, s:I, s:I, s:b}", "chats", (json_int_t)n.chats, "messages",
+		                        (json_int_t)n.messages, "media", (json_int_t)n.media, "more",
+		                        l.n == RETENTION_BATCH));
+	if (!e && n.chats)
+		CH_INFO("retention: erased %lld messages and %lld media files in %lld closed chats",
+		        (long long)n.messages, (long long)n.media, (long long)n.chats);
+	free(l.v);
+	return e;
+}
+
+void ch_svc_retention_sweep(ch_svc_done done, void *arg)
+{
+	svc_submit(svc_job_new(retention_fn, NULL, done, arg));
+}

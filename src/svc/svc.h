@@ -129,6 +129,11 @@ void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
  * other processes sweeping at once. The result is {"closed": n, "more": b};
  * more: the batch was full, sweep again soon. */
 void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
+/* One retention sweep job (svc/erasure.c): erases up to a batch of the Closed
+ * chats older than their organization's retentionDays (ch_store_chat_erase),
+ * then merges the search index when it erased anything. Result: {chats,
+ * messages, more}; more = a full batch (sweep again at once). */
+void ch_svc_retention_sweep(ch_svc_done done, void *arg);
 /* One job putting up to 500 committed messages into the search index; the
  * result is JSON true when more wait (run it again). The hub's tick runs it. */
 void ch_svc_search_catch_up(ch_svc_done done, void *arg);
@@ -198,6 +203,8 @@ typedef struct ch_svc_org_change {
 	int prechat_form;            /* -1: unchanged */
 	int operators_manage_canned; /* -1: unchanged */
 	int64_t auto_close_waiting, auto_close_open, auto_close_on_pause; /* minutes; -1: unchanged */
+	int has_retention;           /* 0: retention_days unchanged */
+	int64_t retention_days;      /* 0 = keep forever */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
 ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,

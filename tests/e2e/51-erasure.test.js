@@ -7,7 +7,7 @@
 // the SQLite database file (after the server's final checkpoint).
 // GET /api/client/{id}/export: the profile and the chats with their
 // messages. Isolation (another company 404, operators and visitors 403), bad
-// ids.
+// ids. Retention: an organization's retentionDays erases its old Closed chats.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -258,6 +258,72 @@ describe('erased data is gone from the SQLite database file', () => {
         assert.ok(!fileHas(f, word), `the word is gone from ${f}`);
         assert.ok(!fileHas(f, tag), `nothing with the tag is left in ${f}`);
       }
+    } finally {
+      await hub.closeAllClients();
+      if (srv.child) await srv.stop();
+    }
+  });
+});
+
+// One process whose clock is 40 days behind writes the chats, then runs on
+// the right time with a sweep every second.
+describe('retention', () => {
+  const DAYS40 = 40 * 86400; // seconds
+
+  test("retentionDays erases only the organization's old Closed chats", async () => {
+    const srv = await h.startServer({ env: { ...hub.HUB_ENV, CHATHUB_CLOCK_OFFSET: String(-DAYS40),
+      CHATHUB_RETENTION_INTERVAL_SECONDS: '0' }, single: true });
+    try {
+      const o = await hub.makeOrgFixture(srv, 'retainco', { operators: 1 });
+      const sales = await hub.addOrg(srv, o.company, 'Sales', { operators: 1 });
+      const tag = crypto.randomBytes(4).toString('hex');
+      const old = await hub.visitorChat(srv, o.guid, `old closed ${tag}`, { body: { name: `Old ${tag}` } });
+      await hub.postMessage(srv, o.ops[0].token, old.chatId, {
+        textMessage: 'a file', media: { name: 'a.txt', format: 'text/plain', dataBase64: Buffer.from('x').toString('base64'), type: 4 } });
+      h.assertOk(await hub.setChatStatus(srv, o.token, old.chatId, 4));
+      const open = await hub.visitorChat(srv, o.guid, `old but open ${tag}`);
+      const other = await hub.visitorChat(srv, sales.guid, `other org ${tag}`);
+      h.assertOk(await hub.setChatStatus(srv, o.token, other.chatId, 4));
+      // the setting: bounds, and GET shows it
+      const org = `/api/company/organization/${o.orgId}`;
+      h.assertError(await h.api(srv.base, 'PUT', org, { token: o.token, body: { retentionDays: 3651 } }), 400, 1003);
+      h.assertError(await h.api(srv.base, 'PUT', org, { token: o.token, body: { retentionDays: -1 } }), 400, 1003);
+      h.assertError(await h.api(srv.base, 'PUT', org, { token: o.token, body: { retentionDays: 'x' } }), 400, 1001);
+      let r = await h.api(srv.base, 'PUT', org, { token: o.token, body: { retentionDays: 30 } });
+      h.assertOk(r);
+      assert.equal(r.json.retentionDays, 30);
+      r = await h.api(srv.base, 'PUT', org, { token: o.token, body: { name: 'Support' } });
+      assert.equal(r.json.retentionDays, 30, 'unchanged when absent');
+      r = await h.api(srv.base, 'GET', `/api/company/organization/${sales.orgId}`, { token: o.token });
+      h.assertOk(r);
+      assert.equal(r.json.retentionDays, 0, 'the default keeps forever');
+      await hub.closeAllClients();
+      await srv.stop();
+
+      srv.env.CHATHUB_CLOCK_OFFSET = '0';
+      srv.env.CHATHUB_RETENTION_INTERVAL_SECONDS = '1';
+      await srv.start();
+      const token = await h.companyToken(srv.base, o.company.login, o.company.password);
+      const fresh = await hub.visitorChat(srv, o.guid, `new closed ${tag}`);
+      h.assertOk(await hub.setChatStatus(srv, token, fresh.chatId, 4));
+      await hub.pollUntil(async () => {
+        const list = await hub.allMessages(srv, token, old.chatId);
+        return list.every((m) => m.redacted);
+      }, { what: 'the old Closed chat is erased', ms: 15000 });
+      const list = await hub.allMessages(srv, token, old.chatId);
+      assert.equal(list.length, 2);
+      assert.ok(list.every((m) => m.textMessage === '' && m.media === null && m.redacted.by === null));
+      await h.sleep(1500); // another sweep or two
+      for (const [what, chatId, text] of [['open', open.chatId, `old but open ${tag}`],
+        ['other organization', other.chatId, `other org ${tag}`], ['recent', fresh.chatId, `new closed ${tag}`]]) {
+        const msgs = await hub.allMessages(srv, token, chatId);
+        assert.equal(msgs[0].textMessage, text, `${what}: kept`);
+        assert.equal(msgs[0].redacted, undefined, what);
+      }
+      r = await h.api(srv.base, 'GET', `/api/client/${old.session.clientId}`, { token });
+      h.assertOk(r);
+      assert.equal(r.json.name, `Old ${tag}`, "the client's profile stays");
+      assert.equal(r.json.erased, false);
     } finally {
       await hub.closeAllClients();
       if (srv.child) await srv.stop();

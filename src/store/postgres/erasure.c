@@ -8,18 +8,24 @@
  * Threading: these functions run inside a job, on the writer thread that
  * owns tx; they keep no state of their own.
  */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/buf.h"
 #include "store/postgres/pg_int.h"
 
-/* Runs a change statement bound with (company_id, id[, now]); *changed gets
+#define NO_ARG INT64_MIN /* change() without a third parameter */
+
+/* Runs a change statement bound with (company_id, id[, v3]); *changed gets
  * the rows it changed. */
-static ch_err change(ch_store_tx *tx, ch_pg_stmt id, int64_t company_id, int64_t row_id, int64_t now,
+static ch_err change(ch_store_tx *tx, ch_pg_stmt id, int64_t company_id, int64_t row_id, int64_t v3,
                      int64_t *changed)
 {
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, row_id);
-	if (now)
-		ch_pg_int(&p, now);
+	if (v3 != NO_ARG)
+		ch_pg_int(&p, v3);
 	PGresult *r = NULL;
 	ch_err err = ch_pg_exec(tx, id, &p, &r);
 	if (err == CH_OK && changed)
@@ -37,9 +43,9 @@ ch_err ch_store_pg_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_
 	if (err == CH_OK)
 		err = change(tx, CH_PG_ERASE_MESSAGES, company_id, chat_id, now_ms, &messages);
 	if (err == CH_OK)
-		err = change(tx, CH_PG_ERASE_MEDIA, company_id, chat_id, 0, &media);
+		err = change(tx, CH_PG_ERASE_MEDIA, company_id, chat_id, NO_ARG, &media);
 	if (err == CH_OK)
-		err = change(tx, CH_PG_ERASE_CHAT_TEXTS, company_id, chat_id, 0, NULL);
+		err = change(tx, CH_PG_ERASE_CHAT_TEXTS, company_id, chat_id, now_ms, NULL);
 	if (err == CH_OK && out) {
 		out->chats += messages || media;
 		out->messages += messages;
@@ -68,4 +74,30 @@ ch_err ch_store_pg_search_compact(ch_store_tx *tx)
 {
 	(void)tx;
 	return CH_OK;
+}
+
+ch_err ch_store_pg_org_set_retention(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t days)
+{
+	if (days < 0 || days > CH_RETENTION_DAYS_MAX)
+		return CH_ERR_OUT_OF_RANGE;
+	int64_t changed = 0;
+	ch_err err = change(tx, CH_PG_ORG_SET_RETENTION, company_id, org_id, days, &changed);
+	return err == CH_OK && !changed ? CH_ERR_NOT_FOUND : err;
+}
+
+ch_err ch_store_pg_chat_retention_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each,
+                                      void *ctx)
+{
+	ch_pg_params p = {0};
+	ch_pg_int(&p, now_ms);
+	ch_pg_int(&p, limit > 0 ? limit : INT64_MAX);
+	PGresult *r = NULL;
+	ch_err err = ch_pg_exec(tx, CH_PG_CHAT_RETENTION_DUE, &p, &r);
+	ch_chat_row *row = ch_xmalloc(sizeof *row);
+	for (int i = 0; err == CH_OK && i < PQntuples(r); i++)
+		if ((err = ch_pg_chat_fill(r, i, row)) == CH_OK)
+			each(ctx, row);
+	free(row);
+	PQclear(r);
+	return err;
 }

@@ -20,7 +20,7 @@
 #define CH_PG_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
 #define CH_PG_ORG_COLS                                                                             \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, "        \
-	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes"
+	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes, retention_days"
 #define CH_PG_OPERATOR_FROM                                                                        \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \

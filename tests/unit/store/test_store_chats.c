@@ -3025,3 +3025,85 @@ Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
 	cr_assert_str_eq(m->text, "numbat too");
 	free(m);
 }
+
+/* ---- retention (migration 023) ------------------------------------------ */
+
+typedef struct retention_args {
+	int64_t company, org, days, now;
+	list_args *l;
+} retention_args;
+
+static ch_err job_set_retention(ch_store_tx *tx, void *p)
+{
+	retention_args *a = p;
+	return ch_store_org_set_retention(tx, a->company, a->org, a->days);
+}
+
+static ch_err job_retention_due(ch_store_tx *tx, void *p)
+{
+	retention_args *a = p;
+	return ch_store_chat_retention_due(tx, a->now, LIST_MAX, collect_chat, a->l);
+}
+
+static ch_err job_org_get(ch_store_tx *tx, void *p)
+{
+	ch_org_row *o = p;
+	return ch_store_org_get(tx, o->company_id, o->id, o);
+}
+
+static void expect_due(int64_t now, const int64_t *ids, size_t n)
+{
+	list_args *l = calloc(1, sizeof *l);
+	retention_args a = {.now = now, .l = l};
+	cr_assert_eq(R(job_retention_due, &a), CH_OK);
+	cr_assert_eq(l->n, n, "%zu chats due, expected %zu", l->n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(l->ids[i], ids[i]);
+	free(l);
+}
+
+Test(chats, retention_finds_old_closed_chats_once_until_they_have_activity_again)
+{
+	const int64_t day = 86400000;
+	world a = seed("a", 1);
+	world b = seed("b", 2);
+	retention_args r = {.company = a.company, .org = a.org, .days = 30};
+	cr_assert_eq(W(job_set_retention, &r), CH_OK);
+	ch_org_row o = {.company_id = a.company, .id = a.org};
+	cr_assert_eq(R(job_org_get, &o), CH_OK);
+	cr_assert_eq(o.retention_days, 30);
+	r.days = CH_RETENTION_DAYS_MAX + 1;
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_OUT_OF_RANGE);
+	r.days = -1;
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_OUT_OF_RANGE);
+	r = (retention_args){.company = b.company, .org = a.org, .days = 1};
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_NOT_FOUND, "another company's organization");
+
+	int64_t closed = new_chat(a.company, a.org, "Old", NULL);
+	say(a.company, closed, CH_AUTHOR_CLIENT, 0, "old words");
+	cr_assert_eq(chat_update(a.company, closed, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	int64_t open = new_chat(a.company, a.org, "Open", NULL);
+	say(a.company, open, CH_AUTHOR_CLIENT, 0, "still talking");
+	int64_t keep = new_chat(a.company, a.org2, "Kept", NULL); /* org2 keeps forever */
+	cr_assert_eq(chat_update(a.company, keep, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	int64_t now = now_ms();
+	expect_due(now, NULL, 0);
+	expect_due(now + 29 * day, NULL, 0);
+	expect_due(now + 31 * day, (int64_t[]){closed}, 1);
+	/* erased: off the list */
+	erase_args e = {.company = a.company, .id = closed, .now = tick()};
+	cr_assert_eq(W(job_chat_erase, &e), CH_OK);
+	cr_assert_eq(e.n.messages, 1);
+	expect_due(now + 31 * day, NULL, 0);
+	/* a new message after the erasure: due again once it is old too */
+	tick();
+	say(a.company, closed, CH_AUTHOR_OPERATOR, a.op1, "a late reply");
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, closed, &c), CH_OK);
+	cr_assert_eq(c.status, CH_CHAT_CLOSED);
+	expect_due(now + 29 * day, NULL, 0);
+	expect_due(now + 31 * day, (int64_t[]){closed}, 1);
+	r = (retention_args){.company = a.company, .org = a.org, .days = 0};
+	cr_assert_eq(W(job_set_retention, &r), CH_OK);
+	expect_due(now + 3650 * day, NULL, 0);
+}

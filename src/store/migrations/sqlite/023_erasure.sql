@@ -6,5 +6,12 @@
 --
 -- retention_days: an organization's closed chats whose last activity is
 -- older than that many days are erased by the retention sweep (0 = keep).
+-- chats.erased_at: when the chat was last erased (0 = never); a Closed chat
+-- with activity since (erased_at < activity_at) is one the sweep may still
+-- have to erase, and only those are in chats_retention, so the sweep never
+-- walks the chats it erased before.
 ALTER TABLE clients ADD COLUMN erased_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE organizations ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chats ADD COLUMN erased_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX chats_retention ON chats (organization_id, activity_at)
+	WHERE status = 4 AND erased_at < activity_at;
