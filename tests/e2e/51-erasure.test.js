@@ -86,7 +86,9 @@ describe('client erasure and export', () => {
     }
     // the visitor's connection is closed, and its token refused
     await v.waitClosed();
-    h.assertError(await h.api(srv.base, 'GET', `/api/chat/${chatId}/messages`, { token: v.session.visitorToken }), 401);
+    h.assertError(await h.api(srv.base, 'GET', `/api/chat/${chatId}/messages`, { token: v.session.visitorToken }), 401, 2003);
+    await assert.rejects(hub.connectHub(srv.base, v.session.visitorToken, { label: 'erased visitor again' }),
+      'the hub refuses the token');
 
     // history: the tombstones at the same ids and seqs
     const rest = await hub.allMessages(srv, o.token, chatId);
