@@ -87,7 +87,8 @@ ch_err ch_store_sqlite_org_set_retention(ch_store_tx *tx, int64_t company_id, in
 	if (days < 0 || days > CH_RETENTION_DAYS_MAX)
 		return CH_ERR_OUT_OF_RANGE;
 	int64_t changed = 0;
-	ch_err err = change(tx, CH_STMT_ORG_SET_RETENTION, company_id, org_id, days, "organization retention", &changed);
+	ch_err err =
+	    change(tx, CH_STMT_ORG_SET_RETENTION, company_id, org_id, days, "organization retention", &changed);
 	return err == CH_OK && !changed ? CH_ERR_NOT_FOUND : err;
 }
 

@@ -3007,7 +3007,8 @@ Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
 	expect_list(&f, NULL, 0);
 	/* the key is free: the same userJWT subject is a new client */
 	ch_client_row again;
-	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:olga-42", "Olga", NULL, NULL, &again), CH_OK);
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:olga-42", "Olga", NULL, NULL, &again),
+	             CH_OK);
 	cr_assert_neq(again.id, cl.id);
 	cr_assert_eq(again.erased_at, 0);
 
