@@ -25,6 +25,7 @@ PACKAGES=(
   libcriterion-dev sqlite3 curl clang libclang-rt-14-dev
   libpq-dev libhiredis-dev
   postgresql redis-server haproxy
+  tzdata
 )
 
 # Packages whose Debian install starts a system service we never use (psql

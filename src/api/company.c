@@ -133,6 +133,7 @@ json_t *ch_json_org(const ch_org_row *o, int full)
 		json_object_set_new(j, "autoCloseOpenMinutes", json_integer(o->auto_close_open));
 		json_object_set_new(j, "autoCloseOnPauseMinutes", json_integer(o->auto_close_on_pause));
 		json_object_set_new(j, "retentionDays", json_integer(o->retention_days));
+		json_object_set_new(j, "csatEnabled", json_boolean(o->csat_enabled));
 		char ts[25];
 		ch_iso8601_format(o->created_at, ts);
 		json_object_set_new(j, "createdAt", json_string(ts));
@@ -226,6 +227,7 @@ static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 	const char *url = NULL;
 	json_t *pf = json_object_get(c->body, "prechatForm");
 	json_t *mc = json_object_get(c->body, "operatorsManageCanned");
+	json_t *cs = json_object_get(c->body, "csatEnabled");
 	if (ch_get_str(c, c->body, "", "identitySecret", 0, 16, 64, &j->identity_secret) < 0 ||
 	    ch_get_str(c, c->body, "", "channelSecret", 0, 16, 64, &j->channel_secret) < 0 ||
 	    ch_get_str(c, c->body, "", "outboundUrl", 0, 0, 1024, &url) < 0)
@@ -240,9 +242,14 @@ static int read_settings(ch_ctx *c, ch_svc_org_change *j)
 		ch_ctx_error(c, CH_ERR_BAD_JSON, "operatorsManageCanned: must be true or false");
 		return -1;
 	}
+	if (cs && !json_is_null(cs) && !json_is_boolean(cs)) {
+		ch_ctx_error(c, CH_ERR_BAD_JSON, "csatEnabled: must be true or false");
+		return -1;
+	}
 	j->outbound_url = url;
 	j->prechat_form = json_is_boolean(pf) ? json_is_true(pf) : -1;
 	j->operators_manage_canned = json_is_boolean(mc) ? json_is_true(mc) : -1;
+	j->csat_enabled = json_is_boolean(cs) ? json_is_true(cs) : -1;
 	return 0;
 }
 
@@ -309,7 +316,7 @@ void ch_h_org_update(ch_ctx *c)
 {
 	ch_svc_org_change j = {.id = c->path_id, .max_chats = -1, .prechat_form = -1,
 	                       .operators_manage_canned = -1, .auto_close_waiting = -1, .auto_close_open = -1,
-	                       .auto_close_on_pause = -1};
+	                       .auto_close_on_pause = -1, .csat_enabled = -1};
 	char *origins = NULL;
 	if (org_id_or_404(c) || ch_body_object(c) ||
 	    ch_get_str(c, c->body, "", "name", 0, 1, CH_NAME_MAX, &j.name) < 0 ||

@@ -142,6 +142,8 @@ void ch_h_org_list(ch_ctx *c);
 void ch_h_org_create(ch_ctx *c);
 void ch_h_org_get(ch_ctx *c);
 void ch_h_org_update(ch_ctx *c);
+void ch_h_org_hours_get(ch_ctx *c);
+void ch_h_org_hours_put(ch_ctx *c);
 void ch_h_canned_list(ch_ctx *c);
 void ch_h_canned_create(ch_ctx *c);
 void ch_h_canned_update(ch_ctx *c);
@@ -178,6 +180,8 @@ void ch_h_widget_config(ch_ctx *c);
 void ch_h_widget_session(ch_ctx *c);
 void ch_h_widget_message(ch_ctx *c);
 void ch_h_widget_attributes(ch_ctx *c);
+/* csat.c */
+void ch_h_widget_csat(ch_ctx *c);
 void ch_h_client_get(ch_ctx *c);
 void ch_h_client_update(ch_ctx *c);
 void ch_h_client_chats(ch_ctx *c);

@@ -47,12 +47,15 @@ void ch_h_widget_config(ch_ctx *c)
 	ch_org_row org;
 	ch_org_secrets sec;
 	int online = 0;
+	json_t *hours = NULL;
 	if (ch_org_of_guid_path(c, "/api/widget/", &org) ||
 	    ch_ctx_store_failed(c, ch_svc_org_settings(c->tx, org.company_id, org.id, &sec), "widget") ||
-	    ch_ctx_store_failed(c, ch_svc_org_online(c->tx, org.id, &online), "widget"))
+	    ch_ctx_store_failed(c, ch_svc_org_online(c->tx, org.id, &online), "widget") ||
+	    ch_ctx_store_failed(c, ch_svc_hours_public(c->tx, org.company_id, org.id, &hours), "widget"))
 		return;
-	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b}", "guid", org.guid, "title", org.name, "operatorsOnline",
-	                              online, "prechatForm", sec.prechat_form));
+	ch_ctx_json(c, 200, json_pack("{s:s, s:s, s:b, s:b, s:b, s:o}", "guid", org.guid, "title", org.name,
+	                              "operatorsOnline", online, "prechatForm", sec.prechat_form, "csatEnabled",
+	                              org.csat_enabled, "businessHours", hours));
 }
 
 /* A still-valid visitor token of this organization → its client id, else 0. */

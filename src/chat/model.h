@@ -24,6 +24,7 @@
 #define CH_PREVIEW_MAX 256   /* the newest message's text kept on its chat */
 #define CH_TEXT_MAX_CHARS 4096 /* a message's text, in characters */
 #define CH_TEXT_MAX_BYTES (4 * CH_TEXT_MAX_CHARS)
+#define CH_CSAT_COMMENT_MAX 1000 /* a visitor's comment on its rating of a chat */
 #define CH_FORMAT_MAX 128    /* a medium's MIME type or extension as given */
 /* A client's profile (docs/api.md, "Client"): the page of the visitor's latest
  * widget session, its browser, and custom attributes. */

@@ -313,6 +313,7 @@ int ch_cli_serve(ch_cli *c)
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
 	                     .auto_close_interval_s = c->cfg.auto_close_interval_seconds,
 	                     .retention_interval_s = c->cfg.retention_interval_seconds,
+	                     .business_hours_interval_s = c->cfg.business_hours_interval_seconds,
 	                     .events_retention_days = c->cfg.events_retention_days,
 	                     .max_connections = c->cfg.max_connections,
 	                     .max_connections_per_ip = c->cfg.max_connections_per_ip,

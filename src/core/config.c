@@ -105,6 +105,11 @@ static const opt opts[] = {
 	 "How often this process closes the chats whose organization's auto-close setting says they have "
 	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "
 	 "closed once. 0: this process never sweeps."},
+	{"business_hours_interval_seconds", INT(business_hours_interval_seconds), "60", 0, 86400, NULL, 0,
+	 "How often this process looks for organizations whose business hours opened while chats waited "
+	 "in their queue, and assigns those chats (docs/api.md, business hours). A process assigns the chats "
+	 "it queued itself at the opening second whatever this says; this sweep catches those another "
+	 "process queued. 0: only those."},
 	{"node_lease_ms", INT(node_lease_ms), "10000", 2000, 600000, NULL, 0,
 	 "How long this process counts as alive without renewing its lease in the database (it renews every "
 	 "second). The operators of a process that stops renewing (killed, cut off) become offline when another "

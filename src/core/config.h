@@ -39,6 +39,7 @@ typedef struct ch_config {
 	int64_t offline_grace_seconds;
 	int64_t auto_close_interval_seconds;
 	int64_t retention_interval_seconds;
+	int64_t business_hours_interval_seconds;
 	int64_t events_retention_days;
 	int64_t node_lease_ms;
 	int64_t visitor_token_ttl;

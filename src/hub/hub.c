@@ -926,6 +926,44 @@ static void retention_tick(int64_t mono)
 	ch_svc_retention_sweep(retention_done, NULL);
 }
 
+/* ---- the business-hours drain sweep ---------------------------------------- */
+
+static int hours_in_flight;
+static int64_t next_hours_ms; /* monotonic; 0 = at the next tick */
+
+static void hours_finished(void *more)
+{
+	hours_in_flight = 0;
+	if (more)
+		next_hours_ms = 0;
+}
+
+/* Store writer (or this thread when the queue is full). */
+static void hours_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(json_object_get(r->result, "more"));
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("business-hours sweep failed: %s (again at the next period)", r->message);
+	json_decref(r->result);
+	H.o.post(hours_finished, more ? (void *)1 : NULL);
+}
+
+/* At the second a drain this process asked for is due (svc/hours.c), and
+ * every hours_every_ms for the others', one sweep at a time. */
+static void hours_tick(int64_t now_ms, int64_t mono)
+{
+	if (hours_in_flight || shutting_down)
+		return;
+	int periodic = H.o.hours_every_ms && mono >= next_hours_ms;
+	if (!ch_svc_hours_due(now_ms) && !periodic)
+		return;
+	if (periodic)
+		next_hours_ms = mono + H.o.hours_every_ms;
+	hours_in_flight = 1;
+	ch_svc_hours_sweep(hours_done, NULL);
+}
+
 /* Once a minute, the organization events older than the retention are
  * deleted (svc/events.c), one job at a time, at once again while a full
  * batch says more wait. Several processes may trim: deleting is idempotent. */
@@ -1028,6 +1066,7 @@ void ch_hub_tick(int64_t now_ms)
 	presence_tick();
 	autoclose_tick(mono);
 	retention_tick(mono);
+	hours_tick(now_ms, mono);
 	trim_tick(mono);
 	index_tick();
 }

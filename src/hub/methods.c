@@ -252,6 +252,28 @@ static void m_redact(ch_hub_conn *c, const ch_hub_msg *m)
 	ch_svc_redact_message(&k->p, chat, id, svc_done, k);
 }
 
+/* RateChat(chatId, rating, comment?): the visitor's CSAT (svc/csat.c). The
+ * rating must be a JSON integer ("5" is refused); the comment a string or
+ * null. */
+static void m_rate(ch_hub_conn *c, const ch_hub_msg *m)
+{
+	int64_t chat;
+	json_t *r = json_array_get(m->args, 1), *t = json_array_get(m->args, 2);
+	if (c->p.kind != CH_TOKEN_VISITOR) {
+		reply_error(c, m->invocation_id, "only the chat's visitor can rate it");
+		return;
+	}
+	if (arg_id(m->args, 0, &chat, 0) || !json_is_integer(r) || (t && !json_is_null(t) && !json_is_string(t)) ||
+	    json_array_size(m->args) > 3) {
+		reply_error(c, m->invocation_id, "bad arguments: RateChat(chatId, rating, comment)");
+		return;
+	}
+	json_int_t v = json_integer_value(r);
+	call *k = call_new(c, m);
+	k->text = json_is_string(t) ? ch_xstrdup(json_string_value(t)) : NULL;
+	ch_svc_rate_chat(&k->p, chat, v < 0 || v > 100 ? 0 : (int)v, k->text, svc_done, k);
+}
+
 static void m_take(ch_hub_conn *c, const ch_hub_msg *m)
 {
 	int64_t chat;
@@ -463,7 +485,7 @@ static const struct {
 	{"GetMessages", m_messages}, {"MarkRead", m_mark_read}, {"Typing", m_typing},
 	{"SetChatStatus", m_status}, {"TakeChat", m_take}, {"TransferChat", m_transfer},
 	{"SetPresence", m_presence}, {"AddNote", m_add_note}, {"GetNotes", m_get_notes},
-	{"RedactMessage", m_redact},
+	{"RedactMessage", m_redact}, {"RateChat", m_rate},
 };
 
 /* One token from the connection's bucket and one from its principal's.

@@ -463,6 +463,7 @@ static void start_hub(const ch_server_opts *o)
 		.ping_ms = 15000, .idle_ms = 30000, .offline_grace_ms = o->offline_grace_s * 1000,
 		.auto_close_every_ms = o->auto_close_interval_s * 1000,
 		.retention_every_ms = o->retention_interval_s * 1000,
+		.hours_every_ms = o->business_hours_interval_s * 1000,
 		.events_retention_ms = o->events_retention_days * 86400000LL,
 		.handshake_ms = o->hub_handshake_timeout_s * 1000, .queue_max_bytes = o->hub_queue_max_bytes,
 		.stall_ms = o->hub_stall_timeout_s * 1000, .rate = o->hub_rate, .burst = o->hub_burst,

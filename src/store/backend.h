@@ -280,7 +280,9 @@
 	  (tx, grace_ms, limit, each, ctx))                                                        \
 	CH_STORE_TX_OPS_NOTES(X, P)                                                                \
 	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
+	CH_STORE_TX_OPS_HOURS(X, P)                                                                \
 	CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
+	CH_STORE_TX_OPS_CSAT(X, P)                                                                 \
 	CH_STORE_TX_OPS_ERASURE(X, P)
 
 #define CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
@@ -317,6 +319,31 @@
 	X(P, ch_err, chat_close_if_idle,                                                           \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t now_ms, ch_chat_row *out), \
 	  (tx, company_id, chat_id, now_ms, out))
+
+#define CH_STORE_TX_OPS_HOURS(X, P)                                                                \
+	X(P, ch_err, hours_get,                                                                    \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, char config[CH_HOURS_CONFIG_MAX], \
+	   int64_t *drain_at),                                                                     \
+	  (tx, company_id, org_id, config, drain_at))                                              \
+	X(P, ch_err, hours_set, (ch_store_tx * tx, int64_t company_id, int64_t org_id, const char *config), \
+	  (tx, company_id, org_id, config))                                                        \
+	X(P, ch_err, hours_drain_at, (ch_store_tx * tx, int64_t org_id, int64_t at), (tx, org_id, at)) \
+	X(P, ch_err, hours_due,                                                                    \
+	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, ch_hours_due_fn each, void *ctx,       \
+	   int64_t *next),                                                                         \
+	  (tx, now_ms, limit, each, ctx, next))                                                    \
+	X(P, ch_err, hours_drained, (ch_store_tx * tx, int64_t org_id, int64_t at), (tx, org_id, at)) \
+	X(P, ch_err, chat_away_replied,                                                            \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int *first),                     \
+	  (tx, company_id, chat_id, first))
+
+#define CH_STORE_TX_OPS_CSAT(X, P)                                                                 \
+	X(P, ch_err, org_set_csat, (ch_store_tx * tx, int64_t company_id, int64_t org_id, int enabled), \
+	  (tx, company_id, org_id, enabled))                                                       \
+	X(P, ch_err, chat_rate,                                                                    \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int rating, const char *comment, \
+	   int64_t now_ms, ch_chat_row *out),                                                      \
+	  (tx, company_id, chat_id, rating, comment, now_ms, out))
 
 /* Erasure and retention (migration 023). */
 #define CH_STORE_TX_OPS_ERASURE(X, P)                                                              \

@@ -218,6 +218,7 @@ typedef struct ch_org_row {
 	int64_t auto_close_open;     /* default 0 */
 	int64_t auto_close_on_pause; /* default 0 */
 	int64_t retention_days;      /* closed chats older than this are erased; 0 = keep (migration 023) */
+	int csat_enabled;            /* (ext) the visitor may rate a closed chat; default 1 */
 } ch_org_row;
 
 typedef void (*ch_org_each_fn)(void *ctx, const ch_org_row *row);
@@ -473,6 +474,10 @@ typedef struct ch_chat_row {
 	char client_phone[CH_PHONE_MAX + 1];
 	char last_message[CH_PREVIEW_MAX + 1]; /* preview of the newest message's text */
 	ch_chat_match match;        /* a chat_list with a search only */
+	/* CSAT (ext): the visitor's latest rating of the chat, 0 = none */
+	int csat_rating;            /* 1..5 */
+	int64_t csat_at;            /* when it was given (ms), 0 = never */
+	char csat_comment[CH_CSAT_COMMENT_MAX + 1]; /* "" = none */
 } ch_chat_row;
 
 typedef void (*ch_chat_each_fn)(void *ctx, const ch_chat_row *row);
@@ -570,6 +575,61 @@ ch_err ch_store_chat_idle_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch
  * NULL) gets the row after. */
 ch_err ch_store_chat_close_if_idle(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
                                    ch_chat_row *out);
+
+/* ---- business hours (ext, migration 022) -------------------------------- */
+/* An organization's schedule is a JSON text chat/hours.h checks (the store
+ * keeps it as given); no row = none (always open). drain_at is the opening
+ * when chats were left queued because the organization was closed: the
+ * drain sweep (svc/hours.c) assigns them then. */
+
+#define CH_HOURS_CONFIG_MAX 8192 /* bytes of the schedule's text, NUL included */
+
+/* The organization's schedule into config ("" when it has none) and its
+ * pending drain (0 = none). CH_ERR_NOT_FOUND for another company's org. */
+ch_err ch_store_hours_get(ch_store_tx *tx, int64_t company_id, int64_t org_id, char config[CH_HOURS_CONFIG_MAX],
+                          int64_t *drain_at);
+/* Writes the organization's schedule (borrowed; at most
+ * CH_HOURS_CONFIG_MAX - 1 bytes, else CH_ERR_OUT_OF_RANGE) and clears its
+ * pending drain. CH_ERR_NOT_FOUND for another company's org. */
+ch_err ch_store_hours_set(ch_store_tx *tx, int64_t company_id, int64_t org_id, const char *config);
+/* Asks for a drain of the organization at `at` (Unix ms), or earlier when
+ * one is pending sooner. An organization without a schedule: nothing. */
+ch_err ch_store_hours_drain_at(ch_store_tx *tx, int64_t org_id, int64_t at);
+typedef void (*ch_hours_due_fn)(void *ctx, int64_t company_id, int64_t org_id, int64_t drain_at);
+/* Organizations whose pending drain is due at now_ms (at most limit, by
+ * organization id), and *next (may be NULL) the earliest pending drain after
+ * now_ms (0 = none). */
+ch_err ch_store_hours_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_hours_due_fn each, void *ctx,
+                          int64_t *next);
+/* Clears the organization's pending drain while it is still `at` (a later
+ * request made meanwhile stays). */
+ch_err ch_store_hours_drained(ch_store_tx *tx, int64_t org_id, int64_t at);
+/* Marks the chat's away auto-reply as posted: *first = 1 the first time, 0
+ * after (once per chat, across processes). CH_ERR_NOT_FOUND for another
+ * company's chat. */
+ch_err ch_store_chat_away_replied(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int *first);
+
+/* ---- CSAT (ext) ------------------------------------------------------------ */
+/* A visitor's rating of a closed chat (1..5, an optional comment); the chat
+ * row carries the latest one (csat_*). */
+
+#define CH_CSAT_RATING_MIN 1
+#define CH_CSAT_RATING_MAX 5
+
+/* Sets the organization's csat_enabled (0 or 1); CH_ERR_NOT_FOUND for another
+ * company's organization. */
+ch_err ch_store_org_set_csat(ch_store_tx *tx, int64_t company_id, int64_t org_id, int enabled);
+/* Records the rating of chat chat_id at now_ms (comment: "" or NULL = none,
+ * at most CH_CSAT_COMMENT_MAX bytes, stored as given) only while the chat is
+ * Closed and not rated since it was closed (a chat reopened and closed again
+ * may be rated again; the new rating replaces the old one). csat_at becomes
+ * the later of now_ms and the close's time, so the rating always counts for
+ * that close. CH_ERR_CONFLICT and nothing written when the chat is not Closed
+ * or already rated since its close; CH_ERR_OUT_OF_RANGE for a rating outside
+ * 1..5 or a longer comment; CH_ERR_NOT_FOUND for a missing chat or another
+ * company's. *out (may be NULL) gets the row after. */
+ch_err ch_store_chat_rate(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int rating, const char *comment,
+                          int64_t now_ms, ch_chat_row *out);
 
 /* ---- locks between processes (write jobs) ------------------------------- */
 /* Held until the batch commits or rolls back. On SQLite, where one writer

@@ -65,6 +65,8 @@ static ch_err org_update_fn(ch_store_tx *tx, svc_job *j)
 		                                ch->auto_close_on_pause);
 	if (!e && ch->has_retention)
 		e = ch_store_org_set_retention(tx, o->company_id, ch->id, ch->retention_days);
+	if (!e && ch->csat_enabled >= 0)
+		e = ch_store_org_set_csat(tx, o->company_id, ch->id, ch->csat_enabled);
 	if (!e)
 		e = ch_store_org_secrets_get(tx, o->company_id, ch->id, o->settings);
 	return e ? e : ch_store_org_get(tx, o->company_id, ch->id, o->row);

@@ -66,6 +66,13 @@ ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);
 ch_err svc_drain_org(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id);
 /* Under the org's routing lock: the operator's open chats back to the queue, then the drain. */
 ch_err svc_requeue_operator(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t org_id, int64_t operator_id);
+/* hours.c, under the org's routing lock: *closed = 1 outside the
+ * organization's business hours, and then its drain at the next opening is
+ * asked for (store and this process's sweep hint). */
+ch_err svc_hours_closed(ch_store_tx *tx, int64_t company_id, int64_t org_id, int *closed);
+/* hours.c: after a client's message, a chat still queued outside business
+ * hours gets the away auto-reply (when on), once per chat; c follows. */
+ch_err svc_hours_away(ch_store_tx *tx, svc_job *j, ch_chat_row *c);
 /* presence.c: the node id (NULL/"" = random) and lease, from ch_svc_init. */
 void svc_presence_init(const char *node_id, int64_t lease_ms);
 /* Emits ChatAssigned (+ ChatStatusChanged when the status changed). */

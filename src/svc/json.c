@@ -53,6 +53,11 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 		json_object_set_new(j, "messSource", json_integer(c->source));
 	if (j && c->match.field != CH_MATCH_NONE)
 		json_object_set_new(j, "match", match_json(&c->match));
+	if (j) /* (ext) the visitor's latest rating (docs/api.md "CSAT"), null when none */
+		json_object_set_new(j, "csat",
+		                    c->csat_rating ? json_pack("{s:i, s:o, s:o}", "rating", c->csat_rating, "comment",
+		                                               str_or_null(c->csat_comment), "at", iso_or_null(c->csat_at))
+		                                   : json_null());
 	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
 		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)c->id);

@@ -139,6 +139,8 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	if (author == CH_AUTHOR_OPERATOR && c.source != CH_SOURCE_WIDGET && (e = queue_delivery(tx, &c, msg->id)))
 		goto out;
 	e = svc_route_chat(tx, j, &c);
+	if (!e && author == CH_AUTHOR_CLIENT)
+		e = svc_hours_away(tx, j, &c);
 out:
 	free(msg);
 	return e;

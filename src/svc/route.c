@@ -3,7 +3,8 @@
  * connections); src/chat/routing.c picks. Every path takes the org's
  * routing lock before it counts load, and every assignment is conditional
  * (ch_store_chat_assign_if_queued): processes sharing one database never
- * assign a chat twice nor exceed an operator's capacity.
+ * assign a chat twice nor exceed an operator's capacity. Outside the
+ * organization's business hours there are no candidates (hours.c).
  * Threading: the store writer thread. */
 #include <stdlib.h>
 
@@ -44,12 +45,15 @@ static void add_loaded(void *ctx, int64_t operator_id, int64_t open_chats)
 static ch_err candidates(ch_store_tx *tx, int64_t company_id, int64_t org_id, cands *cs, int64_t *capacity)
 {
 	ch_org_row org;
+	int closed = 0;
 	ch_err e = ch_store_routing_lock(tx, org_id);
 	if (!e)
 		e = ch_store_org_get(tx, company_id, org_id, &org);
-	if (!e)
+	if (!e) /* outside business hours nobody is a candidate (hours.c) */
+		e = svc_hours_closed(tx, company_id, org_id, &closed);
+	if (!e && !closed)
 		e = ch_store_presence_online(tx, org_id, add_online, cs);
-	if (e)
+	if (e || closed)
 		return e;
 	*capacity = org.max_chats_per_operator;
 	cs->c = ch_xcalloc(cs->n_online ? cs->n_online : 1, sizeof *cs->c);

@@ -71,6 +71,14 @@ void ch_svc_transfer(const ch_principal *p, int64_t chat_id, int64_t operator_id
  * to both sides the first time. */
 void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t message_id, ch_svc_done done,
                            void *arg);
+/* CSAT (csat.c): the visitor p rates its chat chat_id (rating 1..5; comment
+ * NULL or text, trimmed, at most CH_CSAT_COMMENT_MAX bytes of UTF-8, borrowed
+ * until done). OUT_OF_RANGE for a bad rating or comment; WRONG_KIND unless p
+ * is a visitor; NOT_FOUND for a chat not its own; CONFLICT when the
+ * organization has CSAT off, the chat is not Closed, or it is rated since its
+ * close. Result: the chat object with "csat"; ChatRated(chat) to both sides. */
+void ch_svc_rate_chat(const ch_principal *p, int64_t chat_id, int rating, const char *comment, ch_svc_done done,
+                      void *arg);
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
 /* Erases client_id (svc/erasure.c, docs/privacy.md): the company only
  * (WRONG_KIND otherwise), NOT_FOUND for another company's. Blocks (worker
@@ -134,6 +142,24 @@ void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
  * then merges the search index when it erased anything. Result: {chats,
  * messages, more}; more = a full batch (sweep again at once). */
 void ch_svc_retention_sweep(ch_svc_done done, void *arg);
+/* Business hours (hours.c). The drain sweep: assigns the queued chats of
+ * up to 50 organizations whose opening (pending drain) is due, each under its
+ * routing lock; result {"organizations": n, "more": b}. */
+void ch_svc_hours_sweep(ch_svc_done done, void *arg);
+/* 1 (once) when a drain this process knows of is due at now_ms: run the
+ * sweep now. Any thread. */
+int ch_svc_hours_due(int64_t now_ms);
+/* The organization's schedule (a new reference; the default, disabled, when
+ * it has none). CH_ERR_NOT_FOUND for another company's organization. */
+ch_err ch_svc_hours_get(ch_store_tx *tx, int64_t company_id, int64_t org_id, json_t **out);
+/* Writes the schedule (config: JSON text chat/hours.h accepted, borrowed for
+ * the call), then drains the organization's queue when it is open now; one
+ * job, waited for (worker threads only). CH_ERR_NOT_FOUND for another
+ * company's organization. */
+ch_err ch_svc_hours_set_wait(const ch_principal *p, int64_t org_id, const char *config);
+/* What a visitor's widget shows: {"open", "nextOpenAt" (ISO or null),
+ * "awayMessage" (or null)} at the server's wall clock (new reference). */
+ch_err ch_svc_hours_public(ch_store_tx *tx, int64_t company_id, int64_t org_id, json_t **out);
 /* One job putting up to 500 committed messages into the search index; the
  * result is JSON true when more wait (run it again). The hub's tick runs it. */
 void ch_svc_search_catch_up(ch_svc_done done, void *arg);
@@ -205,6 +231,7 @@ typedef struct ch_svc_org_change {
 	int64_t auto_close_waiting, auto_close_open, auto_close_on_pause; /* minutes; -1: unchanged */
 	int has_retention;           /* 0: retention_days unchanged */
 	int64_t retention_days;      /* 0 = keep forever */
+	int csat_enabled;            /* (ext) -1: unchanged */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
 ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch, ch_org_row *row,

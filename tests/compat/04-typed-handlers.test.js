@@ -31,6 +31,7 @@ const ARGUMENTS = {
   Mentioned: ['note'], // ext
   ClientUpdated: ['client'], // ext
   MessageRedacted: ['message'], // ext
+  ChatRated: ['chat'], // ext
 };
 
 // A typed client: one handler per table entry recording the argument count;
@@ -107,6 +108,8 @@ for (const variant of VARIANTS) {
       h.assertOk(await h.api(srv.base, 'PUT', `/api/client/${session.clientId}`, { token: fx.token, body: { email: 'typed@example.com' } }));
       await company.conn.invoke('TransferChat', chatId, fx.ops[1].id);
       await colleague.conn.invoke('SetChatStatus', chatId, 4);
+      // (ext) the visitor rates the closed chat
+      await visitor.conn.invoke('RateChat', chatId, 5, 'thank you');
 
       const all = () => clients.flatMap((c) => c.seen);
       await hub.pollUntil(() => Object.keys(ARGUMENTS).every((n) => all().some((e) => e.name === n)),
@@ -136,6 +139,9 @@ for (const variant of VARIANTS) {
       const [[redacted]] = mine(visitor, 'MessageRedacted');
       assert.equal(redacted.id, thanks.id);
       assert.equal(redacted.message, '');
+      const [[rated]] = mine(colleague, 'ChatRated');
+      assert.equal(rated.id, chatId);
+      assert.equal(rated.csat.rating, 5);
       assert.match(media.media.uri, /^http:\/\/127\.0\.0\.1:\d+\/api\/media\/\d+\?/, 'absolute');
       const got = await fetch(media.media.uri);
       assert.equal(got.status, 200);

@@ -58,6 +58,18 @@ background:var(--c);color:var(--cf);font-size:12.5px;font-weight:600;box-shadow:
 .typing{margin:0;padding:4px 14px;font-size:12.5px;color:var(--mu);font-style:italic;background:var(--soft)}
 .note{margin:0;padding:8px 12px;font-size:13px;border-top:1px solid var(--bd);background:var(--bg)}
 .ferr{margin:2px 0 0;color:var(--err);font-size:12.5px}
+.rate{padding:10px 14px;border-top:1px solid var(--bd);background:var(--bg)}
+.rf{display:flex;flex-direction:column;gap:4px}
+.rate fieldset{border:0;margin:0;padding:0}
+.rate legend{padding:0;font-weight:600}
+.stars{display:flex;align-items:center;gap:2px;margin-top:4px}
+.rl{font-size:12px;color:var(--mu);padding:0 4px}
+.star{position:relative;font-size:24px;line-height:1;color:var(--bd);cursor:pointer;padding:2px}
+.star.on{color:#e5a00d}
+.star input{position:absolute;opacity:0;width:100%;height:100%;inset:0;margin:0;cursor:pointer}
+.star:focus-within{outline:3px solid var(--c);outline-offset:1px;border-radius:4px}
+.rate textarea{min-height:0}
+.thanks{margin:0;font-weight:600}
 .foot{border-top:1px solid var(--bd);background:var(--bg)}
 .composer{display:flex;align-items:flex-end;gap:4px;padding:8px}
 textarea{flex:1;resize:none;min-height:38px;max-height:120px;padding:8px 10px;border:1px solid var(--bd);

@@ -45,6 +45,9 @@ const T = {
     st: ['Sent', 'Delivered', 'Not delivered', 'Read'], sending: 'Sending', you: 'You',
     name: 'Name', email: 'Email', phone: 'Phone (optional)', start: 'Start chat', badEmail: 'Please enter a valid email address.',
     intro: 'Please introduce yourself', chatWith: (n) => `Operator: ${n}`,
+    rateQ: 'How was this conversation?', rateN: (n) => `${n} of 5`, rateLow: 'bad', rateHigh: 'excellent',
+    rateComment: 'Comment (optional)', rateSend: 'Send rating', rateNeed: 'Choose a rating from 1 to 5.',
+    rateThanks: 'Thank you for your feedback!', rateFail: 'The rating was not sent. Please try again.',
   },
   uk: {
     open: 'Відкрити чат', close: 'Закрити чат', message: 'Повідомлення', send: 'Надіслати',
@@ -59,6 +62,9 @@ const T = {
     st: ['Надіслано', 'Доставлено', 'Не доставлено', 'Прочитано'], sending: 'Надсилається', you: 'Ви',
     name: 'Ім’я', email: 'Email', phone: 'Телефон (необов’язково)', start: 'Почати чат', badEmail: 'Введіть коректну адресу email.',
     intro: 'Будь ласка, представтеся', chatWith: (n) => `Оператор: ${n}`,
+    rateQ: 'Як вам ця розмова?', rateN: (n) => `${n} з 5`, rateLow: 'погано', rateHigh: 'чудово',
+    rateComment: 'Коментар (необов’язково)', rateSend: 'Надіслати оцінку', rateNeed: 'Оберіть оцінку від 1 до 5.',
+    rateThanks: 'Дякуємо за відгук!', rateFail: 'Оцінку не надіслано. Спробуйте ще раз.',
   },
 };
 const TICKS = ['✓', '✓', '!', '✓✓'];
@@ -225,6 +231,7 @@ class Widget {
       `${t.newer} ↓`);
     this.typing = h('p', { class: 'typing', 'data-typing': '', hidden: true }, t.typing);
     this.note = h('p', { class: 'note', role: 'alert', hidden: true });
+    this.rate = h('div', { class: 'rate', 'data-csat': '', hidden: true });
     this.input = h('textarea', { rows: '1', 'aria-label': t.message, placeholder: t.message,
       onkeydown: (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.submit(); }
@@ -243,7 +250,7 @@ class Widget {
     h('div', { class: 'head' }, h('div', { class: 'hd' }, this.title, this.sub),
       h('button', { type: 'button', class: 'icon x', 'aria-label': t.close, onclick: () => this.close() },
         icon(I.close))),
-    this.banner, this.off, h('div', { class: 'lw' }, this.log, this.newBtn), this.typing, this.note, this.foot);
+    this.banner, this.off, h('div', { class: 'lw' }, this.log, this.newBtn), this.typing, this.note, this.rate, this.foot);
     this.err = h('p', { class: 'err', role: 'alert', hidden: true });
     this.w = h('div', { class: 'w', 'data-state': 'loading', lang: this.t === T.uk ? 'uk' : 'en' },
       this.panel, this.err, this.launcher);
@@ -325,7 +332,7 @@ class Widget {
     this.title.textContent = this.cfg.title || '';
     this.panel.setAttribute('aria-label', this.cfg.title || t.messages);
     this.online = !!this.cfg.operatorsOnline;
-    this.renderSub();
+    this.applyHours(this.cfg.businessHours, gen);
     const saved = store.get(this.key);
     if (!saved.visitorToken && this.cfg.prechatForm && !this.jwt) {
       this.prechat(gen);
@@ -572,6 +579,11 @@ class Widget {
         if (a[0] === this.chatId) { this.renderChat(); this.sync(); }
         break;
       }
+      case 'ChatRated': { // this tab or another rated it: the chat object with its csat
+        const c = a[0];
+        if (c && c.id) { this.chats.set(c.id, { ...(this.chats.get(c.id) || {}), ...c }); if (c.id === this.chatId) this.renderChat(); }
+        break;
+      }
       case 'OperatorPresence': if (a[0] === 0) { this.online = a[1] === 'online'; this.renderSub(); } break;
       default:
     }
@@ -703,8 +715,28 @@ class Widget {
     const t = this.t;
     const c = this.chats.get(this.chatId);
     const name = (c && c.operator && c.operator.name) || this.opName;
-    this.sub.textContent = name && this.chatId && !this.ended ? t.chatWith(name) : (this.online ? t.online : '');
-    this.off.hidden = this.online;
+    const open = this.online && !this.closed;
+    this.sub.textContent = name && this.chatId && !this.ended ? t.chatWith(name) : (open ? t.online : '');
+    this.off.hidden = open;
+  }
+
+  // Business hours (docs/widgets.md): while the organization is closed the
+  // offline line shows, with its away message when it has one, whoever is
+  // online; the configuration is read again around the opening.
+  applyHours(bh, gen) {
+    this.closed = !!(bh && bh.open === false);
+    this.off.textContent = this.closed && bh.awayMessage ? bh.awayMessage : this.t.offline;
+    this.off.setAttribute('data-hours', this.closed ? 'closed' : 'open');
+    this.renderSub();
+    if (!this.closed) return;
+    const wait = bh.nextOpenAt ? Date.parse(bh.nextOpenAt) - Date.now() + 1000 : 600000;
+    this.later(async () => {
+      if (gen !== this.gen) return;
+      let cfg = null;
+      try { cfg = await api(`api/widget/${encodeURIComponent(this.guid)}/config`); } catch { /* next time */ }
+      if (gen !== this.gen) return;
+      this.applyHours(cfg && cfg.status === 200 && cfg.json ? cfg.json.businessHours : bh, gen);
+    }, Math.min(Math.max(wait, 30000), 600000));
   }
 
   renderChat() {
@@ -713,8 +745,67 @@ class Widget {
     this.note.hidden = !this.ended;
     this.note.setAttribute('role', 'status');
     if (this.ended) this.note.textContent = this.t.ended;
+    this.renderRate(c);
     this.renderSub();
     this.markRead();
+  }
+
+  // ---- CSAT: a closed chat asks for a 1–5 rating (when the organization wants one) ----
+  /** Not rated since it was last closed: no rating, or one older than its newest message (reopened since). */
+  askRate(c) {
+    return !!(this.ended && this.cfg && this.cfg.csatEnabled && c && (!c.csat || (c.lastMessageAt && c.lastMessageAt > c.csat.at)));
+  }
+
+  renderRate(c) {
+    const t = this.t;
+    if (this.rated === this.chatId && this.ended && c && c.csat && !this.askRate(c)) { // rated here: thanks
+      if (this.rate.dataset.state !== 'thanks') {
+        this.rate.dataset.state = 'thanks';
+        replace(this.rate, h('p', { class: 'thanks', role: 'status' }, t.rateThanks));
+      }
+      this.rate.hidden = false;
+      return;
+    }
+    if (!this.askRate(c)) { this.rate.hidden = true; this.rate.dataset.state = ''; return; }
+    this.rate.hidden = false;
+    if (this.rate.dataset.state === `ask:${c.id}`) return; // keep what the visitor has chosen
+    this.rate.dataset.state = `ask:${c.id}`;
+    const group = `chw-rate-${c.id}`;
+    const stars = [1, 2, 3, 4, 5].map((n) => h('label', { class: 'star' },
+      h('input', { type: 'radio', name: group, value: String(n), 'aria-label': t.rateN(n),
+        onchange: () => { for (const s of stars) s.classList.toggle('on', Number(s.firstChild.value) <= n); } }),
+      h('span', { 'aria-hidden': 'true' }, '★')));
+    const comment = h('textarea', { id: `${group}-c`, rows: '2', maxlength: '1000' });
+    const msg = h('p', { class: 'ferr', role: 'alert' });
+    const go = h('button', { type: 'submit', class: 'btn' }, t.rateSend);
+    replace(this.rate, h('form', { class: 'rf', novalidate: true, onsubmit: (e) => {
+      e.preventDefault();
+      const pick = this.rate.querySelector('input[type=radio]:checked');
+      if (!pick) { msg.textContent = t.rateNeed; stars[0].firstChild.focus(); return; }
+      msg.textContent = '';
+      go.disabled = true;
+      this.sendRate(c.id, Number(pick.value), comment.value.trim(), msg).finally(() => { go.disabled = false; });
+    } },
+    h('fieldset', {}, h('legend', {}, t.rateQ),
+      h('div', { class: 'stars' }, h('span', { class: 'rl' }, t.rateLow), stars, h('span', { class: 'rl' }, t.rateHigh))),
+    h('label', { for: `${group}-c` }, t.rateComment), comment, msg, go));
+  }
+
+  async sendRate(chatId, rating, comment, msg) {
+    let r = null;
+    try {
+      r = await api(`api/widget/${encodeURIComponent(this.guid)}/csat`,
+        comment ? { chatId, rating, comment } : { chatId, rating }, this.token);
+    } catch { /* the network: said below */ }
+    const done = r && (r.status === 200 || (r.status === 409 && /already rated/.test((r.json && r.json.message) || '')));
+    if (!done) { msg.textContent = this.t.rateFail; return; }
+    const c = this.chats.get(chatId) || { id: chatId };
+    if (r.status === 200 && r.json) Object.assign(c, r.json);
+    else c.csat = c.csat || { rating };
+    this.chats.set(chatId, c);
+    this.rated = chatId;
+    if (chatId === this.chatId) this.renderChat();
+    emit(this.el, 'chathub:rated', { chatId, rating });
   }
 
   showTyping() {

@@ -43,6 +43,13 @@ function claims(token) {
 
 let launchers = 0;
 
+/** The visitor's rating of a closed chat (CSAT) as "★ 4" (null when none). */
+function csatBadge(csat, t) {
+  if (!csat || !csat.rating) return null;
+  return h('span', { class: 'csat', 'data-csat': csat.rating, role: 'img', 'aria-label': t.csat(csat.rating),
+    title: csat.comment || t.csat(csat.rating) }, `★ ${csat.rating}`);
+}
+
 export class Panel {
   constructor(script) {
     this.el = script;
@@ -291,6 +298,7 @@ export class Panel {
         break;
       }
       case 'ChatStatusChanged': { const x = this.chats.get(a[0]); if (x) x.c.chatStatus = a[1]; break; }
+      case 'ChatRated': { const c = a[0]; const x = c && this.chats.get(c.id); if (x) x.c.csat = c.csat; break; }
       case 'MessagesRead': { // (chatId, seq, reader): the client read the operator side's messages up to seq
         const x = a[2] === 'client' && this.chats.get(a[0]);
         if (x) for (const m of x.msgs.values()) if (m.author !== 1 && m.seq <= a[1] && (m.status || 0) < 3) m.status = 3;
@@ -603,7 +611,7 @@ export class Panel {
         x.mentioned ? h('span', { class: 'at', 'data-mentioned': '', role: 'img', 'aria-label': t.mentionedMark }, '@') : null,
         n ? h('span', { class: 'count', 'data-unread': n, 'aria-label': `${n} ${t.unread}` }, String(n)) : null),
       h('span', { class: 'meta', text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` }),
-      chips(c.labels, t),
+      chips(c.labels, t), csatBadge(c.csat, t),
       h('span', { class: 'last', text: c.lastMessage || '' })));
     };
     const section = (label, key, arr) => h('div', { class: 'sect', 'data-list': key },
@@ -699,7 +707,9 @@ export class Panel {
       icon(P.back)),
       h('div', { class: 'who' }, h('h3', { 'data-title': '', text: chatTitle(c, t) }),
         h('span', { class: 'meta', 'data-status-label': c.chatStatus, text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` +
-          (c.operator ? ` · ${c.operator.name}` : '') }), chips(c.labels, t)),
+          (c.operator ? ` · ${c.operator.name}` : '') }), chips(c.labels, t), csatBadge(c.csat, t),
+        c.csat && c.csat.comment ? h('p', { class: 'csat-c', 'data-csat-comment': '', 'aria-label': t.csatComment,
+          text: `“${c.csat.comment}”` }) : null),
       h('div', { class: 'acts' }, acts));
     if (keepKey) { const b = this.convHead.querySelector(keepKey); if (b) b.focus(); }
   }

@@ -53,6 +53,9 @@ color:var(--fg);min-height:32px}
 mark{background:var(--note);color:var(--notefg);font-weight:700;border-radius:2px}
 [data-snippet]{white-space:normal;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}
 .chips{display:flex;flex-wrap:wrap;gap:4px;margin-top:2px}
+.csat{display:inline-block;align-self:flex-start;margin-top:2px;padding:0 6px;border-radius:10px;font-size:12px;font-weight:600;
+background:#fff4ce;color:#5c4400}
+.csat-c{margin:2px 0 0;font-size:12.5px;font-style:italic;overflow-wrap:anywhere;white-space:pre-wrap;max-height:4.5em;overflow-y:auto}
 .chip{background:var(--chip,#6b7280);color:var(--chipfg,#fff);border-radius:10px;padding:0 8px;font-size:12px;
 font-weight:600;line-height:18px;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .lpop{position:absolute;right:12px;top:56px;z-index:7;background:var(--bg);border:1px solid var(--line);border-radius:8px;

@@ -45,6 +45,10 @@ ch_err ch_pg_chat_fill(const PGresult *r, int i, ch_chat_row *out)
 		err = ch_pg_str(r, i, 18, out->last_message, sizeof out->last_message);
 	if (err == CH_OK)
 		err = ch_pg_str(r, i, 19, out->operator_photo, sizeof out->operator_photo);
+	out->csat_rating = (int)ch_pg_i64(r, i, 20);
+	out->csat_at = ch_pg_i64(r, i, 22);
+	if (err == CH_OK)
+		err = ch_pg_str(r, i, 21, out->csat_comment, sizeof out->csat_comment);
 	return err;
 }
 

@@ -70,7 +70,7 @@ static ch_err message_match(ch_store_tx *tx, const char *search, int64_t message
 
 /* Columns after the chat's: the newest matching message, whether the client
  * matched, the count of every found chat. */
-enum { COL_MID = 20, COL_CLIENT_HIT, COL_TOTAL };
+enum { COL_MID = CH_PG_CHAT_NCOLS, COL_CLIENT_HIT, COL_TOTAL };
 
 static ch_err each_found(ch_store_tx *tx, PGresult *r, const char *search, ch_chat_each_fn each, void *ctx)
 {

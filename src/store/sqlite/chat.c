@@ -43,6 +43,10 @@ ch_err ch_store_sqlite_chat_fill(sqlite3_stmt *st, ch_chat_row *out)
 		err = ch_store_sqlite_col_text(st, 18, out->last_message, sizeof out->last_message);
 	if (err == CH_OK)
 		err = ch_store_sqlite_col_text(st, 19, out->operator_photo, sizeof out->operator_photo);
+	out->csat_rating = sqlite3_column_int(st, 20);
+	out->csat_at = sqlite3_column_int64(st, 22);
+	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 21, out->csat_comment, sizeof out->csat_comment);
 	return err;
 }
 

@@ -184,10 +184,10 @@ static ch_err each_found(ch_store_tx *tx, sqlite3_stmt *st, const query *q, int6
 	int rc = SQLITE_DONE;
 	while (err == CH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		err = ch_store_sqlite_chat_fill(st, &row);
-		int64_t mid = sqlite3_column_int64(st, 20);
-		int client_hit = sqlite3_column_int(st, 21);
+		int64_t mid = sqlite3_column_int64(st, CH_SQL_CHAT_NCOLS);
+		int client_hit = sqlite3_column_int(st, CH_SQL_CHAT_NCOLS + 1);
 		if (total)
-			*total = sqlite3_column_int64(st, 22);
+			*total = sqlite3_column_int64(st, CH_SQL_CHAT_NCOLS + 2);
 		if (err == CH_OK && client_hit)
 			err = client_match(tx, q, &row);
 		if (err == CH_ERR_NOT_FOUND || (err == CH_OK && !client_hit))

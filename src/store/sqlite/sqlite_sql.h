@@ -17,7 +17,8 @@
 #define CH_SQL_CANNED_COLS "id, company_id, organization_id, operator_id, shortcut, title, text, created_at"
 #define CH_SQL_ORG_COLS \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, " \
-	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes, retention_days"
+	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes, " \
+	"csat_enabled, retention_days"
 #define CH_SQL_OPERATOR_FROM                                                                      \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
@@ -98,7 +99,9 @@
 	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
 	"c.source, c.status, c.theme, c.last_seq, c.operator_read_seq, c.client_read_seq, "        \
 	"c.count_unread, c.created_at, c.last_message_at, c.queued_at, "                           \
-	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, '') "
+	"COALESCE(o.name, ''), cl.name, cl.phone, c.last_message, COALESCE(o.photo, ''), "         \
+	"c.csat_rating, c.csat_comment, c.csat_at "
+#define CH_SQL_CHAT_NCOLS 23 /* columns of CH_SQL_CHAT_COLS */
 #define CH_SQL_CHAT_JOIN                                                                           \
 	"FROM chats c JOIN clients cl ON cl.id = c.client_id "                                     \
 	"LEFT JOIN operators o ON o.id = c.operator_id "
@@ -342,9 +345,11 @@
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
-	CH_SQLITE_NOTE_STMTS(X)                                                             \
+	CH_SQLITE_NOTE_STMTS(X)                                                                    \
 	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
+	CH_SQLITE_STMTS_HOURS(X)                                                                   \
 	CH_SQLITE_EVENTS_STMTS(X)                                                                  \
+	CH_SQLITE_STMTS_CSAT(X)                                                                    \
 	CH_SQLITE_STMTS_ERASURE(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
@@ -411,5 +416,32 @@
 	  "UPDATE chats SET status = 4, status_at = ?3 WHERE company_id = ?1 AND id = ?2 "         \
 	  "AND status <> 4 AND EXISTS (SELECT 1 FROM organizations g WHERE "                       \
 	  "g.id = chats.organization_id AND " CH_SQL_IDLE_DUE("chats", "g", "?3") ")")
+
+/* ---- business hours (migration 022) */
+#define CH_SQLITE_STMTS_HOURS(X)                                                                   \
+	X(HOURS_GET,                                                                               \
+	  "SELECT COALESCE(h.config, ''), COALESCE(h.drain_at, 0) FROM organizations g "           \
+	  "LEFT JOIN business_hours h ON h.organization_id = g.id WHERE g.company_id = ?1 AND g.id = ?2") \
+	X(HOURS_SET,                                                                               \
+	  "INSERT INTO business_hours (organization_id, config, drain_at) VALUES (?1, ?2, 0) "     \
+	  "ON CONFLICT (organization_id) DO UPDATE SET config = excluded.config, drain_at = 0")    \
+	X(HOURS_DRAIN_AT,                                                                          \
+	  "UPDATE business_hours SET drain_at = ?2 WHERE organization_id = ?1 "                    \
+	  "AND (drain_at = 0 OR drain_at > ?2)")                                                   \
+	X(HOURS_DUE,                                                                               \
+	  "SELECT g.company_id, h.organization_id, h.drain_at FROM business_hours h "              \
+	  "JOIN organizations g ON g.id = h.organization_id WHERE h.drain_at > 0 AND h.drain_at <= ?1 " \
+	  "ORDER BY h.organization_id LIMIT ?2")                                                   \
+	X(HOURS_NEXT, "SELECT COALESCE(MIN(drain_at), 0) FROM business_hours WHERE drain_at > ?1") \
+	X(HOURS_DRAINED, "UPDATE business_hours SET drain_at = 0 WHERE organization_id = ?1 AND drain_at = ?2") \
+	X(CHAT_AWAY_REPLIED,                                                                       \
+	  "UPDATE chats SET away_replied = 1 WHERE company_id = ?1 AND id = ?2 AND away_replied = 0")
+
+/* ---- CSAT (migration 021): a rating counts for the close it follows. */
+#define CH_SQLITE_STMTS_CSAT(X)                                                                    \
+	X(ORG_SET_CSAT, "UPDATE organizations SET csat_enabled = ?3 WHERE company_id = ?1 AND id = ?2") \
+	X(CHAT_RATE,                                                                               \
+	  "UPDATE chats SET csat_rating = ?3, csat_comment = ?4, csat_at = MAX(?5, status_at) "   \
+	  "WHERE company_id = ?1 AND id = ?2 AND status = 4 AND (csat_at = 0 OR csat_at < status_at)")
 
 #endif
