@@ -941,14 +941,16 @@ typedef struct ch_erase_counts {
 	int64_t chats;    /* chats in which a message or a media row was erased */
 	int64_t messages; /* messages that became tombstones */
 	int64_t media;    /* media rows deleted (with their bytes) */
+	int64_t csat_comments; /* CSAT comments cleared (migration 021; the rating stays) */
 } ch_erase_counts;
 
 /* Erases chat chat_id of the company: every message not yet redacted becomes
  * a tombstone like ch_store_message_redact's (text "", media gone,
  * redacted_at = now_ms, redacted_by = the company), every media row of the
- * chat is deleted, and the chat's preview and theme (the client's name) are
- * cleared, and the chat records when it was erased (the retention sweep's
- * mark). seq, author, status and times stay. Adds to *out what changed
+ * chat is deleted, the chat's preview, theme (the client's name) and CSAT
+ * comment are cleared, and the chat records when it was erased (the
+ * retention sweep's mark). seq, author, status, times and the CSAT rating
+ * stay. Adds to *out what changed
  * (nothing the second time). NOT_FOUND: not the company's chat. */
 ch_err ch_store_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
                            ch_erase_counts *out);

@@ -2,23 +2,23 @@
  * "Erasure and export").
  *
  * An erasure is ONE write job: every chat of the client is erased (its
- * messages become tombstones at their seq, its media rows go, its preview and
- * theme are cleared), then the client's profile is cleared and its visitor
- * tokens revoked, all in one transaction, so the receipt it answers is what
- * was committed. Then a second job merges the search indexes
+ * messages become tombstones at their seq, its media rows go, its preview,
+ * theme and CSAT comment are cleared), then the client's profile is cleared
+ * and its visitor tokens revoked, all in one transaction, so the receipt it
+ * answers is what was committed. Then a second job merges the search indexes
  * (ch_store_search_compact), so that no index segment keeps an erased word,
  * before the receipt is answered.
  * Events, after the commit: MessageRedacted(message) to both sides for each
  * tombstone when there are at most ERASE_EVENTS_MAX of them, else one
  * ClientErased({clientId, chatIds}) to the operator side (a panel reloads
  * those chats); ClientUpdated(client) to the operator side; the organization
- * event client.erased {chats, messages, media}; and the client's visitor
- * connections are closed ("token revoked"). An erasure that finds nothing
- * left to erase emits nothing.
+ * event client.erased {chats, messages, media, csatComments}; and the
+ * client's visitor connections are closed ("token revoked"). An erasure that
+ * finds nothing left to erase emits nothing.
  *
  * The export reads, in the caller's read transaction, the client's profile
- * and a page of its chats, each with its messages (at most EXPORT_MESSAGES
- * per chat, oldest first).
+ * and a page of its chats, each with its messages oldest first (at most
+ * EXPORT_MESSAGES in one answer).
  *
  * Threading: the *_wait functions block (worker threads); the job functions
  * run on the store writer; the export on the caller's thread. */
@@ -134,8 +134,9 @@ static ch_err emit_erased(ch_store_tx *tx, svc_job *j, erase_job *x)
 		ch_event_append(&j->events, ev);
 	}
 	svc_org_event_client(tx, j, "client.erased", x->row->company_id, x->row->organization_id, x->client_id,
-	                     json_pack("{s:I, s:I, s:I}", "chats", (json_int_t)x->n.chats, "messages",
-	                               (json_int_t)x->n.messages, "media", (json_int_t)x->n.media));
+	                     json_pack("{s:I, s:I, s:I, s:I}", "chats", (json_int_t)x->n.chats, "messages",
+	                               (json_int_t)x->n.messages, "media", (json_int_t)x->n.media, "csatComments",
+	                               (json_int_t)x->n.csat_comments));
 	json_t *cj = ch_svc_json_client(x->row);
 	json_t *args = cj ? json_pack("[o]", cj) : NULL;
 	if (!args)
@@ -178,7 +179,7 @@ static ch_err erase_fn(ch_store_tx *tx, svc_job *j)
 		e = ch_store_client_erase(tx, j->p.company_id, x->client_id, x->now, &x->erased_at);
 	if (!e)
 		e = ch_store_client_get(tx, j->p.company_id, x->client_id, x->row);
-	x->changed = !was_erased || x->n.messages || x->n.media || json_array_size(x->fields);
+	x->changed = !was_erased || x->n.chats || json_array_size(x->fields);
 	if (!e && x->changed)
 		e = emit_erased(tx, j, x);
 	return e;
@@ -217,9 +218,10 @@ void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_r
 	}
 	if (!out->err) {
 		json_decref(out->result);
-		out->result = json_pack("{s:I, s:o, s:I, s:I, s:I, s:O}", "clientId", (json_int_t)client_id,
+		out->result = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:O}", "clientId", (json_int_t)client_id,
 		                        "erasedAt", iso(x.erased_at), "chats", (json_int_t)x.n.chats, "messages",
-		                        (json_int_t)x.n.messages, "media", (json_int_t)x.n.media, "fields", x.fields);
+		                        (json_int_t)x.n.messages, "media", (json_int_t)x.n.media, "csatComments",
+		                        (json_int_t)x.n.csat_comments, "fields", x.fields);
 	}
 	json_decref(x.fields);
 	free(x.chats.v);

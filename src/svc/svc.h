@@ -83,7 +83,7 @@ void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_sv
 /* Erases client_id (svc/erasure.c, docs/privacy.md): the company only
  * (WRONG_KIND otherwise), NOT_FOUND for another company's. Blocks (worker
  * threads). Result: the receipt {clientId, erasedAt, chats, messages, media,
- * fields}; zeros and [] when there was nothing left to erase. */
+ * csatComments, fields}; zeros and [] when there was nothing left to erase. */
 void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_result *out);
 void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub

@@ -16,7 +16,7 @@ const fs = require('node:fs');
 const h = require('./lib/harness');
 const hub = require('./lib/hub');
 
-const RECEIPT_KEYS = ['chats', 'clientId', 'erasedAt', 'fields', 'media', 'messages'];
+const RECEIPT_KEYS = ['chats', 'clientId', 'csatComments', 'erasedAt', 'fields', 'media', 'messages'];
 
 const eraseOn = (srv, token, id) => h.api(srv.base, 'DELETE', `/api/client/${id}`, { token });
 
@@ -71,6 +71,7 @@ describe('client erasure and export', () => {
     assert.equal(receipt.chats, 1);
     assert.equal(receipt.messages, 3);
     assert.equal(receipt.media, 1);
+    assert.equal(receipt.csatComments, 0);
     assert.deepEqual(receipt.fields.sort(), ['attributes', 'email', 'name', 'pageUrl', 'phone', 'userAgent']);
 
     // live: every message's tombstone reaches the widget and a second operator tab, in seq order
@@ -129,7 +130,7 @@ describe('client erasure and export', () => {
     h.assertOk(r);
     const erasedEvs = r.json.events.filter((e) => e.type === 'client.erased' && e.client && e.client.id === clientId);
     assert.equal(erasedEvs.length, 1, JSON.stringify(r.json.events.map((e) => e.type)));
-    assert.deepEqual(erasedEvs[0].data, { chats: 1, messages: 3, media: 1 });
+    assert.deepEqual(erasedEvs[0].data, { chats: 1, messages: 3, media: 1, csatComments: 0 });
     assert.equal(erasedEvs[0].client.erased, true);
     assert.ok(!JSON.stringify(r.json).includes(word) && !JSON.stringify(r.json).includes(tag), 'no event holds the erased data');
     const lastSeq = r.json.events[r.json.events.length - 1].eventSeq;
@@ -137,7 +138,7 @@ describe('client erasure and export', () => {
     // again: the receipt with zeros
     r = await erase(o.token, clientId);
     h.assertOk(r);
-    assert.deepEqual(r.json, { ...receipt, chats: 0, messages: 0, media: 0, fields: [] });
+    assert.deepEqual(r.json, { ...receipt, chats: 0, messages: 0, media: 0, csatComments: 0, fields: [] });
     await h.sleep(300);
     assert.equal(opB.all('MessageRedacted', (m) => m.chatId === chatId, marks[1]).length, 3, 'no second event');
     r = await h.api(srv.base, 'GET', `/api/events?organizationId=${o.orgId}&after=${lastSeq}`, { token: o.token });
@@ -242,6 +243,12 @@ describe('erased data is gone from the SQLite database file', () => {
       const v = await hub.visitorChat(srv, o.guid, `my card is ${word}`, { body: { name: `Zed ${tag}`, email } });
       await hub.postMessage(srv, o.ops[0].token, v.chatId, { textMessage: `noted ${word}`,
         media: { name: 'scan.txt', format: 'text/plain', dataBase64: Buffer.from(`scan ${word}`).toString('base64'), type: 4 } });
+      // a CSAT comment in the client's words (the chat closed, then rated)
+      h.assertOk(await hub.setChatStatus(srv, o.token, v.chatId, 4));
+      const comment = `slow but kind ${tag}`;
+      let r = await h.api(srv.base, 'POST', `/api/widget/${o.guid}/csat`,
+        { token: v.session.visitorToken, body: { chatId: v.chatId, rating: 4, comment } });
+      h.assertOk(r);
       // the search index holds the words too (it catches up within a second)
       await hub.pollUntil(async () => {
         const r = await h.api(srv.base, 'GET', `/api/chat/chats?search=${word}`, { token: o.token });
@@ -251,11 +258,17 @@ describe('erased data is gone from the SQLite database file', () => {
       await srv.stop();
       assert.ok(fileHas(srv.dbPath, email), 'the e-mail is in the file before');
       assert.ok(fileHas(srv.dbPath, word), 'the word is in the file before');
+      assert.ok(fileHas(srv.dbPath, comment), 'the CSAT comment is in the file before');
       await srv.start();
-      const r = await eraseOn(srv, o.token, v.session.clientId);
+      r = await eraseOn(srv, o.token, v.session.clientId);
       h.assertOk(r);
       assert.equal(r.json.messages, 2);
       assert.equal(r.json.media, 1);
+      assert.equal(r.json.csatComments, 1);
+      r = await h.api(srv.base, 'GET', `/api/client/${v.session.clientId}/export`, { token: o.token });
+      h.assertOk(r);
+      assert.deepEqual(r.json.chats[0].csat, { rating: 4, comment: null, at: r.json.chats[0].csat.at },
+        'the rating stays, the comment is gone');
       await srv.stop();
       for (const f of [srv.dbPath, `${srv.dbPath}-wal`]) {
         assert.ok(!fileHas(f, email), `the e-mail is gone from ${f}`);

@@ -37,7 +37,7 @@ static ch_err change(ch_store_tx *tx, ch_pg_stmt id, int64_t company_id, int64_t
 ch_err ch_store_pg_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
                               ch_erase_counts *out)
 {
-	int64_t messages = 0, media = 0;
+	int64_t messages = 0, media = 0, csat = 0;
 	ch_err err = ch_pg_owned(tx, CH_PG_ERASE_CHAT_OWNED, company_id, chat_id);
 	/* messages first: their media_id is the media rows' last reference */
 	if (err == CH_OK)
@@ -45,11 +45,14 @@ ch_err ch_store_pg_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_
 	if (err == CH_OK)
 		err = change(tx, CH_PG_ERASE_MEDIA, company_id, chat_id, NO_ARG, &media);
 	if (err == CH_OK)
+		err = change(tx, CH_PG_ERASE_CSAT_COMMENT, company_id, chat_id, NO_ARG, &csat);
+	if (err == CH_OK)
 		err = change(tx, CH_PG_ERASE_CHAT_TEXTS, company_id, chat_id, now_ms, NULL);
 	if (err == CH_OK && out) {
-		out->chats += messages || media;
+		out->chats += messages || media || csat;
 		out->messages += messages;
 		out->media += media;
+		out->csat_comments += csat;
 	}
 	return err;
 }

@@ -11,6 +11,9 @@
 	  "UPDATE messages SET text = '', media_id = NULL, redacted_at = ?3, redacted_by = NULL "  \
 	  "WHERE chat_id = ?2 AND company_id = ?1 AND redacted_at = 0")                            \
 	X(ERASE_MEDIA, "DELETE FROM media WHERE chat_id = ?2 AND company_id = ?1")                  \
+	/* The rating is a number the client chose, not its words: it stays. */                   \
+	X(ERASE_CSAT_COMMENT,                                                                      \
+	  "UPDATE chats SET csat_comment = '' WHERE company_id = ?1 AND id = ?2 AND csat_comment <> ''") \
 	X(ERASE_CHAT_TEXTS,                                                                        \
 	  "UPDATE chats SET last_message = '', theme = '', erased_at = ?3 "                        \
 	  "WHERE company_id = ?1 AND id = ?2")                                                     \

@@ -2913,6 +2913,12 @@ static ch_err job_client_erase(ch_store_tx *tx, void *p)
 	return ch_store_client_erase(tx, a->company, a->id, a->now, &a->at);
 }
 
+static ch_err job_rate(ch_store_tx *tx, void *p)
+{
+	ch_chat_row *c = p;
+	return ch_store_chat_rate(tx, c->company_id, c->id, 2, "slow, and my card was 4111", now_ms(), c);
+}
+
 static ch_err job_search_compact(ch_store_tx *tx, void *p)
 {
 	(void)p;
@@ -2941,6 +2947,9 @@ Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
 	cr_assert_eq(redact(a.company, c1.id, redacted, a.op1, m), CH_OK);
 	say(a.company, keep, CH_AUTHOR_CLIENT, 0, "numbat too");
 	cr_assert_eq(chat_update(a.company, c1.id, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	ch_chat_row rated = {.company_id = a.company, .id = c1.id};
+	cr_assert_eq(W(job_rate, &rated), CH_OK);
+	cr_assert_str_neq(rated.csat_comment, "");
 	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_WIDGET, "Olga Wombat", &c2), CH_OK);
 	say(a.company, c2.id, CH_AUTHOR_CLIENT, 0, "second chat numbat");
 	catch_up();
@@ -2965,6 +2974,7 @@ Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
 	cr_assert_eq(e.n.chats, 2);
 	cr_assert_eq(e.n.messages, 3, "the one already redacted is not counted");
 	cr_assert_eq(e.n.media, 1);
+	cr_assert_eq(e.n.csat_comments, 1);
 	e.id = cl.id;
 	cr_assert_eq(W(job_client_erase, &e), CH_OK);
 	cr_assert_eq(e.at, now);
@@ -2989,6 +2999,8 @@ Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
 	cr_assert_eq(chat_get(a.company, c1.id, &c), CH_OK);
 	cr_assert_str_eq(c.last_message, "");
 	cr_assert_str_eq(c.theme, "");
+	cr_assert_str_eq(c.csat_comment, "");
+	cr_assert_eq(c.csat_rating, 2, "the rating stays");
 	cr_assert_eq(c.last_seq, 3);
 	/* the client */
 	cr_assert_eq(client_get(a.company, cl.id, &cl), CH_OK);
