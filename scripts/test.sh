@@ -156,8 +156,8 @@ services_or_report unit postgres && with_services run_unit "$BUILD" postgres 'CH
 # the queue drains at the opening whichever process queued the chat).
 CLUSTER_E2E="tests/e2e/05-isolation.test.js tests/e2e/15-isolation.test.js tests/e2e/41-canned-responses.test.js
   tests/e2e/42-notes.test.js tests/e2e/44-client-profile.test.js tests/e2e/45-labels.test.js
-  tests/e2e/46-auto-close.test.js tests/e2e/47-redaction.test.js tests/e2e/48-webhooks.test.js
-  tests/e2e/49-csat.test.js tests/e2e/50-business-hours.test.js tests/e2e/52-events.test.js"
+  tests/e2e/46-auto-close.test.js tests/e2e/47-redaction.test.js tests/e2e/48-webhooks.test.js tests/e2e/49-csat.test.js
+  tests/e2e/50-business-hours.test.js tests/e2e/51-erasure.test.js tests/e2e/52-events.test.js"
 
 # Two lanes side by side (most of a tier's time is waiting: two cores keep
 # up with both); each tier writes its log, and every tier is reported below in

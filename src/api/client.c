@@ -1,5 +1,6 @@
 /* client.c — a client's profile for the staff: GET and PUT /api/client/{id},
- * GET /api/client/{id}/chats; and the visitor's own attributes, POST
+ * GET /api/client/{id}/chats; the company's DELETE /api/client/{id} (erasure)
+ * and GET /api/client/{id}/export; and the visitor's own attributes, POST
  * /api/widget/{guid}/attributes (the widget's setAttributes).
  * Who may see which client and how a change merges are decided in svc/
  * (svc/client.c, chat/attrs.h): another company's client, or another
@@ -81,6 +82,36 @@ void ch_h_client_chats(ch_ctx *c)
 		return;
 	}
 	ch_ctx_json(c, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "items", items));
+}
+
+/* DELETE /api/client/{id}: the erasure's receipt (svc/erasure.c). The route
+ * takes company tokens and API keys only. */
+void ch_h_client_erase(ch_ctx *c)
+{
+	if (!path_ok(c))
+		return;
+	ch_principal p = ch_principal_from_claims(&c->who);
+	ch_svc_result r;
+	ch_svc_client_erase_wait(&p, c->path_id, &r);
+	ch_ctx_reply_svc(c, &r, 200, "client");
+}
+
+/* GET /api/client/{id}/export: page (1…1,000,000) and per_page (1…50,
+ * default 10) of its chats, each with its messages (svc/erasure.c). */
+void ch_h_client_export(ch_ctx *c)
+{
+	int64_t page, per;
+	if (!path_ok(c) || ch_ctx_int_arg(c, "page", 1, 1000000, 1, &page) ||
+	    ch_ctx_int_arg(c, "per_page", 1, 50, 10, &per))
+		return;
+	ch_principal p = ch_principal_from_claims(&c->who);
+	json_t *res = NULL;
+	ch_err e = ch_svc_client_export(c->tx, &p, c->path_id, (page - 1) * per, per, &res);
+	if (!ch_ctx_store_failed(c, e, "client")) {
+		json_object_set_new(res, "page", json_integer(page));
+		json_object_set_new(res, "perPage", json_integer(per));
+		ch_ctx_json(c, 200, res);
+	}
 }
 
 void ch_h_widget_attributes(ch_ctx *c)

@@ -132,6 +132,7 @@ json_t *ch_json_org(const ch_org_row *o, int full)
 		json_object_set_new(j, "autoCloseWaitingMinutes", json_integer(o->auto_close_waiting));
 		json_object_set_new(j, "autoCloseOpenMinutes", json_integer(o->auto_close_open));
 		json_object_set_new(j, "autoCloseOnPauseMinutes", json_integer(o->auto_close_on_pause));
+		json_object_set_new(j, "retentionDays", json_integer(o->retention_days));
 		json_object_set_new(j, "csatEnabled", json_boolean(o->csat_enabled));
 		char ts[25];
 		ch_iso8601_format(o->created_at, ts);
@@ -260,6 +261,11 @@ static int read_auto_close(ch_ctx *c, ch_svc_org_change *j)
 	    ch_get_int(c, c->body, "", "autoCloseOpenMinutes", 0, 0, max, &j->auto_close_open) < 0 ||
 	    ch_get_int(c, c->body, "", "autoCloseOnPauseMinutes", 0, 0, max, &j->auto_close_on_pause) < 0)
 		return -1;
+	/* days after which closed chats are erased (docs/privacy.md); 0 = keep */
+	j->retention_days = -1;
+	if (ch_get_int(c, c->body, "", "retentionDays", 0, 0, CH_RETENTION_DAYS_MAX, &j->retention_days) < 0)
+		return -1;
+	j->has_retention = j->retention_days >= 0;
 	return 0;
 }
 

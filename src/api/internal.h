@@ -173,6 +173,9 @@ void ch_h_chat_status(ch_ctx *c);
 void ch_h_chat_delete(ch_ctx *c);
 void ch_h_chat_messages(ch_ctx *c);
 void ch_h_chat_redact(ch_ctx *c);
+/* client.c: erasure and export (company only) */
+void ch_h_client_erase(ch_ctx *c);
+void ch_h_client_export(ch_ctx *c);
 void ch_h_chat_send(ch_ctx *c);
 /* note.c */
 void ch_h_events_list(ch_ctx *c);

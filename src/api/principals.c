@@ -3,8 +3,11 @@
  * (validate-token) can be answered on the network thread without a store
  * transaction (ch_api_try_inline).
  *
- * What is cached: clients that exist (never deleted), companies' token epoch,
- * and operators' company, status and token epoch. Rows that do not exist are
+ * What is cached: clients that exist (never deleted) and whether they were
+ * erased, companies' token epoch, and operators' company, status and token
+ * epoch. An erased client stays erased, so that entry is final; a client not
+ * erased is valid, like a company or operator entry, while the generation
+ * has not moved (an erasure moves it). Rows that do not exist are
  * not cached (the admin CLI may create them at any time). A company or
  * operator entry is valid while ch_svc_principals_gen() still has the value
  * it had before the row was read: every committed write of this process that
@@ -71,6 +74,8 @@ static ch_err verdict(const ch_token_claims *cl, const entry *e)
 		return CH_ERR_TOKEN_REVOKED;
 	if (cl->kind == CH_TOKEN_COMPANY && e->epoch != cl->epoch)
 		return CH_ERR_TOKEN_REVOKED;
+	if (cl->kind == CH_TOKEN_VISITOR && e->status) /* erased */
+		return CH_ERR_TOKEN_REVOKED;
 	return CH_OK;
 }
 
@@ -88,7 +93,7 @@ static ch_err read_row(ch_ctx *c, const ch_token_claims *cl, entry *e)
 	} else {
 		ch_client_row cr;
 		err = ch_svc_client_get(c->tx, cl->company_id, cl->sub, &cr);
-		*e = (entry){.company_id = cr.company_id};
+		*e = (entry){.company_id = cr.company_id, .status = cr.erased_at != 0};
 	}
 	return err;
 }
@@ -112,7 +117,7 @@ ch_err ch_api_principal_check(ch_ctx *c, const ch_token_claims *cl)
 		return CH_ERR_NO_TOKEN;
 	entry e;
 	uint64_t now_gen = ch_svc_principals_gen();
-	if (lookup(cl->kind, key, &e) && (cl->kind == CH_TOKEN_VISITOR || e.gen == now_gen))
+	if (lookup(cl->kind, key, &e) && ((cl->kind == CH_TOKEN_VISITOR && e.status) || e.gen == now_gen))
 		return verdict(cl, &e);
 	if (!c->tx) { /* on the network thread: only the store can tell */
 		c->need_store = 1;

@@ -65,8 +65,8 @@ static int64_t reuse_visitor(ch_ctx *c, const ch_org_row *org, const char *tok)
 	ch_client_row cr;
 	if (!tok || ch_token_verify(c->api->o.key, tok, strlen(tok), CH_TOKEN_VISITOR, c->now_ms / 1000, &cl) ||
 	    cl.org_id != org->id || cl.company_id != org->company_id ||
-	    ch_svc_client_get(c->tx, org->company_id, cl.sub, &cr))
-		return 0;
+	    ch_svc_client_get(c->tx, org->company_id, cl.sub, &cr) || cr.erased_at)
+		return 0; /* an erased client's visitor starts over as a new client */
 	return cl.sub;
 }
 

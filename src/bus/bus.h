@@ -26,6 +26,7 @@ typedef enum ch_event_kind {
 	CH_EV_INVOKE = 0,        /* send target(args) to the audience */
 	CH_EV_CLOSE_OPERATOR,    /* close operator_id's connections; target = reason */
 	CH_EV_CLOSE_KEY,         /* close the company's connections made with API key key_id; target = reason */
+	CH_EV_CLOSE_CLIENT,      /* close client_id's visitor connections (it was erased); target = reason */
 } ch_event_kind;
 
 typedef struct ch_event {

@@ -126,7 +126,7 @@ static ch_event *decode_event(rd *r, const char *self_node, int v2)
 	const unsigned char *t = tn <= CH_BUS_TARGET_MAX ? take(r, tn) : NULL;
 	size_t an = (size_t)get_u(r, 4);
 	const unsigned char *a = take(r, an);
-	if (r->bad || !t || kind > CH_EV_CLOSE_KEY)
+	if (r->bad || !t || kind > CH_EV_CLOSE_CLIENT)
 		return r->bad = 1, NULL;
 	json_error_t jerr;
 	json_t *args = json_loadb((const char *)a, an, 0, &jerr);

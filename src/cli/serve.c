@@ -314,6 +314,7 @@ int ch_cli_serve(ch_cli *c)
 	                     .hub_workers = (int)c->cfg.hub_workers, .work_queue_max = (size_t)c->cfg.work_queue_max,
 	                     .key = &key, .offline_grace_s = c->cfg.offline_grace_seconds,
 	                     .auto_close_interval_s = c->cfg.auto_close_interval_seconds,
+	                     .retention_interval_s = c->cfg.retention_interval_seconds,
 	                     .business_hours_interval_s = c->cfg.business_hours_interval_seconds,
 	                     .events_retention_days = c->cfg.events_retention_days,
 	                     .max_connections = c->cfg.max_connections,

@@ -106,6 +106,10 @@ static const opt opts[] = {
 	 "The longest wait between two attempts at a webhook delivery, in milliseconds: the waits start at 1 s "
 	 "and double up to it (each a random point in the upper half of its step, so receivers coming back are "
 	 "not hit by every sender at once)."},
+	{"retention_interval_seconds", INT(retention_interval_seconds), "3600", 0, 86400, NULL, 0,
+	 "How often this process erases the closed chats older than their organization's retentionDays "
+	 "(docs/privacy.md): their messages become tombstones. Several processes may all sweep: a chat is "
+	 "erased once. 0: this process never sweeps."},
 	{"auto_close_interval_seconds", INT(auto_close_interval_seconds), "60", 0, 86400, NULL, 0,
 	 "How often this process closes the chats whose organization's auto-close setting says they have "
 	 "been silent long enough (docs/api.md, auto-close). Several processes may all sweep: a chat is "

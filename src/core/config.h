@@ -38,6 +38,7 @@ typedef struct ch_config {
 	int64_t media_url_ttl;
 	int64_t offline_grace_seconds;
 	int64_t auto_close_interval_seconds;
+	int64_t retention_interval_seconds;
 	int64_t business_hours_interval_seconds;
 	int64_t events_retention_days;
 	int64_t webhook_retry_hours;

@@ -795,6 +795,15 @@ static void close_key(const ch_event *ev)
 			hub_close(v[i], ev->target, 0);
 }
 
+/* An erased client: its visitor connections (its tokens are revoked). */
+static void close_client(const ch_event *ev)
+{
+	size_t n;
+	void **v = hub_index_get(HUB_KEY(KEY_CLIENT, ev->client_id), &n);
+	for (size_t i = 0; i < n; i++)
+		hub_close(v[i], ev->target, 0);
+}
+
 void ch_hub_deliver(ch_event *list)
 {
 	for (ch_event *ev = list; ev; ev = ev->next) {
@@ -804,6 +813,8 @@ void ch_hub_deliver(ch_event *list)
 			close_operator(ev);
 		else if (ev->kind == CH_EV_CLOSE_KEY)
 			close_key(ev);
+		else if (ev->kind == CH_EV_CLOSE_CLIENT)
+			close_client(ev);
 	}
 	ch_event_free_list(list);
 }
@@ -882,6 +893,37 @@ static void autoclose_tick(int64_t mono)
 	next_sweep_ms = mono + H.o.auto_close_every_ms;
 	sweep_in_flight = 1;
 	ch_svc_autoclose_sweep(sweep_done, NULL);
+}
+
+/* Every retention_every_ms, one retention sweep (svc/erasure.c) at a time,
+ * at once again while a full batch says more wait. */
+static int retention_in_flight;
+static int64_t next_retention_ms;
+
+static void retention_finished(void *more)
+{
+	retention_in_flight = 0;
+	if (more)
+		next_retention_ms = 0;
+}
+
+static void retention_done(void *arg, ch_svc_result *r)
+{
+	(void)arg;
+	int more = !r->err && json_is_true(json_object_get(r->result, "more"));
+	if (r->err && r->err != CH_ERR_BUSY)
+		CH_WARN("retention sweep failed: %s (again at the next period)", r->message);
+	json_decref(r->result);
+	H.o.post(retention_finished, more ? (void *)1 : NULL);
+}
+
+static void retention_tick(int64_t mono)
+{
+	if (!H.o.retention_every_ms || retention_in_flight || shutting_down || mono < next_retention_ms)
+		return;
+	next_retention_ms = mono + H.o.retention_every_ms;
+	retention_in_flight = 1;
+	ch_svc_retention_sweep(retention_done, NULL);
 }
 
 /* ---- the business-hours drain sweep ---------------------------------------- */
@@ -1023,6 +1065,7 @@ void ch_hub_tick(int64_t now_ms)
 	hub_rec_unref(ping[1]);
 	presence_tick();
 	autoclose_tick(mono);
+	retention_tick(mono);
 	hours_tick(now_ms, mono);
 	trim_tick(mono);
 	index_tick();

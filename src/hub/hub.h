@@ -42,6 +42,7 @@ typedef struct ch_hub_opts {
 	int64_t ping_ms, idle_ms;                  /* 15000, 30000 */
 	int64_t offline_grace_ms;
 	int64_t auto_close_every_ms;               /* the auto-close sweep's period; 0 = never */
+	int64_t retention_every_ms;                /* the retention sweep's period; 0 = never */
 	int64_t hours_every_ms;                    /* the business-hours drain sweep's period; 0 = only when due */
 	int64_t events_retention_ms;               /* organization events kept; 0 = never trimmed */
 	int64_t handshake_ms;                      /* open → handshake done, else closed */

@@ -262,7 +262,7 @@ static void trim_run(void *arg)
 static void cluster_deliver(void *ctx, ch_event *list)
 {
 	for (const ch_event *ev = list; ev; ev = ev->next)
-		if (ev->kind == CH_EV_CLOSE_OPERATOR || ev->kind == CH_EV_CLOSE_KEY) {
+		if (ev->kind == CH_EV_CLOSE_OPERATOR || ev->kind == CH_EV_CLOSE_KEY || ev->kind == CH_EV_CLOSE_CLIENT) {
 			ch_store_principals_stale(ctx);
 			break;
 		}
@@ -467,6 +467,7 @@ static void start_hub(const ch_server_opts *o)
 		.readers = S.hub_pool, .post = ch_loop_post, .headroom = LWS_PRE,
 		.ping_ms = 15000, .idle_ms = 30000, .offline_grace_ms = o->offline_grace_s * 1000,
 		.auto_close_every_ms = o->auto_close_interval_s * 1000,
+		.retention_every_ms = o->retention_interval_s * 1000,
 		.hours_every_ms = o->business_hours_interval_s * 1000,
 		.events_retention_ms = o->events_retention_days * 86400000LL,
 		.handshake_ms = o->hub_handshake_timeout_s * 1000, .queue_max_bytes = o->hub_queue_max_bytes,

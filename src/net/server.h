@@ -29,6 +29,7 @@ typedef struct ch_server_opts {
 	const ch_token_key *key;   /* verifies hub tokens before the upgrade */
 	int64_t offline_grace_s;   /* routing: an offline operator keeps its chats this long */
 	int64_t auto_close_interval_s; /* the auto-close sweep's period; 0 = never */
+	int64_t retention_interval_s;  /* the retention sweep's period; 0 = never */
 	int64_t business_hours_interval_s; /* the business-hours drain sweep's period; 0 = only when due */
 	int64_t events_retention_days; /* organization events older than this are deleted */
 	int64_t max_connections;   /* 0 = the open-files limit minus a reserve */

@@ -282,7 +282,8 @@
 	CH_STORE_TX_OPS_AUTOCLOSE(X, P)                                                            \
 	CH_STORE_TX_OPS_HOURS(X, P)                                                                \
 	CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
-	CH_STORE_TX_OPS_CSAT(X, P)                                                                      \
+	CH_STORE_TX_OPS_CSAT(X, P)                                                                 \
+	CH_STORE_TX_OPS_ERASURE(X, P)                                                                      \
 	CH_STORE_TX_OPS_WEBHOOKS(X, P)
 
 #define CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
@@ -369,6 +370,24 @@
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int rating, const char *comment, \
 	   int64_t now_ms, ch_chat_row *out),                                                      \
 	  (tx, company_id, chat_id, rating, comment, now_ms, out))
+
+/* Erasure and retention (migration 023). */
+#define CH_STORE_TX_OPS_ERASURE(X, P)                                                              \
+	X(P, ch_err, chat_erase,                                                                   \
+	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t now_ms,                  \
+	   ch_erase_counts *out),                                                                  \
+	  (tx, company_id, chat_id, now_ms, out))                                                  \
+	X(P, ch_err, client_erase,                                                                 \
+	  (ch_store_tx * tx, int64_t company_id, int64_t client_id, int64_t now_ms,                \
+	   int64_t *erased_at_out),                                                                \
+	  (tx, company_id, client_id, now_ms, erased_at_out))                                      \
+	X(P, ch_err, search_compact, (ch_store_tx * tx), (tx))                                      \
+	X(P, ch_err, org_set_retention,                                                            \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, int64_t days),                    \
+	  (tx, company_id, org_id, days))                                                          \
+	X(P, ch_err, chat_retention_due,                                                           \
+	  (ch_store_tx * tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each, void *ctx),      \
+	  (tx, now_ms, limit, each, ctx))
 
 /* One field per operation. */
 #define CH_STORE_OP_FIELD(P, ret, op, params, args) ret(*op) params;

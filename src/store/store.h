@@ -217,6 +217,7 @@ typedef struct ch_org_row {
 	int64_t auto_close_waiting;  /* default 1440 */
 	int64_t auto_close_open;     /* default 0 */
 	int64_t auto_close_on_pause; /* default 0 */
+	int64_t retention_days;      /* closed chats older than this are erased; 0 = keep (migration 023) */
 	int csat_enabled;            /* (ext) the visitor may rate a closed chat; default 1 */
 } ch_org_row;
 
@@ -399,6 +400,7 @@ typedef struct ch_client_row {
 	char verified_keys[CH_ATTRS_KEYS_JSON_MAX + 1]; /* JSON array of the keys a userJWT set */
 	int64_t updated_at;                  /* the profile's last change (created_at at first) */
 	int64_t chats_count;                 /* the client's chats, of any status */
+	int64_t erased_at;                   /* 0 = not erased (migration 023) */
 } ch_client_row;
 
 /* A change of a client's profile: NULL leaves a field as it is; "" clears a
@@ -1016,5 +1018,54 @@ ch_err ch_store_webhook_cursors(ch_store_tx *tx, int64_t company_id, int64_t id,
                                 void *ctx);
 /* Webhooks of every company marked failing. */
 ch_err ch_store_webhook_failing_count(ch_store_tx *tx, int64_t *n);
+
+/* ---- erasure and retention (migration 023) -------------------------------- */
+
+/* What an erasure changed; each call adds to it. */
+typedef struct ch_erase_counts {
+	int64_t chats;    /* chats in which a message or a media row was erased */
+	int64_t messages; /* messages that became tombstones */
+	int64_t media;    /* media rows deleted (with their bytes) */
+	int64_t csat_comments; /* CSAT comments cleared (migration 021; the rating stays) */
+} ch_erase_counts;
+
+/* Erases chat chat_id of the company: every message not yet redacted becomes
+ * a tombstone like ch_store_message_redact's (text "", media gone,
+ * redacted_at = now_ms, redacted_by = the company), every media row of the
+ * chat is deleted, the chat's preview, theme (the client's name) and CSAT
+ * comment are cleared, and the chat records when it was erased (the
+ * retention sweep's mark). seq, author, status, times and the CSAT rating
+ * stay. Adds to *out what changed
+ * (nothing the second time). NOT_FOUND: not the company's chat. */
+ch_err ch_store_chat_erase(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t now_ms,
+                           ch_erase_counts *out);
+/* Clears client_id's profile: name, phone, e-mail, page URL, referrer,
+ * language, user agent, attributes ({}), verified keys ([]), and its external
+ * key (NULL: the channel user or userJWT subject is a new client next time);
+ * erased_at = now_ms unless it was erased before (it keeps the first time);
+ * its visitor tokens are revoked (the principals generation moves).
+ * *erased_at_out gets erased_at. Its chats are the caller's
+ * (ch_store_chat_erase). NOT_FOUND: not the company's client. */
+ch_err ch_store_client_erase(ch_store_tx *tx, int64_t company_id, int64_t client_id, int64_t now_ms,
+                             int64_t *erased_at_out);
+/* After erasures: SQLite merges the search indexes' segments into one
+ * (FTS5 'optimize'), so that no old segment still holds an erased word; with
+ * secure_delete the freed pages are zeroed. PostgreSQL: nothing (dead tuples
+ * stay until VACUUM, docs/privacy.md). A write job; its cost grows with the
+ * index (the whole index is rewritten). */
+ch_err ch_store_search_compact(ch_store_tx *tx);
+
+#define CH_RETENTION_DAYS_MAX 3650
+/* Sets the organization's retention_days (0 = keep forever, at most
+ * CH_RETENTION_DAYS_MAX, else OUT_OF_RANGE). NOT_FOUND: not the company's. */
+ch_err ch_store_org_set_retention(ch_store_tx *tx, int64_t company_id, int64_t org_id, int64_t days);
+/* The retention sweep's work, at most limit chats by id: Closed chats of
+ * organizations with a retention_days whose last activity (their newest
+ * message, else their creation) is older than now_ms minus that many days,
+ * and that had activity since they were last erased (ch_store_chat_erase
+ * records when). Erasing one takes it off this list until it has activity
+ * again. */
+ch_err ch_store_chat_retention_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_chat_each_fn each,
+                                   void *ctx);
 
 #endif

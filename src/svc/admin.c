@@ -63,6 +63,8 @@ static ch_err org_update_fn(ch_store_tx *tx, svc_job *j)
 	if (!e && (ch->auto_close_waiting >= 0 || ch->auto_close_open >= 0 || ch->auto_close_on_pause >= 0))
 		e = ch_store_org_set_auto_close(tx, o->company_id, ch->id, ch->auto_close_waiting, ch->auto_close_open,
 		                                ch->auto_close_on_pause);
+	if (!e && ch->has_retention)
+		e = ch_store_org_set_retention(tx, o->company_id, ch->id, ch->retention_days);
 	if (!e && ch->csat_enabled >= 0)
 		e = ch_store_org_set_csat(tx, o->company_id, ch->id, ch->csat_enabled);
 	if (!e)

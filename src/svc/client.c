@@ -42,6 +42,10 @@ json_t *ch_svc_json_client(const ch_client_row *r)
 		json_decref(attrs);
 	if (!json_is_array(ver))
 		json_decref(ver);
+	if (j) { /* an erased client (svc/erasure.c) keeps its id, organization and chats, nothing else */
+		json_object_set_new(j, "erased", json_boolean(r->erased_at != 0));
+		json_object_set_new(j, "erasedAt", r->erased_at ? iso(r->erased_at) : json_null());
+	}
 	if (!j)
 		CH_ERROR("client %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)r->id);

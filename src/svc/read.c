@@ -34,6 +34,8 @@ ch_err ch_svc_principal_valid(ch_store_tx *tx, const ch_principal *p)
 	case CH_TOKEN_VISITOR: {
 		ch_client_row cl;
 		e = ch_store_client_get(tx, p->company_id, p->client_id, &cl);
+		if (!e && cl.erased_at) /* erasure revokes its visitor tokens */
+			return CH_ERR_TOKEN_REVOKED;
 		return e == CH_ERR_NOT_FOUND ? CH_ERR_NO_TOKEN : e;
 	}
 	default: return CH_OK; /* the server's own jobs */

@@ -81,6 +81,11 @@ void ch_svc_redact_message(const ch_principal *p, int64_t chat_id, int64_t messa
 void ch_svc_rate_chat(const ch_principal *p, int64_t chat_id, int rating, const char *comment, ch_svc_done done,
                       void *arg);
 void ch_svc_mark_read(const ch_principal *p, int64_t chat_id, int64_t seq, ch_svc_done done, void *arg);
+/* Erases client_id (svc/erasure.c, docs/privacy.md): the company only
+ * (WRONG_KIND otherwise), NOT_FOUND for another company's. Blocks (worker
+ * threads). Result: the receipt {clientId, erasedAt, chats, messages, media,
+ * csatComments, fields}; zeros and [] when there was nothing left to erase. */
+void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_result *out);
 void ch_svc_delete_chat(const ch_principal *p, int64_t chat_id, ch_svc_done done, void *arg);
 /* Operator status (REST): Inactive/Deleted revoke its tokens, close its hub
  * connections and send its open chats back to the queue. */
@@ -133,6 +138,11 @@ void ch_svc_presence_tick(int64_t grace_ms, ch_svc_done done, void *arg);
  * other processes sweeping at once. The result is {"closed": n, "more": b};
  * more: the batch was full, sweep again soon. */
 void ch_svc_autoclose_sweep(ch_svc_done done, void *arg);
+/* One retention sweep job (svc/erasure.c): erases up to a batch of the Closed
+ * chats older than their organization's retentionDays (ch_store_chat_erase),
+ * then merges the search index when it erased anything. Result: {chats,
+ * messages, more}; more = a full batch (sweep again at once). */
+void ch_svc_retention_sweep(ch_svc_done done, void *arg);
 /* Business hours (hours.c). The drain sweep: assigns the queued chats of
  * up to 50 organizations whose opening (pending drain) is due, each under its
  * routing lock; result {"organizations": n, "more": b}. */
@@ -220,6 +230,8 @@ typedef struct ch_svc_org_change {
 	int prechat_form;            /* -1: unchanged */
 	int operators_manage_canned; /* -1: unchanged */
 	int64_t auto_close_waiting, auto_close_open, auto_close_on_pause; /* minutes; -1: unchanged */
+	int has_retention;           /* 0: retention_days unchanged */
+	int64_t retention_days;      /* 0 = keep forever */
 	int csat_enabled;            /* (ext) -1: unchanged */
 } ch_svc_org_change;
 /* *row and *settings get the organization as it is after the change. */
@@ -306,6 +318,12 @@ ch_err ch_svc_client_visible(ch_svc_tx *tx, const ch_principal *p, int64_t clien
  * offset/limit as the chat list; *total counts them all. A read. */
 ch_err ch_svc_client_chats(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, int64_t offset, int64_t limit,
                            int64_t *total, ch_chat_each_fn each, void *ctx);
+/* GET /api/client/{id}/export: {exportedAt, client, total, chats: [chat +
+ * {messages, messagesTruncated}]} for the chats offset…offset+limit (newest
+ * activity first), at most 2,000 messages in all; the company only
+ * (NOT_FOUND else). */
+ch_err ch_svc_client_export(ch_svc_tx *tx, const ch_principal *p, int64_t client_id, int64_t offset,
+                            int64_t limit, json_t **out);
 /* The client object (a new reference; NULL, logged, when it cannot be built). */
 json_t *ch_svc_json_client(const ch_client_row *r);
 
@@ -314,7 +332,7 @@ json_t *ch_svc_json_client(const ch_client_row *r);
 
 /* Whether the principal a token named is still valid now, in this
  * transaction: a company's or operator's token epoch unchanged, the operator
- * Active, the client still there. CH_OK, CH_ERR_TOKEN_REVOKED, CH_ERR_NO_TOKEN
+ * Active, the client still there and not erased. CH_OK, CH_ERR_TOKEN_REVOKED, CH_ERR_NO_TOKEN
  * (no such client) or a store error. Every write job checks it before it acts
  * (so nothing is done for a principal revoked before the job's commit), and so
  * do Sync and history reads: revocation reaches requests already in flight. */

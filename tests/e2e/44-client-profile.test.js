@@ -13,7 +13,7 @@ const h = require('./lib/harness');
 const hub = require('./lib/hub');
 
 const CLIENT_KEYS = ['id', 'organizationId', 'source', 'name', 'email', 'phone', 'pageUrl', 'referrer', 'language',
-  'userAgent', 'firstSeenAt', 'updatedAt', 'chatsCount', 'attributes', 'verifiedAttributes'].sort();
+  'userAgent', 'firstSeenAt', 'updatedAt', 'chatsCount', 'attributes', 'verifiedAttributes', 'erased', 'erasedAt'].sort();
 
 describe('client profile', () => {
   let srv;

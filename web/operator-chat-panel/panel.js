@@ -297,6 +297,18 @@ export class Panel {
         if (m.seq === x.c.lastSeq) x.c.lastMessage = '';
         break;
       }
+      case 'ClientErased': { // an erasure of more than 1,000 messages: every message of these chats is a tombstone
+        for (const id of (a[0] && a[0].chatIds) || []) {
+          const x = this.chats.get(id);
+          if (!x) continue;
+          for (const [seq, m] of x.msgs) {
+            if (!m.redacted) x.msgs.set(seq, { ...m, textMessage: '', message: '', media: null, redacted: { at: null, by: null } });
+          }
+          x.c.lastMessage = '';
+          x.c.theme = '';
+        }
+        break;
+      }
       case 'ChatStatusChanged': { const x = this.chats.get(a[0]); if (x) x.c.chatStatus = a[1]; break; }
       case 'ChatRated': { const c = a[0]; const x = c && this.chats.get(c.id); if (x) x.c.csat = c.csat; break; }
       case 'MessagesRead': { // (chatId, seq, reader): the client read the operator side's messages up to seq

@@ -77,6 +77,8 @@ export class ProfilePane {
   updated(client) {
     if (!client || !this.client || this.client.id !== client.id) return;
     this.client = client;
+    // erased: every message of its chats is a tombstone, so no chat has a preview any more
+    if (client.erased && this.chats) for (const ch of this.chats.items) { ch.lastMessage = ''; ch.theme = ''; }
     if (!this.editing) this.draw();
   }
 

@@ -29,6 +29,7 @@ ch_err ch_store_pg_client_get(ch_store_tx *tx, int64_t company_id, int64_t id, c
 	out->created_at = ch_pg_i64(r, 0, 8);
 	out->updated_at = ch_pg_i64(r, 0, 15);
 	out->chats_count = ch_pg_i64(r, 0, 16);
+	out->erased_at = ch_pg_i64(r, 0, 17);
 	struct {
 		int col;
 		char *dst;

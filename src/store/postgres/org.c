@@ -28,6 +28,7 @@ static ch_err org_fill(const PGresult *r, int i, ch_org_row *out)
 	out->auto_close_open = ch_pg_i64(r, i, 8);
 	out->auto_close_on_pause = ch_pg_i64(r, i, 9);
 	out->csat_enabled = (int)ch_pg_i64(r, i, 10);
+	out->retention_days = ch_pg_i64(r, i, 11);
 	return err;
 }
 

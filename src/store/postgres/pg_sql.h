@@ -10,6 +10,7 @@
 #ifndef CH_STORE_PG_SQL_H
 #define CH_STORE_PG_SQL_H
 
+#include "store/postgres/pg_erasure_sql.h"
 #include "store/postgres/pg_events_sql.h"
 #include "store/postgres/pg_note_sql.h"
 #include "store/postgres/pg_presence_sql.h"
@@ -20,7 +21,7 @@
 #define CH_PG_ORG_COLS                                                                             \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, "        \
 	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes, "       \
-	"csat_enabled"
+	"csat_enabled, retention_days"
 #define CH_PG_OPERATOR_FROM                                                                        \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
@@ -92,7 +93,7 @@
 #define CH_PG_CLIENT_COLS                                                                          \
 	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
 	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
-	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id), erased_at"
 
 #define CH_PG_CHAT_COLS                                                                            \
 	"c.id, c.company_id, c.organization_id, c.client_id, COALESCE(c.operator_id, 0), "         \
@@ -383,7 +384,8 @@
 	CH_PG_STMTS_AUTOCLOSE(X)                                                                   \
 	CH_PG_STMTS_HOURS(X)                                                                       \
 	CH_PG_STMTS_EVENTS(X)                                                                      \
-	CH_PG_STMTS_CSAT(X)                                                                      \
+	CH_PG_STMTS_CSAT(X)                                                                        \
+	CH_PG_STMTS_ERASURE(X)                                                                      \
 	CH_PG_STMTS_WEBHOOKS(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to

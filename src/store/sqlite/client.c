@@ -23,6 +23,7 @@ static ch_err client_fill(sqlite3_stmt *st, ch_client_row *out)
 	out->created_at = sqlite3_column_int64(st, 8);
 	out->updated_at = sqlite3_column_int64(st, 15);
 	out->chats_count = sqlite3_column_int64(st, 16);
+	out->erased_at = sqlite3_column_int64(st, 17);
 	struct {
 		int col;
 		char *dst;

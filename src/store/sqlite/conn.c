@@ -64,12 +64,16 @@ ch_err ch_store_sqlite_exec(ch_store_tx *c, const char *sql, const char *what)
  * itself). Readers are query_only. The writer (and the checkpoint
  * connection) get a 64 MiB page cache, as a group commit touches the pages
  * of many chats, and journal_size_limit, which truncates the WAL back to
- * 64 MiB when it starts over. */
+ * 64 MiB when it starts over. They also get secure_delete: what a write
+ * frees or overwrites (an erased client's text, a redacted message, an old
+ * search segment) is zeroed, not left in free space for the file to keep
+ * (docs/privacy.md; measured on the chat bench, docs/security.md). */
 static ch_err conn_pragmas(ch_store_tx *c, int reader)
 {
 	static const char *const reader_sql = " PRAGMA query_only = ON;";
-	static const char *const writer_sql = " PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;";
-	char sql[192];
+	static const char *const writer_sql = " PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 67108864;"
+	                                        " PRAGMA secure_delete = ON;";
+	char sql[256];
 	snprintf(sql, sizeof sql,
 	         "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA synchronous = %s;%s",
 	         c->s->synchronous_full ? "FULL" : "NORMAL", reader ? reader_sql : writer_sql);

@@ -24,6 +24,7 @@ static ch_err org_fill(sqlite3_stmt *st, ch_org_row *out)
 	out->auto_close_open = sqlite3_column_int64(st, 8);
 	out->auto_close_on_pause = sqlite3_column_int64(st, 9);
 	out->csat_enabled = sqlite3_column_int(st, 10);
+	out->retention_days = sqlite3_column_int64(st, 11);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #ifndef CH_STORE_SQLITE_SQL_H
 #define CH_STORE_SQLITE_SQL_H
 
+#include "store/sqlite/sqlite_erasure_sql.h"
 #include "store/sqlite/sqlite_events_sql.h"
 #include "store/sqlite/sqlite_note_sql.h"
 #include "store/sqlite/sqlite_presence_sql.h"
@@ -17,7 +18,7 @@
 #define CH_SQL_ORG_COLS \
 	"id, company_id, name, guid, allowed_origins, max_chats_per_operator, created_at, " \
 	"auto_close_waiting_minutes, auto_close_open_minutes, auto_close_on_pause_minutes, " \
-	"csat_enabled"
+	"csat_enabled, retention_days"
 #define CH_SQL_OPERATOR_FROM                                                                      \
 	"SELECT o.id, o.organization_id, o.company_id, o.name, g.name, o.status, o.external_id, " \
 	"o.token_epoch, o.created_at, COALESCE(o.photo, '') FROM operators o "                    \
@@ -90,7 +91,7 @@
 #define CH_SQL_CLIENT_COLS                                                                         \
 	"id, company_id, organization_id, source, name, phone, email, external_key, created_at, "  \
 	"page_url, referrer, language, user_agent, attributes, verified_keys, updated_at, "        \
-	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id)"
+	"(SELECT COUNT(*) FROM chats WHERE chats.client_id = clients.id), erased_at"
 
 /* A chat row as ch_chat_row wants it (count_unread: kept by CHAT_APPENDED
  * and CHAT_READ_OPERATOR, migration 003). */
@@ -348,7 +349,8 @@
 	CH_SQLITE_STMTS_AUTOCLOSE(X)                                                               \
 	CH_SQLITE_STMTS_HOURS(X)                                                                   \
 	CH_SQLITE_EVENTS_STMTS(X)                                                                  \
-	CH_SQLITE_STMTS_CSAT(X)                                                                      \
+	CH_SQLITE_STMTS_CSAT(X)                                                                    \
+	CH_SQLITE_STMTS_ERASURE(X)                                                                      \
 	CH_SQLITE_STMTS_WEBHOOKS(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by

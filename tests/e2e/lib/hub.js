@@ -13,7 +13,7 @@ const h = require('./harness');
 const RS = '\x1e';
 const EVENTS = ['ChatCreated', 'ChatAssigned', 'ReceiveMessage', 'ReceiveMediaMessage', 'ChatStatusChanged',
   'MessageStatusChanged', 'MessagesRead', 'Typing', 'OperatorPresence', 'ChatLabelsChanged', 'NoteAdded', 'Mentioned',
-  'ClientUpdated', 'MessageRedacted', 'ChatRated'];
+  'ClientUpdated', 'MessageRedacted', 'ChatRated', 'ClientErased'];
 
 // Servers for hub tests: no rate limiting in the way of the test traffic.
 const HUB_ENV = {

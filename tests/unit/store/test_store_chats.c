@@ -2893,3 +2893,230 @@ Test(chats, redaction_keeps_the_place_and_drops_text_media_preview_and_index)
 	free(m);
 	free(t);
 }
+
+/* ---- erasure (migration 023) ------------------------------------------- */
+
+typedef struct erase_args {
+	int64_t company, id, now, at;
+	ch_erase_counts n;
+} erase_args;
+
+static ch_err job_chat_erase(ch_store_tx *tx, void *p)
+{
+	erase_args *a = p;
+	return ch_store_chat_erase(tx, a->company, a->id, a->now, &a->n);
+}
+
+static ch_err job_client_erase(ch_store_tx *tx, void *p)
+{
+	erase_args *a = p;
+	return ch_store_client_erase(tx, a->company, a->id, a->now, &a->at);
+}
+
+static ch_err job_rate(ch_store_tx *tx, void *p)
+{
+	ch_chat_row *c = p;
+	return ch_store_chat_rate(tx, c->company_id, c->id, 2, "slow, and my card was 4111", now_ms(), c);
+}
+
+static ch_err job_search_compact(ch_store_tx *tx, void *p)
+{
+	(void)p;
+	return ch_store_search_compact(tx);
+}
+
+Test(chats, erasure_tombstones_every_message_drops_media_and_clears_the_client)
+{
+	world a = seed("a", 1);
+	world b = seed("b", 2);
+	ch_client_row cl;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:olga-42", "Olga Wombat", "+380 44 555 1234",
+	                           "olga@example.org", &cl),
+	             CH_OK);
+	ch_chat_row c1, c2;
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_WIDGET, "Olga Wombat", &c1), CH_OK);
+	int64_t keep = new_chat(a.company, a.org, "Petr", NULL);
+	ch_media_row md;
+	cr_assert_eq(media_put(a.company, c1.id, "passport.png", "\x89PNG", 4, &md), CH_OK);
+	ch_message_row *m = malloc(sizeof *m);
+	ch_message_new n = {.company_id = a.company, .chat_id = c1.id, .author = CH_AUTHOR_CLIENT,
+	                    .text = "my passport numbat", .media_id = md.id, .status = CH_MSG_SUCCESS};
+	cr_assert_eq(append(&n, m, NULL), CH_OK);
+	say(a.company, c1.id, CH_AUTHOR_OPERATOR, a.op1, "you said numbat");
+	int64_t redacted = say(a.company, c1.id, CH_AUTHOR_CLIENT, 0, "already gone");
+	cr_assert_eq(redact(a.company, c1.id, redacted, a.op1, m), CH_OK);
+	say(a.company, keep, CH_AUTHOR_CLIENT, 0, "numbat too");
+	cr_assert_eq(chat_update(a.company, c1.id, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	ch_chat_row rated = {.company_id = a.company, .id = c1.id};
+	cr_assert_eq(W(job_rate, &rated), CH_OK);
+	cr_assert_str_neq(rated.csat_comment, "");
+	cr_assert_eq(chat_create(a.company, a.org, cl.id, CH_SOURCE_WIDGET, "Olga Wombat", &c2), CH_OK);
+	say(a.company, c2.id, CH_AUTHOR_CLIENT, 0, "second chat numbat");
+	catch_up();
+	ch_chat_filter f = all_of(a.company);
+	f.search = "numbat";
+	expect_list(&f, (int64_t[]){c2.id, keep, c1.id}, 3);
+	f.search = "wombat"; /* the client's name */
+	expect_list(&f, (int64_t[]){c2.id, c1.id}, 2);
+
+	/* another company's chat or client: not found, nothing changes */
+	erase_args e = {.company = b.company, .id = c1.id, .now = now_ms()};
+	cr_assert_eq(W(job_chat_erase, &e), CH_ERR_NOT_FOUND);
+	e.id = cl.id;
+	cr_assert_eq(W(job_client_erase, &e), CH_ERR_NOT_FOUND);
+	cr_assert_eq(e.n.messages, 0);
+
+	int64_t now = now_ms();
+	e = (erase_args){.company = a.company, .id = c1.id, .now = now};
+	cr_assert_eq(W(job_chat_erase, &e), CH_OK);
+	e.id = c2.id;
+	cr_assert_eq(W(job_chat_erase, &e), CH_OK);
+	cr_assert_eq(e.n.chats, 2);
+	cr_assert_eq(e.n.messages, 3, "the one already redacted is not counted");
+	cr_assert_eq(e.n.media, 1);
+	cr_assert_eq(e.n.csat_comments, 1);
+	e.id = cl.id;
+	cr_assert_eq(W(job_client_erase, &e), CH_OK);
+	cr_assert_eq(e.at, now);
+	cr_assert_eq(W(job_search_compact, NULL), CH_OK);
+
+	/* the messages: tombstones at their seqs, by the company */
+	msgs_args l;
+	cr_assert_eq(msg_list(a.company, c1.id, 0, 0, 0, &l), CH_OK);
+	expect_seqs(&l, 1, 3);
+	for (size_t i = 0; i < l.n; i++) {
+		m->company_id = a.company;
+		m->id = l.ids[i];
+		cr_assert_eq(R(job_msg_get, m), CH_OK);
+		cr_assert_str_eq(m->text, "");
+		cr_assert_not(m->has_media);
+		cr_assert_eq(m->redacted_at, i == 2 ? m->redacted_at : now);
+		cr_assert_gt(m->redacted_at, 0);
+		cr_assert_eq(m->redacted_by, i == 2 ? a.op1 : 0, "an earlier redaction keeps its author");
+	}
+	cr_assert_eq(media_get(a.company, md.id, NULL, NULL), CH_ERR_NOT_FOUND, "the bytes are gone");
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, c1.id, &c), CH_OK);
+	cr_assert_str_eq(c.last_message, "");
+	cr_assert_str_eq(c.theme, "");
+	cr_assert_str_eq(c.csat_comment, "");
+	cr_assert_eq(c.csat_rating, 2, "the rating stays");
+	cr_assert_eq(c.last_seq, 3);
+	/* the client */
+	cr_assert_eq(client_get(a.company, cl.id, &cl), CH_OK);
+	cr_assert_eq(cl.erased_at, now);
+	cr_assert_str_eq(cl.name, "");
+	cr_assert_str_eq(cl.phone, "");
+	cr_assert_str_eq(cl.email, "");
+	cr_assert_not(cl.has_external_key);
+	cr_assert_str_eq(cl.attributes, "{}");
+	cr_assert_str_eq(cl.verified_keys, "[]");
+	cr_assert_eq(cl.chats_count, 2, "its chats stay");
+	/* search: only the other client's chat */
+	f.search = "numbat";
+	expect_list(&f, (int64_t[]){keep}, 1);
+	f.search = "wombat";
+	expect_list(&f, NULL, 0);
+	/* the key is free: the same userJWT subject is a new client */
+	ch_client_row again;
+	cr_assert_eq(client_upsert(a.company, a.org, CH_SOURCE_WIDGET, "sub:olga-42", "Olga", NULL, NULL, &again),
+	             CH_OK);
+	cr_assert_neq(again.id, cl.id);
+	cr_assert_eq(again.erased_at, 0);
+
+	/* again: nothing changes, erased_at stays the first */
+	e = (erase_args){.company = a.company, .id = c1.id, .now = now + 5000};
+	cr_assert_eq(W(job_chat_erase, &e), CH_OK);
+	cr_assert_eq(e.n.chats + e.n.messages + e.n.media, 0);
+	e.id = cl.id;
+	cr_assert_eq(W(job_client_erase, &e), CH_OK);
+	cr_assert_eq(e.at, now);
+	/* the other chat is untouched */
+	cr_assert_eq(msg_list(a.company, keep, 0, 0, 0, &l), CH_OK);
+	m->id = l.ids[0];
+	cr_assert_eq(R(job_msg_get, m), CH_OK);
+	cr_assert_str_eq(m->text, "numbat too");
+	free(m);
+}
+
+/* ---- retention (migration 023) ------------------------------------------ */
+
+typedef struct retention_args {
+	int64_t company, org, days, now;
+	list_args *l;
+} retention_args;
+
+static ch_err job_set_retention(ch_store_tx *tx, void *p)
+{
+	retention_args *a = p;
+	return ch_store_org_set_retention(tx, a->company, a->org, a->days);
+}
+
+static ch_err job_retention_due(ch_store_tx *tx, void *p)
+{
+	retention_args *a = p;
+	return ch_store_chat_retention_due(tx, a->now, LIST_MAX, collect_chat, a->l);
+}
+
+static ch_err job_org_get(ch_store_tx *tx, void *p)
+{
+	ch_org_row *o = p;
+	return ch_store_org_get(tx, o->company_id, o->id, o);
+}
+
+static void expect_due(int64_t now, const int64_t *ids, size_t n)
+{
+	list_args *l = calloc(1, sizeof *l);
+	retention_args a = {.now = now, .l = l};
+	cr_assert_eq(R(job_retention_due, &a), CH_OK);
+	cr_assert_eq(l->n, n, "%zu chats due, expected %zu", l->n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(l->ids[i], ids[i]);
+	free(l);
+}
+
+Test(chats, retention_finds_old_closed_chats_once_until_they_have_activity_again)
+{
+	const int64_t day = 86400000;
+	world a = seed("a", 1);
+	world b = seed("b", 2);
+	retention_args r = {.company = a.company, .org = a.org, .days = 30};
+	cr_assert_eq(W(job_set_retention, &r), CH_OK);
+	ch_org_row o = {.company_id = a.company, .id = a.org};
+	cr_assert_eq(R(job_org_get, &o), CH_OK);
+	cr_assert_eq(o.retention_days, 30);
+	r.days = CH_RETENTION_DAYS_MAX + 1;
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_OUT_OF_RANGE);
+	r.days = -1;
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_OUT_OF_RANGE);
+	r = (retention_args){.company = b.company, .org = a.org, .days = 1};
+	cr_assert_eq(W(job_set_retention, &r), CH_ERR_NOT_FOUND, "another company's organization");
+
+	int64_t closed = new_chat(a.company, a.org, "Old", NULL);
+	say(a.company, closed, CH_AUTHOR_CLIENT, 0, "old words");
+	cr_assert_eq(chat_update(a.company, closed, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	int64_t open = new_chat(a.company, a.org, "Open", NULL);
+	say(a.company, open, CH_AUTHOR_CLIENT, 0, "still talking");
+	int64_t keep = new_chat(a.company, a.org2, "Kept", NULL); /* org2 keeps forever */
+	cr_assert_eq(chat_update(a.company, keep, CH_CHAT_CLOSED, 0, NULL), CH_OK);
+	int64_t now = now_ms();
+	expect_due(now, NULL, 0);
+	expect_due(now + 29 * day, NULL, 0);
+	expect_due(now + 31 * day, (int64_t[]){closed}, 1);
+	/* erased: off the list */
+	erase_args e = {.company = a.company, .id = closed, .now = tick()};
+	cr_assert_eq(W(job_chat_erase, &e), CH_OK);
+	cr_assert_eq(e.n.messages, 1);
+	expect_due(now + 31 * day, NULL, 0);
+	/* a new message after the erasure: due again once it is old too */
+	tick();
+	say(a.company, closed, CH_AUTHOR_OPERATOR, a.op1, "a late reply");
+	ch_chat_row c;
+	cr_assert_eq(chat_get(a.company, closed, &c), CH_OK);
+	cr_assert_eq(c.status, CH_CHAT_CLOSED);
+	expect_due(now + 29 * day, NULL, 0);
+	expect_due(now + 31 * day, (int64_t[]){closed}, 1);
+	r = (retention_args){.company = a.company, .org = a.org, .days = 0};
+	cr_assert_eq(W(job_set_retention, &r), CH_OK);
+	expect_due(now + 3650 * day, NULL, 0);
+}
