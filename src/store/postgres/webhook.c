@@ -133,6 +133,13 @@ ch_err ch_store_pg_webhook_enable(ch_store_tx *tx, int64_t company_id, int64_t i
 
 ch_err ch_pg_webhook_cursors_new_org(ch_store_tx *tx, int64_t company_id, int64_t org_id)
 {
+	/* The company's webhook lock orders this with a webhook being created:
+	 * whichever commits second sees the other (its next statement reads after
+	 * the lock), so a new organization never misses a new all-organizations
+	 * webhook's cursor. */
+	ch_err err = ch_pg_budget_lock(tx, CH_PG_BUDGET_WEBHOOKS, company_id);
+	if (err != CH_OK)
+		return err;
 	ch_pg_params p = {0};
 	ch_pg_int(&p, company_id);
 	ch_pg_int(&p, org_id);

@@ -495,3 +495,66 @@ Test(webhooks, two_claimers_share_nothing)
 	cr_assert_eq(h1.got + h2.got, 20, "%zu + %zu", h1.got, h2.got);
 	ch_store_close(s2);
 }
+
+/* An organization and a webhook of all organizations created at once by two
+ * stores (two processes): whichever commits second sees the other, so every
+ * (webhook, organization) pair has its cursor. */
+typedef struct racer {
+	ch_store *s;
+	int64_t company;
+	unsigned n;
+	int64_t id;
+	int webhook;
+	ch_err e;
+} racer;
+
+static ch_err job_race(ch_store_tx *tx, void *p)
+{
+	racer *r = p;
+	if (!r->webhook) {
+		org_args a = {.company = r->company, .n = r->n, .id = &r->id};
+		return job_org(tx, &a);
+	}
+	ch_webhook_row in = {.company_id = r->company}, out;
+	snprintf(in.url, sizeof in.url, "https://example.com/race/%u", r->n);
+	snprintf(in.secret, sizeof in.secret, "whsec_race");
+	ch_err e = ch_store_webhook_create(tx, &in, &out);
+	r->id = out.id;
+	return e;
+}
+
+static void *race(void *p)
+{
+	racer *r = p;
+	r->e = ch_store_write_sync(r->s, job_race, r);
+	return NULL;
+}
+
+Test(webhooks, an_organization_and_a_webhook_created_at_once_meet)
+{
+	world w = seed("acme", 1);
+	ch_store *s2 = NULL;
+	ch_store_opts o = fx_opts(g_path);
+	cr_assert_eq(ch_store_open(&o, &s2, NULL), CH_OK);
+	claim_args *a = calloc(1, sizeof *a);
+	a->company = w.company;
+	for (unsigned i = 0; i < 8; i++) {
+		racer org = {.s = i % 2 ? g_store : s2, .company = w.company, .n = 100 + i};
+		racer hook = {.s = i % 2 ? s2 : g_store, .company = w.company, .n = 100 + i, .webhook = 1};
+		pthread_t t1, t2;
+		pthread_create(&t1, NULL, race, &org);
+		pthread_create(&t2, NULL, race, &hook);
+		pthread_join(t1, NULL);
+		pthread_join(t2, NULL);
+		cr_assert_eq(org.e, CH_OK);
+		cr_assert_eq(hook.e, CH_OK);
+		a->id = hook.id;
+		cr_assert_eq(R(job_cursors, a), CH_OK);
+		int found = 0;
+		for (size_t k = 0; k < a->n; k++)
+			found |= a->rows[k].organization_id == org.id;
+		cr_assert(found, "round %u: the new organization has a cursor in the new webhook", i);
+	}
+	free(a);
+	ch_store_close(s2);
+}
