@@ -94,7 +94,12 @@ describe('strict CSP and hostile host CSS', () => {
     await b.expectAttr(page.locator('[data-chathub] [data-state]').first(), 'data-state', 'ready');
     const launcher = await page.locator('[data-chathub] button.launcher').first().boundingBox();
     await page.locator('[data-chathub] button.launcher').click();
-    if (selectChat) await page.locator('[data-chathub] [data-chat-id]').first().click();
+    if (selectChat) {
+      await page.locator('[data-chathub] [data-chat-id]').first().click();
+      // the panel's operator coming online assigns the queued chat, and its header
+      // grows by the actions of an Open chat: measure the layout once it has
+      await page.locator('[data-chathub] [data-status-label="1"]').waitFor({ timeout: 15000 });
+    }
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     const out = { launcher };
     for (const [name, sel] of Object.entries(open)) {
