@@ -30,7 +30,8 @@ void ch_oev_add(ch_oev_list *l, const ch_org_event_new *ev)
 		l->v = ch_xrealloc(l->v, l->cap * sizeof *l->v);
 	}
 	ch_oev *o = &l->v[l->n];
-	memset(o, 0, sizeof *o);
+	o->heap = NULL;
+	o->small[0] = '\0';
 	o->company_id = ev->company_id;
 	o->organization_id = ev->organization_id;
 	o->chat_id = ev->chat_id;
@@ -45,14 +46,18 @@ void ch_oev_add(ch_oev_list *l, const ch_org_event_new *ev)
 		data = "{}";
 	}
 	snprintf(o->type, sizeof o->type, "%s", type_ok(ev->type) ? ev->type : "invalid");
-	o->data = ch_xstrdup(data);
+	size_t n = strlen(data);
+	if (n < sizeof o->small)
+		memcpy(o->small, data, n + 1);
+	else
+		o->heap = ch_xstrdup(data);
 	l->n++;
 }
 
 void ch_oev_truncate(ch_oev_list *l, size_t n)
 {
 	while (l->n > n)
-		free(l->v[--l->n].data);
+		free(l->v[--l->n].heap);
 }
 
 void ch_oev_free(ch_oev_list *l)

@@ -9,12 +9,21 @@
 
 #include "store/store.h"
 
+#define CH_OEV_SMALL 96 /* data this short is kept in the event itself */
+
+/* The writer adds one per message, so an event costs no allocation of its own
+ * unless its data is longer than CH_OEV_SMALL (the list's array is reused from
+ * batch to batch). */
 typedef struct ch_oev {
 	int64_t company_id, organization_id, chat_id, message_id, client_id, at;
 	size_t ord;                       /* the order it was added in */
 	char type[CH_EVENT_TYPE_MAX + 1];
-	char *data;                       /* owned JSON object text */
+	char small[CH_OEV_SMALL];         /* the JSON object text when it fits */
+	char *heap;                       /* else an owned copy; NULL when small holds it */
 } ch_oev;
+
+/* The event's JSON object text. */
+static inline const char *ch_oev_data(const ch_oev *e) { return e->heap ? e->heap : e->small; }
 
 typedef struct ch_oev_list {
 	ch_oev *v;

@@ -30,6 +30,16 @@ static void record(ch_store_tx *tx, ch_org_event_new *ev, json_t *data)
 	free(text);
 }
 
+/* A chat-scoped event whose data the caller wrote (borrowed JSON text). */
+static void record_text(ch_store_tx *tx, const char *type, const ch_chat_row *c, int64_t message_id,
+                        const char *data)
+{
+	ch_org_event_new ev = {.company_id = c->company_id, .organization_id = c->organization_id,
+	                       .chat_id = c->id, .message_id = message_id, .client_id = c->client_id, .type = type,
+	                       .at = ch_now_ms(), .data = data};
+	ch_store_tx_add_org_event(tx, &ev);
+}
+
 void svc_org_event(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c, int64_t message_id,
                    json_t *data)
 {
@@ -48,24 +58,41 @@ void svc_org_event_client(ch_store_tx *tx, svc_job *j, const char *type, int64_t
 	record(tx, &ev, data);
 }
 
-static json_t *id_or_null(int64_t id) { return id ? json_integer(id) : json_null(); }
+/* The events of every message and status change are written without jansson:
+ * they run on the store writer for each message, where each allocation counts
+ * (a few integers need no JSON library). */
+static void operator_id_text(int64_t id, char out[24])
+{
+	if (id)
+		snprintf(out, 24, "%lld", (long long)id);
+	else
+		snprintf(out, 24, "null");
+}
 
 void svc_org_chat_status(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int old_status)
 {
-	svc_org_event(tx, j, c->status == CH_CHAT_CLOSED ? "chat.closed" : "chat.status_changed", c, 0,
-	              json_pack("{s:i, s:i, s:o}", "status", c->status, "previousStatus", old_status, "operatorId",
-	                        id_or_null(c->operator_id)));
+	(void)j;
+	char op[24], data[128];
+	operator_id_text(c->operator_id, op);
+	snprintf(data, sizeof data, "{\"status\":%d,\"previousStatus\":%d,\"operatorId\":%s}", c->status, old_status, op);
+	record_text(tx, c->status == CH_CHAT_CLOSED ? "chat.closed" : "chat.status_changed", c, 0, data);
 }
 
 void svc_org_chat(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c)
 {
-	svc_org_event(tx, j, type, c, 0,
-	              json_pack("{s:i, s:o}", "status", c->status, "operatorId", id_or_null(c->operator_id)));
+	(void)j;
+	char op[24], data[96];
+	operator_id_text(c->operator_id, op);
+	snprintf(data, sizeof data, "{\"status\":%d,\"operatorId\":%s}", c->status, op);
+	record_text(tx, type, c, 0, data);
 }
 
 void svc_org_message(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c, const ch_message_row *m)
 {
-	svc_org_event(tx, j, type, c, m->id, json_pack("{s:I, s:i}", "seq", (json_int_t)m->seq, "author", m->author));
+	(void)j;
+	char data[64];
+	snprintf(data, sizeof data, "{\"seq\":%lld,\"author\":%d}", (long long)m->seq, m->author);
+	record_text(tx, type, c, m->id, data);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -29,7 +29,7 @@ static void events_json(const ch_oev *events, size_t n, ch_buf *b)
 		ch_buf_printf(b, "%s{\"c\":%" PRId64 ",\"t\":\"%s\",\"a\":%" PRId64 ",\"h\":%" PRId64 ",\"m\":%" PRId64
 		                 ",\"l\":%" PRId64 ",\"d\":",
 		              i ? "," : "", e->company_id, e->type, e->at, e->chat_id, e->message_id, e->client_id);
-		ch_buf_puts(b, e->data);
+		ch_buf_puts(b, ch_oev_data(e));
 		ch_buf_puts(b, "}");
 	}
 	ch_buf_append(b, "]", 2); /* with the NUL */

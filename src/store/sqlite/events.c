@@ -38,7 +38,7 @@ static ch_err insert_one(ch_store_tx *tx, int64_t seq, const ch_oev *e)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 8, e->client_id);
 	if (rc == SQLITE_OK)
-		rc = ch_store_sqlite_bind_text(st, 9, e->data);
+		rc = ch_store_sqlite_bind_text(st, 9, ch_oev_data(e));
 	err = ch_store_sqlite_bound(tx, st, rc, "event insert");
 	return err ? err : ch_store_sqlite_step_done(tx, st, "event insert");
 }
