@@ -31,6 +31,23 @@ static const command commands[] = {
 	{"migrate", ch_cli_migrate, "",
 	 "usage: chathub migrate [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates the database if needed and applies pending schema migrations (serve does this too).\n"},
+	{"backup", ch_cli_backup, "@file",
+	 "usage: chathub backup FILE [--data-dir DIR | --store-url sqlite:FILE]\n\n"
+	 "Writes a consistent copy of the SQLite database to FILE (mode 0600), also while a server\n"
+	 "runs on it: the copy holds every transaction committed before it started and none after;\n"
+	 "the server goes on writing meanwhile. FILE appears only when complete (written under a\n"
+	 "temporary name, synced, renamed; an existing FILE is replaced). The time is recorded in\n"
+	 "the database.\n"
+	 "The JWT secret (DIR/jwt-secret, unless jwt_secret is configured) is not in the copy.\n"
+	 "With a PostgreSQL store_url it refuses: use pg_dump -Fc (docs/deploy.md).\n"},
+	{"restore", ch_cli_restore, "@file",
+	 "usage: chathub restore FILE --data-dir DIR\n\n"
+	 "Restores a file written by chathub backup into DIR, which must be new or empty (a\n"
+	 "non-empty one is refused and left alone). FILE is checked first: a SQLite database that\n"
+	 "passes integrity_check, with ChatHub's tables, of a schema version this chathub knows.\n"
+	 "Then `chathub serve --data-dir DIR` serves it (applying newer migrations). Tokens signed\n"
+	 "with the old JWT secret work only if that secret is configured or DIR/jwt-secret copied.\n"
+	 "With a PostgreSQL store_url it refuses: use pg_restore (docs/deploy.md).\n"},
 	{"company create", ch_cli_company_create, "login password name",
 	 "usage: chathub company create --login LOGIN [--name NAME] [--data-dir DIR | --store-url URL]\n\n"
 	 "Creates a company; its login and password get company tokens from\n"
@@ -88,6 +105,8 @@ static void help(FILE *out)
 	        "commands:\n"
 	        "  serve             run the server (REST API, /chathub hub, widgets)\n"
 	        "  migrate           create or upgrade the database\n"
+	        "  backup FILE       consistent copy of the SQLite database, also while serving\n"
+	        "  restore FILE      restore a backup into a new, empty data directory\n"
 	        "  company create    create a company (login + password)\n"
 	        "  company passwd    change a company's password (revokes its company tokens)\n"
 	        "  company revoke-tokens  revoke every company token of a company\n"
@@ -142,6 +161,10 @@ static int parse_options(const command *cmd, int argc, char **argv, int first, c
 {
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i];
+		if (strncmp(a, "--", 2) && is_command_option(cmd, "@file") && !c->arg) {
+			c->arg = a; /* backup FILE */
+			continue;
+		}
 		if (strncmp(a, "--", 2) || !a[2]) {
 			fprintf(stderr, "error: unexpected argument \"%s\" (see chathub %s --help)\n", a, cmd->name);
 			return 2;

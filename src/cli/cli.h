@@ -19,6 +19,7 @@ typedef struct ch_cli {
 	int nopts;
 	int demo;                /* serve --demo */
 	int include_deleted;
+	const char *arg;         /* the one positional argument (backup FILE) */
 } ch_cli;
 
 /* The value of command option name, or NULL. */
@@ -26,6 +27,8 @@ const char *ch_cli_opt(const ch_cli *c, const char *name);
 
 int ch_cli_serve(ch_cli *c);
 int ch_cli_migrate(ch_cli *c);
+int ch_cli_backup(ch_cli *c);
+int ch_cli_restore(ch_cli *c);
 int ch_cli_company_create(ch_cli *c);
 int ch_cli_company_passwd(ch_cli *c);
 int ch_cli_company_revoke_tokens(ch_cli *c);

@@ -28,7 +28,7 @@ ch_pw_cost ch_cli_pw_cost(const ch_cli *c)
 }
 
 /* mkdir -p with mode 0700 for the directories we create. */
-static int make_dirs(const char *path)
+int ch_cli_make_dirs(const char *path)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s", path);
@@ -95,7 +95,7 @@ int ch_cli_store_is_postgres(const ch_cli *c)
 
 /* The SQLite file: <data_dir>/chathub.db, or sqlite:<file> (relative to
  * data_dir unless absolute). */
-static void sqlite_path(const ch_cli *c, ch_buf *out)
+void ch_cli_sqlite_path(const ch_cli *c, ch_buf *out)
 {
 	const char *u = c->cfg.store_url;
 	if (!strncmp(u, "sqlite:", 7) && u[7] == '/')
@@ -109,13 +109,13 @@ void ch_cli_store_name(const ch_cli *c, ch_buf *out)
 	if (ch_cli_store_is_postgres(c))
 		ch_config_url_masked(c->cfg.store_url, out);
 	else
-		sqlite_path(c, out);
+		ch_cli_sqlite_path(c, out);
 }
 
 /* SQLite gets the resolved path and no URL; PostgreSQL the URL as given. */
 int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 {
-	if (make_dirs(c->cfg.data_dir)) {
+	if (ch_cli_make_dirs(c->cfg.data_dir)) {
 		fprintf(stderr, "error: cannot create data directory %s: %s\n", c->cfg.data_dir,
 		        strerror(errno));
 		return 1;
@@ -124,7 +124,7 @@ int ch_cli_open_store(ch_cli *c, ch_store **out, int *applied)
 	int pg = ch_cli_store_is_postgres(c);
 	ch_buf path = CH_BUF_INIT, name = CH_BUF_INIT;
 	if (!pg)
-		sqlite_path(c, &path);
+		ch_cli_sqlite_path(c, &path);
 	ch_cli_store_name(c, &name);
 	ch_store_opts so = {.url = pg ? c->cfg.store_url : NULL, .node_id = *c->cfg.node_id ? c->cfg.node_id : NULL,
 	                    .path = pg ? NULL : path.data,

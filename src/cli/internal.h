@@ -17,6 +17,11 @@ int ch_cli_store_is_postgres(const ch_cli *c);
 /* Writes what the store is, for messages: the SQLite file's path, or the
  * PostgreSQL URL with its password masked. */
 void ch_cli_store_name(const ch_cli *c, ch_buf *out);
+/* Writes the SQLite database file's path: <data_dir>/chathub.db, or the
+ * file store_url names. */
+void ch_cli_sqlite_path(const ch_cli *c, ch_buf *out);
+/* Creates dir and its missing parents, mode 0700. 0, or -1 with errno. */
+int ch_cli_make_dirs(const char *dir);
 /* Parses the configured password cost. */
 ch_pw_cost ch_cli_pw_cost(const ch_cli *c);
 /* Seeds the demo company once (login demo / password demo). */
