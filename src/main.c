@@ -37,7 +37,7 @@ static const command commands[] = {
 	 "runs on it: the copy holds every transaction committed before it started and none after;\n"
 	 "the server goes on writing meanwhile. FILE appears only when complete (written under a\n"
 	 "temporary name, synced, renamed; an existing FILE is replaced). The time is recorded in\n"
-	 "the database.\n"
+	 "the database (chathub_last_backup_timestamp_seconds in GET /metrics).\n"
 	 "The JWT secret (DIR/jwt-secret, unless jwt_secret is configured) is not in the copy.\n"
 	 "With a PostgreSQL store_url it refuses: use pg_dump -Fc (docs/deploy.md).\n"},
 	{"restore", ch_cli_restore, "@file",

@@ -72,6 +72,13 @@ void ch_h_metrics(ch_ctx *c)
 	                    "# TYPE chathub_store_write_queue_length gauge\n"
 	                    "chathub_store_write_queue_length %llu\n",
 	              (unsigned long long)st.queue_len);
+	int64_t backup_ms = 0;
+	ch_svc_last_backup_ms(c->tx, &backup_ms); /* a failed read shows 0 rather than no metrics */
+	ch_buf_printf(&out, "# HELP chathub_last_backup_timestamp_seconds When the last `chathub backup` was made "
+	                    "(0: none recorded).\n"
+	                    "# TYPE chathub_last_backup_timestamp_seconds gauge\n"
+	                    "chathub_last_backup_timestamp_seconds %.3f\n",
+	              (double)backup_ms / 1000.0);
 	ch_ctx_text(c, 200, out.data, out.len);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	ch_buf_free(&out);

@@ -232,6 +232,8 @@
 	  (ch_store_tx * tx, const char *key, const char *value_if_absent, char *out,              \
 	   size_t outlen),                                                                         \
 	  (tx, key, value_if_absent, out, outlen))                                                 \
+	X(P, ch_err, setting_get, (ch_store_tx * tx, const char *key, char *out, size_t outlen),     \
+	  (tx, key, out, outlen))                                                                  \
 	X(P, ch_err, bus_log_read,                                                                 \
 	  (ch_store_tx * tx, const char *node_id, uint64_t after, uint64_t upto, int64_t limit,    \
 	   ch_bus_log_each_fn each, void *ctx),                                                    \

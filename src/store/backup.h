@@ -12,10 +12,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-
-/* The settings key under which ch_store_backup_sqlite records the time of the
- * last backup (ms since the epoch, decimal). */
-#define CH_SETTING_LAST_BACKUP "last_backup_at"
+#include "store/store.h" /* CH_SETTING_LAST_BACKUP */
 
 /* Copies the database at db_path (borrowed) into out_path as one file of mode
  * 0600, consistent as of one commit: a read transaction is held on the

@@ -148,6 +148,14 @@ ch_err ch_store_bus_log_trim(ch_store_tx *tx, int64_t older_than_ms, int64_t *de
  * the value of the first (e.g. the JWT secret). */
 ch_err ch_store_setting_ensure(ch_store_tx *tx, const char *key, const char *value_if_absent, char *out,
                                size_t outlen);
+/* Copies the value stored under key into out (outlen bytes, NUL included);
+ * CH_ERR_NOT_FOUND when the key has none, CH_ERR_OUT_OF_RANGE when it does
+ * not fit. A read. */
+ch_err ch_store_setting_get(ch_store_tx *tx, const char *key, char *out, size_t outlen);
+
+/* The time of the last `chathub backup` (ms since the epoch, decimal), written
+ * by store/backup.c on SQLite; PostgreSQL backups (pg_dump) record nothing. */
+#define CH_SETTING_LAST_BACKUP "last_backup_at"
 
 /* ---- companies -------------------------------------------------------- */
 

@@ -255,6 +255,16 @@ void ch_svc_write_stats_get(ch_svc_write_stats *out)
 
 ch_err ch_svc_ping(ch_svc_tx *tx) { return ch_store_ping(tx); }
 
+ch_err ch_svc_last_backup_ms(ch_svc_tx *tx, int64_t *ms_out)
+{
+	char v[32];
+	*ms_out = 0;
+	ch_err e = ch_store_setting_get(tx, CH_SETTING_LAST_BACKUP, v, sizeof v);
+	if (e == CH_OK)
+		*ms_out = strtoll(v, NULL, 10);
+	return e == CH_ERR_NOT_FOUND ? CH_OK : e;
+}
+
 ch_err ch_svc_company_of_login(ch_svc_tx *tx, const char *login, ch_company_row *out)
 {
 	return ch_store_company_by_login(tx, login, out);

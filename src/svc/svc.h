@@ -358,6 +358,9 @@ ch_err ch_svc_notes(ch_store_tx *tx, const ch_principal *p, int64_t chat_id, int
 
 /* The database answers (GET /healthz). */
 ch_err ch_svc_ping(ch_svc_tx *tx);
+/* When the last `chathub backup` was made (ms since the epoch), or 0 when
+ * none is recorded (never, or a PostgreSQL store: pg_dump records nothing). */
+ch_err ch_svc_last_backup_ms(ch_svc_tx *tx, int64_t *ms_out);
 /* Rows as REST shows them (tenant-scoped like the store: another company's row
  * is CH_ERR_NOT_FOUND). each is called once per row, ascending by id. */
 ch_err ch_svc_company_of_login(ch_svc_tx *tx, const char *login, ch_company_row *out);

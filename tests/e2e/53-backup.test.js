@@ -65,6 +65,15 @@ describe('backup and restore (SQLite)', { skip: h.SQLITE_ONLY }, () => {
     for (const v of visitors) assert.equal(original.get(v.chatId).length, acked.get(v.chatId));
   });
 
+  test('GET /metrics shows when the last backup was made', async () => {
+    const r = await h.api(srv.base, 'GET', '/metrics');
+    assert.equal(r.status, 200);
+    const m = /^chathub_last_backup_timestamp_seconds (\S+)$/m.exec(r.text);
+    assert.ok(m, r.text.slice(-500));
+    const at = Number(m[1]) * 1000;
+    assert.ok(at > Date.now() - 60e3 && at <= Date.now(), `${m[1]} is the backup's time`);
+  });
+
   test('restored into a new data directory, every transcript is a gap-free prefix of the original', async () => {
     restoredDir = path.join(h.makeTempDir(), 'restored');
     const r = await h.cli(['restore', file], { dataDir: restoredDir });
@@ -73,6 +82,11 @@ describe('backup and restore (SQLite)', { skip: h.SQLITE_ONLY }, () => {
     // the same JWT secret: tokens issued by the original keep working
     fs.copyFileSync(path.join(srv.dataDir, 'jwt-secret'), path.join(restoredDir, 'jwt-secret'));
     srv2 = await h.startServer({ dataDir: restoredDir, single: true, env });
+    const fresh = h.makeTempDir();
+    const s3 = await h.startServer({ dataDir: fresh, single: true });
+    const m = await h.api(s3.base, 'GET', '/metrics');
+    await s3.stop();
+    assert.match(m.text, /^chathub_last_backup_timestamp_seconds 0(\.0+)?$/m, 'none recorded: 0');
     let total = 0;
     let totalOriginal = 0;
     for (const v of visitors) {

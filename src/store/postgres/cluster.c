@@ -32,6 +32,21 @@ ch_err ch_store_pg_setting_ensure(ch_store_tx *tx, const char *key, const char *
 	return err;
 }
 
+ch_err ch_store_pg_setting_get(ch_store_tx *tx, const char *key, char *out, size_t outlen)
+{
+	ch_err err = ch_store_check_setting(key, "");
+	if (err != CH_OK)
+		return err;
+	ch_pg_params p = {0};
+	ch_pg_text(&p, key);
+	PGresult *r = NULL;
+	err = ch_pg_one(tx, CH_PG_SETTING_GET, &p, &r);
+	if (err == CH_OK && ch_pg_str(r, 0, 0, out, outlen) != CH_OK)
+		err = CH_ERR_OUT_OF_RANGE;
+	PQclear(r);
+	return err;
+}
+
 static ch_err bus_each(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *p, int with_payload,
                        ch_bus_log_each_fn each, void *ctx)
 {

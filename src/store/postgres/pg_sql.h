@@ -419,6 +419,7 @@
 	  "WITH ins AS (INSERT INTO settings (key, value) VALUES ($1, $2) "                        \
 	  "ON CONFLICT (key) DO NOTHING RETURNING value) "                                         \
 	  "SELECT value FROM ins UNION ALL SELECT value FROM settings WHERE key = $1")            \
+	X(SETTING_GET, "SELECT value FROM settings WHERE key = $1")                                \
 	X(ROUTING_LOCK, "SELECT pg_advisory_xact_lock($1::bigint)")                                \
 	/* (kind, id): two int4 keys, apart from the routing lock's one-bigint keys \
 	 * and from the migrations' ("CHAT", 1) key; ids folded into int4 may share a lock, which \

@@ -293,6 +293,31 @@ Test(cluster, setting_ensure_keeps_the_first_value_for_every_process)
 	cr_assert_str_eq(c.out, "v");
 }
 
+typedef struct setting_get_args {
+	const char *key;
+	char out[128];
+	size_t outlen;
+} setting_get_args;
+
+static ch_err job_setting_get(ch_store_tx *tx, void *p)
+{
+	setting_get_args *a = p;
+	return ch_store_setting_get(tx, a->key, a->out, a->outlen ? a->outlen : sizeof a->out);
+}
+
+Test(cluster, setting_get_reads_what_ensure_stored)
+{
+	setting_get_args g = {.key = "absent"};
+	cr_assert_eq(ch_store_read(g_store, job_setting_get, &g), CH_ERR_NOT_FOUND);
+	setting_args a = {.key = "present", .value = "12345"};
+	cr_assert_eq(ch_store_write_sync(g_store, job_setting, &a), CH_OK);
+	setting_get_args h = {.key = "present"};
+	cr_assert_eq(ch_store_read(g_store, job_setting_get, &h), CH_OK);
+	cr_assert_str_eq(h.out, "12345");
+	setting_get_args small = {.key = "present", .outlen = 3};
+	cr_assert_eq(ch_store_read(g_store, job_setting_get, &small), CH_ERR_OUT_OF_RANGE);
+}
+
 /* ---- locks ------------------------------------------------------------------ */
 
 typedef struct lock_args {
