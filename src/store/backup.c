@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,12 @@
 #define PAGES_PER_STEP 1024 /* 4 MiB with 4 KiB pages */
 #define STEP_PAUSE_MS 1
 
-static ch_err fail(ch_err e, char *why, size_t why_len, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 4, 5))) static ch_err fail(ch_err e, char *why, size_t why_len, const char *fmt, ...)
 {
-	snprintf(why, why_len, fmt, a, b ? b : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
 	return e;
 }
 
@@ -149,7 +153,7 @@ ch_err ch_store_backup_sqlite(const char *db_path, const char *out_path, int bus
 {
 	struct stat st;
 	if (stat(db_path, &st) || !S_ISREG(st.st_mode))
-		return fail(CH_ERR_NOT_FOUND, why, why_len, "no database at %s (nothing to back up)%s", db_path, NULL);
+		return fail(CH_ERR_NOT_FOUND, why, why_len, "no database at %s (nothing to back up)", db_path);
 	sqlite3 *src = NULL;
 	if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		ch_err e = fail(CH_ERR_STORE, why, why_len, "cannot open %s: %s", db_path, sqlite3_errmsg(src));
@@ -192,24 +196,20 @@ static ch_err check_file(sqlite3 *db, const char *file, int *version, char *why,
 		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s is not a SQLite database (%s)", file,
 		            sqlite3_errstr(rc));
 	if (!ok)
-		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s fails SQLite's integrity check: it is damaged%s", file,
-		            NULL);
+		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s fails SQLite's integrity check: it is damaged", file);
 	int64_t has = 0, v = 0;
 	if (query_int64(db,
 	                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
 	                "('schema_migrations', 'settings', 'companies')",
 	                &has) != SQLITE_OK || has != 3 ||
 	    query_int64(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &v) != SQLITE_OK)
-		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s is a SQLite database but not a ChatHub one%s", file,
-		            NULL);
+		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s is a SQLite database but not a ChatHub one", file);
 	int latest = ch_migrations_sqlite_count ? ch_migrations_sqlite[ch_migrations_sqlite_count - 1].version : 0;
 	*version = (int)v;
-	if (v > latest) {
-		char a[64];
-		snprintf(a, sizeof a, "%d, newer than this chathub's %d", (int)v, latest);
+	if (v > latest)
 		return fail(CH_ERR_OUT_OF_RANGE, why, why_len,
-		            "%s has schema version %s: restore it with a newer chathub", file, a);
-	}
+		            "%s has schema version %d, newer than this chathub's %d: restore it with a newer chathub", file,
+		            (int)v, latest);
 	return CH_OK;
 }
 
@@ -217,10 +217,9 @@ ch_err ch_store_restore_sqlite(const char *file, const char *db_path, int *versi
 {
 	struct stat st;
 	if (stat(file, &st) || !S_ISREG(st.st_mode))
-		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s is not a file%s", file, NULL);
+		return fail(CH_ERR_OUT_OF_RANGE, why, why_len, "%s is not a file", file);
 	if (!lstat(db_path, &st))
-		return fail(CH_ERR_CONFLICT, why, why_len, "%s exists: restore only where there is no database%s", db_path,
-		            NULL);
+		return fail(CH_ERR_CONFLICT, why, why_len, "%s exists: restore only where there is no database", db_path);
 	sqlite3 *src = NULL;
 	if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		ch_err e = fail(CH_ERR_OUT_OF_RANGE, why, why_len, "cannot open %s: %s", file, sqlite3_errmsg(src));

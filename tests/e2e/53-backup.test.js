@@ -7,6 +7,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./lib/harness');
@@ -137,6 +138,22 @@ describe('backup and restore (SQLite)', { skip: h.SQLITE_ONLY }, () => {
     r = await h.cli(['restore', path.join(work, 'missing.db')], { dataDir: dir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not a file/);
+    const other = path.join(work, 'other.db');
+    execFileSync('sqlite3', [other, 'CREATE TABLE t (x)']);
+    r = await h.cli(['restore', other], { dataDir: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is a SQLite database but not a ChatHub one/);
+  });
+
+  test('a backup of a newer schema than this chathub knows is refused', async () => {
+    const newer = path.join(work, 'newer.db');
+    fs.copyFileSync(file, newer);
+    execFileSync('sqlite3', [newer, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future', 0)"]);
+    const dir = path.join(h.makeTempDir(), 'd');
+    const r = await h.cli(['restore', newer], { dataDir: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /has schema version 9999, newer than this chathub's \d+: restore it with a newer chathub/);
+    assert.ok(!fs.existsSync(path.join(dir, 'chathub.db')));
   });
 
   test('backup and restore without a file: usage error', async () => {
