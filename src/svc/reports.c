@@ -224,7 +224,8 @@ static json_t *rank(const samples *s, int p)
 
 static json_t *durations(samples *s)
 {
-	qsort(s->v, s->n, sizeof *s->v, cmp64);
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, cmp64);
 	return json_pack("{s:I, s:o, s:o}", "count", (json_int_t)s->n, "median", rank(s, 50), "p90", rank(s, 90));
 }
 

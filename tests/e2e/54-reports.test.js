@@ -122,6 +122,7 @@ describe('reports', () => {
   let srv;
   let o; // the company, its organization, operators A and B
   let rival;
+  let night; // an organization of the same company, closed all week, in New York
   let token; // the company token, issued on the last step's clock
   const vis = []; // visitors: their sessions and chat ids
   const real = []; // real ms elapsed at each step's actions, from the first step
@@ -158,6 +159,10 @@ describe('reports', () => {
       const c = await hub.visitorChat(srv, o.guid, v);
       vis.push({ session: c.session, chatId: c.chatId });
     }
+    night = await hub.addOrg(srv, o.company, 'Night', { operators: 0 });
+    h.assertOk(await h.api(srv.base, 'PUT', `/api/company/organization/${night.orgId}/business-hours`,
+      { token: o.token, body: { ...HOURS, enabled: true, autoReply: true, timeZone: 'America/New_York' } }));
+    await hub.visitorChat(srv, night.guid, 'Anyone there at night?');
     real.push(Date.now() - realStart);
     const [v1, v2] = vis;
 
@@ -291,6 +296,25 @@ describe('reports', () => {
     const next = await get(`/api/reports/summary?organizationId=${o.orgId}&from=${NEXT_DAY}&to=${NEXT_DAY}`);
     assert.equal(next.json.organization.conversationsStarted, 0);
     assert.equal(next.json.organization.resolutionTime.median, null);
+  });
+
+  test('outside business hours: the auto-reply counts nowhere; the range is New York days', async () => {
+    const r = await get(`/api/reports/summary?organizationId=${night.orgId}&from=${D}&to=${D}`);
+    h.assertOk(r);
+    assert.equal(r.json.timeZone, 'America/New_York');
+    // T0 is 07:00 UTC: 02:00 (winter) or 03:00 (summer) of the same day in New York
+    const nyHour = Number(new Intl.DateTimeFormat('en', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(T0));
+    assert.equal(r.json.rangeStart, new Date(T0 - nyHour * 3600e3).toISOString(), 'local midnight of D');
+    const org = r.json.organization;
+    assert.deepEqual([org.conversationsStarted, org.messagesIn, org.messagesOut, org.timeInQueue.count], [1, 1, 0, 0]);
+    assert.deepEqual(r.json.operators, []);
+    const e = await get(`/api/events?organizationId=${night.orgId}&limit=1000`);
+    assert.deepEqual(e.json.events.filter((x) => x.type === 'message.created').map((x) => x.data.author), [1, 2],
+      'the visitor, then the away auto-reply (a system message)');
+    const hm = await get(`/api/reports/heatmap?organizationId=${night.orgId}&from=${D}&to=${D}`);
+    const wd = (dayStart.getUTCDay() + 6) % 7;
+    assert.equal(hm.json.counts[wd][nyHour], 1);
+    assert.equal(hm.json.counts.flat().reduce((a, b) => a + b, 0), 1);
   });
 
   test('another company 404, operator and visitor tokens 403, bad input 400', async () => {
