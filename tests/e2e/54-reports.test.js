@@ -8,8 +8,9 @@
 // computed by hand here (durations: the planned delay, plus at most the real
 // time the steps took, which the test measures) and with the same figure
 // recomputed from GET /api/events by the definitions of docs/reports.md; the
-// CSV equals the JSON. Another company 404; operator and visitor tokens 403;
-// bad input 400.
+// CSV equals the JSON. An organization closed all week (New York) counts its
+// visitor's message, never the away auto-reply. An API key reads the reports
+// too; another company 404; operator and visitor tokens 403; bad input 400.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -323,6 +324,12 @@ describe('reports', () => {
       h.assertError(await get(`/api/reports/${p}?${q()}`, { token: rivalToken }), 404, 3001);
       h.assertError(await get(`/api/reports/${p}?${q()}`, { token: o.ops[0].token }), 403, 2005);
     }
+    // an API key reads the same report
+    const k = await h.api(srv.base, 'POST', '/api/company/api-keys', { token, body: { name: 'bi' } });
+    h.assertOk(k, 201);
+    const viaKey = await get(`/api/reports/summary?${q()}`, { token: k.json.key });
+    h.assertOk(viaKey);
+    assert.deepEqual(viaKey.json, (await get(`/api/reports/summary?${q()}`)).json);
     const v = await hub.widgetSession(srv, o.guid);
     h.assertError(await get(`/api/reports/summary?${q()}`, { token: v.visitorToken }), 403, 2005);
     const bad = async (query, code, msg) => {
