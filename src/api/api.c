@@ -32,6 +32,10 @@ static const ch_route routes[] = {
 	{CH_M_PUT, "/api/company/organization/{id}/business-hours", ch_h_org_hours_put, CH_AUTH_COMPANY, CH_POOL_API, 0,
 	 0, ""},
 	{CH_M_GET, "/api/events", ch_h_events_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, "organizationId after limit"},
+	{CH_M_GET, "/api/reports/summary", ch_h_report_summary, CH_AUTH_COMPANY, CH_POOL_API, 0, 0,
+	 "organizationId from to operatorId"},
+	{CH_M_GET, "/api/reports/heatmap", ch_h_report_heatmap, CH_AUTH_COMPANY, CH_POOL_API, 0, 0,
+	 "organizationId from to"},
 	{CH_M_GET, "/api/company/api-keys", ch_h_api_key_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_POST, "/api/company/api-keys", ch_h_api_key_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_DELETE, "/api/company/api-keys/{id}", ch_h_api_key_revoke, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE, 0, ""},
@@ -235,6 +239,8 @@ static int accepts(const char *accept, const char *type)
 	}
 	return 0;
 }
+
+int ch_ctx_accepts(ch_ctx *c, const char *type) { return accepts(c->req->accept, type); }
 
 void ch_ctx_token(ch_ctx *c, const char *token)
 {

@@ -103,6 +103,8 @@ void ch_ctx_error(ch_ctx *c, ch_err err, const char *fmt, ...) __attribute__((fo
 void ch_ctx_json(ch_ctx *c, int status, json_t *j);
 /* Replies with a text/plain body. */
 void ch_ctx_text(ch_ctx *c, int status, const char *text, size_t len);
+/* Whether the request's Accept header lists the media type (parameters ignored). */
+int ch_ctx_accepts(ch_ctx *c, const char *type);
 /* Token-returning endpoints: raw text, or a JSON string when Accept asks for it. */
 void ch_ctx_token(ch_ctx *c, const char *token);
 /* Value of query argument name, or NULL. Borrowed from the request. */
@@ -179,6 +181,8 @@ void ch_h_client_export(ch_ctx *c);
 void ch_h_chat_send(ch_ctx *c);
 /* note.c */
 void ch_h_events_list(ch_ctx *c);
+void ch_h_report_summary(ch_ctx *c);
+void ch_h_report_heatmap(ch_ctx *c);
 void ch_h_note_list(ch_ctx *c);
 void ch_h_note_create(ch_ctx *c);
 void ch_h_media_get(ch_ctx *c);

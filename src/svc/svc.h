@@ -556,6 +556,20 @@ ch_err ch_svc_events_page(ch_svc_tx *tx, int64_t company_id, int64_t org_id, int
  * job; the result says {deleted, more}). */
 void ch_svc_events_trim(int64_t retention_ms, ch_svc_done done, void *arg);
 
+/* ---- reports (reports.c, docs/reports.md) ---- */
+#define REPORT_EVENTS_MAX 500000 /* events a report reads at most (the log up to its range's end) */
+typedef struct ch_report_query {
+	int64_t org_id;
+	int64_t operator_id;      /* 0 = every operator */
+	int64_t from_day, to_day; /* days since 1970-01-01 in the organization's zone, both included */
+	int heatmap;              /* 1: client messages by weekday x hour instead of the summary */
+} ch_report_query;
+/* The report as a new JSON object (docs/api.md "Reports"), computed from the
+ * organization's events. CH_ERR_NOT_FOUND: not the company's organization;
+ * CH_ERR_OUT_OF_RANGE with why: the log is longer than REPORT_EVENTS_MAX. */
+ch_err ch_svc_report(ch_svc_tx *tx, int64_t company_id, const ch_report_query *q, json_t **out, char *why,
+                     size_t whylen);
+
 json_t *ch_svc_json_chat(const ch_chat_row *c);
 /* {id, organizationId, name, color}. */
 json_t *ch_svc_json_label(const ch_label_row *r);
