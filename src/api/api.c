@@ -23,6 +23,8 @@
 
 static const ch_route routes[] = {
 	{CH_M_POST, "/api/company/get-token", ch_h_company_get_token, CH_AUTH_NONE, CH_POOL_HASH, CH_BODY_ANON, 0, ""},
+	{CH_M_POST, "/api/company/password", ch_h_company_password, CH_AUTH_COMPANY, CH_POOL_HASH, 0, 0, ""},
+	{CH_M_GET, "/api/company/status", ch_h_company_status, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_GET, "/api/company/organization", ch_h_org_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_POST, "/api/company/organization", ch_h_org_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	{CH_M_GET, "/api/company/organization/{id}", ch_h_org_get, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},

@@ -1,5 +1,6 @@
 /* company.c — company login and organization management:
- * POST /api/company/get-token, GET/POST /api/company/organization,
+ * POST /api/company/get-token, POST /api/company/password, GET /api/company/status,
+ * GET/POST /api/company/organization,
  * GET/PUT /api/company/organization/{id}.
  * Threading: handlers run on worker threads (get-token on the hash pool). */
 #include <stdio.h>
@@ -83,6 +84,19 @@ static void login_failed(ch_ctx *c, const login_keys *k)
 		CH_DEBUG("login limits: a failed attempt was counted by this process only");
 }
 
+/* Answers a company token of the given epoch (get-token, password). */
+static void answer_token(ch_ctx *c, int64_t company_id, int64_t epoch)
+{
+	int64_t now = c->now_ms / 1000;
+	int64_t ttl = c->api->o.company_token_ttl_s; /* 0: until revoked, as the public API's tokens */
+	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = company_id, .company_id = company_id, .epoch = epoch,
+	                      .iat = now, .exp = ttl ? now + ttl : 0};
+	char *tok = ch_ctx_sign(c, &cl);
+	if (tok)
+		ch_ctx_token(c, tok);
+	free(tok);
+}
+
 void ch_h_company_get_token(ch_ctx *c)
 {
 	const char *login, *pw;
@@ -107,16 +121,50 @@ void ch_h_company_get_token(ch_ctx *c)
 		ch_ctx_error(c, e, "bad login or password");
 		return;
 	}
+	if (!ch_ctx_store_failed(c, e, "company"))
+		answer_token(c, co.id, co.token_epoch);
+}
+
+/* POST /api/company/password: the current password is checked as get-token
+ * checks it (same hash work, same failed-attempt buckets keyed by the
+ * company's login), so a stolen company token can neither take the login
+ * over nor guess the password faster than the login allows. A company
+ * token only: an API key is not a login. The new hash moves the token epoch,
+ * which revokes every company token (hub connections included); the answer is
+ * a fresh one. */
+void ch_h_company_password(ch_ctx *c)
+{
+	const char *cur, *pw;
+	if (c->who.key_id) {
+		ch_ctx_error(c, CH_ERR_WRONG_KIND, "the password is changed with a company token, not with an API key");
+		return;
+	}
+	if (ch_body_object(c) || ch_get_str(c, c->body, "", "currentPassword", 1, 0, 4096, &cur) ||
+	    ch_get_str(c, c->body, "", "newPassword", 1, 1, CH_PASSWORD_MAX, &pw))
+		return;
+	/* no NUL inside: the JSON parser refuses \u0000 (1001) */
+	ch_company_row co;
+	ch_err e = ch_svc_company_get(c->tx, c->who.company_id, &co);
 	if (ch_ctx_store_failed(c, e, "company"))
 		return;
-	int64_t now = c->now_ms / 1000;
-	int64_t ttl = c->api->o.company_token_ttl_s; /* 0: until revoked, as the public API's tokens */
-	ch_token_claims cl = {.kind = CH_TOKEN_COMPANY, .sub = co.id, .company_id = co.id, .epoch = co.token_epoch,
-	                      .iat = now, .exp = ttl ? now + ttl : 0};
-	char *tok = ch_ctx_sign(c, &cl);
-	if (tok)
-		ch_ctx_token(c, tok);
-	free(tok);
+	login_keys k;
+	keys_of(c, co.login, &k);
+	if (login_limited(c, &k))
+		return;
+	e = ch_password_verify(co.password_hash, cur, json_string_length(json_object_get(c->body, "currentPassword")));
+	if (e == CH_ERR_BAD_LOGIN) {
+		login_failed(c, &k);
+		ch_ctx_error(c, e, "the current password is wrong");
+		return;
+	}
+	char hash[CH_HASH_MAX + 1];
+	if (!e && ch_password_hash(pw, strlen(pw), c->api->o.pw_cost, hash))
+		e = CH_ERR_INTERNAL;
+	int64_t epoch = 0;
+	if (!e)
+		e = ch_svc_company_password_wait(co.id, hash, &epoch);
+	if (!ch_ctx_store_failed(c, e, "company"))
+		answer_token(c, co.id, epoch);
 }
 
 json_t *ch_json_org(const ch_org_row *o, int full)
@@ -331,4 +379,18 @@ void ch_h_org_update(ch_ctx *c)
 	free(origins);
 	if (!ch_ctx_store_failed(c, e, "organization"))
 		ch_ctx_json(c, 200, org_details(&row, &sec));
+}
+
+/* GET /api/company/status: what the console's home page shows; one cheap
+ * read (the setting `chathub backup` writes). */
+void ch_h_company_status(ch_ctx *c)
+{
+	int64_t ms = 0;
+	ch_err e = ch_svc_last_backup_ms(c->tx, &ms);
+	if (ch_ctx_store_failed(c, e, "status"))
+		return;
+	char ts[25];
+	if (ms > 0)
+		ch_iso8601_format(ms, ts);
+	ch_ctx_json(c, 200, json_pack("{s:o}", "lastBackupAt", ms > 0 ? json_string(ts) : json_null()));
 }

@@ -140,6 +140,8 @@ char *ch_ctx_sign(ch_ctx *c, const ch_token_claims *claims);
 
 /* Handlers, one file per resource. */
 void ch_h_company_get_token(ch_ctx *c);
+void ch_h_company_password(ch_ctx *c);
+void ch_h_company_status(ch_ctx *c);
 void ch_h_org_list(ch_ctx *c);
 void ch_h_org_create(ch_ctx *c);
 void ch_h_org_get(ch_ctx *c);

@@ -501,6 +501,37 @@ void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done,
 	svc_submit(j);
 }
 
+/* The new hash and, read back in the same transaction, the company's new
+ * token epoch (the password change moved it), so the caller can sign the one
+ * token that is valid from now on. */
+static ch_err company_password_fn(ch_store_tx *tx, svc_job *j)
+{
+	ch_company_row row;
+	ch_err e = ch_store_company_set_password(tx, j->company_id, j->text);
+	if (!e)
+		e = ch_store_company_get(tx, j->company_id, &row);
+	if (e == CH_ERR_NOT_FOUND)
+		return svc_fail(j, e, "company not found");
+	if (!e)
+		svc_result(j, json_pack("{s:I}", "epoch", (json_int_t)row.token_epoch));
+	return e;
+}
+
+ch_err ch_svc_company_password_wait(int64_t company_id, const char *password_hash, int64_t *epoch_out)
+{
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	svc_job *j = svc_job_new(company_password_fn, NULL, ch_svc_waiter_done, w);
+	j->company_id = company_id;
+	j->text = password_hash;
+	svc_submit(j);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	if (!r.err)
+		*epoch_out = json_integer_value(json_object_get(r.result, "epoch"));
+	json_decref(r.result);
+	return r.err;
+}
+
 static ch_err drain_fn(ch_store_tx *tx, svc_job *j) { return svc_drain_org(tx, j, j->company_id, j->org_id); }
 
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg)
