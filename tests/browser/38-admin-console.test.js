@@ -143,8 +143,8 @@ describe('admin console', () => {
     const deadline = Date.now() + 10000;
     while (await page.locator('#signin-msg').count() === 0) {
       assert.ok(Date.now() < deadline, 'still signed in after revoke-tokens');
-      await page.getByRole('link', { name: 'API keys' }).click().catch(() => {});
-      await page.getByRole('link', { name: 'Organizations' }).click().catch(() => {});
+      await page.getByRole('link', { name: 'API keys' }).click({ timeout: 500 }).catch(() => {});
+      await page.getByRole('link', { name: 'Organizations' }).click({ timeout: 500 }).catch(() => {});
       await b.sleep(200);
     }
     await page.locator('#signin-msg', { hasText: 'Your session has ended; sign in again.' }).waitFor();

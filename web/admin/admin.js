@@ -47,6 +47,7 @@ function status(msg, kind = 'error') {
 
 /* Runs fn, showing its error (the API's message) in the status line. */
 async function guard(fn) {
+  status('', ''); // a stale "Saved." must not stand for this action's outcome
   try { await fn(); } catch (e) { if (token) status(e.message); }
 }
 
