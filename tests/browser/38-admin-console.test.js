@@ -152,6 +152,25 @@ describe('admin console', () => {
     await ctx.close();
   });
 
+  test('keyboard alone: sign in, move between pages, sign out; /admin redirects to /admin/', async () => {
+    const r = await fetch(`${srv.base}/admin`, { redirect: 'manual' });
+    assert.equal(r.status, 301);
+    const { page, log, ctx } = await open();
+    await page.keyboard.type(fx.login); // the login field has the focus
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(fx.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Organizations' }).waitFor();
+    await page.getByRole('link', { name: 'API keys' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.deepEqual(log.csp, []);
+    await ctx.close();
+  });
+
   test('Ukrainian from the browser language', async () => {
     const ctx = await browser.newContext({ locale: 'uk-UA' });
     const page = await ctx.newPage();
