@@ -10,19 +10,6 @@
 #include "core/buf.h"
 #include "svc/internal.h"
 
-/* Submits fn with params (caller-owned, alive until the job is done) and waits. */
-static ch_err run_wait(svc_fn fn, const ch_principal *p, void *params)
-{
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
-	j->extra = params;
-	svc_submit(j);
-	ch_svc_result r;
-	ch_svc_waiter_wait(w, &r);
-	json_decref(r.result);
-	return r.err;
-}
-
 typedef struct org_create {
 	int64_t company_id;
 	const char *name, *guid;
@@ -40,7 +27,7 @@ static ch_err org_create_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_org_create_wait(const ch_principal *p, const char *name, const char *guid, ch_org_row *out)
 {
 	org_create o = {.company_id = p->company_id, .name = name, .guid = guid, .out = out};
-	return run_wait(org_create_fn, p, &o);
+	return svc_run_wait(org_create_fn, p, &o, NULL);
 }
 
 typedef struct org_update {
@@ -76,7 +63,7 @@ ch_err ch_svc_org_update_wait(const ch_principal *p, const ch_svc_org_change *ch
                               ch_org_secrets *settings)
 {
 	org_update o = {.company_id = p->company_id, .ch = ch, .row = row, .settings = settings};
-	return run_wait(org_update_fn, p, &o);
+	return svc_run_wait(org_update_fn, p, &o, NULL);
 }
 
 typedef struct operators_sync {
@@ -110,7 +97,7 @@ ch_err ch_svc_operators_sync_wait(const ch_principal *p, ch_svc_operator_sync *r
 	size_t failed = 0;
 	operators_sync o = {.company_id = p->company_id, .rows = rows, .n = n,
 	                    .failed_row = failed_row ? failed_row : &failed};
-	return n ? run_wait(operators_sync_fn, p, &o) : CH_OK;
+	return n ? svc_run_wait(operators_sync_fn, p, &o, NULL) : CH_OK;
 }
 
 typedef struct canned_job {
@@ -159,7 +146,7 @@ static ch_err canned_create_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_canned_create_wait(const ch_principal *p, const ch_svc_canned *in, ch_canned_row *out)
 {
 	canned_job c = {.in = in, .out = out};
-	return run_wait(canned_create_fn, p, &c);
+	return svc_run_wait(canned_create_fn, p, &c, NULL);
 }
 
 static ch_err canned_update_fn(ch_store_tx *tx, svc_job *j)
@@ -173,7 +160,7 @@ static ch_err canned_update_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_canned_update_wait(const ch_principal *p, int64_t id, const ch_svc_canned *in, ch_canned_row *out)
 {
 	canned_job c = {.id = id, .in = in, .out = out};
-	return run_wait(canned_update_fn, p, &c);
+	return svc_run_wait(canned_update_fn, p, &c, NULL);
 }
 
 static ch_err canned_delete_fn(ch_store_tx *tx, svc_job *j)
@@ -187,7 +174,7 @@ ch_err ch_svc_canned_delete_wait(const ch_principal *p, int64_t id)
 {
 	ch_canned_row *row = ch_xmalloc(sizeof *row);
 	canned_job c = {.id = id, .out = row};
-	ch_err e = run_wait(canned_delete_fn, p, &c);
+	ch_err e = svc_run_wait(canned_delete_fn, p, &c, NULL);
 	free(row);
 	return e;
 }

@@ -134,17 +134,6 @@ static ch_err change_client(ch_store_tx *tx, svc_job *j, ch_client_row *row, ch_
 	return e;
 }
 
-/* Submits fn with params (caller-owned, alive until the job is done), waits,
- * and hands the result over. */
-static void run_wait(svc_fn fn, const ch_principal *p, void *params, ch_svc_result *out)
-{
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
-	j->extra = params;
-	svc_submit(j);
-	ch_svc_waiter_wait(w, out);
-}
-
 typedef struct client_job {
 	int64_t client_id;
 	const ch_svc_client_edit *edit;
@@ -176,7 +165,7 @@ void ch_svc_client_edit_wait(const ch_principal *p, int64_t client_id, const ch_
 {
 	ch_client_row *row = ch_xmalloc(sizeof *row);
 	client_job c = {.client_id = client_id, .edit = edit, .row = row};
-	run_wait(staff_edit_fn, p, &c, out);
+	svc_run_wait(staff_edit_fn, p, &c, out);
 	free(row);
 }
 
@@ -207,7 +196,7 @@ void ch_svc_visitor_attributes_wait(const ch_principal *p, const json_t *attribu
 	ch_client_row *row = ch_xmalloc(sizeof *row);
 	ch_svc_client_edit edit = {.attributes = attributes};
 	client_job c = {.edit = &edit, .row = row};
-	run_wait(visitor_attrs_fn, p, &c, out);
+	svc_run_wait(visitor_attrs_fn, p, &c, out);
 	free(row);
 }
 
@@ -251,7 +240,7 @@ ch_err ch_svc_visitor_session_wait(const ch_svc_session *s, ch_client_row *out, 
 {
 	client_job c = {.session = s, .row = out};
 	ch_svc_result r;
-	run_wait(session_fn, NULL, &c, &r);
+	svc_run_wait(session_fn, NULL, &c, &r);
 	json_decref(r.result);
 	if (r.err && why)
 		snprintf(why, whylen, "%s", r.message);

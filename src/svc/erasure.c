@@ -201,21 +201,11 @@ static json_t *iso(int64_t ms)
 void ch_svc_client_erase_wait(const ch_principal *p, int64_t client_id, ch_svc_result *out)
 {
 	erase_job x = {.client_id = client_id, .row = ch_xmalloc(sizeof(ch_client_row))};
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(erase_fn, p, ch_svc_waiter_done, w);
-	j->extra = &x;
-	svc_submit(j);
-	ch_svc_waiter_wait(w, out);
-	if (!out->err && x.changed) {
-		ch_svc_result r;
-		w = ch_svc_waiter_new();
-		svc_submit(svc_job_new(compact_fn, NULL, ch_svc_waiter_done, w));
-		ch_svc_waiter_wait(w, &r);
-		json_decref(r.result);
-		if (r.err) /* committed all the same: the receipt stays true, the next erasure merges */
-			CH_WARN("erasure of client %lld: the search index merge failed: %s", (long long)client_id,
-			        ch_err_text(r.err));
-	}
+	svc_run_wait(erase_fn, p, &x, out);
+	ch_err e;
+	/* committed all the same when the merge fails: the receipt stays true, the next erasure merges */
+	if (!out->err && x.changed && (e = svc_run_wait(compact_fn, NULL, NULL, NULL)))
+		CH_WARN("erasure of client %lld: the search index merge failed: %s", (long long)client_id, ch_err_text(e));
 	if (!out->err) {
 		json_decref(out->result);
 		out->result = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:O}", "clientId", (json_int_t)client_id,

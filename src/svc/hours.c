@@ -187,14 +187,7 @@ static ch_err set_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_hours_set_wait(const ch_principal *p, int64_t org_id, const char *config)
 {
 	hours_set s = {.org_id = org_id, .config = config};
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(set_fn, p, ch_svc_waiter_done, w);
-	j->extra = &s;
-	svc_submit(j);
-	ch_svc_result r;
-	ch_svc_waiter_wait(w, &r);
-	json_decref(r.result);
-	return r.err;
+	return svc_run_wait(set_fn, p, &s, NULL);
 }
 
 ch_err ch_svc_hours_get(ch_svc_tx *tx, int64_t company_id, int64_t org_id, json_t **out)

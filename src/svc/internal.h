@@ -44,6 +44,9 @@ struct svc_job {
 /* Allocates a job for fn; the caller fills the parameters, then svc_submit. */
 svc_job *svc_job_new(svc_fn fn, const ch_principal *p, ch_svc_done done, void *arg);
 void svc_submit(svc_job *j);
+/* Submits fn with extra (caller-owned, alive until the job is done) and waits;
+ * out (may be NULL: the result is dropped) gets the result. Returns its error. */
+ch_err svc_run_wait(svc_fn fn, const ch_principal *p, void *extra, ch_svc_result *out);
 /* Sets the error message of the job's result and returns err. */
 ch_err svc_fail(svc_job *j, ch_err err, const char *msg);
 

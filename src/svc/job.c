@@ -132,6 +132,21 @@ static void finished(void *arg, ch_err err)
 
 void svc_submit(svc_job *j) { ch_store_write(ctx.store, run, j, finished); }
 
+ch_err svc_run_wait(svc_fn fn, const ch_principal *p, void *extra, ch_svc_result *out)
+{
+	ch_svc_waiter *w = ch_svc_waiter_new();
+	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
+	j->extra = extra;
+	svc_submit(j);
+	ch_svc_result r;
+	ch_svc_waiter_wait(w, &r);
+	if (out)
+		*out = r;
+	else
+		json_decref(r.result);
+	return r.err;
+}
+
 struct ch_svc_waiter {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

@@ -123,18 +123,6 @@ typedef struct label_job {
 	ch_label_row *out;
 } label_job;
 
-static ch_err run_wait(svc_fn fn, const ch_principal *p, label_job *params)
-{
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
-	j->extra = params;
-	svc_submit(j);
-	ch_svc_result r;
-	ch_svc_waiter_wait(w, &r);
-	json_decref(r.result);
-	return r.err;
-}
-
 static ch_err label_create_fn(ch_store_tx *tx, svc_job *j)
 {
 	const label_job *l = j->extra;
@@ -147,7 +135,7 @@ ch_err ch_svc_label_create_wait(const ch_principal *p, int64_t org_id, const cha
                                 ch_label_row *out)
 {
 	label_job l = {.org_id = org_id, .name = name, .color = color, .out = out};
-	return run_wait(label_create_fn, p, &l);
+	return svc_run_wait(label_create_fn, p, &l, NULL);
 }
 
 /* The labels of one chat as a JSON array (a new reference), NULL on error. */
@@ -213,7 +201,7 @@ static ch_err label_delete_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_label_delete_wait(const ch_principal *p, int64_t id)
 {
 	label_job l = {.id = id};
-	return run_wait(label_delete_fn, p, &l);
+	return svc_run_wait(label_delete_fn, p, &l, NULL);
 }
 
 /* Whether two label arrays (both in the store's order) hold the same ids. */

@@ -141,18 +141,6 @@ typedef struct hook_job {
 	ch_webhook_row *out;
 } hook_job;
 
-static ch_err run_wait(svc_fn fn, const ch_principal *p, hook_job *params)
-{
-	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(fn, p, ch_svc_waiter_done, w);
-	j->extra = params;
-	svc_submit(j);
-	ch_svc_result r;
-	ch_svc_waiter_wait(w, &r);
-	json_decref(r.result);
-	return r.err;
-}
-
 static ch_err create_fn(ch_store_tx *tx, svc_job *j)
 {
 	const hook_job *h = j->extra;
@@ -173,7 +161,7 @@ ch_err ch_svc_webhook_create_wait(const ch_principal *p, const ch_webhook_row *i
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof raw);
 	hook_job h = {.in = row, .out = out};
-	ch_err e = run_wait(create_fn, p, &h);
+	ch_err e = svc_run_wait(create_fn, p, &h, NULL);
 	sodium_memzero(row->secret, sizeof row->secret);
 	free(row);
 	return e;
@@ -190,7 +178,7 @@ static ch_err delete_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_webhook_delete_wait(const ch_principal *p, int64_t id)
 {
 	hook_job h = {.id = id};
-	return run_wait(delete_fn, p, &h);
+	return svc_run_wait(delete_fn, p, &h, NULL);
 }
 
 static ch_err enable_fn(ch_store_tx *tx, svc_job *j)
@@ -204,7 +192,7 @@ static ch_err enable_fn(ch_store_tx *tx, svc_job *j)
 ch_err ch_svc_webhook_enable_wait(const ch_principal *p, int64_t id, ch_webhook_row *out)
 {
 	hook_job h = {.id = id, .out = out};
-	return run_wait(enable_fn, p, &h);
+	return svc_run_wait(enable_fn, p, &h, NULL);
 }
 
 /* ---- signed requests --------------------------------------------------------- */
