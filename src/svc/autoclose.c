@@ -78,9 +78,9 @@ static ch_err announce(ch_store_tx *tx, svc_job *j, ch_chat_row *c, int old_stat
 		ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, c, "ReceiveMessage", json_pack("[o]", ch_svc_json_message(msg, c)));
 		if (ev)
 			ev->seq = msg->seq;
-		svc_org_message(tx, j, "message.created", c, msg);
+		svc_org_message(tx, "message.created", c, msg);
 		svc_emit(j, SVC_BOTH_SIDES, c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c->id, c->status));
-		svc_org_chat_status(tx, j, c, old_status);
+		svc_org_chat_status(tx, c, old_status);
 	}
 	free(msg);
 	return e;

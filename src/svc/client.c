@@ -77,7 +77,7 @@ ch_err ch_svc_client_chats(ch_svc_tx *tx, const ch_principal *p, int64_t client_
  * organization event client.updated. */
 static void emit_updated(ch_store_tx *tx, svc_job *j, const ch_client_row *r)
 {
-	svc_org_event_client(tx, j, "client.updated", r->company_id, r->organization_id, r->id, NULL);
+	svc_org_event_client(tx, "client.updated", r->company_id, r->organization_id, r->id, NULL);
 	json_t *cj = ch_svc_json_client(r);
 	if (!cj) {
 		j->unencodable = 1;

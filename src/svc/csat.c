@@ -77,7 +77,7 @@ static ch_err rate_fn(ch_store_tx *tx, svc_job *j)
 		svc_emit(j, SVC_OPERATOR_SIDE, c, "ChatRated", json_pack("[o]", svc_json_chat_staff(tx, j, c)));
 		svc_emit(j, CH_AUD_CLIENT, c, "ChatRated", json_pack("[o]", ch_svc_json_chat(c)));
 		/* the comment is the visitor's text: the event carries the chat, read when the event is */
-		svc_org_event(tx, j, "csat.submitted", c, 0, json_pack("{s:i}", "rating", j->status));
+		svc_org_event(tx, "csat.submitted", c, 0, json_pack("{s:i}", "rating", j->status));
 		svc_result(j, ch_svc_json_chat(c));
 	}
 	free(c);

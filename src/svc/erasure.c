@@ -133,7 +133,7 @@ static ch_err emit_erased(ch_store_tx *tx, svc_job *j, erase_job *x)
 		ev->org_id = x->row->organization_id;
 		ch_event_append(&j->events, ev);
 	}
-	svc_org_event_client(tx, j, "client.erased", x->row->company_id, x->row->organization_id, x->client_id,
+	svc_org_event_client(tx, "client.erased", x->row->company_id, x->row->organization_id, x->client_id,
 	                     json_pack("{s:I, s:I, s:I, s:I}", "chats", (json_int_t)x->n.chats, "messages",
 	                               (json_int_t)x->n.messages, "media", (json_int_t)x->n.media, "csatComments",
 	                               (json_int_t)x->n.csat_comments));

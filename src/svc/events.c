@@ -40,19 +40,17 @@ static void record_text(ch_store_tx *tx, const char *type, const ch_chat_row *c,
 	ch_store_tx_add_org_event(tx, &ev);
 }
 
-void svc_org_event(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c, int64_t message_id,
+void svc_org_event(ch_store_tx *tx, const char *type, const ch_chat_row *c, int64_t message_id,
                    json_t *data)
 {
-	(void)j;
 	ch_org_event_new ev = {.company_id = c->company_id, .organization_id = c->organization_id,
 	                       .chat_id = c->id, .message_id = message_id, .client_id = c->client_id, .type = type};
 	record(tx, &ev, data);
 }
 
-void svc_org_event_client(ch_store_tx *tx, svc_job *j, const char *type, int64_t company_id, int64_t org_id,
+void svc_org_event_client(ch_store_tx *tx, const char *type, int64_t company_id, int64_t org_id,
                           int64_t client_id, json_t *data)
 {
-	(void)j;
 	ch_org_event_new ev = {.company_id = company_id, .organization_id = org_id, .client_id = client_id,
 	                       .type = type};
 	record(tx, &ev, data);
@@ -69,27 +67,24 @@ static void operator_id_text(int64_t id, char out[24])
 		snprintf(out, 24, "null");
 }
 
-void svc_org_chat_status(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int old_status)
+void svc_org_chat_status(ch_store_tx *tx, const ch_chat_row *c, int old_status)
 {
-	(void)j;
 	char op[24], data[128];
 	operator_id_text(c->operator_id, op);
 	snprintf(data, sizeof data, "{\"status\":%d,\"previousStatus\":%d,\"operatorId\":%s}", c->status, old_status, op);
 	record_text(tx, c->status == CH_CHAT_CLOSED ? "chat.closed" : "chat.status_changed", c, 0, data);
 }
 
-void svc_org_chat(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c)
+void svc_org_chat(ch_store_tx *tx, const char *type, const ch_chat_row *c)
 {
-	(void)j;
 	char op[24], data[96];
 	operator_id_text(c->operator_id, op);
 	snprintf(data, sizeof data, "{\"status\":%d,\"operatorId\":%s}", c->status, op);
 	record_text(tx, type, c, 0, data);
 }
 
-void svc_org_message(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c, const ch_message_row *m)
+void svc_org_message(ch_store_tx *tx, const char *type, const ch_chat_row *c, const ch_message_row *m)
 {
-	(void)j;
 	char data[64];
 	snprintf(data, sizeof data, "{\"seq\":%lld,\"author\":%d}", (long long)m->seq, m->author);
 	record_text(tx, type, c, m->id, data);

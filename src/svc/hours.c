@@ -98,7 +98,7 @@ static ch_err post_reply(ch_store_tx *tx, svc_job *j, ch_chat_row *c, const char
 		ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, c, "ReceiveMessage", json_pack("[o]", ch_svc_json_message(msg, c)));
 		if (ev)
 			ev->seq = msg->seq;
-		svc_org_message(tx, j, "message.created", c, msg);
+		svc_org_message(tx, "message.created", c, msg);
 	}
 	free(msg);
 	return e;

@@ -88,16 +88,16 @@ json_t *svc_json_chat_staff(ch_store_tx *tx, svc_job *j, const ch_chat_row *c);
  * chat-scoped: organization, company, chat and client from c; message_id 0 =
  * none. data (takes ownership; NULL = {}): a small JSON object that never
  * holds user-typed text, as the objects are read when the event is. */
-void svc_org_event(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c, int64_t message_id,
+void svc_org_event(ch_store_tx *tx, const char *type, const ch_chat_row *c, int64_t message_id,
                    json_t *data);
-void svc_org_event_client(ch_store_tx *tx, svc_job *j, const char *type, int64_t company_id, int64_t org_id,
+void svc_org_event_client(ch_store_tx *tx, const char *type, int64_t company_id, int64_t org_id,
                           int64_t client_id, json_t *data);
 /* The common shapes: a status change (chat.closed when it closed, else
  * chat.status_changed: {status, previousStatus, operatorId}); a chat event with
  * {status, operatorId}; a message event with {seq, author}. */
-void svc_org_chat_status(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int old_status);
-void svc_org_chat(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c);
-void svc_org_message(ch_store_tx *tx, svc_job *j, const char *type, const ch_chat_row *c,
+void svc_org_chat_status(ch_store_tx *tx, const ch_chat_row *c, int old_status);
+void svc_org_chat(ch_store_tx *tx, const char *type, const ch_chat_row *c);
+void svc_org_message(ch_store_tx *tx, const char *type, const ch_chat_row *c,
                      const ch_message_row *m);
 /* The chat object as the job's principal sees it: with labels for the
  * company and operators, without for anyone else. */

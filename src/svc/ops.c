@@ -118,9 +118,9 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		goto out;
 	if (created) {
 		svc_emit(j, SVC_OPERATOR_SIDE, &c, "ChatCreated", json_pack("[o]", svc_json_chat_staff(tx, j, &c)));
-		svc_org_chat(tx, j, "chat.created", &c);
+		svc_org_chat(tx, "chat.created", &c);
 	}
-	svc_org_message(tx, j, "message.created", &c, msg);
+	svc_org_message(tx, "message.created", &c, msg);
 	json_t *mj = ch_svc_json_message(msg, &c);
 	ch_event *ev = svc_emit(j, SVC_BOTH_SIDES, &c, msg->has_media ? "ReceiveMediaMessage" : "ReceiveMessage",
 	                        mj ? json_pack("[O]", mj) : NULL);
@@ -132,7 +132,7 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 	json_decref(mj);
 	if (next != old) {
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
-		svc_org_chat_status(tx, j, &c, old);
+		svc_org_chat_status(tx, &c, old);
 	}
 	if (author == CH_AUTHOR_OPERATOR && j->p.operator_id && (e = ch_store_presence_touch(tx, j->p.operator_id)))
 		goto out;
@@ -189,7 +189,7 @@ static ch_err status_fn(ch_store_tx *tx, svc_job *j)
 		if ((e = ch_store_chat_update(tx, c.company_id, c.id, j->status, op, &c)))
 			return e;
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
-		svc_org_chat_status(tx, j, &c, old);
+		svc_org_chat_status(tx, &c, old);
 		if (old == CH_CHAT_CLOSED && c.status == CH_CHAT_NEW)
 			e = svc_route_chat(tx, j, &c);
 		else if (freed)
@@ -321,7 +321,7 @@ static ch_err mark_read_fn(ch_store_tx *tx, svc_job *j)
 		const char *by = reader == CH_AUTHOR_CLIENT ? "client" : "operator";
 		svc_emit(j, SVC_BOTH_SIDES, &c, "MessagesRead", json_pack("[I, I, s]", (json_int_t)c.id, (json_int_t)upto, by));
 		/* one event for the receipt, not one per message it marked */
-		svc_org_event(tx, j, "message.status_changed", &c, 0,
+		svc_org_event(tx, "message.status_changed", &c, 0,
 		              json_pack("{s:i, s:I, s:s, s:I}", "status", CH_MSG_READ, "uptoSeq", (json_int_t)upto, "reader",
 		                        by, "messages", (json_int_t)r.changed));
 	}
@@ -344,7 +344,7 @@ static ch_err delete_fn(ch_store_tx *tx, svc_job *j)
 		return e;
 	if ((e = ch_store_chat_delete(tx, c.company_id, c.id)))
 		return e;
-	svc_org_event(tx, j, "chat.deleted", &c, 0, json_pack("{s:I}", "chatId", (json_int_t)c.id));
+	svc_org_event(tx, "chat.deleted", &c, 0, json_pack("{s:I}", "chatId", (json_int_t)c.id));
 	return c.operator_id && c.status != CH_CHAT_CLOSED ? svc_drain_org(tx, j, c.company_id, c.organization_id)
 	                                                    : CH_OK;
 }
@@ -381,7 +381,7 @@ static ch_err redact_fn(ch_store_tx *tx, svc_job *j)
 		e = svc_fail(j, e, "message not found");
 	if (!e && !was) {
 		svc_emit(j, SVC_BOTH_SIDES, &c, "MessageRedacted", json_pack("[o]", ch_svc_json_message(m, &c)));
-		svc_org_message(tx, j, "message.redacted", &c, m);
+		svc_org_message(tx, "message.redacted", &c, m);
 	}
 	if (!e)
 		svc_result(j, ch_svc_json_message(m, &c));

@@ -71,11 +71,11 @@ void svc_emit_assignment(ch_store_tx *tx, svc_job *j, const ch_chat_row *c, int 
 {
 	json_t *chat = svc_json_chat_staff(tx, j, c);
 	svc_emit(j, SVC_OPERATOR_SIDE, c, "ChatAssigned", chat ? json_pack("[o]", chat) : NULL);
-	svc_org_chat(tx, j, "chat.assigned", c);
+	svc_org_chat(tx, "chat.assigned", c);
 	if (c->status != old_status) {
 		svc_emit(j, SVC_BOTH_SIDES, c, "ChatStatusChanged",
 		         json_pack("[I, i]", (json_int_t)c->id, c->status));
-		svc_org_chat_status(tx, j, c, old_status);
+		svc_org_chat_status(tx, c, old_status);
 	}
 }
 
