@@ -39,6 +39,10 @@ let lang = /^uk\b/i.test(navigator.language || '') ? 'uk' : 'en';
 export const LANGS = { en: 'English', uk: 'Українська' };
 export function getLang() { return lang; }
 export function setLang(l) { if (STRINGS[l]) { lang = l; document.documentElement.lang = l; } }
+/* A page adds its own strings: {en: {...}, uk: {...}}. */
+export function addStrings(dict) {
+  for (const [l, s] of Object.entries(dict)) Object.assign(STRINGS[l], s);
+}
 export function t(key, vars = {}) {
   const s = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
