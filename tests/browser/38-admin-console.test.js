@@ -180,28 +180,34 @@ describe('admin console', () => {
     await ctx.close();
   });
 
+  // Every page the navigation lists (a new page is covered without changing this test), and the sign-in form.
   test('axe-core and screenshots of every page: light/dark × desktop/375 px', async () => {
+    const axe = async (page, what) => {
+      // evaluated by the test driver: the page's CSP (rightly) refuses an injected script tag
+      await page.evaluate(AXE_SRC);
+      const res = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+          .map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+      });
+      assert.deepEqual(res, [], `${what}: ${res.join('\n')}`);
+    };
     for (const [size, viewport] of [['desktop', { width: 1280, height: 800 }], ['375', { width: 375, height: 740 }]]) {
       for (const theme of ['light', 'dark']) {
         const { page, log, ctx } = await open({ colorScheme: theme, viewport });
+        await page.locator('#login').waitFor();
         await b.screenshot(page, `admin-${theme}-${size}-signin`);
+        await axe(page, `${theme} ${size} sign-in`);
         await signIn(page);
-        for (const p of PAGES) {
+        const pages = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href').slice(1)));
+        assert.ok(pages.length >= PAGES.length, `navigation lists ${pages.join(', ')}`);
+        for (const p of pages) {
           await page.locator(`nav a[href="#${p}"]`).click();
           await page.locator(`nav a[href="#${p}"][aria-current="page"]`).waitFor();
-          await page.locator('main h2').waitFor();
+          await page.locator('main h2').first().waitFor();
           await page.waitForLoadState('networkidle');
           await b.screenshot(page, `admin-${theme}-${size}-${p}`);
-          if (size === 'desktop') {
-            // evaluated by the test driver: the page's CSP (rightly) refuses an injected script tag
-            await page.evaluate(AXE_SRC);
-            const res = await page.evaluate(async () => {
-              const r = await window.axe.run(document, { resultTypes: ['violations'] });
-              return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-                .map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-            });
-            assert.deepEqual(res, [], `${theme} ${p}: ${res.join('\n')}`);
-          }
+          await axe(page, `${theme} ${size} ${p}`);
         }
         assert.deepEqual(log.csp, []);
         await ctx.close();
