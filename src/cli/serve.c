@@ -332,6 +332,8 @@ int ch_cli_serve(ch_cli *c)
 	                     .hub_stall_timeout_s = c->cfg.hub_stall_timeout,
 	                     .hub_handshake_timeout_s = c->cfg.hub_handshake_timeout,
 	                     .hub_poll_timeout_s = c->cfg.hub_poll_timeout,
+	                     .hub_keep_alive_s = c->cfg.hub_keep_alive_interval,
+	                     .hub_client_timeout_s = c->cfg.hub_client_timeout,
 	                     .on_ready = on_ready, .ready_arg = c};
 	rc = ch_server_run(&so);
 	ch_store_close(s); /* completes and commits every queued write */

@@ -216,9 +216,17 @@ static const opt opts[] = {
 	{"hub_connections_per_principal", INT(hub_connections_per_principal), "32", 1, 1000000, NULL, 0,
 	 "Hub connections one principal (company, operator or visitor) may hold at once, negotiated ones "
 	 "included; one more upgrade or negotiation gets 429."},
+	{"hub_keep_alive_interval", INT(hub_keep_alive_interval), "15", 1, 300, NULL, 0,
+	 "Seconds between the hub's keep-alive pings (`{\"type\":6}`) on a connection with nothing else to "
+	 "send; it must be less than `hub_client_timeout`."},
+	{"hub_client_timeout", INT(hub_client_timeout), "30", 2, 600, NULL, 0,
+	 "Seconds a hub client may send nothing (on Long Polling: hold no poll) before it is dropped. "
+	 "SignalR clients ping every 15 s by default, so keep it above that (twice the client's interval "
+	 "is the usual choice)."},
 	{"hub_poll_timeout", INT(hub_poll_timeout), "100", 1, 300, NULL, 0,
 	 "Seconds a Long Polling poll is held when there is nothing to send; then it is answered `200` "
-	 "with no records and the client polls again (the hub's 15 s keep-alive usually answers it first)."},
+	 "with no records and the client polls again (the hub's keep-alive, `hub_keep_alive_interval`, "
+	 "usually answers it first)."},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -515,6 +523,11 @@ ch_err ch_config_resolve(ch_config *c, const ch_config_kv *flags, size_t nflags,
 		} else {
 			e = set_opt(c, o, flags[i].value, src, err);
 		}
+	}
+	if (!e && c->hub_client_timeout <= c->hub_keep_alive_interval) {
+		ch_buf_printf(err, "hub_client_timeout (%lld s) must be more than hub_keep_alive_interval (%lld s)",
+		              (long long)c->hub_client_timeout, (long long)c->hub_keep_alive_interval);
+		e = CH_ERR_OUT_OF_RANGE;
 	}
 	return e;
 }

@@ -75,6 +75,7 @@ typedef struct ch_config {
 	int64_t hub_handshake_timeout;
 	int64_t hub_connections_per_principal;
 	int64_t hub_poll_timeout;
+	int64_t hub_keep_alive_interval, hub_client_timeout;
 } ch_config;
 
 /* One command-line or file setting before resolution. */

@@ -39,7 +39,7 @@ typedef struct ch_hub_opts {
 	ch_workq *readers;                         /* Sync, history, Typing, auth check (try_submit) */
 	void (*post)(void (*fn)(void *), void *);  /* run fn on the network thread */
 	size_t headroom;                           /* bytes reserved before each record (LWS_PRE) */
-	int64_t ping_ms, idle_ms;                  /* 15000, 30000 */
+	int64_t ping_ms, idle_ms;                  /* hub_keep_alive_interval, hub_client_timeout */
 	int64_t offline_grace_ms;
 	int64_t auto_close_every_ms;               /* the auto-close sweep's period; 0 = never */
 	int64_t retention_every_ms;                /* the retention sweep's period; 0 = never */

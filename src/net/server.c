@@ -465,7 +465,7 @@ static void start_hub(const ch_server_opts *o)
 {
 	ch_hub_init(&(ch_hub_opts){
 		.readers = S.hub_pool, .post = ch_loop_post, .headroom = LWS_PRE,
-		.ping_ms = 15000, .idle_ms = 30000, .offline_grace_ms = o->offline_grace_s * 1000,
+		.ping_ms = o->hub_keep_alive_s * 1000, .idle_ms = o->hub_client_timeout_s * 1000, .offline_grace_ms = o->offline_grace_s * 1000,
 		.auto_close_every_ms = o->auto_close_interval_s * 1000,
 		.retention_every_ms = o->retention_interval_s * 1000,
 		.hours_every_ms = o->business_hours_interval_s * 1000,
@@ -512,7 +512,8 @@ int ch_server_run(const ch_server_opts *o)
 	ch_http_init(&(ch_http_opts){.api = o->api, .api_pool = S.api_pool, .hash_pool = S.hash_pool});
 	ch_ws_init(o->key, o->hub_connections_per_principal);
 	ch_sessions_init(&(ch_sessions_opts){.key = o->key, .per_principal = o->hub_connections_per_principal,
-	                                     .poll_ms = o->hub_poll_timeout_s * 1000, .idle_ms = 30000});
+	                                     .poll_ms = o->hub_poll_timeout_s * 1000,
+	                                     .idle_ms = o->hub_client_timeout_s * 1000});
 	start_hub(o);
 	ch_bus_set_sink(sink);
 	int bus_failed = start_bus(o), listen_failed = 0;

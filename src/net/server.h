@@ -42,6 +42,7 @@ typedef struct ch_server_opts {
 	int hub_max_in_flight;
 	size_t hub_queue_max_bytes, hub_connections_per_principal;
 	int64_t hub_stall_timeout_s, hub_handshake_timeout_s, hub_poll_timeout_s;
+	int64_t hub_keep_alive_s, hub_client_timeout_s;
 	/* Called once listening, with the base URL ("http://127.0.0.1:8080"). */
 	void (*on_ready)(void *arg, const char *base_url);
 	void *ready_arg;
