@@ -86,6 +86,26 @@ Test(config, rejects_bad_values_naming_the_source)
 	ch_buf_free(&err);
 }
 
+Test(config, client_timeout_must_exceed_keep_alive)
+{
+	char *envp[] = {"CHATHUB_DATA_DIR=/nonexistent-chathub-dir", "CHATHUB_HUB_KEEP_ALIVE_INTERVAL=20",
+	                "CHATHUB_HUB_CLIENT_TIMEOUT=20", NULL};
+	ch_config c;
+	ch_config_defaults(&c);
+	cr_assert_eq(c.hub_keep_alive_interval, 15);
+	cr_assert_eq(c.hub_client_timeout, 30);
+	ch_buf err = CH_BUF_INIT;
+	cr_assert_neq(ch_config_resolve(&c, NULL, 0, envp, &err), CH_OK);
+	cr_assert(strstr(err.data, "hub_client_timeout (20 s) must be more than hub_keep_alive_interval (20 s)"),
+	          "%s", err.data);
+	ch_buf_reset(&err);
+	envp[2] = "CHATHUB_HUB_CLIENT_TIMEOUT=41";
+	cr_assert_eq(ch_config_resolve(&c, NULL, 0, envp, &err), CH_OK, "%s", err.data ? err.data : "");
+	cr_assert_eq(c.hub_client_timeout, 41);
+	ch_config_free(&c);
+	ch_buf_free(&err);
+}
+
 Test(config, secret_never_from_flags)
 {
 	ch_config_kv flags[] = {{"jwt-secret", "0123456789abcdef0123"}};
