@@ -51,6 +51,7 @@ typedef struct http_pss {
 	int64_t received;
 	int64_t t0_us;
 	int waiting_body;
+	int client_close;  /* the request said `Connection: close`: close once answered */
 	int job_pending;   /* a worker has the request */
 	int counted;       /* counted in inflight */
 	ch_resp resp;
@@ -299,12 +300,28 @@ static void finish_inflight(http_pss *p)
 	}
 }
 
+/* Whether the request's Connection header lists `close`. lws closes such a
+ * connection itself, except after a POST that had neither Content-Length nor
+ * Transfer-Encoding (a body of length 0): that one lingered until the idle
+ * timeout, an open descriptor the client had given up. */
+static int wants_close(struct lws *wsi)
+{
+	char v[128];
+	if (lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_CONNECTION) <= 0)
+		return 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(v, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		if (!strcasecmp(tok, "close"))
+			return 1;
+	return 0;
+}
+
 /* Response done: metrics, reset for the next request on this connection. */
 static int complete(struct lws *wsi, http_pss *p)
 {
 	ch_metrics_http(p->resp.route ? p->resp.route : "unknown", p->resp.status,
 	                ch_mono_us() - p->t0_us);
-	int close_it = p->resp.close;
+	int close_it = p->resp.close || p->client_close;
 	free_req(&p->req);
 	ch_resp_free(&p->resp);
 	memset(&p->resp, 0, sizeof p->resp);
@@ -557,6 +574,7 @@ static int on_http(struct lws *wsi, http_pss *p, const char *path)
 	int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
 	long long clen = has_len ? atoll(cl) : 0;
 	p->waiting_body = clen > 0 || chunked;
+	p->client_close = wants_close(wsi);
 	if (ch_api_owns_path(p->req.path)) {
 		ch_api_admission ad;
 		ch_api_admit(opts.api, &p->req, &ad); /* once per request, before its body */

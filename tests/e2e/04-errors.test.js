@@ -146,6 +146,17 @@ describe('errors', () => {
     h.assertError(await h.api(srv.base, 'GET', '/nope'), 404, 3001);
   });
 
+  // A POST with neither Content-Length nor Transfer-Encoding has an empty body (RFC 9112 6.3): it is answered at
+  // once, and `Connection: close` closes the connection then (it used to stay open until the idle timeout).
+  test('a POST without a body length is answered, and Connection: close closes the connection', async () => {
+    for (const [p, token] of [['/api/company/webhooks/99/enable', co.token], ['/api/operator/status', 'not-a-token']]) {
+      const r = await h.rawHttp(srv.port, h.requestText('POST', p, { headers: { Authorization: `Bearer ${token}` } }),
+        { timeoutMs: 5000 });
+      assert.ok(r.status >= 400 && r.status < 500, `POST ${p}: ${r.head}`);
+      assert.match(r.body, /"code"/, `POST ${p} answers a JSON error`);
+    }
+  });
+
   test('known path, wrong method: 405 1006 with Allow', async () => {
     const cases = [
       ['DELETE', '/api/company/get-token', 'POST'],
