@@ -8,9 +8,16 @@ import orgs from './pages/orgs.js';
 import operators from './pages/operators.js';
 import keys from './pages/keys.js';
 import webhooks from './pages/webhooks.js';
+import settings from './pages/settings.js';
+import canned from './pages/canned.js';
+import labels from './pages/labels.js';
 
 /* The navigation, in order. */
-const PAGES = [orgs, operators, keys, webhooks];
+const PAGES = [orgs, operators, keys, webhooks,
+  settings,
+  canned,
+  labels,
+];
 
 const app = document.getElementById('app');
 

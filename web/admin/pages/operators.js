@@ -1,8 +1,35 @@
-// Operators of an organization: add, rename, status, operator token and panel link.
-import { t } from '../i18n.js';
+// Operators of an organization: add, rename, photo, status, operator token and panel link.
+import { t, addStrings } from '../i18n.js';
 import { el, api, guard, status, field, table, rerender, state, orgChoice } from '../lib.js';
 
 export default { id: 'operators', label: 'operators', render: pageOperators };
+
+addStrings({
+  en: { photo: 'Photo', setPhoto: 'Set photo', photoLink: 'Photo of {name} (opens another site)', photoAlt: 'Photo of {name}' },
+  uk: { photo: 'Фото', setPhoto: 'Змінити фото', photoLink: 'Фото {name} (відкриває інший сайт)', photoAlt: 'Фото {name}' },
+});
+
+/* The console's CSP loads images of its own origin only (img-src 'self' data:):
+ * a photo elsewhere is a link, so no third party learns when the console is open. */
+function photoView(o) {
+  if (!o.photo) return null;
+  let local = false;
+  try { local = new URL(o.photo).origin === location.origin; } catch { /* shown as a link */ }
+  if (local) return el('img', { class: 'photo', src: o.photo, alt: t('photoAlt', { name: o.name }), width: 32, height: 32 });
+  return el('a', { href: o.photo, target: '_blank', rel: 'noopener noreferrer', text: t('photoLink', { name: o.name }) });
+}
+
+function photoCell(o) {
+  const input = el('input', { type: 'url', value: o.photo || '', 'aria-label': `${t('photo')} ${o.name}`, size: 24 });
+  return el('div', { class: 'row-actions' }, photoView(o), input,
+    el('button', { type: 'button', text: t('setPhoto'), 'aria-label': `${t('setPhoto')} ${o.name}`, onclick: () => guard(async () => {
+      if (!o.externalId) throw new Error(t('noExternalId'));
+      // "" removes the photo; the stored name is sent so that this changes the photo alone
+      await api('POST', '/api/operator/synchronize', [{ organizationId: state.org, name: o.name,
+        externalId: o.externalId, photo: input.value.trim() }]);
+      await rerender(); status(t('saved'), 'notice');
+    }) }));
+}
 
 async function pageOperators(main) {
   const { picker } = await orgChoice('op-org');
@@ -39,9 +66,9 @@ async function pageOperators(main) {
         out.replaceChildren(el('h3', { text: t('tokenFor', { name: o.name }) }), el('p', { class: 'secret', text: tok }),
           el('a', { href: `/operator-chat-panel/#token=${encodeURIComponent(tok)}`, target: '_blank', rel: 'noopener', text: t('openPanel') }));
       }) }));
-    return [String(o.id), name, st, acts];
+    return [String(o.id), name, photoCell(o), st, acts];
   });
   main.append(picker, add,
-    table([t('id'), t('name'), t('status'), t('actions')], rows), out);
+    table([t('id'), t('name'), t('photo'), t('status'), t('actions')], rows), out);
 }
 
