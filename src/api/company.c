@@ -242,8 +242,9 @@ void ch_h_org_get(ch_ctx *c)
 static json_t *org_details(const ch_org_row *o, const ch_org_secrets *sec)
 {
 	json_t *j = ch_json_org(o, 1);
-	json_object_set_new(j, "identitySecret", json_string(sec->identity_secret));
-	json_object_set_new(j, "channelSecret", json_string(sec->channel_secret));
+	/* the secrets are never answered: whoever set one has it; the answer says whether one is set */
+	json_object_set_new(j, "identitySecretSet", json_boolean(sec->identity_secret[0] != '\0'));
+	json_object_set_new(j, "channelSecretSet", json_boolean(sec->channel_secret[0] != '\0'));
 	json_object_set_new(j, "outboundUrl", json_string(sec->outbound_url));
 	json_object_set_new(j, "prechatForm", json_boolean(sec->prechat_form));
 	json_object_set_new(j, "operatorsManageCanned", json_boolean(sec->operators_manage_canned));

@@ -485,7 +485,17 @@ describe('chats REST', () => {
     h.assertError(await put('x'.repeat(65)), 400);
     h.assertError(await put(12345678901234567890), 400);
     const secret = crypto.randomBytes(24).toString('hex').slice(0, 40);
-    h.assertOk(await put(secret));
+    const unset = await h.api(srv.base, 'GET', `/api/company/organization/${o.orgId}`, { token: A.token });
+    assert.equal(unset.json.identitySecretSet, false);
+    const set = await put(secret);
+    h.assertOk(set);
+    // no answer carries the secret, only whether one is set
+    const got = await h.api(srv.base, 'GET', `/api/company/organization/${o.orgId}`, { token: A.token });
+    for (const r of [set, got]) {
+      assert.equal(r.json.identitySecretSet, true);
+      assert.equal(r.json.channelSecretSet, false);
+      assert.ok(!r.text.includes(secret) && !('identitySecret' in r.json), r.text);
+    }
     const exp = Math.floor(Date.now() / 1000) + 600;
     const jwt = hub.hs256({ sub: 'user-42', name: 'Logged In User', exp }, secret);
     const s1 = await hub.widgetSession(srv, o.guid, { userJWT: jwt });

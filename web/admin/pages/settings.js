@@ -105,7 +105,7 @@ function secretsSection(org) {
     const id = `${what}-secret`;
     return el('div', { class: 'secret-row', id: `${id}-row` },
       el('h4', { text: t(key) }), el('p', { class: 'muted', text: t(`${what}Help`) }),
-      el('p', { id: `${id}-state`, text: org[key] ? t('secretSet') : t('secretUnset') }),
+      el('p', { id: `${id}-state`, text: org[`${key}Set`] ? t('secretSet') : t('secretUnset') }),
       el('button', { type: 'button', id: `gen-${id}`, text: t(what === 'identity' ? 'genIdentity' : 'genChannel'),
         onclick: () => guard(async () => {
           const secret = newSecret();
