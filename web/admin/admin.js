@@ -8,9 +8,10 @@ import orgs from './pages/orgs.js';
 import operators from './pages/operators.js';
 import keys from './pages/keys.js';
 import webhooks from './pages/webhooks.js';
+import reports from './pages/reports.js';
 
 /* The navigation, in order. */
-const PAGES = [orgs, operators, keys, webhooks];
+const PAGES = [orgs, operators, keys, webhooks, reports];
 
 const app = document.getElementById('app');
 
