@@ -3,9 +3,10 @@
 // through the API (two chats with an operator's replies, closes and ratings),
 // then the page shows the numbers of GET /api/reports/summary and
 // /api/reports/heatmap (the same JSON, cell by cell), draws its uPlot charts
-// (served from /admin/vendor/, under the page's strict CSP), and each Download
-// CSV saves the bytes the server answers with Accept: text/csv. Without uPlot
-// the page says so and keeps its tables. Another company reads none of it.
+// (the build's copy, served from /admin/vendor/ with its brotli variant, under
+// the page's strict CSP), and each Download CSV saves the bytes the server
+// answers with Accept: text/csv. Without uPlot the page says so and keeps its
+// tables. Another company reads none of it. axe-core with figures shown.
 
 const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -167,6 +168,17 @@ describe('admin console: Reports', () => {
     assert.deepEqual(log.csp, []);
     assert.deepEqual(log.errors, []);
     await ctx.close();
+  });
+
+  test('the build\'s uPlot copy is served at /admin/vendor/ with its brotli variant', async () => {
+    const dist = path.join(b.REPO, 'node_modules', 'uplot', 'dist');
+    for (const [name, type] of [['uPlot.esm.js', /^text\/javascript/], ['uPlot.min.css', /^text\/css/]]) {
+      const r = await fetch(`${srv.base}/admin/vendor/${name}`, { headers: { 'Accept-Encoding': 'br' } });
+      assert.equal(r.status, 200, name);
+      assert.match(r.headers.get('content-type'), type);
+      assert.equal(r.headers.get('content-encoding'), 'br', name);
+      assert.ok(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(path.join(dist, name))), `${name}: the npm file`);
+    }
   });
 
   test('without the uPlot copy the page says so and keeps its tables', async () => {
