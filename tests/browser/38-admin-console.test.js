@@ -199,6 +199,7 @@ describe('admin console', () => {
         await b.screenshot(page, `admin-${theme}-${size}-signin`);
         await axe(page, `${theme} ${size} sign-in`);
         await signIn(page);
+        await page.locator('nav a').first().waitFor();
         const pages = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href').slice(1)));
         assert.ok(pages.length >= PAGES.length, `navigation lists ${pages.join(', ')}`);
         for (const p of pages) {

@@ -11,13 +11,10 @@ import webhooks from './pages/webhooks.js';
 import settings from './pages/settings.js';
 import canned from './pages/canned.js';
 import labels from './pages/labels.js';
+import reports from './pages/reports.js';
 
 /* The navigation, in order. */
-const PAGES = [orgs, operators, keys, webhooks,
-  settings,
-  canned,
-  labels,
-];
+const PAGES = [orgs, operators, settings, canned, labels, reports, keys, webhooks];
 
 const app = document.getElementById('app');
 
