@@ -11,12 +11,16 @@ import webhooks from './pages/webhooks.js';
 import settings from './pages/settings.js';
 import canned from './pages/canned.js';
 import labels from './pages/labels.js';
+import widget from './pages/widget.js';
+import account from './pages/account.js';
 
 /* The navigation, in order. */
 const PAGES = [orgs, operators, keys, webhooks,
   settings,
   canned,
   labels,
+  widget,
+  account,
 ];
 
 const app = document.getElementById('app');
