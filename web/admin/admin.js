@@ -12,9 +12,11 @@ import settings from './pages/settings.js';
 import canned from './pages/canned.js';
 import labels from './pages/labels.js';
 import reports from './pages/reports.js';
+import widget from './pages/widget.js';
+import account from './pages/account.js';
 
 /* The navigation, in order. */
-const PAGES = [orgs, operators, settings, canned, labels, reports, keys, webhooks];
+const PAGES = [orgs, operators, settings, widget, canned, labels, reports, keys, webhooks, account];
 
 const app = document.getElementById('app');
 

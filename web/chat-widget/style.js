@@ -1,15 +1,20 @@
 // style.js — the visitor widget's stylesheet (adopted as a constructable sheet).
 // User colours arrive as custom properties set from script (--main, --om, … and
-// their -d dark variants); the dark set applies under prefers-color-scheme: dark.
+// their -d dark variants); the dark set applies under prefers-color-scheme: dark,
+// or always with theme="dark". .pv is the preview mode: in place, not fixed.
+
+// theme="light|dark" (docs/widgets.md) forces one set whatever the system's scheme
+const LIGHT = '--bg:#fff;--fg:#1a1d21;--mu:#56606d;--bd:#cfd5dd;--soft:#f4f6f9;--c:var(--main);--cf:var(--main-fg);--ic:var(--icon);--o:var(--om);--of:var(--om-fg);--err:#b00020;';
+const DARK = '--bg:#1b1f24;--fg:#eceff3;--mu:#aab4c0;--bd:#3a424d;--soft:#242a31;--c:var(--main-d);--cf:var(--main-fg-d);--ic:var(--icon-d);--o:var(--om-d);--of:var(--om-fg-d);--err:#ff8a80';
 
 export const STYLE = `
-.w{--bg:#fff;--fg:#1a1d21;--mu:#56606d;--bd:#cfd5dd;--soft:#f4f6f9;--c:var(--main);--cf:var(--main-fg);
---ic:var(--icon);--o:var(--om);--of:var(--om-fg);--err:#b00020;
+.w{${LIGHT}
 all:initial;box-sizing:border-box;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
 color:var(--fg);position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;flex-direction:column;
 align-items:flex-end;gap:12px;text-align:left;direction:ltr;letter-spacing:normal;text-transform:none}
-@media (prefers-color-scheme:dark){.w{--bg:#1b1f24;--fg:#eceff3;--mu:#aab4c0;--bd:#3a424d;--soft:#242a31;
---c:var(--main-d);--cf:var(--main-fg-d);--ic:var(--icon-d);--o:var(--om-d);--of:var(--om-fg-d);--err:#ff8a80}}
+@media (prefers-color-scheme:dark){.w{${DARK}}}
+.w.tl{${LIGHT}}.w.td{${DARK}}
+.w.pv{position:relative;right:auto;bottom:auto;z-index:auto}.pv .panel{max-width:100%}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 button,textarea,input{font:inherit;color:inherit;margin:0}

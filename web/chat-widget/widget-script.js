@@ -16,7 +16,8 @@ const BASE = new URL('..', import.meta.url);
 const COLOR_ATTRS = ['main-color', 'main-dark-color', 'icon-color', 'icon-dark-color', 'operator-message-color',
   'operator-message-dark-color', 'operatoe-message-dark-color', 'operator-message-text-color',
   'operator-message-text-dark-color'];
-const ATTRS = ['guid', 'userjwt', 'lang', ...COLOR_ATTRS];
+const LOOK = [...COLOR_ATTRS, 'theme']; // applied live, without a restart
+const ATTRS = ['guid', 'userjwt', 'lang', 'preview', ...LOOK];
 const WINDOW = 300; // message elements kept in the DOM at most
 const PAGE = 50;    // older/newer history per GetMessages
 const FIRST = 100;  // the latest messages shown on load
@@ -48,6 +49,7 @@ const T = {
     rateQ: 'How was this conversation?', rateN: (n) => `${n} of 5`, rateLow: 'bad', rateHigh: 'excellent',
     rateComment: 'Comment (optional)', rateSend: 'Send rating', rateNeed: 'Choose a rating from 1 to 5.',
     rateThanks: 'Thank you for your feedback!', rateFail: 'The rating was not sent. Please try again.',
+    pv: ['Hello! How can I help you?', 'Hi, where is my order?'],
   },
   uk: {
     open: 'Відкрити чат', close: 'Закрити чат', message: 'Повідомлення', send: 'Надіслати',
@@ -65,6 +67,7 @@ const T = {
     rateQ: 'Як вам ця розмова?', rateN: (n) => `${n} з 5`, rateLow: 'погано', rateHigh: 'чудово',
     rateComment: 'Коментар (необов’язково)', rateSend: 'Надіслати оцінку', rateNeed: 'Оберіть оцінку від 1 до 5.',
     rateThanks: 'Дякуємо за відгук!', rateFail: 'Оцінку не надіслано. Спробуйте ще раз.',
+    pv: ['Вітаю! Чим можу допомогти?', 'Привіт, де моє замовлення?'],
   },
 };
 const TICKS = ['✓', '✓', '!', '✓✓'];
@@ -158,6 +161,7 @@ class Widget {
     this.connected = false;
     this.build();
     this.applyColors();
+    if (this.el.hasAttribute('preview')) { this.preview(); return; }
     this.onVis = () => this.markRead();
     document.addEventListener('visibilitychange', this.onVis);
     this.boot(gen).catch((e) => { if (gen === this.gen) this.fail('network', this.t.network, e); });
@@ -273,6 +277,29 @@ class Widget {
       '--om-d': omDk, '--om-fg-d': a('operator-message-text-dark-color') || fg(omDk),
     };
     for (const [k, v] of Object.entries(set)) this.w.style.setProperty(k, v);
+    const th = this.attr('theme');
+    this.w.classList.toggle('tl', th === 'light');
+    this.w.classList.toggle('td', th === 'dark');
+  }
+
+  // The preview mode (docs/widgets.md, for a settings page): in place after the
+  // script element, open, two sample messages, the title from the attribute;
+  // never connects and stores nothing.
+  preview() {
+    this.el.after(this.host);
+    this.w.classList.add('pv');
+    this.title.textContent = this.attr('preview') || this.t.messages;
+    this.panel.setAttribute('aria-label', this.title.textContent);
+    this.panel.removeAttribute('aria-modal');
+    this.panel.hidden = false;
+    this.isOpen = true;
+    this.launcher.setAttribute('aria-expanded', 'true');
+    this.online = true;
+    this.chatId = 1;
+    this.t.pv.forEach((text, i) => this.add({ id: i + 1, chatId: 1, seq: i + 1, author: i, status: 3, textMessage: text,
+      createdAt: new Date().toISOString() }));
+    this.renderSub();
+    this.setState('preview');
   }
 
   open() {
@@ -899,5 +926,5 @@ class Widget {
 watchScripts('script[id^="chat-widget-script"]', ATTRS, {
   mount: (el) => new Widget(el),
   unmount: (w) => w.destroy(),
-  update: (w, attr) => { if (COLOR_ATTRS.includes(attr)) w.applyColors(); else { w.stop(); w.start(); } },
+  update: (w, attr) => { if (LOOK.includes(attr)) w.applyColors(); else { w.stop(); w.start(); } },
 });
