@@ -57,7 +57,8 @@ void ch_cli_demo_print(const char *base)
 	       "Alice and Bob).\n\n"
 	       "See a chat in the browser: open %s/demo/ and follow its two links (the company website\n"
 	       "with the visitor widget, and an operator CRM with the operator chat panel) in two tabs.\n\n"
-	       "Walk through the API with curl (copy-paste into a shell):\n\n", base, base);
+	       "Administer it in the browser: open %s/admin/ and sign in as demo/demo.\n\n"
+	       "Walk through the API with curl (copy-paste into a shell):\n\n", base, base, base);
 	printf("# --- walk-through start ---\n"
 	       "BASE=%s\n"
 	       "# 1. company token (the body is the raw token)\n"
