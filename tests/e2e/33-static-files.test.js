@@ -35,7 +35,7 @@ function get(srv, p, { method = 'GET', headers = {} } = {}) {
 
 /** Every regular file under dir (symbolic links followed) as URL path → absolute file path. In
  * the bundle directory X.gz and X.br beside a file X are its variants, compressed by the build
- * (scripts/swagger-ui.js), not files of their own. */
+ * (scripts/vendor.js), not files of their own. */
 function files(dir, prefix = '', { variants = false } = {}) {
   const out = new Map();
   for (const name of fs.readdirSync(dir)) {

@@ -1,5 +1,5 @@
 // Starts Swagger UI (npm swagger-ui-dist, copied into the build by
-// scripts/swagger-ui.js) on this server's OpenAPI document. A file of its own,
+// scripts/vendor.js) on this server's OpenAPI document. A file of its own,
 // not the stock index.html's inline script: the page's CSP runs scripts of this
 // origin only. BaseLayout, not the standalone preset's layout: its top bar's
 // logo is an SVG with a <style> element, which that CSP refuses (and its spec

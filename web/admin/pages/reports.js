@@ -3,7 +3,7 @@
 // the CSAT distribution as a bar chart with its table, and the client messages
 // by weekday × hour (GET /api/reports/heatmap) as a shaded table with a chart of
 // the messages by hour. The charts are uPlot, which the build copies into
-// /admin/vendor/ (scripts/uplot.js); without it the page says so and keeps its
+// /admin/vendor/ (scripts/vendor.js); without it the page says so and keeps its
 // tables, which carry every number the charts draw. Each table downloads as the
 // server's own CSV: the same request with Accept: text/csv, saved from a blob.
 import { t, addStrings, getLang } from '../i18n.js';
