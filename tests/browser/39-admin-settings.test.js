@@ -10,11 +10,8 @@
 
 const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const b = require('./lib/browser');
 
-const AXE_SRC = fs.readFileSync(path.join(b.REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 describe('admin console: settings, canned responses, labels, photos', () => {
   let srv; let fx; let browser;
@@ -320,12 +317,7 @@ describe('admin console: settings, canned responses, labels, photos', () => {
       await api('POST', '/api/labels', { organizationId: fx.orgId, name, color });
     }
     const axe = async (page, what) => {
-      await page.evaluate(AXE_SRC);
-      const res = await page.evaluate(async () => {
-        const r = await window.axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-          .map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-      });
+      const res = await b.axeViolations(page);
       assert.deepEqual(res, [], `${what}: ${res.join('\n')}`);
     };
     for (const [size, viewport] of [['desktop', { width: 1280, height: 1600 }], ['375', { width: 375, height: 1600 }]]) {

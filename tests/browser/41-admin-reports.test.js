@@ -16,7 +16,6 @@ const path = require('node:path');
 const b = require('./lib/browser');
 
 const { hub } = b;
-const AXE_SRC = fs.readFileSync(path.join(b.REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 // The page's default range: the last 7 days by the browser's calendar (the browser runs in UTC here, as the
 // organization does: no business hours).
@@ -220,12 +219,7 @@ describe('admin console: Reports', () => {
         const { page, log, ctx } = await open({ colorScheme, viewport });
         await signInToReports(page);
         await page.locator('#hour-chart canvas').waitFor();
-        await page.evaluate(AXE_SRC); // by the driver: the page's CSP refuses an injected script tag
-        const res = await page.evaluate(async () => {
-          const r = await window.axe.run(document, { resultTypes: ['violations'] });
-          return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
-            .map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-        });
+        const res = await b.axeViolations(page);
         assert.deepEqual(res, [], `${colorScheme} ${viewport.width}: ${res.join('\n')}`);
         await page.screenshot({ path: path.join(b.SCREENSHOTS, `admin-reports-${colorScheme}-${viewport.width}.png`), fullPage: true });
         assert.deepEqual(log.csp, []);

@@ -77,6 +77,20 @@ function watchPage(page) {
   return log;
 }
 
+let axeSource = null;
+/* axe-core's serious and critical violations on the page, as "rule: targets"
+ * lines (evaluated by the test driver: a page's strict CSP rightly refuses an
+ * injected script tag). */
+async function axeViolations(page) {
+  if (!axeSource) axeSource = fs.readFileSync(path.join(h.REPO, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+      .map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
+
 async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
@@ -129,5 +143,5 @@ async function expectAttr(locator, name, value, { timeout = 15000 } = {}) {
 
 module.exports = {
   ...h, hub, CHROMIUM, FLAGS, SCREENSHOTS,
-  launch, startSite, stage, html, panelTag, widgetTag, watchPage, screenshot, hubConnections, expectAttr,
+  launch, startSite, stage, html, panelTag, widgetTag, watchPage, screenshot, axeViolations, hubConnections, expectAttr,
 };
