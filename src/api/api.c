@@ -584,12 +584,13 @@ static int64_t body_limit(ch_api *a, const ch_route *r, const ch_req *req)
 
 void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 {
-	int64_t now = ch_now_ms();
+	/* wall time for token expiry; the in-memory buckets measure durations */
+	int64_t now = ch_now_ms(), mono = ch_mono_ms();
 	memset(ad, 0, sizeof *ad);
 	ad->pool = CH_POOL_API;
 	ad->max_body = a->o.anon_body_bytes;
 	req->limits_charged = 1;
-	if ((ad->retry_after = ip_wait(a, req, now))) {
+	if ((ad->retry_after = ip_wait(a, req, mono))) {
 		ad->reject = CH_ERR_RATE_LIMITED;
 		return;
 	}
@@ -606,7 +607,7 @@ void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 	ad->pool = r->pool;
 	if (r->auth != CH_AUTH_NONE) {
 		check_token(a, req, now);
-		if (req->token_err == CH_OK && (ad->retry_after = token_wait(a, &req->claims, now))) {
+		if (req->token_err == CH_OK && (ad->retry_after = token_wait(a, &req->claims, mono))) {
 			ad->reject = CH_ERR_RATE_LIMITED;
 			return;
 		}

@@ -6,8 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Milliseconds since the Unix epoch (wall clock), plus the offset below. */
+/* Milliseconds since the Unix epoch (wall clock, or the test clock below),
+ * plus the offset below. For wall times only: durations use ch_mono_ms. */
 int64_t ch_now_ms(void);
+/* The test clock (the clock_file option): from now on ch_now_ms answers the
+ * milliseconds since the epoch written in the file at path (borrowed),
+ * frozen, re-read whenever the file changes. NULL or "" turns it off. Call
+ * before any thread starts. Returns 0, or -1 with why (the file is missing
+ * or holds no number). */
+int ch_clock_set_file(const char *path, char *why, size_t why_len);
 /* Shifts ch_now_ms by offset_ms from now on (the clock_offset option: tests
  * of expiry without waiting). Any thread; 0 by default. */
 void ch_clock_set_offset_ms(int64_t offset_ms);
