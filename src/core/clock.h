@@ -18,6 +18,12 @@ int ch_clock_set_file(const char *path, char *why, size_t why_len);
 /* Shifts ch_now_ms by offset_ms from now on (the clock_offset option: tests
  * of expiry without waiting). Any thread; 0 by default. */
 void ch_clock_set_offset_ms(int64_t offset_ms);
+/* The real wall clock in ms since the epoch plus the offset, never the test
+ * clock: for the leases that tell live processes and connections (node
+ * leases, operator presence), which must follow real time (PostgreSQL's side
+ * uses its clock_timestamp); a frozen or jumping test clock would expire
+ * them at each move. */
+int64_t ch_lease_ms(void);
 /* Milliseconds of a monotonic clock, for durations. */
 int64_t ch_mono_ms(void);
 /* Monotonic microseconds, for latency histograms. */

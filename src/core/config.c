@@ -152,8 +152,10 @@ static const opt opts[] = {
 	{"clock_file", STR(clock_file), "", 0, 0, NULL, 0,
 	 "For tests only: a file holding a time in milliseconds since 1970-01-01 UTC. When set, the server's wall "
 	 "clock is that time, frozen, and moves only when the file's content changes (write a new file and rename it "
-	 "onto the path); `clock_offset` is still added. Durations (timeouts, rate limits, leases) keep the real "
-	 "monotonic clock. Empty (the default): the real clock."},
+	 "onto the path); `clock_offset` is still added. Every stored time follows it (events, messages, token "
+	 "expiry, auto-close, business hours, webhook and channel retries); process liveness (node leases, operator "
+	 "presence) keeps the real clock, and timeouts and rate limits the monotonic one. The server warns at start "
+	 "that its clock is fake. Empty (the default): the real clock."},
 	{"max_anonymous_body_bytes", INT(max_anonymous_body_bytes), "16384", 1024, 1048576, NULL, 0,
 	 "Largest body of a request that carries no valid token (`company/get-token`, "
 	 "`widget/{guid}/session`, an unsigned `channel/{guid}/inbound`); larger bodies get 413 without being "
