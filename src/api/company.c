@@ -161,8 +161,9 @@ void ch_h_company_password(ch_ctx *c)
 	if (!e && ch_password_hash(pw, strlen(pw), c->api->o.pw_cost, hash))
 		e = CH_ERR_INTERNAL;
 	int64_t epoch = 0;
+	ch_principal p = ch_principal_from_claims(&c->who);
 	if (!e)
-		e = ch_svc_company_password_wait(co.id, hash, &epoch);
+		e = ch_svc_company_password_wait(&p, co.id, hash, &epoch);
 	if (!ch_ctx_store_failed(c, e, "company"))
 		answer_token(c, co.id, epoch);
 }
@@ -386,7 +387,10 @@ void ch_h_org_update(ch_ctx *c)
 void ch_h_company_status(ch_ctx *c)
 {
 	int64_t ms = 0;
-	ch_err e = ch_svc_last_backup_ms(c->tx, &ms);
+	ch_principal p = ch_principal_from_claims(&c->who);
+	ch_err e = ch_svc_principal_valid(c->tx, &p); /* revoked by another process a moment ago? */
+	if (!e)
+		e = ch_svc_last_backup_ms(c->tx, &ms);
 	if (ch_ctx_store_failed(c, e, "status"))
 		return;
 	char ts[25];
