@@ -1,5 +1,6 @@
-/* clock.h — time helpers: wall clock in ms, ISO-8601 in and out.
- * Threading: pure functions, safe from any thread. */
+/* clock.h — time helpers: wall clock in ms (or the test clock), monotonic
+ * clock, ISO-8601 in and out.
+ * Threading: safe from any thread; ch_clock_set_file before threads start. */
 #ifndef CH_CORE_CLOCK_H
 #define CH_CORE_CLOCK_H
 
