@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "api/internal.h"
+#include "core/utf8.h"
 #include "core/baseurl.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -166,6 +167,12 @@ static void error_vresp(ch_resp *resp, ch_err err, const char *fmt, va_list ap)
 {
 	ch_buf msg = CH_BUF_INIT;
 	ch_buf_vprintf(&msg, fmt, ap);
+	/* a message echoing the caller's bytes (a parameter's name) that are not
+	 * UTF-8: jansson would refuse it and the answer lose its message */
+	if (msg.data && !ch_utf8_valid(msg.data, msg.len))
+		for (size_t i = 0; i < msg.len; i++)
+			if ((unsigned char)msg.data[i] >= 0x80 || !msg.data[i])
+				msg.data[i] = '?';
 	json_t *j = json_pack("{s:i, s:s, s:s, s:i}", "status", ch_err_http_status(err), "error",
 	                      ch_err_reason(err), "message", msg.data ? msg.data : "", "code",
 	                      ch_err_code(err));
@@ -269,12 +276,13 @@ int ch_ctx_int_arg(ch_ctx *c, const char *name, int64_t min, int64_t max, int64_
 	if (!v || !*v)
 		return 0;
 	char *end;
+	errno = 0;
 	long long n = strtoll(v, &end, 10);
 	if (*end || end == v) {
 		ch_ctx_error(c, CH_ERR_BAD_JSON, "%s: must be an integer", name);
 		return -1;
 	}
-	if (n < min || n > max) {
+	if (errno == ERANGE || n < min || n > max) { /* an overflowing number is out of range, not clamped */
 		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "%s: must be from %lld to %lld", name, (long long)min,
 		             (long long)max);
 		return -1;
@@ -584,12 +592,13 @@ static int64_t body_limit(ch_api *a, const ch_route *r, const ch_req *req)
 
 void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 {
-	int64_t now = ch_now_ms();
+	/* wall time for token expiry; the in-memory buckets measure durations */
+	int64_t now = ch_now_ms(), mono = ch_mono_ms();
 	memset(ad, 0, sizeof *ad);
 	ad->pool = CH_POOL_API;
 	ad->max_body = a->o.anon_body_bytes;
 	req->limits_charged = 1;
-	if ((ad->retry_after = ip_wait(a, req, now))) {
+	if ((ad->retry_after = ip_wait(a, req, mono))) {
 		ad->reject = CH_ERR_RATE_LIMITED;
 		return;
 	}
@@ -606,7 +615,7 @@ void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 	ad->pool = r->pool;
 	if (r->auth != CH_AUTH_NONE) {
 		check_token(a, req, now);
-		if (req->token_err == CH_OK && (ad->retry_after = token_wait(a, &req->claims, now))) {
+		if (req->token_err == CH_OK && (ad->retry_after = token_wait(a, &req->claims, mono))) {
 			ad->reject = CH_ERR_RATE_LIMITED;
 			return;
 		}
@@ -850,7 +859,7 @@ static int takes_param(const char *params, const char *name, size_t n)
 static int unknown_param(ch_ctx *c)
 {
 	if (c->req->arg_too_long) {
-		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "a query parameter is longer than 4095 bytes");
+		ch_ctx_error(c, CH_ERR_OUT_OF_RANGE, "query parameter `%s` is longer than 4095 bytes", c->req->too_long_name);
 		return 1;
 	}
 	for (int i = 0; i < c->req->nargs; i++) {

@@ -39,6 +39,7 @@ typedef struct ch_req {
 	char *args[CH_REQ_MAX_ARGS]; /* owned; URL-decoded "name=value" query args */
 	int nargs;
 	int arg_too_long;       /* a query arg did not fit (4095 bytes): not in args, the request is a 400 */
+	char too_long_name[65]; /* the first such arg's name (up to 64 bytes), for the 400's message */
 	char *authorization;    /* owned or NULL: each header as received */
 	char *x_auth_key;
 	char *accept;

@@ -58,11 +58,11 @@ static int login_limited(ch_ctx *c, const login_keys *k)
 	ch_api *a = c->api;
 	int wait = ch_counter_enabled() ? shared_wait(c, k) : -1;
 	if (wait < 0) {
-		wait = ch_ratelimit_peek(a->login_fail, k->pair, c->now_ms);
+		wait = ch_ratelimit_peek(a->login_fail, k->pair, ch_mono_ms());
 		if (!wait)
-			wait = ch_ratelimit_peek(a->login_ip, k->ip, c->now_ms);
+			wait = ch_ratelimit_peek(a->login_ip, k->ip, ch_mono_ms());
 		if (!wait)
-			wait = ch_ratelimit_peek(a->login_name, k->name, c->now_ms);
+			wait = ch_ratelimit_peek(a->login_name, k->name, ch_mono_ms());
 	}
 	if (!wait)
 		return 0;
@@ -75,9 +75,9 @@ static int login_limited(ch_ctx *c, const login_keys *k)
  * and cluster-wide when configured. */
 static void login_failed(ch_ctx *c, const login_keys *k)
 {
-	ch_ratelimit_take(c->api->login_fail, k->pair, c->now_ms);
-	ch_ratelimit_take(c->api->login_ip, k->ip, c->now_ms);
-	ch_ratelimit_take(c->api->login_name, k->name, c->now_ms);
+	ch_ratelimit_take(c->api->login_fail, k->pair, ch_mono_ms());
+	ch_ratelimit_take(c->api->login_ip, k->ip, ch_mono_ms());
+	ch_ratelimit_take(c->api->login_name, k->name, ch_mono_ms());
 	if (ch_counter_enabled() && (ch_counter_incr(k->pair, 60000, c->now_ms) ||
 	                             ch_counter_incr(k->ip, 60000, c->now_ms) ||
 	                             ch_counter_incr(k->name, 60000, c->now_ms)))
@@ -161,8 +161,9 @@ void ch_h_company_password(ch_ctx *c)
 	if (!e && ch_password_hash(pw, strlen(pw), c->api->o.pw_cost, hash))
 		e = CH_ERR_INTERNAL;
 	int64_t epoch = 0;
+	ch_principal p = ch_principal_from_claims(&c->who);
 	if (!e)
-		e = ch_svc_company_password_wait(co.id, hash, &epoch);
+		e = ch_svc_company_password_wait(&p, co.id, hash, &epoch);
 	if (!ch_ctx_store_failed(c, e, "company"))
 		answer_token(c, co.id, epoch);
 }
@@ -387,7 +388,10 @@ void ch_h_org_update(ch_ctx *c)
 void ch_h_company_status(ch_ctx *c)
 {
 	int64_t ms = 0;
-	ch_err e = ch_svc_last_backup_ms(c->tx, &ms);
+	ch_principal p = ch_principal_from_claims(&c->who);
+	ch_err e = ch_svc_principal_valid(c->tx, &p); /* revoked by another process a moment ago? */
+	if (!e)
+		e = ch_svc_last_backup_ms(c->tx, &ms);
 	if (ch_ctx_store_failed(c, e, "status"))
 		return;
 	char ts[25];

@@ -40,10 +40,31 @@ static int date_arg(ch_ctx *c, const char *name, int64_t *days)
 	return 0;
 }
 
+/* A parameter given twice is refused: which of the two a report was about
+ * would depend on who reads the URL (a proxy's rule, a log, the server). */
+static int given_twice(ch_ctx *c)
+{
+	static const char *names[] = {"organizationId", "from", "to", "operatorId"};
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		size_t nl = strlen(names[k]);
+		int n = 0;
+		for (int i = 0; i < c->req->nargs; i++)
+			n += !strncmp(c->req->args[i], names[k], nl) && c->req->args[i][nl] == '=';
+		if (n > 1) {
+			ch_ctx_error(c, CH_ERR_BAD_JSON, "query parameter `%s` is given %d times; give it once", names[k], n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int query(ch_ctx *c, ch_report_query *q)
 {
 	memset(q, 0, sizeof *q);
-	if (!ch_ctx_arg(c, "organizationId")) {
+	if (given_twice(c))
+		return -1;
+	const char *org = ch_ctx_arg(c, "organizationId");
+	if (!org || !*org) {
 		ch_ctx_error(c, CH_ERR_MISSING_FIELD, "organizationId is required");
 		return -1;
 	}
@@ -59,6 +80,18 @@ static int query(ch_ctx *c, ch_report_query *q)
 		return -1;
 	}
 	return 0;
+}
+
+/* operatorId names an operator of the caller's company (deleted ones
+ * included: their figures stay in the events); another company's is 404, as
+ * if it did not exist. 0, or -1 after answering. */
+static int operator_known(ch_ctx *c, int64_t operator_id)
+{
+	if (!operator_id)
+		return 0;
+	ch_operator_row op;
+	ch_err e = ch_svc_operator_get(c->tx, c->who.company_id, operator_id, &op);
+	return ch_ctx_store_failed(c, e, "operator") ? -1 : 0;
 }
 
 /* One CSV cell of a JSON scalar: integers as they are, reals with up to 15
@@ -135,7 +168,17 @@ static void report(ch_ctx *c, int heatmap)
 	q.heatmap = heatmap;
 	json_t *r = NULL;
 	char why[256] = "";
-	ch_err e = ch_svc_report(c->tx, c->who.company_id, &q, &r, why, sizeof why);
+	ch_principal p = ch_principal_from_claims(&c->who);
+	/* inside the read, as every history read: a token revoked by another
+	 * process a moment ago (its event still on the way) reads nothing */
+	ch_err e = ch_svc_principal_valid(c->tx, &p);
+	if (e) {
+		ch_ctx_store_failed(c, e, "principal");
+		return;
+	}
+	if (operator_known(c, q.operator_id))
+		return;
+	e = ch_svc_report(c->tx, c->who.company_id, &q, &r, why, sizeof why);
 	if (e == CH_ERR_OUT_OF_RANGE) {
 		ch_ctx_error(c, e, "%s", why);
 		return;

@@ -186,7 +186,7 @@ void ch_h_webhook_test(ch_ctx *c)
 		goto out;
 	pthread_once(&limiter_once, limiter_init);
 	snprintf(key, sizeof key, "%lld", (long long)c->who.company_id);
-	int wait = ch_ratelimit_take(test_limiter, key, ch_now_ms());
+	int wait = ch_ratelimit_take(test_limiter, key, ch_mono_ms());
 	if (wait) {
 		ch_resp_header(c->resp, "Retry-After", "%d", wait);
 		ch_ctx_error(c, CH_ERR_RATE_LIMITED, "at most %d webhook tests a minute per company", TEST_PER_MINUTE);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "core/clock.h"
 #include "core/random.h"
 #include "core/utf8.h"
 #include "core/ratelimit.h"
@@ -139,7 +140,7 @@ static int new_visitor_limited(ch_ctx *c)
 {
 	char key[80];
 	snprintf(key, sizeof key, "ip:%s", c->req->peer);
-	int wait = ch_ratelimit_take(c->api->sessions, key, c->now_ms);
+	int wait = ch_ratelimit_take(c->api->sessions, key, ch_mono_ms());
 	if (!wait)
 		return 0;
 	ch_resp_header(c->resp, "Retry-After", "%d", wait);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/internal.h"
 #include "store/backup.h"
@@ -82,6 +83,8 @@ int ch_cli_restore(ch_cli *c)
 	if (ch_cli_store_is_postgres(c))
 		return refuse_postgres(c, "restore");
 	const char *dir = c->cfg.data_dir;
+	struct stat st;
+	int existed = stat(dir, &st) == 0;
 	int has = dir_has_entries(dir);
 	if (has) {
 		if (has < 0)
@@ -100,9 +103,12 @@ int ch_cli_restore(ch_cli *c)
 	char why[8400];
 	int version = 0;
 	ch_err e = ch_store_restore_sqlite(c->arg, db.data, &version, why, sizeof why);
-	if (e)
+	if (e) {
+		/* the data directory this command created goes too: a failed restore leaves the disk as it was */
+		if (!existed)
+			rmdir(dir);
 		fprintf(stderr, "error: %s (nothing was restored)\n", why);
-	else
+	} else
 		printf("restored %s (schema version %d) into %s; `chathub serve --data-dir %s` applies any newer "
 		       "migrations\n", c->arg, version, db.data, dir);
 	ch_buf_free(&db);

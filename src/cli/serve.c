@@ -229,6 +229,17 @@ int ch_cli_serve(ch_cli *c)
 		                "https://chat.example.com (no query, fragment, spaces or quotes)\n", c->cfg.public_url);
 		return 2;
 	}
+	if (*c->cfg.clock_file) {
+		char why[512];
+		if (ch_clock_set_file(c->cfg.clock_file, why, sizeof why)) {
+			fprintf(stderr, "error: clock_file: %s\n", why);
+			return 2;
+		}
+		char at[25];
+		ch_iso8601_format(ch_now_ms(), at);
+		CH_WARN("clock_file %s: THE SERVER'S CLOCK IS FAKE (frozen at %s, moved only by that file) — for tests only",
+		        c->cfg.clock_file, at);
+	}
 	if (c->cfg.clock_offset) {
 		ch_clock_set_offset_ms(c->cfg.clock_offset * 1000);
 		CH_WARN("clock_offset %lld s: the server's clock is moved (for tests of expiry only)",

@@ -1,21 +1,129 @@
-/* clock.c — wall/monotonic clocks and ISO-8601. Pure; any thread. */
+/* clock.c — wall/monotonic clocks and ISO-8601; any thread.
+ *
+ * The wall clock may be a test clock (the clock_file option): then
+ * ch_now_ms answers the time written in a file, frozen, and moves only when
+ * the file's content changes. The file is stat()ed on each call and read
+ * again only when its inode, size or mtime changed; a mutex guards the cached
+ * value. Off (the default) it costs one predictable branch on a pointer set
+ * once before any thread starts. */
 #include "core/clock.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Atomic int64_t offset_ms;
 
+/* The test clock: its file, the stat of its last read and the time it held. */
+static struct {
+	char *path; /* NULL = off */
+	pthread_mutex_t mu;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	int64_t ms;
+} fake = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
 void ch_clock_set_offset_ms(int64_t ms) { atomic_store_explicit(&offset_ms, ms, memory_order_relaxed); }
+
+/* The file's content as milliseconds since the epoch: digits, optionally
+ * signed, optional surrounding white space. 0, or -1 with why. */
+static int read_ms(const char *path, int64_t *ms, char *why, size_t why_len)
+{
+	char b[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ssize_t n = read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, why_len, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	b[n] = '\0';
+	char *end;
+	errno = 0;
+	long long v = strtoll(b, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')
+		end++;
+	if (end == b || *end || errno || n == (ssize_t)sizeof b - 1) {
+		snprintf(why, why_len, "%s must hold a time in milliseconds since 1970-01-01 UTC (digits only)", path);
+		return -1;
+	}
+	*ms = v;
+	return 0;
+}
+
+/* The file's time, read again when it changed. A file being rewritten (empty
+ * or half-written for an instant) keeps the time it held before. */
+static int64_t fake_now(void)
+{
+	struct stat st;
+	char why[8];
+	pthread_mutex_lock(&fake.mu);
+	if (stat(fake.path, &st) == 0 &&
+	    (st.st_ino != fake.ino || st.st_dev != fake.dev || st.st_size != fake.size ||
+	     st.st_mtim.tv_sec != fake.mtime.tv_sec || st.st_mtim.tv_nsec != fake.mtime.tv_nsec)) {
+		int64_t ms;
+		if (read_ms(fake.path, &ms, why, sizeof why) == 0) {
+			fake.ms = ms;
+			fake.dev = st.st_dev, fake.ino = st.st_ino, fake.size = st.st_size, fake.mtime = st.st_mtim;
+		}
+	}
+	int64_t ms = fake.ms;
+	pthread_mutex_unlock(&fake.mu);
+	return ms;
+}
+
+int ch_clock_set_file(const char *path, char *why, size_t why_len)
+{
+	int64_t ms;
+	struct stat st;
+	if (!path || !*path) {
+		free(fake.path);
+		fake.path = NULL;
+		return 0;
+	}
+	if (read_ms(path, &ms, why, why_len))
+		return -1;
+	if (stat(path, &st)) {
+		snprintf(why, why_len, "cannot stat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	pthread_mutex_lock(&fake.mu);
+	fake.ms = ms;
+	fake.dev = st.st_dev, fake.ino = st.st_ino, fake.size = st.st_size, fake.mtime = st.st_mtim;
+	pthread_mutex_unlock(&fake.mu);
+	free(fake.path);
+	fake.path = strdup(path);
+	return 0;
+}
 
 int64_t ch_now_ms(void)
 {
+	int64_t off = atomic_load_explicit(&offset_ms, memory_order_relaxed);
+	if (__builtin_expect(fake.path != NULL, 0))
+		return fake_now() + off;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	       atomic_load_explicit(&offset_ms, memory_order_relaxed);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + off;
+}
+
+int64_t ch_lease_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load_explicit(&offset_ms, memory_order_relaxed);
 }
 
 int64_t ch_mono_ms(void)

@@ -149,6 +149,13 @@ static const opt opts[] = {
 	{"clock_offset", INT(clock_offset), "0", -315360000, 315360000, NULL, 0,
 	 "Seconds added to the server's wall clock, for testing expiry (an integration's token checked a day later) "
 	 "without waiting. Leave it 0 in production: every token, media URL and timestamp follows it."},
+	{"clock_file", STR(clock_file), "", 0, 0, NULL, 0,
+	 "For tests only: a file holding a time in milliseconds since 1970-01-01 UTC. When set, the server's wall "
+	 "clock is that time, frozen, and moves only when the file's content changes (write a new file and rename it "
+	 "onto the path); `clock_offset` is still added. Every stored time follows it (events, messages, token "
+	 "expiry, auto-close, business hours, webhook and channel retries); process liveness (node leases, operator "
+	 "presence) keeps the real clock, and timeouts and rate limits the monotonic one. The server warns at start "
+	 "that its clock is fake. Empty (the default): the real clock."},
 	{"max_anonymous_body_bytes", INT(max_anonymous_body_bytes), "16384", 1024, 1048576, NULL, 0,
 	 "Largest body of a request that carries no valid token (`company/get-token`, "
 	 "`widget/{guid}/session`, an unsigned `channel/{guid}/inbound`); larger bodies get 413 without being "

@@ -28,6 +28,7 @@ typedef struct ch_config {
 	char *web_dir;             /* "" = auto */
 	char *web_bundle_dir;      /* "" = auto (<binary's dir>/web) */
 	char *log_level;           /* debug|info|warn|error */
+	char *clock_file;          /* "" = real clock | a file holding the test clock's ms */
 	char *password_hash_cost;  /* interactive|moderate|min */
 	char *jwt_secret;          /* secret; "" = generated into <data_dir>/jwt-secret */
 	char *sqlite_synchronous;  /* normal|full */

@@ -132,6 +132,22 @@ static ch_method method_of(struct lws *wsi)
 	}
 }
 
+/* Marks the request refused for its query arg i, too long for args, and
+ * keeps that arg's name for the message (the headers are at most 8 KiB). */
+static void too_long(struct lws *wsi, ch_req *r, int i)
+{
+	int len = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+	if (!r->arg_too_long && len > 0) {
+		char *big = ch_xmalloc((size_t)len + 1);
+		if (lws_hdr_copy_fragment(wsi, big, len + 1, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0) {
+			size_t n = strcspn(big, "=");
+			snprintf(r->too_long_name, sizeof r->too_long_name, "%.*s", (int)(n > 64 ? 64 : n), big);
+		}
+		free(big);
+	}
+	r->arg_too_long = 1;
+}
+
 static void read_request(struct lws *wsi, http_pss *p, const char *path)
 {
 	ch_req *r = &p->req;
@@ -146,7 +162,7 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 		if (lws_hdr_copy_fragment(wsi, arg, sizeof arg, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0)
 			r->args[r->nargs++] = ch_xstrdup(arg);
 		else if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) >= (int)sizeof arg)
-			r->arg_too_long = 1;
+			too_long(wsi, r, i);
 		else
 			break;
 	}

@@ -113,7 +113,7 @@ static void on_drain_tick(struct ev_loop *l, ev_timer *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
 	int n = ch_http_inflight();
-	if (n == 0 || ch_now_ms() >= S.drain_deadline_ms) {
+	if (n == 0 || ch_mono_ms() >= S.drain_deadline_ms) {
 		if (n)
 			CH_WARN("shutdown: %d request(s) still in flight after %llds, closing", n,
 			        (long long)S.o->shutdown_timeout_s);
@@ -364,7 +364,7 @@ static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 	ch_http_set_draining();
 	/* a shared port (listen_reuse_port): the kernel sends new connections to the other processes */
 	ch_listener_close();
-	S.drain_deadline_ms = ch_now_ms() + S.o->shutdown_timeout_s * 1000;
+	S.drain_deadline_ms = ch_mono_ms() + S.o->shutdown_timeout_s * 1000;
 	ev_timer_init(&S.drain, on_drain_tick, 0., 0.02);
 	ev_timer_start(l, &S.drain);
 }

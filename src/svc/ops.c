@@ -517,10 +517,14 @@ static ch_err company_password_fn(ch_store_tx *tx, svc_job *j)
 	return e;
 }
 
-ch_err ch_svc_company_password_wait(int64_t company_id, const char *password_hash, int64_t *epoch_out)
+/* p: the caller, checked inside the job's transaction like every write's: a
+ * token revoked since its request was checked (by another process's change,
+ * whose event has not arrived yet) changes nothing. */
+ch_err ch_svc_company_password_wait(const ch_principal *p, int64_t company_id, const char *password_hash,
+                                   int64_t *epoch_out)
 {
 	ch_svc_waiter *w = ch_svc_waiter_new();
-	svc_job *j = svc_job_new(company_password_fn, NULL, ch_svc_waiter_done, w);
+	svc_job *j = svc_job_new(company_password_fn, p, ch_svc_waiter_done, w);
 	j->company_id = company_id;
 	j->text = password_hash;
 	svc_submit(j);

@@ -134,7 +134,7 @@ ch_err svc_drain_org(ch_store_tx *tx, svc_job *j, int64_t company_id, int64_t or
 	if (e || q.n == 0)
 		goto out;
 	int64_t *to = ch_xcalloc(q.n, sizeof *to);
-	ch_route_drain(cs.c, cs.n, capacity, q.n, ch_now_ms(), to);
+	ch_route_drain(cs.c, cs.n, capacity, q.n, ch_lease_ms(), to); /* presence's clock */
 	for (size_t i = 0; !e && i < q.n && to[i]; i++)
 		if ((e = assign(tx, j, &q.rows[i], to[i])) == CH_ERR_CONFLICT)
 			e = CH_OK; /* taken meanwhile: that seat stays free until the next drain */

@@ -103,7 +103,8 @@ void ch_svc_api_key_revoke(int64_t company_id, int64_t key_id, ch_svc_done done,
 /* Sets the company's password hash (borrowed; store.h: every company token
  * issued so far is revoked) and gives the new token epoch. Blocks (worker
  * threads). */
-ch_err ch_svc_company_password_wait(int64_t company_id, const char *password_hash, int64_t *epoch_out);
+ch_err ch_svc_company_password_wait(const ch_principal *p, int64_t company_id, const char *password_hash,
+                                   int64_t *epoch_out);
 /* Assigns queued chats of the org to operators with capacity. */
 void ch_svc_drain(int64_t company_id, int64_t org_id, ch_svc_done done, void *arg);
 /* Private notes (operator side only): a company or an operator of the

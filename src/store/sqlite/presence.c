@@ -4,7 +4,8 @@
  * The tables are the PostgreSQL ones (migration 009) so that one svc/ code
  * path runs on both: a SQLite database has one process, one node at a time,
  * and a restart's new node reaps the rows of the one before. The clock is
- * this process's (ch_now_ms).
+ * this host's real one plus clock_offset (ch_lease_ms, never the test
+ * clock: leases follow real time, as PostgreSQL's clock_timestamp).
  * Threading: inside a job or read function, on the thread that owns tx.
  */
 #include <stdlib.h>
@@ -90,7 +91,7 @@ ch_err ch_store_sqlite_presence_get(ch_store_tx *tx, int64_t operator_id, ch_pre
 		return err;
 	int rc = sqlite3_bind_int64(st, 1, operator_id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 9, ch_now_ms());
+		rc = sqlite3_bind_int64(st, 9, ch_lease_ms());
 	err = ch_store_sqlite_bound(tx, st, rc, "presence get");
 	return err ? err : presence_rows(tx, st, NULL, NULL, out, "presence get");
 }
@@ -103,7 +104,7 @@ ch_err ch_store_sqlite_presence_online(ch_store_tx *tx, int64_t org_id, ch_prese
 		return err;
 	int rc = sqlite3_bind_int64(st, 1, org_id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 9, ch_now_ms());
+		rc = sqlite3_bind_int64(st, 9, ch_lease_ms());
 	err = ch_store_sqlite_bound(tx, st, rc, "presence online");
 	return err ? err : presence_rows(tx, st, each, ctx, NULL, "presence online");
 }
@@ -124,7 +125,7 @@ ch_err ch_store_sqlite_presence_conn(ch_store_tx *tx, const char *node_id, int64
                               int64_t operator_id, int64_t connections, ch_presence_row *out, int *changed)
 {
 	sqlite3_stmt *st;
-	int64_t now = ch_now_ms(), renewed;
+	int64_t now = ch_lease_ms(), renewed;
 	ch_presence_row before, after;
 	if (connections < 0 || operator_id <= 0)
 		return CH_ERR_OUT_OF_RANGE;
@@ -178,7 +179,7 @@ ch_err ch_store_sqlite_presence_set_away(ch_store_tx *tx, int64_t operator_id, i
 
 ch_err ch_store_sqlite_presence_touch(ch_store_tx *tx, int64_t operator_id)
 {
-	return run_ids(tx, CH_STMT_PRESENCE_TOUCH, operator_id, ch_now_ms(), 2, "presence touch");
+	return run_ids(tx, CH_STMT_PRESENCE_TOUCH, operator_id, ch_lease_ms(), 2, "presence touch");
 }
 
 /* ---- nodes --------------------------------------------------------------- */
@@ -244,13 +245,13 @@ ch_err ch_store_sqlite_node_register(ch_store_tx *tx, const char *node_id, int64
 	ch_err err = ch_store_check_node(node_id, lease_ms);
 	if (err == CH_OK)
 		err = drop_node(tx, node_id, each, ctx);
-	return err ? err : run_node(tx, CH_STMT_NODE_INSERT, node_id, ch_now_ms(), lease_ms, 2, "node register");
+	return err ? err : run_node(tx, CH_STMT_NODE_INSERT, node_id, ch_lease_ms(), lease_ms, 2, "node register");
 }
 
 ch_err ch_store_sqlite_node_renew(ch_store_tx *tx, const char *node_id, int64_t lease_ms, int *reaped)
 {
 	*reaped = 0;
-	ch_err err = run_node(tx, CH_STMT_NODE_RENEW, node_id, ch_now_ms(), lease_ms, 2, "node renew");
+	ch_err err = run_node(tx, CH_STMT_NODE_RENEW, node_id, ch_lease_ms(), lease_ms, 2, "node renew");
 	if (err == CH_OK && sqlite3_changes(tx->db) == 0)
 		*reaped = 1;
 	return err;
@@ -263,7 +264,7 @@ ch_err ch_store_sqlite_nodes_reap(ch_store_tx *tx, ch_presence_each_fn each, voi
 	size_t n = 0;
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_NODE_EXPIRED, &st);
 	if (err == CH_OK)
-		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 1, ch_now_ms()), "nodes expired");
+		err = ch_store_sqlite_bound(tx, st, sqlite3_bind_int64(st, 1, ch_lease_ms()), "nodes expired");
 	if (err == CH_OK) {
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
@@ -285,7 +286,7 @@ ch_err ch_store_sqlite_presence_due(ch_store_tx *tx, int64_t grace_ms, int64_t l
 	sqlite3_stmt *st;
 	ch_presence_row *rows = NULL;
 	size_t n = 0, cap = 0;
-	int64_t now = ch_now_ms();
+	int64_t now = ch_lease_ms();
 	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_PRESENCE_DUE, &st);
 	if (err)
 		return err;
