@@ -21,12 +21,14 @@ typedef enum ch_gauge {
 	CH_GAUGE__COUNT
 } ch_gauge;
 
-/* Things refused to keep a hostile caller from costing others (docs/security.md). */
+/* Things refused to keep a hostile caller from costing others (docs/security.md), and other
+ * monotonic counts. */
 typedef enum ch_counter {
 	CH_COUNTER_REFUSED_CONNECTIONS, /* closed at accept: max_connections(_per_ip) */
 	CH_COUNTER_BODY_REFUSED,        /* 503: the body budget was full */
 	CH_COUNTER_WEBHOOK_OK,          /* webhook requests answered 2xx (this process's) */
 	CH_COUNTER_WEBHOOK_FAILED,      /* webhook requests that failed (this process's) */
+	CH_COUNTER_SQLITE_WAL_BYTES,    /* bytes SQLite wrote to its WAL (store/sqlite/walbuf.c) */
 	CH_COUNTER__COUNT
 } ch_counter;
 

@@ -48,7 +48,7 @@ describe('operations', () => {
     const { text, series } = await metrics();
     const names = new Set(series.map((s) => s.name));
     for (const n of ['chathub_http_requests_total', 'chathub_http_request_duration_seconds_bucket',
-      'chathub_open_connections', 'chathub_store_commit_batch_size_bucket']) {
+      'chathub_open_connections', 'chathub_store_commit_batch_size_bucket', 'chathub_sqlite_wal_bytes_total']) {
       assert.ok(names.has(n), `metric ${n} missing from:\n${text.slice(0, 3000)}`);
     }
     for (const s of series.filter((x) => x.name === 'chathub_http_requests_total')) {
@@ -61,6 +61,9 @@ describe('operations', () => {
     assert.ok(open.value >= 1, 'at least this connection is open');
     const commits = series.filter((x) => x.name === 'chathub_store_commit_batch_size_bucket' && x.labels.le === '+Inf');
     assert.ok(commits.length >= 1 && commits.some((c) => c.value >= 1), 'at least one commit counted');
+    const wal = series.find((x) => x.name === 'chathub_sqlite_wal_bytes_total');
+    if (srv.storeUrl) assert.equal(wal.value, 0, 'PostgreSQL: no SQLite WAL');
+    else assert.ok(wal.value > 0, `the commits above wrote to the WAL: ${wal.value}`);
     assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]{10,}/, 'no tokens in metrics');
   });
 

@@ -16,12 +16,16 @@
  * returns, and with synchronous = FULL the xSync that follows the commit frame
  * finds the buffer already written. Files other than WAL files pass through.
  *
+ * Every byte SQLite writes to a WAL file is counted in the /metrics counter
+ * chathub_sqlite_wal_bytes_total (the benchmark's WAL bytes per message).
+ *
  * Threading: a sqlite3_file is used by one connection, hence one thread, at a
  * time; the VFS is registered once, by conn.c's process-wide set-up.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "store/sqlite/sqlite_int.h"
 
 #define WALBUF_CAP (4u << 20)   /* bytes buffered at most before a write */
@@ -102,6 +106,7 @@ static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 	walbuf_file *f = (walbuf_file *)pf;
 	if (!f->is_wal || n <= 0)
 		return f->real->pMethods->xWrite(f->real, p, n, off);
+	ch_metrics_counter_add(CH_COUNTER_SQLITE_WAL_BYTES, n);
 	int commit_page = f->commit_pending;
 	f->commit_pending = 0;
 	if (!buffer(f, p, (size_t)n, off)) {
