@@ -161,6 +161,72 @@ busiest_cpu() {
     }' "$1"
 }
 
+# ---- the two levers: WAL bytes per persisted message, system calls per delivered message -------------------------
+# SYSCALLS: the system calls counted one by one next to the total (raw_syscalls:sys_enter), for the split.
+SYSCALLS=${SYSCALLS:-sendto write writev recvfrom read epoll_ctl epoll_wait epoll_pwait futex pwrite64 pread64 fdatasync fsync mmap munmap madvise brk}
+perf_ok=''
+have_perf() {
+  if [ -z "$perf_ok" ]; then
+    perf_ok=no
+    command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -o /dev/null -- true 2>/dev/null && perf_ok=yes
+    [ $perf_ok = yes ] || log "perf stat cannot count raw_syscalls:sys_enter here: no system-call figures (perf_event_paranoid, tracefs)"
+  fi
+  [ $perf_ok = yes ]
+}
+wal_bytes() {   # wal_bytes URL...: the sum of chathub_sqlite_wal_bytes_total over the processes (empty if none answers)
+  local u v sum=''
+  for u in "$@"; do
+    v=$(curl -sf --max-time 2 "$u/metrics" | awk '$1 == "chathub_sqlite_wal_bytes_total" {print $2}') || true
+    [ -n "$v" ] && sum=$(( ${sum:-0} + v ))
+  done
+  echo "$sum"
+}
+pg_lsn() { [ -n "$1" ] && psql "$1" -qAtX -c 'SELECT pg_current_wal_lsn()' 2>/dev/null || true; }
+
+# window_probe LOADGEN_PID ERRFILE OUTFILE PIDS(comma-separated) PG_URL URL...: waits for the loadgen's "window start"
+# mark, reads the WAL counters (/metrics of each URL; PostgreSQL's WAL position when PG_URL is set) and starts
+# `perf stat` on PIDS; at "window end" stops it and reads the counters again. Writes k=v lines to OUTFILE:
+# wal_bytes, pg_wal_bytes, syscalls, sc_<name>. Runs on the load's CPU.
+window_probe() {
+  local lg=$1 err=$2 out=$3 pids=$4 pg=$5; shift 5
+  taskset -cp 1 "$BASHPID" >/dev/null 2>&1 || true
+  : >"$out"
+  until grep -q 'loadgen: window start' "$err" 2>/dev/null; do [ -d "/proc/$lg" ] || return 0; sleep 0.02; done
+  local w0 l0 pf=''; w0=$(wal_bytes "$@"); l0=$(pg_lsn "$pg")
+  if have_perf; then
+    local ev=raw_syscalls:sys_enter s
+    for s in $SYSCALLS; do ev+=",syscalls:sys_enter_$s"; done
+    taskset -c 1 perf stat -x, -e "$ev" -p "$pids" -o "$out.perf" 2>/dev/null & pf=$!
+  fi
+  until grep -q 'loadgen: window end' "$err" 2>/dev/null; do [ -d "/proc/$lg" ] || break; sleep 0.02; done
+  [ -n "$pf" ] && { kill -INT "$pf" 2>/dev/null; wait "$pf" 2>/dev/null || true; }
+  local w1 l1; w1=$(wal_bytes "$@"); l1=$(pg_lsn "$pg")
+  [ -n "$w0" ] && [ -n "$w1" ] && echo "wal_bytes=$((w1 - w0))" >>"$out"
+  [ -n "$l0" ] && [ -n "$l1" ] && echo "pg_wal_bytes=$(psql "$pg" -qAtX -c "SELECT pg_wal_lsn_diff('$l1', '$l0')::bigint")" >>"$out"
+  [ -s "$out.perf" ] && awk -F, '$3 ~ /sys_enter/ {
+      n = ($1 ~ /^[0-9]+$/) ? $1 : 0; name = $3
+      if (name == "raw_syscalls:sys_enter") print "syscalls=" n
+      else { sub(/^syscalls:sys_enter_/, "", name); print "sc_" name "=" n } }' "$out.perf" >>"$out"
+  rm -f "$out.perf"
+}
+
+# lever_fields PROBE_OUT JSON: the per-message figures from window_probe's output and the loadgen's counts (WAL bytes
+# per persisted message = ÷ acked messages of the window; system calls per delivered message = ÷ delivered), and the
+# split of the counted calls per delivered message, largest first ("sendto 1.9, epoll_ctl 1.2, …").
+lever_fields() {
+  node -e 'const fs = require("node:fs"); const o = JSON.parse(process.argv[2]); const kv = {};
+    for (const l of fs.readFileSync(process.argv[1], "utf8").split("\n")) { const i = l.indexOf("="); if (i > 0) kv[l.slice(0, i)] = Number(l.slice(i + 1)); }
+    const per = (x, n) => (Number.isFinite(x) && n > 0 ? Math.round((x / n) * 100) / 100 : null);
+    if ("wal_bytes" in kv) { o.wal_bytes = kv.wal_bytes; o.wal_bytes_per_msg = per(kv.wal_bytes, o.acked); }
+    if ("pg_wal_bytes" in kv) { o.pg_wal_bytes = kv.pg_wal_bytes; o.pg_wal_bytes_per_msg = per(kv.pg_wal_bytes, o.acked); }
+    if ("syscalls" in kv) {
+      o.syscalls = kv.syscalls; o.syscalls_per_msg = per(kv.syscalls, o.delivered);
+      const sc = Object.entries(kv).filter(([k, v]) => k.startsWith("sc_") && v > 0).sort((a, b) => b[1] - a[1]);
+      o.syscall_split = sc.map(([k, v]) => `${k.slice(3)} ${per(v, o.delivered)}`).join(", ");
+    }
+    console.log(JSON.stringify(o));' "$1" "$2"
+}
+
 # add_fields JSON k=v...: adds numeric fields to a flat JSON object.
 add_fields() {
   local json=$1; shift
@@ -234,17 +300,21 @@ chat_run() {
   if [ "$mode" = open ]; then args+=(--rate "$OPEN_RATE"); else args+=(--window "$WINDOW"); fi
   log "$target $mode run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up)"
   local lg_samples=$work/loadgen.samples out
-  : >"$lg_samples"
+  : >"$lg_samples"; : >"$work/lg.err"
   set +e
-  taskset -c 1 "$LOADGEN" "${args[@]}" >"$work/lg.out" 2>>"$work/loadgen.log" &
+  taskset -c 1 "$LOADGEN" "${args[@]}" >"$work/lg.out" 2>"$work/lg.err" &
   local lg=$!
   sample "$lg" "$lg_samples" & local lgs=$!
+  local murl=''; [ "$target" = chathub ] && murl="http://127.0.0.1:$p"
+  window_probe "$lg" "$work/lg.err" "$work/probe.out" "$pid" '' $murl & local probe=$!
   timeout $((WARMUP + DURATION + 120)) tail --pid="$lg" -f /dev/null
-  wait "$lg"; stop_pid "$lgs"
+  wait "$lg"; stop_pid "$lgs"; wait "$probe"
   set -e
+  cat "$work/lg.err" >>"$work/loadgen.log"
   stop_sampler
   out=$(last_json <"$work/lg.out")
   [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"chat","mode":"'"$mode"'","msgs_per_s":null}'; }
+  out=$(lever_fields "$work/probe.out" "$out")
   local cpu lcpu peak
   cpu=$(busiest_cpu "$work/chat.samples" "$DURATION")
   lcpu=$(busiest_cpu "$lg_samples" "$DURATION")
@@ -376,18 +446,21 @@ cluster_chat_run() {
   sleep 0.5
   log "cluster closed run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up), $CLUSTER_NODES processes, place $CLUSTER_PLACE"
   local lg_samples=$work/loadgen.samples out
-  : >"$lg_samples"
+  : >"$lg_samples"; : >"$work/lg.err"
   set +e
   taskset -c 1 "$LOADGEN" chat "${urls[@]}" --place "$CLUSTER_PLACE" --tokens "$work/cl-chat.tokens" --duration "$DURATION" \
-    --warmup "$WARMUP" --reply-every "$REPLY_EVERY" --procs "$LOAD_PROCS" --window "$WINDOW" >"$work/lg.out" 2>>"$work/loadgen.log" &
+    --warmup "$WARMUP" --reply-every "$REPLY_EVERY" --procs "$LOAD_PROCS" --window "$WINDOW" >"$work/lg.out" 2>"$work/lg.err" &
   local lg=$!
   sample "$lg" "$lg_samples" & local lgs=$!
+  window_probe "$lg" "$work/lg.err" "$work/probe.out" "$(IFS=,; echo "${nodes[*]}")" "$cl_store" & local probe=$!
   timeout $((WARMUP + DURATION + 120)) tail --pid="$lg" -f /dev/null
-  wait "$lg"; stop_pid "$lgs"
+  wait "$lg"; stop_pid "$lgs"; wait "$probe"
   set -e
+  cat "$work/lg.err" >>"$work/loadgen.log"
   stop_samplers
   out=$(last_json <"$work/lg.out")
   [ -n "$out" ] || { tail -5 "$work/loadgen.log" >&2; out='{"scenario":"chat","mode":"closed","msgs_per_s":null}'; }
+  out=$(lever_fields "$work/probe.out" "$out")
   local node_cpu=() sum=0 c
   for n in $(seq "$CLUSTER_NODES"); do
     c=$(busiest_cpu "$work/chat-s/node$n" "$DURATION"); node_cpu+=("$c"); sum=$(awk -v a="$sum" -v b="$c" 'BEGIN {print a + b}')

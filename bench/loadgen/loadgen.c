@@ -992,6 +992,23 @@ static void run_worker(int w, int nworkers)
 
 /* ---- parent ----------------------------------------------------------- */
 
+/* Says on stderr when the measured window starts and ends ("loadgen: window
+ * start" / "loadgen: window end"), so that bench/run.sh can read the server's
+ * counters (/metrics, perf stat) over the window alone. The workers measure by
+ * the same go stamp; their results come only after the window. */
+static void mark_window(int64_t go)
+{
+	int64_t at[2] = { go + (int64_t)(opt.warmup * NS), go + (int64_t)((opt.warmup + opt.duration) * NS) };
+	for (int i = 0; i < 2; i++) {
+		int64_t d;
+		while ((d = at[i] - now_ns()) > 0) {
+			struct timespec ts = { .tv_sec = d / NS, .tv_nsec = d % NS };
+			nanosleep(&ts, NULL);
+		}
+		fprintf(stderr, "loadgen: window %s\n", i ? "end" : "start");
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1032,6 +1049,8 @@ static void usage(FILE *f)
 		"      msgs_per_s = delivered (both directions) / duration. Also: reorders, skipped (open\n"
 		"      loop sends not made: every visitor 1,000 behind), connected, failed.\n"
 		"\n"
+		"In chat, stderr says \"loadgen: window start\" and \"loadgen: window end\" as the measured window\n"
+		"opens and closes (bench/run.sh reads the server's counters then).\n"
 		"Never hangs: connecting/creating chats is capped at 120 s, the run at warmup+duration+30 s.\n"
 		"URL: http://HOST:PORT[/prefix] (ws:// too); the hub is PREFIX/chathub. Several --url\n"
 		"(up to %d, one per process of a cluster): an organization's operator and visitors go to\n"
@@ -1184,6 +1203,8 @@ int main(int argc, char **argv)
 		for (int w = 0; w < P; w++)
 			if (!dead[w] && write(down[w][1], &go, sizeof go) != sizeof go)
 				dead[w] = true;
+		if (b == nbarriers - 1 && opt.chat)
+			mark_window(go);
 	}
 	result total = { 0 };
 	int lost = 0;
