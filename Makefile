@@ -72,8 +72,8 @@ docs: build
 
 # Every scenario of bench/ (needs wrk, nginx-light, node); never fails on timing. bench/README.md.
 bench: build
-	@cmake --build $(BUILD) -j$(JOBS) --target loadgen
-	@CHATHUB_BIN=$(BUILD)/chathub LOADGEN=$(BUILD)/bench/loadgen bench/run.sh
+	@cmake --build $(BUILD) -j$(JOBS) --target loadgen lwsrelay
+	@CHATHUB_BIN=$(BUILD)/chathub LOADGEN=$(BUILD)/bench/loadgen LWSRELAY=$(BUILD)/bench/lwsrelay bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

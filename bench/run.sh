@@ -42,6 +42,7 @@ if [ -z "${LOADGEN:-}" ]; then
   for c in build/bench/loadgen build-bench/bench/loadgen; do [ -x "$c" ] && { LOADGEN=$c; break; }; done
 fi
 LOADGEN=${LOADGEN:-build/bench/loadgen}
+LWSRELAY=${LWSRELAY:-$(dirname "$LOADGEN")/lwsrelay}
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -66,11 +67,13 @@ need_tools
 [ "${scenarios[*]}" = report ] || [ -x "$BIN" ] || die "$BIN is missing: make build"
 for s in "${scenarios[@]}"; do
   case $s in
-    held|chat|peer) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen" ;;
+    held|chat) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen" ;;
+    peer) [ -x "$LOADGEN" ] && [ -x "$LWSRELAY" ] || die "$LOADGEN or $LWSRELAY is missing: cmake --build build --target loadgen lwsrelay" ;;
     cluster) [ -x "$LOADGEN" ] || die "$LOADGEN is missing: cmake --build build --target loadgen"
              command -v redis-server >/dev/null && command -v psql >/dev/null \
                || die "PostgreSQL/Redis missing: scripts/deps.sh system" ;;
-    rest) command -v wrk >/dev/null && command -v nginx >/dev/null \
+    rest) [ -x "$LWSRELAY" ] || die "$LWSRELAY is missing: cmake --build build --target lwsrelay"
+          command -v wrk >/dev/null && command -v nginx >/dev/null \
             || die "wrk/nginx missing: apt-get install -y wrk nginx-light" ;;
   esac
 done
@@ -119,6 +122,13 @@ start_relay() {
   relay=$!
   for _ in $(seq 200); do grep -q listening "$work/relay.log" 2>/dev/null && return 0; sleep 0.05; done
   cat "$work/relay.log" >&2; die "relay did not start"
+}
+# start_lwsrelay PORT: bench/lwsrelay (libwebsockets + libev as the server, nothing of ChatHub) on CPU 0, sets $relay.
+start_lwsrelay() {
+  taskset -c 0 "$LWSRELAY" --port "$1" 2>"$work/relay.log" &
+  relay=$!
+  for _ in $(seq 200); do grep -q listening "$work/relay.log" 2>/dev/null && return 0; sleep 0.05; done
+  cat "$work/relay.log" >&2; die "lwsrelay did not start"
 }
 stop_relay() { stop_pid "$relay"; relay=''; }
 
@@ -283,14 +293,16 @@ run_held() {
 }
 
 # ---- scenarios 2 and 4: chat throughput, latency, and the ws relay ----------------------------------------------
-# chat_run TARGET(chathub|relay) MODE(closed|open) I: one run on a fresh server, appends to $RESULTS/<file>.jsonl
+# chat_run TARGET(chathub|relay|lwsrelay) MODE(closed|open) I: one run on a fresh server, appends to $RESULTS/<file>.jsonl
 chat_run() {
   local target=$1 mode=$2 i=$3 file p pid out_file=${4:-}
   next_port; p=$port
   if [ "$target" = chathub ]; then
     fresh_data chat; start_server "$work/run/data" "$p"; pid=$srv; file=chat-$mode
-  else
+  elif [ "$target" = relay ]; then
     start_relay "$p"; pid=$relay; file=peer-$mode
+  else
+    start_lwsrelay "$p"; pid=$relay; file=peer-lws-$mode
   fi
   sleep 0.5
   local idle; idle=$(rss_kib "$pid")
@@ -328,11 +340,11 @@ chat_run() {
 run_chat_and_peer() {   # $1: chat, peer or both
   prepare chat "$CHAT_ORGS" "$CHAT_VISITORS"
   case $1 in chat|both) : >"$RESULTS/chat-closed.jsonl"; : >"$RESULTS/chat-open.jsonl" ;; esac
-  case $1 in peer|both) : >"$RESULTS/peer-closed.jsonl"
+  case $1 in peer|both) : >"$RESULTS/peer-closed.jsonl"; : >"$RESULTS/peer-lws-closed.jsonl"
                         [ "$1" = peer ] && : >"$RESULTS/chat-closed.jsonl" ;; esac
   for i in $(seq "$RUNS"); do
     chat_run chathub closed "$i"                       # peer alone still needs ChatHub's figure of the same run
-    case $1 in peer|both) chat_run relay closed "$i" ;; esac
+    case $1 in peer|both) chat_run relay closed "$i"; chat_run lwsrelay closed "$i" ;; esac
     case $1 in chat|both) chat_run chathub open "$i" ;; esac
   done
 }
@@ -340,8 +352,8 @@ run_chat_and_peer() {   # $1: chat, peer or both
 # ---- scenario 3: REST --------------------------------------------------------------------------------------------
 run_rest() {
   log "rest: bench/rest.sh (RUNS=$RUNS DURATION=$REST_DURATION)"
-  local p1 p2; next_port; p1=$port; next_port; p2=$port
-  if ! RUNS=$RUNS DURATION=$REST_DURATION PORT=$p1 NGINX_PORT=$p2 CHATHUB_BIN=$BIN bench/rest.sh >"$work/rest.out" 2>&1; then
+  local p1 p2 p3; next_port; p1=$port; next_port; p2=$port; next_port; p3=$port
+  if ! RUNS=$RUNS DURATION=$REST_DURATION PORT=$p1 NGINX_PORT=$p2 LWS_PORT=$p3 CHATHUB_BIN=$BIN LWSRELAY=$LWSRELAY bench/rest.sh >"$work/rest.out" 2>&1; then
     cat "$work/rest.out" >&2; log "rest: bench/rest.sh failed"; return 0
   fi
   cat "$work/rest.out" >&2
