@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Turns the raw results of bench/run.sh (RESULTS dir: meta.json, held.jsonl, chat-closed.jsonl, chat-open.jsonl,
-// peer-closed.jsonl, rest.jsonl, cluster-held.jsonl, cluster-chat.jsonl, cluster-sqlite.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
+// peer-closed.jsonl, peer-lws-closed.jsonl, rest.jsonl, cluster-held.jsonl, cluster-chat.jsonl, cluster-sqlite.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,6 +25,7 @@ const held = readJsonl('held.jsonl');
 const closed = readJsonl('chat-closed.jsonl');
 const open = readJsonl('chat-open.jsonl');
 const peer = readJsonl('peer-closed.jsonl');
+const lwsPeer = readJsonl('peer-lws-closed.jsonl');
 const rest = readJsonl('rest.jsonl')[0];
 const clHeld = readJsonl('cluster-held.jsonl');
 const clChat = readJsonl('cluster-chat.jsonl');
@@ -52,7 +53,24 @@ const openP50 = med(open, 'p50_ms');
 const openP99 = med(open, 'p99_ms');
 const relayRate = med(peer, 'msgs_per_s');
 const peerRatio = chatRate !== null && relayRate ? chatRate / relayRate : null;
+const lwsRate = med(lwsPeer, 'msgs_per_s');
+const lwsRatio = chatRate !== null && lwsRate ? chatRate / lwsRate : null;
+// Messages per second of server CPU (msgs/s ÷ the server's busiest-window CPU share): fair when a relay does not fill
+// its core (the loadgen's one core may be the limit for the fastest one).
+const perCpu = (r) => (r.msgs_per_s && r.server_cpu_pct ? (100 * r.msgs_per_s) / r.server_cpu_pct : null);
+const medPerCpu = (rows) => median(rows.map(perCpu));
+const lwsCpuRatio = medPerCpu(closed) && medPerCpu(lwsPeer) ? medPerCpu(closed) / medPerCpu(lwsPeer) : null;
+const wsCpuRatio = medPerCpu(closed) && medPerCpu(peer) ? medPerCpu(closed) / medPerCpu(peer) : null;
 const vtPct = rest ? (100 * rest.validate_token_median) / rest.nginx_median : null;
+const vtLwsPct = rest?.lws_median ? (100 * rest.validate_token_median) / rest.lws_median : null;
+const lwsNginxPct = rest?.lws_median ? (100 * rest.lws_median) / rest.nginx_median : null;
+// The levers of issue 16, at saturation. Its baseline (bench/analysis.md, "Baseline for round two": main at 447ff39)
+// was 2,713 WAL bytes per persisted message and 2.42 system calls per delivered message; acceptance 3 asks for at
+// most a third and a half of those.
+const BASE_WAL = 2713, BASE_SYSCALLS = 2.42;
+const walPerMsg = med(closed, 'wal_bytes_per_msg');
+const scPerMsg = med(closed, 'syscalls_per_msg');
+const clPgWal = med(readJsonl('cluster-chat.jsonl'), 'pg_wal_bytes_per_msg');
 const chatsPct = rest ? (100 * rest.chats_median) / rest.nginx_median : null;
 const clConnected = med(clHeld, 'connected');
 const clRate = med(clChat, 'msgs_per_s');
@@ -66,17 +84,23 @@ const rows = [
   ['1 held', 'server RSS per held connection', '≤ 12 KiB', heldKib === null ? '—' : `${fmt(heldKib, 2)} KiB`, verdict(heldKib, (x) => x <= 12)],
   ['2 chat', 'persisted messages/s at saturation (closed loop)', '≥ 30,000', fmt(chatRate), verdict(chatRate, (x) => x >= 30000)],
   ['2 chat', `p99 latency at ${fmt(open[0]?.rate ?? 10000)} msgs/s (open loop)`, '≤ 20 ms', openP99 === null ? '—' : `${fmt(openP99, 2)} ms (p50 ${fmt(openP50, 2)} ms)`, verdict(openP99, (x) => x <= 20)],
+  ['2 chat', 'SQLite WAL bytes per persisted message (closed loop)', `≤ ${fmt(BASE_WAL / 3)} (⅓ of ${fmt(BASE_WAL)})`, walPerMsg === null ? '—' : fmt(walPerMsg), verdict(walPerMsg, (x) => x <= BASE_WAL / 3)],
+  ['2 chat', 'server system calls per delivered message (closed loop)', `≤ ${fmt(BASE_SYSCALLS / 2, 2)} (½ of ${fmt(BASE_SYSCALLS, 2)})`, scPerMsg === null ? '—' : fmt(scPerMsg, 2), verdict(scPerMsg, (x) => x <= BASE_SYSCALLS / 2)],
   ['3 REST', 'validate-token req/s ÷ nginx `return 200` req/s', '≥ 40 %', vtPct === null ? '—' : `${fmt(vtPct, 1)} %`, verdict(vtPct, (x) => x >= 40)],
-  ['4 peer', 'ChatHub msgs/s ÷ `ws` relay msgs/s (closed loop)', '≥ 1.5×', peerRatio === null ? '—' : `${fmt(peerRatio, 2)}×`, verdict(peerRatio, (x) => x >= 1.5)],
+  ['3 REST', 'validate-token req/s ÷ bare libwebsockets `200` req/s (the stack\'s ceiling)', 'reported', vtLwsPct === null ? '—' : `${fmt(vtLwsPct, 1)} % (bare lws = ${fmt(lwsNginxPct, 1)} % of nginx)`, vtLwsPct === null ? 'not measured' : 'measured'],
+  ['4 peer', 'ChatHub msgs/s ÷ `ws` relay msgs/s (closed loop)', '≥ 1.5×', peerRatio === null ? '—' : `${fmt(peerRatio, 2)}×${wsCpuRatio === null ? '' : ` (per CPU-second ${fmt(wsCpuRatio, 2)}×)`}`, verdict(peerRatio, (x) => x >= 1.5)],
+  ['4 peer', 'ChatHub msgs/s ÷ libwebsockets relay msgs/s (the stack\'s ceiling)', 'reported', lwsRatio === null ? '—' : `${fmt(lwsRatio, 2)}× (lws relay ${fmt(lwsRate)}); per CPU-second ${fmt(lwsCpuRatio, 2)}×`, lwsRatio === null ? 'not measured' : 'measured'],
   ['5 cluster', `hub connections held by ${clNodes} processes on one port`, '≥ 50,000', fmt(clConnected), verdict(clConnected, (x) => x >= 50000)],
   ['5 cluster', `persisted msgs/s through ${clNodes} processes + PostgreSQL + Redis (closed loop)`, 'reported',
     clRate === null ? '—' : `${fmt(clRate)} (single SQLite process, same run: ${fmt(clSqliteRate)})`, clRate === null ? 'not measured' : 'measured'],
+  ['5 cluster', 'PostgreSQL WAL bytes per persisted message', 'reported', clPgWal === null ? '—' : fmt(clPgWal), clPgWal === null ? 'not measured' : 'measured'],
   ['5 cluster', '`seq` gaps + duplicates + reorders through the cluster, all runs', '0', fmt(clSeqErrors), verdict(clSeqErrors, (x) => x === 0)],
 ];
 
 if (opt.summary) {
   for (const r of rows) if (r[3] !== '—') console.log(`${r[0].padEnd(9)} ${r[1].padEnd(52)} ${r[3].padEnd(28)} target ${r[2]}: ${r[4].replace(/\*/g, '')}`);
   if (rest) console.log(`rest    chat/chats req/s ÷ nginx                             ${fmt(chatsPct, 1)} %`);
+  if (peer.length || lwsPeer.length) console.log(`peer    relays msgs/s: ws ${fmt(relayRate)}, lws ${fmt(lwsRate)}; syscalls/msg: ws ${fmt(med(peer, 'syscalls_per_msg'), 2)}, lws ${fmt(med(lwsPeer, 'syscalls_per_msg'), 2)}`);
   process.exit(0);
 }
 
@@ -122,14 +146,19 @@ p();
 function chatTable(rowsIn, title) {
   p(`**${title}**`);
   p();
-  p('| run | msgs/s | sent | delivered | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server CPU | loadgen CPU | RSS peak |');
-  p('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  p('| run | msgs/s | sent | delivered | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server CPU | loadgen CPU | RSS peak | msgs / CPU-s | WAL B / msg | syscalls / msg |');
+  p('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rowsIn) {
-    p(`| ${r.run} | ${fmt(r.msgs_per_s)} | ${fmt(r.sent)} | ${fmt(r.delivered)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p90_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.p999_ms, 2)} | ${fmt(r.max_ms, 1)} | ${fmt(r.errors)} | ${fmt(r.server_cpu_pct)} % | ${fmt(r.loadgen_cpu_pct)} % | ${fmt(r.rss_peak_kib / 1024, 1)} MiB |`);
+    p(`| ${r.run} | ${fmt(r.msgs_per_s)} | ${fmt(r.sent)} | ${fmt(r.delivered)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p90_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.p999_ms, 2)} | ${fmt(r.max_ms, 1)} | ${fmt(r.errors)} | ${fmt(r.server_cpu_pct)} % | ${fmt(r.loadgen_cpu_pct)} % | ${fmt(r.rss_peak_kib / 1024, 1)} MiB | ${fmt(perCpu(r))} | ${fmt(r.wal_bytes_per_msg)} | ${fmt(r.syscalls_per_msg, 2)} |`);
   }
   const m = (k, d = 0) => fmt(med(rowsIn, k), d);
-  p(`| **median** | **${m('msgs_per_s')}** | ${m('sent')} | ${m('delivered')} | ${m('p50_ms', 2)} | ${m('p90_ms', 2)} | ${m('p99_ms', 2)} | ${m('p999_ms', 2)} | ${m('max_ms', 1)} | ${m('errors')} | ${m('server_cpu_pct')} % | ${m('loadgen_cpu_pct')} % | |`);
+  p(`| **median** | **${m('msgs_per_s')}** | ${m('sent')} | ${m('delivered')} | ${m('p50_ms', 2)} | ${m('p90_ms', 2)} | ${m('p99_ms', 2)} | ${m('p999_ms', 2)} | ${m('max_ms', 1)} | ${m('errors')} | ${m('server_cpu_pct')} % | ${m('loadgen_cpu_pct')} % | | ${fmt(medPerCpu(rowsIn))} | **${m('wal_bytes_per_msg')}** | **${m('syscalls_per_msg', 2)}** |`);
   p();
+  const splits = rowsIn.filter((r) => r.syscall_split);
+  if (splits.length) {
+    p('System calls per delivered message, by call: ' + splits.map((r) => `run ${r.run}: ${r.syscall_split}`).join('; ') + '.');
+    p();
+  }
 }
 
 p('## 2. Chat throughput and latency');
@@ -142,7 +171,12 @@ if (closed.length || open.length) {
     ' by ChatHub before its completion. msgs/s = messages delivered (`ReceiveMessage` on the other side, both directions) per second' +
     ' of the measured window; latency = visitor send → operator `ReceiveMessage` (and operator reply → visitor), one monotonic clock.' +
     ' errors = error completions + lost connections + `seq` gaps / duplicates / reorders. Server CPU = busiest window of the run' +
-    ' (utime+stime from `/proc/PID/stat`); loadgen CPU likewise — when the loadgen is below 100 % of its core, the server is the bottleneck.');
+    ' (utime+stime from `/proc/PID/stat`); loadgen CPU likewise — when the loadgen is below 100 % of its core, the server is the bottleneck.' +
+    ' The two levers, counted over the measured window alone (the loadgen marks it on stderr): WAL B / msg = growth of' +
+    ' `chathub_sqlite_wal_bytes_total` (`/metrics`: every byte written to SQLite\'s write-ahead log, frame headers included)' +
+    ' ÷ messages persisted (acknowledged) in the window; syscalls / msg = `perf stat -e raw_syscalls:sys_enter -p <server>`' +
+    ' (every thread) ÷ messages delivered in the window, with the split of the main calls (`syscalls:sys_enter_<name>`).' +
+    ' msgs / CPU-s = msgs/s ÷ the server\'s CPU share: the efficiency per core.');
   p();
   if (closed.length) {
     chatTable(closed, `Closed loop (saturation): each visitor keeps ${fmt(closed[0].window)} SendMessage outstanding`);
@@ -168,7 +202,14 @@ if (rest) {
   p(`| ChatHub \`POST /api/operator/validate-token\` | ${rest.validate_token_rps.map((x) => fmt(x)).join(' / ')} | ${fmt(rest.validate_token_median)} | ${fmt(vtPct, 1)} % |`);
   p(`| ChatHub \`GET /api/chat/chats\` | ${rest.chats_rps.map((x) => fmt(x)).join(' / ')} | ${fmt(rest.chats_median)} | ${fmt(chatsPct, 1)} % |`);
   p(`| nginx \`return 200\` | ${rest.nginx_rps.map((x) => fmt(x)).join(' / ')} | ${fmt(rest.nginx_median)} | 100 % |`);
+  if (rest.lws_rps) p(`| bare libwebsockets \`200\` (\`build/bench/lwsrelay\`) | ${rest.lws_rps.map((x) => fmt(x)).join(' / ')} | ${fmt(rest.lws_median)} | ${fmt(lwsNginxPct, 1)} % |`);
   p();
+  if (rest.lws_rps) {
+    p(`The bare-lws line is the ceiling of ChatHub's own HTTP stack: libwebsockets 4.1 on libev set up as the server sets it up` +
+      ' (`bench/lwsrelay/lwsrelay.c`), answering every GET with `200` and an 11-byte JSON body, headers in the request' +
+      ` callback and the body on WRITEABLE, keep-alive. validate-token reaches **${fmt(vtLwsPct, 1)} %** of it (and ${fmt(vtPct, 1)} % of nginx).`);
+    p();
+  }
   p(`ChatHub RSS: ${fmt(rest.rss_idle_kib)} KiB idle, ${fmt(rest.rss_after_kib)} KiB after the runs.`);
 } else p('Not run.');
 p();
@@ -182,8 +223,22 @@ if (peer.length) {
   p();
   chatTable(peer, 'The `ws` relay, closed loop');
   p(`ChatHub ${fmt(chatRate)} msgs/s ÷ relay ${fmt(relayRate)} msgs/s = **${fmt(peerRatio, 2)}×** (target ≥ 1.5×), while ChatHub persists every message.`);
+  p();
 } else p('Not run.');
-p();
+if (lwsPeer.length) {
+  p('**The ceiling of our own stack.** `build/bench/lwsrelay` (`bench/lwsrelay/lwsrelay.c`) is the same relay on ChatHub\'s own' +
+    ' stack: libwebsockets 4.1 on libev, set up as `src/net/server.c` sets it up, writing as the hub writes (a connection\'s queued' +
+    ' records as one frame per WRITEABLE), with nothing of ChatHub on top — no persistence, no token verification, no JSON parser' +
+    ' (the invocation is scanned for the fields loadgen sends, the text copied verbatim). Run right after the `ws` relay, same traffic.');
+  p();
+  chatTable(lwsPeer, 'The libwebsockets relay, closed loop');
+  p(`ChatHub ${fmt(chatRate)} msgs/s ÷ lws relay ${fmt(lwsRate)} msgs/s = **${fmt(lwsRatio, 2)}×**: the share of the library's` +
+    ` ceiling that ChatHub's own work (persistence, verification, JSON, the hub) leaves; per second of server CPU (when a relay does not fill` +
+    ` its core the load generator is the limit, and this is the fairer ratio): ${fmt(medPerCpu(closed))} ÷ ${fmt(medPerCpu(lwsPeer))} =` +
+    ` **${fmt(lwsCpuRatio, 2)}×**. The \`ws\` relay ÷ the lws relay: ${fmt(relayRate && lwsRate ? relayRate / lwsRate : null, 2)}× in msgs/s,` +
+    ` ${fmt(medPerCpu(peer) && medPerCpu(lwsPeer) ? medPerCpu(peer) / medPerCpu(lwsPeer) : null, 2)}× per CPU-second.`);
+  p();
+}
 
 p('## 5. Cluster: three processes on PostgreSQL + Redis');
 p();
@@ -237,6 +292,13 @@ if (clChat.length) {
   p();
   if (clRate !== null && clSqliteRate) p(`Through the cluster: ${fmt(clRate)} msgs/s, ${fmt((100 * clRate) / clSqliteRate, 0)} % of the single SQLite process in the same run (${fmt(clSqliteRate)}).`);
   p();
+  if (clChat.some((r) => r.pg_wal_bytes_per_msg != null || r.syscalls_per_msg != null)) {
+    p(`Over the measured window: PostgreSQL WAL bytes per persisted message (\`pg_wal_lsn_diff\` of \`pg_current_wal_lsn()\`, ÷ messages` +
+      ` acknowledged) ${raw(clChat, 'pg_wal_bytes_per_msg')} (median ${fmt(clPgWal)}; the single SQLite process: ${raw(clSqlite, 'wal_bytes_per_msg')});` +
+      ` system calls of the ${fmt(clNodes)} chathub processes per delivered message ${raw(clChat, 'syscalls_per_msg', 2)}` +
+      ` (the single SQLite process: ${raw(clSqlite, 'syscalls_per_msg', 2)}).`);
+    p();
+  }
 }
 if (!clHeld.length && !clChat.length) { p('Not run.'); p(); }
 

@@ -231,7 +231,7 @@ lever_fields() {
     if ("pg_wal_bytes" in kv) { o.pg_wal_bytes = kv.pg_wal_bytes; o.pg_wal_bytes_per_msg = per(kv.pg_wal_bytes, o.acked); }
     if ("syscalls" in kv) {
       o.syscalls = kv.syscalls; o.syscalls_per_msg = per(kv.syscalls, o.delivered);
-      const sc = Object.entries(kv).filter(([k, v]) => k.startsWith("sc_") && v > 0).sort((a, b) => b[1] - a[1]);
+      const sc = Object.entries(kv).filter(([k, v]) => k.startsWith("sc_") && per(v, o.delivered) > 0).sort((a, b) => b[1] - a[1]);
       o.syscall_split = sc.map(([k, v]) => `${k.slice(3)} ${per(v, o.delivered)}`).join(", ");
     }
     console.log(JSON.stringify(o));' "$1" "$2"
