@@ -9,8 +9,10 @@
 #                                #   PostgreSQL too when SEARCH_PG names a server)
 #
 # Scenarios: held (idle hub connections, RSS per connection), chat (closed loop → msgs/s at saturation; open loop
-# at OPEN_RATE msgs/s → latency), rest (bench/rest.sh: validate-token and chat/chats next to nginx), peer (the
-# chat closed loop against bench/relay/relay.js, interleaved with ChatHub's runs), cluster (three processes on a
+# at OPEN_RATE msgs/s → latency; every chat run also counts WAL bytes per persisted message and system calls per
+# delivered message over its measured window), rest (bench/rest.sh: validate-token and chat/chats next to nginx and
+# bare libwebsockets), peer (the chat closed loop against bench/relay/relay.js and build/bench/lwsrelay, interleaved
+# with ChatHub's runs), cluster (three processes on a
 # private PostgreSQL + Redis: held connections on one SO_REUSEPORT port, and the chat closed loop through them next
 # to the single SQLite process, alternating). The server (and the relay) run
 # pinned to CPU 0, the load (loadgen, wrk) to CPU 1; each figure is the median of RUNS runs, each run on a fresh
@@ -19,7 +21,8 @@
 # Environment (defaults): RUNS=3 DURATION=10 (measured seconds per chat run) WARMUP=3 HOLD=10 (seconds the held
 # connections stay up once connected) HELD_CONNS=19000 HELD_PROCS=2 CHAT_ORGS=20 CHAT_VISITORS=1000 WINDOW=4
 # OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 PORT=18500 (base port) CHATHUB_BIN=build/chathub
-# LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) RESULTS=build/bench-results OUT=docs/performance.md
+# LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) LWSRELAY=(next to LOADGEN) SYSCALLS=(the calls
+# counted one by one) RESULTS=build/bench-results OUT=docs/performance.md
 # cluster: CLUSTER_NODES=3 CLUSTER_HELD_CONNS=57000 CLUSTER_HELD_VISITORS=5700 CLUSTER_HELD_RUNS=1
 # CLUSTER_PLACE=spread (org: an organization's visitors on its operator's process) CLUSTER_PG_FSYNC=on (off: the
 # services' --no-fsync, to see what the fsyncs cost)
@@ -54,7 +57,7 @@ case " ${scenarios[*]} " in
   *" all "*) scenarios=(held chat peer rest cluster search); report_at_end=1 ;;
 esac
 for s in "${scenarios[@]}"; do
-  case $s in held|chat|peer|rest|cluster|search|report) ;; -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  case $s in held|chat|peer|rest|cluster|search|report) ;; -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown scenario '$s' (held, chat, peer, rest, cluster, search, report, all)" ;; esac
 done
 
