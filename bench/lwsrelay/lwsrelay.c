@@ -257,7 +257,8 @@ static void on_receive(conn *c, const char *p, size_t n)
 	while ((rs = memchr(p, RS, (size_t)(end - p)))) {
 		if (c->in.len) { /* the record began in an earlier frame */
 			buf_add(&c->in, p, (size_t)(rs - p));
-			on_record(c, c->in.p, c->in.len);
+			buf_add(&c->in, "", 1); /* the scans stop at a NUL, as they stop at the separator in place */
+			on_record(c, c->in.p, c->in.len - 1);
 			c->in.len = 0;
 		} else {
 			on_record(c, p, (size_t)(rs - p));
