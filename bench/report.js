@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Turns the raw results of bench/run.sh (RESULTS dir: meta.json, held.jsonl, chat-closed.jsonl, chat-open.jsonl,
-// peer-closed.jsonl, peer-lws-closed.jsonl, rest.jsonl, cluster-held.jsonl, cluster-chat.jsonl, cluster-sqlite.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
+// peer-closed.jsonl, peer-lws-closed.jsonl, chat-unpinned.jsonl, peer-unpinned.jsonl, rest.jsonl, cluster-held.jsonl, cluster-chat.jsonl, cluster-sqlite.jsonl) into docs/performance.md (--out FILE) or a short summary on stdout (--summary).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,6 +26,8 @@ const closed = readJsonl('chat-closed.jsonl');
 const open = readJsonl('chat-open.jsonl');
 const peer = readJsonl('peer-closed.jsonl');
 const lwsPeer = readJsonl('peer-lws-closed.jsonl');
+const unpinned = readJsonl('chat-unpinned.jsonl');
+const peerUnpinned = readJsonl('peer-unpinned.jsonl');
 const rest = readJsonl('rest.jsonl')[0];
 const clHeld = readJsonl('cluster-held.jsonl');
 const clChat = readJsonl('cluster-chat.jsonl');
@@ -69,6 +71,8 @@ const lwsNginxPct = rest?.lws_median ? (100 * rest.lws_median) / rest.nginx_medi
 // most a third and a half of those.
 const BASE_WAL = 2713, BASE_SYSCALLS = 2.42;
 const walPerMsg = med(closed, 'wal_bytes_per_msg');
+const unpinnedRate = med(unpinned, 'msgs_per_s');
+const relayUnpinnedRate = med(peerUnpinned, 'msgs_per_s');
 const scPerMsg = med(closed, 'syscalls_per_msg');
 const clPgWal = med(readJsonl('cluster-chat.jsonl'), 'pg_wal_bytes_per_msg');
 const chatsPct = rest ? (100 * rest.chats_median) / rest.nginx_median : null;
@@ -84,6 +88,10 @@ const rows = [
   ['1 held', 'server RSS per held connection', '≤ 12 KiB', heldKib === null ? '—' : `${fmt(heldKib, 2)} KiB`, verdict(heldKib, (x) => x <= 12)],
   ['2 chat', 'persisted messages/s at saturation (closed loop)', '≥ 30,000', fmt(chatRate), verdict(chatRate, (x) => x >= 30000)],
   ['2 chat', `p99 latency at ${fmt(open[0]?.rate ?? 10000)} msgs/s (open loop)`, '≤ 20 ms', openP99 === null ? '—' : `${fmt(openP99, 2)} ms (p50 ${fmt(openP50, 2)} ms)`, verdict(openP99, (x) => x <= 20)],
+  ['2 chat', 'persisted messages/s unpinned (server and load share both cores; closed loop)', 'reported',
+    unpinnedRate === null ? '—' : `${fmt(unpinnedRate)} at ${fmt(med(unpinned, 'server_cpu_pct'))} % CPU` +
+    (relayUnpinnedRate === null ? '' : ` (\`ws\` relay unpinned: ${fmt(relayUnpinnedRate)} at ${fmt(med(peerUnpinned, 'server_cpu_pct'))} %)`),
+    unpinnedRate === null ? 'not measured' : 'measured'],
   ['2 chat', 'SQLite WAL bytes per persisted message (closed loop)', `≤ ${fmt(BASE_WAL / 3)} (⅓ of ${fmt(BASE_WAL)})`, walPerMsg === null ? '—' : fmt(walPerMsg), verdict(walPerMsg, (x) => x <= BASE_WAL / 3)],
   ['2 chat', 'server system calls per delivered message (closed loop)', `≤ ${fmt(BASE_SYSCALLS / 2, 2)} (½ of ${fmt(BASE_SYSCALLS, 2)})`, scPerMsg === null ? '—' : fmt(scPerMsg, 2), verdict(scPerMsg, (x) => x <= BASE_SYSCALLS / 2)],
   ['3 REST', 'validate-token req/s ÷ nginx `return 200` req/s', '≥ 40 %', vtPct === null ? '—' : `${fmt(vtPct, 1)} %`, verdict(vtPct, (x) => x >= 40)],
@@ -188,6 +196,10 @@ if (closed.length || open.length) {
     }
   }
   if (open.length) chatTable(open, `Open loop at ${fmt(open[0].rate)} visitor messages/s (latency)`);
+  if (unpinned.length) {
+    chatTable(unpinned, 'Unpinned closed loop: the whole machine, server and load generator on both cores (server CPU may exceed 100 %)');
+    if (peerUnpinned.length) chatTable(peerUnpinned, 'The `ws` relay unpinned, same traffic, right after');
+  }
 } else p('Not run.');
 
 p('## 3. REST');

@@ -20,7 +20,8 @@
 #
 # Environment (defaults): RUNS=3 DURATION=10 (measured seconds per chat run) WARMUP=3 HOLD=10 (seconds the held
 # connections stay up once connected) HELD_CONNS=19000 HELD_PROCS=2 CHAT_ORGS=20 CHAT_VISITORS=1000 WINDOW=4
-# OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 PORT=18500 (base port) CHATHUB_BIN=build/chathub
+# OPEN_RATE=10000 REPLY_EVERY=10 REST_DURATION=5 UNPINNED=1 (0: no unpinned chat/relay runs) PORT=18500 (base port)
+# CHATHUB_BIN=build/chathub
 # LOADGEN=build/bench/loadgen (else build-bench/bench/loadgen) LWSRELAY=(next to LOADGEN) SYSCALLS=(the calls
 # counted one by one) RESULTS=build/bench-results OUT=docs/performance.md
 # cluster: CLUSTER_NODES=3 CLUSTER_HELD_CONNS=57000 CLUSTER_HELD_VISITORS=5700 CLUSTER_HELD_RUNS=1
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} HOLD=${HOLD:-10}
 HELD_CONNS=${HELD_CONNS:-19000} HELD_PROCS=${HELD_PROCS:-2} HELD_VISITORS=${HELD_VISITORS:-$HELD_CONNS}
 CHAT_ORGS=${CHAT_ORGS:-20} CHAT_VISITORS=${CHAT_VISITORS:-1000} WINDOW=${WINDOW:-4}
-OPEN_RATE=${OPEN_RATE:-10000} REPLY_EVERY=${REPLY_EVERY:-10} LOAD_PROCS=${LOAD_PROCS:-1}
+OPEN_RATE=${OPEN_RATE:-10000} REPLY_EVERY=${REPLY_EVERY:-10} LOAD_PROCS=${LOAD_PROCS:-1} UNPINNED=${UNPINNED:-1}
 REST_DURATION=${REST_DURATION:-5}
 CLUSTER_NODES=${CLUSTER_NODES:-3} CLUSTER_HELD_CONNS=${CLUSTER_HELD_CONNS:-57000}
 CLUSTER_HELD_VISITORS=${CLUSTER_HELD_VISITORS:-5700} CLUSTER_HELD_RUNS=${CLUSTER_HELD_RUNS:-1}
@@ -57,7 +58,7 @@ case " ${scenarios[*]} " in
   *" all "*) scenarios=(held chat peer rest cluster search); report_at_end=1 ;;
 esac
 for s in "${scenarios[@]}"; do
-  case $s in held|chat|peer|rest|cluster|search|report) ;; -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  case $s in held|chat|peer|rest|cluster|search|report) ;; -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown scenario '$s' (held, chat, peer, rest, cluster, search, report, all)" ;; esac
 done
 
@@ -107,13 +108,17 @@ export CHATHUB_HUB_PRINCIPAL_INVOCATIONS_PER_SECOND=10000000 CHATHUB_HUB_PRINCIP
 export CHATHUB_HUB_CONNECTIONS_PER_PRINCIPAL=1000000
 
 port_seq=0
+# cpu0 / cpu1: the command prefixes that pin to CPU 0 (server, relays) and CPU 1 (load); empty during the unpinned
+# runs (the whole machine). Arrays, not a function: `f … &` would put a subshell's pid in $!.
+cpu0=(taskset -c 0) cpu1=(taskset -c 1)
+set_pinning() { if [ "$1" = 1 ]; then cpu0=(taskset -c 0) cpu1=(taskset -c 1); else cpu0=() cpu1=(); fi; }
 # next_port: sets $port to a fresh port for each server (no TIME_WAIT clash between runs). Not in $(…): a subshell
 # would lose the counter.
 next_port() { port_seq=$((port_seq + 1)); port=$((PORT + port_seq)); }
 
 # start_server DATA_DIR PORT: ChatHub on CPU 0, sets $srv, waits for /healthz.
 start_server() {
-  taskset -c 0 "$BIN" serve --listen "127.0.0.1:$2" --data-dir "$1" >"$work/server.log" 2>&1 &
+  "${cpu0[@]}" "$BIN" serve --listen "127.0.0.1:$2" --data-dir "$1" >"$work/server.log" 2>&1 &
   srv=$!
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return 0; sleep 0.05; done
   cat "$work/server.log" >&2; die "server did not start"
@@ -121,7 +126,7 @@ start_server() {
 stop_server() { stop_pid "$srv"; srv=''; }
 
 start_relay() {
-  taskset -c 0 node bench/relay/relay.js --port "$1" 2>"$work/relay.log" &
+  "${cpu0[@]}" node bench/relay/relay.js --port "$1" 2>"$work/relay.log" &
   relay=$!
   for _ in $(seq 200); do grep -q listening "$work/relay.log" 2>/dev/null && return 0; sleep 0.05; done
   cat "$work/relay.log" >&2; die "relay did not start"
@@ -313,11 +318,11 @@ chat_run() {
   local args=(chat --url "http://127.0.0.1:$p" --tokens "$work/chat/tokens" --duration "$DURATION" --warmup "$WARMUP"
               --reply-every "$REPLY_EVERY" --procs "$LOAD_PROCS")
   if [ "$mode" = open ]; then args+=(--rate "$OPEN_RATE"); else args+=(--window "$WINDOW"); fi
-  log "$target $mode run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up)"
+  log "$target $mode run $i/$RUNS: ${DURATION}s (+${WARMUP}s warm-up)$([ ${#cpu0[@]} = 0 ] && echo ', unpinned')"
   local lg_samples=$work/loadgen.samples out
   : >"$lg_samples"; : >"$work/lg.err"
   set +e
-  taskset -c 1 "$LOADGEN" "${args[@]}" >"$work/lg.out" 2>"$work/lg.err" &
+  "${cpu1[@]}" "$LOADGEN" "${args[@]}" >"$work/lg.out" 2>"$work/lg.err" &
   local lg=$!
   sample "$lg" "$lg_samples" & local lgs=$!
   local murl=''; [ "$target" = chathub ] && murl="http://127.0.0.1:$p"
@@ -343,11 +348,18 @@ chat_run() {
 run_chat_and_peer() {   # $1: chat, peer or both
   prepare chat "$CHAT_ORGS" "$CHAT_VISITORS"
   case $1 in chat|both) : >"$RESULTS/chat-closed.jsonl"; : >"$RESULTS/chat-open.jsonl" ;; esac
+  : >"$RESULTS/chat-unpinned.jsonl"; : >"$RESULTS/peer-unpinned.jsonl"
   case $1 in peer|both) : >"$RESULTS/peer-closed.jsonl"; : >"$RESULTS/peer-lws-closed.jsonl"
                         [ "$1" = peer ] && : >"$RESULTS/chat-closed.jsonl" ;; esac
   for i in $(seq "$RUNS"); do
     chat_run chathub closed "$i"                       # peer alone still needs ChatHub's figure of the same run
     case $1 in peer|both) chat_run relay closed "$i"; chat_run lwsrelay closed "$i" ;; esac
+    if [ "$UNPINNED" = 1 ]; then   # the whole machine: server (or relay) and load on both cores
+      set_pinning 0
+      chat_run chathub closed "$i" chat-unpinned
+      case $1 in peer|both) chat_run relay closed "$i" peer-unpinned ;; esac
+      set_pinning 1
+    fi
     case $1 in chat|both) chat_run chathub open "$i" ;; esac
   done
 }
@@ -514,7 +526,7 @@ write_meta() {
       runs: Number(runs), fdmax, knobs }));' \
     "$model" "$(nproc)" "$mem" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$([ -n "$(git status --porcelain -- src 2>/dev/null)" ] && echo 1 || echo 0)" "$(uname -r)" "$RUNS" "$(ulimit -Hn)" \
-    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS REST_DURATION=$REST_DURATION CLUSTER_NODES=$CLUSTER_NODES CLUSTER_HELD_CONNS=$CLUSTER_HELD_CONNS CLUSTER_HELD_VISITORS=$CLUSTER_HELD_VISITORS CLUSTER_PLACE=$CLUSTER_PLACE CLUSTER_PG_FSYNC=$CLUSTER_PG_FSYNC" \
+    "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP HOLD=$HOLD HELD_CONNS=$HELD_CONNS HELD_PROCS=$HELD_PROCS CHAT_ORGS=$CHAT_ORGS CHAT_VISITORS=$CHAT_VISITORS WINDOW=$WINDOW OPEN_RATE=$OPEN_RATE REPLY_EVERY=$REPLY_EVERY LOAD_PROCS=$LOAD_PROCS UNPINNED=$UNPINNED REST_DURATION=$REST_DURATION CLUSTER_NODES=$CLUSTER_NODES CLUSTER_HELD_CONNS=$CLUSTER_HELD_CONNS CLUSTER_HELD_VISITORS=$CLUSTER_HELD_VISITORS CLUSTER_PLACE=$CLUSTER_PLACE CLUSTER_PG_FSYNC=$CLUSTER_PG_FSYNC" \
     >"$RESULTS/meta.json"
 }
 
