@@ -697,6 +697,7 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_ESTABLISHED:
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		return p ? ch_ws_callback(wsi, reason, &p->ws, in, len) : -1;
 	case LWS_CALLBACK_CLOSED:
 		if (!p)

@@ -340,10 +340,12 @@ static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
 	ch_ws_sweep();
 }
 
-/* The end of a loop turn: the writes this turn queued go to the writer at once. */
+/* The end of a loop turn: what the hub queued this turn goes to the sockets
+ * (one write per connection), the writes to the store's writer, at once. */
 static void on_before_sleep(struct ev_loop *l, ev_prepare *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
+	ch_ws_flush();
 	ch_store_flush_wakeups();
 }
 

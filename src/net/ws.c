@@ -7,10 +7,19 @@
  * A principal with hub_connections_per_principal connections already open
  * gets a 429 there too; an upgrade with id= names a negotiated connection
  * (net/sessions.c: 404 unknown, 409 taken) and takes it over at ESTABLISHED.
- * Writes: one lws_write per SERVER_WRITEABLE: a lone queued record as it is
- * (the hub leaves LWS_PRE headroom before it), several gathered into one
- * frame (binary for a MessagePack connection, else text). A close waits for the queue to drain (bounded by a kill timeout); a
- * slow reader is killed at once. When the hub has as many invocations of a
+ * Writes: one lws_write per connection per loop turn: a lone queued record
+ * as it is (the hub leaves LWS_PRE headroom before it), several gathered into
+ * one frame (binary for a MessagePack connection, else text). A connection
+ * the hub queues for goes on a list that ch_ws_flush writes at the end of the
+ * loop turn, straight to the socket: asking lws for SERVER_WRITEABLE instead
+ * costs two epoll_ctl calls (POLLOUT armed, then disarmed) and a loop turn per
+ * write. That is safe with lws 4.1 because its lws_write buffers whatever the
+ * socket did not take (buflist_out) and arms POLLOUT itself; a connection
+ * with such a remainder (lws_partial_buffered), one that is closing or whose
+ * client sent its close frame, and one whose queue outgrew one frame, wait
+ * for SERVER_WRITEABLE as before, so the hub's queue, not lws, holds what a
+ * slow reader has not read. A close waits for the queue to drain (bounded by
+ * a kill timeout); a slow reader is killed at once. When the hub has as many invocations of a
  * connection in flight as it allows, it pauses reading with
  * lws_rx_flow_control: lws 4.1.6 may still deliver the rest of the frame it
  * has read (the hub holds those bytes) and keeps what follows in its own
@@ -144,7 +153,41 @@ int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol)
 	return 0;
 }
 
-static void want_write(void *t) { lws_callback_on_writable(t); }
+/* The connections the hub queued for this loop turn (ch_ws_flush). */
+static ch_ws_state *flush_head;
+static ch_ws_state *flushing; /* the one being written: what it still holds waits for WRITEABLE */
+
+static void flush_unlist(ch_ws_state *s)
+{
+	if (!s->flush_listed)
+		return;
+	if (s->flush_prev)
+		s->flush_prev->flush_next = s->flush_next;
+	else
+		flush_head = s->flush_next;
+	if (s->flush_next)
+		s->flush_next->flush_prev = s->flush_prev;
+	s->flush_prev = s->flush_next = NULL;
+	s->flush_listed = 0;
+}
+
+static void want_write(void *t)
+{
+	struct lws *wsi = t;
+	ch_ws_state *s = ch_http_ws_state(wsi);
+	if (s == flushing || s->close_code || s->peer_closed || lws_get_network_wsi(wsi) != wsi) {
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	if (s->flush_listed)
+		return;
+	s->flush_listed = 1;
+	s->flush_prev = NULL;
+	s->flush_next = flush_head;
+	if (flush_head)
+		flush_head->flush_prev = s;
+	flush_head = s;
+}
 
 static void close_conn(void *t, int code, const char *why)
 {
@@ -224,23 +267,35 @@ static void linger(struct lws *wsi, ch_ws_state *s)
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LINGER_SECS);
 }
 
-static int writeable(struct lws *wsi, ch_ws_state *s)
+/* One frame with the queue's first records. Returns -1 when the connection
+ * is broken, else 0. */
+static int send_queue(struct lws *wsi, ch_ws_state *s)
 {
 	size_t len, n = 1;
-	const char *rec = s->conn ? ch_hub_conn_peek(s->conn, 0, &len) : NULL;
-	if (rec) {
-		/* A lone record goes from the queue as it is; several go out as
-		 * one frame (SignalR records end with 0x1E, and a frame may carry
-		 * several): one system call however far the connection is behind. */
-		size_t more;
-		unsigned char *out = (unsigned char *)rec;
-		if (ch_hub_conn_peek(s->conn, 1, &more)) {
-			len = gather_queue(s->conn, &n);
-			out = gather + LWS_PRE;
-		}
-		if (lws_write(wsi, out, len, ch_hub_conn_binary(s->conn) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)len)
+	const char *rec = ch_hub_conn_peek(s->conn, 0, &len);
+	if (!rec)
+		return 0;
+	/* A lone record goes from the queue as it is; several go out as one
+	 * frame (SignalR records end with 0x1E, and a frame may carry several):
+	 * one system call however far the connection is behind. */
+	size_t more;
+	unsigned char *out = (unsigned char *)rec;
+	if (ch_hub_conn_peek(s->conn, 1, &more)) {
+		len = gather_queue(s->conn, &n);
+		out = gather + LWS_PRE;
+	}
+	if (lws_write(wsi, out, len, ch_hub_conn_binary(s->conn) ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < (int)len)
+		return -1;
+	ch_hub_conn_pop(s->conn, n);
+	return 0;
+}
+
+static int writeable(struct lws *wsi, ch_ws_state *s)
+{
+	flush_unlist(s); /* written now, not again at the end of the turn */
+	if (s->conn && ch_hub_conn_peek(s->conn, 0, &(size_t){0})) {
+		if (send_queue(wsi, s))
 			return -1;
-		ch_hub_conn_pop(s->conn, n);
 		if (s->close_code)
 			lws_callback_on_writable(wsi); /* the close frame follows the queue */
 		return 0;
@@ -248,6 +303,25 @@ static int writeable(struct lws *wsi, ch_ws_state *s)
 	if (s->close_code && !s->lingering)
 		linger(wsi, s);
 	return 0;
+}
+
+void ch_ws_flush(void)
+{
+	ch_ws_state *s;
+	while ((s = flush_head) != NULL) {
+		flush_unlist(s);
+		if (!s->conn)
+			continue;
+		if (s->close_code || s->peer_closed || lws_partial_buffered(s->wsi)) {
+			lws_callback_on_writable(s->wsi); /* lws sends its remainder first */
+			continue;
+		}
+		flushing = s;
+		int bad = send_queue(s->wsi, s);
+		flushing = NULL;
+		if (bad) /* lws marked the socket unusable: it closes at its next service */
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
 }
 
 int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_state *s, void *in, size_t len)
@@ -277,6 +351,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 	case LWS_CALLBACK_ESTABLISHED:
 		if (!s->authed)
 			return -1;
+		s->wsi = wsi;
 		ch_wsguard_watch(lws_get_socket_fd(wsi), wsi);
 		if (s->sid[0]) /* the negotiated connection, from now on over this socket */
 			s->conn = ch_sessions_ws_take(s->sid, &s->p, wsi, &transport);
@@ -295,7 +370,11 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_stat
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return writeable(wsi, s);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		s->peer_closed = 1;
+		return 0;
 	case LWS_CALLBACK_CLOSED:
+		flush_unlist(s);
 		ch_wsguard_unwatch(lws_get_socket_fd(wsi));
 		if (s->conn)
 			ch_hub_conn_gone(s->conn);

@@ -19,7 +19,11 @@ typedef struct ch_ws_state {
 	int authed;
 	int close_code;   /* close after the queue drains */
 	int lingering;    /* close frame sent, FIN sent: input is read and dropped until the client closes */
+	int peer_closed;  /* the client sent its close frame: lws answers it, we only write from WRITEABLE */
 	char close_why[64];
+	struct lws *wsi;  /* set at ESTABLISHED */
+	struct ch_ws_state *flush_prev, *flush_next; /* on the list ch_ws_flush writes */
+	int flush_listed;
 } ch_ws_state;
 
 /* key verifies tokens; a principal may hold connections_per_principal hub
@@ -30,6 +34,10 @@ void ch_ws_init(const ch_token_key *key, size_t connections_per_principal);
 int ch_ws_confirm_upgrade(struct lws *wsi, ch_ws_state *s, const char *protocol);
 /* Ends connections whose client broke the framing rules (after each loop turn). */
 void ch_ws_sweep(void);
+/* Writes what the hub queued this loop turn, one frame per connection, to
+ * every connection whose socket lws holds nothing back for (at the end of
+ * each loop turn, before the loop sleeps). */
+void ch_ws_flush(void);
 /* Every WebSocket callback reason. */
 int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_ws_state *s, void *in, size_t len);
 
