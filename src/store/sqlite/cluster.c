@@ -27,19 +27,7 @@ ch_err ch_store_sqlite_setting_ensure(ch_store_tx *tx, const char *key, const ch
 	err = ch_store_sqlite_bound(tx, st, rc, "setting ensure");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "setting ensure");
-	if (err == CH_OK)
-		err = ch_store_sqlite_prep(tx, CH_STMT_SETTING_GET, &st);
-	if (err == CH_OK)
-		err = ch_store_sqlite_bound(tx, st, ch_store_sqlite_bind_text(st, 1, key), "setting get");
-	if (err != CH_OK)
-		return err;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = ch_store_sqlite_col_text(st, 0, out, outlen) == CH_OK ? CH_OK : CH_ERR_OUT_OF_RANGE;
-	else
-		err = rc == SQLITE_DONE ? CH_ERR_NOT_FOUND : ch_store_sqlite_fail(tx, rc, "setting get");
-	ch_store_sqlite_reset(st);
-	return err;
+	return err == CH_OK ? ch_store_sqlite_setting_get(tx, key, out, outlen) : err;
 }
 
 ch_err ch_store_sqlite_setting_get(ch_store_tx *tx, const char *key, char *out, size_t outlen)
