@@ -109,22 +109,22 @@ int ch_clock_set_file(const char *path, char *why, size_t why_len)
 	return 0;
 }
 
-int64_t ch_now_ms(void)
-{
-	int64_t off = atomic_load_explicit(&offset_ms, memory_order_relaxed);
-	if (__builtin_expect(fake.path != NULL, 0))
-		return fake_now() + off;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + off;
-}
-
-int64_t ch_lease_ms(void)
+/* This host's wall clock plus clock_offset. */
+static int64_t real_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load_explicit(&offset_ms, memory_order_relaxed);
 }
+
+int64_t ch_now_ms(void)
+{
+	if (__builtin_expect(fake.path != NULL, 0))
+		return fake_now() + atomic_load_explicit(&offset_ms, memory_order_relaxed);
+	return real_ms();
+}
+
+int64_t ch_lease_ms(void) { return real_ms(); }
 
 int64_t ch_mono_ms(void)
 {
