@@ -58,11 +58,12 @@ static int login_limited(ch_ctx *c, const login_keys *k)
 	ch_api *a = c->api;
 	int wait = ch_counter_enabled() ? shared_wait(c, k) : -1;
 	if (wait < 0) {
-		wait = ch_ratelimit_peek(a->login_fail, k->pair, ch_mono_ms());
+		int64_t mono = ch_mono_ms();
+		wait = ch_ratelimit_peek(a->login_fail, k->pair, mono);
 		if (!wait)
-			wait = ch_ratelimit_peek(a->login_ip, k->ip, ch_mono_ms());
+			wait = ch_ratelimit_peek(a->login_ip, k->ip, mono);
 		if (!wait)
-			wait = ch_ratelimit_peek(a->login_name, k->name, ch_mono_ms());
+			wait = ch_ratelimit_peek(a->login_name, k->name, mono);
 	}
 	if (!wait)
 		return 0;
@@ -75,9 +76,10 @@ static int login_limited(ch_ctx *c, const login_keys *k)
  * and cluster-wide when configured. */
 static void login_failed(ch_ctx *c, const login_keys *k)
 {
-	ch_ratelimit_take(c->api->login_fail, k->pair, ch_mono_ms());
-	ch_ratelimit_take(c->api->login_ip, k->ip, ch_mono_ms());
-	ch_ratelimit_take(c->api->login_name, k->name, ch_mono_ms());
+	int64_t mono = ch_mono_ms();
+	ch_ratelimit_take(c->api->login_fail, k->pair, mono);
+	ch_ratelimit_take(c->api->login_ip, k->ip, mono);
+	ch_ratelimit_take(c->api->login_name, k->name, mono);
 	if (ch_counter_enabled() && (ch_counter_incr(k->pair, 60000, c->now_ms) ||
 	                             ch_counter_incr(k->ip, 60000, c->now_ms) ||
 	                             ch_counter_incr(k->name, 60000, c->now_ms)))

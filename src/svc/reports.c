@@ -363,14 +363,11 @@ ch_err ch_svc_report(ch_svc_tx *tx, int64_t company_id, const ch_report_query *q
 	sc.to_ms = (zone ? ch_tz_to_utc(zone, to_local) : to_local) * 1000;
 	e = last > trimmed ? read_log(&sc, q->org_id, trimmed, why, whylen) : CH_OK;
 	if (!e) {
-		json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I}", "organizationId", (json_int_t)q->org_id, "timeZone",
-		                      zname, "rangeStart", json_string(""), "rangeEnd", json_string(""), "eventsRead",
-		                      (json_int_t)sc.read);
-		char ts[25];
-		ch_iso8601_format(sc.from_ms, ts);
-		json_object_set_new(o, "rangeStart", json_string(ts));
-		ch_iso8601_format(sc.to_ms, ts);
-		json_object_set_new(o, "rangeEnd", json_string(ts));
+		char start[25], end[25];
+		ch_iso8601_format(sc.from_ms, start);
+		ch_iso8601_format(sc.to_ms, end);
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I}", "organizationId", (json_int_t)q->org_id, "timeZone",
+		                      zname, "rangeStart", start, "rangeEnd", end, "eventsRead", (json_int_t)sc.read);
 		if (q->heatmap) {
 			json_object_set_new(o, "counts", heat_json(&sc));
 		} else {
