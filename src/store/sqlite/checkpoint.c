@@ -4,21 +4,27 @@
  * threshold: the writer copies a thousand pages into the database file and
  * waits for two fdatasyncs while every queued message waits behind it. Here
  * the writer connection has no automatic checkpoint; its WAL hook wakes the
- * checkpointer thread (niced, its own connection) once the WAL holds
- * CKPT_FRAMES frames, and that thread runs PASSIVE checkpoints, one round
- * after another, while the writer goes on committing (WAL mode lets one
- * checkpointer run beside the writer). Durability is unchanged: commits are
- * in the WAL either way.
+ * checkpointer thread (niced, its own connection) each time the WAL has grown
+ * by CKPT_STEP frames, and that thread runs a PASSIVE checkpoint while the
+ * writer goes on committing (WAL mode lets one checkpointer run beside the
+ * writer). Durability is unchanged: commits are in the WAL either way.
+ *
+ * A round copies each page once, however many frames of it the WAL holds, so
+ * rounds further apart copy fewer pages per message: the pages a message
+ * touches (its chat's index leaves, the chat row, the tails of the append-only
+ * tables) are written by many commits in a row. Rounds back to back copied
+ * about one page per WAL frame; CKPT_STEP is the step past which the open-loop
+ * p99 grew on the chat bench (a larger round's WAL fdatasync stalls the
+ * writer's appends; bench/analysis.md).
  *
  * A round copies the frames committed before it began, so under steady
  * writes it always ends a little behind, and the WAL only starts over (at the
- * writer's next transaction) once every frame is copied. So when the WAL
- * reaches CKPT_RESTART_FRAMES, the writer lets the round in progress end and
- * copies the few frames committed meanwhile itself, from its hook, with
- * nothing committing: a pause of a few milliseconds, after which the WAL
- * starts over. (Measured on the chat bench: the checkpointer keeps up in
- * rounds of a few hundred frames; the writer's pause is ~1.5 ms of waiting
- * plus 4–9 ms of copying, once per 16,384 frames.)
+ * writer's next transaction) once every frame is copied. So once the WAL
+ * holds CKPT_RESTART_FRAMES, the writer copies the frames committed since the
+ * last round itself, from its hook, with nothing committing: a pause of a few
+ * milliseconds, after which the WAL starts over. In the last 1,024 frames
+ * before that mark rounds run back to back, so the writer's part stays short
+ * (the frames of one short round, after waiting for it to end).
  *
  * Threading: the hook runs on the writer thread; ckpt_mu guards the request
  * and running flags and the stop flag. One checkpoint runs at a time
@@ -31,8 +37,9 @@
 #include "core/log.h"
 #include "store/sqlite/sqlite_int.h"
 
-#define CKPT_FRAMES 1000            /* SQLite's own default threshold */
+#define CKPT_STEP 2048              /* frames of WAL growth between two rounds */
 #define CKPT_RESTART_FRAMES 16384   /* 64 MiB of 4 KiB pages (journal_size_limit) */
+#define CKPT_LAST_ROUND (CKPT_RESTART_FRAMES - 1024) /* the writer's copy stays short */
 #define CKPT_NICE 10
 
 /* One PASSIVE checkpoint on c's connection; the caller set ckpt_running. */
@@ -54,12 +61,16 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	(void)db;
 	(void)name;
 	ch_store *s = arg;
-	if (frames < CKPT_FRAMES)
-		return SQLITE_OK;
 	pthread_mutex_lock(&s->ckpt_mu);
+	if (frames < s->ckpt_asked_at) /* the WAL started over */
+		s->ckpt_asked_at = 0;
 	if (frames < CKPT_RESTART_FRAMES) {
-		s->ckpt_wanted = 1;
-		pthread_cond_broadcast(&s->ckpt_cv);
+		int due = frames - s->ckpt_asked_at >= CKPT_STEP || frames >= CKPT_LAST_ROUND;
+		if (due) {
+			s->ckpt_asked_at = frames;
+			s->ckpt_wanted = 1;
+			pthread_cond_broadcast(&s->ckpt_cv);
+		}
 		pthread_mutex_unlock(&s->ckpt_mu);
 		return SQLITE_OK;
 	}

@@ -67,6 +67,7 @@ struct ch_store {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	int ckpt_wanted, ckpt_running, ckpt_stopping;
+	int ckpt_asked_at; /* the WAL's size in frames when the last round was asked for */
 
 	/* Readers: one connection per thread, found through reader_key and
 	 * listed in readers so close can close them all. */

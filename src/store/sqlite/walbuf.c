@@ -1,5 +1,7 @@
 /* walbuf.c — the "chathub" SQLite VFS: the default (unix) VFS, except that a
- * transaction's WAL frames reach the file in one write instead of two per page.
+ * transaction's WAL frames reach the file in one write instead of two per page,
+ * a checkpoint's pages reach the database file in one write per run of
+ * adjacent pages, and WAL frames are read from a shared mapping of the file.
  *
  * SQLite appends a commit to the WAL as frames, each a 24-byte header write
  * followed by a page write; a group commit of many messages dirties hundreds
@@ -16,14 +18,37 @@
  * returns, and with synchronous = FULL the xSync that follows the commit frame
  * finds the buffer already written. Files other than WAL files pass through.
  *
+ * The database file gets the same buffer. In WAL mode only a checkpoint writes
+ * it, page by page in ascending page order, and the pages a round copies are
+ * often adjacent (the tails of the append-only tables, neighbouring leaves):
+ * each run goes out in one write. SQLite calls xFileControl
+ * (SQLITE_FCNTL_CKPT_DONE) right after its copy loop, before it truncates,
+ * syncs or publishes the round (nBackfill), so the file holds every page
+ * before any reader can be sent to it; and no reader reads a page a round is
+ * copying (it holds WAL_READ_LOCK(0), and every other reader's snapshot
+ * includes the copied frames, so it reads them from the WAL).
+ *
+ * WAL reads (the checkpointer's, one per page it copies; a reader's, one per
+ * WAL page it needs) are served from a read-only shared mapping of the WAL
+ * (MAP_SHARED: the page cache, so every write of any connection is seen)
+ * instead of a pread each. SQLite reads only frames that were written, in the
+ * WAL's current generation, while its locks keep them from being truncated; a
+ * read past the size last seen (fstat, once per growth) or past the mapping
+ * goes to the file as before, so the mapping is never touched beyond the end
+ * of the file.
+ *
  * Every byte SQLite writes to a WAL file is counted in the /metrics counter
  * chathub_sqlite_wal_bytes_total (the benchmark's WAL bytes per message).
  *
  * Threading: a sqlite3_file is used by one connection, hence one thread, at a
  * time; the VFS is registered once, by conn.c's process-wide set-up.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/metrics.h"
 #include "store/sqlite/sqlite_int.h"
@@ -35,12 +60,19 @@
  * with that; larger writes come back short as SQLITE_FULL): flushes go out in
  * chunks of 31 pages of 4 KiB. */
 #define WRITE_CHUNK 0x1f000
+/* Address space reserved for a WAL's mapping (not memory): the WAL starts over
+ * at 64 MiB; frames past this are read with pread. */
+#define WAL_MAP_LEN ((size_t)1 << 30)
 
 typedef struct walbuf_file {
 	sqlite3_file base;      /* pMethods: walbuf_methods */
 	sqlite3_file *real;     /* the unix VFS's file, allocated right after this */
 	int is_wal;
+	int gather;             /* a WAL or a main database: writes are buffered */
 	int commit_pending;     /* the last write was a commit frame's header */
+	int map_fd;             /* WAL: our own read-only descriptor, or -1 */
+	const unsigned char *map; /* WAL: WAL_MAP_LEN bytes mapped, or NULL */
+	sqlite3_int64 map_size; /* WAL: the file's size when last seen */
 	unsigned char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;      /* file offset of buf[0] */
@@ -67,14 +99,51 @@ static int wb_close(sqlite3_file *pf)
 	int rc2 = f->real->pMethods->xClose(f->real);
 	free(f->buf);
 	f->buf = NULL;
+	if (f->map)
+		munmap((void *)f->map, WAL_MAP_LEN);
+	if (f->map_fd >= 0)
+		close(f->map_fd);
+	f->map = NULL;
+	f->map_fd = -1;
 	return rc != SQLITE_OK ? rc : rc2;
+}
+
+/* Copies [off, off + n) of the WAL from its mapping; 0 when the mapping cannot
+ * serve it (the caller reads the file). */
+static int map_read(walbuf_file *f, void *p, int n, sqlite3_int64 off)
+{
+	if (f->map_fd < 0 || off < 0 || (size_t)off + (size_t)n > WAL_MAP_LEN)
+		return 0;
+	if (off + n > f->map_size) {
+		struct stat st;
+		if (fstat(f->map_fd, &st) != 0)
+			return 0;
+		f->map_size = st.st_size;
+		if (off + n > f->map_size)
+			return 0;
+	}
+	if (!f->map) {
+		void *m = mmap(NULL, WAL_MAP_LEN, PROT_READ, MAP_SHARED, f->map_fd, 0);
+		if (m == MAP_FAILED) {
+			close(f->map_fd);
+			f->map_fd = -1;
+			return 0;
+		}
+		f->map = m;
+	}
+	memcpy(p, f->map + off, (size_t)n);
+	return 1;
 }
 
 static int wb_read(sqlite3_file *pf, void *p, int n, sqlite3_int64 off)
 {
 	walbuf_file *f = (walbuf_file *)pf;
 	int rc = flush(f);
-	return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, p, n, off);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (n > 0 && map_read(f, p, n, off))
+		return SQLITE_OK;
+	return f->real->pMethods->xRead(f->real, p, n, off);
 }
 
 /* Appends to the buffer; 0 when it does not fit (caller flushes first). */
@@ -104,9 +173,10 @@ static int buffer(walbuf_file *f, const void *p, size_t n, sqlite3_int64 off)
 static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 {
 	walbuf_file *f = (walbuf_file *)pf;
-	if (!f->is_wal || n <= 0)
+	if (!f->gather || n <= 0)
 		return f->real->pMethods->xWrite(f->real, p, n, off);
-	ch_metrics_counter_add(CH_COUNTER_SQLITE_WAL_BYTES, n);
+	if (f->is_wal)
+		ch_metrics_counter_add(CH_COUNTER_SQLITE_WAL_BYTES, n);
 	int commit_page = f->commit_pending;
 	f->commit_pending = 0;
 	if (!buffer(f, p, (size_t)n, off)) {
@@ -119,7 +189,7 @@ static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 	}
 	if (commit_page)
 		return flush(f);
-	if (n == FRAME_HDR && off >= WAL_HDR) {
+	if (f->is_wal && n == FRAME_HDR && off >= WAL_HDR) {
 		const unsigned char *h = p;
 		f->commit_pending = (h[4] | h[5] | h[6] | h[7]) != 0;
 	}
@@ -250,6 +320,7 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 	(void)vfs;
 	walbuf_file *f = (walbuf_file *)pf;
 	memset(f, 0, sizeof *f);
+	f->map_fd = -1;
 	f->real = (sqlite3_file *)(f + 1);
 	int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
 	if (rc != SQLITE_OK || !f->real->pMethods) {
@@ -265,6 +336,10 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 		return SQLITE_CANTOPEN;
 	}
 	f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+	f->gather = f->is_wal || (flags & SQLITE_OPEN_MAIN_DB) != 0;
+	/* our own descriptor of the same file, opened after SQLite created it */
+	if (f->is_wal && name)
+		f->map_fd = open(name, O_RDONLY | O_CLOEXEC);
 	f->base.pMethods = &walbuf_methods;
 	return SQLITE_OK;
 }
