@@ -28,6 +28,16 @@
  * copying (it holds WAL_READ_LOCK(0), and every other reader's snapshot
  * includes the copied frames, so it reads them from the WAL).
  *
+ * SQLite ignores what xFileControl returns, and a partial round publishes
+ * itself with no other call in between, so a write that fails there would be
+ * a round published without its pages. Two things keep that from happening:
+ * a write past the file's end is buffered only once its blocks are reserved
+ * (fallocate, FALLOC_FL_KEEP_SIZE, a MiB ahead), so a full disk fails the
+ * xWrite that SQLite sees (else such writes go straight to the file); and a
+ * buffered write that still fails at that point (an I/O error) stops the
+ * process, whose next start rebuilds the WAL index and copies every frame
+ * again.
+ *
  * WAL reads (the checkpointer's, one per page it copies; a reader's, one per
  * WAL page it needs) are served from a read-only shared mapping of the WAL
  * (MAP_SHARED: the page cache, so every write of any connection is seen)
@@ -44,6 +54,7 @@
  * time; the VFS is registered once, by conn.c's process-wide set-up.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,6 +74,7 @@
 /* Address space reserved for a WAL's mapping (not memory): the WAL starts over
  * at 64 MiB; frames past this are read with pread. */
 #define WAL_MAP_LEN ((size_t)1 << 30)
+#define RESERVE_AHEAD (1 << 20) /* bytes reserved past the database file's end at a time */
 
 typedef struct walbuf_file {
 	sqlite3_file base;      /* pMethods: walbuf_methods */
@@ -73,6 +85,10 @@ typedef struct walbuf_file {
 	int map_fd;             /* WAL: our own read-only descriptor, or -1 */
 	const unsigned char *map; /* WAL: WAL_MAP_LEN bytes mapped, or NULL */
 	sqlite3_int64 map_size; /* WAL: the file's size when last seen */
+	const char *name;       /* the file's path (SQLite keeps it for the file's life) */
+	int res_fd;             /* database: our own descriptor for fallocate, -1 until needed */
+	sqlite3_int64 db_end;   /* database: its size as this handle knows it, -1 unknown */
+	sqlite3_int64 reserved; /* database: blocks reserved up to here */
 	unsigned char *buf;
 	size_t len, cap;
 	sqlite3_int64 off;      /* file offset of buf[0] */
@@ -88,6 +104,8 @@ static int flush(walbuf_file *f)
 		size_t n = f->len - at < WRITE_CHUNK ? f->len - at : WRITE_CHUNK;
 		rc = f->real->pMethods->xWrite(f->real, f->buf + at, (int)n, f->off + (sqlite3_int64)at);
 	}
+	if (rc == SQLITE_OK && f->db_end >= 0 && f->off + (sqlite3_int64)f->len > f->db_end)
+		f->db_end = f->off + (sqlite3_int64)f->len;
 	f->len = 0;
 	return rc;
 }
@@ -99,6 +117,9 @@ static int wb_close(sqlite3_file *pf)
 	int rc2 = f->real->pMethods->xClose(f->real);
 	free(f->buf);
 	f->buf = NULL;
+	if (f->res_fd >= 0)
+		close(f->res_fd);
+	f->res_fd = -1;
 	if (f->map)
 		munmap((void *)f->map, WAL_MAP_LEN);
 	if (f->map_fd >= 0)
@@ -170,9 +191,38 @@ static int buffer(walbuf_file *f, const void *p, size_t n, sqlite3_int64 off)
 	return 1;
 }
 
+/* Database file: 1 when [off, off + n) is inside the file or its reserved
+ * blocks (a write there cannot fail for want of space), reserving ahead when
+ * it is not; 0 when it cannot tell or reserve (the write goes to the file). */
+static int room_for(walbuf_file *f, sqlite3_int64 off, int n)
+{
+	sqlite3_int64 end = off + n;
+	if (f->db_end < 0 && f->real->pMethods->xFileSize(f->real, &f->db_end) != SQLITE_OK) {
+		f->db_end = -1;
+		return 0;
+	}
+	if (end <= f->db_end || end <= f->reserved)
+		return 1;
+	if (f->res_fd < 0 && (!f->name || (f->res_fd = open(f->name, O_WRONLY | O_CLOEXEC)) < 0))
+		return 0;
+	sqlite3_int64 from = f->reserved > f->db_end ? f->reserved : f->db_end;
+	if (fallocate(f->res_fd, FALLOC_FL_KEEP_SIZE, from, end + RESERVE_AHEAD - from) != 0)
+		return 0;
+	f->reserved = end + RESERVE_AHEAD;
+	return 1;
+}
+
 static int wb_write(sqlite3_file *pf, const void *p, int n, sqlite3_int64 off)
 {
 	walbuf_file *f = (walbuf_file *)pf;
+	if (f->gather && !f->is_wal && n > 0 && !room_for(f, off, n)) {
+		int rc = flush(f);
+		if (rc == SQLITE_OK)
+			rc = f->real->pMethods->xWrite(f->real, p, n, off);
+		if (rc == SQLITE_OK && off + n > f->db_end)
+			f->db_end = off + n;
+		return rc;
+	}
 	if (!f->gather || n <= 0)
 		return f->real->pMethods->xWrite(f->real, p, n, off);
 	if (f->is_wal)
@@ -200,7 +250,11 @@ static int wb_truncate(sqlite3_file *pf, sqlite3_int64 size)
 {
 	walbuf_file *f = (walbuf_file *)pf;
 	int rc = flush(f);
-	return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+	if (rc == SQLITE_OK)
+		rc = f->real->pMethods->xTruncate(f->real, size);
+	f->db_end = rc == SQLITE_OK ? size : -1;
+	f->reserved = 0;
+	return rc;
 }
 
 static int wb_sync(sqlite3_file *pf, int flags)
@@ -240,7 +294,14 @@ static int wb_check_reserved(sqlite3_file *pf, int *out)
 static int wb_file_control(sqlite3_file *pf, int op, void *arg)
 {
 	walbuf_file *f = (walbuf_file *)pf;
+	int had = f->len != 0;
 	int rc = flush(f);
+	if (rc != SQLITE_OK && had && !f->is_wal && op == SQLITE_FCNTL_CKPT_DONE) {
+		/* SQLite would publish the round without these pages (see above) */
+		fprintf(stderr, "chathub: writing checkpointed pages to %s failed (SQLite error %d); stopping so that "
+		                "the next start copies them again\n", f->name ? f->name : "the database", rc);
+		abort();
+	}
 	return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
@@ -321,6 +382,8 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 	walbuf_file *f = (walbuf_file *)pf;
 	memset(f, 0, sizeof *f);
 	f->map_fd = -1;
+	f->res_fd = -1;
+	f->db_end = -1;
 	f->real = (sqlite3_file *)(f + 1);
 	int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
 	if (rc != SQLITE_OK || !f->real->pMethods) {
@@ -337,6 +400,7 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, in
 	}
 	f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
 	f->gather = f->is_wal || (flags & SQLITE_OPEN_MAIN_DB) != 0;
+	f->name = name;
 	/* our own descriptor of the same file, opened after SQLite created it */
 	if (f->is_wal && name)
 		f->map_fd = open(name, O_RDONLY | O_CLOEXEC);
