@@ -167,6 +167,16 @@ function chatTable(rowsIn, title) {
     p('System calls per delivered message, by call: ' + splits.map((r) => `run ${r.run}: ${r.syscall_split}`).join('; ') + '.');
     p();
   }
+  const st = rowsIn.filter((r) => r.store_write_mean_ms != null);
+  if (st.length) {
+    const le = (v) => (v == null ? '> 1,000' : `≤ ${v < 10 ? String(v) : fmt(v)}`);
+    p("The store's part (`chathub_store_write_seconds`: a write job from queued to its group commit done; " +
+      '`chathub_store_commit_seconds`: one group commit), over the window: ' + st.map((r) =>
+      `run ${r.run}: writes p50 ${le(r.store_write_p50_le_ms)} ms, p99 ${le(r.store_write_p99_le_ms)} ms, mean ` +
+      `${fmt(r.store_write_mean_ms, 2)} ms; commits p99 ${le(r.store_commit_p99_le_ms)} ms, mean ${fmt(r.store_commit_mean_ms, 2)} ms`)
+      .join('; ') + '.');
+    p();
+  }
 }
 
 p('## 2. Chat throughput and latency');

@@ -204,13 +204,15 @@ pg_lsn() { [ -n "$1" ] && psql "$1" -qAtX -c 'SELECT pg_current_wal_lsn()' 2>/de
 # window_probe LOADGEN_PID ERRFILE OUTFILE PIDS(comma-separated) PG_URL URL...: waits for the loadgen's "window start"
 # mark, reads the WAL counters (/metrics of each URL; PostgreSQL's WAL position when PG_URL is set) and starts
 # `perf stat` on PIDS; at "window end" stops it and reads the counters again. Writes k=v lines to OUTFILE:
-# wal_bytes, pg_wal_bytes, syscalls, sc_<name>. Runs on the load's CPU.
+# wal_bytes, pg_wal_bytes, syscalls, sc_<name>, and the store's time histograms of the first URL over the window
+# (hist_<name>_<le>=count, hist_<name>_sum). Runs on the load's CPU.
 window_probe() {
   local lg=$1 err=$2 out=$3 pids=$4 pg=$5; shift 5
   taskset -cp 1 "$BASHPID" >/dev/null 2>&1 || true
   : >"$out"
   until grep -q 'loadgen: window start' "$err" 2>/dev/null; do [ -d "/proc/$lg" ] || return 0; sleep 0.02; done
   local w0 l0 pf=''; w0=$(wal_bytes "$@"); l0=$(pg_lsn "$pg")
+  [ $# -gt 0 ] && { curl -sf --max-time 2 "$1/metrics" >"$out.m0" || true; }
   if have_perf; then
     local ev=raw_syscalls:sys_enter s
     for s in $SYSCALLS; do ev+=",syscalls:sys_enter_$s"; done
@@ -219,6 +221,14 @@ window_probe() {
   until grep -q 'loadgen: window end' "$err" 2>/dev/null; do [ -d "/proc/$lg" ] || break; sleep 0.02; done
   [ -n "$pf" ] && { kill -INT "$pf" 2>/dev/null; wait "$pf" 2>/dev/null || true; }
   local w1 l1; w1=$(wal_bytes "$@"); l1=$(pg_lsn "$pg")
+  if [ $# -gt 0 ] && [ -s "$out.m0" ] && curl -sf --max-time 2 "$1/metrics" >"$out.m1"; then
+    # the histograms' growth over the window: hist_<name>_<le>=count and hist_<name>_sum=seconds
+    awk '/^chathub_store_(write|commit)_seconds_(bucket|sum)/ {
+        k = $1; sub(/^chathub_store_/, "", k); sub(/_seconds_bucket\{le="/, "_", k); sub(/"\}$/, "", k)
+        sub(/_seconds_sum$/, "_sum", k)
+        if (FILENAME == ARGV[1]) a[k] = $2; else print "hist_" k "=" ($2 - a[k]) }' "$out.m0" "$out.m1" >>"$out"
+  fi
+  rm -f "$out.m0" "$out.m1"
   [ -n "$w0" ] && [ -n "$w1" ] && echo "wal_bytes=$((w1 - w0))" >>"$out"
   [ -n "$l0" ] && [ -n "$l1" ] && echo "pg_wal_bytes=$(psql "$pg" -qAtX -c "SELECT pg_wal_lsn_diff('$l1', '$l0')::bigint")" >>"$out"
   [ -s "$out.perf" ] && awk -F, '$3 ~ /sys_enter/ {
@@ -241,6 +251,19 @@ lever_fields() {
       o.syscalls = kv.syscalls; o.syscalls_per_msg = per(kv.syscalls, o.delivered);
       const sc = Object.entries(kv).filter(([k, v]) => k.startsWith("sc_") && per(v, o.delivered) > 0).sort((a, b) => b[1] - a[1]);
       o.syscall_split = sc.map(([k, v]) => `${k.slice(3)} ${per(v, o.delivered)}`).join(", ");
+    }
+    // the part of the latency spent in the store: the bucket bound under which 50 % / 99 % of the writes of the window
+    // (queued -> committed) and commits fell, and their means, in ms
+    for (const name of ["write", "commit"]) {
+      const b = Object.entries(kv).filter(([k]) => k.startsWith(`hist_${name}_`) && !k.endsWith("_sum"))
+        .map(([k, v]) => [k.slice(`hist_${name}_`.length), v])
+        .map(([le, v]) => [le === "+Inf" ? Infinity : Number(le) * 1000, v]).sort((x, y) => x[0] - y[0]);
+      const n = b.length ? b[b.length - 1][1] : 0;
+      if (!n) continue;
+      const q = (f) => { const hit = b.find(([, v]) => v >= f * n); return hit[0] === Infinity ? null : hit[0]; };
+      o[`store_${name}_p50_le_ms`] = q(0.5);
+      o[`store_${name}_p99_le_ms`] = q(0.99);
+      o[`store_${name}_mean_ms`] = Math.round((kv[`hist_${name}_sum`] / n) * 1e5) / 100;
     }
     console.log(JSON.stringify(o));' "$1" "$2"
 }

@@ -42,6 +42,24 @@ void ch_h_healthz(ch_ctx *c)
 	ch_ctx_text(c, 200, "ok", 2);
 }
 
+/* A Prometheus histogram of the store's times (cumulative buckets over
+ * CH_STORE_TIME_BOUNDS_US, in seconds). */
+static void time_histogram(ch_buf *out, const char *name, const char *help,
+                           const uint64_t le[CH_STORE_TIME_BUCKETS], uint64_t sum_us)
+{
+	static const int64_t bounds[CH_STORE_TIME_BUCKETS] = CH_STORE_TIME_BOUNDS_US;
+	ch_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (int i = 0; i < CH_STORE_TIME_BUCKETS; i++) {
+		if (i < CH_STORE_TIME_BUCKETS - 1)
+			ch_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, (double)bounds[i] / 1e6,
+			              (unsigned long long)le[i]);
+		else
+			ch_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)le[i]);
+	}
+	ch_buf_printf(out, "%s_sum %.6f\n%s_count %llu\n", name, (double)sum_us / 1e6, name,
+	              (unsigned long long)le[CH_STORE_TIME_BUCKETS - 1]);
+}
+
 void ch_h_metrics(ch_ctx *c)
 {
 	if (!metrics_allowed(c)) {
@@ -64,6 +82,12 @@ void ch_h_metrics(ch_ctx *c)
 		              (unsigned long long)st.batch_le[i]);
 	ch_buf_printf(&out, "chathub_store_commit_batch_size_sum %llu\n", (unsigned long long)st.jobs);
 	ch_buf_printf(&out, "chathub_store_commit_batch_size_count %llu\n", (unsigned long long)st.commits);
+	time_histogram(&out, "chathub_store_write_seconds",
+	               "Per write job: from queued to its group commit done (the store's part of a send).",
+	               st.write_le, st.write_us_sum);
+	time_histogram(&out, "chathub_store_commit_seconds",
+	               "Per group commit: from the writer taking the batch to its COMMIT returning.",
+	               st.commit_le, st.commit_us_sum);
 	ch_buf_printf(&out, "# HELP chathub_store_commits_failed_total Group commits that failed.\n"
 	                    "# TYPE chathub_store_commits_failed_total counter\n"
 	                    "chathub_store_commits_failed_total %llu\n",

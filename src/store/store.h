@@ -79,6 +79,10 @@ ch_err ch_store_read(ch_store *s, ch_store_fn fn, void *arg);
 void ch_store_write(ch_store *s, ch_store_fn fn, void *arg, ch_store_done_fn done);
 ch_err ch_store_write_sync(ch_store *s, ch_store_fn fn, void *arg);
 
+#define CH_STORE_TIME_BUCKETS 17
+#define CH_STORE_TIME_BOUNDS_US                                                                    \
+	{250, 500, 1000, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 50000, 100000, 250000, 500000, 1000000, \
+	 INT64_MAX}
 typedef struct ch_store_stats {
 	uint64_t commits;        /* group transactions committed */
 	uint64_t jobs;           /* write jobs completed */
@@ -86,6 +90,12 @@ typedef struct ch_store_stats {
 	uint64_t batch_le[8];    /* commits with batch size <= 1,2,4,8,16,32,64,+inf (cumulative) */
 	uint64_t queue_len;      /* write jobs waiting now */
 	uint64_t replays;        /* PostgreSQL: batches rolled back and run again without a failed job */
+	/* Time histograms, cumulative over CH_STORE_TIME_BOUNDS_US (the last is +inf):
+	 * write_le per write job, from queued to its batch committed (what a caller
+	 * waits for the store: queue, the batch, COMMIT); commit_le per batch, from
+	 * the writer taking it to its COMMIT returning. Sums in microseconds. */
+	uint64_t write_le[CH_STORE_TIME_BUCKETS], write_us_sum;
+	uint64_t commit_le[CH_STORE_TIME_BUCKETS], commit_us_sum;
 } ch_store_stats;
 void ch_store_stats_get(ch_store *s, ch_store_stats *out);
 

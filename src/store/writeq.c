@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/buf.h"
 #include "store/backend.h"
@@ -62,12 +63,26 @@ ch_store_job *ch_writeq_take(ch_writeq *q, size_t *n)
 	q->head = q->tail = NULL;
 	q->len = 0;
 	pthread_mutex_unlock(&q->mu);
+	q->taken_us = ch_mono_us();
 	return batch;
 }
 
-void ch_writeq_record(ch_writeq *q, size_t n, int committed)
+/* Counts a duration into cumulative buckets, as a Prometheus histogram. */
+static void time_count(uint64_t le[CH_STORE_TIME_BUCKETS], uint64_t *sum, int64_t us)
+{
+	static const int64_t bounds[CH_STORE_TIME_BUCKETS] = CH_STORE_TIME_BOUNDS_US;
+	if (us < 0)
+		us = 0;
+	*sum += (uint64_t)us;
+	for (int i = 0; i < CH_STORE_TIME_BUCKETS; i++)
+		if (us <= bounds[i])
+			le[i]++;
+}
+
+void ch_writeq_record(ch_writeq *q, const ch_store_job *batch, size_t n, int committed)
 {
 	static const size_t bounds[7] = {1, 2, 4, 8, 16, 32, 64};
+	int64_t now = ch_mono_us();
 	pthread_mutex_lock(&q->mu);
 	q->stats.jobs += n;
 	if (committed) {
@@ -76,6 +91,9 @@ void ch_writeq_record(ch_writeq *q, size_t n, int committed)
 		for (int i = 0; i < 8; i++)
 			if (i == 7 || n <= bounds[i])
 				q->stats.batch_le[i]++;
+		time_count(q->stats.commit_le, &q->stats.commit_us_sum, now - q->taken_us);
+		for (const ch_store_job *j = batch; j; j = j->next)
+			time_count(q->stats.write_le, &q->stats.write_us_sum, now - j->queued_us);
 	} else {
 		q->stats.failed_commits++;
 	}
@@ -159,6 +177,7 @@ static ch_store_job *job_new(ch_store_fn fn, void *arg, ch_store_done_fn done)
 	j->fn = fn;
 	j->arg = arg;
 	j->done = done;
+	j->queued_us = ch_mono_us();
 	return j;
 }
 

@@ -26,6 +26,7 @@ struct ch_store_job {
 	ch_err err;
 	int settled;  /* a backend that replays a batch: err is final, the job does not run again */
 	int tries;    /* a backend that replays a batch: runs so far */
+	int64_t queued_us; /* monotonic, when queued (the stats' write time) */
 	ch_store_job *next;
 };
 
@@ -42,6 +43,7 @@ typedef struct ch_writeq {
 	ch_store_stats stats;
 	ch_store_batch_sink sink;
 	void *sink_ctx;
+	int64_t taken_us;        /* writer thread: when it took the running batch */
 } ch_writeq;
 
 void ch_writeq_init(ch_writeq *q, ch_store *owner, uint64_t max);
@@ -62,8 +64,9 @@ void ch_writeq_wake(ch_writeq *q);
 /* Writer thread: waits for work; returns the whole queue, *n its length
  * (NULL once stopping and drained). */
 ch_store_job *ch_writeq_take(ch_writeq *q, size_t *n);
-/* Writer thread: counts a batch of n jobs, committed or not. */
-void ch_writeq_record(ch_writeq *q, size_t n, int committed);
+/* Writer thread: counts a batch of n jobs, committed or not, and (committed)
+ * its time and each job's since it was queued. */
+void ch_writeq_record(ch_writeq *q, const ch_store_job *batch, size_t n, int committed);
 /* Writer thread: counts a batch run again. */
 void ch_writeq_count_replay(ch_writeq *q);
 /* Writer thread: calls every job's done with its err and frees the batch. */

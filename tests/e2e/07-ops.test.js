@@ -64,6 +64,21 @@ describe('operations', () => {
     const wal = series.find((x) => x.name === 'chathub_sqlite_wal_bytes_total');
     if (srv.storeUrl) assert.equal(wal.value, 0, 'PostgreSQL: no SQLite WAL');
     else assert.ok(wal.value > 0, `the commits above wrote to the WAL: ${wal.value}`);
+    // the store's time histograms: cumulative, one count per write job (per commit), a sum in seconds
+    for (const name of ['chathub_store_write_seconds', 'chathub_store_commit_seconds']) {
+      const b = series.filter((x) => x.name === `${name}_bucket`);
+      assert.deepEqual(b.map((x) => x.labels.le),
+        ['0.00025', '0.0005', '0.001', '0.002', '0.003', '0.005', '0.0075', '0.01', '0.015', '0.02', '0.03', '0.05',
+          '0.1', '0.25', '0.5', '1', '+Inf'], name);
+      for (let i = 1; i < b.length; i++) assert.ok(b[i].value >= b[i - 1].value, `${name} is cumulative`);
+      const count = series.find((x) => x.name === `${name}_count`).value;
+      assert.equal(b[b.length - 1].value, count, `${name}: +Inf holds every observation`);
+      assert.ok(count >= 1, `${name}: the synchronize above was counted`);
+      assert.ok(series.find((x) => x.name === `${name}_sum`).value > 0, `${name}_sum`);
+    }
+    const jobs = series.find((x) => x.name === 'chathub_store_commit_batch_size_sum').value;
+    assert.ok(series.find((x) => x.name === 'chathub_store_write_seconds_count').value <= jobs,
+      'write times: at most one per write job');
     assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]{10,}/, 'no tokens in metrics');
   });
 

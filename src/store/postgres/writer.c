@@ -193,7 +193,7 @@ static void *writer_main(void *arg)
 	ch_store_job *batch;
 	while ((batch = ch_writeq_take(&s->c.wq, &n)) != NULL) {
 		int committed = run_batch(s, c, batch, n);
-		ch_writeq_record(&s->c.wq, n, committed);
+		ch_writeq_record(&s->c.wq, batch, n, committed);
 		if (committed && c->principals_changed)
 			atomic_fetch_add(&s->principals_gen, 1);
 		c->principals_changed = 0;

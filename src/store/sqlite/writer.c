@@ -93,7 +93,7 @@ static void *writer_main(void *arg)
 		int committed = run_batch(s->writer_conn, batch);
 		/* Stats first, so a caller woken by done already sees its job counted;
 		 * the generation too, so no cache serves a revoked token after done. */
-		ch_writeq_record(&s->c.wq, n, committed);
+		ch_writeq_record(&s->c.wq, batch, n, committed);
 		if (s->writer_conn->principals_changed) {
 			s->writer_conn->principals_changed = 0;
 			atomic_fetch_add(&s->principals_gen, 1);
