@@ -16,7 +16,7 @@
  *   - when a write is not contiguous with the buffer, or the buffer is full.
  * Durability is unchanged: nothing is acknowledged before sqlite3_step(COMMIT)
  * returns, and with synchronous = FULL the xSync that follows the commit frame
- * finds the buffer already written. Files other than WAL files pass through.
+ * finds the buffer already written.
  *
  * The database file gets the same buffer. In WAL mode only a checkpoint writes
  * it, page by page in ascending page order, and the pages a round copies are
@@ -37,6 +37,9 @@
  * buffered write that still fails at that point (an I/O error) stops the
  * process, whose next start rebuilds the WAL index and copies every frame
  * again.
+ *
+ * Files other than WAL and main database files (journals, temporary files)
+ * pass through.
  *
  * WAL reads (the checkpointer's, one per page it copies; a reader's, one per
  * WAL page it needs) are served from a read-only shared mapping of the WAL
