@@ -38,8 +38,12 @@ typedef struct ch_event {
 	uint64_t exclude_conn;   /* hub connection that must not get it (the sender), 0 = none */
 	int64_t chat_id;         /* the chat it belongs to, 0 = none (presence, closes, Typing) */
 	int64_t seq;             /* ReceiveMessage, ReceiveMediaMessage: the message's seq; else 0 */
-	char *target;            /* owned */
-	json_t *args;            /* owned: the argument array */
+	char *target;            /* owned (allocated with the event) */
+	json_t *args;            /* owned: the argument array; NULL once the hub encoded it (wire) */
+	/* The records the delivering side encoded ahead, one per protocol (hub.h's
+	 * ch_hub_prepare, on the publishing thread), opaque here: released with
+	 * the event through the hook of ch_event_set_release. NULL = none. */
+	void *wire[2];
 	struct ch_event *next;
 } ch_event;
 
@@ -50,6 +54,9 @@ ch_event *ch_event_new(ch_event_kind kind, unsigned audience, const char *target
 /* Appends ev to the list *head (keeps order). */
 void ch_event_append(ch_event **head, ch_event *ev);
 void ch_event_free_list(ch_event *list);
+/* Sets how an event's wire records are released (NULL = they are never set).
+ * Call before any thread runs. */
+void ch_event_set_release(void (*release)(void *wire));
 
 /* Sets where published events go (NULL = dropped). Call before any thread runs. */
 void ch_bus_set_sink(ch_bus_sink sink);

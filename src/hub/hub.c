@@ -23,6 +23,13 @@ hub_state H;
  * deliver what it had read when asked to stop). */
 #define HELD_MAX (4 * CH_HUB_MAX_MESSAGE)
 
+/* MessagePack connections open now: the publishing threads encode an event's
+ * MessagePack record ahead only while there are some. */
+static int mp_conns;
+
+/* ch_event's release hook: an event's prepared record. */
+static void wire_release(void *wire) { hub_rec_unref(wire); }
+
 void ch_hub_init(const ch_hub_opts *o)
 {
 	memset(&H, 0, sizeof H);
@@ -31,6 +38,7 @@ void ch_hub_init(const ch_hub_opts *o)
 		H.o.max_in_flight = 1;
 	H.next_id = 1;
 	H.principal_budget = ch_ratelimit_new(H.o.principal_rate, 1000, H.o.principal_burst, PRINCIPAL_BUDGET_KEYS);
+	ch_event_set_release(wire_release);
 }
 
 size_t ch_hub_count(void) { return H.n; }
@@ -44,6 +52,30 @@ hub_rec *hub_rec_new(const ch_buf *b)
 	r->len = b->len;
 	r->data = (char *)(r + 1) + H.o.headroom;
 	memcpy(r->data, b->data, b->len);
+	return r;
+}
+
+void hub_rec_begin(ch_buf *b)
+{
+	ch_buf_reset(b);
+	size_t head = sizeof(hub_rec) + H.o.headroom;
+	ch_buf_reserve(b, head + 256);
+	memset(b->data, 0, head);
+	b->len = head;
+}
+
+hub_rec *hub_rec_adopt(ch_buf *b)
+{
+	size_t head = sizeof(hub_rec) + H.o.headroom;
+	if (b->len <= head) {
+		ch_buf_free(b);
+		return NULL;
+	}
+	size_t len;
+	hub_rec *r = (hub_rec *)(void *)ch_buf_steal(b, &len);
+	r->refs = 1;
+	r->len = len - head;
+	r->data = (char *)r + head;
 	return r;
 }
 
@@ -337,8 +369,13 @@ void hub_call_begin(ch_hub_conn *c)
 
 void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b)
 {
+	hub_call_end_rec(c, seq, b->len ? hub_rec_new(b) : NULL);
+}
+
+void hub_call_end_rec(ch_hub_conn *c, uint64_t seq, hub_rec *rec)
+{
 	hub_pending *slot = &c->pend[seq % c->npend];
-	slot->rec = b->len ? hub_rec_new(b) : NULL;
+	slot->rec = rec;
 	slot->done = 1;
 	/* completions go out in the order of their invocations */
 	while (c->seq_out != c->seq_next) {
@@ -382,8 +419,10 @@ static int on_handshake(ch_hub_conn *c, const char *rec, size_t len)
 		return FEED_STOP;
 	}
 	c->proto = proto;
-	if (proto == CH_HUB_MSGPACK)
+	if (proto == CH_HUB_MSGPACK) {
 		c->reader.binary = 1; /* what follows is length-prefixed */
+		__atomic_add_fetch(&mp_conns, 1, __ATOMIC_RELAXED);
+	}
 	if (c->p.kind == CH_TOKEN_OPERATOR) {
 		join_presence(c);
 		return FEED_HOLD; /* the rest waits for the answer (join_finished) */
@@ -661,6 +700,8 @@ static void operator_left(const ch_principal *p)
 
 void ch_hub_conn_gone(ch_hub_conn *c)
 {
+	if (c->proto == CH_HUB_MSGPACK)
+		__atomic_sub_fetch(&mp_conns, 1, __ATOMIC_RELAXED);
 	index_conn(c, 0);
 	if (c->present)
 		operator_left(&c->p);
@@ -721,17 +762,33 @@ typedef struct event_recs {
 static hub_rec *encode_event(const ch_event *ev, ch_hub_proto proto, json_t *args)
 {
 	ch_buf b = CH_BUF_INIT;
+	hub_rec_begin(&b);
 	ch_hub_write_invocation(&b, proto, ev->target, args);
-	hub_rec *r = hub_rec_new(&b);
-	ch_buf_free(&b);
+	return hub_rec_adopt(&b);
+}
+
+/* An event prepared without the record of proto (its first connection of
+ * that protocol came after the event was encoded): its arguments again, from
+ * its JSON record. */
+static hub_rec *encode_from_wire(const ch_event *ev, ch_hub_proto proto)
+{
+	const hub_rec *j = ev->wire[CH_HUB_JSON];
+	json_t *root = j ? json_loadb(j->data, j->len - 1, 0, NULL) : NULL; /* without the record separator */
+	hub_rec *r = encode_event(ev, proto, json_object_get(root, "arguments"));
+	json_decref(root);
 	return r;
 }
 
+/* The record a connection gets: the one encoded ahead, else one per protocol
+ * made here on first use. */
 static hub_rec *event_rec(event_recs *e, const ch_hub_conn *c)
 {
 	if (!e->relative || !c->base[0]) {
+		if (e->ev->wire[c->proto])
+			return e->ev->wire[c->proto];
 		if (!e->plain[c->proto])
-			e->plain[c->proto] = encode_event(e->ev, c->proto, e->ev->args);
+			e->plain[c->proto] = e->ev->args ? encode_event(e->ev, c->proto, e->ev->args)
+			                                 : encode_from_wire(e->ev, c->proto);
 		return e->plain[c->proto];
 	}
 	for (size_t i = 0; i < e->nbased; i++)
@@ -745,6 +802,21 @@ static hub_rec *event_rec(event_recs *e, const ch_hub_conn *c)
 	return e->based[e->nbased++].r;
 }
 
+void ch_hub_prepare(ch_event *list)
+{
+	int mp = __atomic_load_n(&mp_conns, __ATOMIC_RELAXED) > 0;
+	for (ch_event *ev = list; ev; ev = ev->next) {
+		/* media links made absolute per connection need the arguments */
+		if (ev->kind != CH_EV_INVOKE || !ev->args || ev->wire[CH_HUB_JSON] || ch_svc_media_relative(ev->args))
+			continue;
+		ev->wire[CH_HUB_JSON] = encode_event(ev, CH_HUB_JSON, ev->args);
+		if (mp)
+			ev->wire[CH_HUB_MSGPACK] = encode_event(ev, CH_HUB_MSGPACK, ev->args);
+		json_decref(ev->args);
+		ev->args = NULL;
+	}
+}
+
 static void event_recs_free(event_recs *e)
 {
 	hub_rec_unref(e->plain[0]);
@@ -756,10 +828,11 @@ static void event_recs_free(event_recs *e)
 	free(e->based);
 }
 
-/* One serialisation per protocol (and link base), queued on every connection of the audience. */
+/* One serialisation per protocol (and link base), made ahead (ch_hub_prepare)
+ * or here, queued on every connection of the audience. */
 static void deliver_invoke(const ch_event *ev)
 {
-	event_recs r = {.ev = ev, .relative = ch_svc_media_relative(ev->args)};
+	event_recs r = {.ev = ev, .relative = ev->args && ch_svc_media_relative(ev->args)};
 	for (size_t k = 0; k < sizeof audience_keys / sizeof audience_keys[0]; k++) {
 		if (!(ev->audience & audience_keys[k].bit))
 			continue;

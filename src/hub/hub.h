@@ -94,6 +94,12 @@ size_t ch_hub_conn_queued(const ch_hub_conn *c);
 
 /* Once a second: pings, idle and token-expiry closes, offline grace. */
 void ch_hub_tick(int64_t now_ms);
+/* Encodes the records of list's events ahead (ev->wire), so that the network
+ * thread only queues bytes, and frees their JSON arguments on the calling
+ * thread, the one that made them. Events whose media links are made absolute
+ * per connection keep their arguments (encoded at delivery). Any thread: the
+ * publishing one, before the hand-over. */
+void ch_hub_prepare(ch_event *list);
 /* Delivers committed events (takes ownership). Network thread. */
 void ch_hub_deliver(ch_event *list);
 /* Hub connections open now. */

@@ -81,6 +81,12 @@ typedef struct hub_state {
 extern hub_state H;
 
 hub_rec *hub_rec_new(const ch_buf *rec);
+/* A record encoded in place, no copy: hub_rec_begin empties b and reserves
+ * the record's header and headroom in it; append the bytes (ch_hub_write_*);
+ * hub_rec_adopt takes b's memory as the record (NULL and b freed when nothing
+ * was appended). Any thread: the record may be queued on another. */
+void hub_rec_begin(ch_buf *b);
+hub_rec *hub_rec_adopt(ch_buf *b);
 void hub_rec_unref(hub_rec *r);
 /* Queues r on c (takes a reference); closes c when over its bound. */
 void hub_enqueue(ch_hub_conn *c, hub_rec *r);
@@ -95,6 +101,8 @@ ch_hub_conn *hub_conn_by_id(uint64_t id);
  * empty: nothing to send), queued once every earlier completion is. */
 void hub_call_begin(ch_hub_conn *c);
 void hub_call_end(ch_hub_conn *c, uint64_t seq, const ch_buf *b);
+/* The same with the completion already a record (takes it; NULL = nothing to send). */
+void hub_call_end_rec(ch_hub_conn *c, uint64_t seq, hub_rec *rec);
 
 /* An invocation or stream invocation (methods.c): budget, then dispatch. */
 void hub_invoke(ch_hub_conn *c, const ch_hub_msg *m);

@@ -4,7 +4,7 @@
  * the completion, in the order of the connection's invocations (hub.c).
  * Threading: network thread, except the *_run read functions (workers) and
  * the service done callbacks (store writer, or the caller when the store
- * queue is full), which only post. */
+ * queue is full), which encode the completion (a call's own data) and post. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -31,6 +31,9 @@ typedef struct call {
 	unsigned char *media_data;
 	json_t *arg;       /* Sync argument */
 	ch_svc_result res;
+	ch_hub_proto proto; /* the connection's, for the completion */
+	char *base;        /* the connection's link base (NULL = none) */
+	hub_rec *rec;      /* the completion, encoded where the result arrived (NULL = nothing to send) */
 } call;
 
 static call *call_new(ch_hub_conn *c, const ch_hub_msg *m)
@@ -40,6 +43,8 @@ static call *call_new(ch_hub_conn *c, const ch_hub_msg *m)
 	k->seq = c->cur_seq;
 	k->inv_id = m->invocation_id ? ch_xstrdup(m->invocation_id) : NULL;
 	k->p = c->p;
+	k->proto = c->proto;
+	k->base = c->base[0] ? ch_xstrdup(c->base) : NULL;
 	return k;
 }
 
@@ -52,6 +57,8 @@ static void call_free(call *k)
 	free(k->media_data);
 	json_decref(k->arg);
 	json_decref(k->res.result);
+	free(k->base);
+	hub_rec_unref(k->rec);
 	free(k);
 }
 
@@ -64,30 +71,43 @@ static void reply_error(ch_hub_conn *c, const char *inv_id, const char *error)
 	ch_buf_free(&b);
 }
 
+/* The completion's record, encoded on the thread the result arrived on (the
+ * store writer, a reader worker, or this one), which then frees the result's
+ * JSON where it was made: the network thread only queues the bytes. */
+static void encode_completion(call *k)
+{
+	ch_buf b = CH_BUF_INIT;
+	hub_rec_begin(&b);
+	if (k->res.err)
+		ch_hub_write_error(&b, k->proto, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
+	else {
+		ch_svc_media_absolute(k->res.result, k->base); /* media uris: the address the connection came to */
+		ch_hub_write_result(&b, k->proto, k->inv_id, k->res.result);
+	}
+	k->rec = hub_rec_adopt(&b);
+	json_decref(k->res.result);
+	k->res.result = NULL;
+}
+
 /* Network thread: the completion of a finished call, if its connection lives. */
 static void complete(void *arg)
 {
 	call *k = arg;
 	ch_hub_conn *c = hub_conn_by_id(k->conn_id);
 	if (c) {
-		ch_buf b = CH_BUF_INIT;
-		if (k->res.err)
-			ch_hub_write_error(&b, c->proto, k->inv_id, k->res.message[0] ? k->res.message : ch_err_text(k->res.err));
-		else {
-			ch_svc_media_absolute(k->res.result, c->base); /* media uris: the address this connection came to */
-			ch_hub_write_result(&b, c->proto, k->inv_id, k->res.result);
-		}
-		hub_call_end(c, k->seq, &b);
-		ch_buf_free(&b);
+		hub_call_end_rec(c, k->seq, k->rec);
+		k->rec = NULL;
 	}
 	call_free(k);
 }
 
-/* Store writer thread: a service finished; hand the result over. */
+/* Store writer thread (or the caller's when the store queue is full): a
+ * service finished; hand the completion over. */
 static void svc_done(void *arg, ch_svc_result *r)
 {
 	call *k = arg;
 	k->res = *r;
+	encode_completion(k);
 	H.o.post(complete, k);
 }
 
@@ -344,6 +364,7 @@ static void read_run(void *arg)
 		snprintf(r->k->res.message, sizeof r->k->res.message, "%s",
 		         e == CH_ERR_NOT_FOUND ? "chat not found" : e == CH_ERR_BAD_JSON ? "bad arguments" : ch_err_text(e));
 	}
+	encode_completion(r->k);
 	H.o.post(complete, r->k);
 	free(r);
 }
@@ -358,6 +379,7 @@ static void read_submit(call *k, ch_svc_read_fn fn)
 	free(r); /* the readers are swamped: answer so now rather than queue */
 	k->res.err = CH_ERR_BUSY;
 	snprintf(k->res.message, sizeof k->res.message, "%s", ch_err_text(CH_ERR_BUSY));
+	encode_completion(k);
 	complete(k);
 }
 
@@ -470,6 +492,7 @@ static void m_typing(ch_hub_conn *c, const ch_hub_msg *m)
 	}
 	call *k = call_new(c, m);
 	if (typing_throttled(c, chat)) {
+		encode_completion(k);
 		complete(k); /* answered, nothing sent */
 		return;
 	}

@@ -1,11 +1,14 @@
 /* protocol.c — SignalR hub protocol v1 framing and the JSON messages (see
  * protocol.h; MessagePack messages are hub/msgpack.c). Strict parsing with
  * jansson: duplicate keys rejected, UTF-8 checked, no NUL in strings.
- * Threading: pure; any thread. */
+ * Threading: any thread; each keeps the text of the last object argument it
+ * encoded (see "memo" below). */
 #include "hub/protocol.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hub/msgpack.h"
@@ -194,24 +197,121 @@ void ch_hub_msg_free(ch_hub_msg *m)
 	memset(m, 0, sizeof *m);
 }
 
-static int append_to_buf(const char *p, size_t n, void *buf)
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY)
+
+/* Appends j serialised straight into out's spare room (again, larger, when
+ * it did not fit). Returns 0, or -1 (nothing appended) when it cannot be. */
+static int dump(ch_buf *out, const json_t *j)
 {
-	ch_buf_append(buf, p, n);
+	ch_buf_reserve(out, 512);
+	size_t room = out->cap - out->len - 1;
+	size_t n = json_dumpb(j, out->data + out->len, room, DUMP_FLAGS);
+	if (n > room) {
+		ch_buf_reserve(out, n);
+		n = json_dumpb(j, out->data + out->len, n, DUMP_FLAGS);
+	}
+	if (!n)
+		return -1;
+	out->len += n;
+	out->data[out->len] = '\0';
 	return 0;
 }
 
-/* Appends j (stolen), serialised straight into out (no intermediate
- * string), and the separator. */
+/* Appends j (stolen) and the separator. */
 static void put(ch_buf *out, json_t *j)
 {
-	size_t start = out->len;
-	if (!j || json_dump_callback(j, append_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
-		out->len = start;
+	if (!j || dump(out, j))
 		ch_buf_puts(out, "{}");
-	}
 	json_decref(j);
 	char rs = CH_HUB_RS;
 	ch_buf_append(out, &rs, 1);
+}
+
+/* ---- the last object argument's text, per thread --------------------------- */
+
+/* A sent message is one object, both the argument of its event and the result
+ * of its call, encoded one after the other on the same thread (the store
+ * writer: the event when the job's events are published, then the completion).
+ * The text of the last object argument encoded is kept, with a reference that
+ * keeps its address from being another object's, and the completion copies it
+ * instead of serialising the object again. Objects are not changed once
+ * published (a media link made absolute per reader is changed in a copy or
+ * before the event is encoded), and the completion takes the text at most once. */
+typedef struct memo {
+	json_t *v;
+	ch_buf text;
+} memo;
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_clear(memo *m)
+{
+	json_decref(m->v);
+	m->v = NULL;
+	ch_buf_reset(&m->text);
+}
+
+static void memo_destroy(void *p)
+{
+	memo *m = p;
+	memo_clear(m);
+	ch_buf_free(&m->text);
+	free(m);
+}
+
+static void memo_key_make(void) { pthread_key_create(&memo_key, memo_destroy); }
+
+static memo *memo_get(void)
+{
+	pthread_once(&memo_once, memo_key_make);
+	memo *m = pthread_getspecific(memo_key);
+	if (!m) {
+		m = ch_xcalloc(1, sizeof *m);
+		pthread_setspecific(memo_key, m);
+	}
+	return m;
+}
+
+/* Appends the object o, serialised, and keeps its text as the thread's memo. */
+static int dump_remember(ch_buf *out, json_t *o)
+{
+	memo *m = memo_get();
+	memo_clear(m);
+	size_t start = out->len;
+	if (dump(out, o))
+		return -1;
+	ch_buf_append(&m->text, out->data + start, out->len - start);
+	m->v = json_incref(o);
+	return 0;
+}
+
+/* Appends j serialised, from the memo when it is the object kept there (the
+ * memo is then spent). */
+static int dump_recall(ch_buf *out, json_t *j)
+{
+	pthread_once(&memo_once, memo_key_make);
+	memo *m = pthread_getspecific(memo_key);
+	if (m && m->v && m->v == j) {
+		ch_buf_append(out, m->text.data, m->text.len);
+		memo_clear(m);
+		return 0;
+	}
+	return dump(out, j);
+}
+
+/* Appends s as a JSON string when it needs no escape (printable ASCII, no
+ * quote or backslash: what jansson would write as is). Returns 0, else -1
+ * with nothing appended. */
+static int put_plain_str(ch_buf *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return -1;
+	ch_buf_append(out, "\"", 1);
+	ch_buf_puts(out, s);
+	ch_buf_append(out, "\"", 1);
+	return 0;
 }
 
 void ch_hub_write_handshake(ch_buf *out, const char *error)
@@ -225,8 +325,30 @@ void ch_hub_write_invocation(ch_buf *out, ch_hub_proto proto, const char *target
 		ch_hub_mp_write_invocation(out, target, args);
 		return;
 	}
-	json_t *a = args ? json_incref(args) : json_array();
-	put(out, json_pack("{s:i, s:s, s:o}", "type", CH_HUB_INVOCATION, "target", target, "arguments", a));
+	/* {"type":1,"target":…,"arguments":[…]} as jansson writes it, with the
+	 * text of a single object argument kept for the completion */
+	size_t start = out->len;
+	ch_buf_printf(out, "{\"type\":%d,\"target\":", CH_HUB_INVOCATION);
+	json_t *one = json_array_size(args) == 1 && json_is_object(json_array_get(args, 0)) ? json_array_get(args, 0)
+	                                                                                      : NULL;
+	int bad = put_plain_str(out, target);
+	if (!bad && one) {
+		ch_buf_puts(out, ",\"arguments\":[");
+		bad = dump_remember(out, one);
+		ch_buf_puts(out, "]}");
+	} else if (!bad) {
+		ch_buf_puts(out, ",\"arguments\":");
+		bad = args ? dump(out, args) : (ch_buf_puts(out, "[]"), 0);
+		ch_buf_puts(out, "}");
+	}
+	if (bad) { /* a target that needs escapes, or arguments that cannot be written: jansson decides */
+		out->len = start;
+		json_t *a = args ? json_incref(args) : json_array();
+		put(out, json_pack("{s:i, s:s, s:o}", "type", CH_HUB_INVOCATION, "target", target, "arguments", a));
+		return;
+	}
+	char rs = CH_HUB_RS;
+	ch_buf_append(out, &rs, 1);
 }
 
 void ch_hub_write_result(ch_buf *out, ch_hub_proto proto, const char *invocation_id, json_t *result)
@@ -237,8 +359,22 @@ void ch_hub_write_result(ch_buf *out, ch_hub_proto proto, const char *invocation
 		ch_hub_mp_write_result(out, invocation_id, result);
 		return;
 	}
-	put(out, json_pack("{s:i, s:s, s:O}", "type", CH_HUB_COMPLETION, "invocationId", invocation_id,
-	                   "result", result ? result : json_null()));
+	size_t start = out->len;
+	ch_buf_printf(out, "{\"type\":%d,\"invocationId\":", CH_HUB_COMPLETION);
+	int bad = put_plain_str(out, invocation_id);
+	if (!bad) {
+		ch_buf_puts(out, ",\"result\":");
+		bad = result ? dump_recall(out, result) : (ch_buf_puts(out, "null"), 0);
+		ch_buf_puts(out, "}");
+	}
+	if (bad) { /* an id that needs escapes, or a result that cannot be written: jansson decides */
+		out->len = start;
+		put(out, json_pack("{s:i, s:s, s:O}", "type", CH_HUB_COMPLETION, "invocationId", invocation_id,
+		                   "result", result ? result : json_null()));
+		return;
+	}
+	char rs = CH_HUB_RS;
+	ch_buf_append(out, &rs, 1);
 }
 
 void ch_hub_write_error(ch_buf *out, ch_hub_proto proto, const char *invocation_id, const char *error)

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/wake.h"
 #include "net/wsguard.h"
 
 typedef struct item {
@@ -48,6 +49,13 @@ void ch_loop_init(struct ev_loop *loop)
 	ev_async_start(loop, &wake);
 }
 
+/* A deferred wake-up (core/wake.h): the queue may have been drained since. */
+static void wake_loop(void)
+{
+	if (loop_)
+		ev_async_send(loop_, &wake);
+}
+
 void ch_loop_post(ch_loop_fn fn, void *arg)
 {
 	if (!loop_) { /* after shutdown: nobody is left to run it */
@@ -65,7 +73,8 @@ void ch_loop_post(ch_loop_fn fn, void *arg)
 		head = it;
 	tail = it;
 	pthread_mutex_unlock(&mu);
-	ev_async_send(loop_, &wake);
+	if (!ch_wake_defer(wake_loop)) /* the store writer wakes us once per batch it answers */
+		ev_async_send(loop_, &wake);
 }
 
 void ch_loop_fini(void)

@@ -349,8 +349,13 @@ static void on_before_sleep(struct ev_loop *l, ev_prepare *w, int revents)
 	ch_store_flush_wakeups();
 }
 
-/* Bus sink: committed events go to the hub on the network thread, in order. */
-static void sink(ch_event *list) { ch_loop_post(deliver, list); }
+/* Bus sink: committed events go to the hub on the network thread, in order,
+ * encoded on the publishing thread (the store writer), which frees their JSON. */
+static void sink(ch_event *list)
+{
+	ch_hub_prepare(list);
+	ch_loop_post(deliver, list);
+}
 
 static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
 {

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/buf.h"
+#include "core/wake.h"
 #include "store/backend.h"
 #include "store/writeq.h"
 
@@ -110,12 +111,14 @@ void ch_writeq_count_replay(ch_writeq *q)
 void ch_writeq_finish(ch_store_job *batch)
 {
 	ch_store_job *next;
+	ch_wake_defer_begin(); /* the answers reach the network thread together (core/wake.h) */
 	for (ch_store_job *j = batch; j; j = next) {
 		next = j->next;
 		if (j->done)
 			j->done(j->arg, j->err);
 		free(j);
 	}
+	ch_wake_defer_end();
 }
 
 ch_store_batch_sink ch_writeq_sink(ch_writeq *q, void **ctx)

@@ -128,7 +128,10 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j)
 		ev->exclude_conn = j->origin_conn; /* the sender gets the completion instead */
 		ev->seq = msg->seq;
 	}
-	svc_result(j, mj ? json_deep_copy(mj) : NULL); /* the event and the caller use it on different threads */
+	/* The event and the caller may read it on different threads (jansson's
+	 * reference counts are atomic); only a relative media link, which each
+	 * side makes absolute in place for its reader, needs a copy of its own. */
+	svc_result(j, !mj ? NULL : ch_svc_media_relative(mj) ? json_deep_copy(mj) : json_incref(mj));
 	json_decref(mj);
 	if (next != old) {
 		svc_emit(j, SVC_BOTH_SIDES, &c, "ChatStatusChanged", json_pack("[I, i]", (json_int_t)c.id, c.status));
