@@ -341,11 +341,13 @@ static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
 }
 
 /* The end of a loop turn: what the hub queued this turn goes to the sockets
- * (one write per connection), the writes to the store's writer, at once. */
+ * (one write per connection), the keep-alive connections answered this turn
+ * are ready for their next request, the writes go to the store's writer, at once. */
 static void on_before_sleep(struct ev_loop *l, ev_prepare *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
 	ch_ws_flush();
+	ch_http_settle();
 	ch_store_flush_wakeups();
 }
 
