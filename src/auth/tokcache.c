@@ -12,6 +12,7 @@
 #include "auth/tokcache.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,32 @@ static size_t slot_of(const char *token, size_t len)
 
 _Static_assert((CH_TOKCACHE_SLOTS & (CH_TOKCACHE_SLOTS - 1)) == 0, "slots must be a power of two");
 
+/* Whether a and b (n bytes) are equal, in a time that depends on n alone:
+ * every byte is read and the differences are or-ed, eight bytes at a time
+ * (sodium_memcmp goes one byte at a time, through a volatile pointer). */
+static int ct_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	uint64_t d = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t u, v;
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		d |= u ^ v;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)(x[i] ^ y[i]);
+	return ((d | (0 - d)) >> 63) == 0; /* no branch on d */
+}
+
 /* Whether e is token under key: lengths are public, the bytes compared in constant time. */
 static int same(const entry *e, const ch_token_key *key, const char *token, size_t len)
 {
-	return e && e->len == len && e->key.len == key->len &&
-	       sodium_memcmp(e->key.bytes, key->bytes, key->len) == 0 && sodium_memcmp(e->token, token, len) == 0;
+	if (!e || e->len != len || e->key.len != key->len)
+		return 0;
+	int k = ct_equal(e->key.bytes, key->bytes, key->len), t = ct_equal(e->token, token, len);
+	return k & t;
 }
 
 static void entry_free(entry *e)
