@@ -9,6 +9,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,15 +461,30 @@ static int match(const char *pattern, const char *path, const char **seg, size_t
 	return *pattern == '\0' && *path == '\0'; /* exact: "/x/" is not "/x" */
 }
 
+/* Each pattern's literal head (up to its first '{'), compared with memcmp
+ * before match() walks the rest: most routes differ from a path there. */
+static size_t literal_len[N_ROUTES];
+static pthread_once_t literal_once = PTHREAD_ONCE_INIT;
+
+static void literal_init(void)
+{
+	for (size_t i = 0; i < N_ROUTES; i++)
+		literal_len[i] = strcspn(routes[i].pattern, "{");
+}
+
 /* Finds the route; *path_known says whether any method matches the path. */
 static const ch_route *find_route(const ch_req *req, int *path_known, const char **seg, size_t *seglen)
 {
+	pthread_once(&literal_once, literal_init);
 	*path_known = 0;
 	const ch_route *found = NULL;
+	size_t plen = strlen(req->path);
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		const char *s = NULL;
-		size_t sl = 0;
-		if (!match(routes[i].pattern, req->path, &s, &sl))
+		size_t sl = 0, lit = literal_len[i];
+		int whole = routes[i].pattern[lit] == '\0'; /* no segment: the path must be the pattern */
+		if ((whole ? plen != lit : plen < lit) || memcmp(req->path, routes[i].pattern, lit) ||
+		    (!whole && !match(routes[i].pattern + lit, req->path + lit, &s, &sl)))
 			continue;
 		*path_known = 1;
 		ch_method m = req->method == CH_M_HEAD ? CH_M_GET : req->method;
