@@ -9,6 +9,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/operator/get-token", ch_h_operator_get_token, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
 	/* answered on the network thread: its body stays small enough to parse there */
 	{CH_M_POST, "/api/operator/validate-token", ch_h_operator_validate, CH_AUTH_COMPANY, CH_POOL_INLINE,
-	 CH_BODY_ANON, 0, ""},
+	 CH_BODY_ANON_RAW, 0, ""},
 	{CH_M_GET, "/api/canned-responses", ch_h_canned_list, CH_AUTH_STAFF, CH_POOL_API, 0, 0, "organizationId"},
 	{CH_M_POST, "/api/canned-responses", ch_h_canned_create, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
 	{CH_M_PUT, "/api/canned-responses/{id}", ch_h_canned_update, CH_AUTH_STAFF, CH_POOL_API, 0, 0, ""},
@@ -223,6 +224,14 @@ void ch_ctx_json(ch_ctx *c, int status, json_t *j)
 	ch_buf_reset(&c->resp->body);
 	ch_buf_puts(&c->resp->body, s);
 	free(s);
+	c->resp->status = status;
+	c->resp->content_type = "application/json; charset=utf-8";
+}
+
+void ch_ctx_json_text(ch_ctx *c, int status, const char *text, size_t len)
+{
+	ch_buf_reset(&c->resp->body);
+	ch_buf_append(&c->resp->body, text, len);
 	c->resp->status = status;
 	c->resp->content_type = "application/json; charset=utf-8";
 }
@@ -452,15 +461,30 @@ static int match(const char *pattern, const char *path, const char **seg, size_t
 	return *pattern == '\0' && *path == '\0'; /* exact: "/x/" is not "/x" */
 }
 
+/* Each pattern's literal head (up to its first '{'), compared with memcmp
+ * before match() walks the rest: most routes differ from a path there. */
+static size_t literal_len[N_ROUTES];
+static pthread_once_t literal_once = PTHREAD_ONCE_INIT;
+
+static void literal_init(void)
+{
+	for (size_t i = 0; i < N_ROUTES; i++)
+		literal_len[i] = strcspn(routes[i].pattern, "{");
+}
+
 /* Finds the route; *path_known says whether any method matches the path. */
 static const ch_route *find_route(const ch_req *req, int *path_known, const char **seg, size_t *seglen)
 {
+	pthread_once(&literal_once, literal_init);
 	*path_known = 0;
 	const ch_route *found = NULL;
+	size_t plen = strlen(req->path);
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		const char *s = NULL;
-		size_t sl = 0;
-		if (!match(routes[i].pattern, req->path, &s, &sl))
+		size_t sl = 0, lit = literal_len[i];
+		int whole = routes[i].pattern[lit] == '\0'; /* no segment: the path must be the pattern */
+		if ((whole ? plen != lit : plen < lit) || memcmp(req->path, routes[i].pattern, lit) ||
+		    (!whole && !match(routes[i].pattern + lit, req->path + lit, &s, &sl)))
 			continue;
 		*path_known = 1;
 		ch_method m = req->method == CH_M_HEAD ? CH_M_GET : req->method;
@@ -471,6 +495,26 @@ static const ch_route *find_route(const ch_req *req, int *path_known, const char
 		}
 	}
 	return found;
+}
+
+/* find_route, once per request: admission, the inline attempt and the
+ * pipeline all ask (the answer travels with the request to a worker). */
+static const ch_route *route_of(const ch_req *req, int *path_known, const char **seg, size_t *seglen)
+{
+	ch_req *r = (ch_req *)req;
+	if (!r->route_looked_up) {
+		const char *s = NULL;
+		size_t sl = 0;
+		const ch_route *found = find_route(req, &r->route_known, &s, &sl);
+		r->route_index = found ? (int)(found - routes) : -1;
+		r->route_seg_off = s ? (size_t)(s - req->path) : 0;
+		r->route_seg_len = s ? sl : 0;
+		r->route_looked_up = 1;
+	}
+	*path_known = r->route_known;
+	*seg = r->route_seg_len ? r->path + r->route_seg_off : NULL;
+	*seglen = r->route_seg_len;
+	return r->route_index >= 0 ? &routes[r->route_index] : NULL;
 }
 
 void ch_api_routes_each(ch_api_route_fn fn, void *ctx)
@@ -609,7 +653,7 @@ void ch_api_admit(ch_api *a, ch_req *req, ch_api_admission *ad)
 	int known;
 	const char *seg;
 	size_t sl;
-	const ch_route *r = find_route(req, &known, &seg, &sl);
+	const ch_route *r = route_of(req, &known, &seg, &sl);
 	if (!r || req->method == CH_M_OPTIONS)
 		return; /* 404, 405, preflights: answered by the pipeline, no body wanted */
 	ad->pool = r->pool;
@@ -833,12 +877,23 @@ int ch_ctx_parse_body(ch_ctx *c)
 	return 0;
 }
 
+int ch_ctx_raw_json(ch_ctx *c, const char **text, size_t *len)
+{
+	const ch_req *r = c->req;
+	if (r->body_too_large || !is_json_type(r->content_type))
+		return 0;
+	*text = r->body.data;
+	*len = r->body.len;
+	return 1;
+}
+
 static int parse_body(ch_ctx *c)
 {
 	const ch_req *r = c->req;
-	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) ||
-	    c->route->max_body == CH_BODY_NONE || c->route->max_body == CH_BODY_SIGNED)
-		return 0; /* no body, or the handler parses it after checking its signature */
+	int64_t kind = c->route->max_body;
+	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) || kind == CH_BODY_NONE ||
+	    kind == CH_BODY_SIGNED || kind == CH_BODY_ANON_RAW)
+		return 0; /* no body, or the handler parses it (after checking its signature) */
 	return ch_ctx_parse_body(c);
 }
 
@@ -887,7 +942,7 @@ static void run(ch_ctx *c)
 	int known;
 	const char *seg = NULL;
 	size_t sl = 0;
-	c->route = find_route(c->req, &known, &seg, &sl);
+	c->route = route_of(c->req, &known, &seg, &sl);
 	if (!c->route) {
 		c->resp->route = known ? "method_not_allowed" : "not_found";
 		if (known) {
@@ -972,7 +1027,7 @@ int ch_api_try_inline(ch_api *a, ch_req *req, ch_resp *resp)
 	int known;
 	const char *seg;
 	size_t sl;
-	const ch_route *r = find_route(req, &known, &seg, &sl);
+	const ch_route *r = route_of(req, &known, &seg, &sl);
 	/* CORS reads the organizations' allow-lists: with an Origin, the store decides */
 	if (!r || r->pool != CH_POOL_INLINE || (req->origin && *req->origin) || req->method == CH_M_OPTIONS)
 		return 0;

@@ -60,6 +60,11 @@ typedef struct ch_req {
 	ch_token_claims claims; /* valid when token_err is CH_OK or CH_ERR_TOKEN_EXPIRED */
 	int64_t body_reserved;  /* bytes of the body budget this request holds (net/) */
 	void *peer_ref;         /* the address's accounting entry (net/), or NULL */
+	/* the route table's answer for this path and method, looked up once (api.c) */
+	int route_looked_up;
+	int route_index;        /* -1: none */
+	int route_known;        /* some method has this path */
+	size_t route_seg_off, route_seg_len; /* the {id} segment within path */
 } ch_req;
 
 typedef struct ch_resp {

@@ -30,6 +30,8 @@ enum { /* which token kinds a route accepts (bitmask); 0 = no token */
 #define CH_BODY_ANON (-3)     /* max_anonymous_body_bytes, even with a token */
 #define CH_BODY_SIGNED (-4)   /* media-sized when the request carries a signature header;
                                  the handler checks it over the raw bytes, then parses */
+#define CH_BODY_ANON_RAW (-5) /* max_anonymous_body_bytes, even with a token; the handler reads
+                                 the raw body (ch_ctx_raw_json), ch_ctx_parse_body for what it does not know */
 
 /* Which origins may read a route's answers (CORS). */
 enum {
@@ -131,6 +133,13 @@ int ch_body_object(ch_ctx *c);
  * signature check): 413, 415, too many JSON values and malformed JSON answer
  * here. 0 ok, -1 after writing the error response. */
 int ch_ctx_parse_body(ch_ctx *c);
+/* The raw body of a CH_BODY_ANON_RAW route, when it may be parsed at all
+ * (within its limit, sent as application/json): 1 with *text (borrowed,
+ * not NUL-terminated, maybe NULL when empty) and *len; else 0, and
+ * ch_ctx_parse_body answers why. */
+int ch_ctx_raw_json(ch_ctx *c, const char **text, size_t *len);
+/* Replies with status and JSON text (len bytes) written by the caller. */
+void ch_ctx_json_text(ch_ctx *c, int status, const char *text, size_t len);
 /* Parses a positive int64 from text; 0 ok, -1 not a number/overflow, -2 <= 0. */
 int ch_parse_id(const char *s, int64_t *out);
 /* Maps a store error to a response when it is not CH_OK; returns 1 if it did. */
@@ -213,6 +222,14 @@ void ch_h_metrics(ch_ctx *c);
 const char *ch_api_media_type(const char *format);
 /* media.c: appends `attachment; filename*=UTF-8''<name percent-encoded>`. */
 void ch_api_content_disposition(const char *name, ch_buf *out);
+
+/* operator.c: validate-token's body when it is `{"token":"…"}` — JSON
+ * whitespace allowed between its parts, the string printable ASCII without
+ * escapes: what callers send, and what jansson would read as that one member
+ * with those bytes. 1 with *tok and *len (borrowed from text), else 0: the
+ * body goes through jansson and its answers (escapes, other members, other
+ * types, malformed text). */
+int ch_api_token_body(const char *text, size_t n, const char **tok, size_t *len);
 
 /* JSON of rows, shared by the handlers that return them. New references. */
 json_t *ch_json_org(const ch_org_row *o, int full);

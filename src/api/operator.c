@@ -1,6 +1,8 @@
 /* operator.c — operators of a company's organizations: list, synchronize,
  * status, operator tokens (issue and validate).
- * Threading: handlers run on API worker threads. */
+ * Threading: handlers run on API worker threads; validate-token also on the
+ * network thread (CH_POOL_INLINE). */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -227,27 +229,78 @@ void ch_h_operator_get_token(ch_ctx *c)
 	free(tok);
 }
 
+/* validate-token's answers, written as text: a fixed shape of two booleans,
+ * two integers or nulls, a timestamp and a constant error (nothing to escape). */
 static void validate_reply(ch_ctx *c, const char *error, const ch_token_claims *cl)
 {
+	char out[256];
+	int n;
 	if (error) {
-		ch_ctx_json(c, 200, json_pack("{s:b, s:b, s:n, s:n, s:n, s:s}", "isValid", 0, "valid", 0, "operatorId",
-		                              "clientId", "expiresAt", "error", error));
-		return;
+		n = snprintf(out, sizeof out,
+		             "{\"isValid\":false,\"valid\":false,\"operatorId\":null,\"clientId\":null,"
+		             "\"expiresAt\":null,\"error\":\"%s\"}", error);
+	} else {
+		char ts[25];
+		ch_iso8601_format(cl->exp * 1000, ts);
+		n = snprintf(out, sizeof out,
+		             "{\"isValid\":true,\"valid\":true,\"operatorId\":%lld,\"clientId\":%lld,"
+		             "\"expiresAt\":\"%s\",\"error\":null}", (long long)cl->sub, (long long)cl->company_id, ts);
 	}
-	char ts[25];
-	ch_iso8601_format(cl->exp * 1000, ts);
-	ch_ctx_json(c, 200, json_pack("{s:b, s:b, s:I, s:I, s:s, s:n}", "isValid", 1, "valid", 1, "operatorId",
-	                              (json_int_t)cl->sub, "clientId", (json_int_t)cl->company_id,
-	                              "expiresAt", ts, "error"));
+	ch_ctx_json_text(c, 200, out, (size_t)n);
+}
+
+static const char *json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+int ch_api_token_body(const char *text, size_t n, const char **tok, size_t *len)
+{
+	static const char key[] = "\"token\"";
+	const char *p = text, *end = text + n;
+	if (!text || (p = json_ws(p, end)) == end || *p++ != '{')
+		return 0;
+	p = json_ws(p, end);
+	if ((size_t)(end - p) < sizeof key - 1 || memcmp(p, key, sizeof key - 1))
+		return 0;
+	p = json_ws(p + sizeof key - 1, end);
+	if (p == end || *p++ != ':' || (p = json_ws(p, end)) == end || *p++ != '"')
+		return 0;
+	const char *s = p;
+	while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x7f)
+		p++;
+	if (p == end || *p != '"')
+		return 0;
+	*tok = s;
+	*len = (size_t)(p - s);
+	p = json_ws(p + 1, end);
+	if (p == end || *p++ != '}')
+		return 0;
+	return json_ws(p, end) == end;
+}
+
+/* The operator token of the body: 0, or -1 after answering (413, 415, 400). */
+static int read_token(ch_ctx *c, const char **tok, size_t *len)
+{
+	const char *text;
+	size_t n;
+	if (ch_ctx_raw_json(c, &text, &n) && ch_api_token_body(text, n, tok, len))
+		return 0;
+	if (ch_ctx_parse_body(c) || ch_body_object(c) || ch_get_str(c, c->body, "", "token", 1, 0, 1u << 20, tok))
+		return -1;
+	*len = json_string_length(json_object_get(c->body, "token"));
+	return 0;
 }
 
 void ch_h_operator_validate(ch_ctx *c)
 {
 	const char *tok;
-	if (ch_body_object(c) || ch_get_str(c, c->body, "", "token", 1, 0, 1u << 20, &tok))
+	size_t len;
+	if (read_token(c, &tok, &len))
 		return;
 	ch_token_claims cl;
-	size_t len = json_string_length(json_object_get(c->body, "token"));
 	ch_err e = ch_token_verify(c->api->o.key, tok, len, CH_TOKEN_OPERATOR, c->now_ms / 1000, &cl);
 	if ((e == CH_OK || e == CH_ERR_TOKEN_EXPIRED) && cl.company_id != c->who.company_id)
 		e = CH_ERR_NO_TOKEN; /* another company's operator: not ours to vouch for */

@@ -7,7 +7,10 @@
  * validate-token request. verify_hs256 checks the shape, the HMAC-SHA256 of
  * "header.payload" with our key (libsodium, constant-time compare), a header
  * that names HS256, and parses the claims once, checking their JSON types.
- * Threading: no shared state; safe from any thread.
+ * A token that verified is remembered with its claims (auth/tokcache.c), so
+ * the next request with the same bytes under the same key skips all of that;
+ * its expiry is still checked against the clock every time.
+ * Threading: safe from any thread (the cache has its own lock).
  */
 #include "auth/token.h"
 
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/tokcache.h"
 #include "core/utf8.h"
 
 /* jwt_add_grant_int() takes a long: our int64 claims must fit. */
@@ -247,11 +251,17 @@ ch_err ch_token_verify(const ch_token_key *key, const char *token, size_t len,
 	/* A missing or short key is our misconfiguration, not the client's token. */
 	if (!key_ok(key))
 		return CH_ERR_INTERNAL;
-	if (!shape_ok(token, len))
-		return CH_ERR_NO_TOKEN;
-	err = decode_verified(key, token, len, &c);
-	if (err != CH_OK)
-		return err;
+	if (!ch_tokcache_get(key, token, len, &c)) {
+		if (!shape_ok(token, len))
+			return CH_ERR_NO_TOKEN;
+		err = decode_verified(key, token, len, &c);
+		if (err != CH_OK)
+			return err;
+		if (!c.exp || c.exp > now_s)
+			ch_tokcache_put(key, token, len, &c);
+	} else if (c.exp && c.exp <= now_s) {
+		ch_tokcache_drop(key, token, len); /* it has run out: no use keeping it */
+	}
 	*out = c; /* verified: callers may use whose token it was, even expired */
 	if (c.exp && c.exp <= now_s)
 		return CH_ERR_TOKEN_EXPIRED;

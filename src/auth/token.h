@@ -11,7 +11,8 @@
  * Claims of our tokens: typ ("company" | "operator" | "visitor"), sub (the
  * company / operator / client id), cid (company id), oid (organization id, 0
  * for company tokens), ep (revocation epoch of the operator), iat, exp.
- * Threading: pure functions; safe from any thread.
+ * Verified tokens are cached by their exact bytes (auth/tokcache.h).
+ * Threading: safe from any thread.
  */
 #ifndef CH_AUTH_TOKEN_H
 #define CH_AUTH_TOKEN_H

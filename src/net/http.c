@@ -332,12 +332,58 @@ static int wants_close(struct lws *wsi)
 	return 0;
 }
 
+/* ---- the keep-alive handover ---------------------------------------------
+ * After each answer on a keep-alive connection lws 4.1 holds it in a state
+ * that reads nothing until the socket reports POLLOUT, and arms POLLOUT for
+ * that (lws_http_transaction_completed): two epoll_ctl calls and a loop turn
+ * per request. A connection whose answer was written whole has just shown
+ * its socket takes data, so before the loop sleeps (ch_http_settle) lws gets
+ * that POLLOUT from us, through lws_service_fd as the event loop would give
+ * it; libev then sees the arm and the disarm in one turn and makes no call.
+ * A connection with output still buffered, a body not read to its end, or a
+ * close pending is left to lws' own POLLOUT. lws frees our per-connection
+ * data when the transaction completes, so the list holds the struct lws *,
+ * dropped from it when lws destroys the connection (WSI_DESTROY). */
+static struct lws **settle_list;
+static size_t settle_n, settle_cap;
+
+static void settle_add(struct lws *wsi)
+{
+	if (settle_n == settle_cap) {
+		settle_cap = settle_cap ? settle_cap * 2 : 64;
+		settle_list = ch_xrealloc(settle_list, settle_cap * sizeof *settle_list);
+	}
+	settle_list[settle_n++] = wsi;
+}
+
+static void settle_forget(struct lws *wsi)
+{
+	for (size_t i = 0; i < settle_n; i++)
+		if (settle_list[i] == wsi)
+			settle_list[i] = NULL;
+}
+
+void ch_http_settle(void)
+{
+	for (size_t i = 0; i < settle_n; i++) {
+		struct lws *wsi = settle_list[i];
+		if (!wsi || lws_partial_buffered(wsi))
+			continue; /* gone, or lws sends its remainder on a real POLLOUT */
+		settle_list[i] = NULL;
+		struct lws_pollfd pfd = {.fd = lws_get_socket_fd(wsi), .events = LWS_POLLOUT, .revents = LWS_POLLOUT};
+		if (pfd.fd >= 0)
+			lws_service_fd(lws_get_context(wsi), &pfd); /* may close it: WSI_DESTROY clears later entries */
+	}
+	settle_n = 0;
+}
+
 /* Response done: metrics, reset for the next request on this connection. */
 static int complete(struct lws *wsi, http_pss *p)
 {
 	ch_metrics_http(p->resp.route ? p->resp.route : "unknown", p->resp.status,
 	                ch_mono_us() - p->t0_us);
 	int close_it = p->resp.close || p->client_close;
+	int settle = !p->waiting_body && !lws_partial_buffered(wsi);
 	free_req(&p->req);
 	ch_resp_free(&p->resp);
 	memset(&p->resp, 0, sizeof p->resp);
@@ -347,7 +393,11 @@ static int complete(struct lws *wsi, http_pss *p)
 	finish_inflight(p);
 	if (close_it)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (lws_http_transaction_completed(wsi)) /* p is freed from here on */
+		return -1;
+	if (settle)
+		settle_add(wsi);
+	return 0;
 }
 
 static int on_writeable(struct lws *wsi, http_pss *p)
@@ -676,6 +726,7 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_WSI_DESTROY:
 		ch_metrics_gauge_add(CH_GAUGE_OPEN_CONNECTIONS, -1);
 		forget_peer(wsi);
+		settle_forget(wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		return on_http(wsi, p, in);

@@ -31,6 +31,10 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 /* Adds extra header lines ("Name: value\r\n"…, as ch_resp.headers holds them)
  * to a response being built. 0, or -1 when they do not fit. */
 int ch_http_add_headers(struct lws *wsi, const ch_buf *headers, unsigned char **pp, unsigned char *end);
+/* Hands lws the POLLOUT it waits for after a keep-alive answer, for the
+ * connections whose answer was written whole this loop turn (http.c, "the
+ * keep-alive handover"); the loop calls it before it sleeps. */
+void ch_http_settle(void);
 /* Requests received whose response is not fully written yet. */
 int ch_http_inflight(void);
 /* From now on new TCP connections are refused (graceful shutdown). */

@@ -13,6 +13,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -341,11 +342,13 @@ static void on_after_io(struct ev_loop *l, ev_check *w, int revents)
 }
 
 /* The end of a loop turn: what the hub queued this turn goes to the sockets
- * (one write per connection), the writes to the store's writer, at once. */
+ * (one write per connection), the keep-alive connections answered this turn
+ * are ready for their next request, the writes go to the store's writer, at once. */
 static void on_before_sleep(struct ev_loop *l, ev_prepare *w, int revents)
 {
 	(void)l, (void)w, (void)revents;
 	ch_ws_flush();
+	ch_http_settle();
 	ch_store_flush_wakeups();
 }
 
@@ -397,6 +400,25 @@ static int parse_listen(const char *s, char *addr, size_t an, int *port)
 	}
 	*port = (int)p;
 	return 0;
+}
+
+/* The lws log levels in force (lws_set_log_level below); all until then. */
+static int lws_levels = 0x7fffffff;
+
+/* libwebsockets 4.1 as packaged calls _lws_log for every byte of request
+ * headers its parser reads (its parser-level debug lines are compiled in),
+ * and _lws_log drops them only after a call into _lws_logv: ~5 % of a
+ * validate-token request. lws calls _lws_log through its PLT, so this
+ * definition, exported by the executable (CMakeLists.txt: lws-log.list),
+ * takes its place and drops a level that is off before anything else. */
+void _lws_log(int filter, const char *format, ...)
+{
+	if (!(filter & lws_levels))
+		return;
+	va_list ap;
+	va_start(ap, format);
+	_lws_logv(filter, format, ap);
+	va_end(ap);
 }
 
 static void lws_log_bridge(int level, const char *line)
@@ -502,7 +524,8 @@ int ch_server_run(const ch_server_opts *o)
 	S.o = o;
 	S.loop = ev_default_loop(EVFLAG_AUTO);
 	signal(SIGPIPE, SIG_IGN);
-	lws_set_log_level(LLL_ERR | (ch_log_enabled(CH_LOG_DEBUG) ? LLL_WARN | LLL_NOTICE : 0), lws_log_bridge);
+	lws_levels = LLL_ERR | (ch_log_enabled(CH_LOG_DEBUG) ? LLL_WARN | LLL_NOTICE : 0);
+	lws_set_log_level(lws_levels, lws_log_bridge);
 	ch_loop_init(S.loop);
 	int64_t fds = raise_fd_limit(), conns = connection_limit(o, fds);
 	int64_t per_ip_body = o->body_memory_max / 4 > o->body_largest ? o->body_memory_max / 4 : o->body_largest;
