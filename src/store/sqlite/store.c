@@ -99,6 +99,22 @@ static ch_err store_new(const ch_store_opts *opts, const char *path, ch_store **
 	return CH_OK;
 }
 
+/* WAL mode and the pending migrations, on a connection of their own: a
+ * migration may change a table's definition in place (024), and the writer's
+ * connection must read the schema as it is afterwards. */
+static ch_err migrate(ch_store *s, int *applied)
+{
+	ch_store_tx *c;
+	ch_err err = ch_store_sqlite_conn_open(s, 0, &c);
+	if (err != CH_OK)
+		return err;
+	err = enable_wal(c);
+	if (err == CH_OK)
+		err = ch_store_sqlite_migrate(c, applied, &s->schema_version);
+	ch_store_sqlite_conn_close(c);
+	return err;
+}
+
 ch_err ch_store_sqlite_open(const ch_store_opts *opts, const char *path, ch_store **out,
                             int *applied_out)
 {
@@ -108,11 +124,9 @@ ch_err ch_store_sqlite_open(const ch_store_opts *opts, const char *path, ch_stor
 	ch_err err = store_new(opts, path, &s);
 	if (err != CH_OK)
 		return err;
-	err = ch_store_sqlite_conn_open(s, 0, &s->writer_conn);
+	err = migrate(s, &applied);
 	if (err == CH_OK)
-		err = enable_wal(s->writer_conn);
-	if (err == CH_OK)
-		err = ch_store_sqlite_migrate(s->writer_conn, &applied, &s->schema_version);
+		err = ch_store_sqlite_conn_open(s, 0, &s->writer_conn);
 	if (err == CH_OK)
 		err = ch_store_sqlite_checkpointer_start(s);
 	if (err == CH_OK)

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <semaphore.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2763,6 +2764,67 @@ Test(chats, the_wal_starts_over_under_steady_writes, .timeout = 300)
 	msgs_args l;
 	cr_assert_eq(msg_list(a.company, chat, 7990, 0, 0, &l), CH_OK);
 	expect_seqs(&l, 7991, 8000);
+}
+
+/* Exec sql on a connection of its own to the test's database: SQLite's code. */
+static int raw_exec(const char *sql)
+{
+	char p[700];
+	sqlite3 *db;
+	snprintf(p, sizeof p, "%s/chathub.db", g_dir);
+	cr_assert_eq(sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		rc = sqlite3_extended_errcode(db);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* sqlite3_exec callback over EXPLAIN's rows: counts the OpenEphemeral opcodes. */
+static int count_ephemeral(void *ctx, int n, char **v, char **names)
+{
+	(void)names;
+	if (n > 1 && v[1] && strcmp(v[1], "OpenEphemeral") == 0)
+		++*(int *)ctx;
+	return 0;
+}
+
+/* Migration 024: messages' author and status CHECKs are ORs of equalities,
+ * the same rule as the IN lists they replaced, without the temporary b-tree
+ * SQLite builds for an IN list at every check. */
+Test(chats, message_checks_refuse_what_they_did_without_a_temporary_table)
+{
+	FX_SQLITE_ONLY("SQLite's CHECK constraints", teardown);
+	world a = seed("a", 1);
+	int64_t chat = new_chat(a.company, a.org, "Olga", NULL);
+	char sql[512];
+	const char *insert = "INSERT INTO messages (company_id, chat_id, seq, author, text, status, created_at) "
+	                     "VALUES (%lld, %lld, %d, %d, 'x', %d, 1)";
+	int cases[][3] = {{1000, 3, 0}, {1001, -1, 0}, {1002, 1, 4}, {1003, 1, -1}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(sql, sizeof sql, insert, (long long)a.company, (long long)chat, cases[i][0], cases[i][1],
+		         cases[i][2]);
+		cr_assert_eq(raw_exec(sql), SQLITE_CONSTRAINT_CHECK, "author %d status %d refused", cases[i][1],
+		             cases[i][2]);
+	}
+	for (int author = 0; author <= 2; author++)
+		for (int status = 0; status <= 3; status++) {
+			snprintf(sql, sizeof sql, insert, (long long)a.company, (long long)chat, 2000 + author * 10 + status,
+			         author, status);
+			cr_assert_eq(raw_exec(sql), SQLITE_OK, "author %d status %d stored", author, status);
+		}
+	char p[700];
+	sqlite3 *db;
+	int ephemeral = 0;
+	snprintf(p, sizeof p, "%s/chathub.db", g_dir);
+	cr_assert_eq(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	snprintf(sql, sizeof sql, "EXPLAIN %s", insert);
+	char ex[600];
+	snprintf(ex, sizeof ex, sql, (long long)a.company, (long long)chat, 3000, 1, 0);
+	cr_assert_eq(sqlite3_exec(db, ex, count_ephemeral, &ephemeral, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(ephemeral, 0, "no temporary b-tree per insert");
 }
 
 Test(chats, data_survives_reopen)

@@ -1,0 +1,4 @@
+-- 024_check_lists — nothing to do on PostgreSQL. SQLite's 024 rewrites the CHECK
+-- constraints of messages.author and messages.status from IN lists to ORs of
+-- equalities (SQLite builds a temporary b-tree for a constant IN list on every
+-- check); PostgreSQL evaluates IN lists in place.
