@@ -226,8 +226,8 @@
 	  (tx, now_ms, limit, each, ctx))                                                          \
 	X(P, ch_err, delivery_update,                                                              \
 	  (ch_store_tx * tx, int64_t id, int status, int attempts, int64_t next_attempt_at,        \
-	   const char *last_error),                                                                \
-	  (tx, id, status, attempts, next_attempt_at, last_error))                                 \
+	   const char *last_error, const char *platform_message_id),                              \
+	  (tx, id, status, attempts, next_attempt_at, last_error, platform_message_id))            \
 	X(P, ch_err, setting_ensure,                                                               \
 	  (ch_store_tx * tx, const char *key, const char *value_if_absent, char *out,              \
 	   size_t outlen),                                                                         \
@@ -286,7 +286,35 @@
 	CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
 	CH_STORE_TX_OPS_CSAT(X, P)                                                                 \
 	CH_STORE_TX_OPS_ERASURE(X, P)                                                                      \
-	CH_STORE_TX_OPS_WEBHOOKS(X, P)
+	CH_STORE_TX_OPS_WEBHOOKS(X, P)                                                             \
+	CH_STORE_TX_OPS_CHANNELS(X, P)
+
+#define CH_STORE_TX_OPS_CHANNELS(X, P)                                                             \
+	X(P, ch_err, delivery_by_platform_id,                                                      \
+	  (ch_store_tx * tx, int64_t org_id, const char *platform_message_id, int64_t *message_id_out), \
+	  (tx, org_id, platform_message_id, message_id_out))                                       \
+	X(P, ch_err, channel_conn_add,                                                             \
+	  (ch_store_tx * tx, const ch_channel_conn_row *in, ch_channel_conn_row *out), (tx, in, out)) \
+	X(P, ch_err, channel_conn_list,                                                            \
+	  (ch_store_tx * tx, int64_t company_id, int64_t org_id, ch_channel_conn_each_fn each,     \
+	   void *ctx),                                                                             \
+	  (tx, company_id, org_id, each, ctx))                                                     \
+	X(P, ch_err, channel_conn_get,                                                             \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, ch_channel_conn_row *out),            \
+	  (tx, company_id, id, out))                                                               \
+	X(P, ch_err, channel_conn_by_key,                                                          \
+	  (ch_store_tx * tx, int type, const char *public_key, ch_channel_conn_row *out),          \
+	  (tx, type, public_key, out))                                                             \
+	X(P, ch_err, channel_conn_delete, (ch_store_tx * tx, int64_t company_id, int64_t id),     \
+	  (tx, company_id, id))                                                                    \
+	X(P, ch_err, channel_conn_health,                                                          \
+	  (ch_store_tx * tx, int64_t id, int64_t webhook_at, int64_t last_inbound_at,              \
+	   const char *last_error, int64_t now_ms),                                                \
+	  (tx, id, webhook_at, last_inbound_at, last_error, now_ms))                               \
+	X(P, ch_err, chat_set_connection, (ch_store_tx * tx, int64_t chat_id, int64_t connection_id), \
+	  (tx, chat_id, connection_id))                                                            \
+	X(P, ch_err, chat_connection, (ch_store_tx * tx, int64_t chat_id, int64_t *connection_id_out), \
+	  (tx, chat_id, connection_id_out))
 
 #define CH_STORE_TX_OPS_EVENTS(X, P)                                                               \
 	X(P, ch_err, event_list,                                                                   \

@@ -254,3 +254,46 @@ ch_err ch_store_check_node(const char *node_id, int64_t lease_ms)
 		err = CH_ERR_OUT_OF_RANGE;
 	return err;
 }
+
+/* n lowercase hex characters, then the end of s. */
+static int is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+int ch_store_check_public_key(const char *key)
+{
+	return key && is_hex(key, 32);
+}
+
+/* The field holds a NUL: a text the store may read with strlen. */
+#define TERMINATED(f) (memchr((f), 0, sizeof(f)) != NULL)
+
+ch_err ch_store_check_channel_conn(const ch_channel_conn_row *in)
+{
+	if ((in->type != CH_CHANNEL_VIBER && in->type != CH_CHANNEL_TELEGRAM) || !TERMINATED(in->name) ||
+	    !TERMINATED(in->public_key) || !TERMINATED(in->token_hint) || !TERMINATED(in->secret) ||
+	    !TERMINATED(in->last_error) || in->token_enc_len == 0 ||
+	    in->token_enc_len > CH_CHANNEL_TOKEN_ENC_MAX || in->created_at < 0 || in->webhook_at < 0 ||
+	    in->last_inbound_at < 0 || in->last_error_at < 0) {
+		CH_WARN("store: channel connection out of range");
+		return CH_ERR_OUT_OF_RANGE;
+	}
+	ch_err err = ch_store_check_len(in->name, CH_NAME_MAX, 0, "channel connection name");
+	if (err == CH_OK && !in->name[0])
+		err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK && !ch_store_check_public_key(in->public_key))
+		err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK && !(in->type == CH_CHANNEL_TELEGRAM ? is_hex(in->secret, 64) : !in->secret[0]))
+		err = CH_ERR_OUT_OF_RANGE;
+	if (err == CH_OK)
+		err = check_utf8(in->name, "channel connection name");
+	if (err == CH_OK)
+		err = check_utf8(in->token_hint, "channel token hint");
+	if (err == CH_OK)
+		err = check_utf8(in->last_error, "channel last error");
+	return err;
+}

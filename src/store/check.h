@@ -42,5 +42,12 @@ ch_err ch_store_check_media(const char *name, const char *format, int type);
 ch_err ch_store_check_message_new(const ch_message_new *m);
 ch_err ch_store_check_setting(const char *key, const char *value);
 ch_err ch_store_check_node(const char *node_id, int64_t lease_ms);
+/* A new channel connection (ch_store_channel_conn_add): type, name (1..CH_NAME_MAX
+ * bytes of UTF-8), public key (32 lowercase hex), token (1..CH_CHANNEL_TOKEN_ENC_MAX
+ * bytes), hint, secret (Telegram: 64 lowercase hex; Viber: ""), times >= 0, and
+ * every text NUL-terminated inside its field. */
+ch_err ch_store_check_channel_conn(const ch_channel_conn_row *in);
+/* A public key as the store keeps it: 32 lowercase hex characters. */
+int ch_store_check_public_key(const char *key);
 
 #endif

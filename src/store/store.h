@@ -933,6 +933,8 @@ typedef struct ch_delivery_row {
 	int attempts;
 	int64_t next_attempt_at;
 	int status; /* 0 pending, 1 delivered, 2 gave up */
+	int64_t chat_id;                /* its message's chat (migration 025) */
+	char platform_message_id[65];   /* what the platform called what was sent; "" = none yet */
 } ch_delivery_row;
 
 typedef void (*ch_delivery_each_fn)(void *ctx, const ch_delivery_row *row);
@@ -945,12 +947,83 @@ ch_err ch_store_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_
 /* A write job for senders: pending deliveries with next_attempt_at <= now_ms
  * whose lease has run out, oldest first, at most limit, each leased until
  * now_ms + lease_ms so that no other caller (process) gets it meanwhile
- * (PostgreSQL: FOR UPDATE SKIP LOCKED). ch_store_delivery_update ends it. */
+ * (PostgreSQL: FOR UPDATE SKIP LOCKED). ch_store_delivery_update ends it.
+ * A chat's deliveries go out in order: one is claimable only when no pending
+ * delivery of its chat has a lower id (whether that one waits for its retry
+ * or is leased by another caller), so a claim hands out at most one per chat. */
 ch_err ch_store_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit, int64_t lease_ms,
                                ch_delivery_each_fn each, void *ctx);
-/* Records an attempt: status 1 delivered, 2 gave up, 0 retry at next_attempt_at. */
+#define CH_PLATFORM_MESSAGE_ID_MAX 64
+/* Records an attempt: status 1 delivered, 2 gave up, 0 retry at next_attempt_at.
+ * platform_message_id (at most CH_PLATFORM_MESSAGE_ID_MAX bytes, else
+ * OUT_OF_RANGE): what the platform called the message sent; NULL keeps it. */
 ch_err ch_store_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
-                                int64_t next_attempt_at, const char *last_error);
+                                int64_t next_attempt_at, const char *last_error,
+                                const char *platform_message_id);
+/* The message of the org's delivery that the platform called
+ * platform_message_id (the latest such delivery), or CH_ERR_NOT_FOUND (also
+ * for ""). */
+ch_err ch_store_delivery_by_platform_id(ch_store_tx *tx, int64_t org_id, const char *platform_message_id,
+                                        int64_t *message_id_out);
+
+/* ---- channel connections (migration 025) ---------------------------------- */
+
+/* A connection is one bot of one organization on a messaging platform; the
+ * numbers are the chat sources of those platforms. */
+#define CH_CHANNEL_VIBER 1
+#define CH_CHANNEL_TELEGRAM 2
+#define CH_CHANNELS_PER_ORG_MAX 20
+#define CH_CHANNEL_TOKEN_ENC_MAX 512 /* bytes of the encrypted bot token */
+#define CH_CHANNEL_ERROR_MAX 1024    /* bytes of last_error kept (cut on a UTF-8 boundary) */
+
+typedef struct ch_channel_conn_row {
+	int64_t id, company_id, organization_id;
+	int type;                                     /* CH_CHANNEL_VIBER / CH_CHANNEL_TELEGRAM */
+	char name[CH_NAME_MAX + 1];
+	char public_key[33];                          /* 32 lowercase hex: its webhook URL's key */
+	unsigned char token_enc[CH_CHANNEL_TOKEN_ENC_MAX]; /* opaque to the store */
+	size_t token_enc_len;
+	char token_hint[8];                           /* the token's last characters */
+	char secret[65];                              /* Telegram: 64 lowercase hex; Viber: "" */
+	int64_t created_at, webhook_at, last_inbound_at, last_error_at; /* ms; 0 = never */
+	char last_error[CH_CHANNEL_ERROR_MAX + 1];
+} ch_channel_conn_row;
+
+typedef void (*ch_channel_conn_each_fn)(void *ctx, const ch_channel_conn_row *row);
+
+/* A new connection from every field of in but id (created_at 0: now).
+ * CH_ERR_NOT_FOUND when in->organization_id is not in->company_id's,
+ * CH_ERR_CONFLICT when the organization has CH_CHANNELS_PER_ORG_MAX already
+ * (counted under a lock every process takes) or the public key is taken,
+ * CH_ERR_OUT_OF_RANGE for a type, key, secret, token or text out of its
+ * bounds, CH_ERR_BAD_JSON for a name that is not UTF-8. *out (may be NULL,
+ * may be in): the row as stored. */
+ch_err ch_store_channel_conn_add(ch_store_tx *tx, const ch_channel_conn_row *in, ch_channel_conn_row *out);
+/* The organization's connections, oldest first; CH_ERR_NOT_FOUND when org_id
+ * is not the company's. */
+ch_err ch_store_channel_conn_list(ch_store_tx *tx, int64_t company_id, int64_t org_id,
+                                  ch_channel_conn_each_fn each, void *ctx);
+/* CH_ERR_NOT_FOUND when it is not the company's. */
+ch_err ch_store_channel_conn_get(ch_store_tx *tx, int64_t company_id, int64_t id, ch_channel_conn_row *out);
+/* Any company's connection by its public key (the inbound webhook path); the
+ * type must match too, else CH_ERR_NOT_FOUND. */
+ch_err ch_store_channel_conn_by_key(ch_store_tx *tx, int type, const char *public_key, ch_channel_conn_row *out);
+/* CH_ERR_NOT_FOUND when it is not the company's. Its chats keep their
+ * connection_id (ids are never used again). */
+ch_err ch_store_channel_conn_delete(ch_store_tx *tx, int64_t company_id, int64_t id);
+/* Health: webhook_at and last_inbound_at: -1 keeps the stored value;
+ * last_error: NULL keeps it, "" clears it (and last_error_at = 0), else sets
+ * it (cut on a UTF-8 boundary at CH_CHANNEL_ERROR_MAX bytes) with
+ * last_error_at = now_ms. CH_ERR_NOT_FOUND when there is no such connection. */
+ch_err ch_store_channel_conn_health(ch_store_tx *tx, int64_t id, int64_t webhook_at, int64_t last_inbound_at,
+                                    const char *last_error, int64_t now_ms);
+/* The connection the chat came through (0 clears it). CH_ERR_NOT_FOUND when
+ * there is no such chat, or connection_id is not a connection of the chat's
+ * organization. */
+ch_err ch_store_chat_set_connection(ch_store_tx *tx, int64_t chat_id, int64_t connection_id);
+/* *connection_id_out: the chat's connection, 0 (and CH_OK) when it has none
+ * (it may since have been removed); CH_ERR_NOT_FOUND when there is no such chat. */
+ch_err ch_store_chat_connection(ch_store_tx *tx, int64_t chat_id, int64_t *connection_id_out);
 
 /* ---- webhooks (migration 020) -------------------------------------------- */
 

@@ -114,7 +114,8 @@ static ch_err result_tx(ch_store_tx *tx, void *arg)
 	/* backoff: 1, 2, 4, 8 … seconds, at most 10 minutes */
 	int64_t wait_ms = 1000LL << (tries < 10 ? tries - 1 : 9);
 	return ch_store_delivery_update(tx, j->id, j->ok ? 1 : gave_up ? 2 : 0, tries,
-	                                ch_now_ms() + (wait_ms > 600000 ? 600000 : wait_ms), j->ok ? "" : j->error);
+	                                ch_now_ms() + (wait_ms > 600000 ? 600000 : wait_ms), j->ok ? "" : j->error,
+	                                NULL);
 }
 
 static void result_done(void *arg, ch_err e)

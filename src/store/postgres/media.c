@@ -186,7 +186,11 @@ static ch_err delivery_each(ch_store_tx *tx, ch_pg_stmt id, const ch_pg_params *
 		row.attempts = (int)ch_pg_i64(r, i, 5);
 		row.next_attempt_at = ch_pg_i64(r, i, 6);
 		row.status = (int)ch_pg_i64(r, i, 7);
-		if ((err = ch_pg_str(r, i, 4, row.event_id, sizeof row.event_id)) == CH_OK)
+		row.chat_id = ch_pg_i64(r, i, 8);
+		err = ch_pg_str(r, i, 4, row.event_id, sizeof row.event_id);
+		if (err == CH_OK)
+			err = ch_pg_str(r, i, 9, row.platform_message_id, sizeof row.platform_message_id);
+		if (err == CH_OK)
 			each(ctx, &row);
 	}
 	PQclear(r);
@@ -225,10 +229,14 @@ ch_err ch_store_pg_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t limit
 }
 
 ch_err ch_store_pg_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
-                                   int64_t next_attempt_at, const char *last_error)
+                                   int64_t next_attempt_at, const char *last_error,
+                                   const char *platform_message_id)
 {
 	if (status < 0 || status > 2 || attempts < 0)
 		return CH_ERR_OUT_OF_RANGE;
+	ch_err err = ch_store_check_len(platform_message_id, CH_PLATFORM_MESSAGE_ID_MAX, 1, "platform message id");
+	if (err != CH_OK)
+		return err;
 	ch_pg_params p = {0};
 	ch_pg_int(&p, id);
 	ch_pg_int(&p, status);
@@ -239,5 +247,24 @@ ch_err ch_store_pg_delivery_update(ch_store_tx *tx, int64_t id, int status, int 
 		ch_pg_textn(&p, last_error, ch_utf8_prefix(last_error, strlen(last_error), LAST_ERROR_MAX));
 	else
 		ch_pg_null(&p);
+	ch_pg_text(&p, platform_message_id); /* NULL: the stored id stays */
 	return ch_pg_change(tx, CH_PG_DELIVERY_UPDATE, &p);
+}
+
+ch_err ch_store_pg_delivery_by_platform_id(ch_store_tx *tx, int64_t org_id, const char *platform_message_id,
+                                           int64_t *message_id_out)
+{
+	int64_t id = 0;
+	ch_err err = ch_store_check_len(platform_message_id, CH_PLATFORM_MESSAGE_ID_MAX, 0, "platform message id");
+	if (err == CH_OK && !platform_message_id[0])
+		return CH_ERR_NOT_FOUND;
+	if (err != CH_OK)
+		return err;
+	ch_pg_params p = {0};
+	ch_pg_int(&p, org_id);
+	ch_pg_text(&p, platform_message_id);
+	err = ch_pg_one_int64(tx, CH_PG_DELIVERY_BY_PLATFORM_ID, &p, &id);
+	if (err == CH_OK && message_id_out)
+		*message_id_out = id;
+	return err;
 }

@@ -143,7 +143,7 @@ ch_err ch_pg_chat_search(ch_store_tx *tx, const ch_chat_filter *f, int64_t *tota
  * count, then an insert): another process creating under the same budget
  * waits, then counts what this one committed. */
 typedef enum { CH_PG_BUDGET_CANNED_ORG = 1, CH_PG_BUDGET_CANNED_OPERATOR = 2, CH_PG_BUDGET_LABELS = 3,
-               CH_PG_BUDGET_WEBHOOKS = 4 } ch_pg_budget;
+               CH_PG_BUDGET_WEBHOOKS = 4, CH_PG_BUDGET_CHANNEL_CONNS = 5 } ch_pg_budget;
 ch_err ch_pg_budget_lock(ch_store_tx *tx, ch_pg_budget kind, int64_t id);
 
 /* migrate.c: applies pending migrations under a session advisory lock. */

@@ -172,7 +172,8 @@
 	"LEFT JOIN media d ON d.id = m.media_id LEFT JOIN operators r ON r.id = m.redacted_by "
 
 #define CH_PG_DELIVERY_COLS \
-	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
+	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status, " \
+	"COALESCE(chat_id, 0), platform_message_id"
 
 #define CH_PG_STMTS_CHATS(X)                                                                       \
 	X(ORG_CANNED_POLICY,                                                                       \
@@ -363,20 +364,27 @@
 	  "ON CONFLICT (organization_id, external_message_id) DO NOTHING RETURNING id")           \
 	X(DELIVERY_INSERT,                                                                         \
 	  "INSERT INTO deliveries (company_id, organization_id, message_id, event_id, attempts, "  \
-	  "next_attempt_at, status, created_at) VALUES ($1, $2, $3, $4, 0, $5, 0, $5) RETURNING id") \
+	  "next_attempt_at, status, created_at, chat_id) VALUES ($1, $2, $3, $4, 0, $5, 0, $5, "    \
+	  "(SELECT chat_id FROM messages WHERE id = $3)) RETURNING id")                            \
 	X(DELIVERY_DUE,                                                                            \
 	  "SELECT " CH_PG_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                       \
 	  "AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2")                       \
-	/* Rows another sender holds (locked or leased) are skipped, never waited for. */          \
+	/* Rows another sender holds (locked or leased) are skipped, never waited for;        \
+	 * a chat's deliveries go in order: none while an earlier one of its chat is      \
+	 * pending (waiting for its retry, or leased or locked by another sender). */       \
 	X(DELIVERY_CLAIM,                                                                          \
-	  "UPDATE deliveries d SET lease_until = $3::bigint + $1::bigint FROM (SELECT id FROM deliveries " \
-	  "WHERE status = 0 AND next_attempt_at <= $1::bigint AND lease_until <= $1::bigint "      \
-	  "ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) AS due WHERE d.id = due.id " \
-	  "RETURNING d.id, d.company_id, d.organization_id, d.message_id, d.event_id, d.attempts, " \
-	  "d.next_attempt_at, d.status")                                                           \
+	  "UPDATE deliveries d SET lease_until = $3::bigint + $1::bigint FROM (SELECT x.id FROM "  \
+	  "deliveries x WHERE x.status = 0 AND x.next_attempt_at <= $1::bigint AND "              \
+	  "x.lease_until <= $1::bigint AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE "          \
+	  "e.chat_id = x.chat_id AND e.status = 0 AND e.id < x.id) "                               \
+	  "ORDER BY x.next_attempt_at, x.id LIMIT $2 FOR UPDATE OF x SKIP LOCKED) AS due "        \
+	  "WHERE d.id = due.id RETURNING d.id, d.company_id, d.organization_id, d.message_id, "    \
+	  "d.event_id, d.attempts, d.next_attempt_at, d.status, COALESCE(d.chat_id, 0), "          \
+	  "d.platform_message_id")                                                                 \
 	X(DELIVERY_UPDATE,                                                                         \
 	  "UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, "               \
-	  "last_error = $5, lease_until = 0 WHERE id = $1")                                        \
+	  "last_error = $5, platform_message_id = COALESCE($6, platform_message_id), "             \
+	  "lease_until = 0 WHERE id = $1")                                                         \
 	CH_PG_STMTS_CLUSTER(X)                                                                     \
 	CH_PG_STMTS_LABELS(X)                                                                      \
 	CH_PG_STMTS_PRESENCE(X)                                                                    \
@@ -386,7 +394,8 @@
 	CH_PG_STMTS_EVENTS(X)                                                                      \
 	CH_PG_STMTS_CSAT(X)                                                                        \
 	CH_PG_STMTS_ERASURE(X)                                                                      \
-	CH_PG_STMTS_WEBHOOKS(X)
+	CH_PG_STMTS_WEBHOOKS(X)                                                                    \
+	CH_PG_STMTS_CHANNEL_CONNS(X)
 
 /* ---- labels (migration 014). An id list is an array literal "{1,2}" cast to
  * bigint[], so that one prepared statement takes any number of ids; names sort
@@ -516,6 +525,44 @@
 	  "FROM webhook_cursors c JOIN webhooks w ON w.id = c.webhook_id WHERE w.company_id = $1 " \
 	  "AND c.webhook_id = $2 ORDER BY c.organization_id")                                     \
 	X(WEBHOOK_FAILING_COUNT, "SELECT COUNT(*) FROM webhooks WHERE status = 1")
+
+/* ---- channel connections (migration 025) */
+#define CH_PG_CHANNEL_CONN_COLS                                                                    \
+	"id, company_id, organization_id, type, name, public_key, token_enc, token_hint, secret, " \
+	"created_at, webhook_at, last_inbound_at, last_error, last_error_at"
+#define CH_PG_STMTS_CHANNEL_CONNS(X)                                                               \
+	X(CHANNEL_CONN_COUNT, "SELECT COUNT(*) FROM channel_connections WHERE organization_id = $1") \
+	/* A public key taken answers no row (CONFLICT) without aborting the batch. */            \
+	X(CHANNEL_CONN_INSERT,                                                                     \
+	  "INSERT INTO channel_connections (company_id, organization_id, type, name, public_key, " \
+	  "token_enc, token_hint, secret, created_at, webhook_at, last_inbound_at, last_error, "  \
+	  "last_error_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "        \
+	  "ON CONFLICT (public_key) DO NOTHING RETURNING id")                                      \
+	X(CHANNEL_CONN_LIST,                                                                       \
+	  "SELECT " CH_PG_CHANNEL_CONN_COLS " FROM channel_connections WHERE company_id = $1 "     \
+	  "AND organization_id = $2 ORDER BY id")                                                  \
+	X(CHANNEL_CONN_GET,                                                                        \
+	  "SELECT " CH_PG_CHANNEL_CONN_COLS " FROM channel_connections WHERE company_id = $1 "     \
+	  "AND id = $2")                                                                           \
+	X(CHANNEL_CONN_BY_KEY,                                                                     \
+	  "SELECT " CH_PG_CHANNEL_CONN_COLS " FROM channel_connections WHERE type = $1 "           \
+	  "AND public_key = $2")                                                                   \
+	X(CHANNEL_CONN_DELETE, "DELETE FROM channel_connections WHERE company_id = $1 AND id = $2") \
+	/* -1 keeps a time; a NULL error keeps it, '' clears it with its time. */                 \
+	X(CHANNEL_CONN_HEALTH,                                                                     \
+	  "UPDATE channel_connections SET "                                                        \
+	  "webhook_at = CASE WHEN $2::bigint < 0 THEN webhook_at ELSE $2::bigint END, "            \
+	  "last_inbound_at = CASE WHEN $3::bigint < 0 THEN last_inbound_at ELSE $3::bigint END, "  \
+	  "last_error = COALESCE($4::text, last_error), last_error_at = CASE WHEN $4::text IS NULL " \
+	  "THEN last_error_at WHEN $4::text = '' THEN 0 ELSE $5::bigint END WHERE id = $1")        \
+	X(CHAT_SET_CONNECTION,                                                                     \
+	  "UPDATE chats SET connection_id = NULLIF($2::bigint, 0) WHERE id = $1 AND "              \
+	  "($2::bigint = 0 OR EXISTS (SELECT 1 FROM channel_connections k WHERE k.id = $2::bigint " \
+	  "AND k.organization_id = chats.organization_id))")                                       \
+	X(CHAT_CONNECTION, "SELECT COALESCE(connection_id, 0) FROM chats WHERE id = $1")          \
+	X(DELIVERY_BY_PLATFORM_ID,                                                                 \
+	  "SELECT message_id FROM deliveries WHERE organization_id = $1 AND "                      \
+	  "platform_message_id = $2 AND platform_message_id <> '' ORDER BY id DESC LIMIT 1")
 
 /* ---- business hours (migration 022) */
 #define CH_PG_STMTS_HOURS(X)                                                                       \

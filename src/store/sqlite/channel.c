@@ -136,7 +136,11 @@ static ch_err delivery_fill(sqlite3_stmt *st, ch_delivery_row *out)
 	out->attempts = sqlite3_column_int(st, 5);
 	out->next_attempt_at = sqlite3_column_int64(st, 6);
 	out->status = sqlite3_column_int(st, 7);
-	return ch_store_sqlite_col_text(st, 4, out->event_id, sizeof out->event_id);
+	out->chat_id = sqlite3_column_int64(st, 8);
+	ch_err err = ch_store_sqlite_col_text(st, 4, out->event_id, sizeof out->event_id);
+	if (err == CH_OK)
+		err = ch_store_sqlite_col_text(st, 9, out->platform_message_id, sizeof out->platform_message_id);
+	return err;
 }
 
 ch_err ch_store_sqlite_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t limit, ch_delivery_each_fn each,
@@ -165,12 +169,15 @@ ch_err ch_store_sqlite_delivery_due(ch_store_tx *tx, int64_t now_ms, int64_t lim
 }
 
 ch_err ch_store_sqlite_delivery_update(ch_store_tx *tx, int64_t id, int status, int attempts,
-                                int64_t next_attempt_at, const char *last_error)
+                                int64_t next_attempt_at, const char *last_error,
+                                const char *platform_message_id)
 {
 	sqlite3_stmt *st;
 	if (status < 0 || status > 2 || attempts < 0)
 		return CH_ERR_OUT_OF_RANGE;
-	ch_err err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_UPDATE, &st);
+	ch_err err = ch_store_check_len(platform_message_id, CH_PLATFORM_MESSAGE_ID_MAX, 1, "platform message id");
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_UPDATE, &st);
 	if (err != CH_OK)
 		return err;
 	int rc = sqlite3_bind_int64(st, 1, id);
@@ -188,6 +195,8 @@ ch_err ch_store_sqlite_delivery_update(ch_store_tx *tx, int64_t id, int status, 
 	} else if (rc == SQLITE_OK) {
 		rc = sqlite3_bind_null(st, 5);
 	}
+	if (rc == SQLITE_OK) /* NULL binds NULL: the stored id stays */
+		rc = ch_store_sqlite_bind_text(st, 6, platform_message_id);
 	err = ch_store_sqlite_bound(tx, st, rc, "delivery update");
 	if (err == CH_OK)
 		err = ch_store_sqlite_step_done(tx, st, "delivery update");
@@ -240,5 +249,28 @@ ch_err ch_store_sqlite_delivery_claim(ch_store_tx *tx, int64_t now_ms, int64_t l
 	if (err == CH_OK)
 		err = lease_and_emit(tx, rows, n, now_ms + lease_ms, each, ctx);
 	free(rows);
+	return err;
+}
+
+ch_err ch_store_sqlite_delivery_by_platform_id(ch_store_tx *tx, int64_t org_id, const char *platform_message_id,
+                                               int64_t *message_id_out)
+{
+	sqlite3_stmt *st;
+	ch_err err = ch_store_check_len(platform_message_id, CH_PLATFORM_MESSAGE_ID_MAX, 0, "platform message id");
+	if (err == CH_OK && !platform_message_id[0])
+		return CH_ERR_NOT_FOUND;
+	if (err == CH_OK)
+		err = ch_store_sqlite_prep(tx, CH_STMT_DELIVERY_BY_PLATFORM_ID, &st);
+	if (err != CH_OK)
+		return err;
+	int rc = sqlite3_bind_int64(st, 1, org_id);
+	if (rc == SQLITE_OK)
+		rc = ch_store_sqlite_bind_text(st, 2, platform_message_id);
+	err = ch_store_sqlite_bound(tx, st, rc, "delivery by platform id");
+	int64_t id = 0;
+	if (err == CH_OK)
+		err = ch_store_sqlite_one_int64(tx, st, "delivery by platform id", &id);
+	if (err == CH_OK && message_id_out)
+		*message_id_out = id;
 	return err;
 }

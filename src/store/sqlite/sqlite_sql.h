@@ -157,7 +157,8 @@
 	"LEFT JOIN operators r ON r.id = m.redacted_by "
 
 #define CH_SQL_DELIVERY_COLS \
-	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status"
+	"id, company_id, organization_id, message_id, event_id, attempts, next_attempt_at, status, " \
+	"COALESCE(chat_id, 0), platform_message_id"
 
 #define CH_SQLITE_STMTS_CHATS(X)                                                                   \
 	X(ORG_CANNED_POLICY,                                                                       \
@@ -335,13 +336,15 @@
 	  "created_at) VALUES (?1, ?2, ?3, ?4)")                                                   \
 	X(DELIVERY_INSERT,                                                                         \
 	  "INSERT INTO deliveries (company_id, organization_id, message_id, event_id, attempts, "  \
-	  "next_attempt_at, status, created_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, 0, ?5)")            \
+	  "next_attempt_at, status, created_at, chat_id) VALUES (?1, ?2, ?3, ?4, 0, ?5, 0, ?5, "    \
+	  "(SELECT chat_id FROM messages WHERE id = ?3))")                                         \
 	X(DELIVERY_DUE,                                                                            \
 	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                      \
 	  "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2")                       \
 	X(DELIVERY_UPDATE,                                                                         \
 	  "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "               \
-	  "last_error = ?5, lease_until = 0 WHERE id = ?1")                                       \
+	  "last_error = ?5, platform_message_id = COALESCE(?6, platform_message_id), "             \
+	  "lease_until = 0 WHERE id = ?1")                                                         \
 	CH_SQLITE_STMTS_CLUSTER(X)                                                                 \
 	CH_SQLITE_STMTS_LABELS(X)                                                                  \
 	CH_SQLITE_PRESENCE_STMTS(X)                                                                \
@@ -351,7 +354,8 @@
 	CH_SQLITE_EVENTS_STMTS(X)                                                                  \
 	CH_SQLITE_STMTS_CSAT(X)                                                                    \
 	CH_SQLITE_STMTS_ERASURE(X)                                                                      \
-	CH_SQLITE_STMTS_WEBHOOKS(X)
+	CH_SQLITE_STMTS_WEBHOOKS(X)                                                                \
+	CH_SQLITE_STMTS_CHANNEL_CONNS(X)
 
 /* ---- labels (migration 014). An id list is a JSON array text read by
  * json_each, so that one prepared statement takes any number of ids. */
@@ -385,9 +389,13 @@
 	X(CHAT_ASSIGN_QUEUED,                                                                      \
 	  "UPDATE chats SET status = 1, operator_id = ?3, status_at = ?4 WHERE company_id = ?1 "   \
 	  "AND id = ?2 AND status = 0 AND operator_id IS NULL")                                    \
+	/* A chat's deliveries in order: none while an earlier one of its chat is \
+	 * pending (waiting for its retry, or leased). */                                         \
 	X(DELIVERY_CLAIMABLE,                                                                      \
-	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries WHERE status = 0 "                      \
-	  "AND next_attempt_at <= ?1 AND lease_until <= ?1 ORDER BY next_attempt_at, id LIMIT ?2") \
+	  "SELECT " CH_SQL_DELIVERY_COLS " FROM deliveries d WHERE d.status = 0 "                  \
+	  "AND d.next_attempt_at <= ?1 AND d.lease_until <= ?1 AND NOT EXISTS (SELECT 1 FROM "     \
+	  "deliveries e WHERE e.chat_id = d.chat_id AND e.status = 0 AND e.id < d.id) "           \
+	  "ORDER BY d.next_attempt_at, d.id LIMIT ?2")                                             \
 	X(DELIVERY_LEASE, "UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")
 
 /* ---- auto-close (migration 015) */
@@ -467,6 +475,43 @@
 	  "FROM webhook_cursors c JOIN webhooks w ON w.id = c.webhook_id WHERE w.company_id = ?1 " \
 	  "AND c.webhook_id = ?2 ORDER BY c.organization_id")                                     \
 	X(WEBHOOK_FAILING_COUNT, "SELECT COUNT(*) FROM webhooks WHERE status = 1")
+
+/* ---- channel connections (migration 025) */
+#define CH_SQL_CHANNEL_CONN_COLS                                                                   \
+	"id, company_id, organization_id, type, name, public_key, token_enc, token_hint, secret, " \
+	"created_at, webhook_at, last_inbound_at, last_error, last_error_at"
+#define CH_SQLITE_STMTS_CHANNEL_CONNS(X)                                                           \
+	X(CHANNEL_CONN_COUNT, "SELECT COUNT(*) FROM channel_connections WHERE organization_id = ?1") \
+	X(CHANNEL_CONN_INSERT,                                                                     \
+	  "INSERT INTO channel_connections (company_id, organization_id, type, name, public_key, " \
+	  "token_enc, token_hint, secret, created_at, webhook_at, last_inbound_at, last_error, "  \
+	  "last_error_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")        \
+	X(CHANNEL_CONN_LIST,                                                                       \
+	  "SELECT " CH_SQL_CHANNEL_CONN_COLS " FROM channel_connections WHERE company_id = ?1 "    \
+	  "AND organization_id = ?2 ORDER BY id")                                                  \
+	X(CHANNEL_CONN_GET,                                                                        \
+	  "SELECT " CH_SQL_CHANNEL_CONN_COLS " FROM channel_connections WHERE company_id = ?1 "    \
+	  "AND id = ?2")                                                                           \
+	X(CHANNEL_CONN_BY_KEY,                                                                     \
+	  "SELECT " CH_SQL_CHANNEL_CONN_COLS " FROM channel_connections WHERE type = ?1 "          \
+	  "AND public_key = ?2")                                                                   \
+	X(CHANNEL_CONN_DELETE, "DELETE FROM channel_connections WHERE company_id = ?1 AND id = ?2") \
+	/* -1 keeps a time; a NULL error keeps it, '' clears it with its time. */                 \
+	X(CHANNEL_CONN_HEALTH,                                                                     \
+	  "UPDATE channel_connections SET "                                                        \
+	  "webhook_at = CASE WHEN ?2 < 0 THEN webhook_at ELSE ?2 END, "                            \
+	  "last_inbound_at = CASE WHEN ?3 < 0 THEN last_inbound_at ELSE ?3 END, "                  \
+	  "last_error = COALESCE(?4, last_error), "                                                \
+	  "last_error_at = CASE WHEN ?4 IS NULL THEN last_error_at WHEN ?4 = '' THEN 0 ELSE ?5 END " \
+	  "WHERE id = ?1")                                                                         \
+	X(CHAT_SET_CONNECTION,                                                                     \
+	  "UPDATE chats SET connection_id = NULLIF(?2, 0) WHERE id = ?1 AND (?2 = 0 OR EXISTS "    \
+	  "(SELECT 1 FROM channel_connections k WHERE k.id = ?2 AND "                              \
+	  "k.organization_id = chats.organization_id))")                                           \
+	X(CHAT_CONNECTION, "SELECT COALESCE(connection_id, 0) FROM chats WHERE id = ?1")          \
+	X(DELIVERY_BY_PLATFORM_ID,                                                                 \
+	  "SELECT message_id FROM deliveries WHERE organization_id = ?1 AND "                      \
+	  "platform_message_id = ?2 AND platform_message_id <> '' ORDER BY id DESC LIMIT 1")
 
 /* ---- business hours (migration 022) */
 #define CH_SQLITE_STMTS_HOURS(X)                                                                   \

@@ -683,7 +683,7 @@ static channel_args *delivery_due(int64_t now, int64_t limit)
 static ch_err job_delivery_update(ch_store_tx *tx, void *p)
 {
 	channel_args *a = p;
-	return ch_store_delivery_update(tx, a->id, a->status, a->attempts, a->next, a->error);
+	return ch_store_delivery_update(tx, a->id, a->status, a->attempts, a->next, a->error, NULL);
 }
 
 static ch_err delivery_update(int64_t id, int status, int attempts, int64_t next, const char *error)

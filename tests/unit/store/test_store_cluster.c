@@ -417,7 +417,7 @@ static ch_err job_claim(ch_store_tx *tx, void *p)
 static ch_err job_delivered(ch_store_tx *tx, void *p)
 {
 	claim_args *a = p;
-	return ch_store_delivery_update(tx, a->delivery, 0, 1, a->now, "retry");
+	return ch_store_delivery_update(tx, a->delivery, 0, 1, a->now, "retry", NULL);
 }
 
 Test(cluster, a_claimed_delivery_is_not_claimed_again_until_its_lease_ends)
