@@ -206,18 +206,29 @@ static int put_message_text(ch_pf_inbound *out, const json_t *msg, const char *k
 
 /* ---------------------------------------------------------------- Telegram */
 
+/* Spaces at either end of a name go. */
+static void trim(char *s)
+{
+	size_t n = strlen(s), a = 0;
+	while (n && s[n - 1] == ' ')
+		n--;
+	while (a < n && s[a] == ' ')
+		a++;
+	memmove(s, s + a, n - a);
+	s[n - a] = 0;
+}
+
 static void tg_name(ch_pf_inbound *out, const json_t *from)
 {
-	const char *s;
-	size_t n;
-	size_t o = 0;
-	if (str_of(from, "first_name", &s, &n) == 1)
-		o = put_text(out->name, sizeof out->name, s, n, sizeof out->name, 1);
-	if (str_of(from, "last_name", &s, &n) == 1 && n) {
-		if (o && o + 2 < sizeof out->name)
-			out->name[o++] = ' ';
-		put_text(out->name + o, sizeof out->name - o, s, n, sizeof out->name, 1);
-	}
+	char last[sizeof out->name] = "";
+	put_desc(out->name, sizeof out->name, from, "first_name");
+	put_desc(last, sizeof last, from, "last_name");
+	trim(out->name);
+	trim(last);
+	size_t o = strlen(out->name);
+	if (last[0] && o && o + 2 < sizeof out->name)
+		out->name[o++] = ' ';
+	put_text(out->name + o, sizeof out->name - o, last, strlen(last), sizeof out->name, 1);
 }
 
 /* The largest of a photo's sizes. */
@@ -375,6 +386,7 @@ static int vb_message(ch_pf_inbound *out, const json_t *root, char *why, size_t 
 	if (!json_is_object(sender) || put_str_id(out->user_id, sizeof out->user_id, json_object_get(sender, "id")))
 		return fail(why, whylen, "sender.id: missing, too long or not a string");
 	put_desc(out->name, sizeof out->name, sender, "name");
+	trim(out->name);
 	json_t *m = json_object_get(root, "message");
 	const char *type, *url;
 	size_t n;
@@ -421,6 +433,7 @@ static int vb_user(ch_pf_inbound *out, const json_t *root, ch_pf_kind kind, char
 		if (!json_is_object(user) || put_str_id(out->user_id, sizeof out->user_id, json_object_get(user, "id")))
 			return fail(why, whylen, "user.id: missing, too long or not a string");
 		put_desc(out->name, sizeof out->name, user, "name");
+		trim(out->name);
 	}
 	out->kind = kind;
 	return 0;
