@@ -50,7 +50,7 @@ build-asan: deps-npm
 
 build-fuzz: deps-system
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCH_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_hub_protocol fuzz_api fuzz_channel fuzz_hub_conn
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_hub_protocol fuzz_api fuzz_channel fuzz_hub_conn fuzz_platform
 
 # Each fuzz target runs FUZZ_SECONDS from its seed corpus; a crash fails.
 fuzz: build-fuzz
