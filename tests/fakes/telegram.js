@@ -337,6 +337,7 @@ class FakeTelegram {
     if (chatId === '') return done(err(400, 'Bad Request: chat_id is empty'), 'invalid');
     const text = p.text === undefined ? undefined : String(p.text);
     const caption = p.caption === undefined ? undefined : String(p.caption);
+    attempt.text = text !== undefined ? text : caption;
     let file = null;
     let ref = null;
     if (field === null) {

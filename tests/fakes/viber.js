@@ -302,7 +302,7 @@ class FakeViber {
 
   async _send(res, call, bot, b) {
     const receiver = typeof b.receiver === 'string' ? b.receiver : '';
-    const attempt = { at: Date.now(), token: call.token, receiver, type: b.type, outcome: null };
+    const attempt = { at: Date.now(), token: call.token, receiver, type: b.type, text: b.text, outcome: null };
     this.state.attempts.push(attempt);
     const bad = FakeViber.validate(b);
     if (bad) { attempt.outcome = STATUS[bad]; return this._answer(res, call, answer(bad)); }
