@@ -20,7 +20,8 @@
 //   the bot cannot write to).
 //
 // Test controls: every API request is recorded (state.calls), every send
-// attempt (state.attempts, with its outcome) and every send the user got
+// attempt (state.attempts, with its outcome and the caller's TCP source
+// port, which tells a cluster's processes apart) and every send the user got
 // (state.sends: chat id, method, text/caption, the uploaded file's bytes and
 // name); failures are injected for the next sends (fail()): 429 with
 // parameters.retry_after, 5xx (JSON or an HTML gateway page), 403 "Forbidden:
@@ -235,7 +236,8 @@ class FakeTelegram {
     m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(u.pathname);
     const raw = await lib.readBody(req);
     const call = { at: Date.now(), httpMethod: req.method, path: u.pathname, token: m ? decodeURIComponent(m[1]) : null,
-      method: m ? (CANONICAL[m[2].toLowerCase()] || m[2]) : null, contentType: req.headers['content-type'] || '', params: {}, files: {} };
+      method: m ? (CANONICAL[m[2].toLowerCase()] || m[2]) : null, contentType: req.headers['content-type'] || '', params: {}, files: {},
+      remotePort: req.socket.remotePort };
     this.state.calls.push(call);
     const reply = (r) => this._answer(res, call, r);
     if (!m) { reply(err(404, 'Not Found')); return; }
@@ -330,7 +332,7 @@ class FakeTelegram {
     const p = call.params;
     const chatId = p.chat_id === undefined || p.chat_id === null ? '' : String(p.chat_id);
     const field = SEND_METHODS[lower];
-    const attempt = { at: Date.now(), token: call.token, method: call.method, chatId, outcome: null };
+    const attempt = { at: Date.now(), token: call.token, method: call.method, chatId, outcome: null, remotePort: call.remotePort };
     this.state.attempts.push(attempt);
     const done = (r, outcome) => { attempt.outcome = outcome; return this._answer(res, call, r); };
     // validation first: a request that can never succeed

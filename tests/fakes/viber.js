@@ -27,7 +27,8 @@
 //   servers do for the pictures and files users send.
 //
 // Test controls: state.calls (every API request), state.attempts (every
-// send_message with its outcome), state.sends (what users got: receiver,
+// send_message with its outcome and the caller's TCP source port),
+// state.sends (what users got: receiver,
 // type, text, media URL and the bytes fetched from it, message_token),
 // state.downloads (media GETs), injected failures for the next sends
 // (fail(): Viber statuses such as 12 or 6, HTTP 5xx, no answer), delay().
@@ -221,7 +222,8 @@ class FakeViber {
     const m = /^(?:\/pa)?\/([a-z_]+)$/.exec(u.pathname);
     const raw = await lib.readBody(req);
     const token = req.headers['x-viber-auth-token'] || '';
-    const call = { at: Date.now(), endpoint: m ? m[1] : u.pathname, token, body: undefined, status: null, answer: undefined };
+    const call = { at: Date.now(), endpoint: m ? m[1] : u.pathname, token, body: undefined, status: null, answer: undefined,
+      remotePort: req.socket.remotePort };
     this.state.calls.push(call);
     const reply = (o) => this._answer(res, call, o);
     if (!m || !['set_webhook', 'send_message', 'get_account_info', 'get_user_details', 'get_online'].includes(m[1])) {
@@ -302,7 +304,7 @@ class FakeViber {
 
   async _send(res, call, bot, b) {
     const receiver = typeof b.receiver === 'string' ? b.receiver : '';
-    const attempt = { at: Date.now(), token: call.token, receiver, type: b.type, text: b.text, outcome: null };
+    const attempt = { at: Date.now(), token: call.token, receiver, type: b.type, text: b.text, outcome: null, remotePort: call.remotePort };
     this.state.attempts.push(attempt);
     const bad = FakeViber.validate(b);
     if (bad) { attempt.outcome = STATUS[bad]; return this._answer(res, call, answer(bad)); }
