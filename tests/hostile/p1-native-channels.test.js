@@ -85,7 +85,6 @@ describe('P1 native channel webhooks', () => {
     by.start();
     const user = telegram.user(810001, 'Mallory');
     const update = tg.textUpdate(user, 'forged');
-    const body = Buffer.from(JSON.stringify(update));
     for (const [what, sec] of [['no header', null], ['empty', ''], ['another 64-hex secret', crypto.randomBytes(32).toString('hex')],
       ['another connection\'s secret', otherSecret], ['upper case', secret.toUpperCase()], ['truncated', secret.slice(0, 63)],
       ['one character more', `${secret}0`], ['with a space', ` ${secret}`]]) {
