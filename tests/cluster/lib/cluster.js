@@ -34,7 +34,9 @@ function run(file, args, env, timeoutMs = 120000) {
 
 class Cluster {
   // opts.env: more environment for every node (on top of the harness's
-  // DEFAULT_ENV); opts.args: more `serve` flags for every node.
+  // DEFAULT_ENV); opts.args: more `serve` flags for every node; opts.port:
+  // the balancer's port (known before the start, e.g. for a public_url that
+  // names it), else a free one.
   constructor(opts = {}) {
     this.dir = h.makeTempDir('chathub-cluster-');
     // the CLI's data directory (the CLI makes its data directory private:
@@ -44,7 +46,7 @@ class Cluster {
     delete this.env.CHATHUB_TEST_PG;
     delete this.env.CHATHUB_TEST_REDIS;
     if (opts.args && opts.args.length) this.env.CLUSTER_ARGS = opts.args.join(' ');
-    this.port = null;
+    this.port = opts.port || null;
     this.base = null;
     this.cluster = true;
   }
