@@ -7,8 +7,9 @@
 // notifications), notes.js (private notes: the Note mode, the `@` list, notes
 // in the transcript), profile.js (the client's profile pane), labels.js
 // (chips, the label picker), search.js (the search box and the label filter
-// over all chats), channel.js (a bot chat's Telegram or Viber icon). Each view has a module of its own and a place in build();
-// `onEvent` is where its hub events arrive.
+// over all chats). Each view has a module of its own and a place in build();
+// `onEvent` is where its hub events arrive. A bot chat's channel is its icon
+// (../shared/bot-icon.js), a widget or API chat's the word.
 //
 // Rules: everything renders in the Shadow DOM, styled only by the adopted
 // stylesheet (strict-CSP safe); user text only as text; every listener on
@@ -18,7 +19,7 @@ import { h, icon, shadowHost, emit, pickLang, replace } from '../shared/dom.js';
 import { HubClient } from '../shared/hub-client.js';
 import { CSS } from './style.js';
 import { T, P, chatTitle } from './i18n.js';
-import { channel } from './channel.js';
+import { botIcon } from '../shared/bot-icon.js';
 import { setBadge, Notifier } from './notify.js';
 import { PAGE, loadEarlier, earlier, renderLog, reveal } from './transcript.js';
 import { buildComposer, send } from './composer.js';
@@ -353,6 +354,11 @@ export class Panel {
     return false;
   }
 
+  /** Where a chat comes from: a bot's labelled icon (source 1 Viber, 2 Telegram), else the source's word. */
+  channel(source) {
+    return botIcon(source) || this.t.src[source] || '';
+  }
+
   /** A colleague's note mentions this operator (Mentioned(note)): a desktop notification; the notes view hooks here. */
   onMention(note) {
     if (!note) return;
@@ -639,7 +645,7 @@ export class Panel {
       h('span', { class: 'row' }, h('b', { class: 'name', 'data-title': '', text: chatTitle(c, t) }),
         x.mentioned ? h('span', { class: 'at', 'data-mentioned': '', role: 'img', 'aria-label': t.mentionedMark }, '@') : null,
         n ? h('span', { class: 'count', 'data-unread': n, 'aria-label': `${n} ${t.unread}` }, String(n)) : null),
-      h('span', { class: 'meta' }, channel(c.source, t), ` · ${t.st[c.chatStatus] || ''}`),
+      h('span', { class: 'meta' }, this.channel(c.source), ` · ${t.st[c.chatStatus] || ''}`),
       chips(c.labels, t), csatBadge(c.csat, t),
       h('span', { class: 'last', text: c.lastMessage || '' })));
     };
@@ -735,7 +741,7 @@ export class Panel {
         onclick: () => { this.selected = null; this.render(); (this.list.querySelector('button') || this.closeBtn).focus(); } },
       icon(P.back)),
       h('div', { class: 'who' }, h('h3', { 'data-title': '', text: chatTitle(c, t) }),
-        h('span', { class: 'meta', 'data-status-label': c.chatStatus }, channel(c.source, t),
+        h('span', { class: 'meta', 'data-status-label': c.chatStatus }, this.channel(c.source),
           ` · ${t.st[c.chatStatus] || ''}${c.operator ? ` · ${c.operator.name}` : ''}`), chips(c.labels, t), csatBadge(c.csat, t),
         c.csat && c.csat.comment ? h('p', { class: 'csat-c', 'data-csat-comment': '', 'aria-label': t.csatComment,
           text: `“${c.csat.comment}”` }) : null),
