@@ -36,9 +36,13 @@ async function platforms() {
   const json = (res, status, obj) => { res.writeHead(status, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(obj)); };
   const server = http.createServer(async (req, res) => {
     const raw = await body(req);
-    let payload = {};
-    try { payload = JSON.parse(raw.toString() || '{}'); } catch { /* multipart or empty */ }
-    const tg = /^\/bot([^/]+)\/(\w+)$/.exec(req.url);
+    const u = new URL(req.url, 'http://x');
+    // the Bot API takes JSON, a form or the query string alike
+    const payload = Object.fromEntries(u.searchParams);
+    try { Object.assign(payload, JSON.parse(raw.toString() || '{}')); } catch {
+      if (/urlencoded/.test(req.headers['content-type'] || '')) Object.assign(payload, Object.fromEntries(new URLSearchParams(raw.toString())));
+    }
+    const tg = /^\/bot([^/]+)\/(\w+)$/.exec(u.pathname);
     if (tg) {
       const [, token, method] = tg;
       calls.push({ platform: 'telegram', token, method, payload });
@@ -47,7 +51,7 @@ async function platforms() {
       if (method === 'getMe') return json(res, 200, { ok: true, result: { id: 123456789, is_bot: true, first_name: 'Support', username: 'support_bot' } });
       return json(res, 200, { ok: true, result: true, description: 'Webhook was set' });
     }
-    const vb = /^\/pa\/(\w+)$/.exec(req.url);
+    const vb = /^\/pa\/(\w+)$/.exec(u.pathname);
     if (vb) {
       const token = req.headers['x-viber-auth-token'] || '';
       calls.push({ platform: 'viber', token, method: vb[1], payload });
