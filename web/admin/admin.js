@@ -13,10 +13,11 @@ import canned from './pages/canned.js';
 import labels from './pages/labels.js';
 import reports from './pages/reports.js';
 import widget from './pages/widget.js';
+import channels from './pages/channels.js';
 import account from './pages/account.js';
 
 /* The navigation, in order. */
-const PAGES = [orgs, operators, settings, widget, canned, labels, reports, keys, webhooks, account];
+const PAGES = [orgs, operators, settings, widget, channels, canned, labels, reports, keys, webhooks, account];
 
 const app = document.getElementById('app');
 

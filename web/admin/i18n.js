@@ -1,4 +1,5 @@
-// The console's strings in English and Ukrainian. The language is the one the
+// The console's strings in English and Ukrainian (pages add their own with
+// addStrings; the Channels page's are here). The language is the one the
 // user picked in this tab, else the browser's (uk* → Ukrainian), else English.
 const STRINGS = {
   en: {
@@ -15,6 +16,23 @@ const STRINGS = {
     chooseOrg: 'Create an organization first.', loading: 'Loading…', newKey: 'New API key', newHook: 'New webhook',
     tokenFor: 'Token for {name}', cannotReach: 'The server cannot be reached.',
     noExternalId: 'This operator has no externalId: rename it where it was created.',
+    // Channels (pages/channels.js)
+    channels: 'Channels', chList: 'Connected bots', chConnect: 'Connect a bot', chType: 'Type', chToken: 'Bot token',
+    chHelp: 'Connect a Telegram or Viber bot to this organization: what people write to the bot arrives as chats in '
+      + 'the operator panel, and the operators\' replies go back through the bot. The server registers the bot\'s '
+      + 'webhook with the platform when you connect it.',
+    chTokenHelp: 'Telegram: the token @BotFather gave you. Viber: the token of your bot on partners.viber.com. '
+      + 'It is stored encrypted and never shown again.',
+    chConnectBtn: 'Connect', chConnecting: 'Connecting: the server is registering the webhook with the platform…',
+    chConnected: 'Connected: {name}.', chTokenCol: 'Token', chWebhook: 'Webhook URL', chHealth: 'Health',
+    chRegistered: 'Webhook registered', chNotRegistered: 'Webhook not registered',
+    chLastInbound: 'Last message from a customer', chNever: 'never', chNone: 'No bot is connected yet.',
+    chCopy: 'Copy', chCopyUrl: 'Copy the webhook URL of {name}', chCopied: 'Copied.',
+    chCopyFail: 'Copying is not allowed here: select the URL and copy it.',
+    chRemove: 'Remove', chRemoveOf: 'Remove {name}', chCancel: 'Cancel', chConfirmYes: 'Yes, remove',
+    chConfirmYesOf: 'Yes, remove {name}',
+    chConfirm: 'Remove the bot {name}? Its messages stop arriving here and replies in its chats fail; the chats stay.',
+    chRemoved: 'Removed: {name}.',
   },
   uk: {
     title: 'Адміністрування ChatHub', signIn: 'Увійти', login: 'Логін', password: 'Пароль', signOut: 'Вийти',
@@ -31,6 +49,24 @@ const STRINGS = {
     chooseOrg: 'Спершу створіть організацію.', loading: 'Завантаження…', newKey: 'Новий API-ключ',
     newHook: 'Новий вебхук', tokenFor: 'Токен для {name}', cannotReach: 'Сервер недоступний.',
     noExternalId: 'У цього оператора немає externalId: перейменуйте його там, де його створено.',
+    // Channels (pages/channels.js)
+    channels: 'Канали', chList: 'Підключені боти', chConnect: 'Підключити бота', chType: 'Тип', chToken: 'Токен бота',
+    chHelp: 'Підключіть бота Telegram або Viber до цієї організації: те, що люди пишуть боту, надходить як чати '
+      + 'в панель оператора, а відповіді операторів повертаються через бота. Під час підключення сервер реєструє '
+      + 'вебхук бота на платформі.',
+    chTokenHelp: 'Telegram: токен, який видав @BotFather. Viber: токен вашого бота на partners.viber.com. '
+      + 'Він зберігається зашифрованим і більше не показується.',
+    chConnectBtn: 'Підключити', chConnecting: 'Підключення: сервер реєструє вебхук на платформі…',
+    chConnected: 'Підключено: {name}.', chTokenCol: 'Токен', chWebhook: 'URL вебхука', chHealth: 'Стан',
+    chRegistered: 'Вебхук зареєстровано', chNotRegistered: 'Вебхук не зареєстровано',
+    chLastInbound: 'Останнє повідомлення клієнта', chNever: 'ніколи', chNone: 'Жодного бота ще не підключено.',
+    chCopy: 'Копіювати', chCopyUrl: 'Копіювати URL вебхука {name}', chCopied: 'Скопійовано.',
+    chCopyFail: 'Копіювання тут заборонене: виділіть URL і скопіюйте його.',
+    chRemove: 'Вилучити', chRemoveOf: 'Вилучити {name}', chCancel: 'Скасувати', chConfirmYes: 'Так, вилучити',
+    chConfirmYesOf: 'Так, вилучити {name}',
+    chConfirm: 'Вилучити бота {name}? Його повідомлення більше не надходитимуть сюди, а відповіді в його чатах не '
+      + 'доходитимуть; самі чати залишаться.',
+    chRemoved: 'Вилучено: {name}.',
   },
 };
 

@@ -8,7 +8,8 @@
 // in the transcript), profile.js (the client's profile pane), labels.js
 // (chips, the label picker), search.js (the search box and the label filter
 // over all chats). Each view has a module of its own and a place in build();
-// `onEvent` is where its hub events arrive.
+// `onEvent` is where its hub events arrive. A bot chat's channel is its icon
+// (../shared/bot-icon.js), a widget or API chat's the word.
 //
 // Rules: everything renders in the Shadow DOM, styled only by the adopted
 // stylesheet (strict-CSP safe); user text only as text; every listener on
@@ -18,6 +19,7 @@ import { h, icon, shadowHost, emit, pickLang, replace } from '../shared/dom.js';
 import { HubClient } from '../shared/hub-client.js';
 import { CSS } from './style.js';
 import { T, P, chatTitle } from './i18n.js';
+import { botIcon } from '../shared/bot-icon.js';
 import { setBadge, Notifier } from './notify.js';
 import { PAGE, loadEarlier, earlier, renderLog, reveal } from './transcript.js';
 import { buildComposer, send } from './composer.js';
@@ -313,9 +315,11 @@ export class Panel {
       case 'ChatRated': { const c = a[0]; const x = c && this.chats.get(c.id); if (x) x.c.csat = c.csat; break; }
       case 'MessagesRead': { // (chatId, seq, reader): the client read the operator side's messages up to seq
         const x = a[2] === 'client' && this.chats.get(a[0]);
-        if (x) for (const m of x.msgs.values()) if (m.author !== 1 && m.seq <= a[1] && (m.status || 0) < 3) m.status = 3;
+        // a message the platform refused (2, Rejected) stays not delivered
+        if (x) for (const m of x.msgs.values()) if (m.author !== 1 && m.seq <= a[1] && (m.status || 0) < 3 && m.status !== 2) m.status = 3;
         break;
       }
+      case 'MessageStatusChanged': if (!this.msgStatus(a[0], a[1])) return; break;
       case 'Typing':
         if (a[0] === this.selected && a[1] === 1) {
           this.typing.hidden = false;
@@ -334,6 +338,25 @@ export class Panel {
       default: return;
     }
     this.render();
+  }
+
+  /** MessageStatusChanged(messageId, status) of a loaded message: statuses only move forward, and Rejected
+   * (2: a bot channel refused the reply) is final. False when nothing shown changed. */
+  msgStatus(id, st) {
+    for (const x of this.chats.values()) {
+      for (const m of x.msgs.values()) {
+        if (m.id !== id) continue;
+        if (m.status === 2 || (st !== 2 && st <= (m.status || 0))) return false;
+        m.status = st;
+        return x.c && x.c.id === this.selected;
+      }
+    }
+    return false;
+  }
+
+  /** Where a chat comes from: a bot's labelled icon (source 1 Viber, 2 Telegram), else the source's word. */
+  channel(source) {
+    return botIcon(source) || this.t.src[source] || '';
   }
 
   /** A colleague's note mentions this operator (Mentioned(note)): a desktop notification; the notes view hooks here. */
@@ -622,7 +645,7 @@ export class Panel {
       h('span', { class: 'row' }, h('b', { class: 'name', 'data-title': '', text: chatTitle(c, t) }),
         x.mentioned ? h('span', { class: 'at', 'data-mentioned': '', role: 'img', 'aria-label': t.mentionedMark }, '@') : null,
         n ? h('span', { class: 'count', 'data-unread': n, 'aria-label': `${n} ${t.unread}` }, String(n)) : null),
-      h('span', { class: 'meta', text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` }),
+      h('span', { class: 'meta' }, this.channel(c.source), ` · ${t.st[c.chatStatus] || ''}`),
       chips(c.labels, t), csatBadge(c.csat, t),
       h('span', { class: 'last', text: c.lastMessage || '' })));
     };
@@ -718,8 +741,8 @@ export class Panel {
         onclick: () => { this.selected = null; this.render(); (this.list.querySelector('button') || this.closeBtn).focus(); } },
       icon(P.back)),
       h('div', { class: 'who' }, h('h3', { 'data-title': '', text: chatTitle(c, t) }),
-        h('span', { class: 'meta', 'data-status-label': c.chatStatus, text: `${t.src[c.source] || ''} · ${t.st[c.chatStatus] || ''}` +
-          (c.operator ? ` · ${c.operator.name}` : '') }), chips(c.labels, t), csatBadge(c.csat, t),
+        h('span', { class: 'meta', 'data-status-label': c.chatStatus }, this.channel(c.source),
+          ` · ${t.st[c.chatStatus] || ''}${c.operator ? ` · ${c.operator.name}` : ''}`), chips(c.labels, t), csatBadge(c.csat, t),
         c.csat && c.csat.comment ? h('p', { class: 'csat-c', 'data-csat-comment': '', 'aria-label': t.csatComment,
           text: `“${c.csat.comment}”` }) : null),
       h('div', { class: 'acts' }, acts));

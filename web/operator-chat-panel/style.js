@@ -85,6 +85,9 @@ border:1px solid transparent;padding:6px 8px;margin:2px 0;border-radius:8px;gap:
 .name{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}
 .count{background:#b3261e;color:#fff;border-radius:10px;padding:0 6px;font-size:12px;font-weight:700}
 .meta{color:var(--mut);font-size:12px}
+.chan{vertical-align:-3px}
+.msg.a0[data-status="2"]{box-shadow:0 0 0 2px var(--err)}
+.msg[data-status="2"] .tick{font-weight:700}
 .last{color:var(--mut);font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .conv{flex:1;display:flex;flex-direction:column;min-width:0;position:relative}
 .convhead{display:flex;align-items:center;gap:8px;padding:8px 12px;border-bottom:1px solid var(--line);flex-wrap:wrap}

@@ -78,7 +78,9 @@ function message(p, m, pending) {
   media(m, p.server), m.textMessage ? h('div', { class: 'text' }, richText(m.textMessage)) : null,
   m.redacted ? h('div', { class: 'text removed', 'data-redacted': '', text: t.removed }) : null,
   h('span', { class: 'time' }, pending ? '' : clock(m.createdAt, p.lang),
-    mine ? h('span', { class: 'tick', role: 'img', 'aria-label': label }, ` ${mark}`) : null));
+    // Rejected (a bot channel refused it) says so in words too: the customer never got it
+    mine ? h('span', { class: 'tick', role: 'img', 'aria-label': label, title: label },
+      st === 2 ? ` ${mark} ${label}` : ` ${mark}`) : null));
 }
 
 export function renderLog(p, stick) {
