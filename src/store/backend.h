@@ -151,6 +151,9 @@
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t after_seq,               \
 	   int64_t before_seq, int64_t limit, ch_message_each_fn each, void *ctx),                 \
 	  (tx, company_id, chat_id, after_seq, before_seq, limit, each, ctx))                      \
+	X(P, ch_err, message_set_status,                                                           \
+	  (ch_store_tx * tx, int64_t company_id, int64_t id, int status, ch_message_row *out),     \
+	  (tx, company_id, id, status, out))                                                       \
 	X(P, ch_err, message_redact,                                                               \
 	  (ch_store_tx * tx, int64_t company_id, int64_t chat_id, int64_t id, int64_t operator_id, \
 	   ch_message_row *out),                                                                   \

@@ -800,6 +800,12 @@ ch_err ch_store_message_list(ch_store_tx *tx, int64_t company_id, int64_t chat_i
  * preview is cleared when it was that message (the chat's last). A message
  * already redacted is left as it is. *out (may be NULL) gets the tombstone;
  * NOT_FOUND unless the message is that chat's and company's. */
+/* Sets the company's message id to status (CH_MSG_*: a channel's verdict on
+ * a reply, e.g. Rejected when the platform refused it); *out (may be NULL)
+ * gets the row after. NOT_FOUND: not the company's message; OUT_OF_RANGE: not
+ * a status. */
+ch_err ch_store_message_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
+                                   ch_message_row *out);
 ch_err ch_store_message_redact(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t id,
                                int64_t operator_id, ch_message_row *out);
 /* The reader side marks read up to seq: for reader = operator side, client

@@ -320,6 +320,24 @@ static ch_err run_ints(ch_store_tx *tx, ch_pg_stmt id, int n, const int64_t *v)
 
 /* Two processes redacting at once write once: the second UPDATE waits for
  * the first's row lock, then re-checks redacted_at = 0 and changes nothing. */
+ch_err ch_store_pg_message_set_status(ch_store_tx *tx, int64_t company_id, int64_t id, int status,
+                                      ch_message_row *out)
+{
+	if (status < CH_MSG_NEW || status > CH_MSG_READ)
+		return CH_ERR_OUT_OF_RANGE;
+	ch_message_row *m = ch_xmalloc(sizeof *m);
+	ch_err err = ch_store_pg_message_get(tx, company_id, id, m);
+	int64_t upd[3] = {company_id, id, status};
+	if (err == CH_OK && m->status != status)
+		err = run_ints(tx, CH_PG_MESSAGE_SET_STATUS, 3, upd);
+	if (err == CH_OK && out) {
+		m->status = status;
+		*out = *m;
+	}
+	free(m);
+	return err;
+}
+
 ch_err ch_store_pg_message_redact(ch_store_tx *tx, int64_t company_id, int64_t chat_id, int64_t id,
                                   int64_t operator_id, ch_message_row *out)
 {

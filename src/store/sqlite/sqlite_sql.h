@@ -310,6 +310,7 @@
 	X(MEDIA_INSERT,                                                                            \
 	  "INSERT INTO media (company_id, chat_id, name, format, type, size, created_at, data) "   \
 	  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                               \
+	X(MESSAGE_SET_STATUS, "UPDATE messages SET status = ?3 WHERE company_id = ?1 AND id = ?2")  \
 	X(MESSAGE_REDACT,                                                                          \
 	  "UPDATE messages SET text = '', media_id = NULL, redacted_at = ?3, "                     \
 	  "redacted_by = NULLIF(?4, 0) WHERE company_id = ?1 AND id = ?2 AND redacted_at = 0")     \

@@ -3182,3 +3182,50 @@ Test(chats, retention_finds_old_closed_chats_once_until_they_have_activity_again
 	cr_assert_eq(W(job_set_retention, &r), CH_OK);
 	expect_due(now + 3650 * day, NULL, 0);
 }
+
+/* ---- a message's status set by a channel's verdict ----------------------- */
+
+typedef struct status_args {
+	int64_t company, id;
+	int status;
+	ch_message_row *row;
+} status_args;
+
+static ch_err job_set_status(ch_store_tx *tx, void *p)
+{
+	status_args *a = p;
+	return ch_store_message_set_status(tx, a->company, a->id, a->status, a->row);
+}
+
+static ch_err set_status(int64_t company, int64_t id, int status, ch_message_row *row)
+{
+	status_args a = {company, id, status, row};
+	return W(job_set_status, &a);
+}
+
+Test(chats, a_message_status_is_set_for_its_company_only)
+{
+	world a = seed("a", 1);
+	world b = seed("b", 2);
+	int64_t chat = new_chat(a.company, a.org, "Client", NULL);
+	ch_message_row *m = malloc(sizeof *m), *t = malloc(sizeof *t);
+	ch_message_new n = {.company_id = a.company, .chat_id = chat, .author = CH_AUTHOR_OPERATOR,
+	                    .operator_id = a.op1, .text = "a reply", .status = CH_MSG_SUCCESS};
+	cr_assert_eq(append(&n, m, NULL), CH_OK);
+	cr_assert_eq(set_status(b.company, m->id, CH_MSG_REJECTED, t), CH_ERR_NOT_FOUND, "another company's message");
+	cr_assert_eq(set_status(a.company, m->id + 1000, CH_MSG_REJECTED, t), CH_ERR_NOT_FOUND);
+	cr_assert_eq(set_status(a.company, m->id, 4, t), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(set_status(a.company, m->id, -1, t), CH_ERR_OUT_OF_RANGE);
+	cr_assert_eq(set_status(a.company, m->id, CH_MSG_REJECTED, t), CH_OK);
+	cr_assert_eq(t->id, m->id);
+	cr_assert_eq(t->status, CH_MSG_REJECTED);
+	cr_assert_str_eq(t->text, "a reply");
+	cr_assert_eq(set_status(a.company, m->id, CH_MSG_REJECTED, NULL), CH_OK, "again: nothing changes");
+	t->company_id = a.company;
+	t->id = m->id;
+	t->status = 0;
+	cr_assert_eq(R(job_msg_get, t), CH_OK);
+	cr_assert_eq(t->status, CH_MSG_REJECTED, "stored");
+	free(m);
+	free(t);
+}
