@@ -13,7 +13,7 @@
 # Every node runs with --demo (unless --no-demo), so the demo pages work through
 # the balancer whichever node answers; node 1 starts first and creates the demo
 # company (login demo, password demo), the others find it.
-# Every node has --public-url of the balancer, so the links it hands out go
+# Every node has --public-url of the balancer (CHATHUB_PUBLIC_URL when set), so the links it hands out go
 # through it. haproxy: mode tcp (WebSocket and Long Polling pass through
 # untouched), balance leastconn, `option httpchk GET /healthz` every 500 ms
 # (a node is out after 2 failures, back after 1 success), client and server
@@ -94,7 +94,7 @@ start_node() {
   # shellcheck disable=SC2086
   CHATHUB_JWT_SECRET=$(cat "$DIR/jwt-secret") setsid "$BIN" serve --listen "127.0.0.1:$port" \
     --data-dir "$DIR/node$n" --store-url "$(cat "$DIR/store-url")" --bus-url "$(cat "$DIR/bus-url")" \
-    --node-id "node$n" --proxy-protocol-from "$BALANCER_SRC" --public-url "http://localhost:$(cat "$DIR/port")" "${demo[@]}" ${CLUSTER_ARGS:-} \
+    --node-id "node$n" --proxy-protocol-from "$BALANCER_SRC" --public-url "${CHATHUB_PUBLIC_URL:-http://localhost:$(cat "$DIR/port")}" "${demo[@]}" ${CLUSTER_ARGS:-} \
     </dev/null >>"$DIR/node$n.log" 2>&1 &
   echo $! >"$DIR/node$n.pid"
 }

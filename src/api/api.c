@@ -35,6 +35,11 @@ static const ch_route routes[] = {
 	 CH_BODY_NONE, 0, ""},
 	{CH_M_PUT, "/api/company/organization/{id}/business-hours", ch_h_org_hours_put, CH_AUTH_COMPANY, CH_POOL_API, 0,
 	 0, ""},
+	{CH_M_GET, "/api/company/organization/{id}/channels", ch_h_bot_list, CH_AUTH_COMPANY, CH_POOL_API, CH_BODY_NONE,
+	 0, ""},
+	{CH_M_POST, "/api/company/organization/{id}/channels", ch_h_bot_create, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, ""},
+	{CH_M_DELETE, "/api/company/organization/{id}/channels/{channelId}", ch_h_bot_delete, CH_AUTH_COMPANY, CH_POOL_API,
+	 CH_BODY_NONE, 0, ""},
 	{CH_M_GET, "/api/events", ch_h_events_list, CH_AUTH_COMPANY, CH_POOL_API, 0, 0, "organizationId after limit"},
 	{CH_M_GET, "/api/reports/summary", ch_h_report_summary, CH_AUTH_COMPANY, CH_POOL_API, 0, 0,
 	 "organizationId from to operatorId"},
@@ -96,6 +101,10 @@ static const ch_route routes[] = {
 	{CH_M_POST, "/api/widget/{guid}/attributes", ch_h_widget_attributes, CH_AUTH_VISITOR, CH_POOL_API, 0,
 	 CH_CORS_GUID, ""},
 	{CH_M_POST, "/api/widget/{guid}/csat", ch_h_widget_csat, CH_AUTH_VISITOR, CH_POOL_API, 0, CH_CORS_GUID, ""},
+	{CH_M_POST, "/api/channels/telegram/{key}", ch_h_bot_telegram, CH_AUTH_NONE, CH_POOL_API, CH_BODY_BOT,
+	 CH_CORS_NONE, ""},
+	{CH_M_POST, "/api/channels/viber/{key}", ch_h_bot_viber, CH_AUTH_NONE, CH_POOL_API, CH_BODY_BOT, CH_CORS_NONE,
+	 ""},
 	{CH_M_POST, "/api/channel/{guid}/inbound", ch_h_channel_inbound, CH_AUTH_NONE, CH_POOL_API, CH_BODY_SIGNED,
 	 CH_CORS_NONE, ""},
 	{CH_M_POST, "/chathub/negotiate", ch_h_negotiate, CH_AUTH_ANY, CH_POOL_API, CH_BODY_NONE, 0, "negotiateVersion"},
@@ -123,6 +132,8 @@ void ch_req_free(ch_req *r)
 	free(r->if_none_match);
 	free(r->ac_request_method);
 	free(r->signature);
+	free(r->tg_secret);
+	free(r->viber_signature);
 	free(r->user_agent);
 	ch_buf_free(&r->body);
 	memset(r, 0, sizeof *r);
@@ -433,8 +444,9 @@ static int match(const char *pattern, const char *path, const char **seg, size_t
 				return 0;
 			continue;
 		}
-		/* any one segment, read by the handler */
-		size_t any = !strncmp(pattern, "{guid}", 6) ? 6 : !strncmp(pattern, "{messageId}", 11) ? 11 : 0;
+		/* any one segment, read by the handler ({guid}, {messageId}, …: all but {id}) */
+		const char *close = strncmp(pattern, "{id}", 4) ? strchr(pattern, '}') : NULL;
+		size_t any = close ? (size_t)(close - pattern) + 1 : 0;
 		if (any) {
 			const char *end = strchr(path, '/');
 			size_t n = end ? (size_t)(end - path) : strlen(path);
@@ -630,6 +642,7 @@ static int64_t body_limit(ch_api *a, const ch_route *r, const ch_req *req)
 	case CH_BODY_MEDIA: return authed ? ch_api_media_body_max(a) : a->o.anon_body_bytes;
 	case CH_BODY_SIGNED: return signature_shaped(req->signature) ? ch_api_media_body_max(a) : a->o.anon_body_bytes;
 	case CH_BODY_DEFAULT: return authed ? a->o.max_body_bytes : a->o.anon_body_bytes;
+	case CH_BODY_BOT: return CH_BOT_BODY_MAX;
 	default: return a->o.anon_body_bytes; /* ANON, NONE (a body there is read and ignored) */
 	}
 }
@@ -892,7 +905,7 @@ static int parse_body(ch_ctx *c)
 	const ch_req *r = c->req;
 	int64_t kind = c->route->max_body;
 	if ((r->method != CH_M_POST && r->method != CH_M_PUT && r->method != CH_M_PATCH) || kind == CH_BODY_NONE ||
-	    kind == CH_BODY_SIGNED || kind == CH_BODY_ANON_RAW)
+	    kind == CH_BODY_SIGNED || kind == CH_BODY_ANON_RAW || kind == CH_BODY_BOT)
 		return 0; /* no body, or the handler parses it (after checking its signature) */
 	return ch_ctx_parse_body(c);
 }

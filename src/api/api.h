@@ -50,6 +50,8 @@ typedef struct ch_req {
 	char *if_none_match;
 	char *ac_request_method; /* Access-Control-Request-Method */
 	char *signature;        /* X-ChatHub-Signature (channel requests) */
+	char *tg_secret;        /* X-Telegram-Bot-Api-Secret-Token (a Telegram bot's webhook calls) */
+	char *viber_signature;  /* X-Viber-Content-Signature (a Viber bot's) */
 	char *user_agent;       /* User-Agent (a widget session records it) */
 	char peer[64];          /* client IP */
 	ch_buf body;

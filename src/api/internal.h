@@ -32,6 +32,9 @@ enum { /* which token kinds a route accepts (bitmask); 0 = no token */
                                  the handler checks it over the raw bytes, then parses */
 #define CH_BODY_ANON_RAW (-5) /* max_anonymous_body_bytes, even with a token; the handler reads
                                  the raw body (ch_ctx_raw_json), ch_ctx_parse_body for what it does not know */
+#define CH_BODY_BOT (-6)      /* CH_BOT_BODY_MAX whoever calls; the handler reads the raw body (a
+                                 platform's webhook call: its proof is checked over the bytes first) */
+#define CH_BOT_BODY_MAX 262144
 
 /* Which origins may read a route's answers (CORS). */
 enum {
@@ -208,6 +211,11 @@ void ch_h_client_update(ch_ctx *c);
 void ch_h_client_chats(ch_ctx *c);
 void ch_h_negotiate(ch_ctx *c);
 void ch_h_channel_inbound(ch_ctx *c);
+void ch_h_bot_list(ch_ctx *c);
+void ch_h_bot_create(ch_ctx *c);
+void ch_h_bot_delete(ch_ctx *c);
+void ch_h_bot_telegram(ch_ctx *c);
+void ch_h_bot_viber(ch_ctx *c);
 /* The organization named by the {guid} segment after prefix; -1 after a 404. */
 int ch_org_of_guid_path(ch_ctx *c, const char *prefix, ch_org_row *org);
 /* media: {"name","format","dataBase64","type"} decoded into *out; *data is a

@@ -229,6 +229,13 @@ int ch_cli_serve(ch_cli *c)
 		                "https://chat.example.com (no query, fragment, spaces or quotes)\n", c->cfg.public_url);
 		return 2;
 	}
+	const char *bases[][2] = {{"telegram_api_url", c->cfg.telegram_api_url}, {"viber_api_url", c->cfg.viber_api_url}};
+	for (size_t i = 0; i < 2; i++)
+		if (!ch_base_url_valid(bases[i][1])) {
+			fprintf(stderr, "error: %s \"%s\" must be an http:// or https:// base URL (no query, fragment, spaces or "
+			                "quotes)\n", bases[i][0], bases[i][1]);
+			return 2;
+		}
 	if (*c->cfg.clock_file) {
 		char why[512];
 		if (ch_clock_set_file(c->cfg.clock_file, why, sizeof why)) {
@@ -286,6 +293,10 @@ int ch_cli_serve(ch_cli *c)
 	                           .node_lease_ms = c->cfg.node_lease_ms});
 	ch_svc_webhooks_configure(c->cfg.webhook_retry_hours * 3600000, c->cfg.webhook_backoff_max_ms,
 	                          !strcmp(c->cfg.outbound_allow_private, "true"));
+	ch_svc_bots_configure(&(ch_svc_bots_opts){.telegram_api_url = c->cfg.telegram_api_url,
+	                                          .viber_api_url = c->cfg.viber_api_url,
+	                                          .media_max_bytes = c->cfg.channel_media_max_bytes,
+	                                          .allow_private = allow_private});
 	if (ch_svc_node_start()) {
 		fprintf(stderr, "error: could not register this process in the store\n");
 		ch_store_close(s);

@@ -182,6 +182,15 @@ static const opt opts[] = {
 	 "hands out (a media object's `uri`) start with it. Empty: the scheme and host each request or hub "
 	 "connection came in on (`X-Forwarded-Proto: https` is honoured); channel deliveries then carry relative "
 	 "links."},
+	{"telegram_api_url", STR(telegram_api_url), "https://api.telegram.org", 0, 0, NULL, 0,
+	 "Base URL of the Telegram Bot API that Telegram bot connections call (`<base>/bot<token>/<method>`, files "
+	 "at `<base>/file/bot<token>/<path>`). Change it only for a local Bot API server or a test double."},
+	{"viber_api_url", STR(viber_api_url), "https://chatapi.viber.com/pa", 0, 0, NULL, 0,
+	 "Base URL of the Viber REST bot API that Viber bot connections call (`<base>/set_webhook`, "
+	 "`<base>/send_message`). Change it only for a test double."},
+	{"channel_media_max_bytes", INT(channel_media_max_bytes), "10485760", 1024, 1073741824, NULL, 0,
+	 "Largest file a Telegram or Viber customer may send: a larger one is not fetched, the update is left "
+	 "out, and the connection's health shows why."},
 	{"metrics_token", STR(metrics_token), "", 0, 0, NULL, F_SECRET,
 	 "Bearer token `GET /metrics` requires. Environment or config file only. Empty: `/metrics` answers only "
 	 "requests from loopback addresses."},

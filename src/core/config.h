@@ -62,6 +62,9 @@ typedef struct ch_config {
 	int64_t max_connections_per_ip;
 	int64_t session_rate_per_minute;
 	char *public_url;          /* "" = from each request's Host */
+	char *telegram_api_url;    /* the Telegram Bot API's base */
+	char *viber_api_url;       /* the Viber REST bot API's base */
+	int64_t channel_media_max_bytes;
 	char *metrics_token;       /* secret; "" = loopback only */
 	int64_t work_queue_max;
 	int64_t store_queue_max;

@@ -176,6 +176,8 @@ static void read_request(struct lws *wsi, http_pss *p, const char *path)
 	r->if_none_match = dup_hdr(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	r->ac_request_method = dup_custom(wsi, "access-control-request-method:");
 	r->signature = dup_custom(wsi, "x-chathub-signature:");
+	r->tg_secret = dup_custom(wsi, "x-telegram-bot-api-secret-token:");
+	r->viber_signature = dup_custom(wsi, "x-viber-content-signature:");
 	r->user_agent = dup_hdr(wsi, WSI_TOKEN_HTTP_USER_AGENT);
 	/* The address the connection was admitted under (net/peers.c): behind a
 	 * trusted balancer the client's from its PROXY header, not the socket's. */

@@ -30,6 +30,7 @@ typedef struct out_req {
 	int64_t deadline_ms;     /* p.timeout_s: when it is cut (monotonic); 0 = never */
 	struct out_req *prev, *next; /* in O.timed while it has a deadline and is not terminal */
 	int timed;
+	ch_buf ans; /* the answer's body, when p.answer_max */
 } out_req;
 
 /* A channel delivery loaded, with its address resolved on the worker. */
@@ -45,10 +46,12 @@ typedef struct batch {
 	size_t n;
 } batch;
 
-/* What the channel delivery's done needs. */
+/* What the channel delivery's done needs (a bot's: the delivery, body
+ * aside, to read the platform's answer for). */
 typedef struct channel_arg {
 	int64_t delivery_id;
 	int attempts;
+	ch_svc_outbound bot;
 } channel_arg;
 
 static struct {
@@ -83,7 +86,8 @@ static void resolve(loaded *r)
 		snprintf(r->why, sizeof r->why, "outbound URL unusable");
 		return;
 	}
-	int rc = ch_netaddr_resolve_v4(r->u.host, O.allow_private, r->ip, &kind);
+	/* a bot's platform is the configured API base: the operator chose it */
+	int rc = ch_netaddr_resolve_v4(r->u.host, O.allow_private || r->o.platform, r->ip, &kind);
 	if (rc == -2)
 		snprintf(r->why, sizeof r->why, "refused: %s resolves to a non-public address", r->u.host);
 	else if (rc)
@@ -95,13 +99,17 @@ static void report(out_req *r, int status, const char *why)
 	if (r->reported)
 		return;
 	r->reported = 1;
-	r->p.done(r->p.arg, status, why);
+	if (r->p.answered)
+		r->p.answered(r->p.arg, status, why, r->ans.data ? r->ans.data : "", r->ans.len);
+	else
+		r->p.done(r->p.arg, status, why);
 }
 
 static void unref(out_req *r)
 {
 	if (--r->refs == 0) {
 		free(r->p.body);
+		ch_buf_free(&r->ans);
 		free(r);
 	}
 }
@@ -164,7 +172,7 @@ static void send_now(ch_svc_http_post *req)
 	ci.path = r->p.u.path;
 	ci.host = r->p.u.host;
 	ci.origin = r->p.u.host;
-	ci.method = "POST";
+	ci.method = r->p.method ? r->p.method : "POST";
 	ci.local_protocol_name = CH_OUTBOUND_PROTOCOL;
 	ci.userdata = r;
 	ci.pwsi = &r->wsi;
@@ -192,7 +200,10 @@ static void post_async(void *arg)
 {
 	ch_svc_http_post *req = arg;
 	if (!O.ctx) {
-		req->done(req->arg, 0, "no outbound HTTP client");
+		if (req->answered)
+			req->answered(req->arg, 0, "no outbound HTTP client", NULL, 0);
+		else
+			req->done(req->arg, 0, "no outbound HTTP client");
 		free(req->body);
 		free(req);
 		return;
@@ -224,6 +235,35 @@ static void channel_done(void *arg, int status, const char *why)
 	channel_finished();
 }
 
+static void bot_answered(void *arg, int status, const char *why, const char *body, size_t len)
+{
+	channel_arg *a = arg;
+	if (status / 100 != 2)
+		CH_INFO("outbound: delivery %lld attempt %d: the platform answered %d%s%s", (long long)a->delivery_id,
+		        a->attempts + 1, status, why ? ": " : "", why ? why : "");
+	ch_svc_outbound_answered(&a->bot, status, why, body, len);
+	explicit_bzero(&a->bot, sizeof a->bot);
+	free(a);
+	channel_finished();
+}
+
+/* A bot's request: its own content type and headers, its answer read. */
+static void bot_request(ch_svc_http_post *req, loaded *l, channel_arg *a)
+{
+	a->bot = l->o;
+	a->bot.body = NULL;
+	snprintf(req->content_type, sizeof req->content_type, "%s", l->o.content_type);
+	if (l->o.auth[0]) {
+		snprintf(req->h[0].name, sizeof req->h[0].name, "x-viber-auth-token");
+		snprintf(req->h[0].value, sizeof req->h[0].value, "%s", l->o.auth);
+		req->nh = 1;
+	}
+	req->answer_max = 65536;
+	req->answered = bot_answered;
+	req->arg = a;
+	explicit_bzero(l->o.auth, sizeof l->o.auth);
+}
+
 static void start(void *arg)
 {
 	batch *b = arg;
@@ -248,6 +288,12 @@ static void start(void *arg)
 		memcpy(req->ip, l->ip, sizeof req->ip);
 		req->body = l->o.body;
 		req->len = l->o.len;
+		req->timeout_s = CH_SVC_OUTBOUND_TIMEOUT_S;
+		if (l->o.platform) {
+			bot_request(req, l, a);
+			send_now(req);
+			continue;
+		}
 		snprintf(req->h[0].name, sizeof req->h[0].name, "x-chathub-signature");
 		snprintf(req->h[0].value, sizeof req->h[0].value, "%s", l->o.signature);
 		snprintf(req->h[1].name, sizeof req->h[1].name, "x-chathub-event-id");
@@ -303,9 +349,12 @@ void ch_outbound_tick(void)
 static int add_headers(struct lws *wsi, out_req *r, unsigned char **p, unsigned char *end)
 {
 	char len[24];
+	int has_body = !r->p.method || strcmp(r->p.method, "GET");
+	const char *type = r->p.content_type[0] ? r->p.content_type : "application/json";
 	snprintf(len, sizeof len, "%zu", r->p.len);
-	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (unsigned char *)"application/json", 16, p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (unsigned char *)len, (int)strlen(len), p, end))
+	if (has_body &&
+	    (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (unsigned char *)type, (int)strlen(type), p, end) ||
+	     lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (unsigned char *)len, (int)strlen(len), p, end)))
 		return -1;
 	for (size_t i = 0; i < r->p.nh; i++) {
 		char name[48];
@@ -314,8 +363,26 @@ static int add_headers(struct lws *wsi, out_req *r, unsigned char **p, unsigned 
 		                                (int)strlen(r->p.h[i].value), p, end))
 			return -1;
 	}
+	if (!has_body)
+		return 0;
 	lws_client_http_body_pending(wsi, 1);
 	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* A chunk of the answer's body: kept up to answer_max; past it the request
+ * fails (a download larger than allowed is not read to its end). */
+static int keep_answer(out_req *r, const void *in, size_t len)
+{
+	if (!r || r->terminal || !r->p.answer_max)
+		return 0;
+	if (r->ans.len + len > r->p.answer_max) {
+		char why[80];
+		snprintf(why, sizeof why, "the answer is larger than %zu bytes", r->p.answer_max);
+		report(r, 0, why);
+		return -1;
+	}
+	ch_buf_append(&r->ans, in, len);
 	return 0;
 }
 
@@ -353,6 +420,8 @@ int ch_outbound_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		return 0;
 	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
 		return lws_http_client_read(wsi, &px, &lenx) < 0 ? -1 : 0;
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+		return keep_answer(r, in, len);
 	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
 		if (r && !r->terminal) {
 			report(r, r->status, NULL);

@@ -58,6 +58,9 @@ static ch_err inbound_fn(ch_store_tx *tx, svc_job *j)
 	j->client_message_id = NULL; /* cmid lives on this stack frame only */
 	if ((e = ch_store_channel_dedupe(tx, in->org_id, in->external_message_id, id, NULL)))
 		return e;
+	/* a bot's chat answers through the connection the customer last wrote to */
+	if (in->connection_id && (e = ch_store_chat_set_connection(tx, chat, in->connection_id)))
+		return e;
 	j->res.result = json_pack("{s:I, s:I, s:b}", "messageId", (json_int_t)id, "chatId", (json_int_t)chat,
 	                          "duplicate", 0);
 	json_decref(msg);

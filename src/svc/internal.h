@@ -62,7 +62,19 @@ void svc_result(svc_job *j, json_t *result);
 
 /* The send of ch_svc_send inside a job: j->p, chat_id, text,
  * client_message_id, media, origin_conn as ch_svc_send sets them. */
+/* A time (ms) as an ISO 8601 string, or null for 0 (json.c). */
+json_t *svc_json_time(int64_t ms);
 ch_err svc_send_fn(ch_store_tx *tx, svc_job *j);
+/* svc/bots.c: the platform request of bot delivery o (delivery_id and
+ * attempts set) for message m of chat c (client cl) through connection
+ * conn_id: CH_OK; CH_ERR_CONFLICT with o->why when it can never go out (the
+ * connection removed, its token unreadable, media without public_url for
+ * Viber): the caller then rejects it with svc_bot_reject. */
+ch_err svc_bot_prepare(ch_store_tx *tx, const ch_message_row *m, const ch_chat_row *c, const ch_client_row *cl,
+                       int64_t conn_id, ch_svc_outbound *o);
+/* Gives bot delivery o up and shows its message Rejected (status 2), with
+ * o->why as the delivery's last error (an asynchronous job). */
+void svc_bot_reject(const ch_svc_outbound *o);
 
 /* Routing inside a write job. */
 ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);

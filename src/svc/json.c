@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "svc/internal.h"
 
-static json_t *iso_or_null(int64_t ms)
+json_t *svc_json_time(int64_t ms)
 {
 	char ts[25];
 	if (!ms)
@@ -47,7 +47,7 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	                      (json_int_t)c->id, "theme", c->theme, "operator", op, "chatStatus", c->status,
 	                      "countUnread", (json_int_t)c->count_unread, "organizationId",
 	                      (json_int_t)c->organization_id, "source", c->source, "client", client, "createdAt",
-	                      iso_or_null(c->created_at), "lastMessageAt", iso_or_null(c->last_message_at),
+	                      svc_json_time(c->created_at), "lastMessageAt", svc_json_time(c->last_message_at),
 	                      "lastSeq", (json_int_t)c->last_seq, "lastMessage", c->last_message);
 	if (j) /* the public sample's name for source (additive) */
 		json_object_set_new(j, "messSource", json_integer(c->source));
@@ -56,7 +56,7 @@ json_t *ch_svc_json_chat(const ch_chat_row *c)
 	if (j) /* (ext) the visitor's latest rating (docs/api.md "CSAT"), null when none */
 		json_object_set_new(j, "csat",
 		                    c->csat_rating ? json_pack("{s:i, s:o, s:o}", "rating", c->csat_rating, "comment",
-		                                               str_or_null(c->csat_comment), "at", iso_or_null(c->csat_at))
+		                                               str_or_null(c->csat_comment), "at", svc_json_time(c->csat_at))
 		                                   : json_null());
 	if (!j) /* jansson refuses text that is not UTF-8: the row holds some */
 		CH_ERROR("chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
@@ -82,7 +82,7 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 	json_t *j = json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:o, s:i, s:o, s:o}", "id", (json_int_t)m->id,
 	                      "chatId", (json_int_t)m->chat_id, "seq", (json_int_t)m->seq, "author", m->author,
 	                      "operator", op, "textMessage", m->text, "media", media, "status", m->status,
-	                      "createdAt", iso_or_null(m->created_at), "clientMessageId",
+	                      "createdAt", svc_json_time(m->created_at), "clientMessageId",
 	                      m->has_client_message_id ? json_string(m->client_message_id) : json_null());
 	if (j) { /* the public sample's names (additive): message = textMessage, the client's phone */
 		json_object_set_new(j, "message", json_string(m->text));
@@ -90,7 +90,7 @@ json_t *ch_svc_json_message(const ch_message_row *m, const ch_chat_row *chat)
 	}
 	if (j && m->redacted_at) /* a tombstone says so; a normal message has no "redacted" */
 		json_object_set_new(j, "redacted",
-		                    json_pack("{s:o, s:o}", "at", iso_or_null(m->redacted_at), "by",
+		                    json_pack("{s:o, s:o}", "at", svc_json_time(m->redacted_at), "by",
 		                              m->redacted_by ? json_pack("{s:I, s:s}", "id", (json_int_t)m->redacted_by,
 		                                                         "name", m->redacted_by_name)
 		                                             : json_null()));
@@ -109,7 +109,7 @@ json_t *ch_svc_json_note(const ch_note_row *n)
 	                      (json_int_t)n->chat_id, "organizationId", (json_int_t)n->organization_id, "operator",
 	                      operator_ref(n->operator_id, n->operator_name, n->operator_photo), "text", n->text,
 	                      "mentions", mentions, "afterSeq", (json_int_t)n->after_seq, "createdAt",
-	                      iso_or_null(n->created_at));
+	                      svc_json_time(n->created_at));
 	if (!j)
 		CH_ERROR("note %lld of chat %lld: its JSON object cannot be built (a text field is not valid UTF-8)",
 		         (long long)n->id, (long long)n->chat_id);

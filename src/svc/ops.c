@@ -53,14 +53,17 @@ static ch_err visitor_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *c, int *cre
 	return ch_store_chat_create(tx, j->p.company_id, cl.organization_id, cl.id, cl.source, theme, c);
 }
 
-/* An operator reply in a channel chat goes out to the organization's
- * outbound URL: the delivery row commits with the message, so it is never
+/* An operator reply in a channel chat goes out to its bot's platform, or to
+ * the organization's outbound URL: the delivery row commits with the message, so it is never
  * lost; net/outbound.c sends it. */
 static ch_err queue_delivery(ch_store_tx *tx, const ch_chat_row *c, int64_t message_id)
 {
 	ch_org_secrets sec;
-	ch_err e = ch_store_org_secrets_get(tx, c->company_id, c->organization_id, &sec);
-	if (e || !sec.outbound_url[0])
+	int64_t bot = 0; /* a Telegram or Viber bot's chat (svc/bots.c) goes out through it */
+	ch_err e = ch_store_chat_connection(tx, c->id, &bot);
+	if (!e && !bot)
+		e = ch_store_org_secrets_get(tx, c->company_id, c->organization_id, &sec);
+	if (e || (!bot && !sec.outbound_url[0]))
 		return e;
 	char event_id[CH_GUID_LEN + 1];
 	int64_t id;

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "chat/platform.h"
 #include "svc/internal.h"
 
 typedef struct due {
@@ -51,6 +52,16 @@ static ch_err prepare(ch_store_tx *tx, const ch_delivery_row *d, ch_svc_outbound
 		e = ch_store_chat_get(tx, d->company_id, m->chat_id, &c);
 	if (!e)
 		e = ch_store_client_get(tx, d->company_id, c.client_id, &cl);
+	int64_t bot = 0;
+	if (!e)
+		e = ch_store_chat_connection(tx, c.id, &bot);
+	if (!e && bot) {
+		o->delivery_id = d->id;
+		o->attempts = d->attempts;
+		e = svc_bot_prepare(tx, m, &c, &cl, bot, o);
+		free(m);
+		return e;
+	}
 	if (!e)
 		e = ch_store_org_secrets_get(tx, d->company_id, d->organization_id, &sec);
 	if (!e) {
@@ -88,6 +99,8 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 			(*n)++;
 		else if (pe == CH_ERR_NOT_FOUND) /* nothing left to send: give it up */
 			ch_svc_outbound_result(d.rows[i].id, d.rows[i].attempts, 0, 1, "message or outbound URL gone");
+		else if (pe == CH_ERR_CONFLICT) /* a bot's message that can never go out */
+			svc_bot_reject(&out[*n]);
 		else
 			e = pe;
 	}
@@ -102,8 +115,11 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 
 typedef struct result_job {
 	int64_t id;
-	int attempts, ok, final;
+	int attempts, ok, final, retry_after_s;
 	char error[256];
+	char platform_id[65];
+	int64_t company_id, message_id; /* a rejected bot message */
+	int64_t conn_id;                /* a bot's connection: its health shows a failed attempt */
 } result_job;
 
 static ch_err result_tx(ch_store_tx *tx, void *arg)
@@ -111,11 +127,18 @@ static ch_err result_tx(ch_store_tx *tx, void *arg)
 	result_job *j = arg;
 	int tries = j->attempts + 1;
 	int gave_up = !j->ok && (j->final || tries >= CH_SVC_OUTBOUND_TRIES);
-	/* backoff: 1, 2, 4, 8 … seconds, at most 10 minutes */
+	/* backoff: 1, 2, 4, 8 … seconds, at most 10 minutes; or when the
+	 * platform said to come back (Telegram's retry_after) */
 	int64_t wait_ms = 1000LL << (tries < 10 ? tries - 1 : 9);
-	return ch_store_delivery_update(tx, j->id, j->ok ? 1 : gave_up ? 2 : 0, tries,
+	if (j->retry_after_s > 0)
+		wait_ms = 1000LL * j->retry_after_s;
+	ch_err e = j->conn_id && !j->ok ? ch_store_channel_conn_health(tx, j->conn_id, -1, -1, j->error, ch_now_ms())
+	                                : CH_OK;
+	if (e == CH_ERR_NOT_FOUND) /* the connection was removed meanwhile */
+		e = CH_OK;
+	return e ? e : ch_store_delivery_update(tx, j->id, j->ok ? 1 : gave_up ? 2 : 0, tries,
 	                                ch_now_ms() + (wait_ms > 600000 ? 600000 : wait_ms), j->ok ? "" : j->error,
-	                                NULL);
+	                                j->platform_id[0] ? j->platform_id : NULL);
 }
 
 static void result_done(void *arg, ch_err e)
@@ -124,7 +147,7 @@ static void result_done(void *arg, ch_err e)
 	free(arg);
 }
 
-void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error)
+static result_job *result_new(int64_t delivery_id, int attempts, int ok, int final, const char *error)
 {
 	result_job *j = ch_xcalloc(1, sizeof *j);
 	j->id = delivery_id;
@@ -132,5 +155,74 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
 	j->ok = ok;
 	j->final = final;
 	snprintf(j->error, sizeof j->error, "%s", error ? error : "");
-	ch_store_write(ch_svc_ctx()->store, result_tx, j, result_done);
+	return j;
+}
+
+void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error)
+{
+	ch_store_write(ch_svc_ctx()->store, result_tx, result_new(delivery_id, attempts, ok, final, error), result_done);
+}
+
+/* A rejected bot message: the delivery given up, the message Rejected, and
+ * the operator side told (as a status change). */
+static ch_err reject_fn(ch_store_tx *tx, svc_job *j)
+{
+	result_job *r = (result_job *)j->extra;
+	ch_err e = result_tx(tx, r);
+	ch_message_row *m = e ? NULL : ch_xmalloc(sizeof *m);
+	if (!e)
+		e = ch_store_message_set_status(tx, r->company_id, r->message_id, CH_MSG_REJECTED, m);
+	ch_chat_row c;
+	if (!e)
+		e = ch_store_chat_get(tx, r->company_id, m->chat_id, &c);
+	if (!e) {
+		svc_emit(j, SVC_BOTH_SIDES, &c, "MessageStatusChanged",
+		         json_pack("[I, i]", (json_int_t)r->message_id, CH_MSG_REJECTED));
+		svc_org_event(tx, "message.status_changed", &c, r->message_id,
+		              json_pack("{s:i, s:s}", "status", CH_MSG_REJECTED, "reason", r->error));
+	}
+	free(m);
+	return e == CH_ERR_NOT_FOUND ? CH_OK : e; /* a message deleted since: the delivery still ends */
+}
+
+static void reject_done(void *arg, ch_svc_result *res)
+{
+	json_decref(res->result);
+	free(arg);
+}
+
+static void reject(const ch_svc_outbound *o, const char *why)
+{
+	result_job *r = result_new(o->delivery_id, o->attempts, 0, 1, why);
+	r->company_id = o->company_id;
+	r->message_id = o->message_id;
+	r->conn_id = o->conn_id;
+	svc_job *j = svc_job_new(reject_fn, NULL, reject_done, r);
+	j->extra = r;
+	svc_submit(j);
+}
+
+void svc_bot_reject(const ch_svc_outbound *o) { reject(o, o->why); }
+
+void ch_svc_outbound_answered(const ch_svc_outbound *o, int status, const char *why, const char *body, size_t len)
+{
+	ch_pf_answer a;
+	if (!status) { /* no answer at all: the request may not have arrived */
+		memset(&a, 0, sizeof a);
+		a.verdict = CH_PF_RETRY;
+		snprintf(a.error, sizeof a.error, "%s", why ? why : "no answer");
+	} else if (o->platform == CH_CHANNEL_TELEGRAM)
+		ch_pf_telegram_answer(status, body ? body : "", len, &a);
+	else
+		ch_pf_viber_answer(status, body ? body : "", len, &a);
+	if (a.verdict == CH_PF_REJECTED) {
+		reject(o, a.error);
+		return;
+	}
+	result_job *r = result_new(o->delivery_id, o->attempts, a.verdict == CH_PF_SENT, 0, a.error);
+	r->conn_id = o->conn_id;
+	r->retry_after_s = a.verdict == CH_PF_RETRY ? a.retry_after_s : 0;
+	if (a.verdict == CH_PF_SENT)
+		snprintf(r->platform_id, sizeof r->platform_id, "%s", a.platform_message_id);
+	ch_store_write(ch_svc_ctx()->store, result_tx, r, result_done);
 }

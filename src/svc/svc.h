@@ -199,6 +199,7 @@ typedef struct ch_svc_inbound {
 	const char *name, *phone;         /* may be NULL */
 	const char *text;                 /* "" with media */
 	const ch_svc_media *media;        /* NULL for none */
+	int64_t connection_id;            /* a bot's connection (svc/bots.c): the chat's replies go through it; 0 none */
 } ch_svc_inbound;
 void ch_svc_channel_inbound(const ch_svc_inbound *in, ch_svc_done done, void *arg);
 
@@ -425,9 +426,12 @@ int ch_svc_origin_allowed(ch_store_tx *tx, const ch_principal *p, const char *or
 
 #define CH_SVC_OUTBOUND_TRIES 8
 /* A loaded delivery is leased to this process this long: far above one
- * attempt (connect, send, answer: the HTTP timeouts), so no other process
- * sends it meanwhile; recording the attempt ends the lease. */
-#define CH_SVC_OUTBOUND_LEASE_MS 120000
+ * attempt (the DNS lookup, then at most CH_SVC_OUTBOUND_TIMEOUT_S for the
+ * request), so no other process sends it meanwhile; recording the attempt
+ * ends the lease. A process killed with a lease leaves it to expire: another
+ * one sends the delivery then. */
+#define CH_SVC_OUTBOUND_LEASE_MS 60000
+#define CH_SVC_OUTBOUND_TIMEOUT_S 30
 
 typedef struct ch_svc_outbound {
 	int64_t delivery_id;
@@ -435,8 +439,15 @@ typedef struct ch_svc_outbound {
 	char url[1025];
 	char event_id[CH_GUID_LEN + 1];
 	char signature[80]; /* "sha256=<hex>" */
-	char *body;         /* malloc'd JSON */
+	char *body;         /* malloc'd JSON (or a bot's multipart body) */
 	size_t len;
+	/* a bot's delivery (svc/bots.c): the platform (CH_CHANNEL_*; 0 for the API
+	 * channel), what its answer is read for, and its request's own headers */
+	int platform;
+	int64_t company_id, message_id, conn_id;
+	char content_type[128]; /* "" = application/json */
+	char auth[201];        /* Viber's X-Viber-Auth-Token; "" = none */
+	char why[200];         /* why it can never be sent (svc/bots.c) */
 } ch_svc_outbound;
 
 /* Up to max due deliveries, each ready to send and leased to this process
@@ -447,6 +458,11 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 /* Records an attempt (a store write; any thread): delivered, or retried with
  * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
 void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final, const char *error);
+/* A bot delivery's answer (status 0: none, why says why; body the answer's
+ * bytes): sent (the platform's message id kept), retried (after the
+ * platform's retry_after when it gave one), or rejected: given up and the
+ * message shown Rejected (status 2). Any thread. */
+void ch_svc_outbound_answered(const ch_svc_outbound *o, int status, const char *why, const char *body, size_t len);
 
 /* ---- outbound HTTP POSTs ------------------------------------------------- */
 
@@ -470,12 +486,97 @@ typedef struct ch_svc_http_post {
 	 * NULL with a status). */
 	void (*done)(void *arg, int status, const char *why);
 	void *arg;
+	/* Optional. method: NULL is POST ("GET" sends no body); content_type: ""
+	 * is application/json. answer_max > 0 keeps up to that many bytes of the
+	 * answer's body and calls answered (instead of done) with them; an answer
+	 * longer than answer_max is cut off there: status 0, why "the answer is
+	 * larger than <answer_max> bytes". */
+	const char *method;
+	char content_type[128];
+	size_t answer_max;
+	void (*answered)(void *arg, int status, const char *why, const char *body, size_t len);
 } ch_svc_http_post;
 /* Takes ownership of req (body and req free()d by the sender after done); any thread. */
 typedef void (*ch_svc_http_send_fn)(ch_svc_http_post *req);
 void ch_svc_http_sender_set(ch_svc_http_send_fn fn);
 /* Sends through the registered sender; without one, done(arg, 0, "…") at once. */
 void ch_svc_http_send(ch_svc_http_post *req);
+
+/* ---- Telegram and Viber bots (svc/bots.c) ------------------------------------ */
+
+typedef struct ch_svc_bots_opts {
+	const char *telegram_api_url; /* "" or NULL: https://api.telegram.org */
+	const char *viber_api_url;    /* "" or NULL: https://chatapi.viber.com/pa */
+	int64_t media_max_bytes;      /* a customer's file at most this large */
+	int allow_private;            /* outbound_allow_private: for media URLs a Viber callback names */
+} ch_svc_bots_opts;
+/* After ch_svc_init (the token key encrypts bot tokens). */
+void ch_svc_bots_configure(const ch_svc_bots_opts *o);
+int64_t ch_svc_bots_media_max(void);
+/* "telegram", "viber" or "". Static. */
+const char *ch_svc_bot_type_name(int type);
+typedef struct ch_svc_bot_new {
+	int64_t org_id;
+	int type;             /* CH_CHANNEL_* */
+	const char *name;     /* checked by the caller (≤ CH_NAME_MAX, UTF-8) */
+	const char *token;    /* the bot token as the platform gave it */
+	const char *base_url; /* the request's base (ch_base_url): the webhook's when public_url is not set */
+} ch_svc_bot_new;
+/* Creates a connection for company principal p and registers its webhook
+ * with the platform (why: the platform's refusal or what failed). Errors:
+ * WRONG_KIND, NOT_FOUND (org), OUT_OF_RANGE (token shape, or the platform
+ * refused: nothing stays stored), CONFLICT (the org's limit). Blocks. */
+ch_err ch_svc_bot_create_wait(const ch_principal *p, const ch_svc_bot_new *in, ch_channel_conn_row *out,
+                              char *why, size_t whylen);
+/* Unregisters the webhook (best effort) and removes the connection. Blocks. */
+ch_err ch_svc_bot_delete_wait(const ch_principal *p, int64_t org_id, int64_t id, char *why, size_t whylen);
+ch_err ch_svc_bots_list(ch_svc_tx *tx, int64_t company_id, int64_t org_id, ch_channel_conn_each_fn each, void *ctx);
+/* {id, organizationId, type, name, tokenHint, webhookUrl, createdAt, health:{…}}: never the token. */
+json_t *ch_svc_json_bot(const ch_channel_conn_row *r, const char *base);
+void ch_svc_bot_webhook_url(const ch_channel_conn_row *r, const char *base, char *out, size_t n);
+/* A platform's call of a connection's webhook. */
+typedef struct ch_svc_bot_call {
+	int type;               /* CH_CHANNEL_* of the path */
+	const char *public_key; /* the path's {connection} */
+	const char *proof;      /* X-Telegram-Bot-Api-Secret-Token / X-Viber-Content-Signature, or NULL */
+	const char *body;       /* the raw bytes (borrowed) */
+	size_t len;
+	int too_large;          /* the body was cut at the limit */
+} ch_svc_bot_call;
+/* CH_OK (answer 200: stored, a replay, or nothing to store); NOT_FOUND (no
+ * such connection), NO_TOKEN (the proof is missing or wrong: nothing was
+ * parsed), TOO_LARGE, BAD_JSON (why), BUSY (a file could not be fetched now:
+ * the platform should try again), or the store's error. Blocks. */
+ch_err ch_svc_bot_inbound(const ch_svc_bot_call *call, char *why, size_t whylen);
+
+/* ---- one HTTP request, waited for (svc/http_call.c) ------------------------ */
+
+#define CH_SVC_HTTP_CALL_TIMEOUT_S 15
+typedef struct ch_svc_http_call_in {
+	const char *url;          /* http(s)://… */
+	const char *method;       /* NULL: POST */
+	const char *content_type; /* NULL: application/json */
+	const char *body;         /* borrowed (copied); NULL with GET */
+	size_t len;
+	size_t nh;
+	struct {
+		const char *name; /* lower case, without the colon */
+		const char *value;
+	} h[CH_SVC_HTTP_HEADERS];
+	int allow_private;  /* 1 for addresses the operator configured; the outbound_allow_private setting else */
+	size_t answer_max;  /* bytes of the answer kept (0: 64 KiB); a longer answer fails the call */
+	int timeout_s;      /* 0: CH_SVC_HTTP_CALL_TIMEOUT_S */
+} ch_svc_http_call_in;
+typedef struct ch_svc_http_answer {
+	int status;     /* the HTTP status; 0 when there was no answer (why says why) */
+	char why[256];
+	char *body;     /* malloc'd, NUL-terminated, or NULL; ch_svc_http_answer_free */
+	size_t len;
+} ch_svc_http_answer;
+/* Sends the request and waits for its answer (at most its timeout). Blocks:
+ * worker threads only. */
+void ch_svc_http_call(const ch_svc_http_call_in *in, ch_svc_http_answer *out);
+void ch_svc_http_answer_free(ch_svc_http_answer *a);
 
 /* ---- webhooks (svc/webhooks.c) ------------------------------------------- */
 

@@ -59,21 +59,15 @@ void ch_svc_http_send(ch_svc_http_post *req)
 		fn(req);
 		return;
 	}
-	req->done(req->arg, 0, "no outbound HTTP client in this process");
+	if (req->answered)
+		req->answered(req->arg, 0, "no outbound HTTP client in this process", NULL, 0);
+	else
+		req->done(req->arg, 0, "no outbound HTTP client in this process");
 	free(req->body);
 	free(req);
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
-
-static json_t *iso_or_null(int64_t ms)
-{
-	char ts[25];
-	if (!ms)
-		return json_null();
-	ch_iso8601_format(ms, ts);
-	return json_string(ts);
-}
 
 static json_t *events_array(const char *list)
 {
@@ -96,8 +90,8 @@ json_t *ch_svc_json_webhook(const ch_webhook_row *r, int with_secret)
 	                      events_array(r->events), "secretPrefix", prefix, "status",
 	                      r->status == CH_WEBHOOK_FAILING ? "failing" : "active", "lastError",
 	                      r->last_error[0] ? json_string(r->last_error) : json_null(), "lastSuccessAt",
-	                      iso_or_null(r->last_success_at), "failingSince", iso_or_null(r->failing_since),
-	                      "createdAt", iso_or_null(r->created_at));
+	                      svc_json_time(r->last_success_at), "failingSince", svc_json_time(r->failing_since),
+	                      "createdAt", svc_json_time(r->created_at));
 	if (o && with_secret)
 		json_object_set_new(o, "secret", json_string(r->secret));
 	return o;
@@ -119,7 +113,7 @@ static void add_cursor(void *ctx, const ch_webhook_cursor_row *c)
 {
 	json_array_append_new(ctx, json_pack("{s:I, s:I, s:i, s:o}", "organizationId", (json_int_t)c->organization_id,
 	                                     "lastEventSeq", (json_int_t)c->last_seq, "failedAttempts", c->attempts,
-	                                     "nextAttemptAt", c->attempts ? iso_or_null(c->next_attempt_at) : json_null()));
+	                                     "nextAttemptAt", c->attempts ? svc_json_time(c->next_attempt_at) : json_null()));
 }
 
 ch_err ch_svc_webhook_add_cursors(ch_svc_tx *tx, int64_t company_id, int64_t id, json_t *o)

@@ -59,8 +59,10 @@ function makeToken() {
 }
 
 // A message token: a positive 64-bit integer above 2^53 (as BigInt).
+// Viber's message tokens are Java longs (its examples are ~5e18): above
+// 2^53, so they must be kept exact, and below 2^63.
 function messageToken() {
-  return 4000000000000000000n + BigInt(`0x${crypto.randomBytes(7).toString('hex')}`) * 311n;
+  return 4000000000000000000n + BigInt(`0x${crypto.randomBytes(6).toString('hex')}`) * 311n;
 }
 
 function sign(body, token) {
