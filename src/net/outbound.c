@@ -61,6 +61,7 @@ static struct {
 	int allow_private;
 	int busy;
 	int outstanding;
+	int delivered; /* a request of the batch in flight was answered 2xx */
 	out_req *timed; /* requests with a deadline, not terminal yet */
 } O;
 
@@ -213,10 +214,22 @@ static void post_async(void *arg)
 
 /* ---- channel deliveries ------------------------------------------------------ */
 
-static void channel_finished(void)
+static void load_now(void);
+
+/* When a batch that delivered something ends, the next one is loaded at
+ * once, not at the next tick: a chat's next reply waits for the one before it
+ * (the claim keeps each chat's order), so a busy chat is not held to one reply
+ * a second. A batch that delivered nothing waits for the tick. */
+static void channel_finished(int ok)
 {
-	if (--O.outstanding == 0)
-		O.busy = 0;
+	O.delivered |= ok;
+	if (--O.outstanding > 0)
+		return;
+	O.busy = 0;
+	if (O.delivered) {
+		O.delivered = 0;
+		load_now();
+	}
 }
 
 static void channel_done(void *arg, int status, const char *why)
@@ -232,7 +245,7 @@ static void channel_done(void *arg, int status, const char *why)
 		CH_INFO("outbound: delivery %lld attempt %d failed: %s", (long long)a->delivery_id, a->attempts + 1, why);
 	ch_svc_outbound_result(a->delivery_id, a->attempts, ok, 0, why);
 	free(a);
-	channel_finished();
+	channel_finished(ok);
 }
 
 static void bot_answered(void *arg, int status, const char *why, const char *body, size_t len)
@@ -244,7 +257,7 @@ static void bot_answered(void *arg, int status, const char *why, const char *bod
 	ch_svc_outbound_answered(&a->bot, status, why, body, len);
 	explicit_bzero(&a->bot, sizeof a->bot);
 	free(a);
-	channel_finished();
+	channel_finished(status / 100 == 2);
 }
 
 /* A bot's request: its own content type and headers, its answer read. */
@@ -277,7 +290,7 @@ static void start(void *arg)
 			        l->o.attempts + 1, l->why);
 			ch_svc_outbound_result(l->o.delivery_id, l->o.attempts, 0, 1, l->why);
 			free(l->o.body);
-			channel_finished();
+			channel_finished(0);
 			continue;
 		}
 		ch_svc_http_post *req = ch_xcalloc(1, sizeof *req);
@@ -337,13 +350,18 @@ static void load_run(void *arg)
 	ch_loop_post(start, b);
 }
 
-void ch_outbound_tick(void)
+static void load_now(void)
 {
-	cut_overdue();
 	if (O.busy || !O.workers)
 		return;
 	O.busy = 1;
 	ch_workq_submit(O.workers, load_run, ch_xcalloc(1, sizeof(batch)));
+}
+
+void ch_outbound_tick(void)
+{
+	cut_overdue();
+	load_now();
 }
 
 static int add_headers(struct lws *wsi, out_req *r, unsigned char **p, unsigned char *end)
