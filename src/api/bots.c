@@ -18,18 +18,6 @@ static void request_base(ch_ctx *c, char base[CH_BASE_URL_MAX])
 	ch_base_url(c->api->o.public_url, c->req->host, c->req->forwarded_proto, base);
 }
 
-/* The organization of the path, the company's; 0, or -1 after answering. */
-static int path_org(ch_ctx *c)
-{
-	ch_org_row org;
-	if (c->path_id_bad) {
-		ch_ctx_error(c, CH_ERR_NOT_FOUND, "organization not found");
-		return -1;
-	}
-	return ch_ctx_store_failed(c, ch_svc_org_get(c->tx, c->who.company_id, c->path_id, &org), "organization") ? -1
-	                                                                                                           : 0;
-}
-
 typedef struct list_ctx {
 	json_t *items;
 	const char *base;
@@ -44,8 +32,10 @@ static void add_bot(void *ctx, const ch_channel_conn_row *r)
 void ch_h_bot_list(ch_ctx *c)
 {
 	char base[CH_BASE_URL_MAX];
-	if (path_org(c))
+	if (c->path_id_bad) {
+		ch_ctx_error(c, CH_ERR_NOT_FOUND, "organization not found");
 		return;
+	}
 	request_base(c, base);
 	list_ctx l = {json_array(), base};
 	if (ch_ctx_store_failed(c, ch_svc_bots_list(c->tx, c->who.company_id, c->path_id, add_bot, &l), "organization")) {
@@ -94,20 +84,12 @@ void ch_h_bot_create(ch_ctx *c)
 	free(out);
 }
 
-/* The last path segment as a connection id; 0 when it is not one. */
-static int64_t tail_id(const char *path)
-{
-	const char *seg = strrchr(path, '/');
-	char *end;
-	long long id = seg ? strtoll(seg + 1, &end, 10) : 0;
-	return id > 0 && seg[1] >= '1' && seg[1] <= '9' && *end == '\0' ? id : 0;
-}
-
 void ch_h_bot_delete(ch_ctx *c)
 {
-	int64_t id = tail_id(c->req->path);
+	int64_t id = 0;
+	const char *seg = strrchr(c->req->path, '/');
 	char why[320];
-	if (c->path_id_bad || !id) {
+	if (c->path_id_bad || strlen(seg + 1) > 20 || ch_parse_id(seg + 1, &id)) {
 		ch_ctx_error(c, CH_ERR_NOT_FOUND, "channel connection not found");
 		return;
 	}

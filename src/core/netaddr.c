@@ -194,6 +194,22 @@ int ch_netaddr_resolve_v4(const char *host, int allow_private, char ip[16], ch_n
 	return 0;
 }
 
+int ch_netaddr_target(const char *url, int allow_private, ch_netaddr_url *u, char ip[16], char *why, size_t n)
+{
+	ch_netaddr_kind kind;
+	const char *bad = ch_netaddr_url_parse(url, u);
+	if (bad) {
+		snprintf(why, n, "url %s", bad);
+		return -1;
+	}
+	int rc = ch_netaddr_resolve_v4(u->host, allow_private, ip, &kind);
+	if (rc) {
+		ch_netaddr_resolve_error(rc, u->host, kind, why, n);
+		return -1;
+	}
+	return 0;
+}
+
 void ch_netaddr_resolve_error(int rc, const char *host, ch_netaddr_kind kind, char *why, size_t n)
 {
 	if (rc == -2)

@@ -59,6 +59,10 @@ const char *ch_netaddr_url_parse(const char *url, ch_netaddr_url *u);
 int ch_netaddr_resolve_v4(const char *host, int allow_private, char ip[16], ch_netaddr_kind *kind);
 /* Why ch_netaddr_resolve_v4 answered rc (not 0), as a sentence into why. */
 void ch_netaddr_resolve_error(int rc, const char *host, ch_netaddr_kind kind, char *why, size_t n);
+/* Both steps for url: its parts into *u and the address to connect to into
+ * ip; 0, or -1 with why ("url <what is wrong>", or ch_netaddr_resolve_error's
+ * sentence). Blocks (DNS): worker threads only. */
+int ch_netaddr_target(const char *url, int allow_private, ch_netaddr_url *u, char ip[16], char *why, size_t n);
 
 /* A Redis URL, the one grammar of bus_url (config, the bus, the counters):
  * redis://HOST:PORT[/DB], HOST a name, an IPv4 literal or [an IPv6 literal]

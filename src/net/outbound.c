@@ -83,6 +83,8 @@ void ch_outbound_init(struct lws_context *ctx, ch_store *store, ch_workq *worker
 static void resolve(loaded *r)
 {
 	ch_netaddr_kind kind;
+	if (r->o.why[0]) /* rejected, not sent */
+		return;
 	if (ch_netaddr_url_parse(r->o.url, &r->u)) {
 		snprintf(r->why, sizeof r->why, "outbound URL unusable");
 		return;
@@ -100,10 +102,7 @@ static void report(out_req *r, int status, const char *why)
 	if (r->reported)
 		return;
 	r->reported = 1;
-	if (r->p.answered)
-		r->p.answered(r->p.arg, status, why, r->ans.data ? r->ans.data : "", r->ans.len);
-	else
-		r->p.done(r->p.arg, status, why);
+	r->p.done(r->p.arg, status, why, r->ans.data, r->ans.len);
 }
 
 static void unref(out_req *r)
@@ -201,10 +200,7 @@ static void post_async(void *arg)
 {
 	ch_svc_http_post *req = arg;
 	if (!O.ctx) {
-		if (req->answered)
-			req->answered(req->arg, 0, "no outbound HTTP client", NULL, 0);
-		else
-			req->done(req->arg, 0, "no outbound HTTP client");
+		req->done(req->arg, 0, "no outbound HTTP client", NULL, 0);
 		free(req->body);
 		free(req);
 		return;
@@ -232,8 +228,10 @@ static void channel_finished(int ok)
 	}
 }
 
-static void channel_done(void *arg, int status, const char *why)
+static void channel_done(void *arg, int status, const char *why, const char *body, size_t len)
 {
+	(void)body;
+	(void)len;
 	channel_arg *a = arg;
 	char text[64];
 	int ok = status >= 200 && status < 300;
@@ -248,7 +246,7 @@ static void channel_done(void *arg, int status, const char *why)
 	channel_finished(ok);
 }
 
-static void bot_answered(void *arg, int status, const char *why, const char *body, size_t len)
+static void bot_done(void *arg, int status, const char *why, const char *body, size_t len)
 {
 	channel_arg *a = arg;
 	if (status / 100 != 2)
@@ -266,15 +264,15 @@ static void bot_request(ch_svc_http_post *req, loaded *l, channel_arg *a)
 	a->bot = l->o;
 	a->bot.body = NULL;
 	snprintf(req->content_type, sizeof req->content_type, "%s", l->o.content_type);
-	if (l->o.auth[0]) {
-		snprintf(req->h[0].name, sizeof req->h[0].name, "x-viber-auth-token");
-		snprintf(req->h[0].value, sizeof req->h[0].value, "%s", l->o.auth);
+	if (l->o.header.name[0]) {
+		snprintf(req->h[0].name, sizeof req->h[0].name, "%s", l->o.header.name);
+		snprintf(req->h[0].value, sizeof req->h[0].value, "%s", l->o.header.value);
 		req->nh = 1;
 	}
 	req->answer_max = 65536;
-	req->answered = bot_answered;
+	req->done = bot_done;
 	req->arg = a;
-	explicit_bzero(l->o.auth, sizeof l->o.auth);
+	explicit_bzero(&l->o.header, sizeof l->o.header);
 }
 
 static void start(void *arg)
@@ -285,6 +283,11 @@ static void start(void *arg)
 		O.busy = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		loaded *l = &b->req[i];
+		if (l->o.why[0]) { /* a bot's reply that can never go out */
+			ch_svc_outbound_reject(&l->o);
+			channel_finished(0);
+			continue;
+		}
 		if (l->why[0]) { /* it cannot be attempted at all: given up */
 			CH_INFO("outbound: delivery %lld attempt %d failed: %s", (long long)l->o.delivery_id,
 			        l->o.attempts + 1, l->why);

@@ -57,8 +57,10 @@ static void finished(void)
 		submit();
 }
 
-static void sent(void *arg, int status, const char *why)
+static void sent(void *arg, int status, const char *why, const char *body, size_t len)
 {
+	(void)body;
+	(void)len;
 	ch_svc_webhook_send *s = arg;
 	ch_svc_webhook_result(s, status, why);
 	W.progress += status >= 200 && status < 300;

@@ -25,6 +25,7 @@
 #define TOKEN_MAX 200
 #define HOOK_PATH_TELEGRAM "/api/channels/telegram/"
 #define HOOK_PATH_VIBER "/api/channels/viber/"
+#define VIBER_AUTH_HEADER "x-viber-auth-token"
 
 static struct {
 	char telegram[CH_BASE_URL_MAX];
@@ -35,20 +36,12 @@ static struct {
 	int keyed;
 } B = {.telegram = "https://api.telegram.org", .viber = "https://chatapi.viber.com/pa", .media_max = 10485760};
 
-static void base_copy(char out[CH_BASE_URL_MAX], const char *url)
-{
-	snprintf(out, CH_BASE_URL_MAX, "%s", url);
-	size_t n = strlen(out);
-	while (n && out[n - 1] == '/')
-		out[--n] = '\0';
-}
-
 void ch_svc_bots_configure(const ch_svc_bots_opts *o)
 {
 	if (o->telegram_api_url && *o->telegram_api_url)
-		base_copy(B.telegram, o->telegram_api_url);
+		ch_base_url(o->telegram_api_url, NULL, NULL, B.telegram);
 	if (o->viber_api_url && *o->viber_api_url)
-		base_copy(B.viber, o->viber_api_url);
+		ch_base_url(o->viber_api_url, NULL, NULL, B.viber);
 	if (o->media_max_bytes > 0)
 		B.media_max = o->media_max_bytes;
 	B.allow_private = o->allow_private;
@@ -60,8 +53,6 @@ void ch_svc_bots_configure(const ch_svc_bots_opts *o)
 		B.keyed = 1;
 	}
 }
-
-int64_t ch_svc_bots_media_max(void) { return B.media_max; }
 
 const char *ch_svc_bot_type_name(int type)
 {
@@ -120,25 +111,33 @@ static const char *token_shape(int type, const char *t)
 
 /* ---- platform calls --------------------------------------------------------- */
 
+/* The URL of a Bot API method: Telegram's carries the token, Viber's takes
+ * it in a header (X-Viber-Auth-Token). */
+static void method_url(int type, const char *token, const char *method, char *out, size_t n)
+{
+	if (type == CH_CHANNEL_TELEGRAM)
+		snprintf(out, n, "%s/bot%s/%s", B.telegram, token, method);
+	else
+		snprintf(out, n, "%s/%s", B.viber, method);
+}
+
 /* A call of the platform's Bot API for connection r (token in clear). */
 static void platform_call(int type, const char *token, const char *method, const char *body, size_t len,
                           ch_svc_http_answer *ans)
 {
 	char url[CH_BASE_URL_MAX + TOKEN_MAX + 64];
 	ch_svc_http_call_in in = {.url = url, .body = body, .len = len, .allow_private = 1};
-	if (type == CH_CHANNEL_TELEGRAM) {
-		snprintf(url, sizeof url, "%s/bot%s/%s", B.telegram, token, method);
-	} else {
-		snprintf(url, sizeof url, "%s/%s", B.viber, method);
-		in.h[0].name = "x-viber-auth-token";
+	method_url(type, token, method, url, sizeof url);
+	if (type == CH_CHANNEL_VIBER) {
+		in.h[0].name = VIBER_AUTH_HEADER;
 		in.h[0].value = token;
 		in.nh = 1;
 	}
 	ch_svc_http_call(&in, ans);
 }
 
-/* What a platform said of a call that is not a message send: 0 when it took
- * it; else why. */
+/* What a platform said of a call (its verdict as chat/platform.c reads a
+ * send's answer): 0 when it took it; else why. */
 static int platform_ok(int type, const ch_svc_http_answer *ans, char *why, size_t whylen)
 {
 	const char *name = type == CH_CHANNEL_TELEGRAM ? "Telegram" : "Viber";
@@ -146,25 +145,14 @@ static int platform_ok(int type, const ch_svc_http_answer *ans, char *why, size_
 		snprintf(why, whylen, "%s could not be reached: %s", name, ans->why);
 		return -1;
 	}
-	json_t *o = ans->body ? json_loadb(ans->body, ans->len, 0, NULL) : NULL;
-	int ok = 0;
-	const char *desc = NULL;
-	if (type == CH_CHANNEL_TELEGRAM) {
-		ok = json_is_true(json_object_get(o, "ok"));
-		desc = json_string_value(json_object_get(o, "description"));
-	} else {
-		ok = ans->status / 100 == 2 && json_is_integer(json_object_get(o, "status")) &&
-		     json_integer_value(json_object_get(o, "status")) == 0;
-		desc = json_string_value(json_object_get(o, "status_message"));
-	}
-	if (!ok) {
-		char text[160] = "";
-		if (desc && ch_utf8_valid(desc, strlen(desc)))
-			snprintf(text, sizeof text, "%s", desc);
-		snprintf(why, whylen, "%s answered HTTP %d%s%s", name, ans->status, text[0] ? ": " : "", text);
-	}
-	json_decref(o);
-	return ok ? 0 : -1;
+	ch_pf_answer a;
+	if (type == CH_CHANNEL_TELEGRAM)
+		ch_pf_telegram_answer(ans->status, ans->body, ans->len, &a);
+	else
+		ch_pf_viber_answer(ans->status, ans->body, ans->len, &a);
+	if (a.verdict != CH_PF_SENT)
+		snprintf(why, whylen, "%s refused: %s", name, a.error);
+	return a.verdict == CH_PF_SENT ? 0 : -1;
 }
 
 void ch_svc_bot_webhook_url(const ch_channel_conn_row *r, const char *base, char *out, size_t n)
@@ -212,11 +200,7 @@ static ch_err add_fn(ch_store_tx *tx, svc_job *j)
 	const conn_job *c = j->extra;
 	if (j->p.kind != CH_TOKEN_COMPANY)
 		return CH_ERR_WRONG_KIND;
-	ch_org_row org;
-	ch_err e = ch_store_org_get(tx, j->p.company_id, c->row->organization_id, &org);
-	if (e)
-		return e;
-	e = ch_store_channel_conn_add(tx, c->row, c->row);
+	ch_err e = ch_store_channel_conn_add(tx, c->row, c->row); /* NOT_FOUND: not the company's organization */
 	if (e == CH_ERR_CONFLICT)
 		return svc_fail(j, e, "this organization already has the most channel connections allowed (20)");
 	return e;
@@ -234,8 +218,7 @@ static ch_err health_fn(ch_store_tx *tx, svc_job *j)
 	return ch_store_channel_conn_health(tx, c->id, c->webhook_at, c->inbound_at, c->error, ch_now_ms());
 }
 
-/* Records a connection's health (an asynchronous write; error borrowed
- * until it returns: copied). */
+/* Records a connection's health (a write job, waited for). */
 static void health_note(int64_t id, int64_t webhook_at, int64_t inbound_at, const char *error)
 {
 	conn_job c = {.id = id, .webhook_at = webhook_at, .inbound_at = inbound_at, .error = error};
@@ -532,27 +515,28 @@ static int media_fetch(const ch_channel_conn_row *r, const ch_pf_inbound *in, ch
 
 typedef struct subscribe_arg {
 	const ch_pf_inbound *in;
-	int64_t company_id, org_id;
-	int source;
+	const ch_channel_conn_row *r;
 } subscribe_arg;
 
-/* Viber's subscribed / conversation_started: the customer as a client (no
- * chat until they write). */
+/* Viber's subscribed / conversation_started, or a shared contact: the
+ * customer as a client (no chat until they write), and the connection's
+ * health shows it. */
 static ch_err subscribed_fn(ch_store_tx *tx, svc_job *j)
 {
 	const subscribe_arg *s = j->extra;
+	const ch_pf_inbound *in = s->in;
 	ch_client_row cl;
-	ch_err e = ch_store_client_upsert(tx, s->company_id, s->org_id, s->source, s->in->user_id,
-	                                  s->in->name[0] ? s->in->name : NULL, s->in->phone[0] ? s->in->phone : NULL,
-	                                  NULL, &cl);
-	return e == CH_ERR_BAD_JSON ? svc_fail(j, e, "the sender's name is not valid text") : e;
+	ch_err e = ch_store_client_upsert(tx, s->r->company_id, s->r->organization_id, s->r->type, in->user_id,
+	                                  in->name[0] ? in->name : NULL, in->phone[0] ? in->phone : NULL, NULL, &cl);
+	if (e == CH_ERR_BAD_JSON)
+		return svc_fail(j, e, "the sender's name is not valid text");
+	return e ? e : ch_store_channel_conn_health(tx, s->r->id, -1, ch_now_ms(), NULL, ch_now_ms());
 }
 
-/* The customer as a client of the connection's organization. */
 static ch_err subscribe(const ch_channel_conn_row *r, const ch_pf_inbound *in)
 {
 	ch_principal none = {0};
-	subscribe_arg s = {.in = in, .company_id = r->company_id, .org_id = r->organization_id, .source = r->type};
+	subscribe_arg s = {.in = in, .r = r};
 	return svc_run_wait(subscribed_fn, &none, &s, NULL);
 }
 
@@ -682,8 +666,6 @@ ch_err ch_svc_bot_inbound(const ch_svc_bot_call *call, char *why, size_t whylen)
 	default: /* unsubscribed, the webhook check, what we do not take: 200 */
 		break;
 	}
-	if (!e && in->kind != CH_PF_WEBHOOK_CHECK && in->kind != CH_PF_IGNORE)
-		health_note(r->id, -1, ch_now_ms(), NULL);
 out:
 	sodium_memzero(r, sizeof *r);
 	free(r);
@@ -727,7 +709,7 @@ static ch_err telegram_request(ch_store_tx *tx, const ch_message_row *m, const c
 		return cannot_send(o, "the request could not be built");
 	if (!m->has_media)
 		o->len = strlen(o->body);
-	snprintf(o->url, sizeof o->url, "%s/bot%s/%s", B.telegram, token, method);
+	method_url(CH_CHANNEL_TELEGRAM, token, method, o->url, sizeof o->url);
 	return CH_OK;
 }
 
@@ -751,8 +733,9 @@ static ch_err viber_request(const ch_message_row *m, const ch_channel_conn_row *
 	if (!o->body)
 		return cannot_send(o, "the request could not be built");
 	o->len = strlen(o->body);
-	snprintf(o->url, sizeof o->url, "%s/send_message", B.viber);
-	snprintf(o->auth, sizeof o->auth, "%s", token);
+	method_url(CH_CHANNEL_VIBER, token, "send_message", o->url, sizeof o->url);
+	snprintf(o->header.name, sizeof o->header.name, VIBER_AUTH_HEADER);
+	snprintf(o->header.value, sizeof o->header.value, "%s", token);
 	return CH_OK;
 }
 

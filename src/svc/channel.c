@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "svc/internal.h"
 
 /* The answer for an external message id recorded before. */
@@ -58,8 +59,11 @@ static ch_err inbound_fn(ch_store_tx *tx, svc_job *j)
 	j->client_message_id = NULL; /* cmid lives on this stack frame only */
 	if ((e = ch_store_channel_dedupe(tx, in->org_id, in->external_message_id, id, NULL)))
 		return e;
-	/* a bot's chat answers through the connection the customer last wrote to */
-	if (in->connection_id && (e = ch_store_chat_set_connection(tx, chat, in->connection_id)))
+	/* a bot's chat answers through the connection the customer last wrote to,
+	 * and the connection's health shows the message */
+	if (in->connection_id && ((e = ch_store_chat_set_connection(tx, chat, in->connection_id)) ||
+	                          (e = ch_store_channel_conn_health(tx, in->connection_id, -1, ch_now_ms(), NULL,
+	                                                            ch_now_ms()))))
 		return e;
 	j->res.result = json_pack("{s:I, s:I, s:b}", "messageId", (json_int_t)id, "chatId", (json_int_t)chat,
 	                          "duplicate", 0);

@@ -1,8 +1,9 @@
 /* http_call.c — one outbound HTTP request and its answer, waited for (see
- * ch_svc_http_call in svc.h): the URL resolved here, the request sent by the
- * one outbound client (net/outbound.c) on the network thread, the answer's
- * body kept up to a bound. Used where a caller cannot go on without the
- * answer: registering a bot's webhook, fetching a customer's media.
+ * ch_svc_http_send_wait and ch_svc_http_call in svc.h): the request sent by
+ * the one outbound client (net/outbound.c) on the network thread, the
+ * answer's body kept up to a bound. Used where a caller cannot go on without
+ * the answer: a webhook's test ping, registering a bot's webhook, fetching a
+ * customer's media.
  * Threading: worker threads only (it blocks: DNS, then the wait). */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static void call_unref(call_wait *w)
 	free(w);
 }
 
-static void call_answered(void *arg, int status, const char *why, const char *body, size_t len)
+static void call_done(void *arg, int status, const char *why, const char *body, size_t len)
 {
 	call_wait *w = arg;
 	pthread_mutex_lock(&w->mu);
@@ -68,26 +69,31 @@ static int call_wait_for(call_wait *w, int timeout_s, ch_svc_http_answer *out)
 	return finished;
 }
 
-void ch_svc_http_call(const ch_svc_http_call_in *in, ch_svc_http_answer *out)
+void ch_svc_http_send_wait(ch_svc_http_post *req, ch_svc_http_answer *out)
 {
 	memset(out, 0, sizeof *out);
-	ch_netaddr_url u;
-	ch_netaddr_kind kind;
-	char ip[16];
-	const char *bad = ch_netaddr_url_parse(in->url, &u);
-	if (bad) {
-		snprintf(out->why, sizeof out->why, "url %s", bad);
-		return;
-	}
-	int rc = ch_netaddr_resolve_v4(u.host, in->allow_private, ip, &kind);
-	if (rc) {
-		ch_netaddr_resolve_error(rc, u.host, kind, out->why, sizeof out->why);
-		return;
-	}
 	call_wait *w = ch_xcalloc(1, sizeof *w);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	w->refs = 2; /* this waiter and the client's answer */
+	if (req->timeout_s <= 0)
+		req->timeout_s = CH_SVC_HTTP_CALL_TIMEOUT_S;
+	req->done = call_done;
+	req->arg = w;
+	int timeout_s = req->timeout_s;
+	ch_svc_http_send(req);
+	if (!call_wait_for(w, timeout_s, out))
+		snprintf(out->why, sizeof out->why, "no answer within %d s", timeout_s);
+	call_unref(w);
+}
+
+void ch_svc_http_call(const ch_svc_http_call_in *in, ch_svc_http_answer *out)
+{
+	memset(out, 0, sizeof *out);
+	ch_netaddr_url u;
+	char ip[16];
+	if (ch_netaddr_target(in->url, in->allow_private, &u, ip, out->why, sizeof out->why))
+		return;
 	ch_svc_http_post *req = ch_xcalloc(1, sizeof *req);
 	req->u = u;
 	memcpy(req->ip, ip, sizeof req->ip);
@@ -98,20 +104,14 @@ void ch_svc_http_call(const ch_svc_http_call_in *in, ch_svc_http_answer *out)
 		memcpy(req->body, in->body, in->len);
 		req->len = in->len;
 	}
-	req->timeout_s = in->timeout_s > 0 ? in->timeout_s : CH_SVC_HTTP_CALL_TIMEOUT_S;
+	req->timeout_s = in->timeout_s;
 	for (size_t i = 0; i < in->nh && i < CH_SVC_HTTP_HEADERS; i++) {
 		snprintf(req->h[i].name, sizeof req->h[i].name, "%s", in->h[i].name);
 		snprintf(req->h[i].value, sizeof req->h[i].value, "%s", in->h[i].value);
 		req->nh = i + 1;
 	}
 	req->answer_max = in->answer_max ? in->answer_max : 65536;
-	req->answered = call_answered;
-	req->arg = w;
-	int timeout_s = req->timeout_s;
-	ch_svc_http_send(req);
-	if (!call_wait_for(w, timeout_s, out))
-		snprintf(out->why, sizeof out->why, "no answer within %d s", timeout_s);
-	call_unref(w);
+	ch_svc_http_send_wait(req, out);
 }
 
 void ch_svc_http_answer_free(ch_svc_http_answer *a)

@@ -69,12 +69,9 @@ ch_err svc_send_fn(ch_store_tx *tx, svc_job *j);
  * attempts set) for message m of chat c (client cl) through connection
  * conn_id: CH_OK; CH_ERR_CONFLICT with o->why when it can never go out (the
  * connection removed, its token unreadable, media without public_url for
- * Viber): the caller then rejects it with svc_bot_reject. */
+ * Viber): the delivery is then rejected (ch_svc_outbound_reject). */
 ch_err svc_bot_prepare(ch_store_tx *tx, const ch_message_row *m, const ch_chat_row *c, const ch_client_row *cl,
                        int64_t conn_id, ch_svc_outbound *o);
-/* Gives bot delivery o up and shows its message Rejected (status 2), with
- * o->why as the delivery's last error (an asynchronous job). */
-void svc_bot_reject(const ch_svc_outbound *o);
 
 /* Routing inside a write job. */
 ch_err svc_route_chat(ch_store_tx *tx, svc_job *j, ch_chat_row *chat);

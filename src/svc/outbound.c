@@ -99,8 +99,8 @@ ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *ou
 			(*n)++;
 		else if (pe == CH_ERR_NOT_FOUND) /* nothing left to send: give it up */
 			ch_svc_outbound_result(d.rows[i].id, d.rows[i].attempts, 0, 1, "message or outbound URL gone");
-		else if (pe == CH_ERR_CONFLICT) /* a bot's message that can never go out */
-			svc_bot_reject(&out[*n]);
+		else if (pe == CH_ERR_CONFLICT) /* a bot's message that can never go out: rejected after the job */
+			(*n)++;
 		else
 			e = pe;
 	}
@@ -202,19 +202,17 @@ static void reject(const ch_svc_outbound *o, const char *why)
 	svc_submit(j);
 }
 
-void svc_bot_reject(const ch_svc_outbound *o) { reject(o, o->why); }
+void ch_svc_outbound_reject(const ch_svc_outbound *o) { reject(o, o->why); }
 
 void ch_svc_outbound_answered(const ch_svc_outbound *o, int status, const char *why, const char *body, size_t len)
 {
 	ch_pf_answer a;
-	if (!status) { /* no answer at all: the request may not have arrived */
-		memset(&a, 0, sizeof a);
-		a.verdict = CH_PF_RETRY;
-		snprintf(a.error, sizeof a.error, "%s", why ? why : "no answer");
-	} else if (o->platform == CH_CHANNEL_TELEGRAM)
-		ch_pf_telegram_answer(status, body ? body : "", len, &a);
+	if (o->platform == CH_CHANNEL_TELEGRAM)
+		ch_pf_telegram_answer(status, body, len, &a);
 	else
-		ch_pf_viber_answer(status, body ? body : "", len, &a);
+		ch_pf_viber_answer(status, body, len, &a);
+	if (!status && why) /* no answer at all (retried): what the client saw */
+		snprintf(a.error, sizeof a.error, "%s", why);
 	if (a.verdict == CH_PF_REJECTED) {
 		reject(o, a.error);
 		return;

@@ -446,14 +446,20 @@ typedef struct ch_svc_outbound {
 	int platform;
 	int64_t company_id, message_id, conn_id;
 	char content_type[128]; /* "" = application/json */
-	char auth[201];        /* Viber's X-Viber-Auth-Token; "" = none */
+	struct {
+		char name[40];     /* lower case; "" = none (Viber's x-viber-auth-token) */
+		char value[201];
+	} header;              /* one header of the request's own */
 	char why[200];         /* why it can never be sent (svc/bots.c) */
 } ch_svc_outbound;
 
 /* Up to max due deliveries, each ready to send and leased to this process
  * (bodies are malloc'd: the caller frees them). A write: call it inside a
  * write job, so that two processes never claim one delivery. On an error *n
- * is 0 and nothing is left to free. */
+ * is 0 and nothing is left to free. A bot's delivery that can never go out
+ * comes with why set and no body: the caller, after the job, passes it to
+ * ch_svc_outbound_reject instead of sending it (the job may run twice, the
+ * rejection's events must not). */
 ch_err ch_svc_outbound_load(ch_store_tx *tx, int64_t now_ms, ch_svc_outbound *out, size_t max, size_t *n);
 /* Records an attempt (a store write; any thread): delivered, or retried with
  * backoff, or given up (final, or after CH_SVC_OUTBOUND_TRIES). */
@@ -463,6 +469,9 @@ void ch_svc_outbound_result(int64_t delivery_id, int attempts, int ok, int final
  * platform's retry_after when it gave one), or rejected: given up and the
  * message shown Rejected (status 2). Any thread. */
 void ch_svc_outbound_answered(const ch_svc_outbound *o, int status, const char *why, const char *body, size_t len);
+/* Gives bot delivery o up and shows its message Rejected, with o->why as the
+ * delivery's last error (an asynchronous job). Any thread. */
+void ch_svc_outbound_reject(const ch_svc_outbound *o);
 
 /* ---- outbound HTTP POSTs ------------------------------------------------- */
 
@@ -481,20 +490,19 @@ typedef struct ch_svc_http_post {
 		char name[40]; /* lower case, without the colon */
 		char value[160];
 	} h[CH_SVC_HTTP_HEADERS];
-	/* Called once, on the network thread: status the HTTP status of the
-	 * answer (2xx = delivered), or 0 with why saying what failed (why may be
-	 * NULL with a status). */
-	void (*done)(void *arg, int status, const char *why);
-	void *arg;
 	/* Optional. method: NULL is POST ("GET" sends no body); content_type: ""
 	 * is application/json. answer_max > 0 keeps up to that many bytes of the
-	 * answer's body and calls answered (instead of done) with them; an answer
-	 * longer than answer_max is cut off there: status 0, why "the answer is
-	 * larger than <answer_max> bytes". */
+	 * answer's body for done; an answer longer than that is cut off there:
+	 * status 0, why "the answer is larger than <answer_max> bytes". */
 	const char *method;
 	char content_type[128];
 	size_t answer_max;
-	void (*answered)(void *arg, int status, const char *why, const char *body, size_t len);
+	/* Called once, on the network thread: status the HTTP status of the
+	 * answer (2xx = delivered), or 0 with why saying what failed (why may be
+	 * NULL with a status); body/len the answer's body as kept (NULL, 0 without
+	 * answer_max). */
+	void (*done)(void *arg, int status, const char *why, const char *body, size_t len);
+	void *arg;
 } ch_svc_http_post;
 /* Takes ownership of req (body and req free()d by the sender after done); any thread. */
 typedef void (*ch_svc_http_send_fn)(ch_svc_http_post *req);
@@ -573,8 +581,13 @@ typedef struct ch_svc_http_answer {
 	char *body;     /* malloc'd, NUL-terminated, or NULL; ch_svc_http_answer_free */
 	size_t len;
 } ch_svc_http_answer;
-/* Sends the request and waits for its answer (at most its timeout). Blocks:
- * worker threads only. */
+/* Sends req (takes ownership; its done and arg are set here) and waits for
+ * its answer, at most req->timeout_s (0: CH_SVC_HTTP_CALL_TIMEOUT_S): out
+ * as the client reported it, or status 0 with "no answer within <n> s".
+ * Blocks: worker threads only. */
+void ch_svc_http_send_wait(ch_svc_http_post *req, ch_svc_http_answer *out);
+/* Resolves in->url, sends the request and waits for its answer (at most its
+ * timeout). Blocks: worker threads only. */
 void ch_svc_http_call(const ch_svc_http_call_in *in, ch_svc_http_answer *out);
 void ch_svc_http_answer_free(ch_svc_http_answer *a);
 

@@ -212,19 +212,12 @@ void ch_svc_webhook_send_free(ch_svc_webhook_send *s)
 static void prepare(ch_svc_webhook_send *s, json_t *event)
 {
 	ch_netaddr_url u;
-	ch_netaddr_kind kind;
 	char ip[16];
 	const char *event_id = json_string_value(json_object_get(event, "eventId"));
 	char *body = json_dumps(event, JSON_COMPACT);
-	const char *bad = ch_netaddr_url_parse(s->cur.hook.url, &u);
-	int rc = bad ? 0 : ch_netaddr_resolve_v4(u.host, atomic_load(&Cfg.allow_private), ip, &kind);
 	if (!body || !event_id)
 		snprintf(s->why, sizeof s->why, "the event could not be encoded");
-	else if (bad)
-		snprintf(s->why, sizeof s->why, "url %s", bad);
-	else if (rc)
-		ch_netaddr_resolve_error(rc, u.host, kind, s->why, sizeof s->why);
-	else {
+	else if (!ch_netaddr_target(s->cur.hook.url, atomic_load(&Cfg.allow_private), &u, ip, s->why, sizeof s->why)) {
 		s->req = ch_svc_webhook_post(&s->cur.hook, &u, ip, event_id, s->seq, body);
 		body = NULL;
 	}

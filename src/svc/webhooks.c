@@ -59,10 +59,7 @@ void ch_svc_http_send(ch_svc_http_post *req)
 		fn(req);
 		return;
 	}
-	if (req->answered)
-		req->answered(req->arg, 0, "no outbound HTTP client in this process", NULL, 0);
-	else
-		req->done(req->arg, 0, "no outbound HTTP client in this process");
+	req->done(req->arg, 0, "no outbound HTTP client in this process", NULL, 0);
 	free(req->body);
 	free(req);
 }
@@ -238,38 +235,6 @@ ch_svc_http_post *ch_svc_webhook_post(const ch_webhook_row *r, const ch_netaddr_
 
 /* ---- the test ping ------------------------------------------------------------ */
 
-typedef struct ping_wait {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int refs, finished, status;
-	char why[256];
-} ping_wait;
-
-static void ping_unref(ping_wait *w)
-{
-	pthread_mutex_lock(&w->mu);
-	int last = --w->refs == 0;
-	pthread_mutex_unlock(&w->mu);
-	if (last) {
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		free(w);
-	}
-}
-
-/* The sender's answer (network thread); the waiter may have given up. */
-static void ping_done(void *arg, int status, const char *why)
-{
-	ping_wait *w = arg;
-	pthread_mutex_lock(&w->mu);
-	w->status = status;
-	snprintf(w->why, sizeof w->why, "%s", why ? why : "");
-	w->finished = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	ping_unref(w);
-}
-
 static char *ping_body(const ch_webhook_row *r, char event_id[37])
 {
 	char at[25];
@@ -284,55 +249,22 @@ static char *ping_body(const ch_webhook_row *r, char event_id[37])
 	return s;
 }
 
-/* Waits for w until the timeout; 1 when it finished. */
-static int ping_wait_for(ping_wait *w, int *status, char *why, size_t whylen)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += CH_SVC_WEBHOOK_TIMEOUT_S;
-	pthread_mutex_lock(&w->mu);
-	while (!w->finished && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
-		;
-	int finished = w->finished;
-	if (finished) {
-		*status = w->status;
-		snprintf(why, whylen, "%s", w->why);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return finished;
-}
-
 void ch_svc_webhook_test_wait(const ch_webhook_row *r, int allow_private, int *status, char *why, size_t whylen)
 {
 	ch_netaddr_url u;
-	ch_netaddr_kind kind;
 	char ip[16], event_id[37];
 	*status = 0;
 	why[0] = '\0';
-	const char *bad = ch_netaddr_url_parse(r->url, &u);
-	if (bad) {
-		snprintf(why, whylen, "url %s", bad);
+	if (ch_netaddr_target(r->url, allow_private, &u, ip, why, whylen))
 		return;
-	}
-	int rc = ch_netaddr_resolve_v4(u.host, allow_private, ip, &kind);
-	if (rc) {
-		ch_netaddr_resolve_error(rc, u.host, kind, why, whylen);
-		return;
-	}
 	char *body = ping_body(r, event_id);
 	if (!body) {
 		snprintf(why, whylen, "the ping could not be built");
 		return;
 	}
-	ping_wait *w = ch_xcalloc(1, sizeof *w);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	w->refs = 2; /* this waiter and the sender's done */
-	ch_svc_http_post *req = ch_svc_webhook_post(r, &u, ip, event_id, 0, body);
-	req->done = ping_done;
-	req->arg = w;
-	ch_svc_http_send(req);
-	if (!ping_wait_for(w, status, why, whylen))
-		snprintf(why, whylen, "no answer within %d s", CH_SVC_WEBHOOK_TIMEOUT_S);
-	ping_unref(w);
+	ch_svc_http_answer ans;
+	ch_svc_http_send_wait(ch_svc_webhook_post(r, &u, ip, event_id, 0, body), &ans);
+	*status = ans.status;
+	snprintf(why, whylen, "%s", ans.why);
+	ch_svc_http_answer_free(&ans);
 }

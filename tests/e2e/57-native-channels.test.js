@@ -287,7 +287,8 @@ describe('native channels: Telegram and Viber bots', () => {
     const after = tg.attemptsTo(tgUser2.id).slice(before);
     assert.equal(after.length, 1, `one attempt, never retried: ${JSON.stringify(after.map((a) => a.outcome))}`);
     const c = await byId(tgConn.id);
-    if (c.health.lastError !== null) assert.match(c.health.lastError, /blocked/, 'lastError names the refusal');
+    assert.match(c.health.lastError || '', /blocked/, `lastError names the refusal: ${JSON.stringify(c.health)}`);
+    assert.match(c.health.lastErrorAt || '', ch.ISO_RE);
     tg.unblock(tgUser2.id);
   });
 
@@ -314,8 +315,13 @@ describe('native channels: Telegram and Viber bots', () => {
     assert.equal(gone.status, 404, 'the removed connection\'s URL');
     const goneV = await vbPost(vb.textCallback(vbUser, 'anyone?'));
     assert.equal(goneV.status, 404);
-    // the chats stay
+    // the chats stay; a reply in one is Rejected (the connection is gone) and nothing reaches the platform
     assert.ok(await hub.getChat(srv, fx.token, tgChat));
+    const sent = tg.attemptsTo(tgUser.id).length;
+    const mark = op.mark();
+    const m = await op.invoke('SendMessage', tgChat, 'after the removal', crypto.randomUUID());
+    await op.waitFor('MessageStatusChanged', (id, st) => id === m.id && st === REJECTED, { from: mark, what: 'status 2 on the hub' });
+    assert.equal(tg.attemptsTo(tgUser.id).length, sent, 'nothing sent through a removed connection');
     for (const text of answers) {
       assert.ok(!text.includes(tgConn.botToken) && !text.includes(vbConn.botToken), 'no answer carries a bot token');
       assert.ok(!text.includes(tgSecret), 'no answer carries the webhook secret');
